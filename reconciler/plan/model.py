@@ -1,0 +1,313 @@
+"""The plan as plain data: frozen dataclasses with ``to_json`` / ``from_json``.
+
+A ``Plan`` is made by ``planner`` and consumed, never changed, by ``render`` and ``apply``.
+What ``before`` / ``after`` hold, per action (values are normalized, in spec vocabulary,
+sensitive fields masked; ``Unknown`` marks a value known only after apply):
+
+    action    before                      after
+    create    None                        desired attributes
+    update    live managed attributes     desired attributes
+    replace   live managed attributes     desired attributes
+    delete    live (or last applied)      None
+    forget    last applied                None       (removed from state, left in place)
+    noop      live managed attributes     desired attributes
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.addresses import Address
+
+FORMAT_VERSION = "1.0"
+UNKNOWN_KEY = "$unknown"
+SENSITIVE_MASK = "(sensitive value)"
+
+
+class Action(str, enum.Enum):
+    """What apply will do to one address. Values are the text plan's symbols' names."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    FORGET = "forget"
+    NOOP = "no-op"
+
+    @property
+    def symbol(self) -> str:
+        return _SYMBOLS[self]
+
+    @property
+    def destructive(self) -> bool:
+        return self in (Action.DELETE, Action.REPLACE)
+
+
+_SYMBOLS = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.REPLACE: "-/+",
+    Action.DELETE: "-",
+    Action.FORGET: ".",
+    Action.NOOP: " ",
+}
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value known only after apply (a reference to a server-generated attribute)."""
+
+    expr: str
+
+    def to_json(self) -> dict[str, str]:
+        return {UNKNOWN_KEY: self.expr}
+
+    def __str__(self) -> str:
+        return "(known after apply)"
+
+
+def encode_value(value: Any) -> Any:
+    """Turn ``Unknown`` markers (at any depth) into their JSON form."""
+    if isinstance(value, Unknown):
+        return value.to_json()
+    if isinstance(value, dict):
+        return {k: encode_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode_value(v) for v in value]
+    return value
+
+
+def decode_value(value: Any) -> Any:
+    """Inverse of ``encode_value``."""
+    if isinstance(value, dict):
+        if set(value) == {UNKNOWN_KEY}:
+            return Unknown(value[UNKNOWN_KEY])
+        return {k: decode_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_value(v) for v in value]
+    return value
+
+
+def contains_unknown(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+@dataclass(frozen=True)
+class DiffItem:
+    """One field-level difference. ``op`` is ``add`` | ``remove`` | ``change``.
+
+    ``path`` is a tuple of keys / list indexes from the resource root.
+    """
+
+    op: str
+    path: tuple[str | int, ...]
+    old: Any = None
+    new: Any = None
+
+    @property
+    def top(self) -> str:
+        return str(self.path[0]) if self.path else ""
+
+    def path_str(self) -> str:
+        out = ""
+        for part in self.path:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op, "path": list(self.path), "old": encode_value(self.old), "new": encode_value(self.new)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "DiffItem":
+        return cls(data["op"], tuple(data["path"]), decode_value(data.get("old")), decode_value(data.get("new")))
+
+
+Diff = tuple[DiffItem, ...]
+
+
+@dataclass(frozen=True)
+class Change:
+    """The planned action for one address, with why, and everything apply needs to do it."""
+
+    address: Address
+    action: Action
+    reason: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    diff: Diff = ()
+    #: the platform id of the live object (None for a create)
+    object_id: str | None = None
+    #: the object exists and is not in state: it will be adopted (imported)
+    importing: bool = False
+    #: fingerprint of the live object this change was planned against (None if none)
+    fingerprint: str | None = None
+    #: the desired attributes with ``${...}`` references unresolved (apply re-resolves them)
+    config: dict[str, Any] | None = None
+    #: top-level fields the user manages (declared now or before)
+    managed: tuple[str, ...] = ()
+    #: create_only fields whose change forces the replace
+    replace_fields: tuple[str, ...] = ()
+    depends_on: tuple[Address, ...] = ()
+    #: warnings a reviewer must see (cascades, irreversible deletes, long waits)
+    notes: tuple[str, ...] = ()
+    prevent_destroy: bool = False
+
+    @property
+    def type(self) -> str:
+        return self.address.type
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": str(self.address),
+            "type": self.address.type,
+            "name": self.address.name,
+            "actions": _json_actions(self.action),
+            "action": self.action.value,
+            "reason": self.reason,
+            "before": encode_value(self.before),
+            "after": encode_value(self.after),
+            "diff": [d.to_json() for d in self.diff],
+            "id": self.object_id,
+            "importing": self.importing,
+            "fingerprint": self.fingerprint,
+            "config": encode_value(self.config),
+            "managed": list(self.managed),
+            "replace_fields": list(self.replace_fields),
+            "depends_on": [str(a) for a in self.depends_on],
+            "notes": list(self.notes),
+            "prevent_destroy": self.prevent_destroy,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Change":
+        return cls(
+            address=Address.parse(data["address"]),
+            action=Action(data["action"]),
+            reason=data.get("reason", ""),
+            before=decode_value(data.get("before")),
+            after=decode_value(data.get("after")),
+            diff=tuple(DiffItem.from_json(d) for d in data.get("diff", [])),
+            object_id=data.get("id"),
+            importing=bool(data.get("importing")),
+            fingerprint=data.get("fingerprint"),
+            config=decode_value(data.get("config")),
+            managed=tuple(data.get("managed", [])),
+            replace_fields=tuple(data.get("replace_fields", [])),
+            depends_on=tuple(Address.parse(a) for a in data.get("depends_on", [])),
+            notes=tuple(data.get("notes", [])),
+            prevent_destroy=bool(data.get("prevent_destroy")),
+        )
+
+
+def _json_actions(action: Action) -> list[str]:
+    """Terraform-compatible ``actions`` list."""
+    return {
+        Action.CREATE: ["create"],
+        Action.UPDATE: ["update"],
+        Action.REPLACE: ["delete", "create"],
+        Action.DELETE: ["delete"],
+        Action.FORGET: ["forget"],
+        Action.NOOP: ["no-op"],
+    }[action]
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A managed object changed outside the tool since the last apply (live vs state)."""
+
+    address: Address
+    kind: str  # "changed" | "deleted"
+    diff: Diff = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": str(self.address), "type": self.address.type, "kind": self.kind,
+                "diff": [d.to_json() for d in self.diff]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Drift":
+        return cls(Address.parse(data["address"]), data["kind"],
+                   tuple(DiffItem.from_json(d) for d in data.get("diff", [])))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything ``plan`` decided. ``changes`` are in apply order (dependencies first)."""
+
+    changes: tuple[Change, ...]
+    drift: tuple[Drift, ...] = ()
+    state_lineage: str | None = None
+    state_serial: int = 0
+    created_at: str = ""
+    mode: str = "normal"  # "normal" | "destroy" | "refresh-only"
+    targets: tuple[str, ...] = ()
+    #: requests made per provider during refresh: {"dataiku": {"requests": 12, "throttled": 0}}
+    stats: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def actionable(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action is not Action.NOOP or c.importing)
+
+    def has_changes(self) -> bool:
+        return bool(self.actionable)
+
+    def summary(self) -> dict[str, int]:
+        counts = {"add": 0, "change": 0, "destroy": 0, "import": 0, "forget": 0}
+        for c in self.changes:
+            if c.importing:
+                counts["import"] += 1
+            if c.action is Action.CREATE:
+                counts["add"] += 1
+            elif c.action is Action.UPDATE:
+                counts["change"] += 1
+            elif c.action is Action.REPLACE:
+                counts["add"] += 1
+                counts["destroy"] += 1
+            elif c.action is Action.DELETE:
+                counts["destroy"] += 1
+            elif c.action is Action.FORGET:
+                counts["forget"] += 1
+        return counts
+
+    def change_for(self, address: Address) -> Change | None:
+        for c in self.changes:
+            if c.address == address:
+                return c
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "created_at": self.created_at,
+            "mode": self.mode,
+            "targets": list(self.targets),
+            "state": {"lineage": self.state_lineage, "serial": self.state_serial},
+            "summary": self.summary(),
+            "resource_changes": [c.to_json() for c in self.changes],
+            "resource_drift": [d.to_json() for d in self.drift],
+            "stats": self.stats,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Plan":
+        version = str(data.get("format_version", ""))
+        if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+            raise ValueError(f"plan format_version {version!r} is not supported (expected {FORMAT_VERSION})")
+        state = data.get("state") or {}
+        return cls(
+            changes=tuple(Change.from_json(c) for c in data.get("resource_changes", [])),
+            drift=tuple(Drift.from_json(d) for d in data.get("resource_drift", [])),
+            state_lineage=state.get("lineage"),
+            state_serial=int(state.get("serial") or 0),
+            created_at=data.get("created_at", ""),
+            mode=data.get("mode", "normal"),
+            targets=tuple(data.get("targets", [])),
+            stats=data.get("stats") or {},
+        )

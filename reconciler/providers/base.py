@@ -1,0 +1,150 @@
+"""The provider contract: what a platform must offer the engine.
+
+A *provider* (one per platform) is a ``ProviderSpec`` in ``registry.PROVIDERS``: its settings
+model (url, credentials, budgets; each with the env var it falls back to), its resource types,
+and ``connect(settings, transport=None)`` which builds a ``Session`` holding one HTTP client.
+
+A *resource type* is a ``ResourceType`` subclass. Class attributes declare the static facts the
+engine and ``validate`` need without any network; an instance is bound to a session's client and
+talks to the platform. Attribute names are the spec's (snake_case) vocabulary: ``read`` and
+``create`` translate the platform's documents into it; ``normalize`` makes values comparable.
+
+Rules every implementation keeps (the engine relies on them):
+
+- ``create`` is all-or-nothing: if it raises, nothing was created, or the error carries the id
+  (``CreatedButFailed``) so the engine can record it. It returns ``(id, live)``.
+- ``update`` is read-modify-write for full-document PUT APIs: merge the managed fields into the
+  live document and send back every other field unchanged. It returns the new live view.
+- If ``delete`` raises, the object still exists. Deleting an object that is already gone is
+  not an error.
+- ``read`` returns ``None`` when the object is gone, never raises for "not found".
+- ``find`` looks an object up by its natural key (from a desired spec) for adoption and crash
+  recovery; it returns ``None`` when there is none. It never creates anything.
+- Async platform operations are awaited inside the resource type, with a timeout.
+- No method writes during ``read``/``find``/``list``: ``plan`` and ``drift`` only call those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Mapping
+
+import httpx
+from pydantic import BaseModel
+
+Live = dict[str, Any]
+Spec = dict[str, Any]
+
+
+class CreatedButFailed(Exception):
+    """Raised by ``create`` when the object exists but a follow-up step failed.
+
+    The engine records ``object_id`` in state (so nothing is orphaned) and reports ``cause``;
+    the next plan shows whatever still differs as an update.
+    """
+
+    def __init__(self, object_id: str, cause: BaseException) -> None:
+        self.object_id = object_id
+        self.cause = cause
+        super().__init__(str(cause))
+
+
+class ResourceType:
+    """One kind of object on one platform. Subclass, set the class attributes, implement CRUD."""
+
+    #: ``<provider>_<kind>``, e.g. ``dataiku_project``.
+    type_name: ClassVar[str]
+    #: pydantic model of the spec body (``extra="forbid"``); lifecycle/depends_on are not in it.
+    spec_model: ClassVar[type[BaseModel]]
+    #: one-line description for ``schema`` and docs.
+    description: ClassVar[str] = ""
+    #: spec fields that identify the object for adoption (natural key); empty if server id only.
+    natural_key: ClassVar[tuple[str, ...]] = ()
+    #: attributes only the server sets (``id``...): readable through ``${type.name.attr}``,
+    #: never diffed, never settable.
+    server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
+    #: fields whose change means replace (delete + create) rather than update.
+    create_only: ClassVar[frozenset[str]] = frozenset()
+    #: fields never stored in state, plans or logs (write-only secrets).
+    sensitive: ClassVar[frozenset[str]] = frozenset()
+    #: True when deleting the object cannot be undone and needs an explicit opt-in.
+    protected: ClassVar[bool] = False
+    #: False when the platform has no delete: removal from specs only forgets the object.
+    deletable: ClassVar[bool] = True
+    #: what a delete takes with it, shown in the plan ("deletes its recipes and analyses").
+    delete_note: ClassVar[str | None] = None
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    # -- platform calls -------------------------------------------------------------------
+    def read(self, object_id: str) -> Live | None:
+        raise NotImplementedError
+
+    def find(self, spec: Spec) -> tuple[str, Live] | None:
+        """Look up by natural key. Default: none (server-id-only types override when they can)."""
+        return None
+
+    def create(self, spec: Spec) -> tuple[str, Live]:
+        raise NotImplementedError
+
+    def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
+        """``spec`` holds every managed field; ``changed`` names the top-level ones that differ."""
+        raise NotImplementedError
+
+    def delete(self, object_id: str) -> None:
+        raise NotImplementedError
+
+    # -- pure helpers -----------------------------------------------------------------------
+    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        """Make values comparable: fill defaults, sort set-like lists, drop noise.
+
+        Applied alike to desired and live attrs; must accept a subset of the fields.
+        """
+        return dict(attrs)
+
+    @classmethod
+    def identity_of(cls, spec: Mapping[str, Any]) -> str | None:
+        """A readable natural key for messages (``SALES``, ``SALES/orders``), or None."""
+        if not cls.natural_key:
+            return None
+        parts = [str(spec.get(k)) for k in cls.natural_key if spec.get(k) is not None]
+        return "/".join(parts) if len(parts) == len(cls.natural_key) else None
+
+
+@dataclass
+class Session:
+    """A connected provider: one HTTP client shared by every resource type instance."""
+
+    provider: str
+    client: Any
+    types: Mapping[str, type[ResourceType]]
+    _instances: dict[str, ResourceType] = field(default_factory=dict)
+
+    def resource(self, type_name: str) -> ResourceType:
+        inst = self._instances.get(type_name)
+        if inst is None:
+            inst = self.types[type_name](self.client)
+            self._instances[type_name] = inst
+        return inst
+
+    def close(self) -> None:
+        close = getattr(self.client, "close", None)
+        if close:
+            close()
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """A registry entry. ``env`` maps settings fields to the env vars they default from."""
+
+    name: str
+    settings_model: type[BaseModel]
+    env: Mapping[str, str]
+    resource_types: Mapping[str, type[ResourceType]]
+    connect_fn: Callable[[BaseModel, httpx.BaseTransport | None], Any]
+    #: settings fields that are secrets (never printed)
+    secret_settings: frozenset[str] = frozenset()
+
+    def connect(self, settings: BaseModel, transport: httpx.BaseTransport | None = None) -> Session:
+        return Session(self.name, self.connect_fn(settings, transport), self.resource_types)

@@ -1,0 +1,109 @@
+"""What the state records: the objects reconciler manages, as plain frozen data.
+
+``State`` is a value: operations return a new ``State`` and never mutate one. Resources are kept
+sorted by address in the serialized form so that state files diff cleanly in review.
+Sensitive attributes are never in here (resource types strip them before recording).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from reconciler.addresses import Address
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ResourceState:
+    """One managed object.
+
+    ``attrs`` are the managed attributes as last applied (resolved desired values, sensitive
+    ones removed); ``outputs`` the server-owned attributes other resources may reference
+    (``id``...); ``fingerprint`` identifies the live object as last seen.
+    """
+
+    address: Address
+    object_id: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str | None = None
+    dependencies: tuple[Address, ...] = ()
+    prevent_destroy: bool = False
+    #: the type's deletion is protected (irreversible) and was opted into explicitly or not
+    protected: bool = False
+
+    @property
+    def type(self) -> str:
+        return self.address.type
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": str(self.address),
+            "type": self.address.type,
+            "id": self.object_id,
+            "attrs": self.attrs,
+            "outputs": self.outputs,
+            "fingerprint": self.fingerprint,
+            "dependencies": sorted(str(a) for a in self.dependencies),
+            "prevent_destroy": self.prevent_destroy,
+            "protected": self.protected,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "ResourceState":
+        return cls(
+            address=Address.parse(data["address"]),
+            object_id=str(data["id"]),
+            attrs=dict(data.get("attrs") or {}),
+            outputs=dict(data.get("outputs") or {}),
+            fingerprint=data.get("fingerprint"),
+            dependencies=tuple(Address.parse(a) for a in data.get("dependencies", [])),
+            prevent_destroy=bool(data.get("prevent_destroy")),
+            protected=bool(data.get("protected")),
+        )
+
+
+@dataclass(frozen=True)
+class State:
+    """A whole state: ``serial`` bumps on every real change; ``lineage`` never changes."""
+
+    lineage: str
+    serial: int = 0
+    resources: dict[Address, ResourceState] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls) -> "State":
+        return cls(lineage=str(uuid.uuid4()), serial=0, resources={})
+
+    def get(self, address: Address) -> ResourceState | None:
+        return self.resources.get(address)
+
+    def with_resource(self, rs: ResourceState) -> "State":
+        """A copy with ``rs`` added or replaced (serial unchanged: the store bumps it)."""
+        resources = dict(self.resources)
+        resources[rs.address] = rs
+        return replace(self, resources=resources)
+
+    def without(self, address: Address) -> "State":
+        resources = dict(self.resources)
+        resources.pop(address, None)
+        return replace(self, resources=resources)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "serial": self.serial,
+            "lineage": self.lineage,
+            "resources": [self.resources[a].to_json() for a in sorted(self.resources)],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "State":
+        resources = {}
+        for item in data.get("resources", []):
+            rs = ResourceState.from_json(item)
+            resources[rs.address] = rs
+        return cls(lineage=data["lineage"], serial=int(data.get("serial", 0)), resources=resources)
