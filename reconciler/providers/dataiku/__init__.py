@@ -1,0 +1,1 @@
+"""Dataiku DSS: provider entry ``DATAIKU`` (see ``provider.py``); emulator in ``sandbox/``."""

@@ -1,0 +1,12 @@
+"""The Dataiku DSS emulator, mounted by the sandbox at ``/dataiku``.
+
+``models`` (the in-memory DSS world), ``handlers`` (HTTP adapter), ``routes`` (routes as data),
+``errors`` (DSS error bodies), ``payloads`` (request validation), ``documents`` (seeded
+instance and default documents), ``emulator`` (auth, headers, the sandbox contract).
+COVERAGE.md lists every endpoint and how it is tested.
+"""
+
+from reconciler.providers.dataiku.sandbox.emulator import DataikuEmulator
+from reconciler.providers.dataiku.sandbox.models import ROOT, DataikuWorld
+
+__all__ = ["DataikuEmulator", "DataikuWorld", "ROOT"]

@@ -1,0 +1,380 @@
+"""The apply executor: carries out a ``Plan``'s changes against the platforms.
+
+Owns all apply-time concurrency. Each change becomes one or two operations (a replace is a delete
+then a create); operations run on a bounded thread pool as soon as what they wait for is done:
+
+- applying X (create / update / adopt) waits for applying X's dependencies, and for X's own
+  delete when X is replaced;
+- deleting X waits for deleting whatever depends on X (reverse order), and for updating anything
+  that used to depend on X and no longer does (so a project leaves a folder before it is deleted).
+
+A failure skips everything that (transitively) waits for it; independent branches finish.
+Every step is journaled as it lands (an intent before each create and delete, a result after
+every operation), so a killed apply loses nothing: the next run reads the journal and finds
+interrupted creates by natural key instead of creating duplicates. Progress goes to ``Hooks``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping, Protocol
+
+from pydantic import ValidationError
+
+from reconciler.addresses import Address
+from reconciler.apply.ledger import APPLIED, FAILED, SKIPPED, LedgerEntry
+from reconciler.errors import ReconcilerError
+from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, Unknown, contains_unknown
+from reconciler.providers.base import CreatedButFailed, ResourceType
+from reconciler.refresh import fingerprint
+from reconciler.spec import resolve
+from reconciler.state import JournalEntry, StateStore
+from reconciler.state.model import ResourceState, State
+
+DELETE = "delete"
+APPLY = "apply"
+
+
+class Hooks(Protocol):
+    """Progress callbacks (called from worker threads; implementations must be thread-safe)."""
+
+    def on_start(self, address: Address, verb: str) -> None: ...
+
+    def on_finish(self, entry: LedgerEntry) -> None: ...
+
+
+class NoHooks:
+    def on_start(self, address: Address, verb: str) -> None:
+        pass
+
+    def on_finish(self, entry: LedgerEntry) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Op:
+    address: Address
+    part: str  # DELETE | APPLY
+    change: Change
+
+    @property
+    def key(self) -> tuple[Address, str]:
+        return (self.address, self.part)
+
+
+@dataclass
+class _Outcome:
+    op: Op
+    record: ResourceState | None = None
+    remove: bool = False
+    detail: str = ""
+    object_id: str | None = None
+
+
+class Executor:
+    """Runs one plan. ``type_of(address)`` gives the bound resource type.
+
+    Plans never hold secrets: a sensitive field's value is masked in ``Change.config`` and taken
+    from ``secrets`` (address -> field -> value, read from the specs by the caller) at apply time.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        state: State,
+        store: StateStore,
+        type_of: Callable[[Address], ResourceType],
+        *,
+        parallelism: int = 8,
+        hooks: Hooks | None = None,
+        secrets: Mapping[Address, Mapping[str, Any]] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.state = state
+        self.store = store
+        self.type_of = type_of
+        self.parallelism = max(1, parallelism)
+        self.hooks = hooks or NoHooks()
+        self.secrets = secrets or {}
+        self._journal_lock = threading.Lock()
+        self._applied: dict[Address, dict[str, Any]] = {}
+        self._results_lock = threading.Lock()
+
+    # -- graph of operations -------------------------------------------------------------
+    def operations(self) -> tuple[dict[tuple, Op], dict[tuple, set[tuple]]]:
+        """The operations and, for each, the set of operation keys it waits for."""
+        changes = {c.address: c for c in self.plan.actionable}
+        ops: dict[tuple, Op] = {}
+        for c in changes.values():
+            if c.action in (Action.DELETE, Action.FORGET, Action.REPLACE):
+                ops[(c.address, DELETE)] = Op(c.address, DELETE, c)
+            if c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.NOOP):
+                ops[(c.address, APPLY)] = Op(c.address, APPLY, c)
+        waits: dict[tuple, set[tuple]] = {k: set() for k in ops}
+        for (address, part), op in ops.items():
+            if part == APPLY:
+                for dep in op.change.depends_on:
+                    if (dep, APPLY) in ops:
+                        waits[(address, APPLY)].add((dep, APPLY))
+                if (address, DELETE) in ops:
+                    waits[(address, APPLY)].add((address, DELETE))
+        for (address, part), op in ops.items():
+            if part != DELETE:
+                continue
+            for other in changes.values():
+                if other.address == address:
+                    continue
+                old = self.state.get(other.address)
+                old_deps = set(old.dependencies) if old else set()
+                new_deps = set(other.depends_on)
+                if address not in old_deps | new_deps:
+                    continue
+                if (other.address, DELETE) in ops:
+                    waits[(address, DELETE)].add((other.address, DELETE))
+                elif (other.address, APPLY) in ops and address not in new_deps:
+                    waits[(address, DELETE)].add((other.address, APPLY))
+        return ops, waits
+
+    # -- run -------------------------------------------------------------------------------
+    def run(self) -> tuple[State, list[LedgerEntry]]:
+        """Execute everything; return the final state (also written) and the ledger.
+
+        The state is written (and the journal compacted) even when operations fail or the run
+        is interrupted; a ``KeyboardInterrupt`` stops scheduling, lets running calls land, and
+        is re-raised after the write.
+        """
+        ops, waits = self.operations()
+        ledger: dict[tuple, LedgerEntry] = {}
+        failed: set[tuple] = set()
+        finished: set[tuple] = set()
+        pending = dict(ops)
+        running: dict[Future, Op] = {}
+        state = self.state
+        interrupted: BaseException | None = None
+        pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply")
+        try:
+            while True:
+                self._skip_blocked(pending, waits, failed, ledger, interrupted)
+                if interrupted is None:
+                    for key in sorted(pending, key=_op_order):
+                        if waits[key] <= finished:
+                            op = pending.pop(key)
+                            running[pool.submit(self._run_op, op)] = op
+                if not running:
+                    if pending:
+                        raise RuntimeError("apply cannot order: " + ", ".join(str(k[0]) for k in pending))
+                    break
+                try:
+                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                except KeyboardInterrupt as exc:
+                    interrupted = exc
+                    continue
+                for future in done:
+                    op = running.pop(future)
+                    outcome, error, duration = future.result()
+                    if outcome.record is not None:
+                        state = state.with_resource(outcome.record)
+                    if outcome.remove:
+                        state = state.without(op.address)
+                    if error is None:
+                        finished.add(op.key)
+                        entry = LedgerEntry(op.address, op.change.action, APPLIED, outcome.detail, duration,
+                                            outcome.object_id)
+                    else:
+                        failed.add(op.key)
+                        entry = LedgerEntry(op.address, op.change.action, FAILED, error, duration, outcome.object_id)
+                    ledger[op.key] = entry
+                    self.hooks.on_finish(entry)
+        finally:
+            pool.shutdown(wait=True)
+            state = self.store.write(state)
+        if interrupted is not None:
+            raise interrupted
+        return state, _collapse(ledger)
+
+    def _skip_blocked(self, pending: dict, waits: Mapping, failed: set, ledger: dict,
+                      interrupted: BaseException | None) -> None:
+        """Skip every pending op that waits (transitively) on a failed one, or all on interrupt."""
+        progress = True
+        while progress:
+            progress = False
+            for key in sorted(pending, key=_op_order):
+                blocked = waits[key] & failed
+                if not blocked and interrupted is None:
+                    continue
+                op = pending.pop(key)
+                detail = (f"skipped: depends on {sorted(blocked)[0][0]}, which failed or was skipped"
+                          if blocked else "skipped: apply interrupted")
+                entry = LedgerEntry(op.address, op.change.action, SKIPPED, detail)
+                ledger[key] = entry
+                failed.add(key)
+                self.hooks.on_finish(entry)
+                progress = True
+
+    def _run_op(self, op: Op) -> tuple[_Outcome, str | None, float]:
+        started = time.monotonic()
+        outcome = _Outcome(op)
+        try:
+            if op.part == DELETE:
+                self._delete(op, outcome)
+            else:
+                self._apply(op, outcome)
+            return outcome, None, time.monotonic() - started
+        except ReconcilerError as err:
+            return outcome, str(err), time.monotonic() - started
+        except CreatedButFailed as err:
+            return outcome, f"created {err.object_id} but a follow-up step failed: {err.cause}", time.monotonic() - started
+        except Exception as err:  # a provider bug must not lose the journal: report it as a failure
+            return outcome, f"unexpected {type(err).__name__}: {err}", time.monotonic() - started
+
+    def _journal(self, op: str, action: str, address: Address, *, resource: ResourceState | None = None,
+                 natural_key: str | None = None, error: str | None = None) -> None:
+        with self._journal_lock:
+            self.store.record(JournalEntry(
+                seq=0, op=op, action=action, address=address, lineage=self.state.lineage,
+                time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                resource=resource, natural_key=natural_key, error=error,
+            ))
+
+    def _delete(self, op: Op, outcome: _Outcome) -> None:
+        change = op.change
+        rt = self.type_of(op.address)
+        action = "forget" if change.action is Action.FORGET else "delete"
+        if change.action is not Action.FORGET:
+            self.hooks.on_start(op.address, "Destroying")
+            self._journal("intent", action, op.address, natural_key=change.object_id)
+            rt.delete(change.object_id)
+        outcome.remove = True
+        outcome.object_id = change.object_id
+        self._journal("result", action, op.address)
+
+    def _apply(self, op: Op, outcome: _Outcome) -> None:
+        change = op.change
+        rt = self.type_of(op.address)
+        spec = self._resolved_spec(op.address, change, rt)
+        creating = change.action in (Action.CREATE, Action.REPLACE)
+        if creating:
+            self.hooks.on_start(op.address, "Creating")
+            self._journal("intent", "create", op.address, natural_key=rt.identity_of(spec))
+            try:
+                object_id, live = rt.create(spec)
+            except CreatedButFailed as err:
+                live = rt.read(err.object_id)
+                outcome.record = self._record(op.address, change, rt, err.object_id, spec, live, partial=True)
+                outcome.object_id = err.object_id
+                self._journal("result", "create", op.address, resource=outcome.record, error=str(err.cause))
+                raise
+            action = "create"
+        elif change.action is Action.UPDATE:
+            self.hooks.on_start(op.address, "Modifying")
+            changed = frozenset({d.top for d in change.diff}
+                                | {k for k, v in (change.after or {}).items() if contains_unknown(v)})
+            object_id = change.object_id or ""
+            live = rt.update(object_id, dict(change.before or {}), spec, changed)
+            action = "import" if change.importing else "update"
+        else:  # NOOP adoption: record only
+            object_id = change.object_id or ""
+            live = rt.read(object_id)
+            action = "import"
+        outcome.object_id = object_id
+        outcome.record = self._record(op.address, change, rt, object_id, spec, live)
+        outcome.detail = f"id={object_id}"
+        with self._results_lock:
+            self._applied[op.address] = {**spec, **outcome.record.outputs}
+        self._journal("result", action, op.address, resource=outcome.record)
+
+    def _resolved_spec(self, address: Address, change: Change, rt: ResourceType) -> dict[str, Any]:
+        def lookup(target: Address, attr: tuple[str, ...]) -> Any:
+            return self._lookup(target, attr)
+
+        config = dict(change.config or {})
+        for name in rt.sensitive:
+            if config.get(name) == SENSITIVE_MASK:
+                if name not in self.secrets.get(address, {}):
+                    raise ReconcilerError(f"{address}: the value of sensitive field {name!r} is not in the plan; "
+                                          "it is read from the specs at apply time, and the specs no longer set it")
+                config[name] = self.secrets[address][name]
+        resolved = resolve(config, lookup)
+        if contains_unknown(resolved):
+            missing = sorted({v.expr for v in _unknowns(resolved)})
+            raise ReconcilerError(f"{address}: cannot resolve {', '.join(missing)} (its resource was not applied)")
+        try:
+            model = rt.spec_model.model_validate(resolved)
+        except ValidationError as err:
+            raise ReconcilerError(f"{address}: resolved attributes are invalid: {err.errors()[0]['msg']}") from None
+        return model.model_dump(exclude_unset=True)
+
+    def _lookup(self, target: Address, attr: tuple[str, ...]) -> Any:
+        head = attr[0]
+        with self._results_lock:
+            applied = self._applied.get(target)
+        value: Any = None
+        found = False
+        if applied is not None and head in applied:
+            value, found = applied[head], True
+        else:
+            change = self.plan.change_for(target)
+            after = (change.after or {}) if change else {}
+            if head in after and not contains_unknown(after[head]):
+                value, found = after[head], True
+            else:
+                rs = self.state.get(target)
+                if rs is not None and head in rs.outputs:
+                    value, found = rs.outputs[head], True
+                elif rs is not None and head in rs.attrs:
+                    value, found = rs.attrs[head], True
+        if not found:
+            return Unknown("${" + ".".join((str(target), *attr)) + "}")
+        for part in attr[1:]:
+            value = value[int(part)] if isinstance(value, list) else value[part]
+        return value
+
+    def _record(self, address: Address, change: Change, rt: ResourceType, object_id: str,
+                spec: Mapping[str, Any], live: Mapping[str, Any] | None, *, partial: bool = False) -> ResourceState:
+        attrs = {k: v for k, v in spec.items() if k not in rt.sensitive and k not in rt.server_owned}
+        outputs = {k: live[k] for k in rt.server_owned if live and k in live and k not in rt.sensitive}
+        outputs.setdefault("id", object_id)
+        return ResourceState(
+            address=address,
+            object_id=object_id,
+            attrs={} if partial else attrs,
+            outputs=outputs,
+            fingerprint=fingerprint(rt, live) if live is not None else None,
+            dependencies=tuple(change.depends_on),
+            prevent_destroy=change.prevent_destroy,
+            protected=rt.protected,
+        )
+
+
+def _unknowns(value: Any) -> list[Unknown]:
+    if isinstance(value, Unknown):
+        return [value]
+    if isinstance(value, dict):
+        return [u for v in value.values() for u in _unknowns(v)]
+    if isinstance(value, list):
+        return [u for v in value for u in _unknowns(v)]
+    return []
+
+
+def _op_order(key: tuple) -> tuple:
+    address, part = key
+    return (0 if part == DELETE else 1, address)
+
+
+def _collapse(ledger: Mapping[tuple, LedgerEntry]) -> list[LedgerEntry]:
+    """One entry per address (a replace's two operations become one), failures first."""
+    rank = {FAILED: 0, SKIPPED: 1, APPLIED: 2}
+    by_address: dict[Address, LedgerEntry] = {}
+    for key in sorted(ledger, key=_op_order):
+        entry = ledger[key]
+        prev = by_address.get(key[0])
+        if prev is None or rank[entry.outcome] < rank[prev.outcome]:
+            by_address[key[0]] = entry
+        elif rank[entry.outcome] == rank[prev.outcome] == rank[APPLIED]:
+            by_address[key[0]] = LedgerEntry(entry.address, entry.action, APPLIED, entry.detail,
+                                             prev.duration_s + entry.duration_s, entry.object_id)
+    return sorted(by_address.values(), key=lambda e: (rank[e.outcome], e.address))

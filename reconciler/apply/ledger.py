@@ -1,0 +1,42 @@
+"""The outcome of an apply, per address: plain data the CLI renders and tests assert on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.addresses import Address
+from reconciler.plan.model import Action
+
+APPLIED = "applied"
+FAILED = "failed"
+SKIPPED = "skipped"
+OUTCOMES = (APPLIED, FAILED, SKIPPED)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """What apply did to one address. ``outcome`` is ``applied`` | ``failed`` | ``skipped``.
+
+    ``detail`` is the (already redacted) error message of a failure, or why it was skipped.
+    """
+
+    address: Address
+    action: Action
+    outcome: str
+    detail: str = ""
+    duration_s: float = 0.0
+    object_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"ledger outcome {self.outcome!r} is not one of: {', '.join(OUTCOMES)}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": str(self.address), "action": self.action.value, "outcome": self.outcome,
+                "detail": self.detail, "duration_s": round(self.duration_s, 3), "id": self.object_id}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "LedgerEntry":
+        return cls(Address.parse(data["address"]), Action(data["action"]), data["outcome"],
+                   data.get("detail", ""), float(data.get("duration_s", 0.0)), data.get("id"))

@@ -1,0 +1,307 @@
+"""Click commands. Each reads its options, calls the engine, renders, and returns an exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.addresses import Address
+from reconciler.cli.progress import CliHooks, refresh_progress
+from reconciler.errors import PlanError, ReconcilerError, StateError
+from reconciler.plan.model import Plan
+from reconciler.plan.render import render_drift, render_ledger, render_plan, use_color
+from reconciler.workflow import DEFAULT_PARALLELISM, Workspace
+
+FORMATS = click.Choice(["text", "json", "markdown"])
+
+
+def _address(_ctx: click.Context, _param: click.Parameter, value):
+    try:
+        if isinstance(value, tuple):
+            return tuple(Address.parse(v) for v in value)
+        return Address.parse(value) if value is not None else None
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--specs", envvar="RECONCILER_SPECS", default="specs", show_default=True,
+              help="Spec directory or file (env RECONCILER_SPECS).")
+@click.option("--state", "state", envvar="RECONCILER_STATE", default="state/default.json", show_default=True,
+              help="State file path (env RECONCILER_STATE).")
+@click.option("--lock-timeout", envvar="RECONCILER_LOCK_TIMEOUT", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for the state lock before failing.")
+@click.version_option(package_name="reconciler")
+@click.pass_context
+def cli(ctx: click.Context, specs: str, state: str, lock_timeout: float) -> None:
+    """Declarative reconciler for data and ML platforms."""
+    ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout)
+
+
+def _ws(ctx: click.Context, parallelism: int | None = None) -> Workspace:
+    ws: Workspace = ctx.obj
+    if parallelism is not None:
+        if parallelism < 1:
+            raise click.BadParameter("must be at least 1", param_hint="--parallelism")
+        ws.parallelism = parallelism
+    if sys.stderr.isatty():
+        ws.progress = refresh_progress(sys.stderr)
+    return ws
+
+
+def _out(text: str) -> None:
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+@cli.command()
+@click.pass_context
+def validate(ctx: click.Context) -> int:
+    """Load, interpolate, type-check and graph the specs. No network."""
+    from reconciler.graph.build import build_graph
+
+    ws: Workspace = ctx.obj
+    specs = ws.load()
+    build_graph(specs, None)
+    click.echo(f"Success! {len(specs.resources)} resource(s) in {len(specs.files)} file(s) are valid.")
+    return 0
+
+
+@cli.command()
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan to FILE for `apply FILE`.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@click.option("--target", "targets", multiple=True, callback=_address, help="Plan only ADDR and what it needs.")
+@click.option("--refresh-only", is_flag=True, help="Only report drift; plan no changes.")
+@click.option("--destroy", is_flag=True, help="Plan deleting everything the state manages.")
+@click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
+@click.pass_context
+def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, parallelism) -> int:
+    """Refresh and show what apply would do. Writes nothing to any backend."""
+    if refresh_only and destroy:
+        raise click.UsageError("--refresh-only and --destroy cannot be combined")
+    mode = "destroy" if destroy else ("refresh-only" if refresh_only else "normal")
+    result = _ws(ctx, parallelism).plan(mode=mode, targets=targets)
+    if refresh_only:
+        _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
+    else:
+        _out(render_plan(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
+    if out:
+        _save_plan(result, out)
+        click.echo(f"Saved the plan to {out}. Apply exactly this plan with: reconciler apply {out}", err=True)
+    changed = bool(result.drift) if refresh_only else result.has_changes()
+    return 2 if (detailed_exitcode and changed) else 0
+
+
+@cli.command()
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False))
+@click.option("--auto-approve", is_flag=True, help="Skip the confirmation prompt.")
+@click.option("--target", "targets", multiple=True, callback=_address)
+@click.option("--refresh-only", is_flag=True, help="Record live values of drifted objects in state.")
+@click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
+@click.pass_context
+def apply(ctx, planfile, auto_approve, targets, refresh_only, parallelism) -> int:
+    """Apply a fresh plan (after confirmation) or exactly a saved one."""
+    ws = _ws(ctx, parallelism)
+    saved = _load_plan(planfile) if planfile else None
+    if saved is not None and (targets or refresh_only):
+        raise click.UsageError("a saved plan is applied as it is: --target/--refresh-only belong to `plan`")
+    mode = "refresh-only" if refresh_only else "normal"
+    return _apply(ws, saved, mode=mode, targets=targets, auto_approve=auto_approve or saved is not None)
+
+
+@cli.command()
+@click.option("--auto-approve", is_flag=True, help="Skip the confirmation prompt.")
+@click.option("--target", "targets", multiple=True, callback=_address)
+@click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
+@click.pass_context
+def destroy(ctx, auto_approve, targets, parallelism) -> int:
+    """Delete everything the state manages (honouring prevent_destroy)."""
+    return _apply(_ws(ctx, parallelism), None, mode="destroy", targets=targets, auto_approve=auto_approve)
+
+
+def _apply(ws: Workspace, saved: Plan | None, *, mode: str, targets, auto_approve: bool) -> int:
+    color = use_color(sys.stdout)
+
+    def confirm(p: Plan) -> bool:
+        _out(render_plan(p, "text", color=color))
+        if auto_approve:
+            return True
+        if not sys.stdin.isatty():
+            raise PlanError("apply needs confirmation, and standard input is not a terminal",
+                            hint="review the plan above and re-run with --auto-approve (in CI: apply a saved plan)")
+        verb = "destroy all managed objects" if mode == "destroy" else "perform these actions"
+        answer = click.prompt(f"\nDo you want to {verb}? Only 'yes' will be accepted to approve", default="",
+                              show_default=False)
+        return answer.strip() == "yes"
+
+    hooks = CliHooks(sys.stderr, color=use_color(sys.stderr))
+    try:
+        result = ws.apply(saved, mode=mode, targets=targets, confirm=confirm, hooks=hooks)
+    except ReconcilerError as err:
+        ledger = getattr(getattr(err, "ledger", None), "ledger", None)
+        if ledger:
+            _out(render_ledger(list(ledger), color=color))
+        raise
+    if result.plan.mode == "refresh-only":
+        click.echo(f"State updated from live objects ({len(result.plan.drift)} drifted).")
+    elif not result.plan.has_changes():
+        _out(render_plan(result.plan, "text", color=color))
+    else:
+        _out(render_ledger(list(result.ledger), color=color))
+    return 0
+
+
+@cli.command()
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
+@click.pass_context
+def drift(ctx, fmt, parallelism) -> int:
+    """Report what changed outside reconciler since the last apply. Read-only; exit 2 on drift."""
+    result = _ws(ctx, parallelism).drift()
+    _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
+    return 2 if result.drift else 0
+
+
+@cli.command("import")
+@click.argument("address", callback=_address)
+@click.argument("object_id")
+@click.pass_context
+def import_(ctx, address: Address, object_id: str) -> int:
+    """Adopt the existing object OBJECT_ID as ADDRESS (declared in the specs)."""
+    rs = ctx.obj.import_resource(address, object_id)
+    click.echo(f"Imported {address} (id {rs.object_id}). Run `reconciler plan` to see what differs from the specs.")
+    return 0
+
+
+@cli.group()
+def state() -> None:
+    """Inspect and edit the state."""
+
+
+@state.command("list")
+@click.pass_context
+def state_list(ctx) -> int:
+    """List managed addresses."""
+    st = ctx.find_object(Workspace).store().read()
+    for address in sorted(st.resources):
+        click.echo(str(address))
+    return 0
+
+
+@state.command("show")
+@click.argument("address", callback=_address)
+@click.pass_context
+def state_show(ctx, address: Address) -> int:
+    """Show one managed resource as JSON."""
+    st = ctx.find_object(Workspace).store().read()
+    rs = st.get(address)
+    if rs is None:
+        raise StateError(f"{address} is not in the state", hint="`reconciler state list` shows what is")
+    click.echo(json.dumps(rs.to_json(), indent=2, sort_keys=True))
+    return 0
+
+
+@state.command("rm")
+@click.argument("addresses", nargs=-1, required=True, callback=_address)
+@click.pass_context
+def state_rm(ctx, addresses) -> int:
+    """Stop managing ADDRESS(es): the objects are left in place."""
+    ctx.find_object(Workspace).state_rm(addresses)
+    for address in addresses:
+        click.echo(f"Removed {address} from the state (the object itself is untouched).")
+    return 0
+
+
+@state.command("mv")
+@click.argument("old", callback=_address)
+@click.argument("new", callback=_address)
+@click.pass_context
+def state_mv(ctx, old: Address, new: Address) -> int:
+    """Rename a managed resource's address without touching the object."""
+    ctx.find_object(Workspace).state_mv(old, new)
+    click.echo(f"Moved {old} to {new}.")
+    return 0
+
+
+@cli.command("force-unlock")
+@click.argument("lock_id")
+@click.pass_context
+def force_unlock(ctx, lock_id: str) -> int:
+    """Remove the state lock LOCK_ID (use only when its holder is surely gone)."""
+    ctx.obj.store().force_unlock(lock_id)
+    click.echo(f"Lock {lock_id} removed.")
+    return 0
+
+
+@cli.command()
+def schema() -> int:
+    """Print the JSON Schema of the spec format (for editor completion)."""
+    from reconciler.providers.registry import PROVIDERS
+    from reconciler.spec.schema import json_schema
+
+    click.echo(json.dumps(json_schema(PROVIDERS), indent=2))
+    return 0
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8765, show_default=True)
+@click.option("--token", default="sandbox-token", show_default=True, help="Token every request must carry.")
+@click.option("--latency-ms", type=float, default=0.0, show_default=True)
+@click.option("--fault-rate", type=float, default=0.0, show_default=True)
+@click.option("--data", "data", type=click.Path(dir_okay=False), help="Persist the emulated world to FILE.")
+@click.pass_context
+def sandbox(ctx, host, port, token, latency_ms, fault_rate, data) -> int:
+    """Serve every platform emulator on one port (Ctrl-C stops)."""
+    ctx.meta["sandbox"] = dict(host=host, port=port, token=token)
+    if ctx.invoked_subcommand is not None:
+        return 0
+    from reconciler.sandbox import Sandbox
+
+    if not 0.0 <= fault_rate <= 1.0:
+        raise click.BadParameter("must be between 0 and 1", param_hint="--fault-rate")
+    sb = Sandbox(token=token, latency_ms=latency_ms, fault_rate=fault_rate, data_file=data)
+    base = f"http://{host}:{port}"
+    click.echo(f"Sandbox listening on {base} (Ctrl-C to stop). Point the providers at it with:", err=True)
+    for key, value in sb.env(base).items():
+        click.echo(f"  export {key}={value}", err=True)
+    sb.serve(host, port)
+    return 0
+
+
+@sandbox.command("env")
+@click.pass_context
+def sandbox_env(ctx) -> int:
+    """Print the env exports that point every provider at the sandbox."""
+    from reconciler.sandbox import Sandbox
+
+    opts = ctx.meta["sandbox"]
+    sb = Sandbox(token=opts["token"])
+    for key, value in sb.env(f"http://{opts['host']}:{opts['port']}").items():
+        click.echo(f"export {key}={value}")
+    return 0
+
+
+def _save_plan(p: Plan, path: str) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(p.to_json(), fh, indent=2)
+        fh.write("\n")
+    os.replace(tmp, target)
+
+
+def _load_plan(path: str) -> Plan:
+    try:
+        with open(path) as fh:
+            return Plan.from_json(json.load(fh))
+    except FileNotFoundError:
+        raise PlanError(f"plan file {path} does not exist", hint="make one with `reconciler plan --out FILE`") from None
+    except (ValueError, KeyError, TypeError) as err:
+        raise PlanError(f"{path} is not a reconciler plan file: {err}") from None

@@ -1,0 +1,233 @@
+"""The planner: a pure function from (specs, state, observations) to a ``Plan``.
+
+Owns every decision of what apply will do and why: create / update / replace / delete / forget /
+no-op per address, adoption of existing objects, which fields are managed, protection
+(``prevent_destroy`` and protected kinds, also when the spec block is gone), targeting, destroy
+and refresh-only modes, and drift (live vs last applied). It performs no I/O.
+
+Which fields are managed: the fields the spec declares, plus fields the state says were managed
+before but are no longer declared; those are reset to the model's default when it has a non-null
+default, and otherwise simply stop being managed. ``ignore_changes`` fields are set on create but
+never compared afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+
+from reconciler.addresses import Address
+from reconciler.diff import compute
+from reconciler.errors import PlanError, ProtectedResourceError
+from reconciler.graph.dag import Graph
+from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Drift, Plan, Unknown, contains_unknown
+from reconciler.providers.base import ResourceType
+from reconciler.refresh import Observed
+from reconciler.spec import ResourceSpec, SpecSet
+from reconciler.state.model import ResourceState, State
+
+TypeOf = Callable[[Address], ResourceType]
+
+
+def make_plan(
+    *,
+    specs: SpecSet | None,
+    state: State,
+    observed: Mapping[Address, Observed],
+    graph: Graph,
+    type_of: TypeOf,
+    mode: str = "normal",
+    targets: Iterable[Address] = (),
+    created_at: str = "",
+    stats: dict[str, dict[str, int]] | None = None,
+) -> Plan:
+    """Decide every change. Raises ``ProtectedResourceError`` if a protected object would be deleted."""
+    if mode not in ("normal", "destroy", "refresh-only"):
+        raise PlanError(f"unknown plan mode {mode!r}; expected normal, destroy or refresh-only")
+    resources = specs.resources if (specs and mode != "destroy") else {}
+    order = [a for layer in graph.layers() for a in layer]
+    selected = select(graph, targets, resources, state) if targets else None
+
+    drift = tuple(d for a in order if (d := _drift(a, state, observed, type_of, resources)) is not None)
+    changes: list[Change] = []
+    if mode != "refresh-only":
+        for address in order:
+            if selected is not None and address not in selected:
+                continue
+            change = decide(address, resources.get(address), state.get(address), observed.get(address),
+                            type_of(address), graph, destroy=(mode == "destroy"))
+            if change is not None:
+                changes.append(change)
+    refused = [c for c in changes if c.action.destructive and c.prevent_destroy]
+    if refused:
+        names = ", ".join(str(c.address) for c in refused)
+        raise ProtectedResourceError(
+            f"refusing to delete protected resource(s): {names}",
+            addresses=[str(c.address) for c in refused],
+            hint="they have lifecycle.prevent_destroy (recorded in state); to delete one on purpose, first set "
+            "prevent_destroy: false in its spec and apply, or drop it from state with `reconciler state rm`",
+        )
+    return Plan(
+        changes=tuple(changes),
+        drift=drift,
+        state_lineage=state.lineage,
+        state_serial=state.serial,
+        created_at=created_at,
+        mode=mode,
+        targets=tuple(str(t) for t in targets),
+        stats=stats or {},
+    )
+
+
+def select(graph: Graph, targets: Iterable[Address], resources: Mapping, state: State) -> set[Address]:
+    """``--target``: the targets, what they depend on, and (for deletions) what depends on them."""
+    selected: set[Address] = set()
+    for target in targets:
+        if target not in graph.nodes:
+            raise PlanError(f"--target {target}: no such resource in the specs or the state")
+        selected.add(target)
+        selected |= _transitive(graph, target)
+        if target not in resources:
+            selected |= set(graph.transitive_dependents(target))
+    return selected
+
+
+def _transitive(graph: Graph, node: Address) -> set[Address]:
+    seen: set[Address] = set()
+    stack = list(graph.dependencies(node))
+    while stack:
+        n = stack.pop()
+        if n not in seen:
+            seen.add(n)
+            stack.extend(graph.dependencies(n))
+    return seen
+
+
+def decide(
+    address: Address,
+    spec: ResourceSpec | None,
+    rs: ResourceState | None,
+    obs: Observed | None,
+    rt: ResourceType,
+    graph: Graph,
+    *,
+    destroy: bool = False,
+) -> Change | None:
+    """The change for one address (``None`` if it is neither in specs nor in state)."""
+    live = obs.live if obs else None
+    depends = tuple(sorted(graph.dependencies(address)))
+    protect = bool((rs and rs.prevent_destroy) or (spec and spec.lifecycle.prevent_destroy))
+    notes = _delete_notes(rt)
+    if spec is None or destroy:
+        if rs is None:
+            return None
+        before = _mask(rt, rs.attrs)
+        if obs is not None and obs.source != "skipped" and live is None:
+            return Change(address, Action.FORGET, "already deleted outside reconciler; removing it from state",
+                          before=before, object_id=rs.object_id, depends_on=depends)
+        if not rt.deletable:
+            return Change(address, Action.FORGET,
+                          f"{rt.type_name} cannot be deleted through its API: removed from state, left in place",
+                          before=before, object_id=rs.object_id, depends_on=depends)
+        reason = "destroy requested" if destroy else "no longer in the specs"
+        return Change(address, Action.DELETE, reason, before=before, object_id=rs.object_id,
+                      fingerprint=obs.fingerprint if obs else rs.fingerprint, depends_on=depends,
+                      notes=notes, prevent_destroy=protect or rt.protected)
+
+    desired = obs.desired if (obs and obs.desired is not None) else dict(spec.attrs)
+    managed = managed_fields(rt, desired, rs)
+    full_desired = {**{k: default_of(rt, k) for k in managed if k not in desired}, **desired}
+    config = {**{k: default_of(rt, k) for k in managed if k not in spec.attrs}, **spec.attrs}
+    after = _view(rt, full_desired, managed)
+    common = dict(config=_mask(rt, config), managed=tuple(managed), depends_on=depends, prevent_destroy=protect)
+
+    if live is None:
+        if rs is not None and obs is not None and obs.source != "skipped":
+            reason = "deleted outside reconciler; will be created again"
+        elif obs is not None and obs.source == "unknown_key":
+            reason = "not in state; its natural key is known only after apply"
+        else:
+            ident = rt.identity_of(desired)
+            reason = f"not in state and no existing object with key {ident}" if ident else "not in state"
+        return Change(address, Action.CREATE, reason, after=_mask_view(rt, after), **common)
+
+    importing = rs is None
+    compared = [k for k in managed if k not in spec.lifecycle.ignore_changes]
+    before_cmp = _view(rt, live, compared)
+    after_cmp = {k: after[k] for k in compared if k in after}
+    diff = compute(before_cmp, after_cmp, sensitive=rt.sensitive)
+    before = _mask_view(rt, _view(rt, live, managed))
+    base = dict(before=before, after=_mask_view(rt, after), diff=diff, object_id=obs.object_id,
+                importing=importing, fingerprint=obs.fingerprint, **common)
+    adopt = f"adopting existing object {rt.identity_of(desired) or obs.object_id}; " if importing else ""
+    if not diff:
+        return Change(address, Action.NOOP, adopt + "matches the specs" if importing else "up to date", **base)
+    changed = sorted({d.top for d in diff})
+    forcing = tuple(k for k in changed if k in rt.create_only)
+    if forcing:
+        return Change(address, Action.REPLACE,
+                      adopt + f"create-only field(s) changed: {', '.join(forcing)}",
+                      replace_fields=forcing, notes=notes, **base)
+    return Change(address, Action.UPDATE, adopt + f"field(s) differ: {', '.join(changed)}", **base)
+
+
+def managed_fields(rt: ResourceType, desired: Mapping[str, Any], rs: ResourceState | None) -> list[str]:
+    """Declared fields, plus previously managed ones that have a non-null default to return to."""
+    fields = [k for k in desired if k not in rt.server_owned]
+    if rs is not None:
+        for k in sorted(rs.attrs):
+            if k not in desired and k not in rt.server_owned and default_of(rt, k) is not None:
+                fields.append(k)
+    return fields
+
+
+def default_of(rt: ResourceType, field: str) -> Any:
+    info = rt.spec_model.model_fields.get(field)
+    if info is None or info.is_required():
+        return None
+    return info.get_default(call_default_factory=True)
+
+
+def _view(rt: ResourceType, attrs: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """Project ``attrs`` onto ``fields`` and normalize, leaving values holding ``Unknown`` as they are."""
+    known = {k: attrs[k] for k in fields if k in attrs and not contains_unknown(attrs[k])}
+    unknown = {k: attrs[k] for k in fields if k in attrs and contains_unknown(attrs[k])}
+    out = rt.normalize(known) if known else {}
+    out.update(unknown)
+    return out
+
+
+def _mask(rt: ResourceType, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (SENSITIVE_MASK if k in rt.sensitive and v is not None else v) for k, v in attrs.items()}
+
+
+def _mask_view(rt: ResourceType, view: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v if isinstance(v, Unknown) else SENSITIVE_MASK) if k in rt.sensitive and v is not None else v
+            for k, v in view.items()}
+
+
+def _delete_notes(rt: ResourceType) -> tuple[str, ...]:
+    notes = []
+    if rt.delete_note:
+        notes.append(rt.delete_note)
+    if rt.protected:
+        notes.append(f"deleting a {rt.type_name} cannot be undone")
+    return tuple(notes)
+
+
+def _drift(address: Address, state: State, observed: Mapping[Address, Observed], type_of: TypeOf,
+           resources: Mapping[Address, ResourceSpec]) -> Drift | None:
+    """Live vs last applied, over the fields the state records as managed."""
+    rs = state.get(address)
+    obs = observed.get(address)
+    if rs is None or obs is None or obs.source == "skipped":
+        return None
+    if obs.live is None or obs.object_id != rs.object_id:
+        return Drift(address, "deleted")
+    if obs.fingerprint is not None and obs.fingerprint == rs.fingerprint:
+        return None
+    rt = type_of(address)
+    spec = resources.get(address)
+    ignored = set(spec.lifecycle.ignore_changes) if spec else set()
+    fields = [k for k in rs.attrs if k not in ignored and k not in rt.sensitive]
+    diff = compute(_view(rt, rs.attrs, fields), _view(rt, obs.live, fields), sensitive=rt.sensitive)
+    return Drift(address, "changed", diff) if diff else None

@@ -1,0 +1,74 @@
+"""The Dataiku DSS provider: its settings, resource types and how to connect.
+
+``DATAIKU`` is the registry entry. ``url`` is the DSS host (``https://dss.example.com``; the
+sandbox's ``http://127.0.0.1:PORT/dataiku``), under which the client calls ``/dip/publicapi``.
+The API key is sent as HTTP Basic user with an empty password, as the official client does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.providers.dataiku.client import DataikuClient, error_message, is_not_found
+from reconciler.providers.dataiku.resources import Dataset, Project, ProjectFolder
+from reconciler.providers.http import HttpClient, basic_key_auth
+
+
+class DataikuSettings(BaseModel):
+    """How to reach one DSS instance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = Field(description="DSS base URL, e.g. https://dss.example.com (no /dip/publicapi)")
+    api_key: SecretStr = Field(description="personal or global API key")
+    concurrency: int = Field(8, ge=1, le=256, description="requests in flight at most")
+    timeout: float = Field(30.0, gt=0, description="seconds per request")
+    verify_tls: bool = Field(True, description="verify the server's TLS certificate")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
+RESOURCE_TYPES: dict[str, type[ResourceType]] = {
+    rt.type_name: rt for rt in (ProjectFolder, Project, Dataset)
+}
+
+
+def connect(settings: BaseModel, transport: Any = None) -> DataikuClient:
+    """A ``DataikuClient`` over one ``HttpClient`` (``transport``: the sandbox's, in tests)."""
+    assert isinstance(settings, DataikuSettings)
+    key = settings.api_key.get_secret_value()
+    if transport is None and not settings.verify_tls:
+        import httpx  # the only knob HttpClient does not take yet: a transport that skips TLS checks
+
+        transport = httpx.HTTPTransport(verify=False)
+    http = HttpClient(
+        provider="dataiku",
+        base_url=settings.url,
+        auth=basic_key_auth(key),
+        secrets=[key],
+        timeout=settings.timeout,
+        concurrency=settings.concurrency,
+        transport=transport,
+        error_message=error_message,
+        is_not_found=is_not_found,
+    )
+    return DataikuClient(http)
+
+
+DATAIKU = ProviderSpec(
+    name="dataiku",
+    settings_model=DataikuSettings,
+    env={"url": "DATAIKU_URL", "api_key": "DATAIKU_API_KEY"},
+    resource_types=RESOURCE_TYPES,
+    connect_fn=connect,
+    secret_settings=frozenset({"api_key"}),
+)

@@ -1,0 +1,220 @@
+"""``dataiku_dataset``: an external dataset of a DSS project (SQL table, files, cloud storage...).
+
+Id ``"<project>.<name>"``; natural key (project, name); ``project``, ``name`` and ``type`` are
+create-only. Two platform documents, each read-modify-written only when one of its fields
+changed (unknown keys, ``versionTag``, checklists... are sent back untouched):
+
+    spec field(s)                                           platform document
+    params, format_type, format_params,                     GET/PUT /projects/{k}/datasets/{n}
+      schema_columns (schema.columns), partitioning           (params, formatType, formatParams, schema, partitioning)
+    description, short_description, tags                   GET/PUT /projects/{k}/datasets/{n}/metadata
+
+``params`` and ``format_params`` are compared and written as whole maps: declare every key the
+platform stores (GET an existing dataset to see them), or the diff shows the missing ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reconciler.errors import NotFoundError, ProviderError
+from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
+from reconciler.providers.dataiku.client import DataikuClient
+from reconciler.providers.dataiku.resources._common import declared, normalize_tags, text
+
+NAME_PATTERN = r"^[A-Za-z0-9_]+$"
+#: spec field -> key of the dataset document
+DOC_FIELDS = {"params": "params", "format_type": "formatType", "format_params": "formatParams",
+              "schema_columns": "schema", "partitioning": "partitioning"}
+#: spec field -> key of the metadata document
+METADATA_FIELDS = {"description": "description", "short_description": "shortDesc", "tags": "tags"}
+
+
+class SchemaColumn(BaseModel):
+    """One schema column; platform keys beyond name/type (maxLength, comment, meaning...) are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = Field(description="column name")
+    type: str = Field(description="storage type: string, boolean, tinyint, smallint, int, bigint, float, "
+                                  "double, date, dateonly, datetimenotz, array, map, object, geopoint, geometry")
+
+
+class DatasetSpec(BaseModel):
+    """An external dataset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project: str = Field(description="key of the project holding it, usually ${dataiku_project.<name>.key}")
+    name: str = Field(pattern=NAME_PATTERN, description="dataset name, unique in the project (letters, digits, _)")
+    type: str = Field(description="dataset type: PostgreSQL, Snowflake, Filesystem, S3, ... (changing it replaces)")
+    params: dict[str, Any] = Field(default_factory=dict, description="type parameters in platform keys "
+                                   "(connection, mode, schema, table, path...); compared as a whole")
+    format_type: str | None = Field(None, description="file format for file-based types (csv, parquet...)")
+    format_params: dict[str, Any] | None = Field(None, description="format parameters in platform keys; compared as a whole")
+    schema_columns: list[SchemaColumn] | None = Field(None, description="ordered columns; left alone when omitted")
+    description: str | None = Field(None, description="long description (Markdown)")
+    short_description: str | None = Field(None, description="one-line summary (metadata shortDesc)")
+    tags: list[str] = Field(default_factory=list, description="tags (a set: order does not matter)")
+    partitioning: dict[str, Any] | None = Field(None, description="platform partitioning document "
+                                                "({dimensions: [...], ...}); null = not partitioned")
+
+
+def dataset_id(project: str, name: str) -> str:
+    return f"{project}.{name}"
+
+
+def split_id(object_id: str) -> tuple[str, str]:
+    """``"SALES.orders"`` -> ``("SALES", "orders")`` (project keys contain no dot)."""
+    project, dot, name = object_id.partition(".")
+    if not dot or not project or not name:
+        raise ValueError(f"{object_id!r} is not a dataset id; expected <project key>.<dataset name>")
+    return project, name
+
+
+class Dataset(ResourceType):
+    type_name: ClassVar[str] = "dataiku_dataset"
+    spec_model: ClassVar[type[BaseModel]] = DatasetSpec
+    description: ClassVar[str] = "An external dataset (params, format, schema, metadata, partitioning)"
+    natural_key: ClassVar[tuple[str, ...]] = ("project", "name")
+    server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
+    create_only: ClassVar[frozenset[str]] = frozenset({"project", "name", "type"})
+    delete_note: ClassVar[str | None] = "deletes the dataset's recipes and analyses (Dataiku cascades)"
+
+    client: DataikuClient
+
+    def read(self, object_id: str) -> Live | None:
+        project, name = split_id(object_id)
+        try:
+            doc = self.client.get_dataset(project, name)
+            meta = self.client.get_dataset_metadata(project, name)
+        except NotFoundError:
+            return None
+        return {
+            "id": object_id,
+            "project": doc.get("projectKey") or project,
+            "name": doc.get("name") or name,
+            "type": doc.get("type"),
+            "params": doc.get("params") or {},
+            "format_type": doc.get("formatType"),
+            "format_params": doc.get("formatParams") or {},
+            "schema_columns": (doc.get("schema") or {}).get("columns") or [],
+            "partitioning": _partitioning(doc.get("partitioning")),
+            "description": text(meta.get("description")),
+            "short_description": text(meta.get("shortDesc")),
+            "tags": normalize_tags(meta.get("tags")),
+        }
+
+    def find(self, spec: Spec) -> tuple[str, Live] | None:
+        project, name = spec.get("project"), spec.get("name")
+        if not isinstance(project, str) or not isinstance(name, str):
+            return None
+        object_id = dataset_id(project, name)
+        live = self.read(object_id)
+        return (object_id, live) if live is not None else None
+
+    def create(self, spec: Spec) -> tuple[str, Live]:
+        want = DatasetSpec.model_validate(spec)
+        self.client.create_dataset(want.project, {
+            "name": want.name,
+            "projectKey": want.project,
+            "type": want.type,
+            "params": want.params,
+            "formatType": want.format_type,
+            "formatParams": want.format_params or {},
+        })
+        object_id = dataset_id(want.project, want.name)
+        try:
+            self._sync(want.project, want.name, spec, set(spec))
+            live = self.read(object_id)
+        except ProviderError as exc:
+            raise CreatedButFailed(object_id, exc) from exc
+        if live is None:
+            raise CreatedButFailed(object_id, NotFoundError(f"dataset {object_id} vanished after create"))
+        return object_id, live
+
+    def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
+        project, name = split_id(object_id)
+        self._sync(project, name, spec, set(changed) & set(spec))
+        new = self.read(object_id)
+        if new is None:
+            raise NotFoundError(f"dataset {object_id} vanished during update")
+        return new
+
+    def delete(self, object_id: str) -> None:
+        project, name = split_id(object_id)
+        try:
+            self.client.delete_dataset(project, name, drop_data=False)
+        except NotFoundError:
+            pass
+
+    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(attrs)
+        for f in ("description", "short_description"):
+            if f in out:
+                out[f] = text(out[f])
+        if "tags" in out:
+            out["tags"] = normalize_tags(out["tags"])
+        for f in ("params", "format_params"):
+            if f in out and out[f] is None:
+                out[f] = {}
+        if "schema_columns" in out:
+            out["schema_columns"] = _columns(out["schema_columns"])
+        if "partitioning" in out:
+            out["partitioning"] = _partitioning(out["partitioning"])
+        return out
+
+    # -- one read-modify-write per platform document ----------------------------------------
+    def _sync(self, project: str, name: str, spec: Spec, fields: set[str]) -> None:
+        """Dataset document first, then metadata (which DSS also mirrors into the document)."""
+        self._save_document(project, name, spec, declared(spec, [f for f in DOC_FIELDS if f in fields]))
+        self._save_metadata(project, name, spec, declared(spec, [f for f in METADATA_FIELDS if f in fields]))
+
+    def _save_document(self, project: str, name: str, spec: Spec, fields: list[str]) -> None:
+        if not fields:
+            return
+        doc = self.client.get_dataset(project, name)
+        new = dict(doc)
+        for f in fields:
+            value = spec[f]
+            if f == "schema_columns":
+                if value is None:
+                    continue
+                new["schema"] = {**(doc.get("schema") or {}), "columns": [dict(c) for c in value]}
+            elif f == "partitioning":
+                live_part = doc.get("partitioning") or {}
+                new["partitioning"] = dict(value) if value else {**live_part, "dimensions": []}
+            elif f in ("params", "format_params"):
+                new[DOC_FIELDS[f]] = dict(value or {})
+            else:
+                new[DOC_FIELDS[f]] = value
+        if new != doc:
+            self.client.put_dataset(project, name, new)
+
+    def _save_metadata(self, project: str, name: str, spec: Spec, fields: list[str]) -> None:
+        if not fields:
+            return
+        meta = self.client.get_dataset_metadata(project, name)
+        new = dict(meta)
+        for f in fields:
+            new[METADATA_FIELDS[f]] = normalize_tags(spec[f]) if f == "tags" else text(spec[f])
+        if new != meta:
+            self.client.put_dataset_metadata(project, name, new)
+
+
+def _columns(value: Any) -> Any:
+    """Columns keep their order; ``None`` is no columns; keys set to null are dropped."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return value
+    return [{k: v for k, v in c.items() if v is not None} if isinstance(c, Mapping) else c for c in value]
+
+
+def _partitioning(value: Any) -> Any:
+    """A partitioning without dimensions is "not partitioned": ``None``."""
+    if value is None or (isinstance(value, Mapping) and not value.get("dimensions")):
+        return None
+    return value

@@ -1,0 +1,65 @@
+"""Provider settings: where each value comes from, and what is wrong when it is missing.
+
+Owns ``resolve_settings``: for every field of a provider's settings model, take the specs'
+``providers.<name>`` block, else the env var the ``ProviderSpec`` names for it, else the model
+default. Errors are ``ConfigError``s that name the field, the env var and the specs key to set,
+and never contain a value (a value may be a secret). It does no network and reads no
+environment of its own: the caller passes ``env``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.errors import ConfigError
+from reconciler.providers.base import ProviderSpec
+
+
+def resolve_settings(spec: ProviderSpec, block: Mapping[str, Any] | None, env: Mapping[str, str]) -> BaseModel:
+    """Build ``spec.settings_model`` from the specs block, then env vars, then defaults.
+
+    A ``None`` in the block and an empty env var count as unset. Unknown keys in the block,
+    missing required fields and invalid values raise ``ConfigError``.
+    """
+    model = spec.settings_model
+    fields = model.model_fields
+    block = dict(block or {})
+    unknown = sorted(k for k in block if k not in fields)
+    if unknown:
+        raise ConfigError(
+            f"provider {spec.name}: unknown setting(s) {', '.join(unknown)} in providers.{spec.name}",
+            hint=f"allowed: {', '.join(fields)}",
+        )
+    values: dict[str, Any] = {}
+    for name, info in fields.items():
+        value = block.get(name)
+        if value is None:
+            var = spec.env.get(name)
+            value = env.get(var) if var else None
+            if value == "":
+                value = None
+        if value is not None:
+            values[name] = value
+        elif info.is_required():
+            raise ConfigError(f"provider {spec.name}: no {name}: {_where_to_set(spec, name)}")
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(spec, err) for err in exc.errors())
+        raise ConfigError(f"provider {spec.name}: invalid settings: {problems}") from None
+
+
+def _where_to_set(spec: ProviderSpec, name: str) -> str:
+    var = spec.env.get(name)
+    key = f"providers.{spec.name}.{name}"
+    return f"set {var} or {key} in the specs" if var else f"set {key} in the specs"
+
+
+def _describe(spec: ProviderSpec, err: Mapping[str, Any]) -> str:
+    """One pydantic error as ``field: message (set ...)``; the input value is never shown."""
+    loc = ".".join(str(p) for p in err.get("loc", ())) or "(settings)"
+    top = str(err["loc"][0]) if err.get("loc") else ""
+    source = f" (from {spec.env[top]} or providers.{spec.name}.{top})" if top in spec.env else ""
+    return f"{loc}: {err.get('msg', 'invalid')}{source}"

@@ -1,0 +1,178 @@
+"""Refresh: resolve each desired spec and read each live object, for every address in specs ∪ state.
+
+Owns: the read side of a run. Addresses are visited in dependency layers, each layer in parallel
+(``parallelism`` threads; each provider's HTTP client adds its own concurrency budget), so that
+``${type.name.attr}`` references resolve against what their targets really are. A resource in state
+is read by its id; one in specs only is looked up by its natural key (adoption and crash recovery:
+an object created by an interrupted apply is found here, never duplicated).
+
+Never writes: it calls only ``read`` and ``find`` on resource types.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from reconciler.addresses import Address
+from reconciler.errors import ProviderError, ReferenceError_
+from reconciler.graph.dag import Graph
+from reconciler.plan.model import Unknown, contains_unknown
+from reconciler.providers.base import ResourceType
+from reconciler.sessions import Sessions
+from reconciler.spec import ResourceSpec, SpecSet, resolve
+from reconciler.state.model import State
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What refresh learned about one address.
+
+    ``desired`` is the spec with references resolved (``Unknown`` where only apply will tell);
+    ``live`` the object as read (spec vocabulary), ``None`` when absent; ``source`` says how it
+    was found: ``state`` (by id), ``natural_key`` (adoption), ``absent``, ``unknown_key``
+    (its natural key is known only after apply) or ``skipped`` (outside ``--target``).
+    """
+
+    address: Address
+    desired: dict[str, Any] | None
+    live: dict[str, Any] | None
+    object_id: str | None
+    source: str
+    fingerprint: str | None = None
+
+
+def fingerprint(rt: ResourceType, live: Mapping[str, Any] | None) -> str | None:
+    """A short stable hash of a live object's normalized form (stale-plan and drift checks)."""
+    if live is None:
+        return None
+    canonical = json.dumps(rt.normalize(live), sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+
+
+Progress = Callable[[int, int], None]
+
+
+def refresh(
+    graph: Graph,
+    specs: SpecSet | None,
+    state: State,
+    sessions: Sessions,
+    *,
+    parallelism: int = 8,
+    include: set[Address] | None = None,
+    read_live: bool = True,
+    progress: Progress | None = None,
+) -> dict[Address, Observed]:
+    """Observe every graph node (only ``include`` ones and what they reference, when given).
+
+    ``read_live=False`` resolves specs without any request (used by ``validate``-like callers).
+    Raises the first ``ProviderError`` met, labelled with its address.
+    """
+    observed: dict[Address, Observed] = {}
+    layers = graph.layers()
+    total = sum(len(layer) for layer in layers)
+    done = 0
+    resources = specs.resources if specs else {}
+    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="refresh") as pool:
+        for layer in layers:
+            jobs = []
+            for address in layer:
+                spec = resources.get(address)
+                desired = _resolve_spec(spec, observed, state) if spec is not None else None
+                wanted = include is None or address in include
+                if not wanted or not read_live:
+                    observed[address] = _from_state(address, desired, state, "skipped")
+                    continue
+                jobs.append((address, desired, pool.submit(_observe, address, desired, state, sessions)))
+            for address, desired, future in jobs:
+                try:
+                    observed[address] = future.result()
+                except ProviderError as err:
+                    for _, _, other in jobs:
+                        other.cancel()
+                    raise err.with_address(str(address)) from None
+            done += len(layer)
+            if progress:
+                progress(done, total)
+    return observed
+
+
+def _from_state(address: Address, desired: dict | None, state: State, source: str) -> Observed:
+    rs = state.get(address)
+    return Observed(address, desired, None, rs.object_id if rs else None, source, rs.fingerprint if rs else None)
+
+
+def _observe(address: Address, desired: dict | None, state: State, sessions: Sessions) -> Observed:
+    rt = sessions.resource(address)
+    rs = state.get(address)
+    if rs is not None:
+        live = rt.read(rs.object_id)
+        if live is not None:
+            return Observed(address, desired, live, rs.object_id, "state", fingerprint(rt, live))
+    if desired is None:
+        return Observed(address, None, None, None, "absent")
+    key = {k: desired.get(k) for k in rt.natural_key}
+    if not rt.natural_key or any(v is None for v in key.values()):
+        return Observed(address, desired, None, None, "absent")
+    if contains_unknown(key):
+        return Observed(address, desired, None, None, "unknown_key")
+    found = rt.find(desired)
+    if found is None:
+        return Observed(address, desired, None, None, "absent")
+    object_id, live = found
+    return Observed(address, desired, live, object_id, "natural_key", fingerprint(rt, live))
+
+
+def _resolve_spec(spec: ResourceSpec, observed: Mapping[Address, Observed], state: State) -> dict[str, Any]:
+    def lookup(target: Address, attr: tuple[str, ...]) -> Any:
+        return lookup_attr(target, attr, observed, state)
+
+    return resolve(spec.attrs, lookup)
+
+
+def lookup_attr(
+    target: Address,
+    attr: tuple[str, ...],
+    observed: Mapping[Address, Observed],
+    state: State,
+    applied: Mapping[Address, Mapping[str, Any]] | None = None,
+) -> Any:
+    """The value of ``${target.attr...}``: desired value first, then applied, live, state outputs.
+
+    Returns ``Unknown`` when only apply will tell; raises ``KeyError`` for a missing sub-path.
+    """
+    head = attr[0]
+    value: Any = _MISSING
+    obs = observed.get(target)
+    if applied and target in applied and head in applied[target]:
+        value = applied[target][head]
+    elif obs is not None and obs.desired is not None and head in obs.desired and not isinstance(obs.desired[head], Unknown):
+        value = obs.desired[head]
+    elif obs is not None and obs.live is not None and head in obs.live and obs.source != "skipped":
+        value = obs.live[head]
+    else:
+        rs = state.get(target)
+        if rs is not None and head in rs.outputs:
+            value = rs.outputs[head]
+        elif rs is not None and head in rs.attrs:
+            value = rs.attrs[head]
+    if value is _MISSING:
+        return Unknown("${" + ".".join((str(target), *attr)) + "}")
+    for part in attr[1:]:
+        if isinstance(value, Mapping) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            raise ReferenceError_(
+                f"${{{target}.{'.'.join(attr)}}}: {target} has no attribute path {'.'.join(attr)}",
+                address=str(target),
+            )
+    return value
+
+
+_MISSING = object()

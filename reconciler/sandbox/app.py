@@ -1,0 +1,225 @@
+"""The sandbox: every platform emulator behind one entry point, with its knobs.
+
+``Sandbox.handle`` is the one place a request is answered; the in-process transport and the
+socket server are thin adapters around it. Per request, in order: control endpoints
+(``/_sandbox/stats``, ``/_sandbox/reset``: no auth, not counted, no faults or latency) ->
+platform lookup by first path segment -> latency sleep (outside the lock, so concurrent
+requests overlap) -> under the lock: reload the world if another process saved it, draw a
+fault (before any side effect), authenticate, count, dispatch, save after a successful write.
+
+The token is never part of a response, a log line or a repr.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from reconciler.errors import ConfigError
+from reconciler.sandbox.emulator import Emulator
+from reconciler.sandbox.faults import FAULT_KINDS, FaultInjector
+from reconciler.sandbox.persistence import WorldFile
+from reconciler.sandbox.registry import build_emulators
+from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
+
+if TYPE_CHECKING:
+    from http.server import ThreadingHTTPServer
+
+log = logging.getLogger("reconciler.sandbox")
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CONTROL_SEGMENT = "_sandbox"
+
+
+class DroppedConnection(Exception):
+    """Raised by ``Sandbox.handle`` for an injected dropped connection: the adapter must not
+    answer (the transport raises ``httpx.RemoteProtocolError``; the server closes the socket)."""
+
+
+class Sandbox:
+    """Every registered emulator, one token, and the latency / fault / persistence knobs.
+
+    ``emulators`` replaces the registry (tests mount toy emulators); ``sleep`` is injectable so
+    latency can be tested without waiting.
+    """
+
+    def __init__(
+        self,
+        token: str = "sandbox-token",
+        latency_ms: float = 0,
+        fault_rate: float = 0.0,
+        data_file: str | os.PathLike[str] | None = None,
+        seed: int = 0,
+        *,
+        retry_after: int = 1,
+        fault_kinds: tuple[str, ...] = FAULT_KINDS,
+        emulators: Mapping[str, Emulator] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not token:
+            raise ConfigError("the sandbox token must not be empty")
+        if latency_ms < 0:
+            raise ConfigError(f"latency must be >= 0 ms, got {latency_ms}")
+        if retry_after < 0:
+            raise ConfigError(f"Retry-After must be >= 0 seconds, got {retry_after}")
+        try:
+            self._faults = FaultInjector(fault_rate, seed, tuple(fault_kinds))
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+        self.token = token
+        self.latency_ms = latency_ms
+        self.fault_rate = fault_rate
+        self.retry_after = retry_after
+        self.seed = seed
+        self._sleep = sleep
+        self._lock = threading.RLock()
+        self.emulators: dict[str, Emulator] = dict(emulators) if emulators is not None else build_emulators(seed)
+        self._counts = self._zero_counts()
+        self.fault_count = 0
+        self._file = WorldFile(data_file) if data_file is not None else None
+        if self._file is not None:
+            self._load()
+
+    def __repr__(self) -> str:
+        return (
+            f"Sandbox(platforms={sorted(self.emulators)}, latency_ms={self.latency_ms}, "
+            f"fault_rate={self.fault_rate}, data_file={str(self._file.path) if self._file else None!r})"
+        )
+
+    # -- counters -----------------------------------------------------------------------------
+    def _zero_counts(self) -> dict[str, dict[str, int]]:
+        return {name: {"requests": 0, "writes": 0} for name in self.emulators}
+
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Per platform: authenticated requests that reached the emulator, and how many wrote."""
+        with self._lock:
+            return {name: dict(c) for name, c in self._counts.items()}
+
+    @property
+    def write_count(self) -> int:
+        """Non-GET/HEAD/OPTIONS requests that reached any emulator (after auth)."""
+        with self._lock:
+            return sum(c["writes"] for c in self._counts.values())
+
+    # -- world lifecycle ----------------------------------------------------------------------
+    def reset(self) -> None:
+        """Every emulator back to its seeded world; counters and the fault sequence restarted."""
+        with self._lock:
+            for emulator in self.emulators.values():
+                emulator.reset()
+            self._counts = self._zero_counts()
+            self.fault_count = 0
+            self._faults.reset()
+            if self._file is not None:
+                self._save()
+
+    def _load(self) -> None:
+        assert self._file is not None
+        try:
+            snapshots = self._file.load()
+        except (ValueError, OSError) as error:
+            raise ConfigError(f"cannot read the sandbox world file {self._file.path}: {error}") from None
+        if snapshots is None:
+            return
+        for name, emulator in self.emulators.items():
+            if name in snapshots:
+                emulator.restore(snapshots[name])
+            else:
+                emulator.reset()
+
+    def _save(self) -> None:
+        assert self._file is not None
+        self._file.save({name: emulator.snapshot() for name, emulator in self.emulators.items()})
+
+    # -- the one entry point ------------------------------------------------------------------
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        """Answer one request. Raises ``DroppedConnection`` for an injected dropped connection."""
+        segments = request.segments
+        if segments and segments[0] == CONTROL_SEGMENT:
+            return self._control(request, segments[1:])
+        emulator = self.emulators.get(segments[0]) if segments else None
+        if emulator is None:
+            return SandboxResponse.json_body(
+                {"error": f"no platform at {request.path!r}", "platforms": sorted(self.emulators)}, 404
+            )
+        if self.latency_ms:
+            self._sleep(self.latency_ms / 1000.0)
+        with self._lock:
+            if self._file is not None and self._file.changed_on_disk():
+                self._load()
+            fault = self._faults.draw()
+            if fault is not None:
+                self.fault_count += 1
+                if fault.kind == "drop":
+                    raise DroppedConnection(f"injected dropped connection on {request.method} {request.path}")
+                response = emulator.error_response(fault.status, f"Injected fault (HTTP {fault.status})")
+                if fault.kind == "429":
+                    response = response.with_headers({"Retry-After": str(self.retry_after)})
+                return response
+            denied = emulator.authenticate(request, self.token)
+            if denied is not None:
+                return denied
+            is_write = request.method not in READ_METHODS
+            counts = self._counts[emulator.name]
+            counts["requests"] += 1
+            counts["writes"] += int(is_write)
+            try:
+                response = emulator.handle(request, segments[1:])
+            except Exception as error:  # a bug in an emulator: answer 500, keep serving
+                log.exception("sandbox emulator %s failed on %s %s", emulator.name, request.method, request.path)
+                return emulator.error_response(500, f"Sandbox internal error: {type(error).__name__}")
+            if is_write and self._file is not None and response.status < 400:
+                self._save()
+            return response
+
+    def _control(self, request: SandboxRequest, rest: tuple[str, ...]) -> SandboxResponse:
+        if rest == ("stats",) and request.method == "GET":
+            return SandboxResponse.json_body(self.counts)
+        if rest == ("reset",) and request.method == "POST":
+            self.reset()
+            return SandboxResponse.json_body(self.counts)
+        if rest in {("stats",), ("reset",)}:
+            return SandboxResponse.json_body({"error": f"method {request.method} not allowed"}, 405)
+        return SandboxResponse.json_body(
+            {"error": "unknown control endpoint", "endpoints": ["GET /_sandbox/stats", "POST /_sandbox/reset"]}, 404
+        )
+
+    # -- adapters -----------------------------------------------------------------------------
+    def transport(self) -> httpx.BaseTransport:
+        """An in-process httpx transport (no socket) answering through ``handle``."""
+        from reconciler.sandbox.transport import SandboxTransport
+
+        return SandboxTransport(self)
+
+    def env(self, base_url: str) -> dict[str, str]:
+        """The env vars pointing every provider at a sandbox served at ``base_url``."""
+        root = base_url.rstrip("/")
+        merged: dict[str, str] = {}
+        for emulator in self.emulators.values():
+            merged.update(emulator.env(root, self.token))
+        return merged
+
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, ready: Callable[[str], Any] | None = None
+    ) -> None:
+        """Serve over HTTP until interrupted (Ctrl-C stops cleanly). ``ready(base_url)`` is called
+        once the socket is bound (e.g. to print the env exports)."""
+        from reconciler.sandbox.server import make_server
+
+        server: ThreadingHTTPServer = make_server(self, host, port)
+        host_, port_ = server.server_address[:2]
+        if ready is not None:
+            ready(f"http://{host_}:{port_}")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()

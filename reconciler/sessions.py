@@ -1,0 +1,68 @@
+"""Opening provider sessions: one connected client per provider a run touches.
+
+Owns: choosing which providers a run needs (types in specs ∪ state), resolving their settings
+(specs' ``providers`` block, then env vars) and connecting them, before any request is made, so a
+missing credential fails the run up front with no half-done work. It makes no request itself.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+import httpx
+
+from reconciler.addresses import Address
+from reconciler.errors import ConfigError
+from reconciler.providers.base import ProviderSpec, ResourceType, Session
+from reconciler.providers.settings import resolve_settings
+from reconciler.spec import SpecSet
+
+
+class Sessions:
+    """The connected providers of one run, by provider name. Close with ``close()`` or ``with``."""
+
+    def __init__(self, sessions: Mapping[str, Session]) -> None:
+        self._sessions = dict(sessions)
+
+    def resource(self, address: Address) -> ResourceType:
+        return self._sessions[address.provider].resource(address.type)
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        out = {}
+        for name, session in sorted(self._sessions.items()):
+            stats = getattr(session.client, "stats", None)
+            if isinstance(stats, dict):
+                out[name] = dict(stats)
+        return out
+
+    def close(self) -> None:
+        for session in self._sessions.values():
+            session.close()
+
+    def __enter__(self) -> "Sessions":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_sessions(
+    addresses: Iterable[Address],
+    specs: SpecSet | None,
+    registry: Mapping[str, ProviderSpec],
+    env: Mapping[str, str],
+    transports: Mapping[str, httpx.BaseTransport] | None = None,
+) -> Sessions:
+    """Connect every provider ``addresses`` need; raise ``ConfigError`` before any request."""
+    needed = sorted({a.provider for a in addresses})
+    sessions: dict[str, Session] = {}
+    for name in needed:
+        spec = registry.get(name)
+        if spec is None:
+            raise ConfigError(f"no provider named {name!r}; known providers: {', '.join(sorted(registry))}")
+        block = None
+        if specs is not None and name in specs.providers:
+            block = specs.providers[name].settings
+        settings = resolve_settings(spec, block, env)
+        sessions[name] = spec.connect(settings, (transports or {}).get(name))
+    return Sessions(sessions)

@@ -1,0 +1,318 @@
+"""``${...}`` interpolation: parsing templates, substituting variables / env vars at load time,
+and resolving resource references later (``resolve``) once their values are known.
+
+Forms: ``${var.NAME}``, ``${env:NAME}``, ``${<type>.<name>.<attr>[.<sub>...]}``; ``$${`` is a
+literal ``${``. A string that is exactly one ``${...}`` takes the referenced value with its type
+(list, int...); ``${...}`` inside a larger string is concatenated as text.
+
+Load time (``substitute``) replaces variables and env vars and leaves resource references in
+place. A string still holding a reference is in *template form* (literal ``${`` written
+``$${``); every other string is final. ``resolve`` therefore only rewrites strings that hold a
+reference, and leaves any other ``${...}`` text alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping
+
+from reconciler.addresses import ADDRESS_RE, Address
+from reconciler.errors import Location, ReferenceError_
+from reconciler.plan.model import Unknown, contains_unknown
+
+Lookup = Callable[[Address, tuple[str, ...]], Any]
+AttrPath = tuple[Any, ...]
+
+_ADDR = ADDRESS_RE.pattern.removeprefix("^").removesuffix("$")
+_REF_RE = re.compile(rf"^{_ADDR}\.(?P<attr>[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)$")
+_VAR_RE = re.compile(r"^var\.(?P<name>[A-Za-z_][A-Za-z0-9_-]*)$")
+_ENV_RE = re.compile(r"^env:(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
+FORMS = "${var.NAME}, ${env:NAME} or ${<type>.<name>.<attribute>}"
+ESCAPE_HINT = "to write a literal ${...} (e.g. a platform's own variable), write $${...}"
+
+
+@dataclass(frozen=True)
+class Token:
+    """One ``${...}``: ``kind`` is ``var`` | ``env`` | ``ref``; ``text`` is as written."""
+
+    kind: str
+    text: str
+    name: str = ""
+    address: Address | None = None
+    attr: tuple[str, ...] = ()
+
+
+class TemplateError(ValueError):
+    """A ``${...}`` that cannot be parsed; the caller adds where it was."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.hint = hint
+        super().__init__(message)
+
+
+
+def parse(text: str, *, strict: bool = True) -> list[str | Token]:
+    """Split ``text`` into literal strings (escapes undone) and tokens.
+
+    ``strict``: a malformed or unknown ``${...}`` raises ``TemplateError``; otherwise it is
+    kept as literal text (what ``resolve`` does with final strings).
+    """
+    parts: list[str | Token] = []
+    buf: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        j = text.find("$", i)
+        if j < 0:
+            buf.append(text[i:])
+            break
+        buf.append(text[i:j])
+        if text.startswith("$${", j):
+            buf.append("${")
+            i = j + 3
+        elif text.startswith("${", j):
+            end = text.find("}", j + 2)
+            if end < 0:
+                if strict:
+                    raise TemplateError(f"unterminated '${{' in {text!r}: expected {FORMS}", ESCAPE_HINT)
+                buf.append(text[j:])
+                break
+            raw = text[j : end + 1]
+            token = _token(raw, strict)
+            if token is None:
+                buf.append(raw)
+            else:
+                if literal := "".join(buf):
+                    parts.append(literal)
+                buf = []
+                parts.append(token)
+            i = end + 1
+        else:
+            buf.append("$")
+            i = j + 1
+    if literal := "".join(buf):
+        parts.append(literal)
+    return parts
+
+
+def _token(raw: str, strict: bool) -> Token | None:
+    inner = raw[2:-1].strip()
+    if m := _REF_RE.match(inner):
+        return Token("ref", raw, address=Address(m["type"], m["name"]), attr=tuple(m["attr"].split(".")))
+    if not strict:
+        return None
+    if m := _VAR_RE.match(inner):
+        return Token("var", raw, name=m["name"])
+    if m := _ENV_RE.match(inner):
+        return Token("env", raw, name=m["name"])
+    if inner.startswith("var.") or inner == "var":
+        raise TemplateError(f"'{raw}' is not a valid variable reference; expected ${{var.NAME}} "
+                            "(NAME: letters, digits, _ and -)")
+    if inner.startswith("env"):
+        raise TemplateError(f"'{raw}' is not a valid environment reference; expected ${{env:NAME}} "
+                            "(NAME: letters, digits and _)")
+    if ADDRESS_RE.match(inner):
+        raise TemplateError(f"'{raw}' names a resource but no attribute; expected ${{{inner}.<attribute>}}")
+    raise TemplateError(f"'{raw}' is not an interpolation reconciler understands; expected {FORMS}", ESCAPE_HINT)
+
+
+def escape(text: str) -> str:
+    """Template form of a final string: literal ``${`` becomes ``$${``."""
+    return text.replace("${", "$${")
+
+
+def as_text(value: Any) -> str:
+    """A value embedded in a larger string. Raises ``TypeError`` for null, lists and mappings."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    what = "null" if value is None else ("a list" if isinstance(value, (list, tuple)) else "a mapping")
+    raise TypeError(f"it is {what}, which cannot be embedded in a string (use the whole string for it)")
+
+
+def find_references(value: Any, path: AttrPath = ()) -> Iterator[tuple[AttrPath, Token]]:
+    """Every resource reference in ``value`` (dicts / lists / template strings), with its path."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from find_references(v, path + (k,))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from find_references(v, path + (i,))
+    elif isinstance(value, str) and "${" in value:
+        for part in parse(value, strict=False):
+            if isinstance(part, Token):
+                yield path, part
+
+
+# -- load time ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Substitution:
+    """What ``substitute`` made of a value, and what it found on the way.
+
+    ``errors`` are ``(path, message, hint)``; ``from_env`` are paths whose value came (in part)
+    from the environment, so messages must not show them.
+    """
+
+    value: Any = None
+    references: list[tuple[AttrPath, Token]] = field(default_factory=list)
+    from_env: set[AttrPath] = field(default_factory=set)
+    errors: list[tuple[AttrPath, str, str | None]] = field(default_factory=list)
+
+
+def substitute(
+    value: Any,
+    *,
+    variables: Mapping[str, Any] | None,
+    env: Mapping[str, str],
+    refs_allowed: str | None = None,
+    env_variables: frozenset[str] = frozenset(),
+) -> Substitution:
+    """Replace ``${var.*}`` and ``${env:*}`` in ``value``; keep resource references in place.
+
+    ``variables=None`` means ``${var.*}`` is not allowed here; ``refs_allowed`` is ``None`` when
+    references are allowed, else where we are (``in variables``) for the error message.
+    ``env_variables`` names variables whose values came from the environment (kept hidden).
+    """
+    out = Substitution()
+    ctx = _Ctx(variables, env, refs_allowed, env_variables, out)
+    out.value = _sub(value, (), ctx)
+    return out
+
+
+@dataclass
+class _Ctx:
+    variables: Mapping[str, Any] | None
+    env: Mapping[str, str]
+    refs_allowed: str | None
+    env_variables: frozenset[str]
+    out: Substitution
+
+
+def _sub(value: Any, path: AttrPath, ctx: _Ctx) -> Any:
+    out = ctx.out
+    if isinstance(value, dict):
+        return {k: _sub(v, path + (k,), ctx) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sub(v, path + (i,), ctx) for i, v in enumerate(value)]
+    if not isinstance(value, str) or "$" not in value:
+        return value
+    try:
+        parts = parse(value)
+    except TemplateError as exc:
+        out.errors.append((path, str(exc), exc.hint))
+        return value
+    tokens = [p for p in parts if isinstance(p, Token)]
+    refs = [t for t in tokens if t.kind == "ref"]
+    if refs and ctx.refs_allowed is not None:
+        out.errors.append((path, f"'{refs[0].text}': resource references are not allowed {ctx.refs_allowed}", None))
+        return value
+    values: dict[str, Any] = {}
+    for t in tokens:
+        if t.kind == "ref":
+            out.references.append((path, t))
+            continue
+        found, v = _lookup_plain(t, path, ctx)
+        if not found:
+            return value
+        values[t.text] = v
+    if len(parts) == 1 and tokens and tokens[0].kind != "ref":
+        return copy.deepcopy(values[tokens[0].text])
+    # embedded: final text if no reference is left, else template form
+    chunks: list[str] = []
+    run: list[str] = []
+    for p in parts:
+        if isinstance(p, Token) and p.kind == "ref":
+            chunks.append(escape("".join(run)))
+            run = []
+            chunks.append(p.text)
+            continue
+        if isinstance(p, str):
+            run.append(p)
+            continue
+        try:
+            run.append(as_text(values[p.text]))
+        except TypeError as exc:
+            out.errors.append((path, f"'{p.text}' is embedded in a larger string, but {exc}", None))
+            return value
+    if not refs:
+        return "".join(run)
+    chunks.append(escape("".join(run)))
+    return "".join(chunks)
+
+
+def _lookup_plain(t: Token, path: AttrPath, ctx: _Ctx) -> tuple[bool, Any]:
+    out, env, variables = ctx.out, ctx.env, ctx.variables
+    if t.kind == "env":
+        if t.name not in env:
+            out.errors.append((path, f"environment variable {t.name} is not set (needed by '{t.text}')",
+                               f"export {t.name}=... before running"))
+            return False, None
+        out.from_env.add(path)
+        return True, env[t.name]
+    if variables is None:
+        out.errors.append((path, f"'{t.text}': variables cannot use other variables; only ${{env:NAME}}", None))
+        return False, None
+    if t.name not in variables:
+        defined = ", ".join(sorted(variables)) or "(none)"
+        close = difflib.get_close_matches(t.name, list(variables), n=1)
+        hint = f"did you mean ${{var.{close[0]}}}?" if close else None
+        out.errors.append((path, f"undefined variable '{t.name}' in '{t.text}'; defined variables: {defined}", hint))
+        return False, None
+    if t.name in ctx.env_variables:
+        out.from_env.add(path)
+    return True, variables[t.name]
+
+
+# -- after load: resource references ------------------------------------------------------------
+
+
+def resolve(value: Any, lookup: Lookup, *, location: Location | None = None) -> Any:
+    """A copy of ``value`` with every resource reference replaced by ``lookup(address, attr)``.
+
+    A whole-string reference takes the looked-up value as is (an ``Unknown`` stays one); an
+    embedded one is concatenated as text, and if its value is ``Unknown`` the whole string
+    becomes ``Unknown(original_string)``. ``lookup`` raising ``KeyError`` (no such attribute)
+    becomes ``ReferenceError_``. Strings without a reference are returned unchanged.
+    """
+    if isinstance(value, dict):
+        return {k: resolve(v, lookup, location=location) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [resolve(v, lookup, location=location) for v in value]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+    parts = parse(value, strict=False)
+    if not any(isinstance(p, Token) for p in parts):
+        return value
+    if len(parts) == 1:
+        return _lookup_ref(parts[0], lookup, location)
+    text: list[str] = []
+    for p in parts:
+        if isinstance(p, str):
+            text.append(p)
+            continue
+        v = _lookup_ref(p, lookup, location)
+        if isinstance(v, Unknown) or contains_unknown(v):
+            return Unknown(value)
+        try:
+            text.append(as_text(v))
+        except TypeError as exc:
+            raise ReferenceError_(f"'{p.text}' is embedded in a larger string, but {exc}",
+                                  location=location, address=str(p.address)) from None
+    return "".join(text)
+
+
+def _lookup_ref(token: Token, lookup: Lookup, location: Location | None) -> Any:
+    assert token.address is not None
+    try:
+        return lookup(token.address, token.attr)
+    except KeyError:
+        raise ReferenceError_(
+            f"'{token.text}': {token.address} has no attribute '{'.'.join(token.attr)}'",
+            location=location,
+            address=str(token.address),
+        ) from None

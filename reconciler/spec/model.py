@@ -1,0 +1,104 @@
+"""What the specs say, as plain frozen data: the output of ``load_specs``.
+
+``ResourceSpec.attrs`` is the resource body without ``depends_on`` / ``lifecycle``, with
+``${var.x}`` and ``${env:X}`` already substituted. Strings that hold a resource reference
+(``${type.name.attr}``) are kept as written, in *template form*: any literal ``${`` in them is
+written ``$${``; ``interpolate.resolve`` turns them into final values. Every other string is
+final as it stands (a literal ``${`` written ``$${`` in the file reads ``${`` here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.addresses import Address
+from reconciler.errors import Location
+
+AttrPath = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """``lifecycle:`` of a resource. ``ignore_changes`` names fields of the type's model."""
+
+    prevent_destroy: bool = False
+    ignore_changes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One ``${type.name.attr[.sub...]}`` found in a resource's attributes.
+
+    ``${dataiku_project.sales.key}`` gives ``address=dataiku_project.sales``, ``attr=("key",)``;
+    ``expr`` is the text as written; ``location`` is where the attribute holding it is.
+    """
+
+    address: Address
+    attr: tuple[str, ...]
+    expr: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """One validated resource block. See the module docstring for what ``attrs`` holds."""
+
+    address: Address
+    attrs: dict[str, Any]
+    depends_on: tuple[Address, ...] = ()
+    lifecycle: Lifecycle = Lifecycle()
+    location: Location = Location("<unknown>", 0)
+    #: path (keys / list indexes, relative to the body: attrs, ``depends_on``, ``lifecycle``)
+    #: -> where it was written
+    locations: dict[AttrPath, Location] = field(default_factory=dict)
+    references: tuple[Reference, ...] = ()
+
+    @property
+    def type(self) -> str:
+        return self.address.type
+
+    def __repr__(self) -> str:  # values may come from ${env:...} (credentials): show keys only
+        return (f"ResourceSpec(address={self.address!s}, attrs=<keys {sorted(self.attrs)}>, "
+                f"depends_on={[str(a) for a in self.depends_on]}, location={self.location!s})")
+
+    def location_of(self, path: AttrPath) -> Location:
+        """Where ``path`` was written: the nearest recorded prefix, else the resource's key."""
+        for end in range(len(path), 0, -1):
+            loc = self.locations.get(tuple(path[:end]))
+            if loc is not None:
+                return loc
+        return self.location
+
+    def dependencies(self) -> tuple[Address, ...]:
+        """Every address this resource needs first: references and ``depends_on``, sorted."""
+        return tuple(sorted({r.address for r in self.references} | set(self.depends_on)))
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """A ``providers:`` entry; ``settings`` are final values (``${env:...}`` substituted)."""
+
+    name: str
+    settings: dict[str, Any]
+    location: Location
+
+    def __repr__(self) -> str:  # settings may hold credentials: never show their values
+        return f"ProviderConfig(name={self.name!r}, settings=<{len(self.settings)} keys>, location={self.location!s})"
+
+
+@dataclass(frozen=True)
+class SpecSet:
+    """Everything loaded from a specs directory (or one file), merged and validated."""
+
+    resources: dict[Address, ResourceSpec]
+    providers: dict[str, ProviderConfig]
+    variables: dict[str, Any]
+    files: tuple[str, ...]
+
+    def get(self, address: Address) -> ResourceSpec | None:
+        return self.resources.get(address)
+
+    def __repr__(self) -> str:  # variables may come from ${env:...}: show names only
+        return (f"SpecSet(resources={len(self.resources)}, providers={sorted(self.providers)}, "
+                f"variables={sorted(self.variables)}, files={list(self.files)})")

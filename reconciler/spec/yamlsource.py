@@ -1,0 +1,216 @@
+"""Reading one YAML spec file into plain data plus a ``file:line`` for every node.
+
+Owns: parsing, scalar typing, duplicate-key detection, syntax errors. It knows nothing of
+resources, variables or interpolation.
+
+Scalars follow the YAML 1.2 core schema, not PyYAML's YAML 1.1 defaults: only ``true`` /
+``false`` are booleans (``no``, ``on``, ``NO`` stay strings), ``012`` is twelve, ``12:30`` and
+``2024-01-01`` stay strings. Mapping keys are kept as the text the user wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reconciler.errors import Location, SpecSyntaxError, SpecValidationError
+
+Path = tuple[Any, ...]
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 core scalar resolution (see module docstring)."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."),
+)
+_Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+_Loader.add_implicit_resolver(_MERGE_TAG, re.compile(r"^(?:<<)$"), ["<"])
+
+
+def _construct_int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    return int(text, 10)
+
+
+def _construct_float(loader: yaml.SafeLoader, node: ScalarNode) -> float:
+    text = loader.construct_scalar(node).lower()
+    if text.endswith(".inf"):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if text == ".nan":
+        return float("nan")
+    return float(text)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One parsed file: ``data`` (plain dicts/lists/scalars) and where each node came from.
+
+    ``locations`` maps a path from the document root (mapping keys and list indexes) to the
+    line of the mapping key (for mapping entries) or of the item (for list items).
+    """
+
+    file: str
+    data: Any
+    locations: dict[Path, Location]
+
+    def location_of(self, path: Path) -> Location:
+        """The location of ``path``, or of its nearest recorded ancestor."""
+        for end in range(len(path), -1, -1):
+            loc = self.locations.get(tuple(path[:end]))
+            if loc is not None:
+                return loc
+        return Location(self.file, 1)
+
+
+def parse_document(file: str, text: str) -> tuple[Document, list[SpecValidationError]]:
+    """Parse ``text`` (the content of ``file``).
+
+    Raises ``SpecSyntaxError`` (with ``file:line:column``) when it is not YAML. Returns the
+    document and the non-fatal problems found (a key repeated in one mapping: the last wins).
+    """
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        builder = _Builder(file, loader)
+        data = builder.build(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(file, exc) from None
+    except yaml.YAMLError as exc:
+        raise _located(SpecSyntaxError(f"{file}: invalid YAML: {exc}"), Location(file, 1)) from None
+    finally:
+        loader.dispose()
+    return Document(file, data, builder.locations if node is not None else {(): Location(file, 1)}), (
+        builder.problems if node is not None else []
+    )
+
+
+def _syntax_error(file: str, exc: yaml.MarkedYAMLError) -> SpecSyntaxError:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem, hint = _plain(exc.problem or "not valid YAML")
+    context = ""
+    if exc.context and exc.context_mark and exc.context_mark is not mark:
+        context = f" ({_plain(exc.context)[0]} at line {exc.context_mark.line + 1})"
+    err = SpecSyntaxError(f"{file}:{line}:{column}: invalid YAML: {problem}{context}", hint=hint)
+    return _located(err, Location(file, line, column))
+
+
+_PLAIN = (
+    # (what the parser says, what we say, hint)
+    ("expected <block end>", "bad indentation: this line does not line up with the lines above it", None),
+    ("but found another document", "more than one YAML document ('---') in one file",
+     "put each document in its own file"),
+    ("found character '\\t'", "a tab character where indentation was expected",
+     "YAML indentation must use spaces, not tabs"),
+    ("mapping values are not allowed here", "unexpected ':' (mapping values are not allowed here)",
+     "quote a value that contains ': ', or check the indentation of this key"),
+    ("found undefined alias", "an alias (*name) refers to an anchor (&name) that is not defined", None),
+)
+
+
+def _plain(problem: str) -> tuple[str, str | None]:
+    """The parser's wording, translated where it is jargon; and a hint when one helps."""
+    for needle, text, hint in _PLAIN:
+        if needle in problem:
+            return text, hint
+    text = problem.replace("<stream end>", "the end of the file").replace("<block end>", "the end of the block")
+    text = text.replace("end of stream", "end of the file")
+    return text, None
+
+
+def _located(err: SpecSyntaxError, location: Location) -> SpecSyntaxError:
+    err.location = location
+    return err
+
+
+class _Builder:
+    """Turns a composed node tree into plain data, recording locations and duplicate keys."""
+
+    def __init__(self, file: str, loader: _Loader) -> None:
+        self.file = file
+        self.loader = loader
+        self.locations: dict[Path, Location] = {}
+        self.problems: list[SpecValidationError] = []
+        self._active: set[int] = set()
+
+    def loc(self, node: Node) -> Location:
+        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node: Node, path: Path = ()) -> Any:
+        if path == ():
+            self.locations[()] = self.loc(node)
+        if isinstance(node, ScalarNode):
+            return self.loader.construct_object(node, deep=True)
+        if id(node) in self._active:
+            raise yaml.MarkedYAMLError(problem="an alias refers to a node that contains it", problem_mark=node.start_mark)
+        self._active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                out_list = []
+                for index, item in enumerate(node.value):
+                    self.locations[path + (index,)] = self.loc(item)
+                    out_list.append(self.build(item, path + (index,)))
+                return out_list
+            if isinstance(node, MappingNode):
+                return self._mapping(node, path)
+        finally:
+            self._active.discard(id(node))
+        return self.loader.construct_object(node, deep=True)  # pragma: no cover - no other node kinds
+
+    def _mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
+        seen: dict[str, Location] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue
+            key = self._key(key_node)
+            where = self.loc(key_node)
+            if key in seen:
+                self.problems.append(
+                    SpecValidationError(
+                        f"key '{key}' appears twice in one mapping (first at {seen[key]}); keep only one",
+                        location=where,
+                    )
+                )
+            else:
+                seen[key] = where
+        self.loader.flatten_mapping(node)
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self._key(key_node)
+            self.locations[path + (key,)] = self.loc(key_node)
+            out[key] = self.build(value_node, path + (key,))
+        return out
+
+    def _key(self, node: Node) -> str:
+        if not isinstance(node, ScalarNode):
+            raise yaml.MarkedYAMLError(
+                problem="a mapping key must be a plain value (text or number), not a list or mapping",
+                problem_mark=node.start_mark,
+            )
+        return node.value

@@ -1,0 +1,92 @@
+"""The snapshot file format: bytes <-> ``State``, with data-driven format upgrades.
+
+A snapshot is ``State.to_json()`` pretty-printed with sorted keys (resources are already sorted
+by address) and a trailing newline, so that the same state always gives the same bytes and
+state files diff cleanly in review.
+
+Format upgrades are a table: ``UPGRADES[v]`` turns a version-``v`` document into a version
+``v + 1`` document. Reading applies the steps from the file's ``format_version`` up to the
+current one; a version newer than ours, or one no step leads from, is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from reconciler.errors import StateCorruptError, StateError
+from reconciler.state.model import FORMAT_VERSION, State
+
+Document = dict[str, Any]
+
+#: version -> function turning a document of that version into one of the next version.
+#: Empty while format 1 is the only format there has ever been.
+UPGRADES: dict[int, Callable[[Document], Document]] = {}
+
+
+def encode_state(state: State) -> bytes:
+    """The snapshot bytes of ``state`` (stable: equal states give equal bytes)."""
+    try:
+        text = json.dumps(state.to_json(), indent=2, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise StateError(f"cannot record the state: a value is not JSON ({exc})") from None
+    return (text + "\n").encode("utf-8")
+
+
+def resources_document(state: State) -> list[Any]:
+    """The serialized resources, for "did anything change" comparisons."""
+    return state.to_json()["resources"]
+
+
+def upgrade(
+    data: Document,
+    *,
+    steps: Mapping[int, Callable[[Document], Document]] = UPGRADES,
+    current: int = FORMAT_VERSION,
+) -> Document:
+    """Bring a decoded snapshot up to format ``current``; ``ValueError`` says why it cannot."""
+    version = data.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError(f"format_version is {version!r}, expected an integer")
+    if version > current:
+        raise ValueError(
+            f"format_version {version} is newer than this reconciler understands ({current}); "
+            "upgrade reconciler"
+        )
+    while version < current:
+        step = steps.get(version)
+        if step is None:
+            raise ValueError(
+                f"format_version {version} is not a known format (current: {current})")
+        data = step(data)
+        version += 1
+        data["format_version"] = version
+    return data
+
+
+def decode_state(raw: bytes, *, source: str) -> State:
+    """Parse snapshot bytes from ``source``; ``StateCorruptError`` names the file and the fix."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, found {type(data).__name__}")
+        data = upgrade(data)
+        lineage = data.get("lineage")
+        if not isinstance(lineage, str) or not lineage:
+            raise ValueError("lineage is missing")
+        serial = data.get("serial")
+        if not isinstance(serial, int) or isinstance(serial, bool) or serial < 0:
+            raise ValueError(f"serial is {serial!r}, expected a non-negative integer")
+        if not isinstance(data.get("resources", []), list):
+            raise ValueError("resources is not a list")
+        return State.from_json(data)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        detail = str(exc) if not isinstance(exc, KeyError) else f"missing key {exc}"
+        raise StateCorruptError(
+            f"state file {source} is not a valid state: {detail}",
+            hint=(
+                f"restore the previous snapshot from {source}.backup if it is valid, or fix the "
+                "file by hand; reconciler will not overwrite a state file it cannot read"
+            ),
+        ) from None

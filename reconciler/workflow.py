@@ -1,0 +1,272 @@
+"""The engine's entry points: plan, apply, drift, destroy, import and state edits, end to end.
+
+Owns the order of the pipeline stages and the safety rules between them: ``plan`` and ``drift``
+take no lock and write nothing anywhere; ``apply`` holds the state's write lock from its refresh
+to its last journal entry; a saved plan is applied only if the state (lineage, serial) and every
+planned object's live fingerprint are as they were when it was made. The CLI is a thin layer over
+``Workspace``; tests drive the same object.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Callable, Iterable, Mapping
+
+import httpx
+
+from reconciler.addresses import Address
+from reconciler.apply.executor import Executor, Hooks
+from reconciler.apply.ledger import FAILED, LedgerEntry
+from reconciler.errors import ApplyError, PlanError, StalePlanError, StateError
+from reconciler.graph.build import build_graph
+from reconciler.graph.dag import Graph
+from reconciler.plan.model import Action, Plan
+from reconciler.plan.planner import make_plan, select
+from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.providers.registry import PROVIDERS
+from reconciler.refresh import Progress, fingerprint, refresh
+from reconciler.sessions import Sessions, open_sessions
+from reconciler.spec import SpecSet, load_specs
+from reconciler.state import StateStore, open_store
+from reconciler.state.model import ResourceState, State
+
+DEFAULT_PARALLELISM = 8
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What an apply did: the plan it executed, the per-address ledger, and the new state."""
+
+    plan: Plan
+    ledger: tuple[LedgerEntry, ...]
+    state: State
+
+    @property
+    def ok(self) -> bool:
+        return not any(e.outcome != "applied" for e in self.ledger)
+
+
+@dataclass
+class Workspace:
+    """One specs directory plus one state location, and how to reach the platforms."""
+
+    specs_path: str = "specs"
+    state_location: str = "state/default.json"
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    registry: Mapping[str, ProviderSpec] = field(default_factory=lambda: PROVIDERS)
+    #: per-provider httpx transports (tests: the in-process sandbox); None = real network
+    transports: Mapping[str, httpx.BaseTransport] | None = None
+    parallelism: int = DEFAULT_PARALLELISM
+    lock_timeout: float = 0.0
+    progress: Progress | None = None
+
+    # -- building blocks -------------------------------------------------------------------
+    def load(self) -> SpecSet:
+        return load_specs(self.specs_path, registry=self.registry, env=self.env)
+
+    def store(self) -> StateStore:
+        return open_store(self.state_location)
+
+    def sessions(self, addresses: Iterable[Address], specs: SpecSet | None) -> Sessions:
+        return open_sessions(addresses, specs, self.registry, self.env, self.transports)
+
+    def type_of(self, address: Address) -> ResourceType:
+        """An unbound resource type instance (for pure uses: normalize, metadata)."""
+        try:
+            cls = self.registry[address.provider].resource_types[address.type]
+        except KeyError:
+            raise StateError(f"{address}: unknown resource type {address.type!r} (provider not available)") from None
+        return cls(None)
+
+    # -- plan --------------------------------------------------------------------------------
+    def plan(self, *, mode: str = "normal", targets: Iterable[Address] = (),
+             specs: SpecSet | None = None, state: State | None = None) -> Plan:
+        """Refresh and plan. Takes no lock, writes nothing."""
+        specs = specs if specs is not None else (self.load() if mode != "destroy" else self._load_optional())
+        state = state if state is not None else self.store().read()
+        graph = build_graph(specs, state) if specs is not None else _state_graph(state)
+        targets = tuple(targets)
+        include = select(graph, targets, specs.resources if specs else {}, state) if targets else None
+        with self.sessions(graph.nodes, specs) as sessions:
+            observed = refresh(graph, specs, state, sessions, parallelism=self.parallelism,
+                               include=include, progress=self.progress)
+            return make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
+                             mode=mode, targets=targets, created_at=_now(), stats=sessions.stats())
+
+    def _load_optional(self) -> SpecSet | None:
+        """``destroy`` works from state alone when the specs are gone or broken beyond loading."""
+        if not os.path.exists(self.specs_path):
+            return None
+        return self.load()
+
+    def drift(self) -> Plan:
+        """Read-only: live objects vs the state's last applied attributes."""
+        return self.plan(mode="refresh-only")
+
+    # -- apply -------------------------------------------------------------------------------
+    def apply(
+        self,
+        saved: Plan | None = None,
+        *,
+        mode: str = "normal",
+        targets: Iterable[Address] = (),
+        confirm: Callable[[Plan], bool] | None = None,
+        hooks: Hooks | None = None,
+    ) -> ApplyResult:
+        """Plan (or take ``saved``), confirm, and execute under the state's write lock.
+
+        A saved plan is refused (``StalePlanError``) if the state or a planned object changed
+        since it was made. Returns the result; raises ``ApplyError`` if any change failed.
+        """
+        store = self.store()
+        operation = "destroy" if mode == "destroy" else "apply"
+        with store.lock(operation, timeout=self.lock_timeout):
+            state = store.read()
+            specs = None if saved is not None else (self.load() if mode != "destroy" else self._load_optional())
+            if saved is None:
+                plan = self.plan(mode=mode, targets=targets, specs=specs, state=state)
+            else:
+                plan = saved
+                state = self._check_fresh(plan, state)
+            if plan.mode == "refresh-only":
+                return self._accept_refresh(plan, state, store)
+            if not plan.has_changes():
+                return ApplyResult(plan, (), state)
+            if confirm is not None and not confirm(plan):
+                raise PlanError("apply cancelled: nothing was changed")
+            addresses = [c.address for c in plan.changes]
+            with self.sessions(addresses, specs) as sessions:
+                executor = Executor(plan, state, store, sessions.resource, parallelism=self.parallelism, hooks=hooks)
+                new_state, ledger = executor.run()
+        result = ApplyResult(plan, tuple(ledger), new_state)
+        if not result.ok:
+            failed = [e for e in ledger if e.outcome == FAILED]
+            raise ApplyError(f"apply finished with {len(failed)} failure(s); the state records everything that "
+                             f"was applied", ledger=result)
+        return result
+
+    def _check_fresh(self, plan: Plan, state: State) -> State:
+        """Refuse a saved plan whose state or live objects moved on; return the state to apply to."""
+        if state.serial == 0 and not state.resources and plan.state_serial == 0 and plan.state_lineage:
+            state = replace(state, lineage=plan.state_lineage)  # a new state: take the plan's lineage
+        if plan.state_lineage != state.lineage:
+            raise StalePlanError(f"the saved plan was made for another state (lineage {plan.state_lineage}; "
+                                 f"this state has {state.lineage})", hint="make a new plan against this state")
+        if plan.state_serial != state.serial:
+            raise StalePlanError(
+                f"the state changed since the plan was made (serial {plan.state_serial}, now {state.serial})",
+                hint="run `reconciler plan --out FILE` again and review the new plan")
+        changes = [c for c in plan.actionable if c.action is not Action.FORGET]
+        if not changes:
+            return state
+        with self.sessions([c.address for c in changes], None) as sessions:
+            def current(change) -> str | None:
+                rt = sessions.resource(change.address)
+                if change.object_id is not None:
+                    return fingerprint(rt, rt.read(change.object_id))
+                found = rt.find(_known(change.after or {}))
+                return fingerprint(rt, found[1]) if found else None
+
+            with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+                now = list(pool.map(current, changes))
+        stale = [str(c.address) for c, fp in zip(changes, now) if fp != c.fingerprint]
+        if stale:
+            raise StalePlanError(
+                f"live objects changed since the plan was made: {', '.join(stale)}",
+                hint="run `reconciler plan --out FILE` again and review the new plan")
+        return state
+
+    def _accept_refresh(self, plan: Plan, state: State, store: StateStore) -> ApplyResult:
+        """Apply a refresh-only plan: record live values in state for what drifted."""
+        graph = _state_graph(state)
+        with self.sessions(graph.nodes, self._load_optional()) as sessions:
+            observed = refresh(graph, None, state, sessions, parallelism=self.parallelism)
+            new = state
+            for address, rs in state.resources.items():
+                obs = observed.get(address)
+                if obs is None:
+                    continue
+                if obs.live is None:
+                    new = new.without(address)
+                    continue
+                attrs = {k: obs.live[k] for k in rs.attrs if k in obs.live}
+                new = new.with_resource(replace(rs, attrs=attrs, fingerprint=obs.fingerprint))
+        written = store.write(new)
+        return ApplyResult(plan, (), written)
+
+    # -- import and state edits ------------------------------------------------------------
+    def import_resource(self, address: Address, object_id: str) -> ResourceState:
+        """Adopt the existing object ``object_id`` as ``address`` (which must be in the specs)."""
+        specs = self.load()
+        if address not in specs.resources:
+            raise PlanError(f"{address} is not in the specs; add its block first, then import",
+                            hint="import adopts an object into a resource the specs declare")
+        store = self.store()
+        with store.lock("import", timeout=self.lock_timeout):
+            state = store.read()
+            if address in state.resources:
+                raise StateError(f"{address} is already managed (id {state.resources[address].object_id})",
+                                 hint=f"`reconciler state rm {address}` first to re-import")
+            with self.sessions([address], specs) as sessions:
+                rt = sessions.resource(address)
+                live = rt.read(object_id)
+                if live is None:
+                    raise PlanError(f"{address}: no {address.type} with id {object_id!r} exists")
+                spec = specs.resources[address]
+                attrs = {k: live[k] for k in spec.attrs if k in live and k not in rt.server_owned
+                         and k not in rt.sensitive}
+                rs = ResourceState(address, object_id, attrs=attrs,
+                                   outputs={k: live[k] for k in rt.server_owned if k in live} or {"id": object_id},
+                                   fingerprint=fingerprint(rt, live),
+                                   dependencies=tuple(r.address for r in spec.references) + spec.depends_on,
+                                   prevent_destroy=spec.lifecycle.prevent_destroy, protected=rt.protected)
+            store.write(state.with_resource(rs))
+            return rs
+
+    def state_rm(self, addresses: Iterable[Address]) -> State:
+        store = self.store()
+        with store.lock("state rm", timeout=self.lock_timeout):
+            state = store.read()
+            for address in addresses:
+                if address not in state.resources:
+                    raise StateError(f"{address} is not in the state", hint="`reconciler state list` shows what is")
+                state = state.without(address)
+            return store.write(state)
+
+    def state_mv(self, old: Address, new: Address) -> State:
+        store = self.store()
+        with store.lock("state mv", timeout=self.lock_timeout):
+            state = store.read()
+            rs = state.get(old)
+            if rs is None:
+                raise StateError(f"{old} is not in the state", hint="`reconciler state list` shows what is")
+            if new in state.resources:
+                raise StateError(f"{new} is already in the state")
+            if old.type != new.type:
+                raise StateError(f"cannot move {old} to {new}: the type must stay {old.type}")
+            state = state.without(old).with_resource(replace(rs, address=new))
+            return store.write(state)
+
+
+def _state_graph(state: State) -> Graph:
+    graph: Graph = Graph()
+    for address, rs in state.resources.items():
+        graph.add_node(address)
+    for address, rs in state.resources.items():
+        for dep in rs.dependencies:
+            if dep in state.resources:
+                graph.add_edge(address, dep)
+    return graph
+
+
+def _known(attrs: Mapping) -> dict:
+    from reconciler.plan.model import contains_unknown
+
+    return {k: v for k, v in attrs.items() if not contains_unknown(v)}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,73 @@
+"""open_store picks a backend; the package's public surface and its layering."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import reconciler.state
+from reconciler.errors import StateError
+from reconciler.state import FileStateStore, StateStore, open_store
+
+PACKAGE = Path(reconciler.state.__file__).parent
+
+
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        pytest.param("state/default.json", "state/default.json", id="relative-path"),
+        pytest.param(Path("/tmp/x/prod.json"), "/tmp/x/prod.json", id="path-like"),
+        pytest.param("file:///tmp/x/prod.json", "/tmp/x/prod.json", id="file-url"),
+    ],
+)
+def test_a_path_opens_the_file_backend(location, expected: str) -> None:
+    store = open_store(location)
+    assert isinstance(store, FileStateStore) and isinstance(store, StateStore)
+    assert store.location == expected
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        pytest.param("postgresql://admin:hunter2@db.internal/state", "PostgreSQL backend is not "
+                     "available yet", id="postgresql"),
+        pytest.param("postgres://admin:hunter2@db/state", "PostgreSQL", id="postgres"),
+        pytest.param("s3://admin:hunter2@bucket/state.json", "unknown state backend s3://",
+                     id="unknown-scheme"),
+        pytest.param("", "empty", id="empty"),
+    ],
+)
+def test_other_locations_are_refused_without_echoing_credentials(location: str,
+                                                                 message: str) -> None:
+    with pytest.raises(StateError) as info:
+        open_store(location)
+    assert message in str(info.value)
+    assert "hunter2" not in str(info.value)
+
+
+def test_public_surface() -> None:
+    assert set(reconciler.state.__all__) == {
+        "FileStateStore", "JournalEntry", "PendingOp", "ResourceState", "State", "StateLock",
+        "StateStore", "open_store", "replay"}
+    for name in reconciler.state.__all__:
+        assert getattr(reconciler.state, name) is not None
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in PACKAGE.glob("*.py")))
+def test_state_imports_no_http_and_no_provider(module: str) -> None:
+    imported = _imports(PACKAGE / module)
+    allowed = ("reconciler.state", "reconciler.errors", "reconciler.addresses")
+    assert not {n for n in imported if n.split(".")[0] == "httpx"}
+    assert all(n.startswith(allowed) for n in imported if n.startswith("reconciler"))
