@@ -23,7 +23,7 @@ from reconciler.apply.ledger import FAILED, LedgerEntry
 from reconciler.errors import ApplyError, PlanError, StalePlanError, StateError
 from reconciler.graph.build import build_graph
 from reconciler.graph.dag import Graph
-from reconciler.plan.model import Action, Plan
+from reconciler.plan.model import SENSITIVE_MASK, Action, Plan
 from reconciler.plan.planner import make_plan, select
 from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.registry import PROVIDERS
@@ -86,15 +86,17 @@ class Workspace:
              specs: SpecSet | None = None, state: State | None = None) -> Plan:
         """Refresh and plan. Takes no lock, writes nothing."""
         specs = specs if specs is not None else (self.load() if mode != "destroy" else self._load_optional())
-        state = state if state is not None else self.store().read()
+        store = self.store()
+        state = state if state is not None else store.read()
         graph = build_graph(specs, state) if specs is not None else _state_graph(state)
         targets = tuple(targets)
         include = select(graph, targets, specs.resources if specs else {}, state) if targets else None
         with self.sessions(graph.nodes, specs) as sessions:
             observed = refresh(graph, specs, state, sessions, parallelism=self.parallelism,
                                include=include, progress=self.progress)
-            return make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
+            plan = make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
                              mode=mode, targets=targets, created_at=_now(), stats=sessions.stats())
+        return _note_interrupted(plan, store.pending())
 
     def _load_optional(self) -> SpecSet | None:
         """``destroy`` works from state alone when the specs are gone or broken beyond loading."""
@@ -138,8 +140,10 @@ class Workspace:
             if confirm is not None and not confirm(plan):
                 raise PlanError("apply cancelled: nothing was changed")
             addresses = [c.address for c in plan.changes]
+            secrets = self._secrets(plan, specs)
             with self.sessions(addresses, specs) as sessions:
-                executor = Executor(plan, state, store, sessions.resource, parallelism=self.parallelism, hooks=hooks)
+                executor = Executor(plan, state, store, sessions.resource, parallelism=self.parallelism, hooks=hooks,
+                                    secrets=secrets)
                 new_state, ledger = executor.run()
         result = ApplyResult(plan, tuple(ledger), new_state)
         if not result.ok:
@@ -147,6 +151,20 @@ class Workspace:
             raise ApplyError(f"apply finished with {len(failed)} failure(s); the state records everything that "
                              f"was applied", ledger=result)
         return result
+
+    def _secrets(self, plan: Plan, specs: SpecSet | None) -> dict[Address, dict]:
+        """Sensitive values for the plan's changes, read from the specs (plans never hold them)."""
+        masked = [c for c in plan.changes if c.config and SENSITIVE_MASK in c.config.values()]
+        if not masked:
+            return {}
+        specs = specs if specs is not None else self.load()
+        out: dict[Address, dict] = {}
+        for change in masked:
+            spec = specs.resources.get(change.address)
+            if spec is not None:
+                rt = self.type_of(change.address)
+                out[change.address] = {k: v for k, v in spec.attrs.items() if k in rt.sensitive}
+        return out
 
     def _check_fresh(self, plan: Plan, state: State) -> State:
         """Refuse a saved plan whose state or live objects moved on; return the state to apply to."""
@@ -260,6 +278,22 @@ def _state_graph(state: State) -> Graph:
             if dep in state.resources:
                 graph.add_edge(address, dep)
     return graph
+
+
+def _note_interrupted(plan: Plan, pending) -> Plan:
+    """Say on each change when an earlier apply was interrupted in the middle of it."""
+    by_address = {p.address: p for p in pending}
+    if not by_address:
+        return plan
+    changes = []
+    for change in plan.changes:
+        op = by_address.get(change.address)
+        if op is not None:
+            found = "found on the platform and adopted" if change.importing else "not found on the platform"
+            note = f"an earlier apply was interrupted during its {op.action} ({op.time}); {found}"
+            change = replace(change, notes=change.notes + (note,))
+        changes.append(change)
+    return replace(plan, changes=tuple(changes))
 
 
 def _known(attrs: Mapping) -> dict:

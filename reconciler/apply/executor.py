@@ -247,7 +247,11 @@ class Executor:
         if change.action is not Action.FORGET:
             self.hooks.on_start(op.address, "Destroying")
             self._journal("intent", action, op.address, natural_key=change.object_id)
-            rt.delete(change.object_id)
+            try:
+                rt.delete(change.object_id)
+            except ReconcilerError as err:
+                self._journal("failed", action, op.address, error=str(err))
+                raise
         outcome.remove = True
         outcome.object_id = change.object_id
         self._journal("result", action, op.address)
@@ -262,6 +266,9 @@ class Executor:
             self._journal("intent", "create", op.address, natural_key=rt.identity_of(spec))
             try:
                 object_id, live = rt.create(spec)
+            except ReconcilerError as err:
+                self._journal("failed", "create", op.address, error=str(err))
+                raise
             except CreatedButFailed as err:
                 live = rt.read(err.object_id)
                 outcome.record = self._record(op.address, change, rt, err.object_id, spec, live, partial=True)

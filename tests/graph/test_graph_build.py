@@ -80,10 +80,21 @@ def test_a_cycle_names_every_member_with_file_and_line(load_text):
     assert str(err.location) == "specs/a.yaml:2"
 
 
-def test_a_cycle_through_state_says_so(load_text):
+def test_a_self_dependency_is_a_cycle(load_text):
     specs = load_text({"a.yaml": "resources:\n  test_node.a: {name: a, depends_on: [test_node.a]}\n"})
-    with pytest.raises(CycleError, match=r"test_node\.a \(specs/a\.yaml:2\) depends on test_node\.a"):
+    with pytest.raises(CycleError, match=r"test_node\.a \(specs/a\.yaml:2\) depends on test_node\.a through depends_on"):
         build_graph(specs)
-    specs = load_text({"a.yaml": "resources:\n  test_node.z: {name: '${test_node.a.name}'}\n  test_node.a: {name: a}\n"})
-    state = state_with(ResourceState(A("old"), "1", dependencies=(A("z"),)))
-    assert build_graph(specs, state).layers() == [[A("a")], [A("z")], [A("old")]]
+
+
+def test_a_cycle_among_state_only_addresses_says_in_state(load_text):
+    specs = load_text({"a.yaml": "resources:\n  test_node.a: {name: a}\n"})
+    state = state_with(ResourceState(A("x"), "1", dependencies=(A("y"),)),
+                       ResourceState(A("y"), "2", dependencies=(A("x"),)))
+    with pytest.raises(CycleError) as info:
+        build_graph(specs, state)
+    assert str(info.value).splitlines()[:3] == [
+        "dependency cycle: test_node.x -> test_node.y -> test_node.x",
+        "  test_node.x (in state) depends on test_node.y (recorded in state)",
+        "  test_node.y (in state) depends on test_node.x (recorded in state)",
+    ]
+    assert info.value.location is None and info.value.address == "test_node.x"

@@ -1,0 +1,214 @@
+"""The executor's ordering, failure isolation, journaling and state recording.
+
+The platform here is an in-memory resource type (a stand-in platform, not a mock of our client):
+it records the order of calls and fails on demand, so ordering rules can be asserted exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import ClassVar
+
+import pytest
+from pydantic import BaseModel, ConfigDict
+
+from reconciler.addresses import Address
+from reconciler.apply.executor import Executor
+from reconciler.errors import ApiError
+from reconciler.plan.model import Action, Change, DiffItem, Plan
+from reconciler.providers.base import ResourceType
+from reconciler.state import open_store
+from reconciler.state.model import ResourceState, State
+
+
+class Box(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    parent: str | None = None
+
+
+class World:
+    def __init__(self, fail_on: set[str] = frozenset()):
+        self.objects: dict[str, dict] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.fail_on = set(fail_on)
+        self.lock = threading.Lock()
+        self.counter = 0
+
+
+class BoxType(ResourceType):
+    type_name: ClassVar[str] = "test_box"
+    spec_model: ClassVar[type[BaseModel]] = Box
+    natural_key: ClassVar[tuple[str, ...]] = ("name",)
+
+    def read(self, object_id):
+        return dict(self.client.objects[object_id]) if object_id in self.client.objects else None
+
+    def create(self, spec):
+        w: World = self.client
+        with w.lock:
+            w.calls.append(("create", spec["name"]))
+            if spec["name"] in w.fail_on:
+                raise ApiError("boom", method="POST", url="http://x/boxes", status=500)
+            w.counter += 1
+            oid = f"b{w.counter}"
+            w.objects[oid] = {"id": oid, **spec}
+        return oid, dict(w.objects[oid])
+
+    def update(self, object_id, live, spec, changed):
+        w: World = self.client
+        with w.lock:
+            w.calls.append(("update", spec["name"]))
+            w.objects[object_id].update(spec)
+            return dict(w.objects[object_id])
+
+    def delete(self, object_id):
+        w: World = self.client
+        with w.lock:
+            name = w.objects.get(object_id, {}).get("name", object_id)
+            w.calls.append(("delete", name))
+            if name in w.fail_on:
+                raise ApiError("cannot delete", method="DELETE", url="http://x/boxes", status=409)
+            w.objects.pop(object_id, None)
+
+
+def addr(name: str) -> Address:
+    return Address("test_box", name)
+
+
+def create(name: str, parent: str | None = None) -> Change:
+    config = {"name": name}
+    deps = ()
+    if parent:
+        config["parent"] = "${test_box.%s.id}" % parent
+        deps = (addr(parent),)
+    return Change(addr(name), Action.CREATE, "new", after=dict(config), config=config, managed=tuple(config),
+                  depends_on=deps)
+
+
+def run(plan_changes, world, tmp_path, state=None, parallelism=4):
+    store = open_store(tmp_path / "state.json")
+    state = state or State.empty()
+    plan = Plan(changes=tuple(plan_changes), state_lineage=state.lineage, state_serial=state.serial)
+    ex = Executor(plan, state, store, lambda a: BoxType(world), parallelism=parallelism)
+    new_state, ledger = ex.run()
+    return store, new_state, {str(e.address): e for e in ledger}
+
+
+def test_creates_follow_dependencies_and_resolve_references(tmp_path):
+    world = World()
+    store, state, ledger = run([create("child", "root"), create("root"), create("grandchild", "child")], world,
+                               tmp_path)
+    assert [c for c in world.calls] == [("create", "root"), ("create", "child"), ("create", "grandchild")]
+    by_name = {o["name"]: o for o in world.objects.values()}
+    assert by_name["child"]["parent"] == by_name["root"]["id"]
+    assert by_name["grandchild"]["parent"] == by_name["child"]["id"]
+    assert {e.outcome for e in ledger.values()} == {"applied"}
+    assert set(map(str, state.resources)) == {"test_box.root", "test_box.child", "test_box.grandchild"}
+    assert state.serial == 1
+    on_disk = json.loads((tmp_path / "state.json").read_text())
+    assert [r["address"] for r in on_disk["resources"]] == sorted(r["address"] for r in on_disk["resources"])
+
+
+def test_failure_skips_dependents_and_lets_independent_branches_finish(tmp_path):
+    world = World(fail_on={"root"})
+    _, state, ledger = run([create("root"), create("child", "root"), create("grandchild", "child"),
+                            create("other")], world, tmp_path)
+    assert ledger["test_box.root"].outcome == "failed"
+    assert "boom" in ledger["test_box.root"].detail
+    assert ledger["test_box.child"].outcome == "skipped"
+    assert ledger["test_box.grandchild"].outcome == "skipped"
+    assert ledger["test_box.other"].outcome == "applied"
+    assert set(map(str, state.resources)) == {"test_box.other"}
+
+
+def _managed(world: World, name: str, deps=()) -> ResourceState:
+    world.counter += 1
+    oid = f"b{world.counter}"
+    world.objects[oid] = {"id": oid, "name": name}
+    return ResourceState(addr(name), oid, attrs={"name": name}, outputs={"id": oid}, dependencies=tuple(deps))
+
+
+def test_deletes_run_in_reverse_dependency_order(tmp_path):
+    world = World()
+    root = _managed(world, "root")
+    child = _managed(world, "child", [addr("root")])
+    leaf = _managed(world, "leaf", [addr("child")])
+    state = State("lin", 4, {r.address: r for r in (root, child, leaf)})
+    changes = [Change(r.address, Action.DELETE, "gone", object_id=r.object_id, depends_on=r.dependencies)
+               for r in (root, child, leaf)]
+    _, new_state, ledger = run(changes, world, tmp_path, state=state)
+    assert world.calls == [("delete", "leaf"), ("delete", "child"), ("delete", "root")]
+    assert new_state.resources == {}
+
+
+def test_failed_delete_keeps_the_resource_and_protects_its_dependencies(tmp_path):
+    world = World(fail_on={"child"})
+    root = _managed(world, "root")
+    child = _managed(world, "child", [addr("root")])
+    state = State("lin", 4, {r.address: r for r in (root, child)})
+    changes = [Change(r.address, Action.DELETE, "gone", object_id=r.object_id, depends_on=r.dependencies)
+               for r in (root, child)]
+    _, new_state, ledger = run(changes, world, tmp_path, state=state)
+    assert ledger["test_box.child"].outcome == "failed"
+    assert ledger["test_box.root"].outcome == "skipped"
+    assert set(map(str, new_state.resources)) == {"test_box.child", "test_box.root"}
+
+
+def test_replace_deletes_then_creates(tmp_path):
+    world = World()
+    old = _managed(world, "box")
+    state = State("lin", 2, {old.address: old})
+    change = Change(addr("box"), Action.REPLACE, "forced", before={"name": "box"}, after={"name": "box"},
+                    diff=(DiffItem("change", ("name",), "x", "box"),), object_id=old.object_id,
+                    config={"name": "box"}, managed=("name",), replace_fields=("name",))
+    _, new_state, ledger = run([change], world, tmp_path, state=state)
+    assert world.calls == [("delete", "box"), ("create", "box")]
+    assert new_state.resources[addr("box")].object_id != old.object_id
+    assert ledger["test_box.box"].outcome == "applied"
+
+
+def test_every_create_is_journaled_as_intent_then_result(tmp_path):
+    world = World()
+    store = open_store(tmp_path / "state.json")
+    state = State.empty()
+    plan = Plan(changes=(create("a"),), state_lineage=state.lineage)
+    seen = []
+
+    class Spy(BoxType):
+        def create(self, spec):
+            journal = (tmp_path / "state.json.journal").read_text().splitlines()
+            seen.append([json.loads(line).get("op") for line in journal if '"op"' in line])
+            return super().create(spec)
+
+    Executor(plan, state, store, lambda a: Spy(world)).run()
+    assert seen == [["intent"]]
+
+
+@pytest.mark.parametrize("parallelism", [1, 4])
+def test_parallelism_bounds_concurrency(tmp_path, parallelism):
+    world = World()
+    in_flight = []
+    current = [0]
+    lock = threading.Lock()
+
+    class Slow(BoxType):
+        def create(self, spec):
+            import time
+            with lock:
+                current[0] += 1
+                in_flight.append(current[0])
+            time.sleep(0.01)
+            try:
+                return super().create(spec)
+            finally:
+                with lock:
+                    current[0] -= 1
+
+    store = open_store(tmp_path / "state.json")
+    state = State.empty()
+    plan = Plan(changes=tuple(create(f"n{i}") for i in range(8)), state_lineage=state.lineage)
+    Executor(plan, state, store, lambda a: Slow(world), parallelism=parallelism).run()
+    assert max(in_flight) <= parallelism
+    assert len(world.objects) == 8
