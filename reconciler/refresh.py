@@ -115,12 +115,12 @@ def _observe(address: Address, desired: dict | None, state: State, sessions: Ses
             return Observed(address, desired, live, rs.object_id, "state", fingerprint(rt, live))
     if desired is None:
         return Observed(address, None, None, None, "absent")
-    key = {k: desired.get(k) for k in rt.natural_key}
+    key = {k: desired.get(k, rt.default_of(k)) for k in rt.natural_key}
     if not rt.natural_key or any(v is None for v in key.values()):
         return Observed(address, desired, None, None, "absent")
     if contains_unknown(key):
         return Observed(address, desired, None, None, "unknown_key")
-    found = rt.find(desired)
+    found = rt.find({**{k: v for k, v in key.items()}, **desired})
     if found is None:
         return Observed(address, desired, None, None, "absent")
     object_id, live = found
@@ -176,3 +176,4 @@ def lookup_attr(
 
 
 _MISSING = object()
+

@@ -135,6 +135,7 @@ class Workspace:
                 state = self._check_fresh(plan, state)
             if plan.mode == "refresh-only":
                 return self._accept_refresh(plan, state, store)
+            state = _record_lifecycle(plan, state, store)
             if not plan.has_changes():
                 return ApplyResult(plan, (), state)
             if confirm is not None and not confirm(plan):
@@ -278,6 +279,23 @@ def _state_graph(state: State) -> Graph:
             if dep in state.resources:
                 graph.add_edge(address, dep)
     return graph
+
+
+def _record_lifecycle(plan: Plan, state: State, store: StateStore) -> State:
+    """Record protection and dependency changes of unchanged resources (no platform call).
+
+    ``prevent_destroy`` lives in state so that deleting a block cannot silently drop the guard;
+    adding it to an otherwise unchanged block must therefore still reach the state.
+    """
+    new = state
+    for change in plan.changes:
+        rs = state.get(change.address)
+        if change.action is not Action.NOOP or change.importing or rs is None:
+            continue
+        if rs.prevent_destroy != change.prevent_destroy or set(rs.dependencies) != set(change.depends_on):
+            new = new.with_resource(replace(rs, prevent_destroy=change.prevent_destroy,
+                                            dependencies=tuple(change.depends_on)))
+    return store.write(new) if new is not state else state
 
 
 def _note_interrupted(plan: Plan, pending) -> Plan:

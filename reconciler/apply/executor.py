@@ -248,7 +248,8 @@ class Executor:
             self.hooks.on_start(op.address, "Destroying")
             self._journal("intent", action, op.address, natural_key=change.object_id)
             try:
-                rt.delete(change.object_id)
+                previous = self.state.get(op.address)
+                rt.delete(change.object_id, attrs=previous.attrs if previous else None)
             except ReconcilerError as err:
                 self._journal("failed", action, op.address, error=str(err))
                 raise

@@ -135,8 +135,8 @@ def decide(
 
     desired = obs.desired if (obs and obs.desired is not None) else dict(spec.attrs)
     managed = managed_fields(rt, desired, rs)
-    full_desired = {**{k: default_of(rt, k) for k in managed if k not in desired}, **desired}
-    config = {**{k: default_of(rt, k) for k in managed if k not in spec.attrs}, **spec.attrs}
+    full_desired = {**{k: rt.default_of(k) for k in managed if k not in desired}, **desired}
+    config = {**{k: rt.default_of(k) for k in managed if k not in spec.attrs}, **spec.attrs}
     after = _view(rt, full_desired, managed)
     common = dict(config=_mask(rt, config), managed=tuple(managed), depends_on=depends, prevent_destroy=protect)
 
@@ -175,16 +175,9 @@ def managed_fields(rt: ResourceType, desired: Mapping[str, Any], rs: ResourceSta
     fields = [k for k in desired if k not in rt.server_owned]
     if rs is not None:
         for k in sorted(rs.attrs):
-            if k not in desired and k not in rt.server_owned and default_of(rt, k) is not None:
+            if k not in desired and k not in rt.server_owned and rt.default_of(k) is not None:
                 fields.append(k)
     return fields
-
-
-def default_of(rt: ResourceType, field: str) -> Any:
-    info = rt.spec_model.model_fields.get(field)
-    if info is None or info.is_required():
-        return None
-    return info.get_default(call_default_factory=True)
 
 
 def _view(rt: ResourceType, attrs: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:

@@ -92,7 +92,9 @@ class ResourceType:
         """``spec`` holds every managed field; ``changed`` names the top-level ones that differ."""
         raise NotImplementedError
 
-    def delete(self, object_id: str) -> None:
+    def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
+        """Delete the object. ``attrs`` are its last applied attributes (delete options such as
+        ``drop_data_on_destroy`` live there); already gone is not an error."""
         raise NotImplementedError
 
     # -- pure helpers -----------------------------------------------------------------------
@@ -102,6 +104,14 @@ class ResourceType:
         Applied alike to desired and live attrs; must accept a subset of the fields.
         """
         return dict(attrs)
+
+    @classmethod
+    def default_of(cls, field_name: str) -> Any:
+        """The spec model's default for ``field_name`` (None when required or unknown)."""
+        info = cls.spec_model.model_fields.get(field_name)
+        if info is None or info.is_required():
+            return None
+        return info.get_default(call_default_factory=True)
 
     @classmethod
     def identity_of(cls, spec: Mapping[str, Any]) -> str | None:

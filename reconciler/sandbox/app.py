@@ -129,10 +129,16 @@ class Sandbox:
         if snapshots is None:
             return
         for name, emulator in self.emulators.items():
-            if name in snapshots:
-                emulator.restore(snapshots[name])
-            else:
+            try:
+                if name in snapshots:
+                    emulator.restore(snapshots[name])
+                else:
+                    emulator.reset()
+            except (ValueError, KeyError, TypeError) as error:
                 emulator.reset()
+                raise ConfigError(
+                    f"the sandbox world file {self._file.path} holds no valid {name} world: {error}"
+                ) from None
 
     def _save(self) -> None:
         assert self._file is not None
@@ -153,7 +159,10 @@ class Sandbox:
             self._sleep(self.latency_ms / 1000.0)
         with self._lock:
             if self._file is not None and self._file.changed_on_disk():
-                self._load()
+                try:
+                    self._load()
+                except ConfigError as error:
+                    return emulator.error_response(500, str(error))
             fault = self._faults.draw()
             if fault is not None:
                 self.fault_count += 1
@@ -213,7 +222,10 @@ class Sandbox:
         once the socket is bound (e.g. to print the env exports)."""
         from reconciler.sandbox.server import make_server
 
-        server: ThreadingHTTPServer = make_server(self, host, port)
+        try:
+            server: ThreadingHTTPServer = make_server(self, host, port)
+        except OSError as error:
+            raise ConfigError(f"cannot serve the sandbox on {host}:{port}: {error.strerror or error}") from None
         host_, port_ = server.server_address[:2]
         if ready is not None:
             ready(f"http://{host_}:{port_}")

@@ -90,6 +90,7 @@ def raise_collected(errors: list[SpecError], files: tuple[str, ...] = ()) -> Non
 
     errors = sorted(errors, key=key)
     if len(errors) == 1:
+        errors[0].errors = errors  # type: ignore[attr-defined]
         raise errors[0]
     kinds = {type(e) for e in errors}
     cls = kinds.pop() if len(kinds) == 1 else SpecValidationError
@@ -256,7 +257,8 @@ class _Merge:
             out[name] = ProviderConfig(name, sub.value, raw.location)
         return out
 
-    def build_resource(self, address: Address, raw: _Raw, variables: dict, env_variables: frozenset[str]) -> ResourceSpec:
+    def build_resource(self, address: Address, raw: _Raw, variables: dict,
+                       env_variables: frozenset[str]) -> ResourceSpec:
         rtype = self.types[address.type]
         body = dict(raw.value or {})
         reserved = {k: body.pop(k) for k in RESERVED if k in body}
@@ -298,7 +300,8 @@ class _Merge:
                       location, address, hint=f"did you mean {close[0]}?" if close else None)
             return False
         rtype = self.types[target.type]
-        allowed = validate.spec_keys(rtype.spec_model) + sorted(set(rtype.server_owned) - set(validate.spec_keys(rtype.spec_model)))
+        fields = validate.spec_keys(rtype.spec_model)
+        allowed = fields + sorted(set(rtype.server_owned) - set(fields))
         if token.attr[0] not in allowed:
             close = difflib.get_close_matches(token.attr[0], allowed, n=1)
             self.fail(ReferenceError_, f"'{token.text}': {target.type} has no attribute '{token.attr[0]}'; "

@@ -124,8 +124,7 @@ def _issue(model: type[BaseModel], path: AttrPath, err: dict, exact: bool, hidde
     expected = describe(annotation)
     if kind.endswith(("_type", "_parsing")) or kind in ("literal_error", "enum") or not exact:
         if not expected:
-            expected = msg.removeprefix("Input should be ").removeprefix("a valid ") if msg.startswith("Input should be") else "another value"
-            expected = expected if expected.startswith(("a ", "an ", "'", "one of")) else f"a valid {expected}"
+            expected = msg.removeprefix("Input should be ") if msg.startswith("Input should be ") else "another value"
         return Issue(path, f"{where}: expected {expected}, got {got}")
     if msg.startswith("Input should be "):
         return Issue(path, f"{where}: expected {msg.removeprefix('Input should be ')}, got {got}")

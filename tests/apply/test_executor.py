@@ -63,7 +63,7 @@ class BoxType(ResourceType):
             w.objects[object_id].update(spec)
             return dict(w.objects[object_id])
 
-    def delete(self, object_id):
+    def delete(self, object_id, *, attrs=None):
         w: World = self.client
         with w.lock:
             name = w.objects.get(object_id, {}).get("name", object_id)

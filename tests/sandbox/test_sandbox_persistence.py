@@ -79,3 +79,21 @@ def test_dataiku_world_round_trips(tmp_path):
     assert client2.get("/project-folders/locate-project/P").json()["id"] == folder["id"]
     other = client2.post("/project-folders/ROOT/children", params={"name": "Other"}).json()
     assert other["id"] != folder["id"]  # the id sequence continues after a restart
+
+
+def test_a_world_file_with_a_bad_platform_snapshot(tmp_path, make_sandbox, client_for):
+    world = tmp_path / "world.json"
+    world.write_text(json.dumps({"format_version": 1, "emulators": {"toy": {"no_items": 1}}}))
+    with pytest.raises(ConfigError, match="no valid toy world"):
+        make_sandbox(data_file=world)
+
+
+def test_a_file_corrupted_while_serving_answers_500(tmp_path, make_sandbox, client_for):
+    world = tmp_path / "world.json"
+    sb = make_sandbox(data_file=world)
+    client = client_for(sb)
+    client.post("/toy/api/items", json={"name": "a"})
+    world.write_text("{broken")
+    response = client.get("/toy/api/items")
+    assert response.status_code == 500
+    assert "world.json" in response.json()["toyError"]

@@ -70,3 +70,38 @@ def test_shutdown_frees_the_port(make_sandbox):
     server.shutdown()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+def test_serve_blocks_until_ctrl_c(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "from reconciler.sandbox import Sandbox\n"
+        "Sandbox().serve('127.0.0.1', 0, ready=lambda url: print(url, flush=True))\n"
+        "print('stopped', flush=True)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        base_url = proc.stdout.readline().strip()
+        assert base_url.startswith("http://127.0.0.1:")
+        response = httpx.get(f"{base_url}/dataiku/public/api/projects/", auth=("sandbox-token", ""))
+        assert response.json() == []
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+        assert proc.stdout.read().strip() == "stopped"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_serve_on_a_busy_port_is_a_config_error(make_sandbox):
+    from reconciler.errors import ConfigError
+
+    server, base_url = serve_in_thread(make_sandbox())
+    try:
+        with pytest.raises(ConfigError, match="cannot serve the sandbox"):
+            make_sandbox().serve("127.0.0.1", int(base_url.rsplit(":", 1)[1]))
+    finally:
+        server.shutdown()

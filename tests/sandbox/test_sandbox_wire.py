@@ -76,3 +76,13 @@ def test_json_response_helpers():
     assert SandboxResponse.empty().status == 204
     assert SandboxResponse.empty().json() is None
     assert response.with_headers({"Z": "1"}).headers["Z"] == "1"
+
+
+def test_public_surface():
+    import reconciler.sandbox as sandbox
+
+    assert sorted(sandbox.__all__) == sorted(
+        ["DroppedConnection", "Emulator", "Headers", "MethodNotAllowed", "Route", "RouteMatch", "Router",
+         "RoutedEmulator", "Sandbox", "SandboxRequest", "SandboxResponse", "serve_in_thread"]
+    )
+    assert all(hasattr(sandbox, name) for name in sandbox.__all__)

@@ -10,8 +10,6 @@ from reconciler.addresses import Address
 from reconciler.errors import Location, ReferenceError_, SpecError, SpecSyntaxError, SpecValidationError
 from reconciler.spec import Lifecycle, Reference, load_specs
 
-from conftest import REGISTRY
-
 SALES = Address("test_project", "sales")
 ORDERS = Address("test_dataset", "orders")
 
@@ -79,18 +77,18 @@ def test_loads_and_merges_every_yaml_file_recursively(load):
     assert orders.dependencies() == (SALES,)
 
 
-def test_a_single_file_can_be_loaded(write, monkeypatch, tmp_path):
+def test_a_single_file_can_be_loaded(write, monkeypatch, tmp_path, registry):
     write({"one.yaml": PROJECT, "two.yaml": "resources: {test_project.other: {key: O, name: O}}"})
     monkeypatch.chdir(tmp_path)
-    specs = load_specs("specs/one.yaml", registry=REGISTRY, env={})
+    specs = load_specs("specs/one.yaml", registry=registry, env={})
     assert specs.files == ("specs/one.yaml",) and list(specs.resources) == [SALES]
 
 
-def test_env_defaults_to_the_process_environment(write, monkeypatch, tmp_path):
+def test_env_defaults_to_the_process_environment(write, monkeypatch, tmp_path, registry):
     write({"a.yaml": "resources: {test_project.sales: {key: '${env:SPEC_TEST_KEY}', name: S}}"})
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SPEC_TEST_KEY", "FROM_ENV")
-    assert load_specs("specs", registry=REGISTRY).resources[SALES].attrs["key"] == "FROM_ENV"
+    assert load_specs("specs", registry=registry).resources[SALES].attrs["key"] == "FROM_ENV"
 
 
 def test_empty_files_and_sections_are_fine(load):
@@ -107,11 +105,11 @@ def test_empty_files_and_sections_are_fine(load):
                      "no spec files found in specs/", id="no-yaml-in-dir"),
     ],
 )
-def test_discovery_errors_name_the_path(tmp_path, monkeypatch, setup, fragment):
+def test_discovery_errors_name_the_path(tmp_path, monkeypatch, registry, setup, fragment):
     monkeypatch.chdir(tmp_path)
     setup(tmp_path / "specs")
     with pytest.raises(SpecError) as info:
-        load_specs("specs", registry=REGISTRY, env={})
+        load_specs("specs", registry=registry, env={})
     assert fragment in str(info.value)
 
 

@@ -11,12 +11,10 @@ from reconciler.addresses import Address
 from reconciler.spec import json_schema
 from reconciler.spec.schema import ADDRESS_PATTERN, address_pattern
 
-from conftest import REGISTRY
 
-
-@pytest.fixture(scope="module")
-def schema():
-    return json_schema(REGISTRY)
+@pytest.fixture
+def schema(registry):
+    return json_schema(registry)
 
 
 def _resolve(schema, node):
@@ -25,12 +23,12 @@ def _resolve(schema, node):
     return node
 
 
-def test_top_level(schema):
+def test_top_level(schema, registry):
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["type"] == "object" and schema["additionalProperties"] is False
     assert set(schema["properties"]) == {"providers", "variables", "resources"}
     assert json.loads(json.dumps(schema)) == schema  # plain JSON
-    assert json_schema(REGISTRY) == schema  # deterministic
+    assert json_schema(registry) == schema  # deterministic
 
 
 def test_resources_by_type_pattern(schema):

@@ -111,3 +111,17 @@ def test_project_compare(desired, live, diff_paths):
 )
 def test_merge_permissions(live, desired, expected):
     assert merge_permissions(live, desired, ("read", "writeContents", "admin")) == expected
+
+
+@pytest.mark.parametrize(
+    "rt, spec, identity",
+    [
+        pytest.param(ProjectFolder, {"name": "Analytics"}, "ROOT/Analytics", id="folder-parent-defaults-to-root"),
+        pytest.param(ProjectFolder, {"name": "Sub", "parent": "KdLmPU6"}, "KdLmPU6/Sub", id="folder-under-parent"),
+        pytest.param(Project, {"key": "SALES", "name": "Sales"}, "SALES", id="project-key"),
+        pytest.param(Dataset, {"project": "SALES", "name": "orders"}, "SALES/orders", id="dataset-project-name"),
+        pytest.param(Dataset, {"name": "orders"}, None, id="dataset-without-project"),
+    ],
+)
+def test_identity_of(rt, spec, identity):
+    assert rt.identity_of(spec) == identity

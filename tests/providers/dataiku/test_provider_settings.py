@@ -91,7 +91,7 @@ def test_resource_type_declarations(type_name):
         assert info.description, f"{type_name}.{name} has no description"
     assert set(rt.natural_key) <= set(rt.spec_model.model_fields)
     assert rt.create_only <= set(rt.spec_model.model_fields)
-    assert rt.delete_note
+    assert bool(rt.delete_note) == (type_name != "dataiku_project_folder")  # only folders cascade nothing
 
 
 def test_connect_without_tls_verification_makes_no_request():

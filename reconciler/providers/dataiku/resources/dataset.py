@@ -143,7 +143,7 @@ class Dataset(ResourceType):
             raise NotFoundError(f"dataset {object_id} vanished during update")
         return new
 
-    def delete(self, object_id: str) -> None:
+    def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
         project, name = split_id(object_id)
         try:
             self.client.delete_dataset(project, name, drop_data=False)

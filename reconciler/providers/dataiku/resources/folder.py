@@ -57,7 +57,8 @@ class ProjectFolder(ResourceType):
     description: ClassVar[str] = "A project folder (name, parent, owner, permissions)"
     natural_key: ClassVar[tuple[str, ...]] = ("parent", "name")
     server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
-    delete_note: ClassVar[str | None] = "the folder must be empty (no projects, no sub-folders)"
+    #: nothing cascades: DSS refuses to delete a folder that still holds projects or sub-folders
+    delete_note: ClassVar[str | None] = None
 
     client: DataikuClient
 
@@ -120,7 +121,7 @@ class ProjectFolder(ResourceType):
             raise NotFoundError(f"folder {object_id} vanished during update")
         return new
 
-    def delete(self, object_id: str) -> None:
+    def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
         try:
             self.client.delete_folder(object_id)
         except NotFoundError:

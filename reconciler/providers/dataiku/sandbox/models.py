@@ -340,7 +340,8 @@ class DataikuWorld:
     def set_project_variables(self, project_key: str, body: Any) -> None:
         self._project(project_key)
         parse(ProjectVariables, body, "project variables")
-        self._set_part(project_key, "variables", {**body, "standard": body.get("standard", {}), "local": body.get("local", {})})
+        variables = {**body, "standard": body.get("standard", {}), "local": body.get("local", {})}
+        self._set_part(project_key, "variables", variables)
 
     def get_project_settings(self, project_key: str) -> Doc:
         return self._get_part(project_key, "settings")
