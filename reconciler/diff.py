@@ -46,9 +46,17 @@ def compute(
     return tuple(_mask(item, masked) for item in items)
 
 
+#: keys that identify an element of a list of objects (permissions by group or user, columns by name)
+IDENTITY_KEYS = ("group", "user", "name", "id", "key", "email")
+
+
 def _value_diff(path: tuple[str | int, ...], old: Any, new: Any) -> list[DiffItem]:
     if contains_unknown(new) or not isinstance(old, (dict, list)) or type(old) is not type(new):
         return [DiffItem("change", path, old, new)]
+    if isinstance(old, list):
+        keyed = _keyed_list_diff(path, old, new)
+        if keyed is not None:
+            return keyed
     dd = DeepDiff(old, new, verbose_level=2, view="tree")
     items: list[DiffItem] = []
     for report_type, levels in dd.items():
@@ -63,6 +71,65 @@ def _value_diff(path: tuple[str | int, ...], old: Any, new: Any) -> list[DiffIte
                 items.append(DiffItem("change", full, level.t1, level.t2))
     items.sort(key=lambda i: [str(p) for p in i.path])
     return items or [DiffItem("change", path, old, new)]
+
+
+def _keyed_list_diff(path: tuple[str | int, ...], old: list, new: list) -> list[DiffItem] | None:
+    """Lists whose elements have an identity are diffed by identity, not by position.
+
+    Sorted lists of scalars (set-like lists after normalization) become element additions and
+    removals; lists of objects that all carry one identity key (``group``, ``name``...) are matched
+    on it, with the path naming the element as ``[group=analysts]``. Other lists: ``None``.
+    """
+    if all(_is_scalar(v) for v in old + new):
+        if old != sorted(old, key=_sort_key) or new != sorted(new, key=_sort_key):
+            return None
+        removed = [v for v in old if v not in new]
+        added = [v for v in new if v not in old]
+        return ([DiffItem("remove", path + (f"[{_show(v)}]",), v, None) for v in removed]
+                + [DiffItem("add", path + (f"[{_show(v)}]",), None, v) for v in added])
+    if not all(isinstance(v, dict) for v in old + new):
+        return None
+    for key in IDENTITY_KEYS:
+        ids_old = [_identity(v, key) for v in old]
+        ids_new = [_identity(v, key) for v in new]
+        if None in ids_old or None in ids_new or len(set(ids_old)) < len(old) or len(set(ids_new)) < len(new):
+            continue
+        items: list[DiffItem] = []
+        old_by = dict(zip(ids_old, old))
+        new_by = dict(zip(ids_new, new))
+        for ident in sorted(set(ids_old) | set(ids_new)):
+            sub = path + (f"[{ident}]",)
+            if ident not in new_by:
+                items.append(DiffItem("remove", sub, old_by[ident], None))
+            elif ident not in old_by:
+                items.append(DiffItem("add", sub, None, new_by[ident]))
+            elif old_by[ident] != new_by[ident]:
+                items.extend(_value_diff(sub, old_by[ident], new_by[ident]))
+        return items
+    return None
+
+
+def _identity(item: dict, key: str) -> str | None:
+    if "group" in item or "user" in item:  # principals: exactly one of group / user
+        if key not in ("group", "user"):
+            return None
+        principal = "group" if item.get("group") is not None else "user"
+        value = item.get(principal)
+        return f"{principal}={value}" if value is not None else None
+    value = item.get(key)
+    return f"{key}={value}" if _is_scalar(value) and value is not None else None
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _sort_key(value: Any) -> tuple[str, str]:
+    return (type(value).__name__, str(value))
+
+
+def _show(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(value)
 
 
 def _mask(item: DiffItem, sensitive: frozenset[str]) -> DiffItem:

@@ -268,8 +268,12 @@ class Executor:
             try:
                 object_id, live = rt.create(spec)
             except ReconcilerError as err:
-                self._journal("failed", "create", op.address, error=str(err))
-                raise
+                adopted = self._adopt_after_failed_create(rt, spec)
+                if adopted is None:
+                    self._journal("failed", "create", op.address, error=str(err))
+                    raise
+                object_id, live = adopted
+                outcome.detail = "create refused: the object already existed, so it was adopted and updated; "
             except CreatedButFailed as err:
                 live = rt.read(err.object_id)
                 outcome.record = self._record(op.address, change, rt, err.object_id, spec, live, partial=True)
@@ -290,10 +294,25 @@ class Executor:
             action = "import"
         outcome.object_id = object_id
         outcome.record = self._record(op.address, change, rt, object_id, spec, live)
-        outcome.detail = f"id={object_id}"
+        outcome.detail += f"id={object_id}"
         with self._results_lock:
             self._applied[op.address] = {**spec, **outcome.record.outputs}
         self._journal("result", action, op.address, resource=outcome.record)
+
+    def _adopt_after_failed_create(self, rt: ResourceType, spec: dict[str, Any]) -> tuple[str, Any] | None:
+        """A create refused because the object already exists (an interrupted run's request that
+        landed late, or a concurrent creator): find it by natural key and converge it instead."""
+        if not rt.natural_key:
+            return None
+        try:
+            found = rt.find(spec)
+            if found is None:
+                return None
+            object_id, live = found
+            live = rt.update(object_id, live, spec, frozenset(k for k in spec if k not in rt.create_only))
+        except ReconcilerError:
+            return None
+        return object_id, live
 
     def _resolved_spec(self, address: Address, change: Change, rt: ResourceType) -> dict[str, Any]:
         def lookup(target: Address, attr: tuple[str, ...]) -> Any:

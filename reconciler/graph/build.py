@@ -25,7 +25,8 @@ def build_graph(specs: SpecSet, state: State | None = None) -> Graph[Address]:
         graph.add_node(address)
     for address, spec in specs.resources.items():
         for dep in spec.dependencies():
-            graph.add_edge(address, dep)
+            if dep in graph:  # always, for specs from load_specs (it checks every reference)
+                graph.add_edge(address, dep)
     for address in state_only:
         for dep in state.resources[address].dependencies:  # type: ignore[union-attr]
             if dep in graph:

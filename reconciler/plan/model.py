@@ -104,7 +104,8 @@ def contains_unknown(value: Any) -> bool:
 class DiffItem:
     """One field-level difference. ``op`` is ``add`` | ``remove`` | ``change``.
 
-    ``path`` is a tuple of keys / list indexes from the resource root.
+    ``path`` is a tuple of keys / list indexes from the resource root; an element of a list
+    diffed by identity appears as ``"[group=analysts]"`` and a set member as ``'["finance"]'``.
     """
 
     op: str
@@ -119,7 +120,12 @@ class DiffItem:
     def path_str(self) -> str:
         out = ""
         for part in self.path:
-            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+            if isinstance(part, int):
+                out += f"[{part}]"
+            elif part.startswith("[") or not out:
+                out += part
+            else:
+                out += f".{part}"
         return out
 
     def to_json(self) -> dict[str, Any]:

@@ -82,6 +82,7 @@ class Sandbox:
         self.emulators: dict[str, Emulator] = dict(emulators) if emulators is not None else build_emulators(seed)
         self._counts = self._zero_counts()
         self.fault_count = 0
+        self._in_flight = 0
         self._file = WorldFile(data_file) if data_file is not None else None
         if self._file is not None:
             self._load()
@@ -107,6 +108,13 @@ class Sandbox:
         """Non-GET/HEAD/OPTIONS requests that reached any emulator (after auth)."""
         with self._lock:
             return sum(c["writes"] for c in self._counts.values())
+
+    @property
+    def in_flight(self) -> int:
+        """Platform requests being answered right now (including their latency sleep). A test
+        that killed a client mid-request can wait for 0 before looking at the world."""
+        with self._lock:
+            return self._in_flight
 
     # -- world lifecycle ----------------------------------------------------------------------
     def reset(self) -> None:
@@ -155,6 +163,17 @@ class Sandbox:
             return SandboxResponse.json_body(
                 {"error": f"no platform at {request.path!r}", "platforms": sorted(self.emulators)}, 404
             )
+        with self._lock:
+            self._in_flight += 1
+        try:
+            return self._handle_platform(emulator, request, segments[1:])
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _handle_platform(
+        self, emulator: Emulator, request: SandboxRequest, path: tuple[str, ...]
+    ) -> SandboxResponse:
         if self.latency_ms:
             self._sleep(self.latency_ms / 1000.0)
         with self._lock:
@@ -180,7 +199,7 @@ class Sandbox:
             counts["requests"] += 1
             counts["writes"] += int(is_write)
             try:
-                response = emulator.handle(request, segments[1:])
+                response = emulator.handle(request, path)
             except Exception as error:  # a bug in an emulator: answer 500, keep serving
                 log.exception("sandbox emulator %s failed on %s %s", emulator.name, request.method, request.path)
                 return emulator.error_response(500, f"Sandbox internal error: {type(error).__name__}")

@@ -3,7 +3,8 @@ and resolving resource references later (``resolve``) once their values are know
 
 Forms: ``${var.NAME}``, ``${env:NAME}``, ``${<type>.<name>.<attr>[.<sub>...]}``; ``$${`` is a
 literal ``${``. A string that is exactly one ``${...}`` takes the referenced value with its type
-(list, int...); ``${...}`` inside a larger string is concatenated as text.
+(list, int...); ``${...}`` inside a larger string is concatenated as text. Mapping keys are
+never interpolated.
 
 Load time (``substitute``) replaces variables and env vars and leaves resource references in
 place. A string still holding a reference is in *template form* (literal ``${`` written

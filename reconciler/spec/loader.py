@@ -143,7 +143,8 @@ class _Merge:
             self.merge(doc)
         values, env_variables = self.build_variables()
         providers = self.build_providers(values, env_variables)
-        resources = {a: self.build_resource(a, raw, values, env_variables) for a, raw in sorted(self.resources.items())}
+        resources = {a: self.build_resource(a, raw, values, env_variables)
+                     for a, raw in sorted(self.resources.items(), key=lambda item: item[0])}
         raise_collected(self.errors, files)
         return SpecSet(resources=resources, providers=providers, variables=values, files=files)
 
@@ -153,7 +154,7 @@ class _Merge:
             return
         if not isinstance(data, dict):
             self.fail(SpecValidationError, f"a spec file must be a mapping with keys {', '.join(TOP_LEVEL)}; "
-                      f"got {type(data).__name__}", doc.location_of(()))
+                      f"got {_kind(data)}", doc.location_of(()))
             return
         for key, section in data.items():
             where = doc.location_of((key,))

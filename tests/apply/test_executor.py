@@ -51,10 +51,18 @@ class BoxType(ResourceType):
             w.calls.append(("create", spec["name"]))
             if spec["name"] in w.fail_on:
                 raise ApiError("boom", method="POST", url="http://x/boxes", status=500)
+            if any(o["name"] == spec["name"] for o in w.objects.values()):
+                raise ApiError("already exists", method="POST", url="http://x/boxes", status=409)
             w.counter += 1
             oid = f"b{w.counter}"
             w.objects[oid] = {"id": oid, **spec}
         return oid, dict(w.objects[oid])
+
+    def find(self, spec):
+        for oid, obj in self.client.objects.items():
+            if obj["name"] == spec["name"]:
+                return oid, dict(obj)
+        return None
 
     def update(self, object_id, live, spec, changed):
         w: World = self.client
@@ -212,3 +220,13 @@ def test_parallelism_bounds_concurrency(tmp_path, parallelism):
     Executor(plan, state, store, lambda a: Slow(world), parallelism=parallelism).run()
     assert max(in_flight) <= parallelism
     assert len(world.objects) == 8
+
+
+def test_create_refused_because_the_object_exists_adopts_it(tmp_path):
+    world = World()
+    world.objects["b99"] = {"id": "b99", "name": "late", "parent": "stale"}
+    _, state, ledger = run([create("late")], world, tmp_path)
+    assert ledger["test_box.late"].outcome == "applied"
+    assert "already existed" in ledger["test_box.late"].detail
+    assert state.resources[addr("late")].object_id == "b99"
+    assert len(world.objects) == 1

@@ -45,6 +45,10 @@ def test_sigkill_mid_apply_then_rerun_converges_without_duplicates(project, kill
             time.sleep(0.005)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
+        # a request the dead process sent may still be landing on the server: let it land
+        deadline = time.monotonic() + 10
+        while project.sandbox.in_flight and time.monotonic() < deadline:
+            time.sleep(0.005)
     finally:
         project.sandbox.latency_ms = 0
         if proc.poll() is None:

@@ -188,3 +188,13 @@ def test_default_registry_mounts_dataiku():
     assert sorted(sb.emulators) == ["dataiku"]
     assert sb.counts == {"dataiku": {"requests": 0, "writes": 0}}
     assert sb.env("http://h:1") == {"DATAIKU_URL": "http://h:1/dataiku", "DATAIKU_API_KEY": "sandbox-token"}
+
+
+def test_in_flight_counts_requests_during_their_latency(make_sandbox, client_for):
+    seen: list[int] = []
+    box: list[Sandbox] = []
+    sb = make_sandbox(latency_ms=5, sleep=lambda seconds: seen.append(box[0].in_flight))
+    box.append(sb)
+    client_for(sb).get("/toy/api/items")
+    assert seen == [1]
+    assert sb.in_flight == 0

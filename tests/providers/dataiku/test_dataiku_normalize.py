@@ -85,7 +85,7 @@ def test_dataset_normalize(attrs, expected):
                      {"permissions": [{"group": "g", **FALSE_FLAGS, "readProjectContent": True}]}, [],
                      id="omitted-flags-equal-false"),
         pytest.param({"permissions": [{"group": "g", "admin": True}]},
-                     {"permissions": [{"group": "g", **FALSE_FLAGS}]}, ["permissions[0].admin"], id="flag-change"),
+                     {"permissions": [{"group": "g", **FALSE_FLAGS}]}, ["permissions[group=g].admin"], id="flag-change"),
         pytest.param({"variables": {"standard": {"a": 1}}}, {"variables": {"standard": {"a": 1}, "local": {"x": 2}}},
                      ["variables.local.x"], id="variables-are-authoritative"),
         pytest.param({"name": "n"}, {"name": "n", "tags": ["t"]}, [], id="undeclared-fields-not-compared"),
