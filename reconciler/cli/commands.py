@@ -247,16 +247,23 @@ def schema() -> int:
     return 0
 
 
+def _sandbox_address(fn):
+    """--host/--port/--token, shared by `sandbox` and `sandbox env` (either position works)."""
+    fn = click.option("--token", default=None, help="Token every request must carry [default: sandbox-token].")(fn)
+    fn = click.option("--port", type=int, default=None, help="[default: 8765]")(fn)
+    fn = click.option("--host", default=None, help="[default: 127.0.0.1]")(fn)
+    return fn
+
+
 @cli.group(invoke_without_command=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8765, show_default=True)
-@click.option("--token", default="sandbox-token", show_default=True, help="Token every request must carry.")
+@_sandbox_address
 @click.option("--latency-ms", type=float, default=0.0, show_default=True)
 @click.option("--fault-rate", type=float, default=0.0, show_default=True)
 @click.option("--data", "data", type=click.Path(dir_okay=False), help="Persist the emulated world to FILE.")
 @click.pass_context
 def sandbox(ctx, host, port, token, latency_ms, fault_rate, data) -> int:
     """Serve every platform emulator on one port (Ctrl-C stops)."""
+    host, port, token = host or "127.0.0.1", port or 8765, token or "sandbox-token"
     ctx.meta["sandbox"] = dict(host=host, port=port, token=token)
     if ctx.invoked_subcommand is not None:
         return 0
@@ -274,12 +281,14 @@ def sandbox(ctx, host, port, token, latency_ms, fault_rate, data) -> int:
 
 
 @sandbox.command("env")
+@_sandbox_address
 @click.pass_context
-def sandbox_env(ctx) -> int:
+def sandbox_env(ctx, host, port, token) -> int:
     """Print the env exports that point every provider at the sandbox."""
     from reconciler.sandbox import Sandbox
 
-    opts = ctx.meta["sandbox"]
+    opts = dict(ctx.meta["sandbox"])
+    opts.update({k: v for k, v in dict(host=host, port=port, token=token).items() if v is not None})
     sb = Sandbox(token=opts["token"])
     for key, value in sb.env(f"http://{opts['host']}:{opts['port']}").items():
         click.echo(f"export {key}={value}")
