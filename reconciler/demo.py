@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from reconciler.sandbox import Sandbox
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".demo"
 TOKEN = "sandbox-token"
@@ -72,10 +74,10 @@ def main() -> int:
     WORK.mkdir()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATAIKU_", "RECONCILER_"))}
+    sandbox_env = Sandbox(token=TOKEN).env(base)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_") and k not in sandbox_env}
     env.update({
-        "DATAIKU_URL": f"{base}/dataiku",
-        "DATAIKU_API_KEY": TOKEN,
+        **sandbox_env,
         "RECONCILER_SPECS": str(ROOT / "specs"),
         "RECONCILER_STATE": str(WORK / "state.json"),
     })

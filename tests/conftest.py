@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,8 +59,7 @@ class Project:
 
     def env(self) -> dict[str, str]:
         return {
-            "DATAIKU_URL": self.dataiku_url,
-            "DATAIKU_API_KEY": TOKEN,
+            **self.sandbox.env(self.base_url),
             "RECONCILER_SPECS": str(self.specs),
             "RECONCILER_STATE": str(self.state_file),
             "NO_COLOR": "1",
@@ -72,8 +72,14 @@ class Project:
         captured = self.capsys.readouterr()
         return CliResult(code, captured.out, captured.err)
 
+    def spec_path(self, name: str) -> Path:
+        """A spec file by its name (``projects.yaml``), wherever it sits under ``specs/``."""
+        found = sorted(self.specs.rglob(name))
+        assert len(found) == 1, f"{name}: {found}"
+        return found[0]
+
     def edit_spec(self, name: str, old: str, new: str) -> None:
-        path = self.specs / name
+        path = self.spec_path(name)
         text = path.read_text()
         assert old in text, f"{old!r} not in {name}"
         path.write_text(text.replace(old, new, 1))
@@ -86,13 +92,29 @@ class Project:
 
 
 @pytest.fixture
-def project(tmp_path, sandbox_server, capsys, monkeypatch) -> Project:
-    sb, base_url = sandbox_server
-    sb.reset()
-    shutil.copytree(ROOT / "specs", tmp_path / "specs")
-    proj = Project(tmp_path, sb, base_url, capsys, monkeypatch)
-    for key in ("DATAIKU_URL", "DATAIKU_API_KEY", "RECONCILER_SPECS", "RECONCILER_STATE"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in proj.env().items():
-        monkeypatch.setenv(key, value)
-    return proj
+def make_project(tmp_path, sandbox_server, capsys, monkeypatch):
+    """``make_project("dataiku", "datarobot")``: a scratch copy of ``specs/variables.yaml`` and of
+    the named providers' example folders (``specs/<provider>/``), wired to a freshly reset sandbox."""
+
+    def make(*providers: str) -> Project:
+        sb, base_url = sandbox_server
+        sb.reset()
+        (tmp_path / "specs").mkdir()
+        shutil.copy(ROOT / "specs" / "variables.yaml", tmp_path / "specs" / "variables.yaml")
+        for provider in providers:
+            shutil.copytree(ROOT / "specs" / provider, tmp_path / "specs" / provider)
+        proj = Project(tmp_path, sb, base_url, capsys, monkeypatch)
+        for key in list(os.environ):
+            if key.startswith("RECONCILER_") or key in sb.env(base_url):
+                monkeypatch.delenv(key, raising=False)
+        for key, value in proj.env().items():
+            monkeypatch.setenv(key, value)
+        return proj
+
+    return make
+
+
+@pytest.fixture
+def project(make_project) -> Project:
+    """The Dataiku example estate (the engine's end-to-end tests run on it)."""
+    return make_project("dataiku")

@@ -18,7 +18,8 @@ def test_all_names_exist():
 
 def test_plan_and_apply_one_liners_over_the_in_process_sandbox(tmp_path):
     sb = Sandbox(token="t")
-    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    shutil.copytree(ROOT / "specs" / "dataiku", tmp_path / "specs" / "dataiku")
+    shutil.copy(ROOT / "specs" / "variables.yaml", tmp_path / "specs")
     options = dict(env={"DATAIKU_URL": "http://sandbox/dataiku", "DATAIKU_API_KEY": "t"},
                    transports={"dataiku": sb.transport()})
     specs, state = str(tmp_path / "specs"), str(tmp_path / "state.json")

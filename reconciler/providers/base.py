@@ -26,6 +26,7 @@ Rules every implementation keeps (the engine relies on them):
 
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping
 
@@ -49,6 +50,24 @@ class CreatedButFailed(Exception):
         super().__init__(str(cause))
 
 
+@dataclass(frozen=True)
+class Collateral:
+    """An object a delete takes with it: its type (``dataiku_recipe``), platform id and label."""
+
+    type_name: str
+    object_id: str
+    label: str
+
+
+#: the progress callback of the operation running in this thread (set by the apply executor)
+_PROGRESS: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("progress", default=None)
+
+
+def progress_to(callback: Callable[[str], None] | None) -> contextvars.Token:
+    """Route ``ResourceType.notify`` in this thread to ``callback`` (reset with the token)."""
+    return _PROGRESS.set(callback)
+
+
 class ResourceType:
     """One kind of object on one platform. Subclass, set the class attributes, implement CRUD."""
 
@@ -67,12 +86,22 @@ class ResourceType:
     create_only: ClassVar[frozenset[str]] = frozenset()
     #: fields never stored in state, plans or logs (write-only secrets).
     sensitive: ClassVar[frozenset[str]] = frozenset()
-    #: True when deleting the object cannot be undone and needs an explicit opt-in.
+    #: True when deleting the object cannot be undone: the plan says so on every delete.
     protected: ClassVar[bool] = False
+    #: Set (to the reason) when deleting needs an opt-in per resource: unless the resource's
+    #: ``lifecycle.allow_destroy: true`` was applied (it is recorded in state), removing its
+    #: block only forgets it ("deletes the user account" for a Lightdash member).
+    delete_opt_in: ClassVar[str | None] = None
     #: False when the platform has no delete: removal from specs only forgets the object.
     deletable: ClassVar[bool] = True
     #: what a delete takes with it, shown in the plan ("deletes its recipes and analyses").
     delete_note: ClassVar[str | None] = None
+    #: a read-only data source: found by ``find(spec)`` during refresh, referenced by others,
+    #: never created, updated, deleted or recorded in state.
+    data_source: ClassVar[bool] = False
+    #: shown in the plan on creates and updates of this type ("waits for DataRobot's async job,
+    #: up to 10 min").
+    wait_note: ClassVar[str | None] = None
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -97,7 +126,33 @@ class ResourceType:
         ``drop_data_on_destroy`` live there); already gone is not an error."""
         raise NotImplementedError
 
+    def cascades(self, object_id: str, live: Live) -> list["Collateral"]:
+        """Objects the platform deletes together with this one (read-only calls only).
+
+        The plan lists them; deleting is refused unless each is also being deleted or the user
+        passes ``--allow-cascade``. Default: none.
+        """
+        return []
+
+    def notify(self, message: str) -> None:
+        """Report progress of a long wait ("waiting for deploy d-12 to finish: DEPLOYING").
+
+        Routed to the apply hooks (the CLI prints it); a no-op outside an apply.
+        """
+        callback = _PROGRESS.get()
+        if callback is not None:
+            callback(message)
+
     # -- pure helpers -----------------------------------------------------------------------
+    def blocked(self, live: Live | None, desired: Mapping[str, Any]) -> str | None:
+        """Why the desired state cannot be reached yet for a reason outside the tool (a model
+        pending review), or None. The plan shows it as blocked (not failed)."""
+        return None
+
+    def last_modified(self, live: Live) -> tuple[str | None, str | None] | None:
+        """(who, when ISO-8601) of the object's last change, where the platform says; for drift."""
+        return None
+
     def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
         """Make values comparable: fill defaults, sort set-like lists, drop noise.
 

@@ -25,7 +25,7 @@ from reconciler.spec.yamlsource import Document, parse_document
 
 TOP_LEVEL = ("providers", "variables", "resources")
 RESERVED = ("depends_on", "lifecycle")
-LIFECYCLE_KEYS = ("prevent_destroy", "ignore_changes")
+LIFECYCLE_KEYS = ("prevent_destroy", "ignore_changes", "allow_destroy")
 SUFFIXES = (".yaml", ".yml")
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -351,24 +351,31 @@ class _Merge:
                 self.fail(SpecValidationError, f"lifecycle key '{key}' is not allowed; allowed keys: "
                           f"{', '.join(LIFECYCLE_KEYS)}", raw.doc.location_of(base + (key,)), address,
                           hint=f"did you mean '{close[0]}'?" if close else None)
-        prevent = value.get("prevent_destroy", False)
-        if not isinstance(prevent, bool):
-            self.fail(SpecValidationError, f"lifecycle.prevent_destroy: expected true or false, got {prevent!r}",
-                      raw.doc.location_of(base + ("prevent_destroy",)), address)
-            prevent = False
+        flags = {}
+        for flag in ("prevent_destroy", "allow_destroy"):
+            flags[flag] = value.get(flag, False)
+            if not isinstance(flags[flag], bool):
+                self.fail(SpecValidationError, f"lifecycle.{flag}: expected true or false, got {flags[flag]!r}",
+                          raw.doc.location_of(base + (flag,)), address)
+                flags[flag] = False
+        prevent, allow = flags["prevent_destroy"], flags["allow_destroy"]
+        if allow and not rtype.delete_opt_in:
+            self.fail(SpecValidationError, f"lifecycle.allow_destroy: {address.type} needs no opt-in to be deleted; "
+                      "remove the key", raw.doc.location_of(base + ("allow_destroy",)), address)
+            allow = False
         ignore = value.get("ignore_changes") or []
         fields = validate.spec_keys(rtype.spec_model)
         if not isinstance(ignore, list) or not all(isinstance(f, str) for f in ignore):
             self.fail(SpecValidationError, f"lifecycle.ignore_changes: expected a list of field names, got {ignore!r}",
                       raw.doc.location_of(base + ("ignore_changes",)), address)
-            return Lifecycle(prevent_destroy=prevent)
+            return Lifecycle(prevent_destroy=prevent, allow_destroy=allow)
         for i, name in enumerate(ignore):
             if name not in fields:
                 close = difflib.get_close_matches(name, fields, n=1)
                 self.fail(SpecValidationError, f"lifecycle.ignore_changes: '{name}' is not a field of {address.type}; "
                           f"fields: {', '.join(fields)}", raw.doc.location_of(base + ("ignore_changes", i)), address,
                           hint=f"did you mean '{close[0]}'?" if close else None)
-        return Lifecycle(prevent_destroy=prevent, ignore_changes=tuple(dict.fromkeys(ignore)))
+        return Lifecycle(prevent_destroy=prevent, ignore_changes=tuple(dict.fromkeys(ignore)), allow_destroy=allow)
 
 
 def _kind(value: Any) -> str:

@@ -24,6 +24,8 @@ class Lifecycle:
 
     prevent_destroy: bool = False
     ignore_changes: tuple[str, ...] = ()
+    #: opt-in to deleting a type whose deletion needs one (``ResourceType.delete_opt_in``)
+    allow_destroy: bool = False
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,8 @@ def _lifecycle(fields: list[str]) -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {
             "prevent_destroy": {"type": "boolean", "description": "refuse to delete this resource"},
+            "allow_destroy": {"type": "boolean",
+                              "description": "opt in to deleting a kind whose deletion needs one (e.g. users)"},
             "ignore_changes": {
                 "type": "array",
                 "description": "fields whose differences are ignored",

@@ -6,13 +6,13 @@ import pytest
 
 
 def _append(project, name: str, text: str) -> None:
-    path = project.specs / name
+    path = project.spec_path(name)
     path.write_text(path.read_text() + text)
 
 
 CASES = [
     pytest.param(
-        lambda p: (p.specs / "broken.yaml").write_text("resources:\n  dataiku_project.x: {key: [unclosed\n"),
+        lambda p: (p.specs / "dataiku" / "broken.yaml").write_text("resources:\n  dataiku_project.x: {key: [unclosed\n"),
         ["broken.yaml:", "yaml"], id="yaml-syntax"),
     pytest.param(
         lambda p: p.edit_spec("projects.yaml", "    short_description: Sales KPIs\n",
@@ -32,7 +32,7 @@ CASES = [
                               "    name: Analytics\n    depends_on: [dataiku_project.sales]\n"),
         ["cycle", "projects.yaml:", "dataiku_project_folder.analytics", "dataiku_project.sales"], id="cycle"),
     pytest.param(
-        lambda p: (p.specs / "dup.yaml").write_text("resources:\n  dataiku_project.sales:\n    key: DUP\n    name: d\n"),
+        lambda p: (p.specs / "dataiku" / "dup.yaml").write_text("resources:\n  dataiku_project.sales:\n    key: DUP\n    name: d\n"),
         ["dup.yaml:2", "projects.yaml:", "dataiku_project.sales"], id="duplicate-address"),
     pytest.param(
         lambda p: p.monkeypatch.delenv("DATAIKU_API_KEY"),

@@ -60,10 +60,10 @@ def test_out_of_band_change_is_reported_as_drift_and_repaired(project):
 
 def test_removing_a_dataset_deletes_it_and_prevent_destroy_refuses(project):
     assert project.cli("apply", "--auto-approve").code == 0
-    text = (project.specs / "datasets.yaml").read_text()
+    text = project.spec_path("datasets.yaml").read_text()
     start = text.index("  dataiku_dataset.customers:")
     end = text.index("  dataiku_dataset.campaign_events:")
-    (project.specs / "datasets.yaml").write_text(text[:start] + text[end:])
+    project.spec_path("datasets.yaml").write_text(text[:start] + text[end:])
 
     plan = project.cli("plan", "--detailed-exitcode")
     assert plan.code == 2
@@ -75,10 +75,10 @@ def test_removing_a_dataset_deletes_it_and_prevent_destroy_refuses(project):
     # protect orders, apply (the guard is recorded in state), then drop its block: refused
     project.edit_spec("datasets.yaml", "    tags: [raw, erp]\n", "    tags: [raw, erp]\n    lifecycle:\n      prevent_destroy: true\n")
     assert project.cli("apply", "--auto-approve").code == 0
-    text = (project.specs / "datasets.yaml").read_text()
+    text = project.spec_path("datasets.yaml").read_text()
     start = text.index("  dataiku_dataset.orders:")
     end = text.index("  dataiku_dataset.campaign_events:")
-    (project.specs / "datasets.yaml").write_text(text[:start] + text[end:])
+    project.spec_path("datasets.yaml").write_text(text[:start] + text[end:])
     refused = project.cli("plan")
     assert refused.code == 1
     assert "dataiku_dataset.orders" in refused.err and "prevent_destroy" in refused.err
