@@ -227,20 +227,33 @@ def _json_actions(action: Action) -> list[str]:
 
 @dataclass(frozen=True)
 class Drift:
-    """A managed object changed outside the tool since the last apply (live vs state)."""
+    """An object changed outside the tool since the last apply (live vs state).
+
+    ``kind``: ``changed`` (a managed field differs: alarm), ``deleted`` (the object is gone:
+    alarm) or ``unmanaged`` (only fields reconciler does not manage changed: info).
+    ``changed_by`` / ``changed_at`` say who and when, where the platform records it.
+    """
 
     address: Address
-    kind: str  # "changed" | "deleted"
+    kind: str  # "changed" | "deleted" | "unmanaged"
     diff: Diff = ()
+    changed_by: str | None = None
+    changed_at: str | None = None
+
+    @property
+    def alarm(self) -> bool:
+        return self.kind in ("changed", "deleted")
 
     def to_json(self) -> dict[str, Any]:
         return {"address": str(self.address), "type": self.address.type, "kind": self.kind,
-                "diff": [d.to_json() for d in self.diff]}
+                "diff": [d.to_json() for d in self.diff], "changed_by": self.changed_by,
+                "changed_at": self.changed_at}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Drift":
         return cls(Address.parse(data["address"]), data["kind"],
-                   tuple(DiffItem.from_json(d) for d in data.get("diff", [])))
+                   tuple(DiffItem.from_json(d) for d in data.get("diff", [])),
+                   data.get("changed_by"), data.get("changed_at"))
 
 
 @dataclass(frozen=True)
