@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from reconciler.addresses import Address
-from reconciler.errors import ProviderError, ReferenceError_
+from reconciler.errors import PlanError, ProviderError, ReferenceError_
 from reconciler.graph.dag import Graph
 from reconciler.plan.model import Unknown, contains_unknown
 from reconciler.providers.base import ResourceType
@@ -108,6 +108,8 @@ def _from_state(address: Address, desired: dict | None, state: State, source: st
 
 def _observe(address: Address, desired: dict | None, state: State, sessions: Sessions) -> Observed:
     rt = sessions.resource(address)
+    if rt.data_source:
+        return _read_data_source(address, rt, desired or {})
     rs = state.get(address)
     if rs is not None:
         live = rt.read(rs.object_id)
@@ -125,6 +127,20 @@ def _observe(address: Address, desired: dict | None, state: State, sessions: Ses
         return Observed(address, desired, None, None, "absent")
     object_id, live = found
     return Observed(address, desired, live, object_id, "natural_key", fingerprint(rt, live))
+
+
+def _read_data_source(address: Address, rt: ResourceType, desired: dict[str, Any]) -> Observed:
+    if contains_unknown(desired):
+        raise PlanError(f"{address}: this data source's arguments are known only after apply",
+                        hint="a data source must be readable at plan time: give it literal values or references "
+                             "to attributes the specs set")
+    found = rt.find(desired)
+    if found is None:
+        shown = ", ".join(f"{k}={v!r}" for k, v in desired.items())
+        raise PlanError(f"{address}: no {rt.type_name} matches {shown}",
+                        hint="check the arguments; a data source reads an existing object and never creates one")
+    object_id, live = found
+    return Observed(address, desired, live, object_id, "data", fingerprint(rt, live))
 
 
 def _resolve_spec(spec: ResourceSpec, observed: Mapping[Address, Observed], state: State) -> dict[str, Any]:

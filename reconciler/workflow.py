@@ -24,10 +24,12 @@ from reconciler.errors import ApplyError, PlanError, StalePlanError, StateError
 from reconciler.graph.build import build_graph
 from reconciler.graph.dag import Graph
 from reconciler.plan.model import SENSITIVE_MASK, Action, Plan
+from reconciler.plan.cascade import apply_cascades
 from reconciler.plan.planner import make_plan, select
 from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.registry import PROVIDERS
 from reconciler.refresh import Progress, fingerprint, refresh
+from reconciler.secrets import SecretHasher
 from reconciler.sessions import Sessions, open_sessions
 from reconciler.spec import SpecSet, load_specs
 from reconciler.state import StateStore, open_store
@@ -82,9 +84,12 @@ class Workspace:
         return cls(None)
 
     # -- plan --------------------------------------------------------------------------------
-    def plan(self, *, mode: str = "normal", targets: Iterable[Address] = (),
+    def hasher(self, state: State) -> SecretHasher:
+        return SecretHasher.for_state(state.lineage, self.env)
+
+    def plan(self, *, mode: str = "normal", targets: Iterable[Address] = (), allow_cascade: bool = False,
              specs: SpecSet | None = None, state: State | None = None) -> Plan:
-        """Refresh and plan. Takes no lock, writes nothing."""
+        """Refresh and plan. Takes no lock, writes nothing (only read calls reach the platforms)."""
         specs = specs if specs is not None else (self.load() if mode != "destroy" else self._load_optional())
         store = self.store()
         state = state if state is not None else store.read()
@@ -95,7 +100,15 @@ class Workspace:
             observed = refresh(graph, specs, state, sessions, parallelism=self.parallelism,
                                include=include, progress=self.progress)
             plan = make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
-                             mode=mode, targets=targets, created_at=_now(), stats=sessions.stats())
+                             mode=mode, targets=targets, created_at=_now(), hasher=self.hasher(state))
+            collateral = {
+                c.address: sessions.resource(c.address).cascades(c.object_id, observed[c.address].live)
+                for c in plan.changes
+                if c.action in (Action.DELETE, Action.REPLACE) and c.object_id
+                and observed.get(c.address) is not None and observed[c.address].live is not None
+            }
+            plan = apply_cascades(plan, state, collateral, allow_cascade=allow_cascade)
+            plan = replace(plan, stats=sessions.stats())
         return _note_interrupted(plan, store.pending())
 
     def _load_optional(self) -> SpecSet | None:
@@ -115,6 +128,7 @@ class Workspace:
         *,
         mode: str = "normal",
         targets: Iterable[Address] = (),
+        allow_cascade: bool = False,
         confirm: Callable[[Plan], bool] | None = None,
         hooks: Hooks | None = None,
     ) -> ApplyResult:
@@ -129,7 +143,7 @@ class Workspace:
             state = store.read()
             specs = None if saved is not None else (self.load() if mode != "destroy" else self._load_optional())
             if saved is None:
-                plan = self.plan(mode=mode, targets=targets, specs=specs, state=state)
+                plan = self.plan(mode=mode, targets=targets, allow_cascade=allow_cascade, specs=specs, state=state)
             else:
                 plan = saved
                 state = self._check_fresh(plan, state)
@@ -144,7 +158,7 @@ class Workspace:
             secrets = self._secrets(plan, specs)
             with self.sessions(addresses, specs) as sessions:
                 executor = Executor(plan, state, store, sessions.resource, parallelism=self.parallelism, hooks=hooks,
-                                    secrets=secrets)
+                                    secrets=secrets, hasher=self.hasher(state))
                 new_state, ledger = executor.run()
         result = ApplyResult(plan, tuple(ledger), new_state)
         if not result.ok:
@@ -211,7 +225,8 @@ class Workspace:
                 if obs.live is None:
                     new = new.without(address)
                     continue
-                attrs = {k: obs.live[k] for k in rs.attrs if k in obs.live}
+                secret = sessions.resource(address).sensitive
+                attrs = {k: (obs.live[k] if k in obs.live and k not in secret else v) for k, v in rs.attrs.items()}
                 new = new.with_resource(replace(rs, attrs=attrs, fingerprint=obs.fingerprint))
         written = store.write(new)
         return ApplyResult(plan, (), written)
@@ -282,19 +297,23 @@ def _state_graph(state: State) -> Graph:
 
 
 def _record_lifecycle(plan: Plan, state: State, store: StateStore) -> State:
-    """Record protection and dependency changes of unchanged resources (no platform call).
+    """Bring the records of unchanged resources up to date (no platform call).
 
-    ``prevent_destroy`` lives in state so that deleting a block cannot silently drop the guard;
-    adding it to an otherwise unchanged block must therefore still reach the state.
+    Protection flags and dependencies live in state (so deleting a block cannot silently drop a
+    guard), so adding ``prevent_destroy`` to an otherwise unchanged block must still reach it;
+    and the fingerprint of what was just verified to match the specs becomes the new baseline
+    for drift (changes to fields reconciler does not manage are accepted by an apply).
     """
     new = state
     for change in plan.changes:
         rs = state.get(change.address)
         if change.action is not Action.NOOP or change.importing or rs is None:
             continue
-        if rs.prevent_destroy != change.prevent_destroy or set(rs.dependencies) != set(change.depends_on):
-            new = new.with_resource(replace(rs, prevent_destroy=change.prevent_destroy,
-                                            dependencies=tuple(change.depends_on)))
+        updated = replace(rs, prevent_destroy=change.prevent_destroy, allow_destroy=change.allow_destroy,
+                          dependencies=tuple(sorted(change.depends_on)),
+                          fingerprint=change.fingerprint or rs.fingerprint)
+        if updated != rs:
+            new = new.with_resource(updated)
     return store.write(new) if new is not state else state
 
 

@@ -29,8 +29,9 @@ from reconciler.addresses import Address
 from reconciler.apply.ledger import APPLIED, FAILED, SKIPPED, LedgerEntry
 from reconciler.errors import ReconcilerError
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, Unknown, contains_unknown
-from reconciler.providers.base import CreatedButFailed, ResourceType
+from reconciler.providers.base import CreatedButFailed, ResourceType, progress_to, reset_progress
 from reconciler.refresh import fingerprint
+from reconciler.secrets import SecretHasher
 from reconciler.spec import resolve
 from reconciler.state import JournalEntry, StateStore
 from reconciler.state.model import ResourceState, State
@@ -46,12 +47,17 @@ class Hooks(Protocol):
 
     def on_finish(self, entry: LedgerEntry) -> None: ...
 
+    def on_progress(self, address: Address, message: str) -> None: ...
+
 
 class NoHooks:
     def on_start(self, address: Address, verb: str) -> None:
         pass
 
     def on_finish(self, entry: LedgerEntry) -> None:
+        pass
+
+    def on_progress(self, address: Address, message: str) -> None:
         pass
 
 
@@ -92,6 +98,7 @@ class Executor:
         parallelism: int = 8,
         hooks: Hooks | None = None,
         secrets: Mapping[Address, Mapping[str, Any]] | None = None,
+        hasher: SecretHasher | None = None,
     ) -> None:
         self.plan = plan
         self.state = state
@@ -100,6 +107,7 @@ class Executor:
         self.parallelism = max(1, parallelism)
         self.hooks = hooks or NoHooks()
         self.secrets = secrets or {}
+        self.hasher = hasher
         self._journal_lock = threading.Lock()
         self._applied: dict[Address, dict[str, Any]] = {}
         self._results_lock = threading.Lock()
@@ -218,6 +226,8 @@ class Executor:
     def _run_op(self, op: Op) -> tuple[_Outcome, str | None, float]:
         started = time.monotonic()
         outcome = _Outcome(op)
+        on_progress = getattr(self.hooks, "on_progress", None)
+        token = progress_to((lambda message: on_progress(op.address, message)) if on_progress else None)
         try:
             if op.part == DELETE:
                 self._delete(op, outcome)
@@ -230,6 +240,8 @@ class Executor:
             return outcome, f"created {err.object_id} but a follow-up step failed: {err.cause}", time.monotonic() - started
         except Exception as err:  # a provider bug must not lose the journal: report it as a failure
             return outcome, f"unexpected {type(err).__name__}: {err}", time.monotonic() - started
+        finally:
+            reset_progress(token)
 
     def _journal(self, op: str, action: str, address: Address, *, resource: ResourceState | None = None,
                  natural_key: str | None = None, error: str | None = None) -> None:
@@ -363,6 +375,8 @@ class Executor:
     def _record(self, address: Address, change: Change, rt: ResourceType, object_id: str,
                 spec: Mapping[str, Any], live: Mapping[str, Any] | None, *, partial: bool = False) -> ResourceState:
         attrs = {k: v for k, v in spec.items() if k not in rt.sensitive and k not in rt.server_owned}
+        if self.hasher is not None:
+            attrs.update({k: self.hasher.digest(spec[k]) for k in rt.sensitive if spec.get(k) is not None})
         outputs = {k: live[k] for k in rt.server_owned if live and k in live and k not in rt.sensitive}
         outputs.setdefault("id", object_id)
         return ResourceState(
@@ -374,6 +388,7 @@ class Executor:
             dependencies=tuple(change.depends_on),
             prevent_destroy=change.prevent_destroy,
             protected=rt.protected,
+            allow_destroy=change.allow_destroy,
         )
 
 

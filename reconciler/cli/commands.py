@@ -77,14 +77,19 @@ def validate(ctx: click.Context) -> int:
 @click.option("--target", "targets", multiple=True, callback=_address, help="Plan only ADDR and what it needs.")
 @click.option("--refresh-only", is_flag=True, help="Only report drift; plan no changes.")
 @click.option("--destroy", is_flag=True, help="Plan deleting everything the state manages.")
+@click.option("--allow-cascade", is_flag=True, help="Accept deletes that take unplanned objects with them.")
 @click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
 @click.pass_context
-def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, parallelism) -> int:
-    """Refresh and show what apply would do. Writes nothing to any backend."""
+def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow_cascade, parallelism) -> int:
+    """Refresh and show what apply would do. Writes nothing to any backend.
+
+    With --detailed-exitcode: 0 no changes, 2 changes, 3 nothing to apply but something is
+    blocked outside the tool (e.g. a model pending review), 1 error.
+    """
     if refresh_only and destroy:
         raise click.UsageError("--refresh-only and --destroy cannot be combined")
     mode = "destroy" if destroy else ("refresh-only" if refresh_only else "normal")
-    result = _ws(ctx, parallelism).plan(mode=mode, targets=targets)
+    result = _ws(ctx, parallelism).plan(mode=mode, targets=targets, allow_cascade=allow_cascade)
     if refresh_only:
         _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
     else:
@@ -92,8 +97,13 @@ def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, paral
     if out:
         _save_plan(result, out)
         click.echo(f"Saved the plan to {out}. Apply exactly this plan with: reconciler apply {out}", err=True)
-    changed = bool(result.drift) if refresh_only else result.has_changes()
-    return 2 if (detailed_exitcode and changed) else 0
+    if not detailed_exitcode:
+        return 0
+    if refresh_only:
+        return 2 if any(d.alarm for d in result.drift) else 0
+    if result.has_changes():
+        return 2
+    return 3 if result.blocked else 0
 
 
 @cli.command()
@@ -101,29 +111,34 @@ def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, paral
 @click.option("--auto-approve", is_flag=True, help="Skip the confirmation prompt.")
 @click.option("--target", "targets", multiple=True, callback=_address)
 @click.option("--refresh-only", is_flag=True, help="Record live values of drifted objects in state.")
+@click.option("--allow-cascade", is_flag=True, help="Accept deletes that take unplanned objects with them.")
 @click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
 @click.pass_context
-def apply(ctx, planfile, auto_approve, targets, refresh_only, parallelism) -> int:
+def apply(ctx, planfile, auto_approve, targets, refresh_only, allow_cascade, parallelism) -> int:
     """Apply a fresh plan (after confirmation) or exactly a saved one."""
     ws = _ws(ctx, parallelism)
     saved = _load_plan(planfile) if planfile else None
-    if saved is not None and (targets or refresh_only):
-        raise click.UsageError("a saved plan is applied as it is: --target/--refresh-only belong to `plan`")
+    if saved is not None and (targets or refresh_only or allow_cascade):
+        raise click.UsageError("a saved plan is applied as it is: --target/--refresh-only/--allow-cascade belong to `plan`")
     mode = "refresh-only" if refresh_only else "normal"
-    return _apply(ws, saved, mode=mode, targets=targets, auto_approve=auto_approve or saved is not None)
+    return _apply(ws, saved, mode=mode, targets=targets, allow_cascade=allow_cascade,
+                  auto_approve=auto_approve or saved is not None)
 
 
 @cli.command()
 @click.option("--auto-approve", is_flag=True, help="Skip the confirmation prompt.")
 @click.option("--target", "targets", multiple=True, callback=_address)
+@click.option("--allow-cascade", is_flag=True, help="Accept deletes that take unplanned objects with them.")
 @click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
 @click.pass_context
-def destroy(ctx, auto_approve, targets, parallelism) -> int:
+def destroy(ctx, auto_approve, targets, allow_cascade, parallelism) -> int:
     """Delete everything the state manages (honouring prevent_destroy)."""
-    return _apply(_ws(ctx, parallelism), None, mode="destroy", targets=targets, auto_approve=auto_approve)
+    return _apply(_ws(ctx, parallelism), None, mode="destroy", targets=targets, allow_cascade=allow_cascade,
+                  auto_approve=auto_approve)
 
 
-def _apply(ws: Workspace, saved: Plan | None, *, mode: str, targets, auto_approve: bool) -> int:
+def _apply(ws: Workspace, saved: Plan | None, *, mode: str, targets, auto_approve: bool,
+           allow_cascade: bool = False) -> int:
     color = use_color(sys.stdout)
 
     def confirm(p: Plan) -> bool:
@@ -140,7 +155,7 @@ def _apply(ws: Workspace, saved: Plan | None, *, mode: str, targets, auto_approv
 
     hooks = CliHooks(sys.stderr, color=use_color(sys.stderr))
     try:
-        result = ws.apply(saved, mode=mode, targets=targets, confirm=confirm, hooks=hooks)
+        result = ws.apply(saved, mode=mode, targets=targets, allow_cascade=allow_cascade, confirm=confirm, hooks=hooks)
     except ReconcilerError as err:
         ledger = getattr(getattr(err, "ledger", None), "ledger", None)
         if ledger:
@@ -163,7 +178,7 @@ def drift(ctx, fmt, parallelism) -> int:
     """Report what changed outside reconciler since the last apply. Read-only; exit 2 on drift."""
     result = _ws(ctx, parallelism).drift()
     _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
-    return 2 if result.drift else 0
+    return 2 if any(d.alarm for d in result.drift) else 0
 
 
 @cli.command("import")

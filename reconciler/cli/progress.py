@@ -35,6 +35,9 @@ class CliHooks:
     def on_start(self, address: Address, verb: str) -> None:
         self._write(f"{address}: {verb}...")
 
+    def on_progress(self, address: Address, message: str) -> None:
+        self._write(f"{address}: {message}")
+
     def on_finish(self, entry: LedgerEntry) -> None:
         if entry.outcome == APPLIED:
             ident = f" [id={entry.object_id}]" if entry.object_id else ""

@@ -165,6 +165,11 @@ class Change:
     #: warnings a reviewer must see (cascades, irreversible deletes, long waits)
     notes: tuple[str, ...] = ()
     prevent_destroy: bool = False
+    #: ``lifecycle.allow_destroy`` (opt-in deletion of kinds that need it), recorded in state
+    allow_destroy: bool = False
+    #: why the desired state cannot be reached yet for a reason outside the tool (pending
+    #: review); apply still does what ``action`` says, the rest waits for the platform
+    blocked: str | None = None
 
     @property
     def type(self) -> str:
@@ -190,6 +195,8 @@ class Change:
             "depends_on": [str(a) for a in self.depends_on],
             "notes": list(self.notes),
             "prevent_destroy": self.prevent_destroy,
+            "allow_destroy": self.allow_destroy,
+            "blocked": self.blocked,
         }
 
     @classmethod
@@ -210,6 +217,8 @@ class Change:
             depends_on=tuple(Address.parse(a) for a in data.get("depends_on", [])),
             notes=tuple(data.get("notes", [])),
             prevent_destroy=bool(data.get("prevent_destroy")),
+            allow_destroy=bool(data.get("allow_destroy")),
+            blocked=data.get("blocked"),
         )
 
 
@@ -274,12 +283,19 @@ class Plan:
     def actionable(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.action is not Action.NOOP or c.importing)
 
+    @property
+    def blocked(self) -> tuple[Change, ...]:
+        """Changes waiting on something outside the tool (shown, counted, own exit code)."""
+        return tuple(c for c in self.changes if c.blocked)
+
     def has_changes(self) -> bool:
         return bool(self.actionable)
 
     def summary(self) -> dict[str, int]:
-        counts = {"add": 0, "change": 0, "destroy": 0, "import": 0, "forget": 0}
+        counts = {"add": 0, "change": 0, "destroy": 0, "import": 0, "forget": 0, "blocked": 0}
         for c in self.changes:
+            if c.blocked:
+                counts["blocked"] += 1
             if c.importing:
                 counts["import"] += 1
             if c.action is Action.CREATE:

@@ -19,9 +19,10 @@ from reconciler.addresses import Address
 from reconciler.diff import compute
 from reconciler.errors import PlanError, ProtectedResourceError
 from reconciler.graph.dag import Graph
-from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Drift, Plan, Unknown, contains_unknown
+from reconciler.plan.model import SENSITIVE_MASK, Action, Change, DiffItem, Drift, Plan, Unknown, contains_unknown
 from reconciler.providers.base import ResourceType
 from reconciler.refresh import Observed
+from reconciler.secrets import SecretHasher
 from reconciler.spec import ResourceSpec, SpecSet
 from reconciler.state.model import ResourceState, State
 
@@ -39,6 +40,7 @@ def make_plan(
     targets: Iterable[Address] = (),
     created_at: str = "",
     stats: dict[str, dict[str, int]] | None = None,
+    hasher: SecretHasher | None = None,
 ) -> Plan:
     """Decide every change. Raises ``ProtectedResourceError`` if a protected object would be deleted."""
     if mode not in ("normal", "destroy", "refresh-only"):
@@ -54,7 +56,7 @@ def make_plan(
             if selected is not None and address not in selected:
                 continue
             change = decide(address, resources.get(address), state.get(address), observed.get(address),
-                            type_of(address), graph, destroy=(mode == "destroy"))
+                            type_of(address), graph, destroy=(mode == "destroy"), hasher=hasher)
             if change is not None:
                 changes.append(change)
     refused = [c for c in changes if c.action.destructive and c.prevent_destroy]
@@ -111,18 +113,29 @@ def decide(
     graph: Graph,
     *,
     destroy: bool = False,
+    hasher: SecretHasher | None = None,
 ) -> Change | None:
     """The change for one address (``None`` if it is neither in specs nor in state)."""
     live = obs.live if obs else None
     depends = tuple(sorted(graph.dependencies(address)))
     protect = bool((rs and rs.prevent_destroy) or (spec and spec.lifecycle.prevent_destroy))
     notes = _delete_notes(rt)
+    if rt.data_source:
+        if spec is None or destroy:
+            return None
+        return Change(address, Action.NOOP, "read (data source)", after=_mask(rt, live or {}),
+                      object_id=obs.object_id if obs else None, depends_on=depends)
     if spec is None or destroy:
         if rs is None:
             return None
         before = _mask(rt, rs.attrs)
         if obs is not None and obs.source != "skipped" and live is None:
             return Change(address, Action.FORGET, "already deleted outside reconciler; removing it from state",
+                          before=before, object_id=rs.object_id, depends_on=depends)
+        if rt.delete_opt_in and not rs.allow_destroy:
+            return Change(address, Action.FORGET,
+                          f"not deleted because {rt.delete_opt_in}: removed from state, left in place (to delete "
+                          "it, apply its block with lifecycle.allow_destroy: true first)",
                           before=before, object_id=rs.object_id, depends_on=depends)
         if not rt.deletable:
             return Change(address, Action.FORGET,
@@ -138,7 +151,9 @@ def decide(
     full_desired = {**{k: rt.default_of(k) for k in managed if k not in desired}, **desired}
     config = {**{k: rt.default_of(k) for k in managed if k not in spec.attrs}, **spec.attrs}
     after = _view(rt, full_desired, managed)
-    common = dict(config=_mask(rt, config), managed=tuple(managed), depends_on=depends, prevent_destroy=protect)
+    common = dict(config=_mask(rt, config), managed=tuple(managed), depends_on=depends, prevent_destroy=protect,
+                  allow_destroy=spec.lifecycle.allow_destroy, blocked=rt.blocked(live, full_desired))
+    waits = (rt.wait_note,) if rt.wait_note else ()
 
     if live is None:
         if rs is not None and obs is not None and obs.source != "skipped":
@@ -148,13 +163,15 @@ def decide(
         else:
             ident = rt.identity_of(desired)
             reason = f"not in state and no existing object with key {ident}" if ident else "not in state"
-        return Change(address, Action.CREATE, reason, after=_mask_view(rt, after), **common)
+        return Change(address, Action.CREATE, reason, after=_mask_view(rt, after), notes=waits, **common)
 
     importing = rs is None
-    compared = [k for k in managed if k not in spec.lifecycle.ignore_changes]
+    compared = [k for k in managed if k not in spec.lifecycle.ignore_changes and k not in rt.sensitive]
     before_cmp = _view(rt, live, compared)
     after_cmp = {k: after[k] for k in compared if k in after}
     diff = compute(before_cmp, after_cmp, sensitive=rt.sensitive)
+    diff += _secret_changes(rt, full_desired, rs, [k for k in managed if k not in spec.lifecycle.ignore_changes],
+                            hasher)
     before = _mask_view(rt, _view(rt, live, managed))
     base = dict(before=before, after=_mask_view(rt, after), diff=diff, object_id=obs.object_id,
                 importing=importing, fingerprint=obs.fingerprint, **common)
@@ -166,8 +183,26 @@ def decide(
     if forcing:
         return Change(address, Action.REPLACE,
                       adopt + f"create-only field(s) changed: {', '.join(forcing)}",
-                      replace_fields=forcing, notes=notes, **base)
-    return Change(address, Action.UPDATE, adopt + f"field(s) differ: {', '.join(changed)}", **base)
+                      replace_fields=forcing, notes=notes + waits, **base)
+    return Change(address, Action.UPDATE, adopt + f"field(s) differ: {', '.join(changed)}", notes=waits, **base)
+
+
+def _secret_changes(rt: ResourceType, desired: Mapping[str, Any], rs: ResourceState | None,
+                    fields: Iterable[str], hasher: SecretHasher | None) -> tuple[DiffItem, ...]:
+    """Write-only fields: compare the desired value's keyed hash with the one state recorded."""
+    items = []
+    for name in fields:
+        if name not in rt.sensitive or name not in desired:
+            continue
+        value = desired[name]
+        stored = rs.attrs.get(name) if rs else None
+        if value is None and stored is None:
+            continue
+        if isinstance(value, Unknown) or stored is None or hasher is None or not hasher.matches(value, stored):
+            old = SENSITIVE_MASK if stored is not None else None
+            items.append(DiffItem("change" if old else "add", (name,), old,
+                                  value if isinstance(value, Unknown) else SENSITIVE_MASK))
+    return tuple(items)
 
 
 def managed_fields(rt: ResourceType, desired: Mapping[str, Any], rs: ResourceState | None) -> list[str]:
@@ -216,6 +251,8 @@ def _drift(address: Address, state: State, observed: Mapping[Address, Observed],
         return None
     if obs.live is None or obs.object_id != rs.object_id:
         return Drift(address, "deleted")
+    if type_of(address).data_source:
+        return None
     if obs.fingerprint is not None and obs.fingerprint == rs.fingerprint:
         return None
     rt = type_of(address)
@@ -223,4 +260,9 @@ def _drift(address: Address, state: State, observed: Mapping[Address, Observed],
     ignored = set(spec.lifecycle.ignore_changes) if spec else set()
     fields = [k for k in rs.attrs if k not in ignored and k not in rt.sensitive]
     diff = compute(_view(rt, rs.attrs, fields), _view(rt, obs.live, fields), sensitive=rt.sensitive)
-    return Drift(address, "changed", diff) if diff else None
+    who, when = rt.last_modified(obs.live) or (None, None)
+    if diff:
+        return Drift(address, "changed", diff, who, when)
+    if rs.fingerprint is not None and obs.fingerprint is not None:
+        return Drift(address, "unmanaged", (), who, when)
+    return None

@@ -240,12 +240,15 @@ def diff_lines(diff: Iterable[DiffItem], col: int, paint: Paint,
 
 def display_order(plan: Plan) -> list[Change]:
     """What a reviewer sees, in order: destructive changes first, then the rest in plan order."""
-    shown = plan.actionable
+    actionable = {id(c) for c in plan.actionable}
+    shown = [c for c in plan.changes if id(c) in actionable or c.blocked]
     return [c for c in shown if c.action.destructive] + [c for c in shown if not c.action.destructive]
 
 
 def headline(change: Change, *, where: bool = True) -> str:
     """``will be created`` ... or, for an adoption, what will be adopted and (``where``) from what."""
+    if change.blocked and change.action is Action.NOOP and not change.importing:
+        return "is blocked"
     if not change.importing:
         return PHRASES[change.action]
     also = "" if change.action is Action.NOOP else " and " + PHRASES[change.action].removeprefix("will be ")
@@ -265,6 +268,8 @@ def change_lines(change: Change, paint: Paint) -> list[str]:
     out = [f"  # {paint.bold(str(change.address))} {headline(change)}"]
     if change.reason:
         out.append(f"  # ({printable(' '.join(change.reason.split()))})")
+    if change.blocked:
+        out.append(f"  # {paint.warning('blocked:')} {printable(change.blocked)}")
     for note in change.notes:
         out.extend(f"  # {paint.warning('warning:')} {line}" if i == 0 else f"  #   {line}"
                    for i, line in enumerate(printable(note).splitlines() or [""]))
@@ -295,12 +300,23 @@ def _hidden_count(change: Change) -> int:
 
 def drift_lines(drift: Drift, paint: Paint) -> list[str]:
     addr = paint.bold(str(drift.address))
+    who = _who(drift)
+    if drift.kind == "unmanaged":
+        return [f"  # {addr}: only fields reconciler does not manage changed (info){who}"]
     if drift.kind == "deleted":
-        out = [f"  # {addr} has been deleted"]
+        out = [f"  # {addr} has been deleted{who}"]
         return out + (resource_line("-", drift.address.type, drift.address.name, paint,
                                     diff_lines(drift.diff, 8, paint)) if drift.diff else [])
-    return [f"  # {addr} has changed",
+    return [f"  # {addr} has changed{who}",
             *resource_line("~", drift.address.type, drift.address.name, paint, diff_lines(drift.diff, 8, paint))]
+
+
+def _who(drift: Drift) -> str:
+    if not (drift.changed_by or drift.changed_at):
+        return ""
+    parts = [f"by {printable(drift.changed_by)}" if drift.changed_by else "",
+             f"at {printable(drift.changed_at)}" if drift.changed_at else ""]
+    return " (" + " ".join(p for p in parts if p) + ")"
 
 
 # ---------------------------------------------------------------- summaries
@@ -313,12 +329,15 @@ def counts_phrase(summary: dict[str, int]) -> str:
         parts.insert(0, f"{summary['import']} to import")
     if summary.get("forget"):
         parts.append(f"{summary['forget']} to forget")
-    return ", ".join(parts)
+    phrase = ", ".join(parts)
+    if summary.get("blocked"):
+        phrase += f" ({summary['blocked']} blocked)"
+    return phrase
 
 
 def drift_counts(plan: Plan) -> dict[str, int]:
-    deleted = sum(1 for d in plan.drift if d.kind == "deleted")
-    return {"changed": len(plan.drift) - deleted, "deleted": deleted}
+    kinds = [d.kind for d in plan.drift]
+    return {"changed": kinds.count("changed"), "deleted": kinds.count("deleted"), "unmanaged": kinds.count("unmanaged")}
 
 
 def stats_line(stats: dict[str, dict[str, int]]) -> str:
@@ -380,7 +399,10 @@ def render_drift_text(plan: Plan, paint: Paint) -> str:
     else:
         counts = drift_counts(plan)
         out = _drift_section(plan, paint)
-        out.append(paint.bold("Drift:") + f" {counts['changed']} changed, {counts['deleted']} deleted.")
+        line = f" {counts['changed']} changed, {counts['deleted']} deleted"
+        if counts["unmanaged"]:
+            line += f", {counts['unmanaged']} with unmanaged changes only (info)"
+        out.append(paint.bold("Drift:") + line + ".")
     if plan.stats:
         out += ["", stats_line(plan.stats)]
     return "\n".join(out) + "\n"

@@ -64,8 +64,12 @@ _PROGRESS: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.Co
 
 
 def progress_to(callback: Callable[[str], None] | None) -> contextvars.Token:
-    """Route ``ResourceType.notify`` in this thread to ``callback`` (reset with the token)."""
+    """Route ``ResourceType.notify`` in this thread to ``callback`` (undo with ``reset_progress``)."""
     return _PROGRESS.set(callback)
+
+
+def reset_progress(token: contextvars.Token) -> None:
+    _PROGRESS.reset(token)
 
 
 class ResourceType:

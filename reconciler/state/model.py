@@ -32,8 +32,10 @@ class ResourceState:
     fingerprint: str | None = None
     dependencies: tuple[Address, ...] = ()
     prevent_destroy: bool = False
-    #: the type's deletion is protected (irreversible) and was opted into explicitly or not
+    #: the type's deletion cannot be undone (informational; the plan warns on delete)
     protected: bool = False
+    #: ``lifecycle.allow_destroy`` as last applied: deletion opted into for kinds that need it
+    allow_destroy: bool = False
 
     @property
     def type(self) -> str:
@@ -50,6 +52,7 @@ class ResourceState:
             "dependencies": sorted(str(a) for a in self.dependencies),
             "prevent_destroy": self.prevent_destroy,
             "protected": self.protected,
+            "allow_destroy": self.allow_destroy,
         }
 
     @classmethod
@@ -63,6 +66,7 @@ class ResourceState:
             dependencies=tuple(Address.parse(a) for a in data.get("dependencies", [])),
             prevent_destroy=bool(data.get("prevent_destroy")),
             protected=bool(data.get("protected")),
+            allow_destroy=bool(data.get("allow_destroy")),
         )
 
 

@@ -230,3 +230,49 @@ def test_create_refused_because_the_object_exists_adopts_it(tmp_path):
     assert "already existed" in ledger["test_box.late"].detail
     assert state.resources[addr("late")].object_id == "b99"
     assert len(world.objects) == 1
+
+
+class SecretBox(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    token: str | None = None
+
+
+class SecretBoxType(BoxType):
+    spec_model: ClassVar[type[BaseModel]] = SecretBox
+    sensitive: ClassVar[frozenset[str]] = frozenset({"token"})
+
+    def create(self, spec):
+        self.notify(f"waiting for {spec['name']} to settle")
+        oid, live = super().create(spec)
+        live.pop("token", None)  # write-only: never read back
+        return oid, live
+
+
+def test_sensitive_values_reach_state_only_as_keyed_hashes_and_progress_reaches_hooks(tmp_path):
+    from reconciler.plan.model import SENSITIVE_MASK
+    from reconciler.secrets import SecretHasher
+
+    world = World()
+    messages = []
+
+    class Hooks:
+        def on_start(self, address, verb): pass
+        def on_finish(self, entry): pass
+        def on_progress(self, address, message): messages.append((str(address), message))
+
+    change = Change(addr("s"), Action.CREATE, "new", after={"name": "s", "token": SENSITIVE_MASK},
+                    config={"name": "s", "token": SENSITIVE_MASK}, managed=("name", "token"))
+    store = open_store(tmp_path / "state.json")
+    state = State.empty()
+    plan = Plan(changes=(change,), state_lineage=state.lineage)
+    hasher = SecretHasher(b"key")
+    ex = Executor(plan, state, store, lambda a: SecretBoxType(world), hooks=Hooks(), hasher=hasher,
+                  secrets={addr("s"): {"token": "tok-123-secret"}})
+    new_state, ledger = ex.run()
+    assert ledger[0].outcome == "applied", ledger[0].detail
+    assert next(iter(world.objects.values()))["token"] == "tok-123-secret"  # sent to the platform
+    on_disk = (tmp_path / "state.json").read_text()
+    assert "tok-123-secret" not in on_disk
+    assert hasher.matches("tok-123-secret", new_state.resources[addr("s")].attrs["token"])
+    assert messages == [("test_box.s", "waiting for s to settle")]

@@ -157,3 +157,86 @@ def test_drift_of_deleted_object():
     state = State("lin", 3, {A: rstate(BASE)})
     plan = _plan({A: spec(BASE)}, state, {A: obs(BASE, None, "absent")}, mode="refresh-only")
     assert [d.kind for d in plan.drift] == ["deleted"]
+
+
+# -- contract hooks: data sources, opt-in deletion, blocked, waits, secrets, drift kinds ------------
+
+from reconciler.secrets import SecretHasher  # noqa: E402
+
+
+class Lookup(Thing):
+    type_name: ClassVar[str] = "test_lookup"
+    data_source: ClassVar[bool] = True
+
+
+class Member(Thing):
+    type_name: ClassVar[str] = "test_member"
+    delete_opt_in: ClassVar[str | None] = "deleting a member deletes the user account"
+
+
+class Reviewed(Thing):
+    type_name: ClassVar[str] = "test_reviewed"
+    wait_note: ClassVar[str | None] = "waits for the platform's async job"
+
+    def blocked(self, live, desired):
+        return "pending review" if live and live.get("name") == "draft" else None
+
+    def last_modified(self, live):
+        return ("alice", "2026-11-01T10:00:00Z")
+
+
+def _graph():
+    graph = Graph()
+    graph.add_node(A)
+    return graph
+
+
+def test_data_source_is_read_never_changed():
+    change = decide(A, spec(BASE), None, obs(BASE, LIVE, "data"), Lookup(None), _graph())
+    assert change.action is Action.NOOP and change.after["id"] == "id-1"
+    assert decide(A, None, None, obs(None, LIVE, "data"), Lookup(None), _graph()) is None
+
+
+@pytest.mark.parametrize("allow, action", [
+    pytest.param(False, Action.FORGET, id="no-opt-in-forgets"),
+    pytest.param(True, Action.DELETE, id="opt-in-recorded-deletes"),
+])
+def test_delete_opt_in(allow, action):
+    change = decide(A, None, rstate(BASE, allow_destroy=allow), obs(None, LIVE), Member(None), _graph())
+    assert change.action is action
+    if action is Action.FORGET:
+        assert "deletes the user account" in change.reason
+
+
+def test_blocked_and_wait_note():
+    change = decide(A, spec({**BASE, "name": "draft2"}), rstate(BASE), obs({**BASE, "name": "draft2"},
+                    {**LIVE, "name": "draft"}), Reviewed(None), _graph())
+    assert change.action is Action.UPDATE
+    assert change.blocked == "pending review"
+    assert "waits for the platform's async job" in change.notes
+
+
+@pytest.mark.parametrize("stored_value, desired_value, action", [
+    pytest.param("s3cret", "s3cret", Action.NOOP, id="same-secret"),
+    pytest.param("s3cret", "rotated", Action.UPDATE, id="rotated-secret"),
+    pytest.param(None, "s3cret", Action.UPDATE, id="never-recorded"),
+])
+def test_sensitive_values_compare_by_keyed_hash(stored_value, desired_value, action):
+    hasher = SecretHasher(b"k")
+    attrs = dict(BASE)
+    if stored_value is not None:
+        attrs["secret"] = hasher.digest(stored_value)
+    desired = {**BASE, "secret": desired_value}
+    change = decide(A, spec(desired), rstate(attrs), obs(desired, LIVE), Thing(None), _graph(), hasher=hasher)
+    assert change.action is action
+    assert desired_value not in repr(change.to_json())
+
+
+def test_drift_kinds_and_who():
+    graph = _graph()
+    specs = SpecSet(resources={A: spec(BASE)}, providers={}, variables={}, files=())
+    state = State("lin", 3, {A: rstate(BASE)})
+    unmanaged = Observed(A, BASE, {**LIVE, "size": 99}, "id-1", "state", "other-fp")
+    plan = make_plan(specs=specs, state=state, observed={A: unmanaged}, graph=graph,
+                     type_of=lambda a: Reviewed(None), mode="refresh-only")
+    assert [(d.kind, d.alarm, d.changed_by) for d in plan.drift] == [("unmanaged", False, "alice")]

@@ -381,7 +381,7 @@ def test_no_drift(fmt, expected):
 def test_drift_json():
     data = json.loads(render_drift(sample_plan(), "json"))
     assert list(data) == ["format_version", "drift", "summary"]
-    assert data["summary"] == {"changed": 1, "deleted": 1}
+    assert data["summary"] == {"changed": 1, "deleted": 1, "unmanaged": 0}
     assert [d["address"] for d in data["drift"]] == ["dataiku_project.sales_old", "dataiku_dataset.raw"]
 
 

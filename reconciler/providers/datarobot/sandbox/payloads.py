@@ -1,0 +1,146 @@
+"""Request bodies the DataRobot emulator accepts, one pydantic model each (camelCase, as sent).
+
+Field rules come from the seed's request schemas (``DeploymentCreateFromLearningModel``,
+``DeploymentUpdate``, ``DeploymentStatusUpdate``, ``DeploymentPermanentDelete``) and from what the
+official client sends where the seed is silent (``fromModelPackage``, prediction environments,
+model replacement). Unknown fields are refused. The client drops ``None`` values before sending,
+so a field the seed marks required-but-nullable (``description``) may be absent.
+``parse(model, body, what)`` turns a failure into a 422 whose ``errors`` map names each field.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from reconciler.providers.datarobot.sandbox.errors import Unprocessable
+
+Importance = Literal["CRITICAL", "HIGH", "MODERATE", "LOW"]
+Platform = Literal["aws", "gcp", "azure", "onPremise", "datarobot", "datarobotServerless", "openShift", "other",
+                   "snowflake", "sapAiCore"]
+ModelFormat = Literal["datarobot", "datarobotScoringCode", "customModel", "externalModel"]
+ReplacementReason = Literal["ACCURACY", "DATA_DRIFT", "ERRORS", "SCHEDULED_REFRESH", "SCORING_SPEED", "OTHER"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def parse(model: type[M], body: Any, what: str) -> M:
+    """Validate a decoded JSON body; raise a 422 naming every offending field."""
+    if not isinstance(body, dict):
+        got = "an empty body" if body is None else f"a JSON {type(body).__name__}"
+        raise Unprocessable(f"Invalid {what}: expected a JSON object, got {got}")
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        errors = {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in error.errors()}
+        raise Unprocessable("Invalid field data", errors) from None
+
+
+class _DeploymentCreate(_Payload):
+    label: str = Field(min_length=1, max_length=512)
+    description: str | None = Field(None, max_length=10000)
+    importance: Importance | None = None
+    defaultPredictionServerId: str | None = None
+    grantInitialDeploymentRolesFromProject: bool | None = None
+
+
+class DeploymentFromLearningModel(_DeploymentCreate):
+    """``POST /deployments/fromLearningModel/`` (seed ``DeploymentCreateFromLearningModel``)."""
+
+    modelId: str
+    predictionThreshold: float | None = Field(None, ge=0, le=1)
+    status: Literal["active", "inactive"] | None = None
+
+
+class MetadataItem(_Payload):
+    key: str
+    value: str
+
+
+class DeploymentFromModelPackage(_DeploymentCreate):
+    """``POST /deployments/fromModelPackage/`` (client ``create_from_registered_model_version``)."""
+
+    modelPackageId: str
+    predictionEnvironmentId: str | None = None
+    userProvidedId: str | None = Field(None, max_length=100)
+    additionalMetadata: list[MetadataItem] | None = None
+    runtimeParameterValues: str | None = None
+
+    @model_validator(mode="after")
+    def _server_or_environment(self) -> "DeploymentFromModelPackage":
+        if self.defaultPredictionServerId and self.predictionEnvironmentId:
+            raise ValueError("give defaultPredictionServerId or predictionEnvironmentId, not both")
+        return self
+
+
+class DeploymentUpdate(_Payload):
+    """``PATCH /deployments/{id}/`` (seed ``DeploymentUpdate``): every field optional."""
+
+    label: str | None = Field(None, min_length=1, max_length=512)
+    description: str | None = Field(None, max_length=10000)
+    importance: Importance | None = None
+
+
+class DeploymentStatusUpdate(_Payload):
+    """``PATCH /deployments/{id}/status/``."""
+
+    status: Literal["active", "inactive"]
+
+
+class ModelReplacement(_Payload):
+    """``PATCH /deployments/{id}/model/`` (client ``replace_model`` / ``perform_model_replace``)."""
+
+    modelId: str | None = None
+    modelPackageId: str | None = None
+    reason: ReplacementReason
+
+    @model_validator(mode="after")
+    def _one_model(self) -> "ModelReplacement":
+        if (self.modelId is None) == (self.modelPackageId is None):
+            raise ValueError("give exactly one of modelId or modelPackageId")
+        return self
+
+
+class ModelValidation(_Payload):
+    """``POST /deployments/{id}/model/validation/``."""
+
+    modelId: str | None = None
+    modelPackageId: str | None = None
+
+    @model_validator(mode="after")
+    def _one_model(self) -> "ModelValidation":
+        if (self.modelId is None) == (self.modelPackageId is None):
+            raise ValueError("give exactly one of modelId or modelPackageId")
+        return self
+
+
+class PermanentDelete(_Payload):
+    """``PATCH /deletedDeployments/`` (seed ``DeploymentPermanentDelete``)."""
+
+    action: Literal["PermanentlyErase"]
+    deploymentIds: list[str] = Field(min_length=1, max_length=100)
+
+
+class PredictionEnvironmentCreate(_Payload):
+    """``POST /predictionEnvironments/`` (client ``PredictionEnvironment.create``)."""
+
+    name: str = Field(min_length=1, max_length=512)
+    platform: Platform
+    description: str | None = Field(None, max_length=10000)
+    plugin: str | None = None
+    supportedModelFormats: list[ModelFormat] | None = Field(None, min_length=1, max_length=4)
+    isManagedByManagementAgent: bool | None = None
+    datastoreId: str | None = None
+    credentialId: str | None = None
+
+
+class PredictionEnvironmentUpdate(_Payload):
+    """``PATCH /predictionEnvironments/{id}/`` (name and description; TF replaces on the rest)."""
+
+    name: str | None = Field(None, min_length=1, max_length=512)
+    description: str | None = Field(None, max_length=10000)

@@ -1,0 +1,155 @@
+"""The seeded DataRobot world: what an organization already has before the reconciler runs.
+
+Static catalog (identical after every ``reset``; ids are stable and documented in COVERAGE.md):
+projects with their learning models, one model package (registered model version) per model,
+prediction servers, compute bundles and the portable prediction server image metadata. Shapes
+follow the seed's response schemas and the official client's converters (``datarobot`` 3.20).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+Doc = dict[str, Any]
+
+API_VERSION = {"major": 2, "minor": 49, "versionString": "2.49.0", "releasedVersion": "11.1.0"}
+SEEDED_AT = "2026-01-01T00:00:00.000000Z"
+OWNER = {"id": "650000000000000000000f01", "email": "mlops@example.com", "firstName": "Ml", "lastName": "Ops"}
+
+PROJECTS: tuple[Doc, ...] = (
+    {"id": "650000000000000000000001", "projectName": "Customer churn", "target": "churned",
+     "targetType": "Binary", "metric": "LogLoss", "stage": "modeling", "created": SEEDED_AT},
+    {"id": "650000000000000000000002", "projectName": "House prices", "target": "price",
+     "targetType": "Regression", "metric": "RMSE", "stage": "modeling", "created": SEEDED_AT},
+)
+
+#: (model id, project id, model type, model number, category, family)
+_MODELS = (
+    ("650000000000000000000101", "650000000000000000000001", "eXtreme Gradient Boosted Trees Classifier", 12, "model", "XGB"),
+    ("650000000000000000000102", "650000000000000000000001", "Elastic-Net Classifier (L2 / Binomial Deviance)", 7, "model", "GLM"),
+    ("650000000000000000000103", "650000000000000000000001", "Random Forest Classifier (Gini)", 9, "model", "RF"),
+    ("650000000000000000000201", "650000000000000000000002", "eXtreme Gradient Boosted Trees Regressor", 5, "model", "XGB"),
+    ("650000000000000000000202", "650000000000000000000002", "Ridge Regressor", 3, "model", "GLM"),
+)
+
+PREDICTION_SERVERS: tuple[Doc, ...] = (
+    {"id": "650000000000000000000a01", "url": "https://prediction-us.sandbox.datarobot.example",
+     "datarobot-key": "dr-key-us-0001"},
+    {"id": "650000000000000000000a02", "url": "https://prediction-eu.sandbox.datarobot.example",
+     "datarobot-key": "dr-key-eu-0002"},
+)
+
+COMPUTE_BUNDLES: tuple[Doc, ...] = (
+    {"id": "cpu.nano", "name": "XXS", "description": "0.5 CPU, 256 MiB", "cpuCount": 0.5, "memoryBytes": 268435456,
+     "gpuCount": 0, "gpuMaker": None, "gpuMemoryBytes": 0, "hasGpu": False, "isDefault": False,
+     "isDeleted": False, "useCases": ["customModel", "customJob"]},
+    {"id": "cpu.small", "name": "S", "description": "1 CPU, 1 GiB", "cpuCount": 1, "memoryBytes": 1073741824,
+     "gpuCount": 0, "gpuMaker": None, "gpuMemoryBytes": 0, "hasGpu": False, "isDefault": True,
+     "isDeleted": False, "useCases": ["customModel", "customJob", "customApplication"]},
+    {"id": "cpu.medium", "name": "M", "description": "2 CPU, 4 GiB", "cpuCount": 2, "memoryBytes": 4294967296,
+     "gpuCount": 0, "gpuMaker": None, "gpuMemoryBytes": 0, "hasGpu": False, "isDefault": False,
+     "isDeleted": False, "useCases": ["customModel", "customApplication"]},
+    {"id": "gpu.small", "name": "GPU S", "description": "4 CPU, 16 GiB, 1 GPU (16 GiB)", "cpuCount": 4,
+     "memoryBytes": 17179869184, "gpuCount": 1, "gpuMaker": "nvidia", "gpuMemoryBytes": 17179869184,
+     "hasGpu": True, "isDefault": False, "isDeleted": False, "useCases": ["customModel"]},
+    {"id": "cpu.legacy", "name": "Legacy", "description": "retired", "cpuCount": 1, "memoryBytes": 536870912,
+     "gpuCount": 0, "gpuMaker": None, "gpuMemoryBytes": 0, "hasGpu": False, "isDefault": False,
+     "isDeleted": True, "useCases": ["customModel"]},
+)
+
+PPS_IMAGE: Doc = {
+    "baseImageId": "650000000000000000000c01",
+    "created": "2026-01-01T00:00:00Z",
+    "datarobotRuntimeImageTag": None,
+    "dockerImageId": "sha256:5d41402abc4b2a76b9719d911017c592ae1f7e6e4c1c2a3b8d0e9f8a7b6c5d4e",
+    "filename": "datarobot-portable-prediction-api-11.1.0.tar.gz",
+    "hash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "hashAlgorithm": "SHA256",
+    "imageSize": 15032385536,
+    "shortDockerImageId": "5d41402abc4b",
+}
+
+#: the capabilities every sandbox deployment reports (GET /deployments/{id}/capabilities/)
+CAPABILITIES: tuple[tuple[str, bool, str], ...] = (
+    ("supportsDataDrift", True, "Training data is available."),
+    ("supportsTargetDrift", True, "The model has a target."),
+    ("supportsAccuracy", True, "The model has a target."),
+    ("supportsSegmentedAnalysis", True, "Supported for DataRobot models."),
+    ("supportsChallengerModels", True, "Supported for DataRobot models."),
+    ("supportsFeatureDrift", True, "Training data is available."),
+    ("supportsPredictionWarning", False, "Only regression models support prediction warnings."),
+    ("supportsRetraining", True, "Supported for models built in DataRobot."),
+)
+
+#: raw features per project (GET /deployments/{id}/features/)
+FEATURES: dict[str, tuple[tuple[str, str, float], ...]] = {
+    "650000000000000000000001": (("tenure_months", "Numeric", 0.41), ("plan", "Categorical", 0.27),
+                                 ("monthly_charges", "Numeric", 0.22), ("support_calls", "Numeric", 0.18),
+                                 ("region", "Categorical", 0.05)),
+    "650000000000000000000002": (("square_feet", "Numeric", 0.63), ("bedrooms", "Numeric", 0.21),
+                                 ("zip_code", "Categorical", 0.19), ("year_built", "Numeric", 0.12)),
+}
+
+
+def _project(project_id: str) -> Doc:
+    return next(p for p in PROJECTS if p["id"] == project_id)
+
+
+def _model(model_id: str, project_id: str, model_type: str, number: int, category: str, family: str) -> Doc:
+    return {
+        "id": model_id, "projectId": project_id, "modelType": model_type, "modelNumber": number,
+        "modelCategory": category, "modelFamily": family, "blueprintId": f"bp{model_id[-6:]}",
+        "featurelistName": "Informative Features", "featurelistId": f"fl{model_id[-6:]}",
+        "samplePct": 64.0, "trainingRowCount": 8000, "processes": ["Missing Values Imputed"],
+        "metrics": {}, "isFrozen": False, "isStarred": False, "isTrainedIntoValidation": False,
+        "isTrainedIntoHoldout": False, "predictionThreshold": 0.5,
+    }
+
+
+def _package_id(model_id: str) -> str:
+    return model_id[:-4] + "5" + model_id[-3:]
+
+
+def _package(model: Doc) -> Doc:
+    project = _project(model["projectId"])
+    return {
+        "id": _package_id(model["id"]), "name": f"{model['modelType']} (v1)",
+        "registeredModelId": model["id"][:-4] + "9" + model["id"][-3:], "registeredModelVersion": 1,
+        "modelId": model["id"], "modelExecutionType": "dedicated", "isArchived": False, "isDeprecated": False,
+        "importMeta": {"creatorId": OWNER["id"], "dateCreated": SEEDED_AT, "containsFearPipeline": False},
+        "sourceMeta": {"projectId": project["id"], "projectName": project["projectName"]},
+        "modelKind": {"isTimeSeries": False, "isMultiseries": False, "isUnsupervisedLearning": False},
+        "target": {"name": project["target"], "type": project["targetType"],
+                   "predictionThreshold": 0.5 if project["targetType"] == "Binary" else None},
+        "modelDescription": {"modelName": model["modelType"], "description": None, "location": None},
+        "datasets": {}, "timeseries": {}, "permissions": ["CAN_VIEW", "CAN_EDIT"],
+    }
+
+
+MODELS: tuple[Doc, ...] = tuple(_model(*row) for row in _MODELS)
+MODEL_PACKAGES: tuple[Doc, ...] = tuple(_package(m) for m in MODELS)
+
+
+def project(project_id: str) -> Doc | None:
+    found = [p for p in PROJECTS if p["id"] == project_id]
+    return copy.deepcopy(found[0]) if found else None
+
+
+def model(model_id: str) -> Doc | None:
+    found = [m for m in MODELS if m["id"] == model_id]
+    return copy.deepcopy(found[0]) if found else None
+
+
+def package(package_id: str) -> Doc | None:
+    found = [p for p in MODEL_PACKAGES if p["id"] == package_id]
+    return copy.deepcopy(found[0]) if found else None
+
+
+def package_of_model(model_id: str) -> Doc | None:
+    return package(_package_id(model_id))
+
+
+def server(server_id: str) -> Doc | None:
+    found = [s for s in PREDICTION_SERVERS if s["id"] == server_id]
+    return copy.deepcopy(found[0]) if found else None
