@@ -7,8 +7,10 @@ version tags, futures and the project lookup.
 
 Futures model long-running tasks (plugin installs, deployment updates): a task's effect is
 applied when it starts (after full validation), and its state reads ``hasResult: false`` until
-it has been polled ``pending_polls`` times through ``GET /futures/{id}``; ``pending_polls=0``
-makes every task finish at once (the start response already has the result).
+it has been polled ``pending_polls`` times through ``GET /futures/{id}``. The default
+``pending_polls=0`` makes every task finish at once (the start response already has the result,
+as reference/dataiku.md §G.8 recommends, so nothing ever sleeps); tests raise it to exercise
+the waiting paths with an injected sleep.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def deep_copy(value: Any) -> Any:
 class WorldCore:
     """State, clock and identifiers of one in-memory DSS node (design node + project deployer)."""
 
-    def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time, pending_polls: int = 1) -> None:
+    def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time, pending_polls: int = 0) -> None:
         if pending_polls < 0:
             raise ValueError("pending_polls must be >= 0")
         self.seed = seed
