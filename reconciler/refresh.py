@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Hashable, Mapping
 
 from reconciler.addresses import Address
 from reconciler.errors import PlanError, ProviderError, ReferenceError_
@@ -79,7 +79,8 @@ def refresh(
     resources = specs.resources if specs else {}
     with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="refresh") as pool:
         for layer in layers:
-            jobs = []
+            jobs: list[tuple[list[Address], Future]] = []
+            batches: dict[tuple[str, Hashable], list[tuple[Address, dict | None]]] = {}
             for address in layer:
                 spec = resources.get(address)
                 desired = _resolve_spec(spec, observed, state) if spec is not None else None
@@ -87,14 +88,21 @@ def refresh(
                 if not wanted or not read_live:
                     observed[address] = _from_state(address, desired, state, "skipped")
                     continue
-                jobs.append((address, desired, pool.submit(_observe, address, desired, state, sessions)))
-            for address, desired, future in jobs:
+                key = _batch_key(address, state, sessions)
+                if key is not None:
+                    batches.setdefault((address.type, key), []).append((address, desired))
+                    continue
+                jobs.append(([address], pool.submit(lambda a=address, d=desired: [_observe(a, d, state, sessions)])))
+            for members in batches.values():
+                jobs.append(([a for a, _ in members], pool.submit(_observe_batch, members, state, sessions)))
+            for addresses, future in jobs:
                 try:
-                    observed[address] = future.result()
+                    for obs in future.result():
+                        observed[obs.address] = obs
                 except ProviderError as err:
-                    for _, _, other in jobs:
+                    for _, other in jobs:
                         other.cancel()
-                    raise err.with_address(str(address)) from None
+                    raise err.with_address(str(addresses[0])) if len(addresses) == 1 else err from None
             done += len(layer)
             if progress:
                 progress(done, total)
@@ -106,6 +114,32 @@ def _from_state(address: Address, desired: dict | None, state: State, source: st
     return Observed(address, desired, None, rs.object_id if rs else None, source, rs.fingerprint if rs else None)
 
 
+def _batch_key(address: Address, state: State, sessions: Sessions) -> Hashable | None:
+    """The container whose objects one ``read_many`` call returns, for a batchable address."""
+    rs = state.get(address)
+    if rs is None:
+        return None
+    rt = sessions.resource(address)
+    if rt.data_source or type(rt).read_many is ResourceType.read_many:
+        return None
+    return rt.batch_key(rs.object_id)
+
+
+def _observe_batch(members: list[tuple[Address, dict | None]], state: State, sessions: Sessions) -> list[Observed]:
+    """Read a container's objects with one ``read_many`` call; look up the missing ones one by one."""
+    rt = sessions.resource(members[0][0])
+    ids = [state.resources[a].object_id for a, _ in members]
+    lives = rt.read_many(ids)
+    out = []
+    for (address, desired), object_id in zip(members, ids):
+        live = lives.get(object_id)
+        if live is not None:
+            out.append(Observed(address, desired, live, object_id, "state", fingerprint(rt, live)))
+        else:
+            out.append(_look_up(address, rt, desired))
+    return out
+
+
 def _observe(address: Address, desired: dict | None, state: State, sessions: Sessions) -> Observed:
     rt = sessions.resource(address)
     if rt.data_source:
@@ -115,6 +149,11 @@ def _observe(address: Address, desired: dict | None, state: State, sessions: Ses
         live = rt.read(rs.object_id)
         if live is not None:
             return Observed(address, desired, live, rs.object_id, "state", fingerprint(rt, live))
+    return _look_up(address, rt, desired)
+
+
+def _look_up(address: Address, rt: ResourceType, desired: dict | None) -> Observed:
+    """Find a spec'd object that state does not (or no longer) track, by its natural key."""
     if desired is None:
         return Observed(address, None, None, None, "absent")
     key = {k: desired.get(k, rt.default_of(k)) for k in rt.natural_key}

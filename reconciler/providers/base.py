@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 import httpx
 from pydantic import BaseModel
@@ -112,6 +112,16 @@ class ResourceType:
 
     # -- platform calls -------------------------------------------------------------------
     def read(self, object_id: str) -> Live | None:
+        raise NotImplementedError
+
+    def batch_key(self, object_id: str) -> Any:
+        """The container ``object_id`` lives in (a project key...), for ``read_many``; None: none."""
+        return None
+
+    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+        """Read several objects of one container (same ``batch_key``) with as few calls as the API
+        allows: a list endpoint returning whole objects. Override only when that is cheaper than
+        ``read`` per object; ids missing from the result count as gone (then looked up by key)."""
         raise NotImplementedError
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
