@@ -41,6 +41,8 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 
+from reconciler.providers.budget import AdaptiveBudget
+
 from reconciler.errors import (
     ApiError,
     ConfigError,
@@ -277,7 +279,7 @@ class HttpClient:
         self._is_not_found = is_not_found or _is_404
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._budget = threading.BoundedSemaphore(concurrency)
+        self.budget = AdaptiveBudget(concurrency)
         self._lock = threading.Lock()
         self._stats = {"requests": 0, "retries": 0, "throttled": 0, "errors": 0}
         self._client = httpx.Client(
@@ -409,7 +411,7 @@ class HttpClient:
             response: httpx.Response | None = None
             failure: httpx.TransportError | None = None
             try:
-                with self._budget:
+                with self.budget.slot():
                     response = self._client.send(request)
             except httpx.TransportError as exc:
                 failure = exc
@@ -424,6 +426,9 @@ class HttpClient:
                 throttled = status == 429 or (status == 503 and "retry-after" in response.headers)
                 if throttled:
                     self._count("throttled")
+                    self.budget.throttled()
+                else:
+                    self.budget.succeeded()
                 if status < 400 or status in ok:
                     return HttpResult(status, response.headers, response.content, url, method, self._redact)
                 retry = status in RETRY_STATUSES and (idempotent or status == 429)

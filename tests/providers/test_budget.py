@@ -1,0 +1,65 @@
+"""The adaptive budget: halves on throttling, creeps back on success, never exceeds its limit."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+import pytest
+
+from reconciler.providers.budget import AdaptiveBudget
+from reconciler.providers.http import HttpClient
+
+
+def test_halves_on_throttle_and_recovers_additively():
+    budget = AdaptiveBudget(16)
+    for expected in (8, 4, 2, 1, 1):
+        budget.throttled()
+        assert budget.limit == expected
+    for _ in range(200):
+        budget.succeeded()
+    assert budget.limit == 16
+
+
+def test_holders_never_exceed_the_current_limit():
+    budget = AdaptiveBudget(3)
+    active, peak, lock = [0], [0], threading.Lock()
+
+    def work():
+        with budget.slot():
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            time.sleep(0.002)
+            with lock:
+                active[0] -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak[0] == 3 == budget.peak
+
+
+@pytest.mark.parametrize("bad", [0, -1])
+def test_rejects_a_nonsense_ceiling(bad):
+    with pytest.raises(ValueError):
+        AdaptiveBudget(bad)
+
+
+def test_http_client_backs_off_its_budget_on_429():
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        if len(calls) <= 3:
+            return httpx.Response(429, headers={"Retry-After": "0"}, json={"message": "slow down"})
+        return httpx.Response(200, json={"ok": True})
+
+    client = HttpClient(provider="p", base_url="http://x", transport=httpx.MockTransport(handler),
+                        concurrency=8, sleep=lambda s: None)
+    assert client.json("GET", "/a") == {"ok": True}
+    assert client.budget.limit == 2  # 8 -> 4 -> 2 -> 1, then one success creeps up by 1/1
+    assert client.stats["throttled"] == 3
