@@ -29,6 +29,7 @@ from reconciler.plan.planner import make_plan, select
 from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.registry import PROVIDERS
 from reconciler.refresh import Progress, fingerprint, refresh
+from reconciler.scope import changed_files, scope_since
 from reconciler.secrets import SecretHasher
 from reconciler.sessions import Sessions, open_sessions
 from reconciler.spec import SpecSet, load_specs
@@ -88,13 +89,23 @@ class Workspace:
         return SecretHasher.for_state(state.lineage, self.env)
 
     def plan(self, *, mode: str = "normal", targets: Iterable[Address] = (), allow_cascade: bool = False,
-             specs: SpecSet | None = None, state: State | None = None) -> Plan:
-        """Refresh and plan. Takes no lock, writes nothing (only read calls reach the platforms)."""
+             changed_since: str | None = None, specs: SpecSet | None = None, state: State | None = None) -> Plan:
+        """Refresh and plan. Takes no lock, writes nothing (only read calls reach the platforms).
+
+        ``changed_since`` (a git ref) limits the plan to resources declared in spec files changed
+        since then, what they depend on and what depends on them, plus state-only deletions.
+        """
         specs = specs if specs is not None else (self.load() if mode != "destroy" else self._load_optional())
         store = self.store()
         state = state if state is not None else store.read()
         graph = build_graph(specs, state) if specs is not None else _state_graph(state)
         targets = tuple(targets)
+        scope = ""
+        if changed_since and specs is not None and not targets:
+            scoped = scope_since(specs, state, graph, changed_files(self.specs_path, changed_since))
+            if scoped is not None:
+                targets = tuple(sorted(scoped))
+                scope = f"spec files changed since {changed_since}: {len(scoped)} of {len(graph.nodes)} resources"
         include = select(graph, targets, specs.resources if specs else {}, state) if targets else None
         with self.sessions(graph.nodes, specs) as sessions:
             observed = refresh(graph, specs, state, sessions, parallelism=self.parallelism,
@@ -108,7 +119,8 @@ class Workspace:
                 and observed.get(c.address) is not None and observed[c.address].live is not None
             }
             plan = apply_cascades(plan, state, collateral, allow_cascade=allow_cascade)
-            plan = replace(plan, stats=sessions.stats())
+            plan = replace(plan, stats=sessions.stats(), scope=scope,
+                           targets=plan.targets if not scope else ())
         return _note_interrupted(plan, store.pending())
 
     def _load_optional(self) -> SpecSet | None:

@@ -78,9 +78,11 @@ def validate(ctx: click.Context) -> int:
 @click.option("--refresh-only", is_flag=True, help="Only report drift; plan no changes.")
 @click.option("--destroy", is_flag=True, help="Plan deleting everything the state manages.")
 @click.option("--allow-cascade", is_flag=True, help="Accept deletes that take unplanned objects with them.")
+@click.option("--changed-since", metavar="GIT_REF", help="Plan only what spec changes since GIT_REF can affect.")
 @click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
 @click.pass_context
-def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow_cascade, parallelism) -> int:
+def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow_cascade, changed_since,
+         parallelism) -> int:
     """Refresh and show what apply would do. Writes nothing to any backend.
 
     With --detailed-exitcode: 0 no changes, 2 changes, 3 nothing to apply but something is
@@ -89,7 +91,10 @@ def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow
     if refresh_only and destroy:
         raise click.UsageError("--refresh-only and --destroy cannot be combined")
     mode = "destroy" if destroy else ("refresh-only" if refresh_only else "normal")
-    result = _ws(ctx, parallelism).plan(mode=mode, targets=targets, allow_cascade=allow_cascade)
+    if changed_since and (targets or destroy or refresh_only):
+        raise click.UsageError("--changed-since cannot be combined with --target, --destroy or --refresh-only")
+    result = _ws(ctx, parallelism).plan(mode=mode, targets=targets, allow_cascade=allow_cascade,
+                                        changed_since=changed_since)
     if refresh_only:
         _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
     else:

@@ -278,6 +278,8 @@ class Plan:
     targets: tuple[str, ...] = ()
     #: requests made per provider during refresh: {"dataiku": {"requests": 12, "throttled": 0}}
     stats: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: when the plan covered only part of the estate, why ("changed since origin/main: 3 of 120")
+    scope: str = ""
 
     @property
     def actionable(self) -> tuple[Change, ...]:
@@ -328,6 +330,7 @@ class Plan:
             "resource_changes": [c.to_json() for c in self.changes],
             "resource_drift": [d.to_json() for d in self.drift],
             "stats": self.stats,
+            "scope": self.scope,
         }
 
     @classmethod
@@ -345,4 +348,5 @@ class Plan:
             mode=data.get("mode", "normal"),
             targets=tuple(data.get("targets", [])),
             stats=data.get("stats") or {},
+            scope=data.get("scope") or "",
         )

@@ -363,7 +363,10 @@ def _drift_section(plan: Plan, paint: Paint) -> list[str]:
 def render_plan_text(plan: Plan, paint: Paint) -> str:
     out: list[str] = []
     shown = display_order(plan)
-    if plan.targets:
+    if plan.scope:
+        out += [f"Note: this plan covers part of the estate ({plan.scope}); run a full plan or `drift` to see "
+                "everything.", ""]
+    elif plan.targets:
         out += [f"Note: targeting is in effect ({', '.join(plan.targets)}); the plan may be incomplete.", ""]
     if plan.drift:
         out += _drift_section(plan, paint)

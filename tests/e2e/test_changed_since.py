@@ -1,0 +1,48 @@
+"""`plan --changed-since REF`: only what the spec change can affect is refreshed and planned."""
+
+from __future__ import annotations
+
+import subprocess
+
+
+def _git(cwd, *args):
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@e", "HOME": str(cwd), "PATH": "/usr/bin:/bin"})
+
+
+def test_scope_is_the_changed_file_and_its_dependents(project):
+    _git(project.root, "init", "-q")
+    _git(project.root, "add", "specs")
+    _git(project.root, "commit", "-qm", "base")
+    assert project.cli("apply", "--auto-approve").code == 0
+    project.edit_spec("datasets.yaml", "tags: [raw, crm]", "tags: [raw, crm, pii]")
+    before = project.sandbox.counts["dataiku"]["requests"]
+    scoped = project.cli("plan", "--changed-since", "HEAD", "--detailed-exitcode")
+    scoped_requests = project.sandbox.counts["dataiku"]["requests"] - before
+    assert scoped.code == 2, scoped.text
+    assert "covers part of the estate" in scoped.out
+    assert "dataiku_dataset.customers" in scoped.out
+    before = project.sandbox.counts["dataiku"]["requests"]
+    assert project.cli("plan").code == 0
+    full_requests = project.sandbox.counts["dataiku"]["requests"] - before
+    assert scoped_requests < full_requests
+
+
+def test_a_changed_variables_file_means_a_full_plan(project):
+    _git(project.root, "init", "-q")
+    _git(project.root, "add", "specs")
+    _git(project.root, "commit", "-qm", "base")
+    project.edit_spec("variables.yaml", "stage: prod", "stage: staging")
+    result = project.cli("plan", "--changed-since", "HEAD")
+    assert result.code == 0
+    assert "covers part of the estate" not in result.out
+
+
+def test_unknown_ref_is_a_clear_error(project):
+    _git(project.root, "init", "-q")
+    _git(project.root, "add", "specs")
+    _git(project.root, "commit", "-qm", "base")
+    result = project.cli("plan", "--changed-since", "no-such-ref")
+    assert result.code == 1
+    assert "no such git revision" in result.err
