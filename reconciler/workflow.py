@@ -97,7 +97,8 @@ class Workspace:
         """
         specs = specs if specs is not None else (self.load() if mode != "destroy" else self._load_optional())
         store = self.store()
-        state = state if state is not None else store.read()
+        current = store.read()  # also loads the journal's unanswered intents (store.pending())
+        state = state if state is not None else current
         graph = build_graph(specs, state) if specs is not None else _state_graph(state)
         targets = tuple(targets)
         scope = ""
@@ -161,11 +162,11 @@ class Workspace:
                 state = self._check_fresh(plan, state)
             if plan.mode == "refresh-only":
                 return self._accept_refresh(plan, state, store)
-            state = _record_lifecycle(plan, state, store)
             if not plan.has_changes():
-                return ApplyResult(plan, (), state)
+                return ApplyResult(plan, (), _record_lifecycle(plan, state, store))
             if confirm is not None and not confirm(plan):
                 raise PlanError("apply cancelled: nothing was changed")
+            state = _record_lifecycle(plan, state, store)
             addresses = [c.address for c in plan.changes]
             secrets = self._secrets(plan, specs)
             with self.sessions(addresses, specs) as sessions:
