@@ -13,6 +13,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 import httpx
@@ -20,7 +21,7 @@ import httpx
 from reconciler.addresses import Address
 from reconciler.apply.executor import Executor, Hooks
 from reconciler.apply.ledger import FAILED, LedgerEntry
-from reconciler.errors import ApplyError, PlanError, StalePlanError, StateError
+from reconciler.errors import ApplyError, PlanError, ReconcilerError, StalePlanError, StateError
 from reconciler.graph.build import build_graph
 from reconciler.graph.dag import Graph
 from reconciler.plan.model import SENSITIVE_MASK, Action, Plan
@@ -243,6 +244,52 @@ class Workspace:
                 new = new.with_resource(replace(rs, attrs=attrs, fingerprint=obs.fingerprint))
         written = store.write(new)
         return ApplyResult(plan, (), written)
+
+    # -- export ----------------------------------------------------------------------------
+    def export_estate(self, provider: str, *, scope: Mapping[str, str] | None = None,
+                      out_dir: str | None = None) -> tuple[list[str], list[Address]]:
+        """Write specs for ``provider``'s unmanaged live objects and record them in state.
+
+        Returns the files written and the addresses adopted; the next plan shows no changes.
+        """
+        from reconciler.export import discover, state_records, write_specs
+        from reconciler.spec import resolve
+
+        if provider not in self.registry:
+            raise PlanError(f"no provider named {provider!r}; known: {', '.join(sorted(self.registry))}")
+        spec = self.registry[provider]
+        target = Path(out_dir) if out_dir else Path(self.specs_path) / f"{provider}-export"
+        store = self.store()
+        with store.lock("export", timeout=self.lock_timeout):
+            state = store.read()
+            probes = [Address(t, "export") for t in spec.resource_types]
+            with self.sessions(probes, self._load_optional()) as sessions:
+                types = {a.type: sessions.resource(a) for a in probes}
+                exported = discover(spec, types, scope or {}, state)
+            if not exported:
+                return [], []
+            by_address = {e.address: e for e in exported}
+
+            def lookup(address: Address, attr: tuple[str, ...]):
+                item = by_address.get(address)
+                if item is not None:
+                    return item.object_id if attr == ("id",) else item.live[attr[0]]
+                rs = state.resources[address]
+                return rs.outputs.get(attr[0], rs.attrs.get(attr[0]))
+
+            resolved = {e.address: resolve(e.attrs, lookup) for e in exported}
+            written = write_specs(exported, target, provider)
+            try:
+                self.load()
+            except ReconcilerError:
+                for path in written:
+                    path.unlink()
+                raise
+            new = state
+            for record in state_records(exported, types, resolved):
+                new = new.with_resource(record)
+            store.write(new)
+        return [str(p) for p in written], [e.address for e in exported]
 
     # -- import and state edits ------------------------------------------------------------
     def import_resource(self, address: Address, object_id: str) -> ResourceState:

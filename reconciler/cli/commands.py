@@ -197,6 +197,31 @@ def import_(ctx, address: Address, object_id: str) -> int:
     return 0
 
 
+@cli.command()
+@click.option("--provider", required=True, help="Provider whose live objects to export (dataiku, lightdash...).")
+@click.option("--scope", "scopes", multiple=True, metavar="KEY=VALUE",
+              help="Limit the export (provider-specific, e.g. project=SALES). Repeatable.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Directory for the new spec files [default: SPECS/<provider>-export].")
+@click.pass_context
+def export(ctx, provider: str, scopes, out_dir) -> int:
+    """Write specs for existing objects and adopt them, so the first plan shows no changes."""
+    scope = {}
+    for item in scopes:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r}: expected KEY=VALUE", param_hint="--scope")
+        scope[key] = value
+    files, addresses = ctx.obj.export_estate(provider, scope=scope, out_dir=out_dir)
+    if not addresses:
+        click.echo(f"Nothing to export: every {provider} object in scope is already managed.")
+        return 0
+    for path in files:
+        click.echo(f"Wrote {path}")
+    click.echo(f"Adopted {len(addresses)} object(s) into the state. Run `reconciler plan`: it should show no changes.")
+    return 0
+
+
 @cli.group()
 def state() -> None:
     """Inspect and edit the state."""

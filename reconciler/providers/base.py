@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
 
 import httpx
 from pydantic import BaseModel
@@ -106,6 +106,9 @@ class ResourceType:
     #: shown in the plan on creates and updates of this type ("waits for DataRobot's async job,
     #: up to 10 min").
     wait_note: ClassVar[str | None] = None
+    #: fields that hold another resource's id or natural key, and the type they point at
+    #: (``{"project": "dataiku_project"}``): ``export`` writes them as ``${type.name.attr}``.
+    ref_fields: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -138,6 +141,11 @@ class ResourceType:
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
         """Delete the object. ``attrs`` are its last applied attributes (delete options such as
         ``drop_data_on_destroy`` live there); already gone is not an error."""
+        raise NotImplementedError
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """Every live object of this type (``(id, live)``) within ``scope`` (e.g. ``{"project": "SALES"}``),
+        for ``reconciler export``. Read-only. Types that cannot enumerate leave it unimplemented."""
         raise NotImplementedError
 
     def cascades(self, object_id: str, live: Live) -> list["Collateral"]:

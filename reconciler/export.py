@@ -1,0 +1,143 @@
+"""Export: turn an existing estate into specs and state, so adoption starts from "no changes".
+
+Owns ``reconciler export --provider P``: enumerate live objects (``ResourceType.discover``), keep
+the fields a spec would declare (defaults left out), name each resource from its natural key,
+wire ``ref_fields`` into ``${type.name.attr}`` references to the other exported resources, write
+one YAML file per resource type (deterministic: the same estate gives byte-identical files), and
+record every exported object in state, so that the first plan shows no changes. Objects the state
+already manages are skipped (never two addresses for one object).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from reconciler.addresses import Address
+from reconciler.errors import PlanError
+from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.refresh import fingerprint
+from reconciler.state.model import ResourceState, State
+
+HEADER = "# Exported by `reconciler export --provider {provider}`; edit freely: these blocks are now managed.\n"
+
+
+@dataclass(frozen=True)
+class Exported:
+    """One live object as a resource block: its address, platform id and spec attributes."""
+
+    address: Address
+    object_id: str
+    attrs: dict[str, Any]
+    live: dict[str, Any]
+
+
+def discover(provider: ProviderSpec, types: Mapping[str, ResourceType], scope: Mapping[str, str],
+             state: State) -> list[Exported]:
+    """Every exportable object of ``provider`` not yet managed, named and with references wired."""
+    managed = {(rs.type, rs.object_id) for rs in state.resources.values()}
+    taken = {a for a in state.resources}
+    found: list[tuple[ResourceType, str, dict]] = []
+    for type_name in sorted(provider.resource_types):
+        rt = types[type_name]
+        if rt.data_source or type(rt).discover is ResourceType.discover:
+            continue
+        for object_id, live in sorted(rt.discover(scope), key=lambda item: str(item[0])):
+            if (type_name, str(object_id)) not in managed:
+                found.append((rt, str(object_id), live))
+    exported: list[Exported] = []
+    for rt, object_id, live in found:
+        address = _unique(Address(rt.type_name, _slug(rt.identity_of(live) or object_id)), taken)
+        taken.add(address)
+        exported.append(Exported(address, object_id, _spec_attrs(rt, live), dict(live)))
+    return _wire(exported, types, state)
+
+
+def write_specs(exported: Iterable[Exported], out_dir: Path, provider: str) -> list[Path]:
+    """One ``<type>.yaml`` per type under ``out_dir``; returns the files written."""
+    by_type: dict[str, list[Exported]] = {}
+    for item in exported:
+        by_type.setdefault(item.address.type, []).append(item)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for type_name, items in sorted(by_type.items()):
+        body = {"resources": {str(i.address): i.attrs for i in sorted(items, key=lambda i: i.address)}}
+        path = out_dir / f"{type_name}.yaml"
+        if path.exists():
+            raise PlanError(f"{path} already exists; export writes new files only",
+                            hint="choose another --out directory or remove the file")
+        text = HEADER.format(provider=provider) + yaml.safe_dump(body, sort_keys=False, allow_unicode=True,
+                                                                 default_flow_style=False, width=100)
+        path.write_text(text)
+        written.append(path)
+    return written
+
+
+def state_records(exported: Iterable[Exported], types: Mapping[str, ResourceType],
+                  resolved: Mapping[Address, dict[str, Any]]) -> list[ResourceState]:
+    """State entries for the exported objects (attributes as the specs resolve them)."""
+    records = []
+    for item in exported:
+        rt = types[item.address.type]
+        deps = tuple(sorted({Address.parse(m.group(1).rsplit(".", 1)[0])
+                             for v in item.attrs.values() if isinstance(v, str)
+                             for m in [re.match(r"^\$\{([^}]+)\}$", v)] if m}))
+        outputs = {k: item.live[k] for k in rt.server_owned if k in item.live} or {"id": item.object_id}
+        records.append(ResourceState(item.address, item.object_id, attrs=dict(resolved[item.address]),
+                                     outputs=outputs, fingerprint=fingerprint(rt, item.live), dependencies=deps,
+                                     protected=rt.protected))
+    return records
+
+
+def _spec_attrs(rt: ResourceType, live: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields a spec declares: settable, not sensitive, and not at their default value."""
+    out = {}
+    for name in rt.spec_model.model_fields:
+        if name in rt.server_owned or name in rt.sensitive or name not in live:
+            continue
+        value = live[name]
+        if value is None or rt.normalize({name: value}) == rt.normalize({name: rt.default_of(name)}):
+            continue
+        out[name] = value
+    return out
+
+
+def _wire(exported: list[Exported], types: Mapping[str, ResourceType], state: State) -> list[Exported]:
+    """Replace ids and natural keys in ``ref_fields`` by references to the exported (or managed) resource."""
+    index: dict[tuple[str, str], str] = {}
+    for item in exported:
+        rt = types[item.address.type]
+        index[(item.address.type, item.object_id)] = f"${{{item.address}.id}}"
+        if len(rt.natural_key) == 1 and isinstance(item.live.get(rt.natural_key[0]), str):
+            index.setdefault((item.address.type, item.live[rt.natural_key[0]]),
+                             f"${{{item.address}.{rt.natural_key[0]}}}")
+    for address, rs in state.resources.items():
+        index.setdefault((address.type, rs.object_id), f"${{{address}.id}}")
+    wired = []
+    for item in exported:
+        rt = types[item.address.type]
+        attrs = dict(item.attrs)
+        for field_name, target in rt.ref_fields.items():
+            value = attrs.get(field_name)
+            if isinstance(value, str) and (target, value) in index and not index[(target, value)].startswith(
+                    f"${{{item.address}."):
+                attrs[field_name] = index[(target, value)]
+        wired.append(Exported(item.address, item.object_id, attrs, item.live))
+    return wired
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_]+", "_", str(text)).strip("_").lower() or "unnamed"
+    return slug if slug[0].isalpha() or slug[0] == "_" else f"r_{slug}"
+
+
+def _unique(address: Address, taken: set[Address]) -> Address:
+    candidate, n = address, 2
+    while candidate in taken:
+        candidate = Address(address.type, f"{address.name}_{n}")
+        n += 1
+    return candidate
