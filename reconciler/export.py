@@ -102,8 +102,19 @@ def _spec_attrs(rt: ResourceType, live: Mapping[str, Any]) -> dict[str, Any]:
         value = live[name]
         if value is None or rt.normalize({name: value}) == rt.normalize({name: rt.default_of(name)}):
             continue
-        out[name] = value
+        out[name] = _escape(value)
     return out
+
+
+def _escape(value: Any) -> Any:
+    """Platform text holding ``${`` must stay literal in specs: write it ``$${``."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, dict):
+        return {k: _escape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escape(v) for v in value]
+    return value
 
 
 def _wire(exported: list[Exported], types: Mapping[str, ResourceType], state: State) -> list[Exported]:
