@@ -277,14 +277,14 @@ class Workspace:
                 rs = state.resources[address]
                 return rs.outputs.get(attr[0], rs.attrs.get(attr[0]))
 
-            resolved = {e.address: resolve(e.attrs, lookup) for e in exported}
             written = write_specs(exported, target, provider)
             try:
-                self.load()
+                specs = self.load()
             except ReconcilerError:
                 for path in written:
                     path.unlink()
                 raise
+            resolved = {e.address: resolve(specs.resources[e.address].attrs, lookup) for e in exported}
             new = state
             for record in state_records(exported, types, resolved):
                 new = new.with_resource(record)
