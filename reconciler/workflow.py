@@ -259,6 +259,9 @@ class Workspace:
             raise PlanError(f"no provider named {provider!r}; known: {', '.join(sorted(self.registry))}")
         spec = self.registry[provider]
         target = Path(out_dir) if out_dir else Path(self.specs_path) / f"{provider}-export"
+        if not target.resolve().is_relative_to(Path(self.specs_path).resolve()):
+            raise PlanError(f"--out {target} is outside the specs directory {self.specs_path}",
+                            hint="exported specs must be loaded with the others to be managed")
         store = self.store()
         with store.lock("export", timeout=self.lock_timeout):
             state = store.read()
