@@ -41,3 +41,45 @@ class SecretHasher:
 
     def __repr__(self) -> str:
         return "SecretHasher(<key hidden>)"
+
+
+def redact(value: Any, secrets: frozenset[str]) -> Any:
+    """``value`` with every string equal to a known secret replaced by the sensitive mask."""
+    from reconciler.plan.model import SENSITIVE_MASK
+
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        return SENSITIVE_MASK if value in secrets else value
+    if isinstance(value, dict):
+        return {k: redact(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, secrets) for v in value]
+    if isinstance(value, tuple):
+        return tuple(redact(v, secrets) for v in value)
+    return value
+
+
+def redact_plan(plan: Any, secrets: frozenset[str]) -> Any:
+    """A plan whose before/after/diff values never show a secret that flowed through a reference
+    (a data source's key interpolated into another resource)."""
+    from dataclasses import replace
+
+    from reconciler.plan.model import DiffItem
+
+    if not secrets:
+        return plan
+    changes = tuple(
+        replace(c, before=redact(c.before, secrets), after=redact(c.after, secrets),
+                diff=tuple(DiffItem(d.op, d.path, redact(d.old, secrets), redact(d.new, secrets)) for d in c.diff))
+        for c in plan.changes)
+    drift = tuple(replace(d, diff=tuple(DiffItem(i.op, i.path, redact(i.old, secrets), redact(i.new, secrets))
+                                        for i in d.diff)) for d in plan.drift)
+    return replace(plan, changes=changes, drift=drift)
+
+
+def sensitive_values(live: Mapping[str, Any] | None, fields: frozenset[str]) -> set[str]:
+    """The secret strings a live object carries in its sensitive fields (short ones ignored)."""
+    if not live:
+        return set()
+    return {v for k in fields if isinstance(v := live.get(k), str) and len(v) >= 4}

@@ -31,7 +31,7 @@ from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.registry import PROVIDERS
 from reconciler.refresh import Progress, fingerprint, refresh
 from reconciler.scope import changed_files, scope_since
-from reconciler.secrets import SecretHasher
+from reconciler.secrets import SecretHasher, redact_plan, sensitive_values
 from reconciler.sessions import Sessions, open_sessions
 from reconciler.spec import SpecSet, load_specs
 from reconciler.state import StateStore, open_store
@@ -121,6 +121,9 @@ class Workspace:
                 and observed.get(c.address) is not None and observed[c.address].live is not None
             }
             plan = apply_cascades(plan, state, collateral, allow_cascade=allow_cascade)
+            secrets = frozenset(v for a, o in observed.items() if o.live
+                                for v in sensitive_values(o.live, sessions.resource(a).sensitive))
+            plan = redact_plan(plan, secrets)
             plan = replace(plan, stats=sessions.stats(), scope=scope,
                            targets=plan.targets if not scope else ())
         return _note_interrupted(plan, store.pending())

@@ -31,7 +31,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, Unknown, contains_unknown
 from reconciler.providers.base import CreatedButFailed, ResourceType, progress_to, reset_progress
 from reconciler.refresh import fingerprint
-from reconciler.secrets import SecretHasher
+from reconciler.secrets import SecretHasher, sensitive_values
 from reconciler.spec import resolve
 from reconciler.state import JournalEntry, StateStore
 from reconciler.state.model import ResourceState, State
@@ -108,6 +108,8 @@ class Executor:
         self.hooks = hooks or NoHooks()
         self.secrets = secrets or {}
         self.hasher = hasher
+        #: secret strings met while resolving references: stored in state only as keyed hashes
+        self._secret_values: set[str] = set()
         self._journal_lock = threading.Lock()
         self._applied: dict[Address, dict[str, Any]] = {}
         self._results_lock = threading.Lock()
@@ -358,7 +360,14 @@ class Executor:
         else:
             change = self.plan.change_for(target)
             after = (change.after or {}) if change else {}
-            if head in after and not contains_unknown(after[head]):
+            if head in after and after[head] == SENSITIVE_MASK and change is not None and change.object_id:
+                rt = self.type_of(target)  # plans never hold secrets: read it where it lives
+                live = rt.read(change.object_id) or {}
+                if head in live:
+                    value, found = live[head], True
+                    with self._results_lock:
+                        self._secret_values.update(sensitive_values(live, rt.sensitive))
+            elif head in after and not contains_unknown(after[head]):
                 value, found = after[head], True
             else:
                 rs = self.state.get(target)
@@ -375,6 +384,9 @@ class Executor:
     def _record(self, address: Address, change: Change, rt: ResourceType, object_id: str,
                 spec: Mapping[str, Any], live: Mapping[str, Any] | None, *, partial: bool = False) -> ResourceState:
         attrs = {k: v for k, v in spec.items() if k not in rt.sensitive and k not in rt.server_owned}
+        if self.hasher is not None and self._secret_values:
+            attrs = {k: self.hasher.digest(v) if isinstance(v, str) and v in self._secret_values else v
+                     for k, v in attrs.items()}
         if self.hasher is not None:
             attrs.update({k: self.hasher.digest(spec[k]) for k in rt.sensitive if spec.get(k) is not None})
         outputs = {k: live[k] for k in rt.server_owned if live and k in live and k not in rt.sensitive}

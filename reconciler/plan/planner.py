@@ -22,7 +22,7 @@ from reconciler.graph.dag import Graph
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, DiffItem, Drift, Plan, Unknown, contains_unknown
 from reconciler.providers.base import ResourceType
 from reconciler.refresh import Observed
-from reconciler.secrets import SecretHasher
+from reconciler.secrets import PREFIX as HASH_PREFIX, SecretHasher
 from reconciler.spec import ResourceSpec, SpecSet
 from reconciler.state.model import ResourceState, State
 
@@ -49,7 +49,7 @@ def make_plan(
     order = [a for layer in graph.layers() for a in layer]
     selected = select(graph, targets, resources, state) if targets else None
 
-    drift = tuple(d for a in order if (d := _drift(a, state, observed, type_of, resources)) is not None)
+    drift = tuple(d for a in order if (d := _drift(a, state, observed, type_of, resources, hasher)) is not None)
     changes: list[Change] = []
     if mode != "refresh-only":
         for address in order:
@@ -144,7 +144,7 @@ def decide(
         reason = "destroy requested" if destroy else "no longer in the specs"
         return Change(address, Action.DELETE, reason, before=before, object_id=rs.object_id,
                       fingerprint=obs.fingerprint if obs else rs.fingerprint, depends_on=depends,
-                      notes=notes, prevent_destroy=protect or rt.protected)
+                      notes=notes, prevent_destroy=protect)
 
     desired = obs.desired if (obs and obs.desired is not None) else dict(spec.attrs)
     managed = managed_fields(rt, desired, rs)
@@ -185,6 +185,12 @@ def decide(
                       adopt + f"create-only field(s) changed: {', '.join(forcing)}",
                       replace_fields=forcing, notes=notes + waits, **base)
     return Change(address, Action.UPDATE, adopt + f"field(s) differ: {', '.join(changed)}", notes=waits, **base)
+
+
+def _hashed_match(hasher: SecretHasher | None, live_value: Any, recorded: Any) -> bool:
+    """A value state keeps only as a keyed hash (a secret that came through a reference)."""
+    return (hasher is not None and isinstance(recorded, str) and recorded.startswith(HASH_PREFIX)
+            and hasher.matches(live_value, recorded))
 
 
 def _secret_changes(rt: ResourceType, desired: Mapping[str, Any], rs: ResourceState | None,
@@ -243,7 +249,7 @@ def _delete_notes(rt: ResourceType) -> tuple[str, ...]:
 
 
 def _drift(address: Address, state: State, observed: Mapping[Address, Observed], type_of: TypeOf,
-           resources: Mapping[Address, ResourceSpec]) -> Drift | None:
+           resources: Mapping[Address, ResourceSpec], hasher: SecretHasher | None = None) -> Drift | None:
     """Live vs last applied, over the fields the state records as managed."""
     rs = state.get(address)
     obs = observed.get(address)
@@ -259,7 +265,8 @@ def _drift(address: Address, state: State, observed: Mapping[Address, Observed],
     spec = resources.get(address)
     ignored = set(spec.lifecycle.ignore_changes) if spec else set()
     fields = [k for k in rs.attrs if k not in ignored and k not in rt.sensitive]
-    diff = compute(_view(rt, rs.attrs, fields), _view(rt, obs.live, fields), sensitive=rt.sensitive)
+    recorded = {k: (obs.live.get(k) if _hashed_match(hasher, obs.live.get(k), v) else v) for k, v in rs.attrs.items()}
+    diff = compute(_view(rt, recorded, fields), _view(rt, obs.live, fields), sensitive=rt.sensitive)
     who, when = rt.last_modified(obs.live) or (None, None)
     if diff:
         return Drift(address, "changed", diff, who, when)

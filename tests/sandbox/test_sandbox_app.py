@@ -183,11 +183,14 @@ def test_handle_is_the_entry_point(sandbox, token):
     assert sandbox.handle(request).json() == []
 
 
-def test_default_registry_mounts_dataiku():
+def test_default_registry_mounts_every_registered_platform():
+    from reconciler.sandbox.registry import EMULATORS
+
     sb = Sandbox()
-    assert sorted(sb.emulators) == ["dataiku"]
-    assert sb.counts == {"dataiku": {"requests": 0, "writes": 0}}
-    assert sb.env("http://h:1") == {"DATAIKU_URL": "http://h:1/dataiku", "DATAIKU_API_KEY": "sandbox-token"}
+    assert sorted(sb.emulators) == sorted(EMULATORS) and "dataiku" in sb.emulators
+    assert sb.counts["dataiku"] == {"requests": 0, "writes": 0}
+    env = sb.env("http://h:1")
+    assert env["DATAIKU_URL"] == "http://h:1/dataiku" and env["DATAIKU_API_KEY"] == "sandbox-token"
 
 
 def test_in_flight_counts_requests_during_their_latency(make_sandbox, client_for):
