@@ -44,13 +44,16 @@ class SecretHasher:
 
 
 def redact(value: Any, secrets: frozenset[str]) -> Any:
-    """``value`` with every string equal to a known secret replaced by the sensitive mask."""
+    """``value`` with every occurrence of a known secret replaced by the sensitive mask."""
     from reconciler.plan.model import SENSITIVE_MASK
 
     if not secrets:
         return value
     if isinstance(value, str):
-        return SENSITIVE_MASK if value in secrets else value
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, SENSITIVE_MASK)
+        return value
     if isinstance(value, dict):
         return {k: redact(v, secrets) for k, v in value.items()}
     if isinstance(value, list):

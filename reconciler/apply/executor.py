@@ -385,7 +385,7 @@ class Executor:
                 spec: Mapping[str, Any], live: Mapping[str, Any] | None, *, partial: bool = False) -> ResourceState:
         attrs = {k: v for k, v in spec.items() if k not in rt.sensitive and k not in rt.server_owned}
         if self.hasher is not None and self._secret_values:
-            attrs = {k: self.hasher.digest(v) if isinstance(v, str) and v in self._secret_values else v
+            attrs = {k: self.hasher.digest(v) if _holds_secret(v, self._secret_values) else v
                      for k, v in attrs.items()}
         if self.hasher is not None:
             attrs.update({k: self.hasher.digest(spec[k]) for k in rt.sensitive if spec.get(k) is not None})
@@ -402,6 +402,17 @@ class Executor:
             protected=rt.protected,
             allow_destroy=change.allow_destroy,
         )
+
+
+def _holds_secret(value: Any, secrets: set[str]) -> bool:
+    """True when a secret met through a reference appears anywhere in ``value``."""
+    if isinstance(value, str):
+        return any(s in value for s in secrets)
+    if isinstance(value, dict):
+        return any(_holds_secret(v, secrets) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_secret(v, secrets) for v in value)
+    return False
 
 
 def _unknowns(value: Any) -> list[Unknown]:
