@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from deepdiff import DeepDiff
-
 from reconciler.plan.model import SENSITIVE_MASK, Diff, DiffItem, Unknown, contains_unknown
 from reconciler.providers.base import ResourceType
 
@@ -57,6 +55,8 @@ def _value_diff(path: tuple[str | int, ...], old: Any, new: Any) -> list[DiffIte
         keyed = _keyed_list_diff(path, old, new)
         if keyed is not None:
             return keyed
+    from deepdiff import DeepDiff  # imported on first use: it costs most of the CLI's start-up time
+
     dd = DeepDiff(old, new, verbose_level=2, view="tree")
     items: list[DiffItem] = []
     for report_type, levels in dd.items():

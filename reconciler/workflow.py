@@ -38,6 +38,7 @@ from reconciler.state import StateStore, open_store
 from reconciler.state.model import ResourceState, State
 
 DEFAULT_PARALLELISM = 8
+DEFAULT_STATE = "state/default.json"
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ class Workspace:
     """One specs directory plus one state location, and how to reach the platforms."""
 
     specs_path: str = "specs"
-    state_location: str = "state/default.json"
+    #: a state file path or postgresql:// URL; None: the specs' ``backend`` block, else the default
+    state_location: str | None = None
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     registry: Mapping[str, ProviderSpec] = field(default_factory=lambda: PROVIDERS)
     #: per-provider httpx transports (tests: the in-process sandbox); None = real network
@@ -66,13 +68,25 @@ class Workspace:
     parallelism: int = DEFAULT_PARALLELISM
     lock_timeout: float = 0.0
     progress: Progress | None = None
+    #: where warnings go (a lock taken over from a dead holder...); the CLI prints them
+    warn: Callable[[str], None] | None = None
 
     # -- building blocks -------------------------------------------------------------------
     def load(self) -> SpecSet:
         return load_specs(self.specs_path, registry=self.registry, env=self.env)
 
     def store(self) -> StateStore:
+        """The state backend: ``--state`` / ``RECONCILER_STATE``, else the specs' ``backend`` block."""
+        if self.state_location is None:
+            specs = self._load_optional() if os.path.isdir(self.specs_path) or os.path.isfile(self.specs_path) else None
+            backend = getattr(specs, "backend", None) if specs is not None else None
+            self.state_location = backend.state_location if backend is not None else DEFAULT_STATE
         return open_store(self.state_location)
+
+    def _warn_from(self, store: StateStore) -> None:
+        for message in getattr(store, "warnings", ()):
+            if self.warn is not None:
+                self.warn(message)
 
     def sessions(self, addresses: Iterable[Address], specs: SpecSet | None) -> Sessions:
         return open_sessions(addresses, specs, self.registry, self.env, self.transports)
@@ -158,6 +172,7 @@ class Workspace:
         operation = "destroy" if mode == "destroy" else "apply"
         with store.lock(operation, timeout=self.lock_timeout):
             state = store.read()
+            self._warn_from(store)
             specs = None if saved is not None else (self.load() if mode != "destroy" else self._load_optional())
             if saved is None:
                 plan = self.plan(mode=mode, targets=targets, allow_cascade=allow_cascade, specs=specs, state=state)

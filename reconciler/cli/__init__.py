@@ -11,8 +11,11 @@ import sys
 
 import click
 
+from reconciler.cli.ci import register as register_ci
 from reconciler.cli.commands import cli
 from reconciler.errors import ReconcilerError
+
+register_ci(cli)
 
 __all__ = ["main", "cli"]
 

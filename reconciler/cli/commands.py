@@ -11,6 +11,7 @@ import click
 
 from reconciler.addresses import Address
 from reconciler.cli.progress import CliHooks, refresh_progress
+from reconciler.cli.state_transfer import register as register_state_transfer
 from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.plan.model import Plan
 from reconciler.plan.render import render_drift, render_ledger, render_plan, use_color
@@ -31,15 +32,17 @@ def _address(_ctx: click.Context, _param: click.Parameter, value):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--specs", envvar="RECONCILER_SPECS", default="specs", show_default=True,
               help="Spec directory or file (env RECONCILER_SPECS).")
-@click.option("--state", "state", envvar="RECONCILER_STATE", default="state/default.json", show_default=True,
-              help="State file path (env RECONCILER_STATE).")
+@click.option("--state", "state", envvar="RECONCILER_STATE", default=None,
+              help="State file path or postgresql:// URL (env RECONCILER_STATE; else the specs' backend "
+                   "block; else state/default.json).")
 @click.option("--lock-timeout", envvar="RECONCILER_LOCK_TIMEOUT", type=float, default=0.0, show_default=True,
               help="Seconds to wait for the state lock before failing.")
 @click.version_option(package_name="reconciler")
 @click.pass_context
-def cli(ctx: click.Context, specs: str, state: str, lock_timeout: float) -> None:
+def cli(ctx: click.Context, specs: str, state: str | None, lock_timeout: float) -> None:
     """Declarative reconciler for data and ML platforms."""
-    ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout)
+    ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout,
+                        warn=lambda message: click.echo(f"Warning: {message}", err=True))
 
 
 def _ws(ctx: click.Context, parallelism: int | None = None) -> Workspace:
@@ -225,6 +228,9 @@ def export(ctx, provider: str, scopes, out_dir) -> int:
 @cli.group()
 def state() -> None:
     """Inspect and edit the state."""
+
+
+register_state_transfer(state)
 
 
 @state.command("list")
