@@ -1,10 +1,11 @@
 """Scoped plans for pull requests: which addresses a change to the spec files can affect.
 
-Owns ``--changed-since REF``: the spec files that differ from git ``REF`` (committed, staged,
-unstaged or untracked) give the resources declared in them; state entries no longer in the specs
-(deletions) are always in scope; the planner then adds what those depend on, and this module adds
-what depends on them. A changed file that defines ``variables`` or ``providers`` can affect any
-resource, so the scope is then everything (``None``). Read-only: runs ``git`` and nothing else.
+Owns ``--changed-since REF``: in the spec files that differ from git ``REF`` (committed, staged,
+unstaged or untracked), the resource blocks that were added, removed or edited are in scope;
+state entries no longer in the specs (deletions) always are; the planner then adds what those
+depend on, and this module adds what depends on them. A change to ``variables``, ``providers``
+or ``backend``, or a file that no longer parses, can affect anything, so the scope is then
+everything (``None``). Read-only: runs ``git`` and nothing else.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+
+import yaml
 
 from reconciler.addresses import Address
 from reconciler.errors import PlanError
@@ -36,12 +39,31 @@ def changed_files(specs_path: str, ref: str) -> set[Path]:
     return {(top / n).resolve() for n in names if n.endswith((".yaml", ".yml"))}
 
 
-def scope_since(specs: SpecSet, state: State, graph: Graph, files: set[Path]) -> set[Address] | None:
-    """Addresses a plan must cover when only ``files`` changed; None means everything."""
-    global_files = {Path(p.location.file).resolve() for p in specs.providers.values()}
-    if files & global_files or any(_defines_variables(f) for f in files):
+def changed_blocks(specs_path: str, ref: str) -> set[str] | None:
+    """Addresses (as written) whose resource block differs from ``ref``; None: anything may have."""
+    files = changed_files(specs_path, ref)
+    if not files:
+        return set()
+    top = Path(_git(Path(specs_path).resolve().parent, "rev-parse", "--show-toplevel").strip())
+    changed: set[str] = set()
+    for path in sorted(files):
+        old, new = _old_document(top, path, ref), _document(path)
+        if old is None or new is None:
+            return None
+        if any(old.get(k) != new.get(k) for k in ("variables", "providers", "backend")):
+            return None
+        before, after = old.get("resources") or {}, new.get("resources") or {}
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            return None
+        changed |= {str(a) for a in set(before) | set(after) if before.get(a) != after.get(a)}
+    return changed
+
+
+def scope_since(specs: SpecSet, state: State, graph: Graph, changed: set[str] | None) -> set[Address] | None:
+    """Addresses a plan must cover when only the ``changed`` blocks changed; None: everything."""
+    if changed is None:
         return None
-    scoped = {a for a, spec in specs.resources.items() if Path(spec.location.file).resolve() in files}
+    scoped = {a for a in graph.nodes if str(a) in changed}
     scoped |= {a for a in state.resources if a not in specs.resources}
     for address in list(scoped):
         if address in graph.nodes:
@@ -49,11 +71,27 @@ def scope_since(specs: SpecSet, state: State, graph: Graph, files: set[Path]) ->
     return scoped
 
 
-def _defines_variables(path: Path) -> bool:
-    """Cheap check, no YAML parse: a top-level ``variables:`` key (a deleted file counts too)."""
+def _document(path: Path) -> dict | None:
     if not path.exists():
-        return True
-    return any(line.startswith("variables:") for line in path.read_text(errors="replace").splitlines())
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else ({} if data is None else None)
+
+
+def _old_document(top: Path, path: Path, ref: str) -> dict | None:
+    rel = os.path.relpath(path, top)
+    try:
+        text = _git(top, "show", f"{ref}:{rel}")
+    except PlanError:
+        return {}  # the file is new since ref
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    return data if isinstance(data, dict) else ({} if data is None else None)
 
 
 def _git(cwd: Path, *args: str) -> str:

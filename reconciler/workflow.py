@@ -30,7 +30,7 @@ from reconciler.plan.planner import make_plan, select
 from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.registry import PROVIDERS
 from reconciler.refresh import Progress, fingerprint, refresh
-from reconciler.scope import changed_files, scope_since
+from reconciler.scope import changed_blocks, scope_since
 from reconciler.secrets import SecretHasher, redact_plan, sensitive_values
 from reconciler.sessions import Sessions, open_sessions
 from reconciler.spec import SpecSet, load_specs
@@ -118,7 +118,7 @@ class Workspace:
         targets = tuple(targets)
         scope = ""
         if changed_since and specs is not None and not targets:
-            scoped = scope_since(specs, state, graph, changed_files(self.specs_path, changed_since))
+            scoped = scope_since(specs, state, graph, changed_blocks(self.specs_path, changed_since))
             if scoped is not None:
                 targets = tuple(sorted(scoped))
                 scope = f"spec files changed since {changed_since}: {len(scoped)} of {len(graph.nodes)} resources"
