@@ -15,6 +15,7 @@ from reconciler.addresses import Address
 from reconciler.errors import ConfigError
 from reconciler.providers.base import ProviderSpec, ResourceType, Session
 from reconciler.providers.settings import resolve_settings
+from reconciler.providers.transport import secure_transport, split_common
 from reconciler.spec import SpecSet
 
 
@@ -63,6 +64,10 @@ def open_sessions(
         block = None
         if specs is not None and name in specs.providers:
             block = specs.providers[name].settings
-        settings = resolve_settings(spec, block, env)
-        sessions[name] = spec.connect(settings, (transports or {}).get(name))
+        own, common = split_common(block)
+        settings = resolve_settings(spec, own, env)
+        transport = (transports or {}).get(name)
+        if transport is None:  # a real network: TLS rules apply (an injected transport is in-process)
+            transport = secure_transport(name, settings, common, env)
+        sessions[name] = spec.connect(settings, transport)
     return Sessions(sessions)

@@ -1,6 +1,6 @@
 """``load_specs``: find the spec files, merge them, interpolate, validate; return a ``SpecSet``.
 
-Owns: the spec format's top level (``providers`` / ``variables`` / ``resources``), the reserved
+Owns: the spec format's top level (``providers`` / ``variables`` / ``resources`` / ``backend``), the reserved
 resource keys (``depends_on``, ``lifecycle``), checking references and types against the
 provider registry, and collecting every problem of every file into one error. It does no I/O
 beyond reading the spec files, and never talks to a platform.
@@ -14,16 +14,19 @@ import re
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any, Mapping
+from urllib.parse import parse_qsl
 
 from reconciler.addresses import ADDRESS_FORMAT, Address
 from reconciler.errors import Location, ReferenceError_, SpecError, SpecSyntaxError, SpecValidationError
 from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.providers.transport import check_common, split_common
 from reconciler.spec import validate
 from reconciler.spec.interpolate import Substitution, substitute
-from reconciler.spec.model import Lifecycle, ProviderConfig, Reference, ResourceSpec, SpecSet
+from reconciler.spec.model import BackendConfig, Lifecycle, ProviderConfig, Reference, ResourceSpec, SpecSet
 from reconciler.spec.yamlsource import Document, parse_document
 
-TOP_LEVEL = ("providers", "variables", "resources")
+TOP_LEVEL = ("providers", "variables", "resources", "backend")
+BACKEND_KEYS = ("url", "name")
 RESERVED = ("depends_on", "lifecycle")
 LIFECYCLE_KEYS = ("prevent_destroy", "ignore_changes", "allow_destroy")
 SUFFIXES = (".yaml", ".yml")
@@ -131,6 +134,7 @@ class _Merge:
         self.variables: dict[str, _Raw] = {}
         self.providers: dict[str, _Raw] = {}
         self.resources: dict[Address, _Raw] = {}
+        self.backend: _Raw | None = None
         self.body_locations: dict[tuple[str, str], dict[tuple, Location]] = {}
 
     def fail(self, cls: type[SpecError], message: str, location: Location, address: Any = None,
@@ -145,8 +149,9 @@ class _Merge:
         providers = self.build_providers(values, env_variables)
         resources = {a: self.build_resource(a, raw, values, env_variables)
                      for a, raw in sorted(self.resources.items(), key=lambda item: item[0])}
+        backend = self.build_backend(values, env_variables)
         raise_collected(self.errors, files)
-        return SpecSet(resources=resources, providers=providers, variables=values, files=files)
+        return SpecSet(resources=resources, providers=providers, variables=values, files=files, backend=backend)
 
     def merge(self, doc: Document) -> None:
         data = doc.data
@@ -202,6 +207,14 @@ class _Merge:
                 continue
             self._dup(self.providers, name, raw, "provider")
 
+    def merge_backend(self, doc: Document, section: dict) -> None:
+        raw = _Raw(section, doc, ("backend",))
+        if self.backend is not None:
+            self.fail(SpecValidationError, f"'backend' is defined twice: at {self.backend.location} and at "
+                      f"{raw.location}", raw.location, hint="keep one backend block")
+            return
+        self.backend = raw
+
     def merge_resources(self, doc: Document, section: dict) -> None:
         for key, body in section.items():
             raw = _Raw(body, doc, ("resources", key))
@@ -251,12 +264,55 @@ class _Merge:
                           raw.location)
                 continue
             hide = set(sub.from_env) | {(s,) for s in spec.secret_settings}
-            for issue in validate.check(spec.settings_model, sub.value, hide=hide, skip=[p for p, *_ in sub.errors],
+            own, common = split_common(sub.value)
+            for problem in check_common(common):
+                self.fail(SpecValidationError, f"provider '{name}': {problem}", raw.location)
+            for issue in validate.check(spec.settings_model, own, hide=hide, skip=[p for p, *_ in sub.errors],
                                         ignore_types=frozenset({"missing"})):
                 self.fail(SpecValidationError, f"provider '{name}': {issue.message}",
                           raw.doc.location_of(raw.path + issue.path), hint=issue.hint)
             out[name] = ProviderConfig(name, sub.value, raw.location)
         return out
+
+    def build_backend(self, variables: dict, env_variables: frozenset[str]) -> BackendConfig | None:
+        """The ``backend:`` block (``url``, optional ``name``). Its values are never echoed: the URL may
+        hold a password from ``${env:...}``."""
+        raw = self.backend
+        if raw is None:
+            return None
+        sub = substitute(raw.value, variables=variables, env=self.env, env_variables=env_variables,
+                         refs_allowed="in the backend block")
+        self.report(sub, raw)
+        if sub.errors:
+            return None
+        value, before = sub.value, len(self.errors)
+
+        def where(key: str) -> Location:
+            return raw.doc.location_of(("backend", key))
+
+        for key in value:
+            if key not in BACKEND_KEYS:
+                close = difflib.get_close_matches(str(key), BACKEND_KEYS, n=1)
+                self.fail(SpecValidationError, f"backend key '{key}' is not allowed; allowed keys: "
+                          f"{', '.join(BACKEND_KEYS)}", where(key), hint=f"did you mean '{close[0]}'?" if close else None)
+        url, name = value.get("url"), value.get("name")
+        if not isinstance(url, str) or not url.strip():
+            self.fail(SpecValidationError, f"backend 'url' is required: a postgresql:// URL or a state file path"
+                      f"{'' if url is None else f', got {_kind(url)}'}", where("url") if "url" in value else raw.location,
+                      hint="e.g. url: postgresql://reconciler@db.internal/platform (password in PGPASSWORD)")
+        elif name is not None:
+            if not isinstance(name, str) or not name:
+                self.fail(SpecValidationError, f"backend 'name' must be a non-empty string, got {_kind(name)}",
+                          where("name"))
+            elif not url.lower().startswith(("postgresql://", "postgres://")):
+                self.fail(SpecValidationError, "backend 'name' applies to a postgresql:// url only (a state file "
+                          "is named by its path)", where("name"))
+            elif any(k == "name" for k, _ in parse_qsl(url.partition("?")[2], keep_blank_values=True)):
+                self.fail(SpecValidationError, "the backend's state name is given twice: in 'name' and in the url's "
+                          "?name=", where("name"), hint="keep one")
+        if len(self.errors) > before:
+            return None
+        return BackendConfig(url=url, name=name, location=raw.location)
 
     def build_resource(self, address: Address, raw: _Raw, variables: dict,
                        env_variables: frozenset[str]) -> ResourceSpec:

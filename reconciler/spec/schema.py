@@ -51,6 +51,11 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
     for name in sorted(registry):
         schema = inline(registry[name].settings_model)
         schema.setdefault("description", f"settings of the {name} provider; each falls back to its env var")
+        schema.setdefault("properties", {}).update({
+            "ca_bundle": {"type": "string", "description": "PEM file of CAs to trust (TLS verification stays on)"},
+            "allow_insecure": {"type": "boolean",
+                               "description": "allow plain http:// to a host other than loopback"},
+        })
         providers[name] = schema
     resources = {}
     for provider in sorted(registry):
@@ -78,7 +83,7 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
     return {
         "$schema": DIALECT,
         "title": "reconciler spec file",
-        "description": "providers, variables and resources; every *.yaml under the specs directory is merged",
+        "description": "providers, variables, resources and backend; every *.yaml under the specs directory is merged",
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -94,9 +99,23 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
                 "patternProperties": resources,
                 "additionalProperties": False,
             },
+            "backend": copy.deepcopy(BACKEND),
         },
         "$defs": defs,
     }
+
+
+BACKEND: dict[str, Any] = {
+    "type": ["object", "null"],
+    "description": "where the state lives (--state and RECONCILER_STATE win over this block)",
+    "properties": {
+        "url": {"type": "string", "description": "a postgresql:// URL (password in PGPASSWORD or ~/.pgpass) "
+                "or a state file path; may use ${env:NAME}"},
+        "name": {"type": "string", "description": "the named state in the PostgreSQL database (default: default)"},
+    },
+    "required": ["url"],
+    "additionalProperties": False,
+}
 
 
 def _lifecycle(fields: list[str]) -> dict[str, Any]:

@@ -75,3 +75,11 @@ def test_unreachable_platform_is_one_clear_error(project):
     assert result.code == 1
     assert "could not connect" in result.err or "connect" in result.err
     assert "Traceback" not in result.text
+
+
+def test_plain_http_to_a_remote_host_is_refused_before_any_request(project):
+    project.monkeypatch.setenv("DATAIKU_URL", "http://dss.example.com/dataiku")
+    result = project.cli("plan")
+    assert result.code == 1
+    assert "plain http://" in result.err and "allow_insecure" in result.err
+    assert project.sandbox.counts["dataiku"]["requests"] == 0
