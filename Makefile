@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install clean
+.PHONY: demo test install clean schema
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,3 +22,11 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache state/*.json state/*.json.* demo-world.json
+
+.PHONY: bench
+bench: $(STAMP)
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+# the published JSON Schema of the spec format (editors read it; a test keeps it current)
+schema: $(STAMP)
+	$(PY) -m reconciler schema > schema/reconciler.schema.json

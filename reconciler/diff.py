@@ -154,7 +154,8 @@ def managed_view(rt: ResourceType, attrs: Mapping[str, Any] | None, managed: Ite
 def compare(rt: ResourceType, desired: Mapping[str, Any], live: Mapping[str, Any] | None) -> Diff:
     """The diff from ``live`` to ``desired`` over the fields ``desired`` declares.
 
-    Server-owned fields are never compared; sensitive ones are masked.
+    Server-owned fields are never compared, nor are sensitive (write-only) ones: the platform
+    does not return them; the planner tracks them by keyed hash instead.
     """
-    managed = [k for k in desired if k not in rt.server_owned]
+    managed = [k for k in desired if k not in rt.server_owned and k not in rt.sensitive]
     return compute(managed_view(rt, live, managed), managed_view(rt, desired, managed), sensitive=rt.sensitive)

@@ -92,12 +92,14 @@ def run_lifecycle(session: Session, type_name: str, create_spec: dict, update_sp
         run.step("compare update result", lambda: _no_diff(rt, update_spec, updated, "the live view update returned"))
         reread = run.step("read after update", lambda: rt.read(object_id))
         run.step("compare after update", lambda: _no_diff(rt, update_spec, reread, "the object read after update"))
-        run.step("delete", lambda: rt.delete(object_id))
+        if rt.deletable:
+            run.step("delete", lambda: rt.delete(object_id))
     except AssertionError:
         _cleanup(rt, object_id)
         raise
-    run.step("read after delete", lambda: _assert_gone(rt, object_id))
-    run.step("delete again", lambda: rt.delete(object_id))
+    if rt.deletable:  # a type the platform cannot delete is only forgotten: nothing more to check
+        run.step("read after delete", lambda: _assert_gone(rt, object_id))
+        run.step("delete again", lambda: rt.delete(object_id))
     return LifecycleReport(type_name, object_id, dict(created), dict(reread), changed, tuple(run.steps))
 
 

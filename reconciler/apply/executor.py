@@ -347,7 +347,8 @@ class Executor:
             model = rt.spec_model.model_validate(resolved)
         except ValidationError as err:
             raise ReconcilerError(f"{address}: resolved attributes are invalid: {err.errors()[0]['msg']}") from None
-        return model.model_dump(exclude_unset=True)
+        # the fields the spec set, each dumped whole (nested models keep their defaults)
+        return {k: v for k, v in model.model_dump().items() if k in model.model_fields_set}
 
     def _lookup(self, target: Address, attr: tuple[str, ...]) -> Any:
         head = attr[0]

@@ -180,10 +180,15 @@ def _apply(ws: Workspace, saved: Plan | None, *, mode: str, targets, auto_approv
 
 @cli.command()
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Accepted for symmetry with plan: drift always exits 2 when it finds drift.")
 @click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
 @click.pass_context
-def drift(ctx, fmt, parallelism) -> int:
-    """Report what changed outside reconciler since the last apply. Read-only; exit 2 on drift."""
+def drift(ctx, fmt, detailed_exitcode, parallelism) -> int:
+    """Report what changed outside reconciler since the last apply. Read-only; takes no lock.
+
+    Exit 0 no drift (or only unmanaged fields changed), 2 drift, 1 error.
+    """
     result = _ws(ctx, parallelism).drift()
     _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
     return 2 if any(d.alarm for d in result.drift) else 0

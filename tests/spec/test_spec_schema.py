@@ -67,7 +67,7 @@ def test_providers_have_their_settings(schema):
     providers = schema["properties"]["providers"]
     assert providers["additionalProperties"] is False
     test = providers["properties"]["test"]
-    assert set(test["properties"]) == {"url", "api_key", "max_concurrency"}
+    assert set(test["properties"]) == {"url", "api_key", "max_concurrency", "ca_bundle", "allow_insecure"}
     assert test["additionalProperties"] is False
 
 
