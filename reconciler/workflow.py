@@ -34,7 +34,7 @@ from reconciler.scope import changed_blocks, scope_since
 from reconciler.secrets import SecretHasher, redact_plan, sensitive_values
 from reconciler.sessions import Sessions, open_sessions
 from reconciler.spec import SpecSet, load_specs
-from reconciler.state import StateStore, open_store
+from reconciler.state import JournalEntry, StateStore, open_store
 from reconciler.state.model import ResourceState, State
 
 DEFAULT_PARALLELISM = 8
@@ -140,6 +140,7 @@ class Workspace:
             plan = redact_plan(plan, secrets)
             plan = replace(plan, stats=sessions.stats(), scope=scope,
                            targets=plan.targets if not scope else ())
+            _refuse_blind_recreate(plan, store.pending(), sessions)
         return _note_interrupted(plan, store.pending())
 
     def _load_optional(self) -> SpecSet | None:
@@ -338,6 +339,8 @@ class Workspace:
                                    fingerprint=fingerprint(rt, live),
                                    dependencies=tuple(r.address for r in spec.references) + spec.depends_on,
                                    prevent_destroy=spec.lifecycle.prevent_destroy, protected=rt.protected)
+            if any(op.address == address for op in store.pending()):
+                store.record(JournalEntry.result("import", address, lineage=state.lineage, resource=rs))
             store.write(state.with_resource(rs))
             return rs
 
@@ -345,7 +348,13 @@ class Workspace:
         store = self.store()
         with store.lock("state rm", timeout=self.lock_timeout):
             state = store.read()
+            interrupted = {op.address: op for op in store.pending()}
             for address in addresses:
+                if address in interrupted:  # the user checked: the interrupted create left nothing
+                    op = interrupted[address]
+                    store.record(JournalEntry.failed(op.action, address, lineage=state.lineage,
+                                                     error="cleared by `reconciler state rm`"))
+                    continue
                 if address not in state.resources:
                     raise StateError(f"{address} is not in the state", hint="`reconciler state list` shows what is")
                 state = state.without(address)
@@ -396,6 +405,25 @@ def _record_lifecycle(plan: Plan, state: State, store: StateStore) -> State:
         if updated != rs:
             new = new.with_resource(updated)
     return store.write(new) if new is not state else state
+
+
+def _refuse_blind_recreate(plan: Plan, pending, sessions: Sessions) -> None:
+    """An interrupted create of a type without a natural key cannot be looked up: stop, don't guess.
+
+    Creating it again could make a second object; the user checks the platform, then either
+    imports what exists or tells us nothing does (``state rm`` clears the intent's address).
+    """
+    creating = {c.address for c in plan.changes if c.action in (Action.CREATE, Action.REPLACE)}
+    blind = [op for op in pending if op.action == "create" and op.address in creating
+             and not sessions.resource(op.address).natural_key]
+    if blind:
+        lines = "\n  ".join(f"{op.address} (create started {op.time})" for op in blind)
+        raise PlanError(
+            "an earlier apply was interrupted while creating objects that have no natural key, so reconciler "
+            f"cannot tell whether they exist:\n  {lines}",
+            hint="check the platform for each: if it exists, `reconciler import ADDRESS ID`; if it does not, "
+                 "`reconciler state rm ADDRESS` clears the interrupted intent and the next plan creates it",
+        )
 
 
 def _note_interrupted(plan: Plan, pending) -> Plan:
