@@ -150,6 +150,8 @@ def _apply(ws: Workspace, saved: Plan | None, *, mode: str, targets, auto_approv
     color = use_color(sys.stdout)
 
     def confirm(p: Plan) -> bool:
+        if saved is not None:  # the reviewer already saw exactly this plan
+            return True
         _out(render_plan(p, "text", color=color))
         if auto_approve:
             return True
