@@ -49,11 +49,18 @@ def discover(provider: ProviderSpec, types: Mapping[str, ResourceType], scope: M
         for object_id, live in sorted(rt.discover(scope), key=lambda item: str(item[0])):
             if (type_name, str(object_id)) not in managed:
                 found.append((rt, str(object_id), live))
-    exported: list[Exported] = []
-    for rt, object_id, live in found:
-        address = _unique(Address(rt.type_name, _slug(rt.identity_of(live) or object_id)), taken)
-        taken.add(address)
-        exported.append(Exported(address, object_id, _spec_attrs(rt, live), dict(live)))
+    names: dict[tuple[str, str], Address] = {}
+    for owned in (False, True):  # objects named after their owner (an astro_deploy) come second
+        for rt, object_id, live in found:
+            owner = _owner(rt, live)
+            if (owner is not None) != owned:
+                continue
+            ident = names[owner].name if owner in names else (rt.identity_of(live) or object_id)
+            address = _unique(Address(rt.type_name, _slug(ident)), taken)
+            taken.add(address)
+            names[(rt.type_name, object_id)] = address
+    exported = [Exported(names[(rt.type_name, object_id)], object_id, _spec_attrs(rt, live), dict(live))
+                for rt, object_id, live in found]
     return _wire(exported, types, state)
 
 
@@ -70,11 +77,23 @@ def write_specs(exported: Iterable[Exported], out_dir: Path, provider: str) -> l
         if path.exists():
             raise PlanError(f"{path} already exists; export writes new files only",
                             hint="choose another --out directory or remove the file")
-        text = HEADER.format(provider=provider) + yaml.safe_dump(body, sort_keys=False, allow_unicode=True,
-                                                                 default_flow_style=False, width=100)
+        text = HEADER.format(provider=provider) + yaml.dump(body, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                                                            default_flow_style=False, width=100)
         path.write_text(text)
         written.append(path)
     return written
+
+
+class _Dumper(yaml.SafeDumper):
+    """``yaml.SafeDumper`` writing multi-line strings (SQL, descriptions) as literal ``|`` blocks."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # PyYAML itself falls back to a quoted style when a literal block cannot hold the value exactly
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _text)
 
 
 def state_records(exported: Iterable[Exported], types: Mapping[str, ResourceType],
@@ -93,8 +112,23 @@ def state_records(exported: Iterable[Exported], types: Mapping[str, ResourceType
     return records
 
 
+def _owner(rt: ResourceType, live: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(type, id)`` a type's whole natural key points at (an ``astro_deploy``'s deployment), else None:
+    such an object is named after its owner, not after an id."""
+    if len(rt.natural_key) == 1 and rt.natural_key[0] in rt.ref_fields:
+        value = live.get(rt.natural_key[0])
+        if isinstance(value, str):
+            return rt.ref_fields[rt.natural_key[0]], value
+    return None
+
+
 def _spec_attrs(rt: ResourceType, live: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields a spec declares: settable, not sensitive, and not at their default value."""
+    """The fields a spec declares: settable, not sensitive, and not at their default value. A type
+    whose live view holds fields a spec cannot declare together (a DataRobot deployment names both
+    its model and its model package) picks those first with an ``export_view(live)`` method."""
+    shape = getattr(rt, "export_view", None)
+    if shape is not None:
+        live = shape(live)
     out = {}
     for name in rt.spec_model.model_fields:
         if name in rt.server_owned or name in rt.sensitive or name not in live:

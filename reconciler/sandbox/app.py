@@ -2,16 +2,35 @@
 
 ``Sandbox.handle`` is the one place a request is answered; the in-process transport and the
 socket server are thin adapters around it. Per request, in order: control endpoints
-(``/_sandbox/stats``, ``/_sandbox/reset``: no auth, not counted, no faults or latency) ->
-platform lookup by first path segment -> latency sleep (outside the lock, so concurrent
-requests overlap) -> under the lock: reload the world if another process saved it, draw a
-fault (before any side effect), authenticate, count, dispatch, save after a successful write.
+(``/_sandbox/...``: no auth, not counted, no faults or latency) -> platform lookup by first
+path segment -> latency sleep (outside the lock, so concurrent requests overlap) -> under the
+lock: reload the world if another process saved it, answer 503 if the platform is in an
+outage, draw a fault (before any side effect), authenticate, count, dispatch, save after a
+successful write.
 
-The token is never part of a response, a log line or a repr.
+Knobs, in Python and over HTTP (for a sandbox served by ``reconciler sandbox``):
+
+==========================================  ==============================================
+``Sandbox(fault_rate=0.2)``                 20 % of requests fail, kinds drawn uniformly
+``Sandbox(faults={"5xx": .1, "429": .05})``  each kind at its own rate (``faults.py``)
+``sb.set_faults({...})``                     the same, at run time; ``{}`` turns faults off
+``POST /_sandbox/faults`` (JSON object)      ``{"5xx": 0.1, "drop": 0.01, "retry_after": 0}``
+``GET /_sandbox/faults``                     rates in force, faults injected so far, outage
+``sb.outage("datarobot")``                   that platform answers its 503 body to everything
+``sb.outage(None)``                          the outage ends
+``POST /_sandbox/outage?platform=NAME``      the same (no or empty ``platform`` ends it)
+==========================================  ==============================================
+
+Knobs are not part of the world: ``reset()`` restores the world and restarts the fault
+sequence, but keeps the rates and an outage in force.
+
+The token is never part of a response, a log line or a repr (the ``echo`` fault echoes the
+request's headers, token included, on purpose: it is how a test proves the client redacts it).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -23,7 +42,7 @@ import httpx
 
 from reconciler.errors import ConfigError
 from reconciler.sandbox.emulator import Emulator
-from reconciler.sandbox.faults import FAULT_KINDS, FaultInjector
+from reconciler.sandbox.faults import FAULT_KINDS, Fault, FaultInjector
 from reconciler.sandbox.persistence import WorldFile
 from reconciler.sandbox.registry import build_emulators
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
@@ -43,10 +62,12 @@ class DroppedConnection(Exception):
 
 
 class Sandbox:
-    """Every registered emulator, one token, and the latency / fault / persistence knobs.
+    """Every registered emulator, one token, and the latency / fault / outage / persistence knobs.
 
-    ``emulators`` replaces the registry (tests mount toy emulators); ``sleep`` is injectable so
-    latency can be tested without waiting.
+    ``faults`` (kind -> rate) sets each fault kind's own rate and excludes ``fault_rate`` /
+    ``fault_kinds`` (one rate shared uniformly by the kinds). ``emulators`` replaces the
+    registry (tests mount toy emulators); ``sleep`` is injectable so latency can be tested
+    without waiting.
     """
 
     def __init__(
@@ -59,6 +80,7 @@ class Sandbox:
         *,
         retry_after: int = 1,
         fault_kinds: tuple[str, ...] = FAULT_KINDS,
+        faults: Mapping[str, float] | None = None,
         emulators: Mapping[str, Emulator] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -68,13 +90,17 @@ class Sandbox:
             raise ConfigError(f"latency must be >= 0 ms, got {latency_ms}")
         if retry_after < 0:
             raise ConfigError(f"Retry-After must be >= 0 seconds, got {retry_after}")
+        if faults is not None and (fault_rate or tuple(fault_kinds) != FAULT_KINDS):
+            raise ConfigError("give either faults={kind: rate} or fault_rate/fault_kinds, not both")
         try:
-            self._faults = FaultInjector(fault_rate, seed, tuple(fault_kinds))
+            if faults is not None:
+                self._faults = FaultInjector.per_kind(faults, seed)
+            else:
+                self._faults = FaultInjector(fault_rate, seed, tuple(fault_kinds))
         except ValueError as error:
             raise ConfigError(str(error)) from None
         self.token = token
         self.latency_ms = latency_ms
-        self.fault_rate = fault_rate
         self.retry_after = retry_after
         self.seed = seed
         self._sleep = sleep
@@ -82,6 +108,9 @@ class Sandbox:
         self.emulators: dict[str, Emulator] = dict(emulators) if emulators is not None else build_emulators(seed)
         self._counts = self._zero_counts()
         self.fault_count = 0
+        self._fault_counts: dict[str, int] = {}
+        self._outage: str | None = None
+        self.outage_count = 0
         self._in_flight = 0
         self._file = WorldFile(data_file) if data_file is not None else None
         if self._file is not None:
@@ -90,8 +119,56 @@ class Sandbox:
     def __repr__(self) -> str:
         return (
             f"Sandbox(platforms={sorted(self.emulators)}, latency_ms={self.latency_ms}, "
-            f"fault_rate={self.fault_rate}, data_file={str(self._file.path) if self._file else None!r})"
+            f"fault_rate={self.fault_rate}, outage={self._outage!r}, "
+            f"data_file={str(self._file.path) if self._file else None!r})"
         )
+
+    # -- fault and outage knobs ---------------------------------------------------------------
+    @property
+    def fault_rate(self) -> float:
+        """The share of platform requests that fail (all kinds together)."""
+        return self._faults.rate
+
+    @property
+    def fault_rates(self) -> dict[str, float]:
+        """Kind -> rate in force (``{}`` when no fault is injected)."""
+        with self._lock:
+            return self._faults.rates
+
+    @property
+    def fault_counts(self) -> dict[str, int]:
+        """Kind -> faults injected since the last reset (``fault_count`` is their sum)."""
+        with self._lock:
+            return dict(self._fault_counts)
+
+    def set_faults(self, rates: Mapping[str, float] | None = None, *, retry_after: int | None = None) -> None:
+        """Put per-kind rates in force now (``{}`` or None: no faults), keeping the seed; and
+        optionally change ``Retry-After``. Raises ``ConfigError`` for an unknown kind or bad rate."""
+        if retry_after is not None and (isinstance(retry_after, bool) or not isinstance(retry_after, int)
+                                        or retry_after < 0):
+            raise ConfigError(f"Retry-After must be a whole number of seconds >= 0, got {retry_after!r}")
+        try:
+            injector = FaultInjector.per_kind(dict(rates or {}), self.seed)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+        with self._lock:
+            self._faults = injector
+            if retry_after is not None:
+                self.retry_after = retry_after
+
+    @property
+    def outage_platform(self) -> str | None:
+        """The platform answering 503 to everything, or None."""
+        with self._lock:
+            return self._outage
+
+    def outage(self, platform: str | None) -> None:
+        """Start an outage of ``platform`` (it answers its 503 error body to every request,
+        before authentication, reaching no emulator), or end it with ``None``."""
+        if platform is not None and platform not in self.emulators:
+            raise ConfigError(f"no platform named {platform!r}; known: {', '.join(sorted(self.emulators))}")
+        with self._lock:
+            self._outage = platform
 
     # -- counters -----------------------------------------------------------------------------
     def _zero_counts(self) -> dict[str, dict[str, int]]:
@@ -124,6 +201,8 @@ class Sandbox:
                 emulator.reset()
             self._counts = self._zero_counts()
             self.fault_count = 0
+            self._fault_counts = {}
+            self.outage_count = 0
             self._faults.reset()
             if self._file is not None:
                 self._save()
@@ -182,15 +261,14 @@ class Sandbox:
                     self._load()
                 except ConfigError as error:
                     return emulator.error_response(500, str(error))
+            if self._outage == emulator.name:
+                self.outage_count += 1
+                return emulator.error_response(503, f"{emulator.name} is unavailable (sandbox outage)")
             fault = self._faults.draw()
             if fault is not None:
                 self.fault_count += 1
-                if fault.kind == "drop":
-                    raise DroppedConnection(f"injected dropped connection on {request.method} {request.path}")
-                response = emulator.error_response(fault.status, f"Injected fault (HTTP {fault.status})")
-                if fault.kind == "429":
-                    response = response.with_headers({"Retry-After": str(self.retry_after)})
-                return response
+                self._fault_counts[fault.kind] = self._fault_counts.get(fault.kind, 0) + 1
+                return self._fault_response(emulator, request, fault)
             denied = emulator.authenticate(request, self.token)
             if denied is not None:
                 return denied
@@ -207,17 +285,67 @@ class Sandbox:
                 self._save()
             return response
 
+    def _fault_response(self, emulator: Emulator, request: SandboxRequest, fault: Fault) -> SandboxResponse:
+        if fault.kind == "drop":
+            raise DroppedConnection(f"injected dropped connection on {request.method} {request.path}")
+        if fault.kind == "echo":  # a debug error page that echoes the request, credentials included
+            headers = {name: request.headers[name] for name in request.headers}
+            return emulator.error_response(
+                fault.status, f"Internal error on {request.method} {request.path}; request headers: "
+                              f"{json.dumps(headers, sort_keys=True)}")
+        response = emulator.error_response(fault.status, f"Injected fault (HTTP {fault.status})")
+        if fault.kind == "429":
+            response = response.with_headers({"Retry-After": str(self.retry_after)})
+        return response
+
+    # -- control endpoints (no auth, not counted, no faults) ----------------------------------
+    _ENDPOINTS = {
+        ("stats",): ("GET",),
+        ("reset",): ("POST",),
+        ("faults",): ("GET", "POST"),
+        ("outage",): ("POST",),
+    }
+
     def _control(self, request: SandboxRequest, rest: tuple[str, ...]) -> SandboxResponse:
-        if rest == ("stats",) and request.method == "GET":
-            return SandboxResponse.json_body(self.counts)
-        if rest == ("reset",) and request.method == "POST":
-            self.reset()
-            return SandboxResponse.json_body(self.counts)
-        if rest in {("stats",), ("reset",)}:
-            return SandboxResponse.json_body({"error": f"method {request.method} not allowed"}, 405)
-        return SandboxResponse.json_body(
-            {"error": "unknown control endpoint", "endpoints": ["GET /_sandbox/stats", "POST /_sandbox/reset"]}, 404
-        )
+        allowed = self._ENDPOINTS.get(rest)
+        if allowed is None:
+            endpoints = [f"{m} /_sandbox/{'/'.join(p)}" for p, ms in self._ENDPOINTS.items() for m in ms]
+            return SandboxResponse.json_body({"error": "unknown control endpoint", "endpoints": endpoints}, 404)
+        if request.method not in allowed:
+            return SandboxResponse.json_body({"error": f"method {request.method} not allowed"}, 405,
+                                             headers={"Allow": ", ".join(allowed)})
+        try:
+            if rest == ("stats",):
+                return SandboxResponse.json_body(self.counts)
+            if rest == ("reset",):
+                self.reset()
+                return SandboxResponse.json_body(self.counts)
+            if rest == ("outage",):
+                self.outage(request.arg("platform") or None)
+            elif request.method == "POST":
+                self._set_faults_from(request)
+        except ConfigError as error:
+            return SandboxResponse.json_body({"error": str(error)}, 400)
+        return SandboxResponse.json_body(self._knobs())
+
+    def _set_faults_from(self, request: SandboxRequest) -> None:
+        try:
+            body = request.json()
+        except (ValueError, UnicodeDecodeError):
+            raise ConfigError("the body must be a JSON object of fault kind -> rate") from None
+        if body is None:
+            body = {}
+        if not isinstance(body, dict):
+            raise ConfigError("the body must be a JSON object of fault kind -> rate")
+        rates = dict(body)
+        retry_after = rates.pop("retry_after", None)
+        self.set_faults(rates, retry_after=retry_after)
+
+    def _knobs(self) -> dict[str, Any]:
+        with self._lock:
+            return {"rates": self._faults.rates, "retry_after": self.retry_after,
+                    "injected": dict(self._fault_counts), "outage": self._outage,
+                    "outage_answers": self.outage_count}
 
     # -- adapters -----------------------------------------------------------------------------
     def transport(self) -> httpx.BaseTransport:

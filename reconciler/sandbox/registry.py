@@ -14,14 +14,42 @@ from reconciler.sandbox.emulator import Emulator
 EmulatorFactory = Callable[[int], Emulator]
 
 
+def _astro(seed: int) -> Emulator:
+    from reconciler.providers.astro.sandbox import AstroEmulator
+
+    return AstroEmulator(seed=seed)
+
+
 def _dataiku(seed: int) -> Emulator:
     from reconciler.providers.dataiku.sandbox import DataikuEmulator
 
     return DataikuEmulator(seed=seed)
 
 
+def _datarobot(seed: int) -> Emulator:
+    from reconciler.providers.datarobot.sandbox import DataRobotEmulator
+
+    return DataRobotEmulator(seed=seed)
+
+
+def _lightdash(seed: int) -> Emulator:
+    from reconciler.providers.lightdash.sandbox import LightdashEmulator
+
+    return LightdashEmulator(seed=seed)
+
+
+def _semantic(seed: int) -> Emulator:
+    from reconciler.providers.semantic.sandbox import SemanticEmulator
+
+    return SemanticEmulator(seed=seed)
+
+
 EMULATORS: dict[str, EmulatorFactory] = {
+    "astro": _astro,
     "dataiku": _dataiku,
+    "datarobot": _datarobot,
+    "lightdash": _lightdash,
+    "semantic": _semantic,
 }
 
 

@@ -9,8 +9,10 @@ final as it stands (a literal ``${`` written ``$${`` in the file reads ``${`` he
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from reconciler.addresses import Address
 from reconciler.errors import Location
@@ -89,6 +91,34 @@ class ProviderConfig:
         return f"ProviderConfig(name={self.name!r}, settings=<{len(self.settings)} keys>, location={self.location!s})"
 
 
+_PASSWORD = re.compile(r"(?<=://)([^/@:]*):[^/]*@")
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    """The ``backend:`` block: where the state lives when ``--state`` / ``RECONCILER_STATE``
+    do not say (they win). ``url`` is a state location (a ``postgresql://`` URL or a file path;
+    may hold a password from ``${env:...}``: never printed); ``name`` picks the named state in a
+    PostgreSQL database."""
+
+    url: str
+    name: str | None = None
+    location: Location = Location("<unknown>", 0)
+
+    @property
+    def state_location(self) -> str:
+        """The ``--state`` value this block stands for (``name`` merged into the URL)."""
+        if self.name is None:
+            return self.url
+        parts = urlsplit(self.url)
+        query = [*parse_qsl(parts.query, keep_blank_values=True), ("name", self.name)]
+        return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
+
+    def __repr__(self) -> str:  # the URL may hold a password
+        url = _PASSWORD.sub(r"\1@", self.url)
+        return f"BackendConfig(url={url!r}, name={self.name!r}, location={self.location!s})"
+
+
 @dataclass(frozen=True)
 class SpecSet:
     """Everything loaded from a specs directory (or one file), merged and validated."""
@@ -97,10 +127,13 @@ class SpecSet:
     providers: dict[str, ProviderConfig]
     variables: dict[str, Any]
     files: tuple[str, ...]
+    #: the ``backend:`` block, if any file has one
+    backend: BackendConfig | None = None
 
     def get(self, address: Address) -> ResourceSpec | None:
         return self.resources.get(address)
 
     def __repr__(self) -> str:  # variables may come from ${env:...}: show names only
         return (f"SpecSet(resources={len(self.resources)}, providers={sorted(self.providers)}, "
-                f"variables={sorted(self.variables)}, files={list(self.files)})")
+                f"variables={sorted(self.variables)}, files={list(self.files)}, "
+                f"backend={self.backend!r})")

@@ -5,7 +5,7 @@ For a state path ``P`` (``state/default.json``):
     P          the snapshot: State.to_json(), pretty, sorted; replaced atomically
     P.journal  JSON lines appended (and fsync'd) by apply as each step happens
     P.backup   the snapshot before the last write
-    P.lock     the write lock and its holder record (see ``reconciler.state.lock``)
+    P.lock     the write lock and its leased holder record (see ``reconciler.state.lock``)
 
 ``read()`` = snapshot + replay of the journal; it never writes and never locks, so plan and
 drift can run during an apply. ``record()`` appends one line: its cost grows with the change,
@@ -18,6 +18,9 @@ Crash safety, step by step: a crash while appending leaves a torn last line, ign
 file + fsync + rename + directory fsync); a crash between the snapshot rename and the journal
 reset leaves a journal whose header names the old serial, which ``read()`` then knows is
 already folded in and ignores (when the serial did not move, replaying it changes nothing).
+
+While this store holds the write lock, ``record()`` and ``write()`` first check that the lock is
+still its own (fencing): a holder whose lock was force-unlocked or taken over writes nothing more.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from reconciler.state.journal import (
     replay,
     unresolved_intents,
 )
-from reconciler.state.lock import StateLock
+from reconciler.state.lease import Lease, StateLock
 from reconciler.state.model import State
 from reconciler.state.snapshot import decode_state, encode_state, resources_document
 
@@ -78,15 +81,21 @@ class FileStateStore:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         env: Mapping[str, str] | None = None,
+        lease: Lease = Lease(),
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.path = Path(path)
         self.location = os.fspath(path)
         self.journal_path = self.path.with_name(self.path.name + ".journal")
         self.backup_path = self.path.with_name(self.path.name + ".backup")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
-        #: what the last ``read()`` skipped: torn lines, foreign or stale journals
+        #: locks this store took over, then what the last ``read()`` skipped (torn lines,
+        #: foreign or stale journals)
         self.warnings: list[str] = []
         self._sleep, self._clock, self._env = sleep, clock, env
+        self._lease, self._now = lease, now
+        self._held: StateLock | None = None  # the lock this store holds (fencing)
+        self._lock_warnings: list[str] = []
         self._pending: tuple[PendingOp, ...] = ()
         self._mutex = threading.Lock()  # apply records from several threads
         self._cursor: _Cursor | None = None
@@ -108,7 +117,7 @@ class FileStateStore:
             state = self._state_without_snapshot(parsed)
         entries = self._usable_entries(state, parsed, warnings)
         state, pending = replay(state, entries, warnings=warnings)
-        self.warnings = warnings
+        self.warnings = [*self._lock_warnings, *warnings]
         self._pending = pending
         return state
 
@@ -197,6 +206,7 @@ class FileStateStore:
         entry of another lineage than the state's, so a journal never mixes two states.
         """
         with self._mutex:
+            self._fence()
             for _ in range(3):
                 cursor = self._journal_cursor(entry)
                 try:
@@ -282,18 +292,23 @@ class FileStateStore:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def write(self, state: State) -> State:
+    def write(self, state: State, *, replace_lineage: bool = False) -> State:
         """Write ``state`` as the new snapshot; return it as written.
 
         The serial is the snapshot's on disk, plus one if the resources differ from it or the
         journal had changed them (a no-op apply leaves the serial, and saved plans, valid; a
         journal is never replayed over a snapshot that superseded it). Refuses another lineage
-        than the one on disk. Keeps the previous snapshot as ``P.backup``; then resets the
-        journal to the intents still unanswered (a possibly leaked create is never forgotten).
+        than the one on disk, unless ``replace_lineage`` (``state push --force``: the journal of
+        the replaced state is set aside as ``P.journal.ignored``). Keeps the previous snapshot
+        as ``P.backup``; then resets the journal to the intents still unanswered (a possibly
+        leaked create is never forgotten).
         """
         with self._mutex:
+            self._fence()
             disk = self._load_snapshot()
             parsed = self._load_journal()
+            if replace_lineage and self._other_lineage(state, disk, parsed):
+                return self._replace(state, disk, parsed)
             if disk.state is not None and disk.state.lineage != state.lineage:
                 raise StateCorruptError(
                     f"refusing to overwrite state {self.location} (lineage {disk.state.lineage}) "
@@ -320,6 +335,28 @@ class FileStateStore:
             self._reset_journal(written, before, parsed)
             return written
 
+    @staticmethod
+    def _other_lineage(state: State, disk: _Snapshot, parsed: ParsedJournal) -> bool:
+        if disk.state is not None:
+            return disk.state.lineage != state.lineage
+        return parsed.header is not None and parsed.header.lineage != state.lineage
+
+    def _replace(self, state: State, disk: _Snapshot, parsed: ParsedJournal) -> State:
+        """Overwrite a state of another lineage with ``state`` (serial continues the old one)."""
+        old_serial = disk.state.serial if disk.state is not None else 0
+        written = replace(state, serial=old_serial + 1)
+        if disk.raw is not None:
+            atomic_write(self.backup_path, disk.raw)
+        atomic_write(self.path, encode_state(written))
+        self._known = (_identity(os.stat(self.path)), written)
+        self._reset_journal(written, State(lineage=written.lineage, serial=old_serial), parsed)
+        return written
+
+    def _fence(self) -> None:
+        """While this store holds the lock, refuse to write once the lock is no longer ours."""
+        if self._held is not None and self._held.held:
+            self._held.check()
+
     def _reset_journal(self, written: State, before: State, parsed: ParsedJournal) -> None:
         """Start the journal over, carrying the intents that never got an outcome."""
         self._cursor = None
@@ -341,15 +378,25 @@ class FileStateStore:
     def lock(self, operation: str, *, timeout: float = 0.0) -> StateLock:
         """Take the write lock for ``operation`` (waiting up to ``timeout`` seconds).
 
-        Raises ``StateLockedError`` naming the holder. Never stale: see ``reconciler.state.lock``.
+        Raises ``StateLockedError`` naming the holder. A lock left by a killed holder is taken
+        over at once, with a warning in ``warnings``: see ``reconciler.state.lock``.
         """
-        return _lock.acquire(self.lock_path, operation, location=self.location, timeout=timeout,
-                             sleep=self._sleep, clock=self._clock, env=self._env)
+        lock = _lock.acquire(self.lock_path, operation, location=self.location, timeout=timeout,
+                             sleep=self._sleep, clock=self._clock, env=self._env,
+                             lease=self._lease, now=self._now)
+        self._held = lock
+        self._lock_warnings.extend(lock.warnings)
+        self.warnings.extend(lock.warnings)
+        return lock
 
     def lock_info(self) -> dict | None:
-        """The record of the current holder, or None when the lock is free."""
-        return _lock.current_holder(self.lock_path)
+        """The record of the current holder (``"stale": True`` once its lease expired), or None
+        when the lock is free."""
+        return _lock.current_holder(self.lock_path, now=self._now)
 
     def force_unlock(self, lock_id: str) -> None:
         """Remove the lock whose id is ``lock_id`` (a later locker makes a fresh one)."""
         _lock.force_unlock(self.lock_path, lock_id, location=self.location)
+
+    def close(self) -> None:
+        """Nothing to close (every file is opened per operation); here for symmetry."""

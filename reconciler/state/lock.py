@@ -1,92 +1,59 @@
-"""The write lock of the local backend: a kernel lock that cannot go stale, plus a holder record.
+"""The write lock of the local backend: a kernel lock plus a leased holder record.
 
 The lock is ``fcntl.flock(LOCK_EX | LOCK_NB)`` on ``<state>.lock``, held by an open file for
 the life of the ``with`` block. The kernel releases a flock when the last descriptor of its
 open file is closed, which includes the holder dying (SIGKILL, OOM kill, a cancelled CI job):
-a killed apply never leaves a stuck lock behind, and no TTL or heartbeat is needed. Our
-descriptors are not inherited by child processes (PEP 446), so a stray child cannot keep it.
+a killed apply never leaves a stuck lock behind. Our descriptors are not inherited by child
+processes (PEP 446), so a stray child cannot keep it.
 
 While held, the lock file contains the holder record (id, operation, who, host, pid, created,
-version, ci_run_url when known) so that whoever is blocked learns who to ask; releasing
-clears it. A record left by a killed holder is recognized as stale because nobody holds the
-flock. ``force_unlock`` exists for the remaining case, a holder that is alive but hung.
+expires, version, ci_run_url and commit when known) so that whoever is blocked learns who to ask;
+a heartbeat renews ``expires`` (see ``reconciler.state.lease``); releasing clears the record. A
+record left by a killed holder on this host is taken over at once (nobody holds the flock and its
+pid is gone). flock may not exclude processes on other hosts (network filesystems): a record
+from another host therefore also needs its lease to have expired before it is taken over, with a
+warning. ``force_unlock`` exists for a holder that is alive but hung.
 
-POSIX only (Linux, macOS): it needs ``fcntl``. Network filesystems may not honour flock.
+POSIX only (Linux, macOS): it needs ``fcntl``.
 """
 
 from __future__ import annotations
 
 import fcntl
-import getpass
 import json
 import os
 import socket
 import time
-import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import StateError, StateLockedError
 from reconciler.state.files import FILE_MODE, ensure_parent, write_all
+from reconciler.state.lease import (
+    LOCKED,
+    TAKE_OVER,
+    Lease,
+    StateLock,
+    ci_run_url,
+    decide,
+    describe_holder,
+    format_time,
+    holder_record,
+    lease_expired,
+    locked_error,
+    locked_note,
+    not_locked,
+    takeover_warning,
+    wrong_lock_id,
+)
+
+__all__ = ["POLL_INTERVAL", "FileLock", "acquire", "ci_run_url", "current_holder",
+           "describe_holder", "force_unlock", "holder_record"]
 
 POLL_INTERVAL = 0.05
 _RECORD_MAX = 64 * 1024
-
-
-def ci_run_url(env: Mapping[str, str]) -> str | None:
-    """The URL of the CI run this process belongs to (GitHub Actions, GitLab CI), if any."""
-    server, repo, run = (env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY",
-                                              "GITHUB_RUN_ID"))
-    if server and repo and run:
-        return f"{server.rstrip('/')}/{repo}/actions/runs/{run}"
-    return env.get("CI_JOB_URL") or None
-
-
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("reconciler")
-    except Exception:  # noqa: BLE001 - not installed as a distribution (running from a checkout)
-        return "unknown"
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in a bare container
-        return f"uid{os.getuid()}"
-
-
-def holder_record(operation: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """A fresh holder record for ``operation`` run by this process."""
-    record: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
-        "operation": operation,
-        "who": _user(),
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "version": _version(),
-    }
-    url = ci_run_url(os.environ if env is None else env)
-    if url:
-        record["ci_run_url"] = url
-    return record
-
-
-def describe_holder(record: Mapping[str, Any]) -> str:
-    """``alice@host (pid 123, apply, since ...; lock id ...)`` for messages."""
-    if not record.get("id"):
-        return "another process (its lock record is not written yet)"
-    text = (f"{record.get('who', '?')}@{record.get('host', '?')} (pid {record.get('pid', '?')}, "
-            f"{record.get('operation', '?')}, since {record.get('created', '?')}; "
-            f"lock id {record['id']})")
-    if record.get("ci_run_url"):
-        text += f", CI run {record['ci_run_url']}"
-    return text
+_PRIMARY = "flock on this filesystem"
+_GONE = "its process ended without releasing it"
 
 
 def _read_record(fd: int) -> dict[str, Any]:
@@ -95,6 +62,10 @@ def _read_record(fd: int) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _encode(record: Mapping[str, Any]) -> bytes:
+    return (json.dumps(record, sort_keys=True) + "\n").encode("utf-8")
 
 
 def _try_flock(fd: int) -> bool:
@@ -115,42 +86,62 @@ def _same_file(fd: int, path: Path) -> bool:
     return (mine.st_dev, mine.st_ino) == (on_disk.st_dev, on_disk.st_ino)
 
 
-class StateLock:
-    """A held write lock. Use as a context manager; ``release()`` is idempotent."""
+def _pid_alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, as another user
+        return True
+    return True
 
-    def __init__(self, path: Path, fd: int, info: dict[str, Any]) -> None:
+
+def holder_gone(record: Mapping[str, Any], host: str | None = None) -> bool:
+    """Whether the holder of ``record`` is known dead: on this host, with its pid gone."""
+    return record.get("host") == (host or socket.gethostname()) and not _pid_alive(record.get("pid"))
+
+
+class FileLock(StateLock):
+    """A held flock on ``path`` with its holder record (see the module docstring)."""
+
+    primary = _PRIMARY
+
+    def __init__(self, path: Path, fd: int, info: dict[str, Any], *, location: str,
+                 lease: Lease, now: Callable[[], float]) -> None:
+        super().__init__(info, location=location, lease=lease)
         self.path = path
+        self._fd = fd
+        self._now = now
+
+    def _verify(self) -> str | None:
+        if not _same_file(self._fd, self.path):
+            return "the lock file was removed (force-unlock)"
+        current = _read_record(self._fd)
+        if current.get("id") != self.id:
+            return f"it was taken over by {describe_holder(current)}"
+        return None
+
+    def _renew(self) -> str | None:
+        lost = self._verify()
+        if lost:
+            return lost
+        info = {**self.info, "expires": format_time(self._now() + self.lease.duration)}
+        data = _encode(info)
+        os.pwrite(self._fd, data, 0)  # same length as before: readers never see a torn record
+        os.ftruncate(self._fd, len(data))
         self.info = info
-        self._fd: int | None = fd
+        return None
 
-    @property
-    def id(self) -> str:
-        return str(self.info["id"])
-
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
-    def release(self) -> None:
-        """Clear the holder record and drop the flock."""
-        fd, self._fd = self._fd, None
-        if fd is None:
-            return
+    def _release(self) -> None:
+        fd = self._fd
         try:
-            if _same_file(fd, self.path):
+            if _same_file(fd, self.path) and _read_record(fd).get("id") == self.id:
                 os.ftruncate(fd, 0)
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
-
-    def __enter__(self) -> "StateLock":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-    def __repr__(self) -> str:
-        return f"StateLock({str(self.path)!r}, id={self.id!r}, held={self.held})"
 
 
 def acquire(
@@ -162,10 +153,13 @@ def acquire(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     env: Mapping[str, str] | None = None,
-) -> StateLock:
+    lease: Lease = Lease(),
+    now: Callable[[], float] = time.time,
+) -> FileLock:
     """Take the lock at ``path``, retrying every ``POLL_INTERVAL`` until ``timeout`` seconds.
 
-    Raises ``StateLockedError`` naming the holder when it is still held at the deadline.
+    Raises ``StateLockedError`` naming the holder when it is still held at the deadline. A lock
+    taken over from a dead or expired holder carries a warning in ``FileLock.warnings``.
     """
     ensure_parent(path)
     deadline = clock() + max(timeout, 0.0)
@@ -177,12 +171,19 @@ def acquire(
                     fcntl.flock(fd, fcntl.LOCK_UN)
                     os.close(fd)
                     continue
-                os.fchmod(fd, FILE_MODE)
-                info = holder_record(operation, env)
-                os.ftruncate(fd, 0)
-                write_all(fd, (json.dumps(info, sort_keys=True) + "\n").encode("utf-8"))
-                return StateLock(path, fd, info)
-            holder = _read_record(fd)
+                holder = _read_record(fd)
+                expired = lease_expired(holder, now())
+                decision = decide(primary=True, record=holder, expired=expired,
+                                  holder_gone=holder_gone(holder))
+                if decision.verdict != LOCKED:
+                    return _take(path, fd, operation, holder, decision.reason if
+                                 decision.verdict == TAKE_OVER else None,
+                                 location=location, env=env, lease=lease, now=now)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            else:
+                holder = _read_record(fd)
+                expired = bool(holder) and lease_expired(holder, now())
+                decision = decide(primary=False, record=holder, expired=expired, holder_gone=False)
         except BaseException:
             os.close(fd)
             raise
@@ -191,33 +192,44 @@ def acquire(
         if remaining <= 0:
             break
         sleep(min(POLL_INTERVAL, remaining))
-    waited = f" (waited {timeout:g}s)" if timeout > 0 else ""
-    raise StateLockedError(
-        f"state {location} is locked by {describe_holder(holder)}{waited}",
-        holder=holder,
-        hint=(
-            "wait for that operation to finish, or pass --lock-timeout to wait for it; the lock "
-            "is released automatically when its process exits. If that process is alive but "
-            "hung, run `reconciler force-unlock "
-            f"{holder.get('id') or '<lock id>'}` (dangerous if it is still writing)"
-        ),
-    )
+    note = locked_note(holder, decision.reason, expired=expired, primary=_PRIMARY)
+    raise locked_error(location, holder, timeout=timeout, note=note)
 
 
-def current_holder(path: Path) -> dict[str, Any] | None:
-    """The holder record if the lock is held now; None if free (even if a dead holder left one)."""
+def _take(path: Path, fd: int, operation: str, previous: dict[str, Any], reason: str | None, *,
+          location: str, env: Mapping[str, str] | None, lease: Lease,
+          now: Callable[[], float]) -> FileLock:
+    os.fchmod(fd, FILE_MODE)
+    info = holder_record(operation, env, now=now(), lease=lease)
+    os.ftruncate(fd, 0)
+    write_all(fd, _encode(info))
+    lock = FileLock(path, fd, info, location=location, lease=lease, now=now)
+    if reason is not None:
+        lock.warnings.append(takeover_warning(location, previous, reason, _GONE))
+    lock.start_heartbeat()
+    return lock
+
+
+def current_holder(path: Path, *, now: Callable[[], float] = time.time) -> dict[str, Any] | None:
+    """The holder record if someone holds the lock now, else None (even if a dead holder left
+    one). A holder whose lease expired is marked ``"stale": True``."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return None
     try:
         record = _read_record(fd)
-        if not record:
+        if not record.get("id"):
             return None
-        if _try_flock(fd):  # nobody holds it: the record was left by a holder that was killed
+        expired = lease_expired(record, now())
+        free = _try_flock(fd)
+        if free:
             fcntl.flock(fd, fcntl.LOCK_UN)
+        decision = decide(primary=free, record=record, expired=expired,
+                          holder_gone=holder_gone(record))
+        if decision.verdict != LOCKED:  # free, or left by a holder that was killed / expired
             return None
-        return record
+        return {**record, "stale": True} if expired else record
     finally:
         os.close(fd)
 
@@ -227,17 +239,13 @@ def force_unlock(path: Path, lock_id: str, *, location: str) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
-        raise StateError(f"state {location} is not locked; nothing to unlock") from None
+        raise not_locked(location) from None
     try:
         record = _read_record(fd)
     finally:
         os.close(fd)
     if not record.get("id"):
-        raise StateError(f"state {location} is not locked; nothing to unlock")
+        raise not_locked(location)
     if record["id"] != lock_id:
-        raise StateError(
-            f"lock id {lock_id} does not match the lock on state {location}: it is held by "
-            f"{describe_holder(record)}",
-            hint=f"to remove that lock, run `reconciler force-unlock {record['id']}`",
-        )
+        raise wrong_lock_id(location, lock_id, record)
     path.unlink(missing_ok=True)

@@ -1,7 +1,8 @@
 """The state backend contract (``StateStore``) and ``open_store``, which picks a backend.
 
-A location is a filesystem path (the local backend, ``FileStateStore``) or a URL;
-``postgresql://`` is reserved for the team backend, which does not exist yet.
+A location is a filesystem path or ``file://`` URL (the local backend, ``FileStateStore``) or a
+``postgresql://`` / ``postgres://`` URL (the team backend, ``PostgresStateStore``, imported only
+when used). Opening a store connects to nothing: the first operation does.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Protocol, runtime_checkable
 from reconciler.errors import StateError
 from reconciler.state.file_store import FileStateStore
 from reconciler.state.journal import JournalEntry, PendingOp
-from reconciler.state.lock import StateLock
+from reconciler.state.lease import StateLock
 from reconciler.state.model import State
 
 
@@ -23,12 +24,16 @@ class StateStore(Protocol):
     - ``read()``: the last snapshot with the journal replayed; ``State.empty()`` when nothing
       exists yet. Never writes, never locks (plan and drift are lock-free).
     - ``pending()``: intents without an outcome found by the last ``read()``.
-    - ``lock(operation, timeout=)``: the write lock, a context manager; ``StateLockedError``
-      names the holder.
+    - ``lock(operation, timeout=)``: the write lock, a context manager with a lease renewed
+      while held; ``StateLockedError`` names the holder; a dead holder's lock is taken over with
+      a warning in ``warnings``. While held, ``record``/``write`` refuse to write once it is lost.
     - ``record(entry)``: append one journal entry durably; cost independent of state size.
-    - ``write(state)``: atomic snapshot; returns it as written (serial bumped iff the resources
-      changed); resets the journal.
-    - ``force_unlock(lock_id)``, ``lock_info()``: the lock's escape hatch and its holder record.
+    - ``write(state, replace_lineage=False)``: atomic snapshot; returns it as written (serial
+      bumped iff the resources changed); resets the journal to the unanswered intents. Refuses
+      another lineage unless ``replace_lineage``.
+    - ``force_unlock(lock_id)``, ``lock_info()``: the lock's escape hatch and its holder record
+      (``"stale": True`` when its lease expired).
+    - ``close()``: release connections (a no-op for files).
     """
 
     location: str
@@ -42,28 +47,31 @@ class StateStore(Protocol):
 
     def record(self, entry: JournalEntry) -> None: ...
 
-    def write(self, state: State) -> State: ...
+    def write(self, state: State, *, replace_lineage: bool = False) -> State: ...
 
     def force_unlock(self, lock_id: str) -> None: ...
 
     def lock_info(self) -> dict | None: ...
 
+    def close(self) -> None: ...
+
 
 def open_store(location: str | os.PathLike[str]) -> StateStore:
-    """The backend for ``location``: a path gives the local file backend."""
+    """The backend for ``location``: a path gives the local file backend, a ``postgresql://``
+    URL the PostgreSQL one. ``StateError`` (never echoing a password) for anything else."""
     text = os.fspath(location)
     scheme = text.split("://", 1)[0].lower() if "://" in text else None
     if scheme in ("postgresql", "postgres"):
-        raise StateError(
-            "the PostgreSQL backend is not available yet (--state postgresql://...)",
-            hint="use a local state file, e.g. --state state/default.json",
-        )
+        from reconciler.state.postgres import PostgresStateStore
+
+        return PostgresStateStore(text)
     if scheme == "file":
         text = text[len("file://"):]
     elif scheme is not None:
         raise StateError(
-            f"unknown state backend {scheme}:// (a --state location is a file path)",
-            hint="use a local state file, e.g. --state state/default.json",
+            f"unknown state backend {scheme}:// (a --state location is a file path or a "
+            "postgresql:// URL)",
+            hint="e.g. --state state/default.json or --state postgresql://user@host/db?name=prod",
         )
     if not text:
         raise StateError("the state location is empty", hint="e.g. --state state/default.json")

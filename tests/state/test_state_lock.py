@@ -51,7 +51,7 @@ def test_lock_writes_a_holder_record_and_release_clears_it(path: Path) -> None:
     with store.lock("apply") as lock:
         info = store.lock_info()
         assert info == lock.info
-        assert set(info) == {"id", "operation", "who", "host", "pid", "created", "version"}
+        assert set(info) == {"id", "operation", "who", "host", "pid", "created", "expires", "version"}
         assert info["operation"] == "apply" and info["pid"] == os.getpid()
         assert info["id"] == lock.id and lock.held
         assert stat.S_IMODE(store.lock_path.stat().st_mode) == 0o600

@@ -10,6 +10,7 @@ import pytest
 import reconciler.state
 from reconciler.errors import StateError
 from reconciler.state import FileStateStore, StateStore, open_store
+from reconciler.state.postgres import PostgresStateStore
 
 PACKAGE = Path(reconciler.state.__file__).parent
 
@@ -29,11 +30,24 @@ def test_a_path_opens_the_file_backend(location, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        pytest.param("postgresql://admin:hunter2@db.internal/state",
+                     "postgresql://admin@db.internal/state", id="postgresql"),
+        pytest.param("postgres://admin:hunter2@db/state?name=prod", "postgres://admin@db/state?name=prod",
+                     id="postgres"),
+    ],
+)
+def test_a_postgresql_url_opens_the_team_backend_without_connecting(location: str,
+                                                                    expected: str) -> None:
+    store = open_store(location)
+    assert isinstance(store, PostgresStateStore) and isinstance(store, StateStore)
+    assert store.location == expected and "hunter2" not in repr(store)
+
+
+@pytest.mark.parametrize(
     ("location", "message"),
     [
-        pytest.param("postgresql://admin:hunter2@db.internal/state", "PostgreSQL backend is not "
-                     "available yet", id="postgresql"),
-        pytest.param("postgres://admin:hunter2@db/state", "PostgreSQL", id="postgres"),
         pytest.param("s3://admin:hunter2@bucket/state.json", "unknown state backend s3://",
                      id="unknown-scheme"),
         pytest.param("", "empty", id="empty"),
@@ -69,5 +83,6 @@ def _imports(path: Path) -> set[str]:
 def test_state_imports_no_http_and_no_provider(module: str) -> None:
     imported = _imports(PACKAGE / module)
     allowed = ("reconciler.state", "reconciler.errors", "reconciler.addresses")
+    assert not imported & {"click", "reconciler.workflow"}
     assert not {n for n in imported if n.split(".")[0] == "httpx"}
     assert all(n.startswith(allowed) for n in imported if n.startswith("reconciler"))

@@ -13,15 +13,18 @@ from __future__ import annotations
 import json
 import time
 from typing import TYPE_CHECKING, Any, Callable
-from urllib.parse import quote
-
 from reconciler.errors import ApiError, ProviderError
+from reconciler.providers.dataiku.calls_deployer import DeployerCalls
+from reconciler.providers.dataiku.calls_flow import FlowCalls
+from reconciler.providers.dataiku.calls_instance import InstanceCalls
+from reconciler.providers.dataiku.paths import PREFIX, flag as _flag, path as _path
 from reconciler.providers.http import HttpClient, default_error_message
 
 if TYPE_CHECKING:
     import httpx
 
-PREFIX = "/dip/publicapi"
+__all__ = ["PREFIX", "DataikuClient", "error_message", "is_not_found"]
+
 _NOT_FOUND_TYPES = ("NotFoundException", "UnknownObject")
 
 Doc = dict[str, Any]
@@ -58,16 +61,12 @@ def _error_doc(response: httpx.Response) -> Doc | None:
     return doc if isinstance(doc, dict) and "errorType" in doc else None
 
 
-def _flag(value: bool) -> str:
-    return "True" if value else "False"
+class DataikuClient(FlowCalls, InstanceCalls, DeployerCalls):
+    """One DSS instance. ``sleep``/``clock`` drive future and run polling (inject them in tests).
 
-
-def _path(*segments: str) -> str:
-    return PREFIX + "".join("/" + quote(str(s), safe="") for s in segments)
-
-
-class DataikuClient:
-    """One DSS instance. ``sleep``/``clock`` drive future polling (inject them in tests)."""
+    The calls of the flow, the instance-level objects and the project deployer live in the
+    ``calls_*`` mixins; this class holds the transport, futures, folders, projects and datasets.
+    """
 
     def __init__(
         self,
@@ -182,15 +181,19 @@ class DataikuClient:
     def get_future(self, job_id: str) -> Doc:
         return self._json("GET", _path("futures", job_id), params={"peek": "False"})
 
-    def wait_future(self, state: Any, *, what: str) -> Any:
+    def wait_future(self, state: Any, *, what: str, progress: Callable[[str], None] | None = None,
+                    timeout: float | None = None) -> Any:
         """Poll a future until it has a result (200 ms, x1.1, capped at 15 s, like the client).
 
         Returns ``result``; raises ``ApiError`` if the task failed or was aborted and
         ``ProviderError`` after ``future_timeout`` seconds (the task may still be running).
+        ``progress`` hears about each wait (resource types pass their ``notify``); ``timeout``
+        overrides ``future_timeout`` for this wait.
         """
         if not isinstance(state, dict):  # an empty or non-JSON answer: done, nothing to report
             return None
-        deadline = self._clock() + self.future_timeout
+        limit = self.future_timeout if timeout is None else timeout
+        deadline = self._clock() + limit
         delay = 0.2
         while not state.get("hasResult"):
             job_id = state.get("jobId")
@@ -202,9 +205,11 @@ class DataikuClient:
                 raise ApiError(f"{what}: the task ended without a result (future {job_id})")
             if self._clock() + delay > deadline:
                 raise ProviderError(
-                    f"{what}: still running after {self.future_timeout:g}s (future {job_id})",
+                    f"{what}: still running after {limit:g}s (future {job_id})",
                     hint="check the task in DSS (Administration > Monitoring > Background tasks)",
                 )
+            if progress is not None:
+                progress(f"waiting for {what} (DSS task {job_id})")
             self._sleep(delay)
             delay = min(delay * 1.1, 15.0)
             state = self.get_future(job_id)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.dataiku.client import DataikuClient, error_message, is_not_found
-from reconciler.providers.dataiku.resources import Dataset, Project, ProjectFolder
+from reconciler.providers.dataiku import resources as r
 from reconciler.providers.http import HttpClient, basic_key_auth
 
 
@@ -38,7 +38,11 @@ class DataikuSettings(BaseModel):
 
 
 RESOURCE_TYPES: dict[str, type[ResourceType]] = {
-    rt.type_name: rt for rt in (ProjectFolder, Project, Dataset)
+    rt.type_name: rt for rt in (
+        r.ProjectFolder, r.Project, r.Dataset, r.ManagedDataset, r.Recipe, r.ManagedFolder, r.Scenario,
+        r.WikiArticle, r.Meaning, r.Plugin, r.DeployerInfra, r.DeployerProject, r.Deployment,
+        r.Connection, r.CodeEnv, r.RootFolder,
+    )
 }
 
 

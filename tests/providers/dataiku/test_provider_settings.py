@@ -77,8 +77,12 @@ def test_secret_is_not_in_repr():
 def test_registry():
     assert PROVIDERS["dataiku"] is DATAIKU
     assert resource_type("dataiku_project").type_name == "dataiku_project"
-    assert set(DATAIKU.resource_types) == {"dataiku_project_folder", "dataiku_project", "dataiku_dataset"}
-    with pytest.raises(KeyError, match="known: dataiku_dataset"):
+    assert set(DATAIKU.resource_types) == {
+        "dataiku_project_folder", "dataiku_project", "dataiku_dataset", "dataiku_managed_dataset", "dataiku_recipe",
+        "dataiku_scenario", "dataiku_managed_folder", "dataiku_meaning", "dataiku_wiki_article", "dataiku_plugin",
+        "dataiku_deployer_infra", "dataiku_deployer_project", "dataiku_deployer_deployment",
+        "dataiku_connection", "dataiku_code_env", "dataiku_root_folder"}
+    with pytest.raises(KeyError, match="known: .*dataiku_dataset"):
         resource_type("dataiku_recipe_x")
 
 
@@ -91,7 +95,10 @@ def test_resource_type_declarations(type_name):
         assert info.description, f"{type_name}.{name} has no description"
     assert set(rt.natural_key) <= set(rt.spec_model.model_fields)
     assert rt.create_only <= set(rt.spec_model.model_fields)
-    assert bool(rt.delete_note) == (type_name != "dataiku_project_folder")  # only folders cascade nothing
+    # a delete says what it takes along, except where there is nothing to say: folders (DSS refuses
+    # non-empty ones), objects that cannot be deleted (meanings) and read-only data sources
+    quiet = type_name == "dataiku_project_folder" or not rt.deletable or rt.data_source
+    assert bool(rt.delete_note) == (not quiet)
 
 
 def test_connect_without_tls_verification_makes_no_request():

@@ -1,7 +1,21 @@
-"""The Dataiku resource types, one module each."""
+"""The Dataiku resource types, one module per family."""
 
+from reconciler.providers.dataiku.resources.data_sources import CodeEnv, Connection, RootFolder
 from reconciler.providers.dataiku.resources.dataset import Dataset
+from reconciler.providers.dataiku.resources.deployer import DeployerInfra, DeployerProject
+from reconciler.providers.dataiku.resources.deployment import Deployment
 from reconciler.providers.dataiku.resources.folder import ProjectFolder
+from reconciler.providers.dataiku.resources.managed_dataset import ManagedDataset
+from reconciler.providers.dataiku.resources.managed_folder import ManagedFolder
+from reconciler.providers.dataiku.resources.meaning import Meaning
+from reconciler.providers.dataiku.resources.plugin import Plugin
 from reconciler.providers.dataiku.resources.project import Project
+from reconciler.providers.dataiku.resources.recipe import Recipe
+from reconciler.providers.dataiku.resources.scenario import Scenario
+from reconciler.providers.dataiku.resources.wiki_article import WikiArticle
 
-__all__ = ["Dataset", "Project", "ProjectFolder"]
+__all__ = [
+    "CodeEnv", "Connection", "Dataset", "DeployerInfra", "DeployerProject", "Deployment", "ManagedDataset",
+    "ManagedFolder", "Meaning", "Plugin", "Project", "ProjectFolder", "Recipe", "RootFolder", "Scenario",
+    "WikiArticle",
+]

@@ -11,20 +11,30 @@ changed (unknown keys, ``versionTag``, checklists... are sent back untouched):
 
 ``params`` and ``format_params`` are compared and written as whole maps: declare every key the
 platform stores (GET an existing dataset to see them), or the diff shows the missing ones.
+Declared params of file-based types need ``connection`` and ``path``; of SQL types
+``connection`` and a ``table`` (or ``query``). Deleting a dataset deletes the recipes that read or write it: the
+plan lists them (``cascades``). Drift names who changed the dataset last (its ``versionTag``).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.errors import NotFoundError, ProviderError
-from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
-from reconciler.providers.dataiku.client import DataikuClient
+from reconciler.providers.base import Collateral, CreatedButFailed, Live, Spec
+from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, recipes_using
 from reconciler.providers.dataiku.resources._common import declared, normalize_tags, text
 
 NAME_PATTERN = r"^[A-Za-z0-9_]+$"
+#: dataset types whose params name a path in a file connection (dataset.py:865-872 of dataikuapi)
+FILE_TYPES = frozenset({"Filesystem", "UploadedFiles", "FilesInFolder", "HDFS", "S3", "Azure", "GCS", "FTP", "SCP",
+                        "SFTP"})
+#: dataset types whose params name a table (or a query) in a SQL connection
+SQL_TYPES = frozenset({"JDBC", "PostgreSQL", "MySQL", "Vertica", "Snowflake", "Redshift", "Greenplum", "Teradata",
+                       "Oracle", "SQLServer", "SAPHANA", "Netezza", "BigQuery", "Athena", "hiveserver2", "Synapse",
+                       "FabricWarehouse", "Databricks", "DatabricksLakebase", "ClickHouse"})
 #: spec field -> key of the dataset document
 DOC_FIELDS = {"params": "params", "format_type": "formatType", "format_params": "formatParams",
               "schema_columns": "schema", "partitioning": "partitioning"}
@@ -61,6 +71,24 @@ class DatasetSpec(BaseModel):
     partitioning: dict[str, Any] | None = Field(None, description="platform partitioning document "
                                                 "({dimensions: [...], ...}); null = not partitioned")
 
+    @model_validator(mode="after")
+    def _params_fit_the_type(self) -> "DatasetSpec":
+        """Declared params of a known family name what that family needs (empty = not managed)."""
+        missing: list[str] = []
+        if not self.params:
+            return self
+        if self.type in FILE_TYPES | SQL_TYPES and not self.params.get("connection"):
+            missing.append("connection")
+        if self.type in FILE_TYPES and self.type not in ("UploadedFiles", "FilesInFolder") and \
+                "path" not in self.params:
+            missing.append("path")
+        if self.type in SQL_TYPES and not ({"table", "query"} & set(self.params)):
+            missing.append("table (or query)")
+        if missing:
+            family = "file-based" if self.type in FILE_TYPES else "SQL"
+            raise ValueError(f"params of a {family} dataset ({self.type}) need {', '.join(missing)}")
+        return self
+
 
 def dataset_id(project: str, name: str) -> str:
     return f"{project}.{name}"
@@ -74,7 +102,7 @@ def split_id(object_id: str) -> tuple[str, str]:
     return project, name
 
 
-class Dataset(ResourceType):
+class Dataset(DataikuResource):
     type_name: ClassVar[str] = "dataiku_dataset"
     spec_model: ClassVar[type[BaseModel]] = DatasetSpec
     description: ClassVar[str] = "An external dataset (params, format, schema, metadata, partitioning)"
@@ -82,8 +110,8 @@ class Dataset(ResourceType):
     server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "name", "type"})
     delete_note: ClassVar[str | None] = "deletes the dataset's recipes and analyses (Dataiku cascades)"
-
-    client: DataikuClient
+    #: which kind of dataset this type manages (the other kind is never adopted)
+    managed: ClassVar[bool] = False
 
     def read(self, object_id: str) -> Live | None:
         project, name = split_id(object_id)
@@ -105,15 +133,27 @@ class Dataset(ResourceType):
             "description": text(meta.get("description")),
             "short_description": text(meta.get("shortDesc")),
             "tags": normalize_tags(meta.get("tags")),
+            MODIFIED: modified(doc.get("versionTag")),
         }
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
+        """The dataset named so in the project, if it is of this type's kind (external / managed)."""
         project, name = spec.get("project"), spec.get("name")
         if not isinstance(project, str) or not isinstance(name, str):
+            return None
+        try:
+            doc = self.client.get_dataset(project, name)
+        except NotFoundError:
+            return None
+        if bool(doc.get("managed")) != self.managed:
             return None
         object_id = dataset_id(project, name)
         live = self.read(object_id)
         return (object_id, live) if live is not None else None
+
+    def cascades(self, object_id: str, live: Live) -> list[Collateral]:
+        project, name = split_id(object_id)
+        return recipes_using(self.client, project, name)
 
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = DatasetSpec.model_validate(spec)
@@ -150,8 +190,7 @@ class Dataset(ResourceType):
         except NotFoundError:
             pass
 
-    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
-        out = dict(attrs)
+    def normalize_fields(self, out: dict[str, Any]) -> dict[str, Any]:
         for f in ("description", "short_description"):
             if f in out:
                 out[f] = text(out[f])

@@ -6,14 +6,16 @@ its fields changed, so keys we do not manage (``checklists``, ``custom``, dashbo
 authorizations, unknown keys) are sent back untouched:
 
     spec field(s)                                 platform document
-    name, description, short_description, tags   GET/PUT /projects/{k}/metadata (label, description, shortDesc, tags)
+    name, description, short_description, tags,   GET/PUT /projects/{k}/metadata (label, description, shortDesc,
+      checklists, custom_fields, custom_metadata    tags, checklists, customFields, custom.kv)
     owner, permissions                            GET/PUT /projects/{k}/permissions
     variables                                     GET/PUT /projects/{k}/variables/
     folder                                        GET /project-folders/locate-project/{k}; POST .../projects/{k}/move
 
 ``drop_data_on_destroy`` is ours, not the platform's: it is never compared (``normalize`` drops
 it) and tells ``delete`` whether to clear managed data when the engine passes the last applied
-attributes.
+attributes. Checklists are matched by title and their items by text, so the ids and stamps DSS
+adds to them survive an update. Drift names who changed the project last (its ``versionTag``).
 """
 
 from __future__ import annotations
@@ -23,8 +25,14 @@ from typing import Any, ClassVar, Mapping
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.errors import NotFoundError, ProviderError
-from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
-from reconciler.providers.dataiku.client import DataikuClient
+from reconciler.providers.base import CreatedButFailed, Live, Spec
+from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified
+from reconciler.providers.dataiku.resources._checklists import (
+    Checklist,
+    live_checklists,
+    merge_checklists,
+    normalize_checklists,
+)
 from reconciler.providers.dataiku.resources._common import (
     Principal,
     declared,
@@ -43,7 +51,8 @@ PROJECT_FLAGS = (
     "shareToWorkspaces", "runScenarios", "manageDashboardAuthorizations", "manageExposedElements",
     "manageAdditionalDashboardUsers", "executeApp",
 )
-METADATA_FIELDS = {"name": "label", "description": "description", "short_description": "shortDesc", "tags": "tags"}
+METADATA_FIELDS = {"name": "label", "description": "description", "short_description": "shortDesc", "tags": "tags",
+                   "checklists": "checklists", "custom_fields": "customFields", "custom_metadata": "custom"}
 KEY_PATTERN = r"^[A-Za-z0-9_]+$"
 
 
@@ -94,29 +103,36 @@ class ProjectSpec(BaseModel):
     variables: ProjectVariables | None = Field(None, description="{standard: {...}, local: {...}}; left alone when omitted")
     permissions: list[ProjectPermission] | None = Field(
         None, description="the complete permission set, keyed by group or user; left alone when omitted")
+    checklists: list[Checklist] | None = Field(
+        None, description="checklists in order, each {title, items: [{text, done}]}; left alone when omitted")
+    custom_fields: dict[str, Any] | None = Field(
+        None, description="values of the instance's custom fields (metadata customFields); left alone when omitted")
+    custom_metadata: dict[str, Any] | None = Field(
+        None, description="free key-values (metadata custom.kv); compared as a whole; left alone when omitted")
     owner: str | None = Field(None, description="owner login (default at create: the API key's user)")
     drop_data_on_destroy: bool = Field(False, description="on destroy, also clear the data of managed datasets and folders")
 
 
-class Project(ResourceType):
+class Project(DataikuResource):
     type_name: ClassVar[str] = "dataiku_project"
     spec_model: ClassVar[type[BaseModel]] = ProjectSpec
-    description: ClassVar[str] = "A project (metadata, tags, variables, permissions, folder)"
+    description: ClassVar[str] = "A project (metadata, checklists, custom fields, tags, variables, permissions, folder)"
     natural_key: ClassVar[tuple[str, ...]] = ("key",)
     server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
     create_only: ClassVar[frozenset[str]] = frozenset({"key"})
     delete_note: ClassVar[str | None] = "deletes the project and every dataset, recipe and scenario in it"
-
-    client: DataikuClient
+    local_fields: ClassVar[frozenset[str]] = frozenset({"drop_data_on_destroy"})
 
     def read(self, object_id: str) -> Live | None:
         try:
+            summary = self.client.get_project(object_id)
             meta = self.client.get_project_metadata(object_id)
             perms = self.client.get_project_permissions(object_id)
             variables = self.client.get_project_variables(object_id)
             folder = self.client.locate_project(object_id)
         except NotFoundError:
             return None
+        custom = meta.get("custom") if isinstance(meta.get("custom"), dict) else {}
         return {
             "id": object_id,
             "key": object_id,
@@ -128,6 +144,10 @@ class Project(ResourceType):
             "variables": {"standard": variables.get("standard") or {}, "local": variables.get("local") or {}},
             "permissions": live_permissions(perms.get("permissions"), PROJECT_FLAGS),
             "owner": perms.get("owner"),
+            "checklists": live_checklists(meta.get("checklists")),
+            "custom_fields": meta.get("customFields") or {},
+            "custom_metadata": custom.get("kv") or {},
+            MODIFIED: modified(summary.get("versionTag")),
         }
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
@@ -178,9 +198,12 @@ class Project(ResourceType):
         except NotFoundError:
             pass
 
-    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
-        out = dict(attrs)
-        out.pop("drop_data_on_destroy", None)
+    def normalize_fields(self, out: dict[str, Any]) -> dict[str, Any]:
+        for f in ("custom_fields", "custom_metadata"):
+            if f in out and out[f] is None:
+                out[f] = {}
+        if "checklists" in out:
+            out["checklists"] = normalize_checklists(out["checklists"])
         for f in ("description", "short_description"):
             if f in out:
                 out[f] = text(out[f])
@@ -214,10 +237,16 @@ class Project(ResourceType):
         new = dict(meta)
         for f in fields:
             value = spec[f]
+            if value is None and f in ("checklists", "custom_fields", "custom_metadata"):
+                continue
             if f == "tags":
                 value = normalize_tags(value)
             elif f in ("description", "short_description"):
                 value = text(value)
+            elif f == "checklists":
+                value = merge_checklists(meta.get("checklists"), value)
+            elif f == "custom_metadata":
+                value = {**(meta.get("custom") if isinstance(meta.get("custom"), dict) else {}), "kv": dict(value)}
             new[METADATA_FIELDS[f]] = value
         if new != meta:
             self.client.put_project_metadata(key, new)

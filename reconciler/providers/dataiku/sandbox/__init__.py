@@ -1,8 +1,9 @@
 """The Dataiku DSS emulator, mounted by the sandbox at ``/dataiku``.
 
-``models`` (the in-memory DSS world), ``handlers`` (HTTP adapter), ``routes`` (routes as data),
-``errors`` (DSS error bodies), ``payloads`` (request validation), ``documents`` (seeded
-instance and default documents), ``emulator`` (auth, headers, the sandbox contract).
+``models`` (the in-memory DSS world, composed of the ``model_*`` families over ``model_core``),
+``handlers*`` (HTTP adapters, one module per family, helpers in ``replies``), ``routes`` (routes
+as data), ``errors`` (DSS error bodies), ``payloads*`` (request validation), ``documents*``
+(seeded instance and default documents), ``emulator`` (auth, headers, the sandbox contract).
 COVERAGE.md lists every endpoint and how it is tested.
 """
 

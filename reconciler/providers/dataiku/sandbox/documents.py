@@ -129,6 +129,18 @@ def project_settings() -> dict[str, Any]:
     }
 
 
+def project_collections() -> dict[str, Any]:
+    """The object families a new project holds, empty."""
+    return {
+        "datasets": {},
+        "recipes": {},
+        "managedFolders": {},
+        "scenarios": {},
+        "wiki": {"homeArticleId": None, "taxonomy": [], "articles": {}, "articleCounter": 0},
+        "exportedBundles": {},
+    }
+
+
 def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
     """``overlay`` written over ``base`` recursively (dicts merge, anything else replaces)."""
     merged = dict(base)
@@ -169,7 +181,8 @@ def dataset_defaults() -> dict[str, Any]:
     }
 
 
-#: formatOptionId -> (formatType, formatParams) for managed file datasets (seed L1299-L1309).
+#: formatOptionId -> (formatType, formatParams) for managed file datasets (seed L1299-L1309, plus the
+#: presets dataikuapi's ``with_new_output`` documents).
 FORMAT_OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "CSV_EXCEL_GZIP": ("csv", {"style": "excel", "charset": "utf8", "separator": ",", "quoteChar": '"',
                                "escapeChar": "\\", "parseHeaderRow": True, "skipRowsBeforeHeader": 0,
@@ -183,6 +196,13 @@ FORMAT_OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "PARQUET_HIVE": ("parquet", {"parquetCompressionMethod": "SNAPPY", "parquetFlavor": "HIVE",
                                  "parquetBlockSizeMB": 128}),
     "ORC": ("orc", {"orcCompressionMethod": "SNAPPY"}),
+    "CSV_EXCEL_GZIP_BIGQUERY": ("csv", {"style": "excel", "charset": "utf8", "separator": ",", "quoteChar": '"',
+                                        "escapeChar": "\\", "parseHeaderRow": False, "skipRowsBeforeHeader": 0,
+                                        "skipRowsAfterHeader": 0, "compress": "gz"}),
+    "CSV_NOQUOTING_NOGZIP_FORPIG": ("csv", {"style": "unix", "charset": "utf8", "separator": "\t", "quoteChar": "",
+                                            "escapeChar": "", "parseHeaderRow": False, "skipRowsBeforeHeader": 0,
+                                            "skipRowsAfterHeader": 0, "compress": ""}),
+    "AVRO": ("avro", {}),
 }
 DEFAULT_FORMAT_OPTION = "CSV_ESCAPING_NOGZIP_FORHIVE"
 

@@ -42,12 +42,13 @@ def presented_key(request: SandboxRequest) -> str | None:
 
 
 class DataikuEmulator(RoutedEmulator):
-    """Dataiku DSS public API: project folders, projects, datasets, connections, futures."""
+    """Dataiku DSS public API: folders, projects, datasets, the flow, scenarios, wiki, instance
+    objects and the project deployer. ``pending_polls``: see ``model_core`` (futures and runs)."""
 
     name = "dataiku"
 
-    def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
-        self.world = DataikuWorld(seed=seed, clock=clock)
+    def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time, pending_polls: int = 0) -> None:
+        self.world = DataikuWorld(seed=seed, clock=clock, pending_polls=pending_polls)
         self.router = Router(ROUTES, prefixes=PREFIXES)
 
     def authenticate(self, request: SandboxRequest, token: str) -> SandboxResponse | None:

@@ -9,37 +9,13 @@ seed documents 204.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from reconciler.providers.dataiku.sandbox.errors import IllegalArgument
 from reconciler.providers.dataiku.sandbox.models import ROOT, DataikuWorld
+from reconciler.providers.dataiku.sandbox.replies import Params
+from reconciler.providers.dataiku.sandbox.replies import body as _body
+from reconciler.providers.dataiku.sandbox.replies import flag as _flag
+from reconciler.providers.dataiku.sandbox.replies import no_content as _no_content
+from reconciler.providers.dataiku.sandbox.replies import ok as _ok
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
-
-Params = Mapping[str, str]
-
-
-# -- request / response helpers ---------------------------------------------------------------
-def _body(request: SandboxRequest) -> Any:
-    try:
-        return request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise IllegalArgument("The request body is not valid JSON") from None
-
-
-def _flag(request: SandboxRequest, name: str, default: bool = False) -> bool:
-    try:
-        return request.flag(name, default)
-    except ValueError as error:
-        raise IllegalArgument(f"Invalid query parameter {name}: {error}") from None
-
-
-def _ok(data: Any) -> SandboxResponse:
-    return SandboxResponse.json_body(data)
-
-
-def _no_content() -> SandboxResponse:
-    return SandboxResponse.empty(204)
 
 
 # -- instance -----------------------------------------------------------------------------------
@@ -57,6 +33,14 @@ def list_connections(world: DataikuWorld, request: SandboxRequest, p: Params) ->
 
 def get_connection(world: DataikuWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
     return _ok(world.get_connection(p["name"]))
+
+
+def list_code_envs(world: DataikuWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.list_code_envs())
+
+
+def get_code_env(world: DataikuWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_code_env(p["envLang"], p["envName"]))
 
 
 # -- project folders ----------------------------------------------------------------------------
@@ -230,7 +214,7 @@ def list_futures(world: DataikuWorld, request: SandboxRequest, p: Params) -> San
 
 
 def get_future(world: DataikuWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
-    return _ok(world.get_future(p["jobId"]))
+    return _ok(world.get_future(p["jobId"], _flag(request, "peek")))
 
 
 def abort_future(world: DataikuWorld, request: SandboxRequest, p: Params) -> SandboxResponse:

@@ -70,6 +70,30 @@ class WorldCore:
         now = self._now_ms()
         return docs.tag(0, now), docs.tag(0, now)
 
+    def _stamp_checklists(self, checklists: Doc) -> Doc:
+        """What DSS adds to checklists it stores: an id and creation stamps where missing.
+
+        The caller validated the shape (``payloads.ObjectMetadata``); nothing fails here.
+        """
+        lists = checklists.get("checklists", [])
+        if all("id" in c and all("createdOn" in i for i in c.get("items", [])) for c in lists):
+            return deep_copy(checklists)
+        now = self._now_ms()
+        taken = {c["id"]: True for c in lists if "id" in c}
+        out = []
+        for checklist in deep_copy(lists):
+            if "id" not in checklist:
+                checklist["id"] = self._new_id(8, ID_ALPHABET, taken)
+                checklist.setdefault("createdOn", now)
+                checklist.setdefault("createdBy", docs.ADMIN["login"])
+            for item in checklist.setdefault("items", []):
+                item.setdefault("done", False)
+                item.setdefault("createdOn", now)
+                item.setdefault("createdBy", docs.ADMIN["login"])
+                item.setdefault("stateChangedOn", now)
+            out.append(checklist)
+        return {**checklists, "checklists": out}
+
     # -- futures --------------------------------------------------------------------------------
     def _future(self, result: Any, *, pending: bool = False) -> Doc:
         """Start a task whose effect already happened; ``pending`` tasks finish after polls."""
@@ -118,3 +142,11 @@ class WorldCore:
         if project is None:
             raise NotFound(f"Project {project_key} does not exist")
         return project
+
+    # -- flow hooks (``FlowModel`` implements them; datasets and managed folders call them) -----
+    def _drop_recipes_using(self, project: Doc, ref: str) -> list[str]:
+        """Delete the project's recipes that read or write ``ref``; return their names."""
+        return []
+
+    def _rename_refs(self, project: Doc, old: str, new: str) -> None:
+        """Point the project's recipes at ``new`` wherever they referenced ``old``."""

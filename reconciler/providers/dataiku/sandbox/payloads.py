@@ -71,15 +71,35 @@ class ProjectCreate(_Payload):
         return value
 
 
+class ChecklistItem(_Payload):
+    text: str
+    done: bool = False
+
+
+class Checklist(_Payload):
+    title: str | None = None
+    items: list[ChecklistItem] = []
+
+
+class Checklists(_Payload):
+    checklists: list[Checklist] = []
+
+
+class CustomMetadata(_Payload):
+    kv: dict[str, Any] = {}
+
+
 class ObjectMetadata(_Payload):
-    """Project and dataset metadata: ``{label, description, shortDesc, tags, custom, checklists}``."""
+    """Project, dataset and recipe metadata: ``{label, description, shortDesc, tags, custom,
+    checklists, customFields}``."""
 
     label: str | None = None
     description: str | None = None
     shortDesc: str | None = None
     tags: list[str] = []
-    custom: dict[str, Any] = {}
-    checklists: dict[str, Any] | None = None
+    custom: CustomMetadata = CustomMetadata()
+    checklists: Checklists | None = None
+    customFields: dict[str, Any] | None = None
 
 
 class PermissionEntry(_Payload):

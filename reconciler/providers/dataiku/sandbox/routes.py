@@ -9,6 +9,11 @@ every route (the router works on segments). Literal segments win over placeholde
 from __future__ import annotations
 
 from reconciler.providers.dataiku.sandbox import handlers as h
+from reconciler.providers.dataiku.sandbox import handlers_deployer as dep
+from reconciler.providers.dataiku.sandbox import handlers_flow as flow
+from reconciler.providers.dataiku.sandbox import handlers_instance as inst
+from reconciler.providers.dataiku.sandbox import handlers_scenarios as sc
+from reconciler.providers.dataiku.sandbox import handlers_wiki as wiki
 from reconciler.sandbox.routing import Route
 
 PREFIXES = ("public/api", "dip/publicapi")
@@ -16,6 +21,10 @@ PREFIXES = ("public/api", "dip/publicapi")
 _P = "/projects/{projectKey}"
 _D = _P + "/datasets/{datasetName}"
 _F = "/project-folders/{folderId}"
+_R = _P + "/recipes/{recipeName}"
+_M = _P + "/managedfolders/{folderId}"
+_S = _P + "/scenarios/{scenarioId}"
+_PD = "/project-deployer"
 
 ROUTES: tuple[Route, ...] = (
     # instance
@@ -23,6 +32,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/instance-info", h.get_instance_info),
     Route("GET", "/admin/connections", h.list_connections),
     Route("GET", "/admin/connections/{name}", h.get_connection),
+    Route("GET", "/admin/code-envs", h.list_code_envs),
+    Route("GET", "/admin/code-envs/{envLang}/{envName}", h.get_code_env),
     # project folders
     Route("GET", "/project-folders", h.get_root_folder),
     Route("GET", _F, h.get_folder),
@@ -61,6 +72,97 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", _D + "/schema", h.set_dataset_schema),
     Route("GET", _D + "/metadata", h.get_dataset_metadata),
     Route("PUT", _D + "/metadata", h.set_dataset_metadata),
+    # recipes
+    Route("GET", _P + "/recipes", flow.list_recipes),
+    Route("POST", _P + "/recipes", flow.create_recipe),
+    Route("GET", _R, flow.get_recipe),
+    Route("PUT", _R, flow.set_recipe),
+    Route("DELETE", _R, flow.delete_recipe),
+    Route("GET", _R + "/metadata", flow.get_recipe_metadata),
+    Route("PUT", _R + "/metadata", flow.set_recipe_metadata),
+    Route("POST", _P + "/actions/renameRecipe", flow.rename_recipe),
+    # managed folders
+    Route("GET", _P + "/managedfolders", flow.list_managed_folders),
+    Route("POST", _P + "/managedfolders", flow.create_managed_folder),
+    Route("GET", _M, flow.get_managed_folder),
+    Route("PUT", _M, flow.set_managed_folder),
+    Route("DELETE", _M, flow.delete_managed_folder),
+    Route("POST", _P + "/actions/renameManagedFolder", flow.rename_managed_folder),
+    # scenarios
+    Route("GET", _P + "/scenarios", sc.list_scenarios),
+    Route("POST", _P + "/scenarios", sc.create_scenario),
+    Route("GET", _S, sc.get_scenario),
+    Route("PUT", _S, sc.set_scenario),
+    Route("DELETE", _S, sc.delete_scenario),
+    Route("GET", _S + "/light", sc.get_scenario_light),
+    Route("PUT", _S + "/light", sc.set_scenario_light),
+    Route("GET", _S + "/payload", sc.get_scenario_payload),
+    Route("PUT", _S + "/payload", sc.set_scenario_payload),
+    Route("POST", _S + "/run", sc.run_scenario),
+    Route("POST", _S + "/abort", sc.abort_scenario),
+    Route("GET", _S + "/get-last-runs", sc.get_last_runs),
+    Route("GET", _S + "/get-run-for-trigger", sc.get_run_for_trigger),
+    Route("GET", _S + "/{runId}", sc.get_scenario_run),
+    Route("GET", _P + "/scenarios/trigger/{scenarioId}/{triggerId}", sc.get_trigger_fire),
+    # wiki
+    Route("GET", _P + "/wiki", wiki.get_wiki),
+    Route("PUT", _P + "/wiki", wiki.set_wiki),
+    Route("POST", _P + "/wiki", wiki.create_article),
+    Route("GET", _P + "/wiki/{articleId}", wiki.get_article),
+    Route("PUT", _P + "/wiki/{articleId}", wiki.set_article),
+    Route("DELETE", _P + "/wiki/{articleId}", wiki.delete_article),
+    # design-side bundles
+    Route("GET", _P + "/bundles/exported", dep.list_exported_bundles),
+    Route("PUT", _P + "/bundles/exported", dep.export_bundle),
+    Route("GET", _P + "/bundles/exported/{bundleId}", dep.get_exported_bundle),
+    Route("PUT", _P + "/bundles/exported/{bundleId}", dep.export_bundle),
+    Route("DELETE", _P + "/bundles/exported/{bundleId}", dep.delete_exported_bundle),
+    Route("POST", _P + "/bundles/{bundleId}/publish", dep.publish_bundle),
+    # meanings
+    Route("GET", "/meanings", inst.list_meanings),
+    Route("POST", "/meanings", inst.create_meaning),
+    Route("GET", "/meanings/{meaningId}", inst.get_meaning),
+    Route("PUT", "/meanings/{meaningId}", inst.set_meaning),
+    # plugins
+    Route("GET", "/plugins", inst.list_plugins),
+    Route("POST", "/plugins/actions/installFromStore", inst.install_from_store),
+    Route("POST", "/plugins/actions/installFromGit", inst.install_from_git),
+    Route("POST", "/plugins/actions/updateFromGit", inst.update_from_git),
+    Route("POST", "/plugins/{pluginId}/actions/updateFromStore", inst.update_from_store),
+    Route("POST", "/plugins/{pluginId}/actions/updateFromGit", inst.update_from_git),
+    Route("GET", "/plugins/{pluginId}/settings", inst.get_plugin_settings),
+    Route("POST", "/plugins/{pluginId}/settings", inst.set_plugin_settings),
+    Route("GET", "/plugins/{pluginId}/actions/listUsages", inst.list_plugin_usages),
+    Route("POST", "/plugins/{pluginId}/actions/delete", inst.delete_plugin),
+    # project deployer
+    Route("GET", _PD + "/stages", dep.list_stages),
+    Route("GET", _PD + "/infras/stages", dep.list_stages),
+    Route("GET", _PD + "/infras", dep.list_infras),
+    Route("POST", _PD + "/infras", dep.create_infra),
+    Route("POST", _PD + "/projects/infras", dep.create_infra),
+    Route("GET", _PD + "/infras/{infraId}", dep.get_infra),
+    Route("POST", _PD + "/infras/{infraId}", dep.get_infra),
+    Route("PUT", _PD + "/infras/{infraId}", dep.set_infra_settings),
+    Route("DELETE", _PD + "/infras/{infraId}", dep.delete_infra),
+    Route("GET", _PD + "/infras/{infraId}/settings", dep.get_infra_settings),
+    Route("PUT", _PD + "/infras/{infraId}/settings", dep.set_infra_settings),
+    Route("GET", _PD + "/projects", dep.list_published_projects),
+    Route("POST", _PD + "/projects", dep.create_published_project),
+    Route("GET", _PD + "/projects/{projectKey}", dep.get_published_project),
+    Route("DELETE", _PD + "/projects/{projectKey}", dep.delete_published_project),
+    Route("GET", _PD + "/projects/{projectKey}/settings", dep.get_published_project_settings),
+    Route("PUT", _PD + "/projects/{projectKey}/settings", dep.set_published_project_settings),
+    Route("DELETE", _PD + "/projects/{projectKey}/bundles/{bundleId}", dep.delete_published_bundle),
+    Route("GET", _PD + "/deployments", dep.list_deployments),
+    Route("POST", _PD + "/deployments", dep.create_deployment),
+    Route("GET", _PD + "/deployments/{deploymentId}", dep.get_deployment),
+    Route("DELETE", _PD + "/deployments/{deploymentId}", dep.delete_deployment),
+    Route("GET", _PD + "/deployments/{deploymentId}/settings", dep.get_deployment_settings),
+    Route("PUT", _PD + "/deployments/{deploymentId}/settings", dep.set_deployment_settings),
+    Route("GET", _PD + "/deployments/{deploymentId}/status", dep.get_deployment_status),
+    Route("POST", _PD + "/deployments/{deploymentId}/actions/update", dep.update_deployment),
+    Route("GET", _PD + "/deployments/{deploymentId}/update", dep.list_deployment_updates),
+    Route("GET", _PD + "/deployments/{deploymentId}/last-update", dep.get_last_deployment_update),
     # futures
     Route("GET", "/futures", h.list_futures),
     Route("GET", "/futures/{jobId}", h.get_future),

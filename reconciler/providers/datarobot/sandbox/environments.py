@@ -57,7 +57,7 @@ class EnvironmentOps:
             "supportedModelFormats": list(want.supportedModelFormats or default_formats(want.platform)),
             "isDeleted": False, "isManagedByManagementAgent": bool(want.isManagedByManagementAgent),
             "permissions": ["CAN_VIEW", "CAN_EDIT", "CAN_DELETE", "CAN_SHARE"],
-            "health": {"status": "unknown", "message": "", "timestamp": self.now()},
+            "health": {"status": "unknown", "message": "No prediction data yet", "timestamp": self.now()},
             "importMeta": {"dateCreated": self.now(), "creatorId": seed.OWNER["id"],
                            "creatorUsername": seed.OWNER["email"]},
             "managementMeta": {"userId": seed.OWNER["id"], "username": seed.OWNER["email"]},

@@ -24,13 +24,20 @@ PROJECTS: tuple[Doc, ...] = (
      "targetType": "Regression", "metric": "RMSE", "stage": "modeling", "created": SEEDED_AT},
 )
 
-#: (model id, project id, model type, model number, category, family)
+#: (model id, model package id, registered model id, project id, model type, model number, family)
 _MODELS = (
-    ("650000000000000000000101", "650000000000000000000001", "eXtreme Gradient Boosted Trees Classifier", 12, "model", "XGB"),
-    ("650000000000000000000102", "650000000000000000000001", "Elastic-Net Classifier (L2 / Binomial Deviance)", 7, "model", "GLM"),
-    ("650000000000000000000103", "650000000000000000000001", "Random Forest Classifier (Gini)", 9, "model", "RF"),
-    ("650000000000000000000201", "650000000000000000000002", "eXtreme Gradient Boosted Trees Regressor", 5, "model", "XGB"),
-    ("650000000000000000000202", "650000000000000000000002", "Ridge Regressor", 3, "model", "GLM"),
+    ("650000000000000000000101", "650000000000000000000501", "650000000000000000000901",
+     "650000000000000000000001", "eXtreme Gradient Boosted Trees Classifier", 12, "XGB"),
+    ("650000000000000000000102", "650000000000000000000502", "650000000000000000000902",
+     "650000000000000000000001", "Elastic-Net Classifier (L2 / Binomial Deviance)", 7, "GLM"),
+    ("650000000000000000000103", "650000000000000000000503", "650000000000000000000903",
+     "650000000000000000000001", "Random Forest Classifier (Gini)", 9, "RF"),
+    ("650000000000000000000201", "650000000000000000000601", "650000000000000000000911",
+     "650000000000000000000002", "eXtreme Gradient Boosted Trees Regressor", 5, "XGB"),
+    ("650000000000000000000202", "650000000000000000000602", "650000000000000000000912",
+     "650000000000000000000002", "Ridge Regressor", 3, "GLM"),
+    ("650000000000000000000203", "650000000000000000000603", "650000000000000000000913",
+     "650000000000000000000002", "Ridge Regressor", 8, "GLM"),  # the same type, retrained: needs model_number
 )
 
 PREDICTION_SERVERS: tuple[Doc, ...] = (
@@ -96,10 +103,10 @@ def _project(project_id: str) -> Doc:
     return next(p for p in PROJECTS if p["id"] == project_id)
 
 
-def _model(model_id: str, project_id: str, model_type: str, number: int, category: str, family: str) -> Doc:
+def _model(model_id: str, project_id: str, model_type: str, number: int, family: str) -> Doc:
     return {
         "id": model_id, "projectId": project_id, "modelType": model_type, "modelNumber": number,
-        "modelCategory": category, "modelFamily": family, "blueprintId": f"bp{model_id[-6:]}",
+        "modelCategory": "model", "modelFamily": family, "blueprintId": f"bp{model_id[-6:]}",
         "featurelistName": "Informative Features", "featurelistId": f"fl{model_id[-6:]}",
         "samplePct": 64.0, "trainingRowCount": 8000, "processes": ["Missing Values Imputed"],
         "metrics": {}, "isFrozen": False, "isStarred": False, "isTrainedIntoValidation": False,
@@ -107,15 +114,11 @@ def _model(model_id: str, project_id: str, model_type: str, number: int, categor
     }
 
 
-def _package_id(model_id: str) -> str:
-    return model_id[:-4] + "5" + model_id[-3:]
-
-
-def _package(model: Doc) -> Doc:
+def _package(model: Doc, package_id: str, registered_id: str) -> Doc:
     project = _project(model["projectId"])
     return {
-        "id": _package_id(model["id"]), "name": f"{model['modelType']} (v1)",
-        "registeredModelId": model["id"][:-4] + "9" + model["id"][-3:], "registeredModelVersion": 1,
+        "id": package_id, "name": f"{model['modelType']} (v1)",
+        "registeredModelId": registered_id, "registeredModelVersion": 1,
         "modelId": model["id"], "modelExecutionType": "dedicated", "isArchived": False, "isDeprecated": False,
         "importMeta": {"creatorId": OWNER["id"], "dateCreated": SEEDED_AT, "containsFearPipeline": False},
         "sourceMeta": {"projectId": project["id"], "projectName": project["projectName"]},
@@ -127,8 +130,9 @@ def _package(model: Doc) -> Doc:
     }
 
 
-MODELS: tuple[Doc, ...] = tuple(_model(*row) for row in _MODELS)
-MODEL_PACKAGES: tuple[Doc, ...] = tuple(_package(m) for m in MODELS)
+MODELS: tuple[Doc, ...] = tuple(_model(m, project, kind, number, family)
+                                for m, _, _, project, kind, number, family in _MODELS)
+MODEL_PACKAGES: tuple[Doc, ...] = tuple(_package(model, row[1], row[2]) for model, row in zip(MODELS, _MODELS))
 
 
 def project(project_id: str) -> Doc | None:
@@ -147,7 +151,8 @@ def package(package_id: str) -> Doc | None:
 
 
 def package_of_model(model_id: str) -> Doc | None:
-    return package(_package_id(model_id))
+    found = [p for p in MODEL_PACKAGES if p["modelId"] == model_id]
+    return copy.deepcopy(found[0]) if found else None
 
 
 def server(server_id: str) -> Doc | None:

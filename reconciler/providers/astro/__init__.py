@@ -1,0 +1,1 @@
+"""The Astro (Astronomer) provider: workspaces, deployments and deploys (the code a deployment runs)."""

@@ -1,0 +1,127 @@
+"""Request bodies the Astro emulator validates, one pydantic model each (field names as on the wire).
+
+They mirror ``astro-platform-api`` 1.1.1's request models: required keys, enums, types. Unknown
+keys are accepted and ignored (the generated client sends ``additional_properties``).
+``parse(model, body)`` turns a failure into a 400 naming every offending field, before any
+side effect.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from reconciler.providers.astro.sandbox.errors import BadRequest
+
+M = TypeVar("M", bound=BaseModel)
+
+Executor = Literal["ASTRO", "CELERY", "KUBERNETES"]
+SchedulerSize = Literal["SMALL", "MEDIUM", "LARGE", "EXTRA_LARGE"]
+Machine = Literal["A5", "A10", "A20", "A40", "A60", "A120", "A160"]
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+def parse(model: type[M], body: Any, what: str) -> M:
+    if not isinstance(body, dict):
+        got = "an empty body" if body is None else f"a JSON {type(body).__name__}"
+        raise BadRequest(f"Invalid {what}: expected a JSON object, got {got}")
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(body)'}: {e['msg']}" for e in error.errors())
+        raise BadRequest(f"Invalid {what}: {problems}") from None
+
+
+# -- workspaces -------------------------------------------------------------------------------
+class CreateWorkspace(_Payload):
+    name: str = Field(min_length=1, max_length=50)
+    description: str | None = None
+    cicdEnforcedDefault: bool | None = None
+
+
+class UpdateWorkspace(_Payload):
+    name: str = Field(min_length=1, max_length=50)
+    description: str
+    cicdEnforcedDefault: bool
+
+
+# -- deployments ------------------------------------------------------------------------------
+class EnvVar(_Payload):
+    key: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    value: str | None = None
+    isSecret: bool
+
+
+class WorkerQueue(_Payload):
+    name: str = Field(min_length=1, max_length=63)
+    isDefault: bool
+    astroMachine: Machine
+    minWorkerCount: int = Field(ge=0)
+    maxWorkerCount: int = Field(ge=1)
+    workerConcurrency: int = Field(ge=1)
+    id: str | None = None
+
+
+class _DeploymentCommon(_Payload):
+    name: str = Field(min_length=1, max_length=50)
+    description: str | None = None
+    workspaceId: str = Field(min_length=1)
+    executor: Executor
+    schedulerSize: SchedulerSize
+    isCicdEnforced: bool
+    isDagDeployEnabled: bool
+    isHighAvailability: bool
+    isDevelopmentMode: bool | None = None
+    contactEmails: list[str] | None = None
+    defaultTaskPodCpu: str | None = None
+    defaultTaskPodMemory: str | None = None
+    resourceQuotaCpu: str | None = None
+    resourceQuotaMemory: str | None = None
+    workerQueues: list[WorkerQueue] | None = None
+    scalingSpec: dict[str, Any] | None = None
+    remoteExecution: dict[str, Any] | None = None
+    workloadIdentity: str | None = None
+
+
+class CreateDeployment(_DeploymentCommon):
+    """``CreateStandardDeploymentRequest`` / ``CreateDedicatedDeploymentRequest``."""
+
+    type: Literal["STANDARD", "DEDICATED", "HYBRID"]
+    astroRuntimeVersion: str = Field(pattern=r"^\d+\.\d+\.\d+")
+    cloudProvider: Literal["AWS", "GCP", "AZURE"] | None = None
+    region: str | None = None
+    clusterId: str | None = None
+    environmentVariables: list[EnvVar] | None = None
+
+
+class UpdateDeployment(_DeploymentCommon):
+    """``UpdateStandardDeploymentRequest`` / ``UpdateDedicatedDeploymentRequest`` (full body)."""
+
+    type: Literal["STANDARD", "DEDICATED", "HYBRID"]
+    environmentVariables: list[EnvVar]
+
+
+# -- deploys ----------------------------------------------------------------------------------
+class CreateDeploy(_Payload):
+    type: Literal["IMAGE_AND_DAG", "IMAGE_ONLY", "DAG_ONLY", "BUNDLE"]
+    description: str | None = Field(None, max_length=500)
+    bundleType: str | None = None
+    bundleMountPath: str | None = None
+    git: dict[str, Any] | None = None
+
+
+class FinalizeDeploy(_Payload):
+    dagTarballVersion: str | None = None
+    bundleTarballVersion: str | None = None
+
+
+class UpdateDeploy(_Payload):
+    description: str | None = Field(None, max_length=500)
+
+
+class RollbackDeploy(_Payload):
+    description: str | None = Field(None, max_length=500)

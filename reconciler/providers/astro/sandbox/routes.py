@@ -1,0 +1,49 @@
+"""Every Astro operation the emulator serves: method + path pattern -> handler.
+
+API patterns are relative to the API prefix; both ``/platform/v1beta1`` (what
+``astro-platform-api`` and the docs use) and ``/v1`` (the GA surface terraform-provider-astro uses
+for environment objects) are served. ``BLOB_ROUTES`` is the pre-signed upload stand-in, outside
+the API prefixes and outside bearer auth (its ``sig`` query parameter is the credential).
+"""
+
+from __future__ import annotations
+
+from reconciler.providers.astro.sandbox import handlers as h
+from reconciler.sandbox.routing import Route
+
+PREFIXES = ("platform/v1beta1", "v1")
+
+_O = "/organizations/{org}"
+_W = _O + "/workspaces/{workspaceId}"
+_D = _O + "/deployments/{deploymentId}"
+_V = _D + "/deploys/{deployId}"
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/organizations", h.list_organizations),
+    Route("GET", _O, h.get_organization),
+    Route("GET", _O + "/deployment-options", h.get_deployment_options),
+    # workspaces
+    Route("GET", _O + "/workspaces", h.list_workspaces),
+    Route("POST", _O + "/workspaces", h.create_workspace),
+    Route("GET", _W, h.get_workspace),
+    Route("POST", _W, h.update_workspace),
+    Route("DELETE", _W, h.delete_workspace),
+    # deployments
+    Route("GET", _O + "/deployments", h.list_deployments),
+    Route("POST", _O + "/deployments", h.create_deployment),
+    Route("GET", _D, h.get_deployment),
+    Route("POST", _D, h.update_deployment),
+    Route("DELETE", _D, h.delete_deployment),
+    # deploys
+    Route("GET", _D + "/deploys", h.list_deploys),
+    Route("POST", _D + "/deploys", h.create_deploy),
+    Route("GET", _V, h.get_deploy),
+    Route("POST", _V, h.update_deploy),
+    Route("POST", _V + "/finalize", h.finalize_deploy),
+    Route("POST", _V + "/rollback", h.rollback_deploy),
+)
+
+BLOB_SEGMENT = "_blob"
+BLOB_ROUTES: tuple[Route, ...] = (
+    Route("PUT", "/_blob/{org}/{deploymentId}/{deployId}/{kind}", h.put_blob),
+)

@@ -1,0 +1,83 @@
+"""What the Dataiku resource types share: ids of project-scoped objects, the last-modified
+stamp DSS keeps, options that are never compared, and the recipes a delete takes along.
+
+Live views may carry ``last_modified = {"by": login, "on": ISO-8601}`` (from the object's
+``versionTag``): ``last_modified()`` reports it for drift and ``normalize`` drops it, so it never
+shows in a diff or a fingerprint. ``local_fields`` are spec options used at create / update /
+delete time only (``drop_data_on_destroy``, ``run_after_apply``...): ``normalize`` drops them too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Mapping
+
+from reconciler.errors import NotFoundError
+from reconciler.providers.base import Collateral, Live, ResourceType
+from reconciler.providers.dataiku.client import DataikuClient
+
+MODIFIED = "last_modified"
+
+
+def object_id(project: str, name: str) -> str:
+    """``SALES.orders``: the state id of an object that lives in a project."""
+    return f"{project}.{name}"
+
+
+def split_id(value: str, what: str = "object") -> tuple[str, str]:
+    """``"SALES.orders"`` -> ``("SALES", "orders")`` (project keys contain no dot)."""
+    project, dot, name = value.partition(".")
+    if not dot or not project or not name:
+        raise ValueError(f"{value!r} is not a {what} id; expected <project key>.<{what} name or id>")
+    return project, name
+
+
+def modified(tag: Any) -> dict[str, Any] | None:
+    """``versionTag`` -> ``{"by": login, "on": ISO-8601 UTC}`` (None when DSS gave none)."""
+    if not isinstance(tag, Mapping):
+        return None
+    who = (tag.get("lastModifiedBy") or {}).get("login")
+    when = tag.get("lastModifiedOn")
+    iso = (datetime.fromtimestamp(when / 1000, tz=timezone.utc).isoformat(timespec="seconds")
+           if isinstance(when, (int, float)) and when > 0 else None)
+    return {"by": who, "on": iso} if who or iso else None
+
+
+def recipes_using(client: DataikuClient, project: str, ref: str) -> list[Collateral]:
+    """The project's recipes that read or write ``ref`` (a dataset name or managed folder id)."""
+    try:
+        recipes = client.list_recipes(project)
+    except NotFoundError:
+        return []
+    out = []
+    for recipe in recipes:
+        refs = [item.get("ref") for side in ("inputs", "outputs")
+                for role in (recipe.get(side) or {}).values() if isinstance(role, Mapping)
+                for item in role.get("items", []) if isinstance(item, Mapping)]
+        if ref in refs:
+            name = recipe.get("name", "?")
+            out.append(Collateral("dataiku_recipe", object_id(project, name), f"recipe {project}.{name}"))
+    return out
+
+
+class DataikuResource(ResourceType):
+    """Base of the Dataiku resource types: last-modified stamps and never-compared options."""
+
+    #: spec options used when acting, never compared (dropped by ``normalize``)
+    local_fields: ClassVar[frozenset[str]] = frozenset()
+
+    client: DataikuClient
+
+    def last_modified(self, live: Live) -> tuple[str | None, str | None] | None:
+        stamp = live.get(MODIFIED) if isinstance(live, Mapping) else None
+        if not isinstance(stamp, Mapping):
+            return None
+        return stamp.get("by"), stamp.get("on")
+
+    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in attrs.items() if k not in self.local_fields and k != MODIFIED}
+        return self.normalize_fields(out)
+
+    def normalize_fields(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Type-specific normalization of the compared fields (override)."""
+        return attrs

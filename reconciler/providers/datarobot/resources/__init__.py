@@ -1,0 +1,15 @@
+"""The DataRobot resource types (one module each) and read-only data sources."""
+
+from reconciler.providers.datarobot.resources.data_sources import (
+    DATA_SOURCES,
+    ComputeBundle,
+    LearningModel,
+    ModelPackage,
+    PpsImage,
+    PredictionServer,
+)
+from reconciler.providers.datarobot.resources.deployment import Deployment
+from reconciler.providers.datarobot.resources.prediction_environment import PredictionEnvironment
+
+__all__ = ["DATA_SOURCES", "ComputeBundle", "Deployment", "LearningModel", "ModelPackage", "PpsImage",
+           "PredictionEnvironment", "PredictionServer"]

@@ -1,0 +1,300 @@
+"""``datarobot_deployment``: a model deployment with its label, description, importance, status
+(active / inactive), model and where it predicts.
+
+Identity: the server id, kept in state. The natural key for adoption and crash recovery is the
+``label`` (DataRobot does not make it unique: two live deployments with the label make ``find``
+refuse, naming both ids). Calls:
+
+    spec field(s)                        platform call
+    create (model_id)                    POST /deployments/fromLearningModel/  -> 202 + Location, waited
+    create (model_package_id)            POST /deployments/fromModelPackage/   -> 202 + Location, waited
+    label, description, importance       PATCH /deployments/{id}/                (204)
+    status                               PATCH /deployments/{id}/status/         -> 202 + Location, waited
+    model_id / model_package_id          POST .../model/validation/ (must not fail), then
+                                         PATCH .../model/ -> 202 + Location, waited (an update, not a replace)
+    default_prediction_server_id,        create-only: a change replaces the deployment
+    prediction_environment_id
+    delete                               DELETE /deployments/{id}/ (204), then waits for GET to say 404
+
+Before any change the deployment's own transitions (launching, stopping, replacingModel) are
+waited out. DataRobot replaces a model only on an active deployment, so an inactive one is
+activated around the replacement and deactivated again when the specs say inactive.
+``replacement_reason`` and ``ignore_management_agent_on_destroy`` are options of ours: stored,
+never compared.
+
+Export (``discover``): every ``active`` or ``inactive`` deployment, from the list endpoint. A
+deployment still launching, errored or archived is left out (a spec cannot declare those
+statuses; export again once it has settled). Every live deployment names both its learning model
+and its model package; a spec declares one (``export_view``): ``model_package_id`` when the
+deployment predicts in a prediction environment (or has no learning model), else ``model_id``
+with its prediction server. Models, packages and servers are data sources, so their ids stay
+pasted; the prediction environment becomes a reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Iterable, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from reconciler.errors import ApiError, NotFoundError, ProviderError
+from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
+from reconciler.providers.datarobot.client import DataRobotClient, Doc
+from reconciler.providers.datarobot.resources._common import dropped, no_scope, only_one, text
+
+Importance = Literal["CRITICAL", "HIGH", "MODERATE", "LOW"]
+Status = Literal["active", "inactive"]
+Reason = Literal["ACCURACY", "DATA_DRIFT", "ERRORS", "SCHEDULED_REFRESH", "SCORING_SPEED", "OTHER"]
+TRANSITIONAL = frozenset({"launching", "stopping", "replacingModel"})
+OPTIONS = ("replacement_reason", "ignore_management_agent_on_destroy")
+INFO_FIELDS = ("label", "description", "importance")
+MODEL_FIELDS = {"model_id": "modelId", "model_package_id": "modelPackageId"}
+#: statuses a spec can declare: the only deployments ``export`` writes
+SETTLED = frozenset({"active", "inactive"})
+
+
+class DeploymentSpec(BaseModel):
+    """A DataRobot deployment of a learning model (``model_id``) or a model package."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = Field(min_length=1, max_length=512, description="human-readable name; the adoption key")
+    description: str | None = Field(None, max_length=10000, description="free text (null and empty are the same)")
+    importance: Importance = Field("LOW", description="CRITICAL, HIGH, MODERATE or LOW")
+    status: Status = Field("active", description="active or inactive (changed through DataRobot's async status job)")
+    model_id: str | None = Field(None, description="learning model to deploy (a change replaces the model in place)")
+    model_package_id: str | None = Field(
+        None, description="model package (registered model version) to deploy; a change replaces the model in place")
+    default_prediction_server_id: str | None = Field(
+        None, description="prediction server (DataRobot Cloud); create-only: a change replaces the deployment")
+    prediction_environment_id: str | None = Field(
+        None, description="prediction environment (with model_package_id); create-only: a change replaces it")
+    replacement_reason: Reason = Field("OTHER", description="reason recorded in the model history on a model change")
+    ignore_management_agent_on_destroy: bool = Field(
+        False, description="on destroy, do not wait for the management agent (DELETE ?ignoreManagementAgent=true)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "DeploymentSpec":
+        if (self.model_id is None) == (self.model_package_id is None):
+            raise ValueError("give exactly one of model_id (a learning model) or model_package_id")
+        if self.prediction_environment_id is not None and self.model_package_id is None:
+            raise ValueError("prediction_environment_id needs model_package_id (DataRobot deploys a learning "
+                             "model to a prediction server, a model package to an environment)")
+        if self.prediction_environment_id is not None and self.default_prediction_server_id is not None:
+            raise ValueError("give default_prediction_server_id or prediction_environment_id, not both")
+        return self
+
+
+def live_view(doc: Doc) -> Live:
+    """A deployment document in spec vocabulary (plus read-only outputs)."""
+    server = doc.get("defaultPredictionServer") or {}
+    model = doc.get("model") or {}
+    return {
+        "id": doc["id"],
+        "label": doc.get("label"),
+        "description": doc.get("description"),
+        "importance": doc.get("importance"),
+        "status": doc.get("status"),
+        "model_id": model.get("id"),
+        "model_package_id": (doc.get("modelPackage") or {}).get("id"),
+        "default_prediction_server_id": server.get("id"),
+        "prediction_environment_id": (doc.get("predictionEnvironment") or {}).get("id"),
+        "created_at": doc.get("createdAt"),
+        "prediction_url": server.get("url"),
+        "model_type": model.get("type"),
+        "project_id": model.get("projectId"),
+        "has_error": bool(doc.get("hasError")),
+    }
+
+
+class Deployment(ResourceType):
+    type_name: ClassVar[str] = "datarobot_deployment"
+    spec_model: ClassVar[type[BaseModel]] = DeploymentSpec
+    description: ClassVar[str] = "A model deployment (label, description, importance, status, model, where it predicts)"
+    natural_key: ClassVar[tuple[str, ...]] = ("label",)
+    server_owned: ClassVar[frozenset[str]] = frozenset(
+        {"id", "created_at", "prediction_url", "model_type", "project_id", "has_error"})
+    create_only: ClassVar[frozenset[str]] = frozenset({"default_prediction_server_id", "prediction_environment_id"})
+    protected: ClassVar[bool] = True
+    delete_note: ClassVar[str | None] = (
+        "deleting a deployment is irreversible: DataRobot has no restore (it is only listed under deleted "
+        "deployments until permanently erased) and its prediction URL stops answering")
+    ref_fields: ClassVar[Mapping[str, str]] = {
+        "prediction_environment_id": "datarobot_prediction_environment",
+        "model_id": "datarobot_learning_model",
+        "model_package_id": "datarobot_model_package",
+        "default_prediction_server_id": "datarobot_prediction_server",
+    }
+    wait_note: ClassVar[str | None] = (
+        "creates, status changes and model replacements wait for DataRobot's async job (up to the provider's "
+        "async_timeout, 10 min by default); a model change is first checked by DataRobot's replacement "
+        "validation and refused if it fails")
+
+    client: DataRobotClient
+
+    # -- reads ------------------------------------------------------------------------------
+    def read(self, object_id: str) -> Live | None:
+        doc = self.client.get_deployment(object_id)
+        return live_view(doc) if doc is not None else None
+
+    def batch_key(self, object_id: str) -> Any:
+        return "deployments"
+
+    def read_many(self, object_ids: list[str]) -> Mapping[str, Live | None]:
+        """The list endpoint (100 whole deployments a page) instead of one GET each; for one or
+        two ids, plain GETs (an organization may have many pages of deployments)."""
+        if len(object_ids) <= 2:
+            return {i: self.read(i) for i in object_ids}
+        wanted = set(object_ids)
+        return {d["id"]: live_view(d) for d in self.client.list_deployments() if d["id"] in wanted}
+
+    def find(self, spec: Spec) -> tuple[str, Live] | None:
+        label = spec.get("label")
+        if not isinstance(label, str):
+            return None
+        matches = [d for d in self.client.list_deployments(search=label) if d.get("label") == label]
+        found = only_one(matches, f"datarobot_deployment label {label!r}", lambda d: d["id"],
+                         "labels are not unique in DataRobot: rename or delete the extra deployment, or adopt the "
+                         "right one with `reconciler import <address> <id>`")
+        return (found["id"], live_view(found)) if found is not None else None
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        no_scope(scope)
+        return [(d["id"], live_view(d)) for d in self.client.list_deployments() if d.get("status") in SETTLED]
+
+    @staticmethod
+    def export_view(live: Live) -> Live:
+        """``live`` as a spec declares it: one of ``model_id`` / ``model_package_id`` (the live view
+        carries both), the package when the deployment predicts in a prediction environment."""
+        out = dict(live)
+        if out.get("prediction_environment_id") is not None or out.get("model_id") is None:
+            out.pop("model_id", None)
+        else:
+            out.pop("model_package_id", None)
+        return out
+
+    def blocked(self, live: Live | None, desired: Mapping[str, Any]) -> str | None:
+        if live is not None and live.get("status") == "archived":
+            return "the deployment is archived in DataRobot; archived deployments cannot be changed"
+        return None
+
+    # -- writes -----------------------------------------------------------------------------
+    def create(self, spec: Spec) -> tuple[str, Live]:
+        want = DeploymentSpec.model_validate(spec)
+        body: Doc = {"label": want.label, "description": want.description, "importance": want.importance}
+        if want.model_id is not None:
+            source = "fromLearningModel"
+            body.update(modelId=want.model_id, status=want.status)
+        else:
+            source = "fromModelPackage"
+            body["modelPackageId"] = want.model_package_id
+            if want.prediction_environment_id is not None:
+                body["predictionEnvironmentId"] = want.prediction_environment_id
+        if want.default_prediction_server_id is not None:
+            body["defaultPredictionServerId"] = want.default_prediction_server_id
+        deployment_id, location = self.client.create_deployment(source, body)
+        try:
+            self._await(deployment_id, location, f"creating deployment {want.label!r} ({deployment_id})")
+            live = self._settled(deployment_id)
+            if live["status"] != want.status:
+                live = self._set_status(deployment_id, want.label, want.status)
+        except ProviderError as exc:
+            raise CreatedButFailed(deployment_id, exc) from exc
+        return deployment_id, live
+
+    def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
+        current = self._settled(object_id)
+        info = {f: spec[f] for f in INFO_FIELDS if f in spec and f in changed
+                and self.normalize({f: spec[f]}) != self.normalize({f: current[f]})}
+        if info:
+            self.client.update_deployment(object_id, info)
+        label = spec.get("label") or current["label"]
+        model = [(f, spec[f]) for f in MODEL_FIELDS if f in changed and spec.get(f) is not None
+                 and spec[f] != current.get(f)]
+        if model:
+            field, value = model[0]
+            current = self._replace_model(object_id, label, current["status"], field, value, spec)
+        if "status" in spec and spec["status"] != current["status"]:
+            current = self._set_status(object_id, label, spec["status"])
+        new = self.read(object_id)
+        if new is None:
+            raise NotFoundError(f"deployment {object_id} vanished during update")
+        return new
+
+    def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
+        """Delete (irreversible), then wait until DataRobot no longer serves it (a delete may answer
+        before the backend has finished; the TF provider learned this the hard way)."""
+        ignore = bool((attrs or {}).get("ignore_management_agent_on_destroy", False))
+        self.client.delete_deployment(object_id, ignore_management_agent=ignore)
+        self.client.poller.until(lambda: self.client.get_deployment(object_id), lambda doc: doc is None,
+                                 f"deployment {object_id} to be deleted",
+                                 lambda doc: f"still listed as {doc.get('status')}", self.notify)
+
+    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        out = dropped(attrs, OPTIONS)
+        if "description" in out:
+            out["description"] = text(out["description"])
+        return out
+
+    # -- steps ------------------------------------------------------------------------------
+    def _await(self, deployment_id: str, location: str | None, what: str) -> None:
+        """Wait for the job behind a 202: its status URL, or (no Location) the deployment itself."""
+        if location:
+            self.client.wait(location, what, self.notify)
+        else:
+            self._settled(deployment_id, what)
+
+    def _settled(self, deployment_id: str, what: str | None = None) -> Live:
+        """The deployment once it is in no transition (launching, stopping, replacingModel)."""
+        doc = self.client.poller.until(
+            lambda: self.client.get_deployment(deployment_id),
+            lambda d: d is None or d.get("status") not in TRANSITIONAL,
+            what or f"deployment {deployment_id}'s current change",
+            lambda d: f"status {d.get('status')}", self.notify)
+        if doc is None:
+            raise NotFoundError(f"deployment {deployment_id} does not exist (any more)")
+        live = live_view(doc)
+        if live["status"] == "errored" and what is not None:
+            raise ApiError(f"{what}: DataRobot reports the deployment as errored (it failed to start)")
+        return live
+
+    def _set_status(self, deployment_id: str, label: str, status: str) -> Live:
+        verb = "activating" if status == "active" else "deactivating"
+        what = f"{verb} deployment {label!r} ({deployment_id})"
+        try:
+            location = self.client.change_status(deployment_id, status)
+        except ApiError as exc:
+            if exc.status != 409:
+                raise
+            # someone (or an earlier, interrupted request) changed it already: see where it lands
+            live = self._settled(deployment_id)
+            if live["status"] != status:
+                raise
+            return live
+        self._await(deployment_id, location, what)
+        return self._settled(deployment_id)
+
+    def _replace_model(self, deployment_id: str, label: str, was: str, field: str, value: str, spec: Spec) -> Live:
+        """Validate the replacement with DataRobot, then replace (activating around it if needed)."""
+        key = MODEL_FIELDS[field]
+        check = self.client.validate_replacement(deployment_id, {key: value})
+        status = str(check.get("status", "")).lower()
+        if status == "failing":
+            failing = ", ".join(f"{name}: {c.get('message', '')}" for name, c in (check.get("checks") or {}).items()
+                                if isinstance(c, dict) and c.get("status") == "failing")
+            raise ApiError(f"replacing the model of deployment {label!r} with {field}={value}: DataRobot's "
+                           f"replacement validation failed: {check.get('message', '')}"
+                           + (f" ({failing})" if failing else ""),
+                           hint="deploy a model with the same target and target type, or replace the deployment")
+        if status == "warning":
+            self.notify(f"model replacement validation warns: {check.get('message', '')}")
+        if was != "active":
+            self.notify(f"activating deployment {label!r} to replace its model (DataRobot needs it active)")
+            self._set_status(deployment_id, label, "active")
+        location = self.client.replace_model(
+            deployment_id, {key: value, "reason": spec.get("replacement_reason") or "OTHER"})
+        self._await(deployment_id, location, f"replacing the model of deployment {label!r} ({deployment_id})")
+        live = self._settled(deployment_id)
+        if was == "inactive" and "status" not in spec:  # status unmanaged: leave it as it was
+            live = self._set_status(deployment_id, label, "inactive")
+        return live

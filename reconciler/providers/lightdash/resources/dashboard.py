@@ -1,0 +1,185 @@
+"""``lightdash_dashboard``: a dashboard as code, keyed by its slug within a project.
+
+The document is Lightdash's ``DashboardAsCode`` (snake_case at the top, the platform's keys
+inside): tiles reference charts by ``properties.chartSlug`` (reference
+``${lightdash_chart.<name>.slug}`` so the charts are applied first), filters target tiles by
+tile slug, and there are no uuids. ``space`` is the space's path. The id is
+``<projectUuid>/<dashboardUuid>``. Plans show tiles keyed by tile slug and filters keyed by
+field id, with server-added keys (``chartName``, ``tabUuid: null``, default titles) ignored.
+
+    read    GET    /projects/{p}/dashboards/code?ids=<uuid>   (DashboardAsCode)
+    create  POST   /projects/{p}/dashboards/{slug}/code       (upsert; the charts must exist)
+    update  the same upsert with the whole document (each one is a new dashboard version)
+    delete  DELETE /dashboards/{uuid}                         (its charts are kept)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Iterable, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reconciler.errors import NotFoundError, ProviderError
+from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.providers.lightdash.client import LightdashClient
+from reconciler.providers.lightdash.resources import _content
+from reconciler.providers.lightdash.resources._common import PATH_PATTERN, SLUG_PATTERN, projects_in_scope, split_id, text
+
+
+class Tile(BaseModel):
+    """A dashboard tile as code: position, size, and the platform's ``properties``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["saved_chart", "markdown", "loom"] = Field(description="saved_chart, markdown or loom")
+    x: int = Field(ge=0, description="column (the grid is 36 wide)")
+    y: int = Field(ge=0, description="row")
+    w: int = Field(gt=0, description="width in columns")
+    h: int = Field(gt=0, description="height in rows")
+    tabUuid: str | None = Field(None, description="the tab (its uuid in tabs) the tile is on")
+    tileSlug: str | None = Field(None, description="as Lightdash computes it (ignored when comparing)")
+    properties: dict[str, Any] = Field(
+        description="saved_chart: {chartSlug, title?, hideTitle?}; markdown: {title, content}; loom: {title, url}")
+
+
+class DashboardTab(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    uuid: str = Field(min_length=1, description="the tab's id (any string; tiles name it in tabUuid)")
+    name: str = Field(description="tab title")
+    order: int = Field(description="position")
+
+
+class DashboardSpec(BaseModel):
+    """A dashboard (Lightdash content as code)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project: str = Field(min_length=1, description="project uuid, e.g. ${lightdash_project.<name>.uuid}")
+    slug: str = Field(pattern=SLUG_PATTERN, description="identifies the dashboard in the project; a new slug replaces it")
+    name: str = Field(min_length=1, description="title")
+    description: str | None = Field(None, description="description")
+    space: str = Field(pattern=PATH_PATTERN, description="path of the space holding it: ${lightdash_space.<name>.path}")
+    tiles: list[Tile] = Field(default_factory=list, description="the tiles (order does not matter for layout)")
+    tabs: list[DashboardTab] = Field(default_factory=list, description="tabs [{uuid, name, order}]")
+    filters: dict[str, Any] | None = Field(
+        None, description="DashboardAsCode filters: {dimensions, metrics, tableCalculations}; tileTargets by tile slug")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Dashboard(ResourceType):
+    type_name: ClassVar[str] = "lightdash_dashboard"
+    spec_model: ClassVar[type[BaseModel]] = DashboardSpec
+    description: ClassVar[str] = "A dashboard as code, keyed by slug; tiles reference charts by slug"
+    natural_key: ClassVar[tuple[str, ...]] = ("project", "slug")
+    server_owned: ClassVar[frozenset[str]] = frozenset({"id", "uuid", "updated_at"})
+    create_only: ClassVar[frozenset[str]] = frozenset({"project", "slug"})
+    delete_note: ClassVar[str | None] = "its charts are kept; its scheduled deliveries go"
+
+    client: LightdashClient
+
+    @classmethod
+    def identity_of(cls, spec: Mapping[str, Any]) -> str | None:
+        """The slug (the project is the same for every dashboard of a spec folder, and long)."""
+        slug = spec.get("slug")
+        return slug if isinstance(slug, str) else None
+
+    def read(self, object_id: str) -> Live | None:
+        project, uuid = split_id(object_id, "dashboard")
+        try:
+            found = self.client.dashboards_as_code(project, [uuid])
+        except NotFoundError:
+            return None
+        return self._live(project, uuid, found[0]) if found else None
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """Every dashboard of the projects in scope, tiles and filters as a spec writes them."""
+        out = []
+        for project in projects_in_scope(self.client, scope):
+            for doc in self.client.dashboards_as_code(project):
+                uuid = self.client.dashboard(doc["slug"], project)["uuid"]
+                live = self._live(project, uuid, doc)
+                live.update(tiles=_content.spec_tiles(live["tiles"]), filters=_content.spec_filters(live["filters"]))
+                out.append((live["id"], live))
+        return out
+
+    def find(self, spec: Spec) -> tuple[str, Live] | None:
+        project, slug = spec.get("project"), spec.get("slug")
+        if not isinstance(project, str) or not isinstance(slug, str):
+            return None
+        try:
+            doc = self.client.dashboard(slug, project)
+        except NotFoundError:
+            return None
+        if doc.get("projectUuid") != project or doc.get("slug") != slug:
+            return None  # an older server matched the slug in another project
+        live = self.read(f"{project}/{doc['uuid']}")
+        return (live["id"], live) if live else None
+
+    def create(self, spec: Spec) -> tuple[str, Live]:
+        want = DashboardSpec.model_validate(spec)
+        changes = self.client.upsert_dashboard(want.project, want.slug, self._document(spec, {}))
+        uuid = ((changes or {}).get("dashboards") or [{}])[0].get("data", {}).get("uuid")
+        if not uuid:
+            raise ProviderError(f"the upsert of dashboard {want.slug!r} answered no dashboard uuid")
+        object_id = f"{want.project}/{uuid}"
+        live = self.read(object_id)
+        if live is None:
+            raise NotFoundError(f"dashboard {want.slug!r} vanished right after its creation")
+        return object_id, live
+
+    def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
+        current = self.read(object_id)
+        if current is None:
+            raise NotFoundError(f"dashboard {object_id} vanished before its update")
+        project, _ = split_id(object_id, "dashboard")
+        self.client.upsert_dashboard(project, current["slug"], self._document(spec, current))
+        new = self.read(object_id)
+        if new is None:
+            raise NotFoundError(f"dashboard {object_id} vanished during update")
+        return new
+
+    def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
+        _, uuid = split_id(object_id, "dashboard")
+        try:
+            self.client.delete_dashboard(uuid)
+        except NotFoundError:
+            pass
+
+    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(attrs)
+        if "description" in out:
+            out["description"] = text(out["description"])
+        if "tiles" in out:
+            out["tiles"] = _content.tiles(out["tiles"])
+        if "tabs" in out:
+            out["tabs"] = _content.tabs(out["tabs"])
+        if "filters" in out:
+            out["filters"] = _content.filters(out["filters"])
+        return out
+
+    def last_modified(self, live: Live) -> tuple[str | None, str | None] | None:
+        return (None, live.get("updated_at"))
+
+    @staticmethod
+    def _document(spec: Spec, current: Mapping[str, Any]) -> dict[str, Any]:
+        """The DashboardAsCode to upsert; optional fields the spec leaves out keep their current value."""
+        def pick(name: str, default: Any) -> Any:
+            value = spec[name] if name in spec else current.get(name)
+            return default if value is None else value
+
+        filters = {"dimensions": [], "metrics": [], "tableCalculations": [], **pick("filters", {})}
+        return {"name": spec["name"], "description": pick("description", None), "slug": spec["slug"],
+                "spaceSlug": spec["space"], "tiles": pick("tiles", []), "tabs": pick("tabs", []),
+                "filters": filters, "version": 1, "updatedAt": _now(), "skipSpaceCreate": True}
+
+    @staticmethod
+    def _live(project: str, uuid: str, doc: Mapping[str, Any]) -> Live:
+        return {"id": f"{project}/{uuid}", "uuid": uuid, "project": project, "slug": doc.get("slug"),
+                "name": doc.get("name"), "description": text(doc.get("description")), "space": doc.get("spaceSlug"),
+                "tiles": doc.get("tiles") or [], "tabs": doc.get("tabs") or [], "filters": doc.get("filters") or {},
+                "updated_at": doc.get("updatedAt")}

@@ -1,0 +1,17 @@
+"""The Lightdash world: every model family over one state (see ``world`` for its layout).
+
+One method per API operation, grouped by family: ``models_org`` (organization, email domains,
+projects, members, invites, user attributes), ``models_access`` (groups, project access),
+``models_spaces``, ``models_charts`` (saved charts, content as code, v2 content) and
+``models_dashboards``.
+"""
+
+from __future__ import annotations
+
+from reconciler.providers.lightdash.sandbox.models_access import AccessModels
+from reconciler.providers.lightdash.sandbox.models_dashboards import DashboardModels
+from reconciler.providers.lightdash.sandbox.models_org import OrgModels
+
+
+class LightdashWorld(OrgModels, AccessModels, DashboardModels):
+    """An in-memory Lightdash instance: one organization, seeded as ``seed`` describes."""

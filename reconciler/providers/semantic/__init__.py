@@ -1,0 +1,1 @@
+"""The semantic-model provider (NexusOne semantic models: review lifecycle and deploy options)."""

@@ -1,0 +1,69 @@
+"""The semantic-model provider (NexusOne): settings, resource types and how to connect.
+
+``SEMANTIC`` is the registry entry. ``url`` is the tenant's API host (the sandbox's
+``http://127.0.0.1:PORT/semantic``), under which the client calls ``/api/semantic-models``;
+``token`` is an OAuth access token sent as ``Bearer``. ``auto_approve`` is the explicit opt-in,
+for sandbox and dev tenants only, to approve what apply submits (it needs an admin token);
+without it the tool never approves anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.providers.http import HttpClient, scheme_auth
+from reconciler.providers.semantic.client import SemanticClient, error_message, is_not_found
+from reconciler.providers.semantic.resources import SemanticModel
+
+
+class SemanticSettings(BaseModel):
+    """How to reach one semantic-model service."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = Field(description="tenant API host, e.g. https://aiapi.acme.nx1cloud.com (without /api/...)")
+    token: SecretStr = Field(description="OAuth access token (nx1_semantic_modeller; admin to deploy)")
+    auto_approve: bool = Field(False, description="sandbox/dev only: approve submitted models (admin token)")
+    concurrency: int = Field(8, ge=1, le=256, description="requests in flight at most")
+    timeout: float = Field(120.0, gt=0, description="seconds per request (deploys are synchronous)")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
+RESOURCE_TYPES: dict[str, type[ResourceType]] = {SemanticModel.type_name: SemanticModel}
+
+
+def connect(settings: BaseModel, transport: Any = None) -> SemanticClient:
+    assert isinstance(settings, SemanticSettings)
+    token = settings.token.get_secret_value()
+    http = HttpClient(
+        provider="semantic",
+        base_url=settings.url,
+        auth=scheme_auth("Bearer", token),
+        secrets=[token],
+        timeout=settings.timeout,
+        concurrency=settings.concurrency,
+        transport=transport,
+        error_message=error_message,
+        is_not_found=is_not_found,
+    )
+    return SemanticClient(http, auto_approve=settings.auto_approve)
+
+
+SEMANTIC = ProviderSpec(
+    name="semantic",
+    settings_model=SemanticSettings,
+    env={"url": "SEMANTIC_URL", "token": "SEMANTIC_TOKEN", "auto_approve": "SEMANTIC_AUTO_APPROVE"},
+    resource_types=RESOURCE_TYPES,
+    connect_fn=connect,
+    secret_settings=frozenset({"token"}),
+)

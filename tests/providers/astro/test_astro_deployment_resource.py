@@ -1,0 +1,183 @@
+"""astro_deployment: lifecycle, adoption, full-body updates, secrets, what cannot change in place."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from reconciler.providers.astro.resources import deployment_wire as wire
+from reconciler.providers.astro.resources.deployment import Deployment, DeploymentSpec
+from reconciler.testing import run_lifecycle
+from tests.providers.astro.conftest import ORG, deployment_spec, make_deployment
+
+SECRET = "s3cr3t-warehouse-pw"
+
+
+def test_lifecycle(astro):
+    create = deployment_spec(environment_variables={"STAGE": "dev"},
+                             worker_queues=[{"name": "default", "is_default": True}])
+    update = deployment_spec(environment_variables={"STAGE": "prod", "NEW": "1"}, scheduler_size="MEDIUM",
+                             description="now described", contact_emails=["b@x.io", "a@x.io"],
+                             worker_queues=[{"name": "default", "is_default": True, "max_worker_count": 3},
+                                            {"name": "heavy", "astro_machine": "A20"}])
+    report = run_lifecycle(astro.session, "astro_deployment", create, update)
+    assert report.updated["scheduler_size"] == "MEDIUM"
+    assert [q["name"] for q in report.updated["worker_queues"]] == ["default", "heavy"]
+
+
+def test_update_moves_workspace_in_place_and_keeps_queue_ids(astro):
+    rt = astro.rt("astro_deployment")
+    dep = make_deployment(astro, worker_queues=[{"name": "default", "is_default": True}])
+    queue_id = astro.client.get_deployment(dep)["workerQueues"][0]["id"]
+    spec = deployment_spec(workspace="clw0000000000000000000001",
+                           worker_queues=[{"name": "default", "is_default": True, "max_worker_count": 2}])
+    live = rt.update(dep, rt.read(dep), spec, frozenset({"workspace", "worker_queues"}))
+    assert live["id"] == dep and live["workspace"] == "clw0000000000000000000001"
+    assert astro.client.get_deployment(dep)["workerQueues"][0]["id"] == queue_id
+
+
+def test_runtime_defaults_to_the_newest_release(astro):
+    spec = deployment_spec()
+    del spec["astro_runtime_version"]
+    _, live = astro.rt("astro_deployment").create(spec)
+    assert live["astro_runtime_version"] == "12.4.0"
+
+
+def test_secrets_are_sent_but_never_read_back(astro):
+    rt = astro.rt("astro_deployment")
+    dep, live = rt.create(deployment_spec(secret_environment_variables={"PW": SECRET}))
+    assert SECRET not in repr(live) and SECRET not in repr(astro.client.get_deployment(dep))
+    assert live["secret_keys"] == ["PW"] and "secret_environment_variables" not in live
+    assert astro.world._s["deployments"][dep]["_secrets"] == {"PW": SECRET}
+    # an update that does not manage secrets keeps them (sent without value)
+    rt.update(dep, live, deployment_spec(environment_variables={"A": "1"}), frozenset({"environment_variables"}))
+    assert astro.world._s["deployments"][dep]["_secrets"] == {"PW": SECRET}
+    # rotation: the new value is sent
+    rt.update(dep, live, deployment_spec(secret_environment_variables={"PW": "rotated"}),
+              frozenset({"secret_environment_variables"}))
+    assert astro.world._s["deployments"][dep]["_secrets"] == {"PW": "rotated"}
+
+
+def test_find_adopts_by_workspace_and_name(astro):
+    rt = astro.rt("astro_deployment")
+    dep = make_deployment(astro)
+    assert rt.find(deployment_spec())[0] == dep
+    assert rt.find(deployment_spec(name="other")) is None
+    assert rt.find(deployment_spec(workspace="clw0000000000000000000001")) is None
+
+
+def test_update_changes_the_rest_and_leaves_what_blocked_reports(astro):
+    rt = astro.rt("astro_deployment")
+    dep = make_deployment(astro)
+    astro.world.set_runtime(dep, "12.4.0")
+    notes: list[str] = []
+    rt.notify = notes.append
+    live = rt.update(dep, rt.read(dep), deployment_spec(description="x", is_development_mode=True),
+                     frozenset({"description", "astro_runtime_version", "is_development_mode"}))
+    assert (live["description"], live["astro_runtime_version"], live["is_development_mode"]) == ("x", "12.4.0", False)
+    assert notes and notes[0].startswith("not changed: Astro cannot downgrade Runtime")
+
+
+def test_runtime_upgrade_is_an_update_that_waits_for_an_image(astro):
+    rt = astro.rt("astro_deployment")
+    dep = make_deployment(astro)
+    notes: list[str] = []
+    rt.notify = notes.append
+    live = rt.update(dep, rt.read(dep), deployment_spec(astro_runtime_version="12.4.0"),
+                     frozenset({"astro_runtime_version"}))
+    assert live["astro_runtime_version"] == "12.1.0"
+    assert "arrives with an image deploy" in notes[0]
+
+
+@pytest.mark.parametrize("live, desired, expected", [
+    pytest.param({"astro_runtime_version": "12.4.0"}, {"astro_runtime_version": "12.1.0"}, "cannot downgrade",
+                 id="downgrade"),
+    pytest.param({"astro_runtime_version": "12.1.0"}, {"astro_runtime_version": "12.4.0"}, None, id="upgrade"),
+    pytest.param({"astro_runtime_version": "12.1.0"}, {"astro_runtime_version": "12.1.0"}, None, id="same"),
+    pytest.param({"astro_runtime_version": "12.10.0"}, {"astro_runtime_version": "12.9.0"}, "cannot downgrade",
+                 id="numeric-not-lexical"),
+    pytest.param({"astro_runtime_version": "12.1.0"}, {}, None, id="undeclared"),
+    pytest.param({"is_development_mode": False}, {"is_development_mode": True}, "development mode", id="dev-mode-on"),
+    pytest.param({"is_development_mode": True}, {"is_development_mode": False}, None, id="dev-mode-off"),
+    pytest.param(None, {"astro_runtime_version": "1.0.0"}, None, id="absent"),
+])
+def test_blocked(live, desired, expected):
+    reason = Deployment(None).blocked(live, desired)
+    assert (reason is None) if expected is None else (expected in reason)
+
+
+@pytest.mark.parametrize("spec, live_env, expected", [
+    pytest.param({"environment_variables": {"B": "2", "A": "1"}}, [{"key": "S", "isSecret": True}],
+                 [{"key": "A", "value": "1", "isSecret": False}, {"key": "B", "value": "2", "isSecret": False},
+                  {"key": "S", "isSecret": True}], id="plain-declared-secrets-kept-without-value"),
+    pytest.param({"secret_environment_variables": {"S": "v"}}, [{"key": "P", "value": "p", "isSecret": False}],
+                 [{"key": "P", "value": "p", "isSecret": False}, {"key": "S", "value": "v", "isSecret": True}],
+                 id="secrets-declared-plain-kept"),
+    pytest.param({"environment_variables": {}, "secret_environment_variables": {}},
+                 [{"key": "P", "value": "p", "isSecret": False}, {"key": "S", "isSecret": True}], [],
+                 id="both-declared-empty-removes-all"),
+])
+def test_env_body(spec, live_env, expected):
+    assert wire.env_body(spec, live_env) == expected
+
+
+def test_update_body_is_full_and_keeps_unmanaged_settings():
+    current = {"type": "STANDARD", "workspaceId": "w", "name": "n", "description": "d", "executor": "CELERY",
+               "schedulerSize": "SMALL", "isCicdEnforced": True, "isDagDeployEnabled": True,
+               "isHighAvailability": False, "isDevelopmentMode": False, "contactEmails": ["a@x"],
+               "scalingSpec": {"hibernationSpec": {}}, "astroRuntimeVersion": "12.1.0", "region": "us-east-1",
+               "workerQueues": [{"id": "q1", "name": "default", "isDefault": True, "astroMachine": "A5",
+                                 "minWorkerCount": 0, "maxWorkerCount": 10, "workerConcurrency": 5}],
+               "environmentVariables": []}
+    body = wire.update_body(current, {"scheduler_size": "LARGE"})
+    assert body["schedulerSize"] == "LARGE" and body["executor"] == "CELERY" and body["contactEmails"] == ["a@x"]
+    assert body["scalingSpec"] == {"hibernationSpec": {}} and body["workerQueues"][0]["id"] == "q1"
+    assert not {"astroRuntimeVersion", "region", "cloudProvider", "clusterId"} & set(body)
+
+
+@pytest.mark.parametrize("attrs, expected", [
+    pytest.param({"contact_emails": ["b", "a", "a"]}, {"contact_emails": ["a", "b"]}, id="emails-are-a-set"),
+    pytest.param({"contact_emails": None}, {"contact_emails": []}, id="null-emails"),
+    pytest.param({"worker_queues": [{"name": "z", "astro_machine": "A10"}, {"name": "default", "is_default": True}]},
+                 {"worker_queues": [
+                     {"name": "default", "is_default": True, "astro_machine": "A5", "min_worker_count": 0,
+                      "max_worker_count": 10, "worker_concurrency": 5},
+                     {"name": "z", "is_default": False, "astro_machine": "A10", "min_worker_count": 0,
+                      "max_worker_count": 10, "worker_concurrency": 5}]}, id="queues-by-name-defaults-filled"),
+    pytest.param({"status": "HEALTHY", "web_server_url": "x", "airflow_version": "2", "name": "n"}, {"name": "n"},
+                 id="volatile-outputs-dropped"),
+    pytest.param({"description": None}, {"description": ""}, id="null-description"),
+])
+def test_normalize(attrs, expected):
+    assert Deployment(None).normalize(attrs) == expected
+
+
+@pytest.mark.parametrize("overrides, message", [
+    pytest.param({"cloud_provider": None}, "needs cloud_provider and region", id="standard-without-cloud"),
+    pytest.param({"type": "DEDICATED"}, "needs cluster_id", id="dedicated-without-cluster"),
+    pytest.param({"environment_variables": {"A": "1"}, "secret_environment_variables": {"A": "2"}},
+                 "both plain and secret", id="key-in-both-maps"),
+    pytest.param({"worker_queues": [{"name": "main", "is_default": True}]}, "named 'default'", id="default-queue-name"),
+    pytest.param({"worker_queues": [{"name": "default", "is_default": True}, {"name": "default"}]}, "unique",
+                 id="duplicate-queue"),
+    pytest.param({"type": "HYBRID"}, "STANDARD", id="hybrid-unsupported"),
+])
+def test_spec_validation(overrides, message):
+    with pytest.raises(ValidationError, match=message):
+        DeploymentSpec.model_validate(deployment_spec(**overrides))
+
+
+def test_create_only_fields_replace():
+    assert Deployment.create_only == {"type", "cloud_provider", "region", "cluster_id"}
+    assert Deployment.sensitive == {"secret_environment_variables"}
+
+
+def test_v1_prefix_reaches_the_same_world(astro):
+    from reconciler.providers.astro.provider import ASTRO
+    from reconciler.providers.settings import resolve_settings
+
+    env = astro.sandbox.env("http://sandbox")
+    settings = resolve_settings(ASTRO, {"api_prefix": "/v1"}, env)
+    session = ASTRO.connect(settings, astro.sandbox.transport())
+    assert session.client.get_deployment("cld0000000000000000000001")["name"] == "legacy-etl"
+    assert session.client._path() == f"/v1/organizations/{ORG}"
