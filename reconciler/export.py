@@ -49,7 +49,7 @@ def discover(provider: ProviderSpec, types: Mapping[str, ResourceType], scope: M
         for object_id, live in sorted(rt.discover(scope), key=lambda item: str(item[0])):
             if (type_name, str(object_id)) not in managed:
                 found.append((rt, str(object_id), live))
-    names: dict[tuple[str, str], Address] = {}
+    names = {(rs.type, rs.object_id): a for a, rs in state.resources.items()}  # owners already managed
     for owned in (False, True):  # objects named after their owner (an astro_deploy) come second
         for rt, object_id, live in found:
             owner = _owner(rt, live)

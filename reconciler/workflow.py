@@ -27,7 +27,7 @@ from reconciler.graph.dag import Graph
 from reconciler.plan.model import SENSITIVE_MASK, Action, Plan
 from reconciler.plan.cascade import apply_cascades
 from reconciler.plan.planner import make_plan, select
-from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.providers.base import ProviderSpec, ResourceType, set_specs_root
 from reconciler.providers.registry import PROVIDERS
 from reconciler.refresh import Progress, fingerprint, refresh
 from reconciler.scope import changed_blocks, scope_since
@@ -73,6 +73,7 @@ class Workspace:
 
     # -- building blocks -------------------------------------------------------------------
     def load(self) -> SpecSet:
+        set_specs_root(self.specs_path)  # providers resolve relative *_file paths against it
         return load_specs(self.specs_path, registry=self.registry, env=self.env)
 
     def store(self) -> StateStore:

@@ -29,7 +29,8 @@ from reconciler.addresses import Address
 from reconciler.apply.ledger import APPLIED, FAILED, SKIPPED, LedgerEntry
 from reconciler.errors import ReconcilerError
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, Unknown, contains_unknown
-from reconciler.providers.base import CreatedButFailed, ResourceType, progress_to, reset_progress
+from reconciler.providers.base import (CreatedButFailed, ResourceType, UpdatedButFailed, progress_to,
+                                       reset_progress)
 from reconciler.refresh import fingerprint
 from reconciler.secrets import SecretHasher, sensitive_values
 from reconciler.spec import resolve
@@ -240,6 +241,8 @@ class Executor:
             return outcome, str(err), time.monotonic() - started
         except CreatedButFailed as err:
             return outcome, f"created {err.object_id} but a follow-up step failed: {err.cause}", time.monotonic() - started
+        except UpdatedButFailed as err:
+            return outcome, f"updated, but a follow-up step failed: {err.cause}", time.monotonic() - started
         except Exception as err:  # a provider bug must not lose the journal: report it as a failure
             return outcome, f"unexpected {type(err).__name__}: {err}", time.monotonic() - started
         finally:
@@ -300,8 +303,14 @@ class Executor:
             changed = frozenset({d.top for d in change.diff}
                                 | {k for k, v in (change.after or {}).items() if contains_unknown(v)})
             object_id = change.object_id or ""
-            live = rt.update(object_id, dict(change.before or {}), spec, changed)
             action = "import" if change.importing else "update"
+            try:
+                live = rt.update(object_id, dict(change.before or {}), spec, changed)
+            except UpdatedButFailed as err:
+                outcome.object_id = object_id
+                outcome.record = self._record(op.address, change, rt, object_id, spec, err.live)
+                self._journal("result", action, op.address, resource=outcome.record, error=str(err.cause))
+                raise
         else:  # NOOP adoption: record only
             object_id = change.object_id or ""
             live = rt.read(object_id)

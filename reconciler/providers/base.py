@@ -50,6 +50,17 @@ class CreatedButFailed(Exception):
         super().__init__(str(cause))
 
 
+class UpdatedButFailed(Exception):
+    """Raised by ``update`` when the object was changed but a follow-up step failed (a scenario
+    run after apply ended FAILED). ``live`` is the object as changed: the engine records it (so
+    drift stays true) and reports ``cause`` as the operation's failure."""
+
+    def __init__(self, live: Live, cause: BaseException) -> None:
+        self.live = live
+        self.cause = cause
+        super().__init__(str(cause))
+
+
 @dataclass(frozen=True)
 class Collateral:
     """An object a delete takes with it: its type (``dataiku_recipe``), platform id and label."""
@@ -61,6 +72,19 @@ class Collateral:
 
 #: the progress callback of the operation running in this thread (set by the apply executor)
 _PROGRESS: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("progress", default=None)
+
+
+_SPECS_ROOT: list[str] = []
+
+
+def set_specs_root(path: str) -> None:
+    """The specs directory (or file) of the current run; set by the workspace when it loads specs."""
+    _SPECS_ROOT[:] = [path]
+
+
+def specs_root() -> str | None:
+    """Where relative ``*_file`` paths in specs are resolved (``--specs``); None outside a run."""
+    return _SPECS_ROOT[0] if _SPECS_ROOT else None
 
 
 def progress_to(callback: Callable[[str], None] | None) -> contextvars.Token:

@@ -276,3 +276,25 @@ def test_sensitive_values_reach_state_only_as_keyed_hashes_and_progress_reaches_
     assert "tok-123-secret" not in on_disk
     assert hasher.matches("tok-123-secret", new_state.resources[addr("s")].attrs["token"])
     assert messages == [("test_box.s", "waiting for s to settle")]
+
+
+def test_updated_but_failed_records_the_changed_object_and_fails_the_operation(tmp_path):
+    from reconciler.providers.base import UpdatedButFailed
+
+    world = World()
+    old = _managed(world, "box")
+
+    class RunsAfter(BoxType):
+        def update(self, object_id, live, spec, changed):
+            new = super().update(object_id, live, spec, changed)
+            raise UpdatedButFailed(new, ApiError("scenario run ended FAILED"))
+
+    state = State("lin", 2, {old.address: old})
+    change = Change(addr("box"), Action.UPDATE, "differs", before={"name": "box"}, after={"name": "box", "parent": "p"},
+                    diff=(DiffItem("add", ("parent",), None, "p"),), object_id=old.object_id,
+                    config={"name": "box", "parent": "p"}, managed=("name", "parent"))
+    store = open_store(tmp_path / "state.json")
+    plan = Plan(changes=(change,), state_lineage=state.lineage, state_serial=state.serial)
+    new_state, ledger = Executor(plan, state, store, lambda a: RunsAfter(world)).run()
+    assert ledger[0].outcome == "failed" and "ended FAILED" in ledger[0].detail
+    assert new_state.resources[addr("box")].attrs == {"name": "box", "parent": "p"}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from reconciler.providers.base import UpdatedButFailed
+
 from reconciler.diff import compare
 from reconciler.errors import ApiError, ProviderError
 from reconciler.providers.base import CreatedButFailed, progress_to, reset_progress
@@ -152,15 +154,17 @@ def test_a_failed_run_fails_the_update(world):
     session, _, _ = world
     rt = session.resource("dataiku_scenario")
     object_id, live = rt.create(SPEC)
-    with pytest.raises(ApiError, match="ended FAILED"):
+    with pytest.raises(UpdatedButFailed, match="ended FAILED") as err:
         rt.update(object_id, live, {**SPEC, "steps": [BROKEN], "run_after_apply": True}, frozenset({"steps"}))
+    assert isinstance(err.value.cause, ApiError)
+    assert err.value.live["steps"][0]["name"] == BROKEN["name"]  # the change landed; only the run failed
 
 
 def test_a_run_that_outlasts_the_timeout_fails_without_waiting_forever():
     session, _, clock = _world(pending_polls=1000)
     rt = session.resource("dataiku_scenario")
     object_id, live = rt.create(SPEC)
-    with pytest.raises(ProviderError, match=r"still running after 1s"):
+    with pytest.raises(UpdatedButFailed, match=r"still running after 1s"):
         rt.update(object_id, live, {**SPEC, "name": "n", "run_after_apply": {"timeout": 1}}, frozenset({"name"}))
     assert sum(clock.slept) <= 1
     session.close()

@@ -1,10 +1,10 @@
 """Text kept in files next to the specs (recipe code, scenario scripts, wiki pages).
 
 A ``*_file`` spec field holds a path; the text is what is compared and sent. Where the path is
-relative it is resolved against the specs root, because the engine does not tell a provider
-which spec file a value came from: ``$RECONCILER_SPECS`` (its directory, or the directory
-holding it when it names one file), else ``./specs``, else the working directory; the first
-root where the file exists wins. Resolution happens when values are compared (``normalize``)
+relative it is resolved against the specs root: the run's ``--specs`` (``base.specs_root()``,
+set by the workspace) or ``$RECONCILER_SPECS`` (its directory, or the directory holding it when
+it names one file), else ``./specs``, else the working directory; the first root where the file
+exists wins. Resolution happens when values are compared (``normalize``)
 and when they are sent (create / update), never at load time.
 
 A live view carries the platform's text in the ``*_file`` field as ``LiveText`` (a ``str``
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import SpecError
+from reconciler.providers.base import specs_root
 
 ENV_SPECS = "RECONCILER_SPECS"
 UNREADABLE = "(cannot read {path}: {reason})"
@@ -34,10 +35,10 @@ class LiveText(str):
 def roots() -> list[Path]:
     """Where relative paths are looked up, in order."""
     found: list[Path] = []
-    configured = os.environ.get(ENV_SPECS)
-    if configured:
-        root = Path(configured)
-        found.append(root.parent if root.suffix in (".yaml", ".yml") else root)
+    for configured in (specs_root(), os.environ.get(ENV_SPECS)):
+        if configured:
+            root = Path(configured)
+            found.append(root.parent if root.suffix in (".yaml", ".yml") else root)
     found.extend([Path("specs"), Path(".")])
     return found
 

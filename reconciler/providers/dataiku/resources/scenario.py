@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal, Mapping
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.errors import ApiError, NotFoundError, ProviderError
-from reconciler.providers.base import CreatedButFailed, Live, Spec
+from reconciler.providers.base import CreatedButFailed, UpdatedButFailed, Live, Spec
 from reconciler.providers.dataiku.resources import _files
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, object_id, split_id
 from reconciler.providers.dataiku.resources._common import normalize_tags, text
@@ -208,7 +208,10 @@ class Scenario(DataikuResource):
         new = self.read(object_id_)
         if new is None:
             raise NotFoundError(f"scenario {object_id_} vanished during update")
-        self._run_if_asked(project, scenario_id, spec)
+        try:
+            self._run_if_asked(project, scenario_id, spec)
+        except ProviderError as exc:
+            raise UpdatedButFailed(new, exc) from exc
         return new
 
     def delete(self, object_id_: str, *, attrs: Mapping[str, Any] | None = None) -> None:

@@ -34,9 +34,10 @@ Read-only outputs: ``status``, ``view_name``, ``external_id`` (DataHub URN), ``j
 
 Export (``discover``): every model not archived (``--scope domain=<urn or short name>``,
 ``status=<status>[,<status>...]``), named ``<domain>_<name>``. ``deploy`` is written as the live
-view reads it: the options a deployed model was deployed with, the requested ones while it waits
-for (or failed) review, none for a draft or an approved model (add it to deploy an approved one).
-Models pending review, rejected or failed export as they are and plan as blocked.
+view reads it (only options that differ from their defaults): the options a deployed model was
+deployed with, the requested ones while it waits for (or failed) review, none for a draft or an
+approved model (add it to deploy an approved one). Models pending review, rejected or failed
+export as they are and plan as blocked (a reviewer acts next, not the tool).
 """
 
 from __future__ import annotations
@@ -216,6 +217,16 @@ class SemanticModel(ResourceType):
         filters, statuses = export_filters(scope)
         return [(m["id"], live_view(m)) for m in self.client.list_models(**filters)
                 if m.get("status") in statuses]
+
+    @staticmethod
+    def export_view(live: Live) -> Live:
+        """``live`` as a spec declares it: ``deploy`` with only the options that differ from their
+        defaults (``{}``: deploy with every default)."""
+        out = dict(live)
+        if isinstance(out.get("deploy"), Mapping):
+            defaults = deploy_options({})
+            out["deploy"] = {k: v for k, v in deploy_options(out["deploy"]).items() if v != defaults[k]}
+        return out
 
     # -- writing ------------------------------------------------------------------------------
     def create(self, spec: Spec) -> tuple[str, Live]:
