@@ -125,10 +125,8 @@ def _owner(rt: ResourceType, live: Mapping[str, Any]) -> tuple[str, str] | None:
 def _spec_attrs(rt: ResourceType, live: Mapping[str, Any]) -> dict[str, Any]:
     """The fields a spec declares: settable, not sensitive, and not at their default value. A type
     whose live view holds fields a spec cannot declare together (a DataRobot deployment names both
-    its model and its model package) picks those first with an ``export_view(live)`` method."""
-    shape = getattr(rt, "export_view", None)
-    if shape is not None:
-        live = shape(live)
+    its model and its model package) picks those first in ``ResourceType.export_view``."""
+    live = rt.export_view(live)
     out = {}
     for name in rt.spec_model.model_fields:
         if name in rt.server_owned or name in rt.sensitive or name not in live:
@@ -152,7 +150,11 @@ def _escape(value: Any) -> Any:
 
 
 def _wire(exported: list[Exported], types: Mapping[str, ResourceType], state: State) -> list[Exported]:
-    """Replace ids and natural keys in ``ref_fields`` by references to the exported (or managed) resource."""
+    """Replace ids and natural keys in ``ref_fields`` by references to the exported (or managed) resource.
+
+    A target ``"type"`` matches the id (or a single-field natural key) and is written ``${address.id}``
+    (``${address.<key>}``); a target ``"type.attr"`` matches that attribute's value, written
+    ``${address.attr}``, and a value two objects share is left literal (never guessed)."""
     index: dict[tuple[str, str], str] = {}
     for item in exported:
         rt = types[item.address.type]
@@ -162,6 +164,7 @@ def _wire(exported: list[Exported], types: Mapping[str, ResourceType], state: St
                              f"${{{item.address}.{rt.natural_key[0]}}}")
     for address, rs in state.resources.items():
         index.setdefault((address.type, rs.object_id), f"${{{address}.id}}")
+    index.update(_attr_index(exported, types, state))
     wired = []
     for item in exported:
         rt = types[item.address.type]
@@ -173,6 +176,24 @@ def _wire(exported: list[Exported], types: Mapping[str, ResourceType], state: St
                 attrs[field_name] = index[(target, value)]
         wired.append(Exported(item.address, item.object_id, attrs, item.live))
     return wired
+
+
+def _attr_index(exported: list[Exported], types: Mapping[str, ResourceType],
+                state: State) -> dict[tuple[str, str], str]:
+    """``("type.attr", value) -> "${address.attr}"`` for every ``"type.attr"`` target of a ``ref_fields``;
+    values held by more than one object are left out."""
+    targets = {t for rt in types.values() for t in rt.ref_fields.values() if "." in t}
+    holders: dict[tuple[str, str], set[str]] = {}
+    for target in targets:
+        type_name, attr = target.split(".", 1)
+        candidates = [(str(i.address), i.live.get(attr)) for i in exported if i.address.type == type_name]
+        candidates += [(str(a), rs.outputs.get(attr, rs.attrs.get(attr))) for a, rs in state.resources.items()
+                       if a.type == type_name]
+        for address, value in candidates:
+            if isinstance(value, str):
+                holders.setdefault((target, value), set()).add(address)
+    return {key: f"${{{owners.pop()}.{key[0].split('.', 1)[1]}}}" for key, owners in holders.items()
+            if len(owners) == 1}
 
 
 def _slug(text: str) -> str:

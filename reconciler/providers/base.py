@@ -173,6 +173,11 @@ class ResourceType:
         for ``reconciler export``. Read-only. Types that cannot enumerate leave it unimplemented."""
         raise NotImplementedError
 
+    def export_view(self, live: Live) -> Live:
+        """The live view as ``export`` should write it (e.g. drop one of two fields a spec may
+        declare only one of). Default: unchanged. Never affects read, diff or fingerprints."""
+        return live
+
     def cascades(self, object_id: str, live: Live) -> list["Collateral"]:
         """Objects the platform deletes together with this one (read-only calls only).
 
