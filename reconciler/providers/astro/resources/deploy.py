@@ -250,9 +250,10 @@ class Deploy(ResourceType):
             return None
         assert want.source is not None
         if bundle.is_content_hash(want.source):
-            raise ProviderError(f"source is the content hash {want.source}, not a directory: there is nothing to upload",
-                                hint="set source to the bundle's directory (export writes the hash of the deployed "
-                                     "bundle because the directory it came from is unknown)")
+            raise ProviderError(
+                f"source is the content hash {want.source}, not a directory: there is nothing to upload",
+                hint="set source to the bundle's directory (export writes the hash of the deployed bundle "
+                     "because the directory it came from is unknown)")
         try:
             files = bundle.collect(bundle.resolve_source(want.source))
         except (bundle.BundleError, OSError) as err:

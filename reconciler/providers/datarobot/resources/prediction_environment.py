@@ -102,7 +102,8 @@ class PredictionEnvironment(ResourceType):
         platform's default (what DataRobot picks when the create does not say)."""
         out = dict(live)
         formats, platform = out.get("supported_model_formats"), out.get("platform")
-        if isinstance(platform, str) and isinstance(formats, list) and sorted(set(formats)) == default_formats(platform):
+        known = isinstance(platform, str) and isinstance(formats, list)
+        if known and sorted(set(formats)) == default_formats(platform):
             out.pop("supported_model_formats")
         return out
 
