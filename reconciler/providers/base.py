@@ -132,7 +132,8 @@ class ResourceType:
     #: up to 10 min").
     wait_note: ClassVar[str | None] = None
     #: fields that hold another resource's id or natural key, and the type they point at
-    #: (``{"project": "dataiku_project"}``): ``export`` writes them as ``${type.name.attr}``.
+    #: (``{"project": "dataiku_project"}``), or ``"type.attr"`` when the value is that attribute
+    #: (``{"project": "dataiku_project.key"}``): ``export`` writes them as ``${type.name.attr}``.
     ref_fields: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, client: Any) -> None:

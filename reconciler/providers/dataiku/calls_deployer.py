@@ -32,6 +32,10 @@ class DeployerCalls:
                           params={"publishedProjectKey": published_key})
 
     # -- infras ---------------------------------------------------------------------------------------
+    def list_infras(self) -> list[Doc]:
+        """Infra statuses ``[{infraBasicInfo: {id, stage, ...}, deployments, ...}]`` (not the settings)."""
+        return self._json("GET", path(_PD, "infras"))
+
     def create_infra(self, body: Doc) -> Doc:
         return self._json("POST", path(_PD, "infras"), json=body)
 
@@ -45,6 +49,10 @@ class DeployerCalls:
         self._send("DELETE", path(_PD, "infras", infra_id))
 
     # -- published projects ---------------------------------------------------------------------------
+    def list_published_projects(self) -> list[Doc]:
+        """Every published project's status, as ``get_published_project`` returns one (seed L12156)."""
+        return self._json("GET", path(_PD, "projects"))
+
     def create_published_project(self, key: str) -> Doc:
         return self._json("POST", path(_PD, "projects"), json={"publishedProjectKey": key})
 
@@ -65,6 +73,10 @@ class DeployerCalls:
         self._send("DELETE", path(_PD, "projects", key))
 
     # -- deployments ----------------------------------------------------------------------------------
+    def list_deployments(self) -> list[Doc]:
+        """Light views ``[{deploymentBasicInfo: {id, ...}, ...}]`` (not the settings, not the health)."""
+        return self._json("GET", path(_PD, "deployments"))
+
     def create_deployment(self, body: Doc) -> Doc:
         return self._json("POST", path(_PD, "deployments"), json=body, params={"ignoreWarnings": flag(False)})
 

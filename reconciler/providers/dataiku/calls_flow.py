@@ -24,6 +24,9 @@ class FlowCalls:
 
     # -- datasets: listing and managed creation ---------------------------------------------------
     def list_datasets(self, project_key: str) -> list[Doc]:
+        """The project's own datasets, each the whole document ``get_dataset`` returns (seed L1150), which
+        holds the metadata fields too (``description``, ``shortDesc``, ``tags``: dataikuapi's settings
+        read them from that document)."""
         return self._json("GET", path("projects", project_key, "datasets") + "/")
 
     def create_managed_dataset(self, project_key: str, body: Doc) -> Doc:

@@ -32,6 +32,10 @@ class InstanceCalls:
     def create_meaning(self, body: Doc) -> None:
         self._send("POST", path("meanings") + "/", json=body)
 
+    def list_meanings(self) -> list[Doc]:
+        """``GET /meanings/``: every user-defined meaning, each the whole document ``get_meaning`` returns."""
+        return self._json("GET", path("meanings") + "/")
+
     def get_meaning(self, meaning_id: str) -> Doc:
         return self._json("GET", path("meanings", meaning_id))
 

@@ -3,6 +3,11 @@
 ``DATAIKU`` is the registry entry. ``url`` is the DSS host (``https://dss.example.com``; the
 sandbox's ``http://127.0.0.1:PORT/dataiku``), under which the client calls ``/dip/publicapi``.
 The API key is sent as HTTP Basic user with an empty password, as the official client does.
+
+A refresh reads datasets, managed folders, meanings, published projects, plugins and wiki articles
+in batches (``read_many``: one list call per project or per instance where DSS lists objects
+whole); ``reconciler export --provider dataiku [--scope project=KEY]`` enumerates every managed
+type (``discover``; scope keys in ``resources/_scope.py``).
 """
 
 from __future__ import annotations

@@ -14,11 +14,12 @@ platform stores (GET an existing dataset to see them), or the diff shows the mis
 Declared params of file-based types need ``connection`` and ``path``; of SQL types
 ``connection`` and a ``table`` (or ``query``). Deleting a dataset deletes the recipes that read or write it: the
 plan lists them (``cascades``). Drift names who changed the dataset last (its ``versionTag``).
+A refresh reads a project's datasets with one ``GET /projects/{k}/datasets/`` (``read_many``).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,6 +27,7 @@ from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.base import Collateral, CreatedButFailed, Live, Spec
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, recipes_using
 from reconciler.providers.dataiku.resources._common import declared, normalize_tags, text
+from reconciler.providers.dataiku.resources._scope import by_project, projects_in_scope
 
 NAME_PATTERN = r"^[A-Za-z0-9_]+$"
 #: dataset types whose params name a path in a file connection (dataset.py:865-872 of dataikuapi)
@@ -112,6 +114,7 @@ class Dataset(DataikuResource):
     delete_note: ClassVar[str | None] = "deletes the dataset's recipes and analyses (Dataiku cascades)"
     #: which kind of dataset this type manages (the other kind is never adopted)
     managed: ClassVar[bool] = False
+    ref_fields: ClassVar[Mapping[str, str]] = {"project": "dataiku_project.key"}
 
     def read(self, object_id: str) -> Live | None:
         project, name = split_id(object_id)
@@ -120,6 +123,39 @@ class Dataset(DataikuResource):
             meta = self.client.get_dataset_metadata(project, name)
         except NotFoundError:
             return None
+        return self._live(object_id, project, name, doc, meta)
+
+    def batch_key(self, object_id: str) -> Any:
+        """The project: ``GET /projects/{k}/datasets/`` returns its datasets whole."""
+        return split_id(object_id)[0]
+
+    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+        """One list call per project. A listed document is the one ``get_dataset`` returns, and DSS keeps
+        the metadata view's ``description``/``shortDesc``/``tags`` on it, so it stands for both calls."""
+        out: dict[str, Live | None] = {}
+        for project, members in by_project(object_ids, split_id).items():
+            try:
+                listed = {d.get("name"): d for d in self.client.list_datasets(project)}
+            except NotFoundError:
+                listed = {}
+            for object_id, name in members:
+                doc = listed.get(name)
+                out[object_id] = self._live(object_id, project, name, doc, doc) if doc is not None else None
+        return out
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """The datasets of this kind (external / managed) in the projects of ``scope`` (see ``_scope``)."""
+        found = []
+        for project in projects_in_scope(self.client, scope):
+            for doc in self.client.list_datasets(project):
+                if bool(doc.get("managed")) == self.managed and doc.get("name"):
+                    object_id = dataset_id(project, doc["name"])
+                    found.append((object_id, self._live(object_id, project, doc["name"], doc, doc)))
+        return found
+
+    def _live(self, object_id: str, project: str, name: str, doc: Mapping[str, Any],
+              meta: Mapping[str, Any]) -> Live:
+        """The live view from the dataset document and its metadata view (``meta``)."""
         return {
             "id": object_id,
             "project": doc.get("projectKey") or project,

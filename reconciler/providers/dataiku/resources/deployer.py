@@ -18,7 +18,7 @@ with DSS's message, naming the deployments.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Iterable, Literal, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +31,7 @@ from reconciler.providers.dataiku.resources._common import (
     merge_permissions,
     normalize_permissions,
 )
+from reconciler.providers.dataiku.resources._scope import instance_wide
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 KEY_PATTERN = r"^[A-Za-z0-9_]+$"
@@ -117,6 +118,14 @@ class DeployerInfra(DataikuResource):
             MODIFIED: modified(settings.get("versionTag")),
         }
 
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """Every infra, unless ``scope`` limits the export to a project. The list holds statuses, not
+        the settings ``read`` needs, so each infra is read."""
+        if not instance_wide(scope):
+            return []
+        ids = [(i.get("infraBasicInfo") or {}).get("id") for i in self.client.list_infras()]
+        return [(str(i), live) for i in ids if i for live in [self.read(str(i))] if live is not None]
+
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         infra_id = spec.get("id")
         live = self.read(infra_id) if isinstance(infra_id, str) else None
@@ -184,6 +193,34 @@ class DeployerProject(DataikuResource):
     def read(self, object_id: str) -> Live | None:
         try:
             status = self.client.get_published_project(object_id)
+        except NotFoundError:
+            return None
+        return self._live(object_id, status)
+
+    def batch_key(self, object_id: str) -> Any:
+        """The deployer: ``GET /project-deployer/projects`` lists the statuses ``read`` gets one by one."""
+        return "published-projects"
+
+    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+        """One list call for the statuses, then each project's settings."""
+        listed = {(p.get("projectBasicInfo") or {}).get("id"): p for p in self.client.list_published_projects()}
+        return {k: self._live(k, listed[k]) if k in listed else None for k in object_ids}
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """Every published project, unless ``scope`` limits the export to a (design) project."""
+        if not instance_wide(scope):
+            return []
+        found = []
+        for status in self.client.list_published_projects():
+            key = (status.get("projectBasicInfo") or {}).get("id")
+            live = self._live(str(key), status) if key else None
+            if live is not None:
+                found.append((str(key), live))
+        return found
+
+    def _live(self, object_id: str, status: Mapping[str, Any]) -> Live | None:
+        """The live view from the project's status and its settings (None: deleted meanwhile)."""
+        try:
             settings = self.client.get_published_project_settings(object_id)
         except NotFoundError:
             return None

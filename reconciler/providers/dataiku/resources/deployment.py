@@ -10,7 +10,7 @@ apply. Remappings are written as maps ``{source: target}`` (DSS keeps lists of p
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +18,7 @@ from reconciler.errors import ApiError, NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified
 from reconciler.providers.dataiku.resources._common import normalize_tags
+from reconciler.providers.dataiku.resources._scope import instance_wide
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 KEY_PATTERN = r"^[A-Za-z0-9_]+$"
@@ -64,6 +65,8 @@ class Deployment(DataikuResource):
     local_fields: ClassVar[frozenset[str]] = frozenset({"update_timeout", "health"})
     delete_note: ClassVar[str | None] = "the deployed project stays on the automation node"
     wait_note: ClassVar[str | None] = "waits for the deployer's update of the deployment (a DSS task)"
+    ref_fields: ClassVar[Mapping[str, str]] = {"published_project": "dataiku_deployer_project.key",
+                                               "infra": "dataiku_deployer_infra"}
 
     def read(self, object_id: str) -> Live | None:
         try:
@@ -88,6 +91,14 @@ class Deployment(DataikuResource):
             "health": status.get("health"),
             MODIFIED: modified(settings.get("versionTag")),
         }
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """Every deployment, unless ``scope`` limits the export to a project. The list holds light
+        views (no settings, no health), so each deployment is read."""
+        if not instance_wide(scope):
+            return []
+        ids = [(d.get("deploymentBasicInfo") or {}).get("id") for d in self.client.list_deployments()]
+        return [(str(i), live) for i in ids if i for live in [self.read(str(i))] if live is not None]
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         deployment_id = spec.get("id")

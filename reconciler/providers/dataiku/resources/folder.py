@@ -7,7 +7,7 @@ of the folder settings; a new parent is a move, never a replacement.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +21,7 @@ from reconciler.providers.dataiku.resources._common import (
     merge_permissions,
     normalize_permissions,
 )
+from reconciler.providers.dataiku.resources._scope import instance_wide
 
 ROOT = "ROOT"
 FOLDER_FLAGS = ("read", "writeContents", "admin")
@@ -57,6 +58,7 @@ class ProjectFolder(ResourceType):
     description: ClassVar[str] = "A project folder (name, parent, owner, permissions)"
     natural_key: ClassVar[tuple[str, ...]] = ("parent", "name")
     server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
+    ref_fields: ClassVar[Mapping[str, str]] = {"parent": "dataiku_project_folder"}
     #: nothing cascades: DSS refuses to delete a folder that still holds projects or sub-folders
     delete_note: ClassVar[str | None] = None
 
@@ -73,6 +75,28 @@ class ProjectFolder(ResourceType):
             settings = self.client.get_folder_settings(object_id)
         except NotFoundError:
             return None
+        return self._live(object_id, doc, settings)
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """Every folder under ROOT (walking ``childrenIds``), unless ``scope`` limits the export to a
+        project. DSS has no call listing folders whole: each is read (its document, its settings)."""
+        if not instance_wide(scope):
+            return []
+        found: list[tuple[str, Live]] = []
+        pending = list(self.client.get_folder(ROOT).get("childrenIds") or [])
+        while pending:
+            folder_id = pending.pop(0)
+            try:
+                doc = self.client.get_folder(folder_id)
+                settings = self.client.get_folder_settings(folder_id)
+            except NotFoundError:
+                continue
+            found.append((folder_id, self._live(folder_id, doc, settings)))
+            pending.extend(doc.get("childrenIds") or [])
+        return found
+
+    @staticmethod
+    def _live(object_id: str, doc: Mapping[str, Any], settings: Mapping[str, Any]) -> Live:
         return {
             "id": doc.get("id") or object_id,
             "name": settings.get("name", doc.get("name")),

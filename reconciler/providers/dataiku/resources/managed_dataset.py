@@ -53,10 +53,9 @@ class ManagedDataset(Dataset):
     delete_note: ClassVar[str | None] = "deletes the dataset's recipes and analyses (Dataiku cascades)"
     managed: ClassVar[bool] = True
 
-    def read(self, object_id: str) -> Live | None:
-        live = super().read(object_id)
-        if live is None:
-            return None
+    def _live(self, object_id: str, project: str, name: str, doc: Mapping[str, Any],
+              meta: Mapping[str, Any]) -> Live:
+        live = super()._live(object_id, project, name, doc, meta)
         live["connection"] = (live.get("params") or {}).get("connection")
         return live
 

@@ -13,7 +13,7 @@ plan lists them); ``drop_data_on_destroy`` also deletes its files.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +28,7 @@ from reconciler.providers.dataiku.resources._base import (
     split_id,
 )
 from reconciler.providers.dataiku.resources._common import normalize_tags, text
+from reconciler.providers.dataiku.resources._scope import by_project, projects_in_scope
 
 DEFAULT_PATH = "/${projectKey}/${odbId}"
 METADATA_FIELDS = {"description": "description", "short_description": "shortDesc", "tags": "tags"}
@@ -59,6 +60,7 @@ class ManagedFolder(DataikuResource):
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "path"})
     local_fields: ClassVar[frozenset[str]] = frozenset({"drop_data_on_destroy"})
     delete_note: ClassVar[str | None] = "deletes the recipes that read or write the folder (Dataiku cascades)"
+    ref_fields: ClassVar[Mapping[str, str]] = {"project": "dataiku_project.key"}
 
     def read(self, object_id_: str) -> Live | None:
         project, folder_id = split_id(object_id_, "managed folder")
@@ -67,6 +69,29 @@ class ManagedFolder(DataikuResource):
         except NotFoundError:
             return None
         return self._live(project, doc)
+
+    def batch_key(self, object_id_: str) -> Any:
+        """The project: ``GET /projects/{k}/managedfolders/`` returns its folders whole (what ``find`` uses)."""
+        return split_id(object_id_, "managed folder")[0]
+
+    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+        """One list call per project."""
+        out: dict[str, Live | None] = {}
+        for project, members in by_project(object_ids, lambda i: split_id(i, "managed folder")).items():
+            try:
+                listed = {f.get("id"): f for f in self.client.list_managed_folders(project)}
+            except NotFoundError:
+                listed = {}
+            for object_id_, folder_id in members:
+                doc = listed.get(folder_id)
+                out[object_id_] = self._live(project, doc) if doc is not None else None
+        return out
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """The managed folders of the projects in ``scope`` (see ``_scope``)."""
+        return [(object_id(project, doc["id"]), self._live(project, doc))
+                for project in projects_in_scope(self.client, scope)
+                for doc in self.client.list_managed_folders(project) if doc.get("id")]
 
     @staticmethod
     def _live(project: str, doc: Mapping[str, Any]) -> Live:

@@ -11,7 +11,7 @@ Spec vocabulary: ``values`` (VALUES_LIST) are strings or ``{value, color}``; ``m
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Iterable, Literal, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -19,6 +19,7 @@ from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.dataiku.resources._base import DataikuResource
 from reconciler.providers.dataiku.resources._common import text
+from reconciler.providers.dataiku.resources._scope import instance_wide
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 FIELDS = ("label", "description", "values", "mappings", "pattern", "normalization_mode", "detectable")
@@ -111,6 +112,25 @@ class Meaning(DataikuResource):
             doc = self.client.get_meaning(object_id_)
         except NotFoundError:
             return None
+        return self._live(object_id_, doc)
+
+    def batch_key(self, object_id_: str) -> Any:
+        """The instance: ``GET /meanings/`` returns every meaning whole (seed L9395)."""
+        return "meanings"
+
+    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+        """One list call for all of them."""
+        listed = {m.get("id"): m for m in self.client.list_meanings()}
+        return {i: self._live(i, listed[i]) if i in listed else None for i in object_ids}
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """Every meaning, unless ``scope`` limits the export to a project (see ``_scope``)."""
+        if not instance_wide(scope):
+            return []
+        return [(str(m["id"]), self._live(str(m["id"]), m)) for m in self.client.list_meanings() if m.get("id")]
+
+    @staticmethod
+    def _live(object_id_: str, doc: Mapping[str, Any]) -> Live:
         return {
             "id": doc.get("id") or object_id_,
             "label": doc.get("label"),

@@ -13,13 +13,14 @@ they are never compared: to upgrade, change ``version`` (and ``git_checkout``).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Iterable, Literal, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.errors import ApiError, NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.dataiku.resources._base import DataikuResource
+from reconciler.providers.dataiku.resources._scope import instance_wide
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 
@@ -59,18 +60,41 @@ class Plugin(DataikuResource):
 
     def read(self, object_id: str) -> Live | None:
         listed = [p for p in self.client.list_plugins() if p.get("id") == object_id]
-        if not listed:
-            return None
+        return self._live(object_id, listed[0]) if listed else None
+
+    def batch_key(self, object_id: str) -> Any:
+        """The instance: one ``GET /plugins/`` serves every plugin (the settings stay one call each)."""
+        return "plugins"
+
+    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+        """One list call, then each plugin's settings."""
+        listed = {p.get("id"): p for p in self.client.list_plugins()}
+        return {i: self._live(i, listed[i]) if i in listed else None for i in object_ids}
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """Every installed plugin (not dev plugins), unless ``scope`` limits the export to a project.
+        ``source`` is not reported by DSS: exported blocks say the default (store)."""
+        if not instance_wide(scope):
+            return []
+        found = []
+        for item in self.client.list_plugins():
+            live = self._live(str(item["id"]), item) if item.get("id") and not item.get("isDev") else None
+            if live is not None:
+                found.append((live["id"], live))
+        return found
+
+    def _live(self, object_id: str, item: Mapping[str, Any]) -> Live | None:
+        """The live view from the plugin's list item and its settings (None: uninstalled meanwhile)."""
         try:
             settings = self.client.get_plugin_settings(object_id)
         except NotFoundError:
             return None
         return {
             "id": object_id,
-            "version": listed[0].get("version"),
+            "version": item.get("version"),
             "settings": settings.get("config") or {},
             "code_env": settings.get("codeEnvName"),
-            "label": (listed[0].get("meta") or {}).get("label"),
+            "label": (item.get("meta") or {}).get("label"),
         }
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:

@@ -20,7 +20,7 @@ adds to them survive an update. Drift names who changed the project last (its ``
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,6 +42,7 @@ from reconciler.providers.dataiku.resources._common import (
     normalize_tags,
     text,
 )
+from reconciler.providers.dataiku.resources._scope import projects_in_scope
 from reconciler.providers.dataiku.resources.folder import ROOT
 
 #: the per-principal flags of DSS 13-15 project permissions, in the platform's spelling
@@ -122,6 +123,7 @@ class Project(DataikuResource):
     create_only: ClassVar[frozenset[str]] = frozenset({"key"})
     delete_note: ClassVar[str | None] = "deletes the project and every dataset, recipe and scenario in it"
     local_fields: ClassVar[frozenset[str]] = frozenset({"drop_data_on_destroy"})
+    ref_fields: ClassVar[Mapping[str, str]] = {"folder": "dataiku_project_folder"}
 
     def read(self, object_id: str) -> Live | None:
         try:
@@ -149,6 +151,12 @@ class Project(DataikuResource):
             "custom_metadata": custom.get("kv") or {},
             MODIFIED: modified(summary.get("versionTag")),
         }
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """The projects of ``scope`` (see ``_scope``). The list holds summaries only (no permissions,
+        variables, checklists), so each project is read."""
+        return [(key, live) for key in projects_in_scope(self.client, scope)
+                for live in [self.read(key)] if live is not None]
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         key = spec.get("key")

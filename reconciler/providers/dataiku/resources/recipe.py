@@ -25,7 +25,7 @@ a code change as a unified diff.
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -35,6 +35,7 @@ from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.dataiku.resources import _files
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, object_id, split_id
 from reconciler.providers.dataiku.resources._common import normalize_tags, text
+from reconciler.providers.dataiku.resources._scope import projects_in_scope
 
 NAME_PATTERN = r"^[A-Za-z0-9_]+$"
 CODE_TYPES = frozenset({"python", "r", "sql_script", "sql_query", "shell", "pyspark", "sparkr", "spark_scala",
@@ -198,6 +199,7 @@ class Recipe(DataikuResource):
     natural_key: ClassVar[tuple[str, ...]] = ("project", "name")
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "name", "type"})
     delete_note: ClassVar[str | None] = "its output datasets and folders stay (with their data)"
+    ref_fields: ClassVar[Mapping[str, str]] = {"project": "dataiku_project.key"}
 
     def read(self, object_id_: str) -> Live | None:
         project, name = split_id(object_id_, "recipe")
@@ -223,6 +225,27 @@ class Recipe(DataikuResource):
             "tags": normalize_tags(recipe.get("tags")),
             MODIFIED: modified(recipe.get("versionTag")),
         }
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """The recipes of the projects in ``scope`` (see ``_scope``). The list lacks the payload (the
+        code), so each recipe is read."""
+        found = []
+        for project in projects_in_scope(self.client, scope):
+            for item in self.client.list_recipes(project):
+                new_id = object_id(project, str(item.get("name")))
+                live = self.read(new_id) if item.get("name") else None
+                if live is not None:
+                    found.append((new_id, live))
+        return found
+
+    def export_view(self, live: Live) -> Live:
+        """The code inline (``payload``, not ``payload_file``); a code env as ``code_env`` only."""
+        out = {k: v for k, v in live.items() if k != "payload_file"}
+        if out.get("type") not in ENV_TYPES:
+            out.pop("code_env", None)
+        elif out.get("code_env") is not None and isinstance(out.get("params"), Mapping):
+            out["params"] = {k: v for k, v in out["params"].items() if k != "envSelection"}
+        return out
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         project, name = spec.get("project"), spec.get("name")

@@ -14,7 +14,7 @@ outcome (reported through ``notify``); ``FAILED`` or ``ABORTED`` fails the apply
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, Mapping
+from typing import Any, ClassVar, Iterable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -23,6 +23,7 @@ from reconciler.providers.base import CreatedButFailed, UpdatedButFailed, Live, 
 from reconciler.providers.dataiku.resources import _files
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, object_id, split_id
 from reconciler.providers.dataiku.resources._common import normalize_tags, text
+from reconciler.providers.dataiku.resources._scope import projects_in_scope
 
 ID_PATTERN = r"^[A-Za-z0-9_]+$"
 #: spec field -> key of the scenario document
@@ -147,6 +148,7 @@ class Scenario(DataikuResource):
     local_fields: ClassVar[frozenset[str]] = frozenset({"run_after_apply"})
     delete_note: ClassVar[str | None] = "deletes the scenario's run history"
     wait_note: ClassVar[str | None] = "with run_after_apply, runs the scenario and waits for its outcome"
+    ref_fields: ClassVar[Mapping[str, str]] = {"project": "dataiku_project.key"}
 
     def read(self, object_id_: str) -> Live | None:
         project, scenario_id = split_id(object_id_, "scenario")
@@ -174,6 +176,26 @@ class Scenario(DataikuResource):
         if script is not None:
             live.update(script=script, script_file=_files.LiveText(script))
         return live
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """The scenarios of the projects in ``scope`` (see ``_scope``). The list holds light views (no
+        steps, no triggers), so each scenario is read."""
+        found = []
+        for project in projects_in_scope(self.client, scope):
+            for item in self.client.list_scenarios(project):
+                new_id = object_id(project, str(item.get("id")))
+                live = self.read(new_id) if item.get("id") else None
+                if live is not None:
+                    found.append((new_id, live))
+        return found
+
+    def export_view(self, live: Live) -> Live:
+        """The script inline (not ``script_file``); steps, triggers and reporters without the ids DSS gave them."""
+        out = {k: v for k, v in live.items() if k != "script_file"}
+        for f in ("steps", "triggers", "reporters"):
+            if isinstance(out.get(f), list):
+                out[f] = [{k: v for k, v in i.items() if k != "id"} if isinstance(i, Mapping) else i for i in out[f]]
+        return out
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         project, scenario_id = spec.get("project"), spec.get("id")

@@ -11,7 +11,7 @@ Deleting an article moves its children up to its parent.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,6 +20,7 @@ from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.dataiku.resources import _files
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, object_id, split_id
 from reconciler.providers.dataiku.resources._common import normalize_tags
+from reconciler.providers.dataiku.resources._scope import by_project, projects_in_scope
 
 class WikiArticleSpec(BaseModel):
     """A wiki article."""
@@ -53,6 +54,16 @@ def _parent_of(taxonomy: Any, article_id: str, parent: str | None = None) -> tup
         if found:
             return True, where
     return False, None
+
+
+def _ids(taxonomy: Any) -> list[str]:
+    """Every article id of a taxonomy, parents before their children."""
+    out: list[str] = []
+    for node in taxonomy or []:
+        if isinstance(node, Mapping) and node.get("id") is not None:
+            out.append(str(node["id"]))
+            out.extend(_ids(node.get("children")))
+    return out
 
 
 def _move(taxonomy: list[dict[str, Any]], article_id: str, parent_id: str | None) -> list[dict[str, Any]]:
@@ -96,6 +107,7 @@ class WikiArticle(DataikuResource):
     server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
     create_only: ClassVar[frozenset[str]] = frozenset({"project"})
     delete_note: ClassVar[str | None] = "its child articles move up to its parent"
+    ref_fields: ClassVar[Mapping[str, str]] = {"project": "dataiku_project.key", "parent": "dataiku_wiki_article.id"}
 
     def read(self, object_id_: str) -> Live | None:
         project, article_id = split_id(object_id_, "wiki article")
@@ -105,6 +117,42 @@ class WikiArticle(DataikuResource):
         except NotFoundError:
             return None
         return self._live(project, doc, wiki)
+
+    def batch_key(self, object_id_: str) -> Any:
+        """The project: its articles share one wiki document (their place in the taxonomy)."""
+        return split_id(object_id_, "wiki article")[0]
+
+    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+        """The wiki once per project, then each article (DSS has no call returning articles whole)."""
+        out: dict[str, Live | None] = {}
+        for project, members in by_project(object_ids, lambda i: split_id(i, "wiki article")).items():
+            try:
+                wiki = self.client.get_wiki(project)
+            except NotFoundError:
+                continue
+            for object_id_, article_id in members:
+                try:
+                    out[object_id_] = self._live(project, self.client.get_article(project, article_id), wiki)
+                except NotFoundError:
+                    out[object_id_] = None
+        return out
+
+    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+        """The articles of the projects in ``scope`` (see ``_scope``), found in each wiki's taxonomy."""
+        found = []
+        for project in projects_in_scope(self.client, scope):
+            wiki = self.client.get_wiki(project)
+            for article_id in _ids(wiki.get("taxonomy")):
+                try:
+                    live = self._live(project, self.client.get_article(project, article_id), wiki)
+                except NotFoundError:
+                    continue
+                found.append((object_id(project, live["id"]), live))
+        return found
+
+    def export_view(self, live: Live) -> Live:
+        """The body inline (``body``, not ``body_file``)."""
+        return {k: v for k, v in live.items() if k != "body_file"}
 
     def _live(self, project: str, doc: Mapping[str, Any], wiki: Mapping[str, Any]) -> Live:
         article = doc.get("article") or {}
