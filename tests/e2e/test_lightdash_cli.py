@@ -293,6 +293,7 @@ def test_an_existing_estate_is_exported_then_plans_no_changes(project):
             "lightdash_project_access.yaml", "lightdash_user_attribute.yaml"} <= written
     charts = (project.specs / "lightdash-export" / "lightdash_chart.yaml").read_text()
     assert "lightdash_chart.orders_by_status:" in charts and "additionalMetrics" not in charts
+    assert "space: ${lightdash_space." in charts and ".path}" in charts  # placed by reference, not by pasted path
     plan = project.cli("plan", "--detailed-exitcode")
     assert plan.code == 0, plan.text
 

@@ -55,6 +55,7 @@ class Chart(ResourceType):
     spec_model: ClassVar[type[BaseModel]] = ChartSpec
     description: ClassVar[str] = "A saved chart as code, keyed by slug, placed in a space by path"
     natural_key: ClassVar[tuple[str, ...]] = ("project", "slug")
+    ref_fields: ClassVar[Mapping[str, str]] = {"space": "lightdash_space.path"}
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", "uuid", "updated_at"})
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "slug"})
     delete_note: ClassVar[str | None] = "dashboards that show the chart keep an empty tile; its scheduled deliveries go"

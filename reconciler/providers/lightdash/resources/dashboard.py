@@ -76,6 +76,7 @@ class Dashboard(ResourceType):
     spec_model: ClassVar[type[BaseModel]] = DashboardSpec
     description: ClassVar[str] = "A dashboard as code, keyed by slug; tiles reference charts by slug"
     natural_key: ClassVar[tuple[str, ...]] = ("project", "slug")
+    ref_fields: ClassVar[Mapping[str, str]] = {"space": "lightdash_space.path"}
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", "uuid", "updated_at"})
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "slug"})
     delete_note: ClassVar[str | None] = "its charts are kept; its scheduled deliveries go"

@@ -82,6 +82,7 @@ class Space(ResourceType):
     spec_model: ClassVar[type[BaseModel]] = SpaceSpec
     description: ClassVar[str] = "A space (nested by parent path) with its user and group shares"
     natural_key: ClassVar[tuple[str, ...]] = ("project", "name")
+    ref_fields: ClassVar[Mapping[str, str]] = {"parent": "lightdash_space.path"}
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", "uuid", "path", "slug"})
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "parent"})
     delete_note: ClassVar[str | None] = "deletes the space, its child spaces and every chart and dashboard in them"
