@@ -55,6 +55,9 @@ def fingerprint(rt: ResourceType, live: Mapping[str, Any] | None) -> str | None:
 
 Progress = Callable[[int, int], None]
 
+#: at most this many ids per ``read_many`` call (APIs cap page sizes and URL lengths)
+BATCH_MAX = 100
+
 
 def refresh(
     graph: Graph,
@@ -94,7 +97,9 @@ def refresh(
                     continue
                 jobs.append(([address], pool.submit(lambda a=address, d=desired: [_observe(a, d, state, sessions)])))
             for members in batches.values():
-                jobs.append(([a for a, _ in members], pool.submit(_observe_batch, members, state, sessions)))
+                for start in range(0, len(members), BATCH_MAX):
+                    chunk = members[start:start + BATCH_MAX]
+                    jobs.append(([a for a, _ in chunk], pool.submit(_observe_batch, chunk, state, sessions)))
             for addresses, future in jobs:
                 try:
                     for obs in future.result():

@@ -16,10 +16,11 @@ interrupted creates by natural key instead of creating duplicates. Progress goes
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Protocol
 
@@ -133,51 +134,74 @@ class Executor:
                         waits[(address, APPLY)].add((dep, APPLY))
                 if (address, DELETE) in ops:
                     waits[(address, APPLY)].add((address, DELETE))
+        users: dict[Address, set[Address]] = {}  # address -> changes that depend (or depended) on it
+        for other in changes.values():
+            old = self.state.get(other.address)
+            for dep in set(old.dependencies if old else ()) | set(other.depends_on):
+                users.setdefault(dep, set()).add(other.address)
         for (address, part), op in ops.items():
             if part != DELETE:
                 continue
-            for other in changes.values():
-                if other.address == address:
+            for user in users.get(address, ()):
+                if user == address:
                     continue
-                old = self.state.get(other.address)
-                old_deps = set(old.dependencies) if old else set()
-                new_deps = set(other.depends_on)
-                if address not in old_deps | new_deps:
-                    continue
-                if (other.address, DELETE) in ops:
-                    waits[(address, DELETE)].add((other.address, DELETE))
-                elif (other.address, APPLY) in ops and address not in new_deps:
-                    waits[(address, DELETE)].add((other.address, APPLY))
+                if (user, DELETE) in ops:
+                    waits[(address, DELETE)].add((user, DELETE))
+                elif (user, APPLY) in ops and address not in set(changes[user].depends_on):
+                    waits[(address, DELETE)].add((user, APPLY))
         return ops, waits
 
     # -- run -------------------------------------------------------------------------------
     def run(self) -> tuple[State, list[LedgerEntry]]:
         """Execute everything; return the final state (also written) and the ledger.
 
-        The state is written (and the journal compacted) even when operations fail or the run
-        is interrupted; a ``KeyboardInterrupt`` stops scheduling, lets running calls land, and
-        is re-raised after the write.
+        Scheduling is linear in the number of operations: each keeps a count of what it still
+        waits for, and becomes ready when that reaches zero. The state is written (and the
+        journal compacted) even when operations fail or the run is interrupted; a
+        ``KeyboardInterrupt`` stops scheduling, lets running calls land, and is re-raised after
+        the write.
         """
         ops, waits = self.operations()
+        dependents: dict[tuple, list[tuple]] = {k: [] for k in ops}
+        for key, needs in waits.items():
+            for need in needs:
+                dependents[need].append(key)
+        remaining = {k: len(needs) for k, needs in waits.items()}
+        ready = [(_op_order(k), k) for k, n in remaining.items() if n == 0]
+        heapq.heapify(ready)
         ledger: dict[tuple, LedgerEntry] = {}
-        failed: set[tuple] = set()
-        finished: set[tuple] = set()
-        pending = dict(ops)
+        settled: set[tuple] = set()
         running: dict[Future, Op] = {}
-        state = self.state
+        resources = dict(self.state.resources)
         interrupted: BaseException | None = None
         pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply")
+
+        def skip(start: tuple, detail: str) -> None:
+            stack = [start]
+            while stack:
+                key = stack.pop()
+                if key in settled:
+                    continue
+                settled.add(key)
+                op = ops[key]
+                entry = LedgerEntry(op.address, op.change.action, SKIPPED, detail)
+                ledger[key] = entry
+                self.hooks.on_finish(entry)
+                stack.extend(dependents[key])
+
         try:
             while True:
-                self._skip_blocked(pending, waits, failed, ledger, interrupted)
-                if interrupted is None:
-                    for key in sorted(pending, key=_op_order):
-                        if waits[key] <= finished:
-                            op = pending.pop(key)
-                            running[pool.submit(self._run_op, op)] = op
+                while ready and interrupted is None and len(running) < self.parallelism * 2:
+                    _, key = heapq.heappop(ready)
+                    if key not in settled:
+                        running[pool.submit(self._run_op, ops[key])] = ops[key]
                 if not running:
-                    if pending:
-                        raise RuntimeError("apply cannot order: " + ", ".join(str(k[0]) for k in pending))
+                    unsettled = [k for k in ops if k not in settled]
+                    if interrupted is not None:
+                        for key in unsettled:
+                            skip(key, "skipped: apply interrupted")
+                    elif unsettled:
+                        raise RuntimeError("apply cannot order: " + ", ".join(str(k[0]) for k in unsettled))
                     break
                 try:
                     done, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -188,43 +212,29 @@ class Executor:
                     op = running.pop(future)
                     outcome, error, duration = future.result()
                     if outcome.record is not None:
-                        state = state.with_resource(outcome.record)
+                        resources[op.address] = outcome.record
                     if outcome.remove:
-                        state = state.without(op.address)
+                        resources.pop(op.address, None)
+                    settled.add(op.key)
                     if error is None:
-                        finished.add(op.key)
                         entry = LedgerEntry(op.address, op.change.action, APPLIED, outcome.detail, duration,
                                             outcome.object_id)
+                        for dep in dependents[op.key]:
+                            remaining[dep] -= 1
+                            if remaining[dep] == 0:
+                                heapq.heappush(ready, (_op_order(dep), dep))
                     else:
-                        failed.add(op.key)
                         entry = LedgerEntry(op.address, op.change.action, FAILED, error, duration, outcome.object_id)
+                        for dep in dependents[op.key]:
+                            skip(dep, f"skipped: depends on {op.address}, which failed or was skipped")
                     ledger[op.key] = entry
                     self.hooks.on_finish(entry)
         finally:
             pool.shutdown(wait=True)
-            state = self.store.write(state)
+            state = self.store.write(replace(self.state, resources=resources))
         if interrupted is not None:
             raise interrupted
         return state, _collapse(ledger)
-
-    def _skip_blocked(self, pending: dict, waits: Mapping, failed: set, ledger: dict,
-                      interrupted: BaseException | None) -> None:
-        """Skip every pending op that waits (transitively) on a failed one, or all on interrupt."""
-        progress = True
-        while progress:
-            progress = False
-            for key in sorted(pending, key=_op_order):
-                blocked = waits[key] & failed
-                if not blocked and interrupted is None:
-                    continue
-                op = pending.pop(key)
-                detail = (f"skipped: depends on {sorted(blocked)[0][0]}, which failed or was skipped"
-                          if blocked else "skipped: apply interrupted")
-                entry = LedgerEntry(op.address, op.change.action, SKIPPED, detail)
-                ledger[key] = entry
-                failed.add(key)
-                self.hooks.on_finish(entry)
-                progress = True
 
     def _run_op(self, op: Op) -> tuple[_Outcome, str | None, float]:
         started = time.monotonic()

@@ -167,12 +167,12 @@ def decide(
 
     importing = rs is None
     compared = [k for k in managed if k not in spec.lifecycle.ignore_changes and k not in rt.sensitive]
-    before_cmp = _view(rt, live, compared)
+    before_cmp = _view(rt, live, compared, unknowns=False)
     after_cmp = {k: after[k] for k in compared if k in after}
     diff = compute(before_cmp, after_cmp, sensitive=rt.sensitive)
     diff += _secret_changes(rt, full_desired, rs, [k for k in managed if k not in spec.lifecycle.ignore_changes],
                             hasher)
-    before = _mask_view(rt, _view(rt, live, managed))
+    before = _mask_view(rt, _view(rt, live, managed, unknowns=False))
     base = dict(before=before, after=_mask_view(rt, after), diff=diff, object_id=obs.object_id,
                 importing=importing, fingerprint=obs.fingerprint, **common)
     adopt = f"adopting existing object {rt.identity_of(desired) or obs.object_id}; " if importing else ""
@@ -221,12 +221,18 @@ def managed_fields(rt: ResourceType, desired: Mapping[str, Any], rs: ResourceSta
     return fields
 
 
-def _view(rt: ResourceType, attrs: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
-    """Project ``attrs`` onto ``fields`` and normalize, leaving values holding ``Unknown`` as they are."""
-    known = {k: attrs[k] for k in fields if k in attrs and not contains_unknown(attrs[k])}
-    unknown = {k: attrs[k] for k in fields if k in attrs and contains_unknown(attrs[k])}
+def _view(rt: ResourceType, attrs: Mapping[str, Any], fields: Iterable[str], *,
+          unknowns: bool = True) -> dict[str, Any]:
+    """Project ``attrs`` onto ``fields`` and normalize, leaving values holding ``Unknown`` as they are.
+
+    ``unknowns=False`` (live objects and state, which never hold one) skips looking for them.
+    """
+    fields = [k for k in fields if k in attrs]
+    if not unknowns or not contains_unknown(attrs):
+        return rt.normalize({k: attrs[k] for k in fields}) if fields else {}
+    known = {k: attrs[k] for k in fields if not contains_unknown(attrs[k])}
     out = rt.normalize(known) if known else {}
-    out.update(unknown)
+    out.update({k: attrs[k] for k in fields if k not in known})
     return out
 
 
@@ -266,7 +272,8 @@ def _drift(address: Address, state: State, observed: Mapping[Address, Observed],
     ignored = set(spec.lifecycle.ignore_changes) if spec else set()
     fields = [k for k in rs.attrs if k not in ignored and k not in rt.sensitive]
     recorded = {k: (obs.live.get(k) if _hashed_match(hasher, obs.live.get(k), v) else v) for k, v in rs.attrs.items()}
-    diff = compute(_view(rt, recorded, fields), _view(rt, obs.live, fields), sensitive=rt.sensitive)
+    diff = compute(_view(rt, recorded, fields, unknowns=False), _view(rt, obs.live, fields, unknowns=False),
+                   sensitive=rt.sensitive)
     who, when = rt.last_modified(obs.live) or (None, None)
     if diff:
         return Drift(address, "changed", diff, who, when)
