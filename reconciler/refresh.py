@@ -55,9 +55,6 @@ def fingerprint(rt: ResourceType, live: Mapping[str, Any] | None) -> str | None:
 
 Progress = Callable[[int, int], None]
 
-#: at most this many ids per ``read_many`` call (APIs cap page sizes and URL lengths)
-BATCH_MAX = 100
-
 
 def refresh(
     graph: Graph,
@@ -80,7 +77,11 @@ def refresh(
     total = sum(len(layer) for layer in layers)
     done = 0
     resources = specs.resources if specs else {}
-    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="refresh") as pool:
+    # each provider gets ``parallelism`` threads (its HTTP budget then bounds what reaches it), so
+    # one slow platform does not hold back the others' reads
+    providers = {a.provider for a in graph.nodes}
+    workers = max(1, parallelism) * max(1, len(providers))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="refresh") as pool:
         for layer in layers:
             jobs: list[tuple[list[Address], Future]] = []
             batches: dict[tuple[str, Hashable], list[tuple[Address, dict | None]]] = {}
@@ -97,9 +98,7 @@ def refresh(
                     continue
                 jobs.append(([address], pool.submit(lambda a=address, d=desired: [_observe(a, d, state, sessions)])))
             for members in batches.values():
-                for start in range(0, len(members), BATCH_MAX):
-                    chunk = members[start:start + BATCH_MAX]
-                    jobs.append(([a for a, _ in chunk], pool.submit(_observe_batch, chunk, state, sessions)))
+                jobs.append(([a for a, _ in members], pool.submit(_observe_batch, members, state, sessions)))
             for addresses, future in jobs:
                 try:
                     for obs in future.result():

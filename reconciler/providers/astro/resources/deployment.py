@@ -30,7 +30,7 @@ them), and a spec that leaves the map out sends the live secrets back untouched.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Literal, Mapping
+from typing import Any, ClassVar, Iterable, Literal, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -134,6 +134,13 @@ class Deployment(ResourceType):
             return wire.live_view(self.client.get_deployment(object_id))
         except NotFoundError:
             return None
+
+    def batch_key(self, object_id: str) -> Any:
+        return "deployments"  # one organization-wide list returns whole deployments
+
+    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+        wanted = set(object_ids)
+        return {doc["id"]: wire.live_view(doc) for doc in self.client.list_deployments() if doc.get("id") in wanted}
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         workspace, name = spec.get("workspace"), spec.get("name")

@@ -29,6 +29,10 @@ from reconciler.providers.lightdash.resources import _content
 from reconciler.providers.lightdash.resources._common import PATH_PATTERN, SLUG_PATTERN, projects_in_scope, split_id, text
 
 
+
+#: chart uuids per as-code request (the API pages by 100; uuids go in the query string)
+IDS_PER_CALL = 100
+
 class ChartSpec(BaseModel):
     """A saved chart (Lightdash content as code)."""
 
@@ -85,7 +89,8 @@ class Chart(ResourceType):
         uuids = [split_id(i, "chart")[1] for i in object_ids]
         try:
             uuid_of = {c["slug"]: c["uuid"] for c in self.client.charts(project)}
-            docs = self.client.charts_as_code(project, uuids)
+            docs = [doc for start in range(0, len(uuids), IDS_PER_CALL)  # URL length and page size
+                    for doc in self.client.charts_as_code(project, uuids[start:start + IDS_PER_CALL])]
         except NotFoundError:
             return {}
         out: dict[str, Live | None] = {}

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -201,6 +201,14 @@ class SemanticModel(ResourceType):
         except NotFoundError:
             return None
         return None if doc.get("status") == "archived" else live_view(doc)
+
+    def batch_key(self, object_id: str) -> Any:
+        return "models"  # the paged list returns whole models
+
+    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+        wanted = set(object_ids)
+        return {doc["id"]: live_view(doc) for doc in self.client.list_models()
+                if doc.get("id") in wanted and doc.get("status") != "archived"}
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         name, domain = spec.get("name"), spec.get("domain")
