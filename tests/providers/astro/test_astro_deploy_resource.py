@@ -259,3 +259,12 @@ def test_normalize(attrs, expected):
 def test_normalize_hashes_a_path_and_reports_an_unreadable_one(dags):
     assert Deploy(None).normalize({"source": str(dags)})["source"] == bundle.hash_directory(str(dags))
     assert Deploy(None).normalize({"source": str(dags / "nope")})["source"].startswith("(unreadable:")
+
+
+def test_deploy_passes_the_lifecycle_harness(astro, dep, dags):
+    from reconciler.testing import run_lifecycle
+
+    report = run_lifecycle(astro.session, "astro_deploy", spec(dep, dags, description="v1"),
+                           spec(dep, dags, description="v2"))
+    assert report.object_id == dep
+    assert len(deploys(astro, dep)) == 2  # one deploy per desired change, none for the re-reads

@@ -181,3 +181,12 @@ def test_v1_prefix_reaches_the_same_world(astro):
     session = ASTRO.connect(settings, astro.sandbox.transport())
     assert session.client.get_deployment("cld0000000000000000000001")["name"] == "legacy-etl"
     assert session.client._path() == f"/v1/organizations/{ORG}"
+
+
+def test_lifecycle_with_secret_environment_variables(astro):
+    create = deployment_spec(secret_environment_variables={"API_KEY": "s3cret-one"},
+                             worker_queues=[{"name": "default", "is_default": True}])
+    update = deployment_spec(secret_environment_variables={"API_KEY": "s3cret-two"}, description="rotated",
+                             worker_queues=[{"name": "default", "is_default": True}])
+    report = run_lifecycle(astro.session, "astro_deployment", create, update)
+    assert "s3cret" not in repr(report.created) + repr(report.updated)  # write-only: never read back
