@@ -7,5 +7,7 @@ GET baselines (``baselines``) and prints the figures next to the round-trip floo
 
 Modules: ``estate`` (generators, floors), ``sandbox_process`` (the server process),
 ``measure`` (one CLI run: wall, CPU, peak RSS, bytes written to state), ``baselines``,
-``scenarios`` (what one run measures), ``report`` (table and JSON), ``run`` (the command line).
+``scenarios`` (what one run measures), ``hotspots`` (a profile's top functions), ``report``
+(table, targets and JSON), ``run`` (the command line). Method and latest figures:
+``docs/performance.md``.
 """

@@ -59,8 +59,8 @@ def ratios(result: RunResult, scenario: ScenarioResult) -> dict[str, float | Non
 
 
 def targets(result: RunResult) -> list[Target]:
-    """The issue's targets, measured where this run measured them."""
-    plan, apply, cpu = result.scenario("plan"), result.scenario("apply"), result.scenario("plan-cpu")
+    """The issue's targets, measured where this run measured them (a failed scenario: not measured)."""
+    plan, apply, cpu = (_ok(result.scenario(name)) for name in ("plan", "apply", "plan-cpu"))
     plan_ratios = ratios(result, plan) if plan else {}
     apply_ratios = ratios(result, apply) if apply else {}
     n, n_cpu = result.options.n, result.options.n_cpu
@@ -87,6 +87,11 @@ def run_floors(result: RunResult) -> dict[str, float]:
     return {"latency_ms": result.options.latency_ms,
             "plan_s": combined_floor_seconds(at_n, latency_s, "refresh"),
             "apply_s": combined_floor_seconds(at_n, latency_s, "create")}
+
+
+def _ok(scenario: ScenarioResult | None) -> ScenarioResult | None:
+    """A scenario that ran as expected; a failed one measures nothing a target may use."""
+    return scenario if scenario is not None and scenario.problem is None else None
 
 
 def to_json(result: RunResult, argv: list[str] | None = None) -> dict[str, Any]:

@@ -142,7 +142,7 @@ def run(opts: Options, selection: Selection, *, log: Log = lambda _: None) -> Ru
         raise ValueError("no provider has both a registration and an estate generator: nothing to measure")
     result = RunResult(opts, selection, machine=machine())
     own_tmp = None
-    workdir = opts.workdir
+    workdir = opts.workdir.resolve() if opts.workdir is not None else None  # children run elsewhere
     if workdir is None:
         own_tmp = tempfile.TemporaryDirectory(prefix="reconciler-bench-")
         workdir = Path(own_tmp.name)
@@ -228,12 +228,15 @@ def _cpu_phase(opts: Options, used: Sequence[EstateGenerator], workdir: Path, re
                        opts, floor_s=None, latency_ms=0.0)
         result.scenarios.append(planned)
         if opts.profile is not None and not planned.problem:
-            opts.profile.mkdir(parents=True, exist_ok=True)
-            dump = opts.profile / "plan-cpu.prof"
+            dump = opts.profile.resolve() / "plan-cpu.prof"
+            dump.parent.mkdir(parents=True, exist_ok=True)
             log(f"plan-cpu again under cProfile -> {dump}")
-            run_cli(["--specs", str(specs), "--state", str(state), *opts.command("plan")], _child_env(sandbox),
-                    timeout=opts.timeout * 3, cwd=state.parent, profile=dump)
-            result.hotspots = summarize(dump)
+            profiled = run_cli(["--specs", str(specs), "--state", str(state), *opts.command("plan")],
+                               _child_env(sandbox), timeout=opts.timeout * 3, cwd=state.parent, profile=dump)
+            if profiled.exit_code == 0 and dump.exists():
+                result.hotspots = summarize(dump)
+            else:
+                log(f"the profiled plan failed (exit {profiled.exit_code}): no hotspots")
 
 
 def _cli(sandbox: SandboxProcess, name: str, n: int, specs: Path, state: Path, command: list[str], opts: Options,

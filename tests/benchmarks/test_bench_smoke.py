@@ -9,10 +9,20 @@ import time
 import pytest
 
 from benchmarks import report, run
-from benchmarks.estate import ALL_PROVIDERS, Floor, ProviderEstate, build, combined_floor_seconds, select, shares
+from benchmarks.estate import (
+    ALL_PROVIDERS,
+    Floor,
+    ProviderEstate,
+    Selection,
+    build,
+    combined_floor_seconds,
+    select,
+    shares,
+)
 from benchmarks.estate.registry import GENERATORS
-from benchmarks.measure import RunTimeout, run_cli
+from benchmarks.measure import Measurement, RunTimeout, run_cli
 from benchmarks.sandbox_process import SandboxProcess, diff_stats, free_port
+from benchmarks.scenarios import Options, RunResult, ScenarioResult
 
 REFERENCE = re.compile(r"\$\{([a-z0-9_]+\.[A-Za-z0-9_]+)\.[a-z_]+\}")
 
@@ -34,7 +44,7 @@ def test_quick_run_measures_every_scenario_and_baseline(quick_run):
     assert [b["name"] for b in doc["baselines"]] == ["sequential", "parallel-10"]
     used = doc["providers"]["used"]
     assert "dataiku" in used
-    assert sorted(used + list(doc["providers"]["skipped"])) == sorted(ALL_PROVIDERS)
+    assert set(ALL_PROVIDERS) <= set(used) | set(doc["providers"]["skipped"])
     for s in doc["scenarios"][1:]:
         assert s["exit_code"] == 0 and s["problem"] is None
         assert s["wall_s"] > 0 and s["cpu_s"] > 0 and s["peak_rss_mb"] > 10
@@ -157,3 +167,22 @@ def test_sandbox_process_is_terminated_and_counts_requests():
     assert not sandbox.running
     assert diff_stats({"a": {"requests": 1, "writes": 0}}, {"a": {"requests": 3, "writes": 0}, "b": {"requests": 0}}) \
         == {"a": {"requests": 2, "writes": 0}}
+
+
+@pytest.mark.parametrize("problem, measured_ms", [
+    pytest.param(None, 150.0, id="ran"),
+    pytest.param("exit code 1: boom", None, id="failed-run-measures-nothing"),
+])
+def test_plan_cpu_target_uses_only_a_run_that_succeeded(problem, measured_ms):
+    m = Measurement(("plan",), 0 if problem is None else 1, 2.0, 1.0, 0.5, 100.0, 0, "", "")
+    result = RunResult(Options(n=10, n_cpu=10), Selection((), {}))
+    result.scenarios.append(ScenarioResult("plan-cpu", 10, 0.0, m, {}, 100, None, problem))
+    cpu = next(t for t in report.targets(result) if t.name.startswith("plan CPU"))
+    assert cpu.measured == (None if measured_ms is None else pytest.approx(measured_ms))
+    assert "plan-cpu" in report.render(result)
+
+
+def test_select_leaves_out_what_the_run_excludes():
+    selection = select(GENERATORS, ["dataiku", "astro"], ["dataiku", "astro"], wanted=["astro"])
+    assert [g.provider for g in selection.used] == ["astro"]
+    assert selection.skipped["dataiku"] == "left out by --providers"
