@@ -30,6 +30,8 @@ BACKEND_KEYS = ("url", "name")
 RESERVED = ("depends_on", "lifecycle")
 LIFECYCLE_KEYS = ("prevent_destroy", "ignore_changes", "allow_destroy")
 SUFFIXES = (".yaml", ".yml")
+#: a spec file larger than this is refused, not parsed (memory stays bounded)
+MAX_FILE_BYTES = 10 * 10**6
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -47,9 +49,20 @@ def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
     syntax: list[SpecError] = []
     for file in files:
         try:
-            text = FsPath(file).read_text(encoding="utf-8")
+            size = FsPath(file).stat().st_size
+            if size > MAX_FILE_BYTES:
+                syntax.append(_at(SpecSyntaxError(
+                    f"{file}:1: the file is too large ({size / 1e6:.1f} MB); spec files are limited to {MAX_FILE_BYTES // 10**6} MB",
+                    hint="split it into several files in the specs directory"), Location(file, 1)))
+                continue
+            raw_bytes = FsPath(file).read_bytes()
+            text = raw_bytes.decode("utf-8")
         except UnicodeDecodeError as exc:
-            syntax.append(_at(SpecSyntaxError(f"{file}: not UTF-8 text (byte {exc.start})"), Location(file, 1)))
+            line = raw_bytes.count(b"\n", 0, exc.start) + 1
+            syntax.append(_at(SpecSyntaxError(f"{file}:{line}: not UTF-8 text (byte {exc.start} is "
+                                              f"0x{raw_bytes[exc.start]:02x})",
+                                              hint="spec files must be UTF-8: save the file as UTF-8"),
+                              Location(file, line)))
             continue
         except OSError as exc:
             raise SpecError(f"cannot read spec file {file}: {exc.strerror or exc}") from None

@@ -79,7 +79,9 @@ def check(
             if path in seen_union:
                 continue
             seen_union.add(path)
-        hidden = any(_under(path, h) for h in hide)
+        # hidden when the value shown is, or contains, a hidden one (an error about a whole block
+        # would otherwise print the secrets inside it)
+        hidden = any(_under(path, h) or _under(h, path) for h in hide)
         issues.setdefault(path, []).append(_issue(model, path, err, exact, hidden))
     return [i for group in issues.values() for i in group]
 

@@ -113,6 +113,12 @@ class Document:
         return Location(self.file, 1)
 
 
+#: at most this many values reached through aliases in one document
+MAX_ALIAS_VALUES = 100_000
+#: at most this deep
+MAX_DEPTH = 200
+
+
 def parse_document(file: str, text: str) -> tuple[Document, list[SpecValidationError]]:
     """Parse ``text`` (the content of ``file``).
 
@@ -121,12 +127,17 @@ def parse_document(file: str, text: str) -> tuple[Document, list[SpecValidationE
     """
     try:
         node, builder, data = _parse(file, text, _FastLoader)
+    except RecursionError:
+        raise _located(SpecSyntaxError(f"{file}: values are nested too deeply to read; specs are limited to "
+                                       f"{MAX_DEPTH} levels"), Location(file, 1)) from None
     except yaml.YAMLError as fast_exc:
         try:  # parse again with the parser whose messages are clearer
             _parse(file, text, _PyLoader)
             exc = fast_exc
         except yaml.YAMLError as slow_exc:
             exc = slow_exc
+        except RecursionError:
+            exc = fast_exc
         if isinstance(exc, yaml.MarkedYAMLError):
             raise _syntax_error(file, exc) from None
         raise _located(SpecSyntaxError(f"{file}: invalid YAML: {exc}"), Location(file, 1)) from None
@@ -200,6 +211,18 @@ class _Builder:
     def build(self, node: Node, path: Path = ()) -> Any:
         if path == ():
             self.locations[()] = self.loc(node)
+        seen = self.__dict__.setdefault("_seen", set())
+        if id(node) in seen:  # reached again through an alias: count what aliases expand to
+            self._expanded = getattr(self, "_expanded", 0) + 1
+            if self._expanded > MAX_ALIAS_VALUES:  # a small file can expand exponentially (billion laughs)
+                raise yaml.MarkedYAMLError(problem=f"aliases expand to more than {MAX_ALIAS_VALUES:,} values "
+                                           "(aliases referring to aliases?); specs are limited to that",
+                                           problem_mark=node.start_mark)
+        else:
+            seen.add(id(node))
+        if len(path) > MAX_DEPTH:
+            raise yaml.MarkedYAMLError(problem=f"values are nested more than {MAX_DEPTH} levels deep; "
+                                       "specs are limited to that", problem_mark=node.start_mark)
         if isinstance(node, ScalarNode):
             return self.loader.construct_object(node, deep=True)
         if id(node) in self._active:
