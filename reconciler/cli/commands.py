@@ -367,7 +367,10 @@ def _save_plan(p: Plan, path: str) -> None:
 def _load_plan(path: str) -> Plan:
     try:
         with open(path) as fh:
-            return Plan.from_json(json.load(fh))
+            data = json.load(fh)
+        if not isinstance(data, dict) or "resource_changes" not in data:
+            raise ValueError("it has no resource_changes (a state file or another JSON document?)")
+        return Plan.from_json(data)
     except FileNotFoundError:
         raise PlanError(f"plan file {path} does not exist", hint="make one with `reconciler plan --out FILE`") from None
     except (ValueError, KeyError, TypeError) as err:

@@ -313,6 +313,9 @@ class _Merge:
             self.fail(SpecValidationError, f"backend 'url' is required: a postgresql:// URL or a state file path"
                       f"{'' if url is None else f', got {_kind(url)}'}", where("url") if "url" in value else raw.location,
                       hint="e.g. url: postgresql://reconciler@db.internal/platform (password in PGPASSWORD)")
+        elif "://" in url and not url.lower().startswith(("postgresql://", "postgres://", "file://")):
+            self.fail(SpecValidationError, f"backend 'url' scheme {url.split('://', 1)[0]!r} is not supported; "
+                      "allowed: postgresql://, postgres://, file:// or a state file path", where("url"))
         elif name is not None:
             if not isinstance(name, str) or not name:
                 self.fail(SpecValidationError, f"backend 'name' must be a non-empty string, got {_kind(name)}",

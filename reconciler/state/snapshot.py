@@ -80,6 +80,10 @@ def decode_state(raw: bytes, *, source: str) -> State:
             raise ValueError(f"serial is {serial!r}, expected a non-negative integer")
         if not isinstance(data.get("resources", []), list):
             raise ValueError("resources is not a list")
+        addresses = [r.get("address") if isinstance(r, dict) else None for r in data.get("resources", [])]
+        twice = sorted({a for a in addresses if a is not None and addresses.count(a) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(map(str, twice))} listed twice (edited by hand?)")
         return State.from_json(data)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         detail = str(exc) if not isinstance(exc, KeyError) else f"missing key {exc}"
