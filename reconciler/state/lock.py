@@ -56,6 +56,9 @@ _PRIMARY = "flock on this filesystem"
 _GONE = "its process ended without releasing it"
 
 
+#: how long a loser waits for a new holder to write its record, so the error can name it
+RECORD_WAIT = 1.0
+
 def _read_record(fd: int) -> dict[str, Any]:
     try:
         data = json.loads(os.pread(fd, _RECORD_MAX, 0).decode("utf-8") or "{}")
@@ -182,6 +185,11 @@ def acquire(
                 fcntl.flock(fd, fcntl.LOCK_UN)
             else:
                 holder = _read_record(fd)
+                waited = 0.0
+                while not holder and waited < RECORD_WAIT:  # the holder took the flock and is writing its record
+                    sleep(0.02)
+                    waited += 0.02
+                    holder = _read_record(fd)
                 expired = bool(holder) and lease_expired(holder, now())
                 decision = decide(primary=False, record=holder, expired=expired, holder_gone=False)
         except BaseException:
