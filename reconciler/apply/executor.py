@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from reconciler.addresses import Address
 from reconciler.apply.ledger import APPLIED, FAILED, SKIPPED, LedgerEntry
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ApiError, ReconcilerError, TransportError
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, Unknown, contains_unknown
 from reconciler.providers.base import (CreatedButFailed, ResourceType, UpdatedButFailed, progress_to,
                                        reset_progress)
@@ -40,6 +40,9 @@ from reconciler.state.model import ResourceState, State
 
 DELETE = "delete"
 APPLY = "apply"
+#: creates retried after the natural-key lookup proved the object absent (5xx, 429, dropped)
+CREATE_RETRIES = 2
+CREATE_RETRY_DELAY = 0.5
 
 
 class Hooks(Protocol):
@@ -101,6 +104,7 @@ class Executor:
         hooks: Hooks | None = None,
         secrets: Mapping[Address, Mapping[str, Any]] | None = None,
         hasher: SecretHasher | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.plan = plan
         self.state = state
@@ -110,6 +114,7 @@ class Executor:
         self.hooks = hooks or NoHooks()
         self.secrets = secrets or {}
         self.hasher = hasher
+        self._sleep = sleep
         #: secret strings met while resolving references: stored in state only as keyed hashes
         self._secret_values: set[str] = set()
         self._journal_lock = threading.Lock()
@@ -293,14 +298,7 @@ class Executor:
             self.hooks.on_start(op.address, "Creating")
             self._journal("intent", "create", op.address, natural_key=rt.identity_of(spec))
             try:
-                object_id, live = rt.create(spec)
-            except ReconcilerError as err:
-                adopted = self._adopt_after_failed_create(rt, spec)
-                if adopted is None:
-                    self._journal("failed", "create", op.address, error=str(err))
-                    raise
-                object_id, live = adopted
-                outcome.detail = "create refused: the object already existed, so it was adopted and updated; "
+                object_id, live = self._create(op, rt, spec, outcome)
             except CreatedButFailed as err:
                 live = rt.read(err.object_id)
                 outcome.record = self._record(op.address, change, rt, err.object_id, spec, live, partial=True)
@@ -332,20 +330,46 @@ class Executor:
             self._applied[op.address] = {**spec, **outcome.record.outputs}
         self._journal("result", action, op.address, resource=outcome.record)
 
-    def _adopt_after_failed_create(self, rt: ResourceType, spec: dict[str, Any]) -> tuple[str, Any] | None:
-        """A create refused because the object already exists (an interrupted run's request that
-        landed late, or a concurrent creator): find it by natural key and converge it instead."""
+    def _create(self, op: Op, rt: ResourceType, spec: dict[str, Any], outcome: _Outcome) -> tuple[str, Any]:
+        """Create, recovering from a failed attempt without ever making a second object.
+
+        After a failure the object is looked up by its natural key: found (the request landed, or
+        someone else made it) -> adopted and converged; proved absent after a failure that may
+        pass (5xx, 429, a dropped connection) -> created again, a bounded number of times. Types
+        without a natural key cannot prove absence and are never retried here.
+        """
+        attempt = 0
+        while True:
+            try:
+                return rt.create(spec)
+            except ReconcilerError as err:
+                looked, found = self._look_up(rt, spec)
+                if found is not None:
+                    object_id, live = found
+                    try:
+                        live = rt.update(object_id, live, spec, frozenset(k for k in spec if k not in rt.create_only))
+                    except ReconcilerError:
+                        pass  # not converged: report the create's failure; the next run adopts it
+                    else:
+                        outcome.detail = ("create refused: the object already existed, so it was adopted and "
+                                          "updated; ")
+                        return object_id, live
+                if looked and found is None and attempt < CREATE_RETRIES and _may_pass(err):
+                    attempt += 1
+                    self._sleep(CREATE_RETRY_DELAY * attempt)
+                    continue
+                self._journal("failed", "create", op.address, error=str(err))
+                raise
+
+    @staticmethod
+    def _look_up(rt: ResourceType, spec: dict[str, Any]) -> tuple[bool, tuple[str, Any] | None]:
+        """(whether the lookup could be done, what it found) by natural key."""
         if not rt.natural_key:
-            return None
+            return False, None
         try:
-            found = rt.find(spec)
-            if found is None:
-                return None
-            object_id, live = found
-            live = rt.update(object_id, live, spec, frozenset(k for k in spec if k not in rt.create_only))
+            return True, rt.find(spec)
         except ReconcilerError:
-            return None
-        return object_id, live
+            return False, None
 
     def _resolved_spec(self, address: Address, change: Change, rt: ResourceType) -> dict[str, Any]:
         def lookup(target: Address, attr: tuple[str, ...]) -> Any:
@@ -422,6 +446,13 @@ class Executor:
             protected=rt.protected,
             allow_destroy=change.allow_destroy,
         )
+
+
+def _may_pass(err: ReconcilerError) -> bool:
+    """A failure that may not happen again: no answer, throttling, or a server error."""
+    if isinstance(err, TransportError):
+        return True
+    return isinstance(err, ApiError) and err.status is not None and (err.status >= 500 or err.status == 429)
 
 
 def _holds_secret(value: Any, secrets: set[str]) -> bool:

@@ -59,6 +59,7 @@ _GONE = "its process ended without releasing it"
 #: how long a loser waits for a new holder to write its record, so the error can name it
 RECORD_WAIT = 1.0
 
+
 def _read_record(fd: int) -> dict[str, Any]:
     try:
         data = json.loads(os.pread(fd, _RECORD_MAX, 0).decode("utf-8") or "{}")

@@ -298,3 +298,30 @@ def test_updated_but_failed_records_the_changed_object_and_fails_the_operation(t
     new_state, ledger = Executor(plan, state, store, lambda a: RunsAfter(world)).run()
     assert ledger[0].outcome == "failed" and "ended FAILED" in ledger[0].detail
     assert new_state.resources[addr("box")].attrs == {"name": "box", "parent": "p"}
+
+
+@pytest.mark.parametrize("landed, calls", [
+    pytest.param(False, [("create", "flaky"), ("create", "flaky")], id="absent-after-5xx-is-created-again"),
+    pytest.param(True, [("create", "flaky")], id="landed-despite-5xx-is-adopted"),
+])
+def test_a_create_that_got_a_server_error_is_retried_only_when_proved_absent(tmp_path, landed, calls):
+    world = World()
+
+    class Flaky(BoxType):
+        failed = False
+
+        def create(self, spec):
+            if not Flaky.failed:
+                Flaky.failed = True
+                self.client.calls.append(("create", spec["name"]))
+                if landed:  # the platform made it, then the answer was lost
+                    self.client.objects["b77"] = {"id": "b77", **spec}
+                raise ApiError("bad gateway", method="POST", url="http://x/boxes", status=502)
+            return super().create(spec)
+
+    store = open_store(tmp_path / "state.json")
+    state = State.empty()
+    plan = Plan(changes=(create("flaky"),), state_lineage=state.lineage)
+    new_state, ledger = Executor(plan, state, store, lambda a: Flaky(world), sleep=lambda s: None).run()
+    assert ledger[0].outcome == "applied", ledger[0].detail
+    assert world.calls[:len(calls)] == calls and len(world.objects) == 1
