@@ -66,13 +66,17 @@ def refresh(
     include: set[Address] | None = None,
     read_live: bool = True,
     progress: Progress | None = None,
+    errors: dict[Address, ProviderError] | None = None,
 ) -> dict[Address, Observed]:
     """Observe every graph node (only ``include`` ones and what they reference, when given).
 
     ``read_live=False`` resolves specs without any request (used by ``validate``-like callers).
-    Raises the first ``ProviderError`` met, labelled with its address.
+    Raises the first ``ProviderError`` met, labelled with its address; when ``errors`` is given,
+    records each failed address there instead (observed as ``skipped``) and goes on, so one
+    platform that is down does not stop the others (apply uses this).
     """
     observed: dict[Address, Observed] = {}
+    blocked: set[Address] = set()
     layers = graph.layers()
     total = sum(len(layer) for layer in layers)
     done = 0
@@ -89,6 +93,9 @@ def refresh(
                 spec = resources.get(address)
                 desired = _resolve_spec(spec, observed, state) if spec is not None else None
                 wanted = include is None or address in include
+                if errors and any(d in errors or d in blocked for d in graph.dependencies(address)):
+                    blocked.add(address)  # waits for what could not be read: left out, not read
+                    wanted = False
                 if not wanted or not read_live:
                     observed[address] = _from_state(address, desired, state, "skipped")
                     continue
@@ -104,9 +111,15 @@ def refresh(
                     for obs in future.result():
                         observed[obs.address] = obs
                 except ProviderError as err:
-                    for _, other in jobs:
-                        other.cancel()
-                    raise err.with_address(str(addresses[0])) if len(addresses) == 1 else err from None
+                    if errors is None:
+                        for _, other in jobs:
+                            other.cancel()
+                        raise err.with_address(str(addresses[0])) if len(addresses) == 1 else err from None
+                    for address in addresses:
+                        errors[address] = err.with_address(str(address))
+                        spec = resources.get(address)
+                        desired = _resolve_spec(spec, observed, state) if spec is not None else None
+                        observed[address] = _from_state(address, desired, state, "skipped")
             done += len(layer)
             if progress:
                 progress(done, total)

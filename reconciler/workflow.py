@@ -21,7 +21,7 @@ import httpx
 from reconciler.addresses import Address
 from reconciler.apply.executor import Executor, Hooks
 from reconciler.apply.ledger import FAILED, LedgerEntry
-from reconciler.errors import ApplyError, PlanError, ReconcilerError, StalePlanError, StateError
+from reconciler.errors import ApplyError, PlanError, ProviderError, ReconcilerError, StalePlanError, StateError
 from reconciler.graph.build import build_graph
 from reconciler.graph.dag import Graph
 from reconciler.plan.model import SENSITIVE_MASK, Action, Plan
@@ -105,11 +105,14 @@ class Workspace:
         return SecretHasher.for_state(state.lineage, self.env)
 
     def plan(self, *, mode: str = "normal", targets: Iterable[Address] = (), allow_cascade: bool = False,
-             changed_since: str | None = None, specs: SpecSet | None = None, state: State | None = None) -> Plan:
+             changed_since: str | None = None, specs: SpecSet | None = None, state: State | None = None,
+             unreadable: dict[Address, ProviderError] | None = None) -> Plan:
         """Refresh and plan. Takes no lock, writes nothing (only read calls reach the platforms).
 
         ``changed_since`` (a git ref) limits the plan to resources declared in spec files changed
         since then, what they depend on and what depends on them, plus state-only deletions.
+        With ``unreadable`` (apply), an address whose platform cannot be read is recorded there
+        and left out of the plan with everything that depends on it, instead of failing the plan.
         """
         specs = specs if specs is not None else (self.load() if mode != "destroy" else self._load_optional())
         store = self.store()
@@ -126,7 +129,7 @@ class Workspace:
         include = select(graph, targets, specs.resources if specs else {}, state) if targets else None
         with self.sessions(graph.nodes, specs) as sessions:
             observed = refresh(graph, specs, state, sessions, parallelism=self.parallelism,
-                               include=include, progress=self.progress)
+                               include=include, progress=self.progress, errors=unreadable)
             plan = make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
                              mode=mode, targets=targets, created_at=_now(), hasher=self.hasher(state))
             collateral = {
@@ -135,6 +138,17 @@ class Workspace:
                 if c.action in (Action.DELETE, Action.REPLACE) and c.object_id
                 and observed.get(c.address) is not None and observed[c.address].live is not None
             }
+            if unreadable:
+                cut = set(unreadable) | {d for a in unreadable for d in graph.transitive_dependents(a)}
+                for change in plan.actionable:
+                    if change.address in cut and change.address not in unreadable and self.warn:
+                        self.warn(f"{change.address}: left out of this apply (its {change.action.value} waits for "
+                                  "something whose platform could not be read)")
+                for address, err in sorted(unreadable.items()):
+                    if self.warn:
+                        self.warn(f"{address}: could not be read; left out of this apply with what depends on it: "
+                                  f"{err.detail}")
+                plan = replace(plan, changes=tuple(c for c in plan.changes if c.address not in cut))
             plan = apply_cascades(plan, state, collateral, allow_cascade=allow_cascade)
             secrets = frozenset(v for a, o in observed.items() if o.live
                                 for v in sensitive_values(o.live, sessions.resource(a).sensitive))
@@ -176,14 +190,16 @@ class Workspace:
             state = store.read()
             self._warn_from(store)
             specs = None if saved is not None else (self.load() if mode != "destroy" else self._load_optional())
+            unreadable: dict[Address, ProviderError] = {}
             if saved is None:
-                plan = self.plan(mode=mode, targets=targets, allow_cascade=allow_cascade, specs=specs, state=state)
+                plan = self.plan(mode=mode, targets=targets, allow_cascade=allow_cascade, specs=specs, state=state,
+                                 unreadable=unreadable if mode != "refresh-only" else None)
             else:
                 plan = saved
                 state = self._check_fresh(plan, state)
             if plan.mode == "refresh-only":
                 return self._accept_refresh(plan, state, store)
-            if not plan.has_changes():
+            if not plan.has_changes() and not unreadable:
                 return ApplyResult(plan, (), _record_lifecycle(plan, state, store))
             if confirm is not None and not confirm(plan):
                 raise PlanError("apply cancelled: nothing was changed")
@@ -194,6 +210,7 @@ class Workspace:
                 executor = Executor(plan, state, store, sessions.resource, parallelism=self.parallelism, hooks=hooks,
                                     secrets=secrets, hasher=self.hasher(state))
                 new_state, ledger = executor.run()
+        ledger = _unreadable_entries(unreadable, specs, state) + list(ledger)
         result = ApplyResult(plan, tuple(ledger), new_state)
         if not result.ok:
             failed = [e for e in ledger if e.outcome == FAILED]
@@ -385,6 +402,21 @@ def _state_graph(state: State) -> Graph:
             if dep in state.resources:
                 graph.add_edge(address, dep)
     return graph
+
+
+def _unreadable_entries(unreadable: Mapping[Address, ProviderError], specs: SpecSet | None,
+                        state: State) -> list[LedgerEntry]:
+    """Ledger lines for what could not be read (its platform failed): nothing was done to it."""
+    from reconciler.apply.ledger import FAILED as FAILED_OUTCOME
+
+    entries = []
+    for address, err in sorted(unreadable.items()):
+        in_specs = specs is not None and address in specs.resources
+        action = Action.UPDATE if in_specs and address in state.resources else (
+            Action.CREATE if in_specs else Action.DELETE)
+        entries.append(LedgerEntry(address, action, FAILED_OUTCOME,
+                                   f"could not read it, so nothing was done to it or what depends on it: {err}"))
+    return entries
 
 
 def _record_lifecycle(plan: Plan, state: State, store: StateStore) -> State:
