@@ -33,6 +33,7 @@ import json as jsonlib
 import logging
 import random
 import re
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -197,6 +198,16 @@ def default_error_message(response: httpx.Response) -> str:
 
 def _is_404(response: httpx.Response) -> bool:
     return response.status_code == 404
+
+
+def _tls_refused(exc: BaseException) -> bool:
+    """A certificate the client does not trust: retrying cannot help (set ca_bundle instead)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -439,7 +450,7 @@ class HttpClient:
             else:
                 assert failure is not None
                 never_sent = isinstance(failure, _NEVER_SENT)
-                retry = isinstance(failure, _RETRYABLE) and (idempotent or never_sent)
+                retry = isinstance(failure, _RETRYABLE) and (idempotent or never_sent) and not _tls_refused(failure)
                 if not retry or attempt >= self._max_retries:
                     raise self._transport_error(failure, method, url, address, attempt + 1, idempotent)
                 delay = self._delay(attempt, None)

@@ -645,3 +645,21 @@ def test_close_and_context_manager() -> None:
     with HttpClient(provider="p", base_url=BASE, transport=Transport(Script(200))) as client:
         client.get("/x")
     assert closed == [True]
+
+
+def test_an_untrusted_certificate_is_not_retried():
+    import ssl
+
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        try:
+            raise ssl.SSLCertVerificationError("certificate verify failed: self-signed certificate")
+        except ssl.SSLError as err:
+            raise httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed") from err
+
+    client = HttpClient(provider="p", base_url="https://x", transport=httpx.MockTransport(handler), sleep=lambda s: None)
+    with pytest.raises(TransportError):
+        client.get("/a")
+    assert len(calls) == 1
