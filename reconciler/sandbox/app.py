@@ -10,8 +10,8 @@ successful write.
 
 Knobs, in Python and over HTTP (for a sandbox served by ``reconciler sandbox``):
 
-==========================================  ==============================================
-``Sandbox(fault_rate=0.2)``                 20 % of requests fail, kinds drawn uniformly
+===========================================  ================================================
+``Sandbox(fault_rate=0.2)``                  20 % of requests fail, kinds drawn uniformly
 ``Sandbox(faults={"5xx": .1, "429": .05})``  each kind at its own rate (``faults.py``)
 ``sb.set_faults({...})``                     the same, at run time; ``{}`` turns faults off
 ``POST /_sandbox/faults`` (JSON object)      ``{"5xx": 0.1, "drop": 0.01, "retry_after": 0}``
@@ -19,7 +19,7 @@ Knobs, in Python and over HTTP (for a sandbox served by ``reconciler sandbox``):
 ``sb.outage("datarobot")``                   that platform answers its 503 body to everything
 ``sb.outage(None)``                          the outage ends
 ``POST /_sandbox/outage?platform=NAME``      the same (no or empty ``platform`` ends it)
-==========================================  ==============================================
+===========================================  ================================================
 
 Knobs are not part of the world: ``reset()`` restores the world and restarts the fault
 sequence, but keeps the rates and an outage in force.

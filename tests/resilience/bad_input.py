@@ -1,0 +1,296 @@
+"""Item 5, bad input: a corpus of malformed spec sets, state files and saved plans.
+
+The promise for every malformed spec set: ``reconciler plan`` exits 1 within seconds and bounded
+memory, names ``file:line`` and says what is allowed, prints no traceback, and the sandbox sees
+no request. For bad state files and saved plans: exit 1 with what is wrong, no traceback, and
+nothing written to any platform.
+
+Each spec case is a valid estate across every provider plus one file that breaks it
+(``broken.yaml``), or a set that is broken as a whole (an empty directory, non-UTF-8 bytes...).
+Ordinary cases run in-process; the heavy ones (an alias bomb, a huge file, deep nesting) run as
+a child process under a memory limit, whose peak memory and wall time are measured.
+
+    python -m tests.resilience.bad_input            # CI size (the huge file is 8 MB)
+    python -m tests.resilience.bad_input --full     # the huge file is 50 MB
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.resilience.bad_state import run_damages
+from tests.resilience.figures import command_line, main_for, options, report
+from tests.resilience.world import ROOT, Run, World
+
+#: a child process may use this much address space (the heavy cases); more is "unbounded"
+MEMORY_LIMIT = 1024 * 1024 * 1024
+#: every case must be answered within this many seconds
+TIME_LIMIT = 10.0
+CI_MB, FULL_MB = 8, 50
+BASE_SIZE = 10
+LOCATED = re.compile(r"broken\.yaml:\d+")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One malformed spec set: ``files`` (name -> text or bytes) added to the valid base (unless
+    ``alone``), and fragments the error must contain (case-insensitive)."""
+
+    id: str
+    files: dict[str, str | bytes] = field(default_factory=dict)
+    expect: tuple[str, ...] = ()
+    alone: bool = False  # the set is only these files (no valid base)
+    heavy: bool = False  # run as a child process under the memory limit
+    located: bool = True  # the message must name broken.yaml:LINE
+
+
+def _broken(text: str, *expect: str, case_id: str, **kw) -> Case:
+    return Case(case_id, {"broken.yaml": text}, tuple(expect), **kw)
+
+
+def _resources(body: str) -> str:
+    return "resources:\n" + body
+
+
+def _bomb(levels: int) -> str:
+    lines = ["variables:", "  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, levels):
+        lines.append(f"  a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def _huge(megabytes: int) -> str:
+    line = "  v{i}: " + "x" * 100 + "\n"
+    count = megabytes * 1024 * 1024 // len(line.format(i=0))
+    return "variables:\n" + "".join(line.format(i=i) for i in range(count))
+
+
+def spec_cases(huge_mb: int) -> list[Case]:
+    """The corpus (at least 40 sets)."""
+    c = _broken
+    return [
+        # -- YAML syntax -------------------------------------------------------------------------
+        c(_resources("  dataiku_project.x: {key: [unclosed\n"), "yaml", case_id="yaml-unclosed-bracket"),
+        c(_resources("  dataiku_project.x:\n    key: X\n   name: bad indent\n"), "indent", case_id="yaml-bad-indentation"),
+        c(_resources('  dataiku_project.x:\n    key: "unclosed\n'), "yaml", case_id="yaml-unclosed-quote"),
+        c("resources: {}\n---\nresources: {}\n", "document", case_id="yaml-two-documents"),
+        c(_resources("  dataiku_project.x:\n    name: a: b\n"), ":", case_id="yaml-colon-in-value"),
+        c(_resources("  dataiku_project.x: *nowhere\n"), "alias", case_id="yaml-undefined-alias"),
+        c(_resources("  ? [a, b]\n  : 1\n"), "key", case_id="yaml-list-as-key"),
+        c("- just\n- a list\n", "mapping", case_id="yaml-top-level-list"),
+        c("just a sentence\n", "mapping", case_id="yaml-top-level-scalar"),
+        # -- tabs --------------------------------------------------------------------------------
+        c(_resources("  dataiku_project.x:\n\tkey: X\n"), "tab", case_id="tab-indentation"),
+        # -- duplicate keys ------------------------------------------------------------------------
+        c(_resources("  lightdash_group.dup:\n    name: a\n    name: b\n"), "twice", case_id="duplicate-key-in-resource"),
+        c(_resources("  lightdash_group.a:\n    name: a\n") + _resources("  lightdash_group.b:\n    name: b\n"),
+          "twice", case_id="duplicate-top-level-key"),
+        # -- wrong types ---------------------------------------------------------------------------
+        c(_resources("  dataiku_project.x:\n    key: RSL_X\n    name: X\n    tags: 42\n"), "tags",
+          case_id="wrong-type-list"),
+        c(_resources("  lightdash_group.x:\n    name: [a, b]\n"), "name", case_id="wrong-type-string"),
+        c(_resources("  datarobot_prediction_environment.x:\n    name: x\n    platform: datarobotServerless\n"
+                     "    supported_model_formats: datarobot\n"), "supported_model_formats",
+          case_id="wrong-type-scalar-for-list"),
+        c(_resources("  astro_workspace.x:\n    name: {nested: map}\n"), "name", case_id="wrong-type-mapping"),
+        c(_resources("  lightdash_space.x:\n    project: p\n    name: s\n    private: maybe\n"), "private",
+          case_id="wrong-type-boolean"),
+        c(_resources("  astro_deployment.x:\n    workspace: w\n    name: x\n    executor: TURBO\n"), "executor",
+          case_id="invalid-enum-value"),
+        c(_resources("  dataiku_project.x: 5\n"), "dataiku_project.x", case_id="resource-not-a-mapping"),
+        c("variables: [a, b]\n", "variables", case_id="variables-not-a-mapping"),
+        # -- unknown fields ------------------------------------------------------------------------
+        c(_resources("  dataiku_project.x:\n    key: RSL_X\n    name: X\n    colour: blue\n"), "colour",
+          case_id="unknown-field"),
+        c(_resources("  semantic_model.x:\n    name: x\n    domain: urn:li:domain:sales\n    sql: SELECT 1\n"
+                     "    deploy: {create_dashbord: true}\n"), "create_dashbord", case_id="unknown-nested-field"),
+        c("resorces:\n  lightdash_group.x:\n    name: x\n", "resorces", case_id="unknown-top-level-key"),
+        c(_resources("  lightdash_group.x:\n    name: x\n    lifecycle: {prevent_destroi: true}\n"), "prevent_destroi",
+          case_id="unknown-lifecycle-key"),
+        c("providers:\n  dataiku:\n    urll: http://127.0.0.1:1\n", "urll", case_id="unknown-provider-setting"),
+        c("providers:\n  tableau:\n    url: http://127.0.0.1:1\n", "tableau", case_id="unknown-provider"),
+        # -- unknown types -------------------------------------------------------------------------
+        c(_resources("  dataiku_datasett.x:\n    project: P\n"), "dataiku_datasett", "dataiku_dataset",
+          case_id="unknown-type-typo"),
+        c(_resources("  tableau_workbook.x:\n    name: x\n"), "tableau_workbook", case_id="unknown-type-provider"),
+        c(_resources("  Dataiku Project!.x:\n    key: X\n"), "address", case_id="invalid-address"),
+        # -- references ----------------------------------------------------------------------------
+        c(_resources("  dataiku_dataset.x:\n    project: ${dataiku_project.nope.key}\n    name: x\n"
+                     "    type: PostgreSQL\n"), "dataiku_project.nope", case_id="dangling-reference"),
+        c(_resources("  lightdash_group.x:\n    name: ${var.nope}\n"), "var.nope", case_id="undefined-variable"),
+        c(_resources("  lightdash_group.x:\n    name: ${lightdash_group.bench_g0000.nope}\n"), "nope",
+          case_id="unknown-attribute"),
+        c(_resources("  lightdash_group.x:\n    name: ${lightdash_group.bench_g0000.name\n"), "${",
+          case_id="unclosed-interpolation"),
+        c(_resources("  lightdash_group.x:\n    name: x\n    depends_on: [lightdash_group.nope]\n"), "lightdash_group.nope",
+          case_id="dangling-depends-on"),
+        c(_resources("  lightdash_group.a:\n    name: a\n    depends_on: [lightdash_group.b]\n"
+                     "  lightdash_group.b:\n    name: b\n    depends_on: [lightdash_group.a]\n"), "cycle",
+          case_id="cyclic-depends-on"),
+        c(_resources("  lightdash_group.a:\n    name: ${lightdash_group.b.name}x\n"
+                     "  lightdash_group.b:\n    name: ${lightdash_group.a.name}y\n"), "cycle",
+          case_id="cyclic-references"),
+        # -- duplicate addresses -------------------------------------------------------------------
+        c(_resources("  lightdash_group.bench_g0000:\n    name: again\n"), "lightdash_group.bench_g0000",
+          case_id="duplicate-address"),
+        # -- invalid values ------------------------------------------------------------------------
+        c(_resources("  semantic_model.x:\n    name: x\n    domain: urn:li:domain:sales\n    sql: SELECT 1\n"
+                     "    deploy: {create_schedule: true, schedule_cron: '61 25 * * *'}\n"), "cron",
+          case_id="invalid-cron"),
+        c(_resources("  dataiku_project.x:\n    key: sales-2024!\n    name: X\n"), "key", case_id="invalid-project-key"),
+        c(_resources("  semantic_model.x:\n    name: Bad-Name\n    domain: urn:li:domain:sales\n    sql: SELECT 1\n"),
+          "name", case_id="invalid-name-pattern"),
+        c(_resources("  lightdash_group.x:\n    name: x\n    lifecycle: {prevent_destroy: sometimes}\n"),
+          "prevent_destroy", case_id="invalid-lifecycle-value"),
+        c("backend:\n  url: ftp://state.example/x\n", "backend", case_id="invalid-backend-url"),
+        # -- bytes, size, depth, emptiness ---------------------------------------------------------
+        Case("non-utf8-bytes", {"broken.yaml": b"resources:\n  lightdash_group.x:\n    name: caf\xe9\n"},
+             ("utf-8",)),
+        Case("alias-bomb", {"broken.yaml": _bomb(9)}, ("alias",), heavy=True),
+        Case("huge-file", {"broken.yaml": _huge(huge_mb)}, ("large",), heavy=True),
+        Case("deep-nesting", {"broken.yaml": "variables:\n  x: " + "[" * 10_000 + "]" * 10_000 + "\n"},
+             ("nest",), heavy=True),
+        Case("empty-directory", {}, ("no spec files",), alone=True, located=False),
+    ]
+
+
+@dataclass(frozen=True)
+class Result:
+    """How one case was answered."""
+
+    case: str
+    code: int
+    message: str
+    seconds: float
+    peak_mb: float | None  # children only
+    requests: int
+    time_limit: float = TIME_LIMIT
+    memory_limit: int = MEMORY_LIMIT
+
+    def failures(self, case: Case) -> list[str]:
+        out = []
+        text = self.message.lower()
+        if self.code != 1:
+            out.append(f"exit {self.code} (expected 1)")
+        if "traceback" in text:
+            out.append("traceback printed")
+        if self.seconds > self.time_limit:
+            out.append(f"took {self.seconds:.1f} s (limit {self.time_limit:g} s)")
+        if self.peak_mb is not None and self.peak_mb * 1024 * 1024 >= self.memory_limit * 0.9:
+            out.append(f"reached the {self.memory_limit // 2**20} MB memory limit")
+        if self.requests:
+            out.append(f"the sandbox saw {self.requests} request(s)")
+        if case.located and not LOCATED.search(self.message):
+            out.append("no broken.yaml:LINE in the message")
+        missing = [e for e in case.expect if e.lower() not in text]
+        if missing and self.code == 1:
+            out.append(f"message lacks {missing}")
+        return [f"{self.case}: {f} -- {self.message.strip()[:160]!r}" for f in out]
+
+
+def _write(specs: Path, case: Case, base: Path) -> None:
+    import shutil
+
+    if specs.exists():
+        shutil.rmtree(specs)
+    if case.alone:
+        specs.mkdir(parents=True)
+    else:
+        shutil.copytree(base, specs)
+    for name, content in case.files.items():
+        path = specs / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+
+
+def _child(world: World, specs: Path, time_limit: float, memory_limit: int) -> tuple[int, str, float, float]:
+    """``reconciler --specs SPECS plan`` as a child under ``memory_limit`` bytes: (code, output,
+    seconds, peak MB); killed after ``time_limit`` + 1 second (code -9)."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+
+    env = {**os.environ, **world.env, "RECONCILER_SPECS": str(specs)}
+    out_path, err_path = specs.with_suffix(".out"), specs.with_suffix(".err")
+    started = time.monotonic()
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "reconciler", "plan"], cwd=ROOT, env=env, preexec_fn=limit,
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+    deadline = started + time_limit + 1
+    while True:  # wait4 gives this child's own peak memory
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.01)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - started
+    out_text, err_text = out_path.read_text(errors="replace"), err_path.read_text(errors="replace")
+    world.keep(Run(("plan", "(child)"), proc.returncode, out_text, err_text, "", seconds))
+    return proc.returncode, out_text + err_text, seconds, usage.ru_maxrss / 1024
+
+
+def make_base(world: World) -> Path:
+    """The valid estate every case breaks (written once, copied per case)."""
+    base = world.root / "base"
+    if not base.exists():
+        world.write_estate(BASE_SIZE)
+        world.specs.rename(base)
+        world.specs.mkdir()
+    return base
+
+
+def answer(world: World, base: Path, case: Case, *, time_limit: float = TIME_LIMIT,
+           memory_limit: int = MEMORY_LIMIT) -> Result:
+    """Run ``plan`` on one case; heavy cases in a child process under the limits."""
+    specs = world.root / "cases" / case.id
+    _write(specs, case, base)
+    before = sum(c["requests"] for c in world.sb.counts.values()) + world.sb.fault_count
+    if case.heavy:
+        code, message, seconds, peak = _child(world, specs, time_limit, memory_limit)
+    else:
+        run = world.cli("--specs", str(specs), "plan")
+        code, message, seconds, peak = run.code, run.text, run.seconds, None
+    requests = sum(c["requests"] for c in world.sb.counts.values()) + world.sb.fault_count - before
+    return Result(case.id, code, message, seconds, peak, requests, time_limit, memory_limit)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    opts = options(argv, doc=__doc__, ci_size=CI_MB, full_size=FULL_MB)
+    cases = spec_cases(opts.size)
+    with World(opts.workdir / "bad-input") as world:
+        base = make_base(world)
+        results = [answer(world, base, case) for case in cases]
+    damages = run_damages(opts.workdir / "bad-state")  # bad_state.py
+    by_id = {c.id: c for c in cases}
+    failures = [f for r in results for f in r.failures(by_id[r.case])] + [f for d in damages for f in d.failures()]
+    heavy = [r for r in results if r.peak_mb is not None]
+    rows: list[tuple[str, object]] = [
+        ("malformed spec sets", len(results)),
+        ("answered as promised (exit 1, file:line, what is allowed, no traceback, no request)",
+         f"{sum(1 for r in results if not r.failures(by_id[r.case]))}/{len(results)}"),
+        ("slowest in-process case", f"{max(r.seconds for r in results if r.peak_mb is None):.2f} s"),
+        *[(f"{r.case} (child, {MEMORY_LIMIT // 2**20} MB limit)",
+           f"exit {r.code}, {r.seconds:.1f} s, peak {r.peak_mb:.0f} MB") for r in heavy],
+        ("huge file size", f"{opts.size} MB"),
+        ("bad state files and saved plans", len(damages)),
+        ("answered as promised (exit 1, what is wrong, no traceback, no write)",
+         f"{sum(1 for d in damages if not d.failures())}/{len(damages)}"),
+    ]
+    return report("Bad input", command_line("tests.resilience.bad_input", argv), rows, failures)
+
+
+if __name__ == "__main__":
+    main_for(main)

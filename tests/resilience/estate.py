@@ -1,0 +1,64 @@
+"""The estate a resilience scenario applies: N resources across every registered provider.
+
+Reuses the benchmark's per-provider generators (``benchmarks/estate/``, read-only): folders,
+projects and datasets on Dataiku; prediction environments and deployments on DataRobot; groups,
+spaces and charts on Lightdash; workspaces and deployments on Astro; semantic models taken
+through review. Every fifth Astro deployment also carries a write-only secret env var
+(``${env:RSL_SECRET_VALUE}``), so the secrets scan has a sensitive value to look for.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks.estate import ProviderEstate, build, select, write_specs
+from benchmarks.estate.registry import GENERATORS
+
+SECRET_ENV = "WAREHOUSE_PASSWORD"
+
+
+@dataclass(frozen=True)
+class Estate:
+    """What was written: the managed blocks by address, and the providers left out (with why)."""
+
+    resources: dict[str, dict[str, Any]]
+    skipped: dict[str, str]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Resources per type."""
+        return dict(sorted(Counter(a.split(".", 1)[0] for a in self.resources).items()))
+
+    @property
+    def providers(self) -> list[str]:
+        return sorted({a.split("_", 1)[0] for a in self.resources})
+
+    @property
+    def secret_holders(self) -> list[str]:
+        return sorted(a for a, attrs in self.resources.items() if "secret_environment_variables" in attrs)
+
+
+def _with_secrets(estate: ProviderEstate) -> ProviderEstate:
+    if estate.provider != "astro":
+        return estate
+    for i, (address, attrs) in enumerate(sorted(estate.resources.items())):
+        if address.startswith("astro_deployment.") and i % 5 == 0:
+            attrs["secret_environment_variables"] = {SECRET_ENV: "${env:RSL_SECRET_VALUE}"}
+    return estate
+
+
+def write_estate(specs: Path, n: int, providers: Sequence[str] | None = None, *, secrets: bool = True) -> Estate:
+    """Write ``n`` resources split over ``providers`` (default: every registered one) under
+    ``specs/<provider>/``."""
+    selection = select(GENERATORS, wanted=list(providers) if providers is not None else None)
+    estates = build(n, selection.used)
+    if secrets:
+        estates = [_with_secrets(e) for e in estates]
+    write_specs(specs, estates)
+    resources = {a: attrs for e in estates for a, attrs in e.resources.items()}
+    skipped = {p: why for p, why in selection.skipped.items() if why != "left out by --providers"}
+    return Estate(resources, skipped)
