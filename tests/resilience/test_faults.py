@@ -51,11 +51,6 @@ class FailFirstApproval(Sandbox):
         return super().handle(request)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "semantic provider gap: with auto_approve, a model whose approval call failed stays pending_review, and "
-    "the next plan says 'No changes' (not blocked, nothing to do): reconciler/providers/semantic/resources/"
-    "model.py reads a pending_review model's deploy as the requested options and blocked() returns None under "
-    "auto_approve, so the model is never approved nor deployed. See docs/reliability.md, item 1."))
 def test_a_semantic_model_whose_approval_failed_is_deployed_by_the_next_apply(tmp_path):
     sandbox = FailFirstApproval(token=TOKEN, retry_after=0)
     with World(tmp_path, sandbox=sandbox) as world:

@@ -200,14 +200,22 @@ class SemanticModel(ResourceType):
             doc = self.client.get_model(object_id)
         except NotFoundError:
             return None
-        return None if doc.get("status") == "archived" else live_view(doc)
+        return None if doc.get("status") == "archived" else self._view(doc)
+
+    def _view(self, doc: Mapping[str, Any]) -> Live:
+        """The live view; with auto_approve, a model still pending review is not deployed yet (its
+        approval may have failed), so its deploy shows as not done and the next apply finishes it."""
+        live = live_view(doc)
+        if self.client.auto_approve and doc.get("status") == "pending_review":
+            live["deploy"] = None
+        return live
 
     def batch_key(self, object_id: str) -> Any:
         return "models"  # the paged list returns whole models
 
     def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
         wanted = set(object_ids)
-        return {doc["id"]: live_view(doc) for doc in self.client.list_models()
+        return {doc["id"]: self._view(doc) for doc in self.client.list_models()
                 if doc.get("id") in wanted and doc.get("status") != "archived"}
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
@@ -219,11 +227,11 @@ class SemanticModel(ResourceType):
         if len(found) > 1:
             raise ProviderError(f"{len(found)} semantic models are named {name} in {domain}; cannot tell which "
                                 "to manage", hint="archive the extra ones, or `reconciler import` the right id")
-        return (found[0]["id"], live_view(found[0])) if found else None
+        return (found[0]["id"], self._view(found[0])) if found else None
 
     def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
         filters, statuses = export_filters(scope)
-        return [(m["id"], live_view(m)) for m in self.client.list_models(**filters)
+        return [(m["id"], self._view(m)) for m in self.client.list_models(**filters)
                 if m.get("status") in statuses]
 
     @staticmethod
