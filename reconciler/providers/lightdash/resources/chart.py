@@ -22,10 +22,11 @@ from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.errors import NotFoundError, ProviderError
-from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.errors import NotFoundError
+from reconciler.providers.base import Live, Spec
 from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.resources import _content
+from reconciler.providers.lightdash.resources._as_code import AsCode
 from reconciler.providers.lightdash.resources._common import PATH_PATTERN, SLUG_PATTERN, projects_in_scope, split_id, text
 
 
@@ -54,7 +55,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class Chart(ResourceType):
+class Chart(AsCode):
+    kind: ClassVar[str] = "chart"
     type_name: ClassVar[str] = "lightdash_chart"
     spec_model: ClassVar[type[BaseModel]] = ChartSpec
     description: ClassVar[str] = "A saved chart as code, keyed by slug, placed in a space by path"
@@ -66,19 +68,14 @@ class Chart(ResourceType):
 
     client: LightdashClient
 
-    @classmethod
-    def identity_of(cls, spec: Mapping[str, Any]) -> str | None:
-        """The slug (the project is the same for every chart of a spec folder, and long)."""
-        slug = spec.get("slug")
-        return slug if isinstance(slug, str) else None
+    def _as_code(self, project: str, ids: list[str]) -> list[dict]:
+        return self.client.charts_as_code(project, ids)
 
-    def read(self, object_id: str) -> Live | None:
-        project, uuid = split_id(object_id, "chart")
-        try:
-            found = self.client.charts_as_code(project, [uuid])
-        except NotFoundError:
-            return None
-        return self._live(project, uuid, found[0]) if found else None
+    def _upsert(self, project: str, slug: str, body: dict) -> Any:
+        return self.client.upsert_chart(project, slug, body)
+
+    def _remove(self, uuid: str) -> None:
+        self.client.delete_chart(uuid)
 
     def batch_key(self, object_id: str) -> Any:
         return split_id(object_id, "chart")[0]
@@ -122,36 +119,6 @@ class Chart(ResourceType):
         live = self.read(f"{project}/{summary['uuid']}") if summary else None
         return (live["id"], live) if live else None
 
-    def create(self, spec: Spec) -> tuple[str, Live]:
-        want = ChartSpec.model_validate(spec)
-        changes = self.client.upsert_chart(want.project, want.slug, self._document(spec, {}))
-        uuid = ((changes or {}).get("charts") or [{}])[0].get("data", {}).get("uuid")
-        if not uuid:
-            raise ProviderError(f"the upsert of chart {want.slug!r} answered no chart uuid")
-        object_id = f"{want.project}/{uuid}"
-        live = self.read(object_id)
-        if live is None:
-            raise NotFoundError(f"chart {want.slug!r} vanished right after its creation")
-        return object_id, live
-
-    def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
-        current = self.read(object_id)
-        if current is None:
-            raise NotFoundError(f"chart {object_id} vanished before its update")
-        project, _ = split_id(object_id, "chart")
-        self.client.upsert_chart(project, current["slug"], self._document(spec, current))
-        new = self.read(object_id)
-        if new is None:
-            raise NotFoundError(f"chart {object_id} vanished during update")
-        return new
-
-    def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        _, uuid = split_id(object_id, "chart")
-        try:
-            self.client.delete_chart(uuid)
-        except NotFoundError:
-            pass
-
     def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(attrs)
         if "description" in out:
@@ -163,9 +130,6 @@ class Chart(ResourceType):
         if "pivot_config" in out:
             out["pivot_config"] = _content.pivot_config(out["pivot_config"])
         return out
-
-    def last_modified(self, live: Live) -> tuple[str | None, str | None] | None:
-        return (None, live.get("updated_at"))
 
     # -- helpers ----------------------------------------------------------------------------------
     @staticmethod

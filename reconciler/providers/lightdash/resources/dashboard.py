@@ -20,10 +20,11 @@ from typing import Any, ClassVar, Iterable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.errors import NotFoundError, ProviderError
-from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.errors import NotFoundError
+from reconciler.providers.base import Live, Spec
 from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.resources import _content
+from reconciler.providers.lightdash.resources._as_code import AsCode
 from reconciler.providers.lightdash.resources._common import PATH_PATTERN, SLUG_PATTERN, projects_in_scope, split_id, text
 
 
@@ -71,7 +72,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class Dashboard(ResourceType):
+class Dashboard(AsCode):
+    kind: ClassVar[str] = "dashboard"
     type_name: ClassVar[str] = "lightdash_dashboard"
     spec_model: ClassVar[type[BaseModel]] = DashboardSpec
     description: ClassVar[str] = "A dashboard as code, keyed by slug; tiles reference charts by slug"
@@ -83,19 +85,14 @@ class Dashboard(ResourceType):
 
     client: LightdashClient
 
-    @classmethod
-    def identity_of(cls, spec: Mapping[str, Any]) -> str | None:
-        """The slug (the project is the same for every dashboard of a spec folder, and long)."""
-        slug = spec.get("slug")
-        return slug if isinstance(slug, str) else None
+    def _as_code(self, project: str, ids: list[str]) -> list[dict]:
+        return self.client.dashboards_as_code(project, ids)
 
-    def read(self, object_id: str) -> Live | None:
-        project, uuid = split_id(object_id, "dashboard")
-        try:
-            found = self.client.dashboards_as_code(project, [uuid])
-        except NotFoundError:
-            return None
-        return self._live(project, uuid, found[0]) if found else None
+    def _upsert(self, project: str, slug: str, body: dict) -> Any:
+        return self.client.upsert_dashboard(project, slug, body)
+
+    def _remove(self, uuid: str) -> None:
+        self.client.delete_dashboard(uuid)
 
     def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
         """Every dashboard of the projects in scope, tiles and filters as a spec writes them."""
@@ -121,36 +118,6 @@ class Dashboard(ResourceType):
         live = self.read(f"{project}/{doc['uuid']}")
         return (live["id"], live) if live else None
 
-    def create(self, spec: Spec) -> tuple[str, Live]:
-        want = DashboardSpec.model_validate(spec)
-        changes = self.client.upsert_dashboard(want.project, want.slug, self._document(spec, {}))
-        uuid = ((changes or {}).get("dashboards") or [{}])[0].get("data", {}).get("uuid")
-        if not uuid:
-            raise ProviderError(f"the upsert of dashboard {want.slug!r} answered no dashboard uuid")
-        object_id = f"{want.project}/{uuid}"
-        live = self.read(object_id)
-        if live is None:
-            raise NotFoundError(f"dashboard {want.slug!r} vanished right after its creation")
-        return object_id, live
-
-    def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
-        current = self.read(object_id)
-        if current is None:
-            raise NotFoundError(f"dashboard {object_id} vanished before its update")
-        project, _ = split_id(object_id, "dashboard")
-        self.client.upsert_dashboard(project, current["slug"], self._document(spec, current))
-        new = self.read(object_id)
-        if new is None:
-            raise NotFoundError(f"dashboard {object_id} vanished during update")
-        return new
-
-    def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        _, uuid = split_id(object_id, "dashboard")
-        try:
-            self.client.delete_dashboard(uuid)
-        except NotFoundError:
-            pass
-
     def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(attrs)
         if "description" in out:
@@ -162,9 +129,6 @@ class Dashboard(ResourceType):
         if "filters" in out:
             out["filters"] = _content.filters(out["filters"])
         return out
-
-    def last_modified(self, live: Live) -> tuple[str | None, str | None] | None:
-        return (None, live.get("updated_at"))
 
     @staticmethod
     def _document(spec: Spec, current: Mapping[str, Any]) -> dict[str, Any]:
