@@ -234,6 +234,11 @@ def lookup_attr(
             value = rs.attrs[head]
     if value is _MISSING:
         return Unknown("${" + ".".join((str(target), *attr)) + "}")
+    return descend(value, target, attr)
+
+
+def descend(value: Any, target: Address, attr: tuple[str, ...]) -> Any:
+    """``value`` (the attribute ``attr[0]``) followed down ``attr[1:]`` (keys and list indexes)."""
     for part in attr[1:]:
         if isinstance(value, Mapping) and part in value:
             value = value[part]

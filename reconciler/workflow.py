@@ -24,7 +24,7 @@ from reconciler.apply.ledger import FAILED, LedgerEntry
 from reconciler.errors import ApplyError, PlanError, ProviderError, ReconcilerError, StalePlanError, StateError
 from reconciler.graph.build import build_graph
 from reconciler.graph.dag import Graph
-from reconciler.plan.model import SENSITIVE_MASK, Action, Plan
+from reconciler.plan.model import SENSITIVE_MASK, Action, Plan, contains_unknown
 from reconciler.plan.cascade import apply_cascades
 from reconciler.plan.planner import make_plan, select
 from reconciler.providers.base import ProviderSpec, ResourceType, set_specs_root
@@ -394,27 +394,19 @@ class Workspace:
 
 
 def _state_graph(state: State) -> Graph:
-    graph: Graph = Graph()
-    for address, rs in state.resources.items():
-        graph.add_node(address)
-    for address, rs in state.resources.items():
-        for dep in rs.dependencies:
-            if dep in state.resources:
-                graph.add_edge(address, dep)
-    return graph
+    """The graph of a state alone (destroy without specs, refresh-only accept)."""
+    return build_graph(SpecSet(resources={}, providers={}, variables={}, files=()), state)
 
 
 def _unreadable_entries(unreadable: Mapping[Address, ProviderError], specs: SpecSet | None,
                         state: State) -> list[LedgerEntry]:
     """Ledger lines for what could not be read (its platform failed): nothing was done to it."""
-    from reconciler.apply.ledger import FAILED as FAILED_OUTCOME
-
     entries = []
     for address, err in sorted(unreadable.items()):
         in_specs = specs is not None and address in specs.resources
         action = Action.UPDATE if in_specs and address in state.resources else (
             Action.CREATE if in_specs else Action.DELETE)
-        entries.append(LedgerEntry(address, action, FAILED_OUTCOME,
+        entries.append(LedgerEntry(address, action, FAILED,
                                    f"could not read it, so nothing was done to it or what depends on it: {err}"))
     return entries
 
@@ -476,8 +468,6 @@ def _note_interrupted(plan: Plan, pending) -> Plan:
 
 
 def _known(attrs: Mapping) -> dict:
-    from reconciler.plan.model import contains_unknown
-
     return {k: v for k, v in attrs.items() if not contains_unknown(v)}
 
 

@@ -32,7 +32,7 @@ from reconciler.errors import ApiError, ReconcilerError, TransportError
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, Unknown, contains_unknown
 from reconciler.providers.base import (CreatedButFailed, ResourceType, UpdatedButFailed, progress_to,
                                        reset_progress)
-from reconciler.refresh import fingerprint
+from reconciler.refresh import descend, fingerprint
 from reconciler.secrets import SecretHasher, sensitive_values
 from reconciler.spec import resolve
 from reconciler.state import JournalEntry, StateStore
@@ -421,9 +421,7 @@ class Executor:
                     value, found = rs.attrs[head], True
         if not found:
             return Unknown("${" + ".".join((str(target), *attr)) + "}")
-        for part in attr[1:]:
-            value = value[int(part)] if isinstance(value, list) else value[part]
-        return value
+        return descend(value, target, attr)
 
     def _record(self, address: Address, change: Change, rt: ResourceType, object_id: str,
                 spec: Mapping[str, Any], live: Mapping[str, Any] | None, *, partial: bool = False) -> ResourceState:
