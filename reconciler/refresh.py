@@ -1,10 +1,11 @@
 """Refresh: resolve each desired spec and read each live object, for every address in specs ∪ state.
 
-Owns: the read side of a run. Addresses are visited in dependency layers, each layer in parallel
-(``parallelism`` threads; each provider's HTTP client adds its own concurrency budget), so that
-``${type.name.attr}`` references resolve against what their targets really are. A resource in state
-is read by its id; one in specs only is looked up by its natural key (adoption and crash recovery:
-an object created by an interrupted apply is found here, never duplicated).
+Owns: the read side of a run. A resource in state is read by its id, all of them at once (one
+``read_many`` per container where the type has it); specs are resolved in dependency layers, so
+that ``${type.name.attr}`` references resolve against what their targets really are, and one in
+specs only (or gone) is looked up by its natural key in its layer (adoption and crash recovery: an
+object created by an interrupted apply is found here, never duplicated). Each provider has its own
+``parallelism`` threads; its HTTP client's concurrency budget bounds what reaches the platform.
 
 Never writes: it calls only ``read`` and ``find`` on resource types.
 """
@@ -15,7 +16,7 @@ import hashlib
 import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Mapping
+from typing import Any, Callable, Hashable, Iterable, Mapping
 
 from reconciler.addresses import Address
 from reconciler.errors import PlanError, ProviderError, ReferenceError_
@@ -74,6 +75,12 @@ def refresh(
     Raises the first ``ProviderError`` met, labelled with its address; when ``errors`` is given,
     records each failed address there instead (observed as ``skipped``) and goes on, so one
     platform that is down does not stop the others (apply uses this).
+
+    Order of work: every object state knows is read by its id at once, whatever its layer (a read
+    needs only the id; batchable ones share one ``read_many`` per container); specs are then
+    resolved layer by layer against what was read, and only what was not found by id (new
+    addresses, objects gone, data sources) waits for its layer to be looked up. Each provider has
+    its own ``parallelism`` threads, so one slow platform does not hold back the others.
     """
     observed: dict[Address, Observed] = {}
     blocked: set[Address] = set()
@@ -81,49 +88,117 @@ def refresh(
     total = sum(len(layer) for layer in layers)
     done = 0
     resources = specs.resources if specs else {}
-    # each provider gets ``parallelism`` threads (its HTTP budget then bounds what reaches it), so
-    # one slow platform does not hold back the others' reads
-    providers = {a.provider for a in graph.nodes}
-    workers = max(1, parallelism) * max(1, len(providers))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="refresh") as pool:
+    with _Pools(parallelism) as pools:
+        reads = _read_known(graph.nodes, state, sessions, pools, include) if read_live else {}
+
+        def fail(address: Address, err: ProviderError, batched: bool) -> None:
+            if errors is None:
+                raise err if batched else err.with_address(str(address))
+            errors[address] = err.with_address(str(address))
+            observed[address] = _from_state(address, _desired(address), state, "skipped")
+
+        def _desired(address: Address) -> dict[str, Any] | None:
+            spec = resources.get(address)
+            return _resolve_spec(spec, observed, state) if spec is not None else None
+
         for layer in layers:
-            jobs: list[tuple[list[Address], Future]] = []
-            batches: dict[tuple[str, Hashable], list[tuple[Address, dict | None]]] = {}
+            lookups: list[tuple[Address, Future]] = []
             for address in layer:
-                spec = resources.get(address)
-                desired = _resolve_spec(spec, observed, state) if spec is not None else None
+                desired = _desired(address)
                 wanted = include is None or address in include
                 if errors and any(d in errors or d in blocked for d in graph.dependencies(address)):
-                    blocked.add(address)  # waits for what could not be read: left out, not read
+                    blocked.add(address)  # waits for what could not be read: left out
                     wanted = False
                 if not wanted or not read_live:
                     observed[address] = _from_state(address, desired, state, "skipped")
                     continue
-                key = _batch_key(address, state, sessions)
-                if key is not None:
-                    batches.setdefault((address.type, key), []).append((address, desired))
-                    continue
-                jobs.append(([address], pool.submit(lambda a=address, d=desired: [_observe(a, d, state, sessions)])))
-            for members in batches.values():
-                jobs.append(([a for a, _ in members], pool.submit(_observe_batch, members, state, sessions)))
-            for addresses, future in jobs:
+                read = reads.get(address)
+                if read is not None:
+                    try:
+                        live = read.result()
+                    except ProviderError as err:
+                        fail(address, err, read.batched)
+                        continue
+                    if live is not None:
+                        rt = sessions.resource(address)
+                        observed[address] = Observed(address, desired, live, state.resources[address].object_id,
+                                                     "state", fingerprint(rt, live))
+                        continue
+                lookups.append((address, pools.submit(address.provider, _look_up_or_source,
+                                                      address, sessions.resource(address), desired)))
+            for address, future in lookups:
                 try:
-                    for obs in future.result():
-                        observed[obs.address] = obs
+                    observed[address] = future.result()
                 except ProviderError as err:
-                    if errors is None:
-                        for _, other in jobs:
-                            other.cancel()
-                        raise err.with_address(str(addresses[0])) if len(addresses) == 1 else err from None
-                    for address in addresses:
-                        errors[address] = err.with_address(str(address))
-                        spec = resources.get(address)
-                        desired = _resolve_spec(spec, observed, state) if spec is not None else None
-                        observed[address] = _from_state(address, desired, state, "skipped")
+                    fail(address, err, False)
             done += len(layer)
             if progress:
                 progress(done, total)
     return observed
+
+
+class _Read:
+    """The pending read of one object by id: its own ``read``, or its share of a ``read_many``."""
+
+    def __init__(self, future: Future, object_id: str | None = None) -> None:
+        self.future, self.object_id, self.batched = future, object_id, object_id is not None
+
+    def result(self) -> dict[str, Any] | None:
+        value = self.future.result()
+        return value.get(self.object_id) if self.batched else value
+
+
+class _Pools:
+    """One thread pool per provider (created on first use), shut down with pending work cancelled."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = max(1, threads)
+        self.pools: dict[str, ThreadPoolExecutor] = {}
+
+    def submit(self, provider: str, fn: Callable[..., Any], *args: Any) -> Future:
+        pool = self.pools.get(provider)
+        if pool is None:
+            pool = self.pools[provider] = ThreadPoolExecutor(self.threads, thread_name_prefix=f"refresh-{provider}")
+        return pool.submit(fn, *args)
+
+    def __enter__(self) -> "_Pools":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for pool in self.pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _read_known(addresses: Iterable[Address], state: State, sessions: Sessions, pools: _Pools,
+                include: set[Address] | None) -> dict[Address, _Read]:
+    """Start reading every (included) object state knows by its id, batched per container."""
+    reads: dict[Address, _Read] = {}
+    batches: dict[tuple[str, Hashable], list[Address]] = {}
+    for address in addresses:
+        rs = state.get(address)
+        if rs is None or (include is not None and address not in include):
+            continue
+        rt = sessions.resource(address)
+        if rt.data_source:
+            continue
+        key = _batch_key(address, state, sessions)
+        if key is not None:
+            batches.setdefault((address.type, key), []).append(address)
+        else:
+            reads[address] = _Read(pools.submit(address.provider, rt.read, rs.object_id))
+    for members in batches.values():
+        ids = [state.resources[a].object_id for a in members]
+        future = pools.submit(members[0].provider, sessions.resource(members[0]).read_many, ids)
+        for address, object_id in zip(members, ids):
+            reads[address] = _Read(future, object_id)
+    return reads
+
+
+def _look_up_or_source(address: Address, rt: ResourceType, desired: dict | None) -> Observed:
+    """An address not found by id: a data source is read, a resource looked up by natural key."""
+    if rt.data_source:
+        return _read_data_source(address, rt, desired or {})
+    return _look_up(address, rt, desired)
 
 
 def _from_state(address: Address, desired: dict | None, state: State, source: str) -> Observed:
@@ -140,33 +215,6 @@ def _batch_key(address: Address, state: State, sessions: Sessions) -> Hashable |
     if rt.data_source or type(rt).read_many is ResourceType.read_many:
         return None
     return rt.batch_key(rs.object_id)
-
-
-def _observe_batch(members: list[tuple[Address, dict | None]], state: State, sessions: Sessions) -> list[Observed]:
-    """Read a container's objects with one ``read_many`` call; look up the missing ones one by one."""
-    rt = sessions.resource(members[0][0])
-    ids = [state.resources[a].object_id for a, _ in members]
-    lives = rt.read_many(ids)
-    out = []
-    for (address, desired), object_id in zip(members, ids):
-        live = lives.get(object_id)
-        if live is not None:
-            out.append(Observed(address, desired, live, object_id, "state", fingerprint(rt, live)))
-        else:
-            out.append(_look_up(address, rt, desired))
-    return out
-
-
-def _observe(address: Address, desired: dict | None, state: State, sessions: Sessions) -> Observed:
-    rt = sessions.resource(address)
-    if rt.data_source:
-        return _read_data_source(address, rt, desired or {})
-    rs = state.get(address)
-    if rs is not None:
-        live = rt.read(rs.object_id)
-        if live is not None:
-            return Observed(address, desired, live, rs.object_id, "state", fingerprint(rt, live))
-    return _look_up(address, rt, desired)
 
 
 def _look_up(address: Address, rt: ResourceType, desired: dict | None) -> Observed:

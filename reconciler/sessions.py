@@ -32,6 +32,8 @@ class Sessions:
         out = {}
         for name, session in sorted(self._sessions.items()):
             stats = getattr(session.client, "stats", None)
+            if stats is None:  # clients that keep their HttpClient as ``http`` without a ``stats`` of their own
+                stats = getattr(getattr(session.client, "http", None), "stats", None)
             if isinstance(stats, dict):
                 out[name] = dict(stats)
         return out

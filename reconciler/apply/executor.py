@@ -41,8 +41,8 @@ from reconciler.state.model import ResourceState, State
 DELETE = "delete"
 APPLY = "apply"
 #: creates retried after the natural-key lookup proved the object absent (5xx, 429, dropped)
-CREATE_RETRIES = 2
-CREATE_RETRY_DELAY = 0.5
+CREATE_RETRIES = 5
+CREATE_RETRY_DELAY = 0.25
 
 
 class Hooks(Protocol):
@@ -161,7 +161,8 @@ class Executor:
         """Execute everything; return the final state (also written) and the ledger.
 
         Scheduling is linear in the number of operations: each keeps a count of what it still
-        waits for, and becomes ready when that reaches zero. The state is written (and the
+        waits for, and becomes ready when that reaches zero. Each provider has its own ready queue
+        and ``parallelism`` threads, so providers apply side by side. The state is written (and the
         journal compacted) even when operations fail or the run is interrupted; a
         ``KeyboardInterrupt`` stops scheduling, lets running calls land, and is re-raised after
         the write.
@@ -172,14 +173,29 @@ class Executor:
             for need in needs:
                 dependents[need].append(key)
         remaining = {k: len(needs) for k, needs in waits.items()}
-        ready = [(_op_order(k), k) for k, n in remaining.items() if n == 0]
-        heapq.heapify(ready)
+        # one ready queue and one pool of ``parallelism`` threads per provider: a slow platform
+        # does not hold back the others (its HTTP budget bounds what reaches it)
+        ready: dict[str, list] = {}
+        for k, n in remaining.items():
+            if n == 0:
+                ready.setdefault(k[0].provider, []).append((_op_order(k), k))
+        for queue in ready.values():
+            heapq.heapify(queue)
+        in_flight: dict[str, int] = {}
+        pools: dict[str, ThreadPoolExecutor] = {}
         ledger: dict[tuple, LedgerEntry] = {}
         settled: set[tuple] = set()
         running: dict[Future, Op] = {}
         resources = dict(self.state.resources)
         interrupted: BaseException | None = None
-        pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply")
+
+        def submit(key: tuple) -> None:
+            provider = key[0].provider
+            pool = pools.get(provider)
+            if pool is None:
+                pool = pools[provider] = ThreadPoolExecutor(self.parallelism, thread_name_prefix=f"apply-{provider}")
+            running[pool.submit(self._run_op, ops[key])] = ops[key]
+            in_flight[provider] = in_flight.get(provider, 0) + 1
 
         def skip(start: tuple, detail: str) -> None:
             stack = [start]
@@ -196,10 +212,11 @@ class Executor:
 
         try:
             while True:
-                while ready and interrupted is None and len(running) < self.parallelism * 2:
-                    _, key = heapq.heappop(ready)
-                    if key not in settled:
-                        running[pool.submit(self._run_op, ops[key])] = ops[key]
+                for provider, queue in ready.items():
+                    while queue and interrupted is None and in_flight.get(provider, 0) < self.parallelism * 2:
+                        _, key = heapq.heappop(queue)
+                        if key not in settled:
+                            submit(key)
                 if not running:
                     unsettled = [k for k in ops if k not in settled]
                     if interrupted is not None:
@@ -215,6 +232,7 @@ class Executor:
                     continue
                 for future in done:
                     op = running.pop(future)
+                    in_flight[op.address.provider] -= 1
                     outcome, error, duration = future.result()
                     if outcome.record is not None:
                         resources[op.address] = outcome.record
@@ -227,7 +245,7 @@ class Executor:
                         for dep in dependents[op.key]:
                             remaining[dep] -= 1
                             if remaining[dep] == 0:
-                                heapq.heappush(ready, (_op_order(dep), dep))
+                                heapq.heappush(ready.setdefault(dep[0].provider, []), (_op_order(dep), dep))
                     else:
                         entry = LedgerEntry(op.address, op.change.action, FAILED, error, duration, outcome.object_id)
                         for dep in dependents[op.key]:
@@ -235,7 +253,8 @@ class Executor:
                     ledger[op.key] = entry
                     self.hooks.on_finish(entry)
         finally:
-            pool.shutdown(wait=True)
+            for pool in pools.values():
+                pool.shutdown(wait=True)
             state = self.store.write(replace(self.state, resources=resources))
         if interrupted is not None:
             raise interrupted

@@ -27,8 +27,9 @@ Rules every implementation keeps (the engine relies on them):
 from __future__ import annotations
 
 import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence, TypeVar
 
 import httpx
 from pydantic import BaseModel
@@ -36,6 +37,19 @@ from pydantic import BaseModel
 Live = dict[str, Any]
 Spec = dict[str, Any]
 
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+def fan_out(fn: Callable[[T], R], items: Sequence[T], threads: int = 8) -> list[R]:
+    """``[fn(i) for i in items]``, up to ``threads`` at a time, in order; the first error raised is
+    raised (for a ``read_many`` that needs a call per object besides its list call). The provider's
+    HTTP budget still bounds how many requests are in flight."""
+    if len(items) <= 1:
+        return [fn(i) for i in items]
+    with ThreadPoolExecutor(max_workers=min(threads, len(items)), thread_name_prefix="fan-out") as pool:
+        return list(pool.map(lambda i: contextvars.copy_context().run(fn, i), items))
 
 class CreatedButFailed(Exception):
     """Raised by ``create`` when the object exists but a follow-up step failed.

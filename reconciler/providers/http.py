@@ -251,7 +251,7 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         secrets: Iterable[str] = (),
         timeout: float = 30.0,
-        max_retries: int = 4,
+        max_retries: int = 6,
         backoff_base: float = 0.25,
         backoff_max: float = 20.0,
         retry_after_max: float = 60.0,

@@ -193,10 +193,10 @@ def test_gives_up_on_status_with_method_url_status() -> None:
     assert type(err) is ApiError
     assert (err.method, err.url, err.status, err.address) == (
         "GET", "http://h:1/dataiku/public/api/projects/?tags=a", 503, "dataiku_project.sales")
-    assert len(script.requests) == 5 and len(delays) == 4
+    assert len(script.requests) == 7 and len(delays) == 6
     assert str(err) == (
         "dataiku_project.sales: GET http://h:1/dataiku/public/api/projects/?tags=a -> 503: "
-        "maintenance (gave up after 5 attempts)"
+        "maintenance (gave up after 7 attempts)"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from reconciler.providers.semantic.resources.model import LIFECYCLE_ATTEMPTS
 from reconciler.sandbox import Sandbox
 from tests.resilience import faults
 from tests.resilience.census import check
@@ -40,24 +41,47 @@ def test_the_apply_converges_in_one_run(outcome):
     assert outcome.first_apply_converged, [a.run.code for a in outcome.applies]
 
 
-class FailFirstApproval(Sandbox):
-    """Answers 502 to the first semantic batch-approve (before any side effect)."""
+class FailLifecycle(Sandbox):
+    """Answers 502 to the first ``times`` semantic POSTs whose path ends with ``suffix``; with
+    ``after_effect`` the emulator handles the request first (the effect happens, the answer is lost)."""
 
-    failed = False
+    def __init__(self, suffix: str, times: int, *, after_effect: bool = False, **kw):
+        super().__init__(**kw)
+        self.suffix, self.left, self.after_effect, self.seen = suffix, times, after_effect, 0
 
     def handle(self, request):
-        if request.method == "POST" and request.path.endswith("/review/batch-approve") and not self.failed:
-            self.failed = True
-            return self.emulators["semantic"].error_response(502, "Injected fault (HTTP 502)")
+        if request.method == "POST" and request.path.endswith(self.suffix):
+            self.seen += 1
+            if self.left > 0:
+                self.left -= 1
+                if self.after_effect:
+                    super().handle(request)
+                return self.emulators["semantic"].error_response(502, "Injected fault (HTTP 502)")
         return super().handle(request)
 
 
 def test_a_semantic_model_whose_approval_failed_is_deployed_by_the_next_apply(tmp_path):
-    sandbox = FailFirstApproval(token=TOKEN, retry_after=0)
+    sandbox = FailLifecycle("/review/batch-approve", 0, token=TOKEN, retry_after=0)
     with World(tmp_path, sandbox=sandbox) as world:
         estate = world.write_estate(2, ["semantic"])
+        sandbox.left = LIFECYCLE_ATTEMPTS * sum(1 for r in estate.resources if r.startswith("semantic_model."))
         assert world.cli("apply", "--auto-approve").code == 1
         rerun = world.cli("apply", "--auto-approve")
         result = check(world.census(["semantic"]), world.read_state(), estate.resources)
         assert rerun.code == 0 and result.ok
         assert result.unsettled == []
+
+
+@pytest.mark.parametrize("suffix", ["/submit", "/review/batch-approve", "/deploy"])
+@pytest.mark.parametrize("after_effect", [False, True], ids=["lost-request", "lost-answer"])
+def test_a_lifecycle_step_whose_outcome_is_unknown_is_settled_in_the_same_apply(tmp_path, suffix, after_effect):
+    sandbox = FailLifecycle(suffix, 1, after_effect=after_effect, token=TOKEN, retry_after=0)
+    with World(tmp_path, sandbox=sandbox) as world:
+        estate = world.write_estate(2, ["semantic"])
+        run = world.cli("apply", "--auto-approve")
+        result = check(world.census(["semantic"]), world.read_state(), estate.resources)
+        assert run.code == 0, run.out
+        assert result.ok and result.unsettled == []
+        # resent only when the first one had no effect; never twice once it took effect
+        models = sum(1 for r in estate.resources if r.startswith("semantic_model."))
+        assert sandbox.seen == models + (0 if after_effect else 1)

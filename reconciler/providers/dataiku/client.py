@@ -133,10 +133,11 @@ class DataikuClient(FlowCalls, InstanceCalls, DeployerCalls):
         params = {"projectFolderId": folder_id} if folder_id else None
         self._send("POST", _path("projects") + "/", json=body, params=params)
 
-    def list_projects(self) -> list[Doc]:
+    def list_projects(self, *, include_location: bool = False) -> list[Doc]:
         """``GET /projects/``: ``[{projectKey, name, ...}]`` (summaries: metadata, permissions and variables
-        need their own calls)."""
-        return self._json("GET", _path("projects") + "/")
+        need their own calls); with ``include_location``, each has ``projectLocation.projectFolderId``."""
+        params = {"includeLocation": "true"} if include_location else None
+        return self._json("GET", _path("projects") + "/", params=params)
 
     def get_project(self, project_key: str) -> Doc:
         """The project summary (``projectKey``, ``name``, ``ownerLogin``...)."""

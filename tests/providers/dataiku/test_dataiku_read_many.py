@@ -88,6 +88,7 @@ def _ids(session, type_name: str) -> list[str]:
         "dataiku_meaning": ["dept", "code", "gone"],
         "dataiku_plugin": ["geocoder", "googlesheets", "gone"],
         "dataiku_deployer_project": ["SALES", "OPS", "GONE"],
+        "dataiku_project": ["SALES", "OPS", "GONE"],
         "dataiku_wiki_article": articles + ["SALES.nope"],
     }[type_name]
 
@@ -102,6 +103,8 @@ BATCHED = [
     pytest.param("dataiku_deployer_project", lambda asked, found: 1 + found,
                  id="published-project: list + settings of each found"),
     pytest.param("dataiku_wiki_article", lambda asked, found: 1 + asked, id="wiki-article: wiki + each article"),
+    pytest.param("dataiku_project", lambda asked, found: 1 + 3 * found,
+                 id="project: list with locations + metadata, permissions, variables of each found (5 with read)"),
 ]
 
 
@@ -153,6 +156,7 @@ def test_read_many_is_cheaper_than_read_for_datasets(world):
     pytest.param("dataiku_meaning", "dept", "code", True, id="meaning-one-instance-list"),
     pytest.param("dataiku_plugin", "geocoder", "x", True, id="plugin-one-instance-list"),
     pytest.param("dataiku_deployer_project", "SALES", "OPS", True, id="published-project-one-deployer-list"),
+    pytest.param("dataiku_project", "SALES", "OPS", True, id="project-one-instance-list"),
 ])
 def test_batch_key_is_the_container(type_name, a, b, same):
     rt = DATAIKU.resource_types[type_name](None)
@@ -161,7 +165,6 @@ def test_batch_key_is_the_container(type_name, a, b, same):
 
 
 @pytest.mark.parametrize("type_name", [
-    pytest.param("dataiku_project", id="project: the list lacks permissions, variables, checklists"),
     pytest.param("dataiku_project_folder", id="folder: no call lists folders whole"),
     pytest.param("dataiku_recipe", id="recipe: the list lacks the payload"),
     pytest.param("dataiku_scenario", id="scenario: the list holds light views"),

@@ -20,12 +20,12 @@ adds to them survive an update. Drift names who changed the project last (its ``
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.errors import NotFoundError, ProviderError
-from reconciler.providers.base import CreatedButFailed, Live, Spec
+from reconciler.providers.base import CreatedButFailed, Live, Spec, fan_out
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified
 from reconciler.providers.dataiku.resources._checklists import (
     Checklist,
@@ -128,12 +128,33 @@ class Project(DataikuResource):
     def read(self, object_id: str) -> Live | None:
         try:
             summary = self.client.get_project(object_id)
-            meta = self.client.get_project_metadata(object_id)
-            perms = self.client.get_project_permissions(object_id)
-            variables = self.client.get_project_variables(object_id)
-            folder = self.client.locate_project(object_id)
+            folder = self.client.locate_project(object_id).get("id")
+            return self._read_documents(object_id, summary, folder)
         except NotFoundError:
             return None
+
+    def batch_key(self, object_id: str) -> Any:
+        return "projects"  # the list (with locations) gives each summary and folder
+
+    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+        """One list call for the summaries and folders, then each project's metadata, permissions
+        and variables (the list has none of them), several projects at a time."""
+        summaries = {p.get("projectKey"): p for p in self.client.list_projects(include_location=True)}
+
+        def one(key: str) -> Live | None:
+            location = summaries[key].get("projectLocation") or {}
+            try:
+                return self._read_documents(key, summaries[key], location.get("projectFolderId"))
+            except NotFoundError:
+                return None
+
+        keys = [k for k in object_ids if k in summaries]
+        return dict(zip(keys, fan_out(one, keys)))
+
+    def _read_documents(self, object_id: str, summary: Mapping[str, Any], folder: str | None) -> Live:
+        meta = self.client.get_project_metadata(object_id)
+        perms = self.client.get_project_permissions(object_id)
+        variables = self.client.get_project_variables(object_id)
         custom = meta.get("custom") if isinstance(meta.get("custom"), dict) else {}
         return {
             "id": object_id,
@@ -142,7 +163,7 @@ class Project(DataikuResource):
             "description": text(meta.get("description")),
             "short_description": text(meta.get("shortDesc")),
             "tags": normalize_tags(meta.get("tags")),
-            "folder": folder.get("id") or ROOT,
+            "folder": folder or ROOT,
             "variables": {"standard": variables.get("standard") or {}, "local": variables.get("local") or {}},
             "permissions": live_permissions(perms.get("permissions"), PROJECT_FLAGS),
             "owner": perms.get("owner"),

@@ -43,12 +43,14 @@ export as they are and plan as blocked (a reviewer acts next, not the tool).
 from __future__ import annotations
 
 import json
+import random
 import re
+import time
 from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reconciler.errors import NotFoundError, PlanError, ProviderError
+from reconciler.errors import ApiError, NotFoundError, PlanError, ProviderError, TransportError
 from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
 from reconciler.providers.semantic import cron
 from reconciler.providers.semantic.client import SemanticClient
@@ -63,6 +65,10 @@ ACTIONABLE = frozenset({"approved", "draft"})
 #: review statuses a model can be exported in (archived models are gone)
 EXPORTABLE = ("draft", "pending_review", "approved", "rejected", "deployed", "failed")
 DOMAIN_PREFIX = "urn:li:domain:"
+#: how many times a lifecycle step (submit, approve, deploy) is sent when its effect is unknown
+LIFECYCLE_ATTEMPTS = 5
+#: the statuses from which a lifecycle step is sent again when its effect is unknown
+STEP_FROM = {"submit": ("draft", "rejected"), "auto-approval": ("pending_review",), "deploy": ("approved", "deployed")}
 OUTPUTS = ("status", "view_name", "external_id", "job_id", "airflow_url", "dashboard_id", "dashboard_url",
            "chart_ids", "deployed_at", "review_notes")
 
@@ -293,17 +299,19 @@ class SemanticModel(ResourceType):
             pass
 
     def _advance(self, doc: Mapping[str, Any], want: Mapping[str, Any]) -> None:
-        """Move the model along its lifecycle as far as the tool may: submit, (auto-)approve, deploy."""
+        """Move the model along its lifecycle as far as the tool may: submit, (auto-)approve, deploy.
+
+        Each step is a non-idempotent POST. When one fails in a way that leaves its effect unknown
+        (a 5xx or a dropped connection), the model is read again: a step that took effect counts as
+        done, one that did not is sent again (up to ``LIFECYCLE_ATTEMPTS`` times), and any other
+        status (a deploy that really failed, a reviewer acting meanwhile) raises."""
         model_id, status = doc["id"], doc.get("status")
         if status in ("draft", "rejected"):
-            status = self.client.submit(model_id).get("status")
+            status = self._step(model_id, "submit", ("pending_review", "approved"),
+                                lambda: self.client.submit(model_id).get("status"))
             self.notify(f"semantic model {model_id} submitted for review")
         if status == "pending_review" and self.client.auto_approve:
-            result = self.client.approve(model_id, "approved automatically by reconciler (auto_approve, sandbox/dev)")
-            if model_id not in (result.get("successful") or []):
-                failed = [f.get("error") for f in result.get("failed") or [] if isinstance(f, Mapping)]
-                raise ProviderError(f"auto-approval of semantic model {model_id} failed: {'; '.join(map(str, failed))}")
-            status = "approved"
+            status = self._step(model_id, "auto-approval", ("approved",), lambda: self._approve(model_id))
         if status == "pending_review":
             self.notify(f"semantic model {model_id} is pending review: it deploys on the first apply after approval")
         options = deploy_options(want["deploy"]) if want.get("deploy") is not None else None
@@ -311,7 +319,39 @@ class SemanticModel(ResourceType):
             return
         if status == "approved" or (status == "deployed" and deploy_options(doc.get("deploy_options")) != options):
             self.notify(f"deploying semantic model {model_id}")
-            self.client.deploy(model_id, options)
+            self._step(model_id, "deploy", ("deployed",), lambda: self._deploy(model_id, options),
+                       took_effect=lambda m: deploy_options(m.get("deploy_options")) == options)
+
+    def _approve(self, model_id: str) -> str:
+        result = self.client.approve(model_id, "approved automatically by reconciler (auto_approve, sandbox/dev)")
+        if model_id not in (result.get("successful") or []):
+            failed = [f.get("error") for f in result.get("failed") or [] if isinstance(f, Mapping)]
+            raise ProviderError(f"auto-approval of semantic model {model_id} failed: {'; '.join(map(str, failed))}")
+        return "approved"
+
+    def _deploy(self, model_id: str, options: Mapping[str, Any]) -> str:
+        self.client.deploy(model_id, options)
+        return "deployed"
+
+    def _step(self, model_id: str, what: str, done: tuple[str, ...], send: Any,
+              took_effect: Any = None) -> str | None:
+        """Send one lifecycle step; returns the model's status after it (see ``_advance``)."""
+        for attempt in range(1, LIFECYCLE_ATTEMPTS + 1):
+            try:
+                return send()
+            except (TransportError, ApiError) as err:
+                if isinstance(err, ApiError) and (err.status or 0) < 500 or attempt == LIFECYCLE_ATTEMPTS:
+                    raise
+                failure = err
+            time.sleep(random.uniform(0, min(2.0, 0.1 * 2**attempt)))  # backoff with full jitter
+            model = self.client.get_model(model_id)  # idempotent: retried by the HTTP layer
+            status = model.get("status")
+            if status in done and (took_effect is None or took_effect(model)):
+                return status
+            if status not in STEP_FROM[what]:
+                raise ProviderError(f"{what} of semantic model {model_id} failed ({failure}); the model is now "
+                                    f"{status}{': ' + str(model['error']) if model.get('error') else ''}") from failure
+        raise AssertionError("unreachable")
 
     # -- comparing ----------------------------------------------------------------------------
     def blocked(self, live: Live | None, desired: Mapping[str, Any]) -> str | None:
