@@ -102,7 +102,8 @@ def refresh(
             return _resolve_spec(spec, observed, state) if spec is not None else None
 
         for layer in layers:
-            lookups: list[tuple[Address, Future]] = []
+            lookups: list[tuple[list[Address], Future]] = []
+            found_in: dict[tuple[str, Hashable], list[tuple[Address, dict]]] = {}
             for address in layer:
                 desired = _desired(address)
                 wanted = include is None or address in include
@@ -124,13 +125,28 @@ def refresh(
                         observed[address] = Observed(address, desired, live, state.resources[address].object_id,
                                                      "state", fingerprint(rt, live))
                         continue
-                lookups.append((address, pools.submit(address.provider, _look_up_or_source,
-                                                      address, sessions.resource(address), desired)))
-            for address, future in lookups:
+                rt = sessions.resource(address)
+                settled = None if rt.data_source else _settle_without_lookup(address, rt, desired)
+                if settled is not None:
+                    observed[address] = settled
+                    continue
+                group = None if rt.data_source else rt.find_key(_with_key_defaults(rt, desired))
+                if group is not None:
+                    found_in.setdefault((address.type, group), []).append((address, desired))
+                    continue
+                lookups.append(([address], pools.submit(address.provider, lambda a=address, r=rt, d=desired:
+                                                        [_look_up_or_source(a, r, d)])))
+            for members in found_in.values():
+                rt = sessions.resource(members[0][0])
+                lookups.append(([a for a, _ in members],
+                                pools.submit(members[0][0].provider, _find_batch, rt, members)))
+            for addresses, future in lookups:
                 try:
-                    observed[address] = future.result()
+                    for obs in future.result():
+                        observed[obs.address] = obs
                 except ProviderError as err:
-                    fail(address, err, False)
+                    for address in addresses:
+                        fail(address, err, len(addresses) > 1)
             done += len(layer)
             if progress:
                 progress(done, total)
@@ -219,6 +235,20 @@ def _batch_key(address: Address, state: State, sessions: Sessions) -> Hashable |
 
 def _look_up(address: Address, rt: ResourceType, desired: dict | None) -> Observed:
     """Find a spec'd object that state does not (or no longer) track, by its natural key."""
+    settled = _settle_without_lookup(address, rt, desired)
+    if settled is not None:
+        return settled
+    return _found(address, rt, desired, rt.find(_with_key_defaults(rt, desired)))
+
+
+def _with_key_defaults(rt: ResourceType, desired: dict) -> dict:
+    """``desired`` with the defaults of natural-key fields it leaves out (what ``find`` is given)."""
+    return {**{k: rt.default_of(k) for k in rt.natural_key if k not in desired}, **desired}
+
+
+def _settle_without_lookup(address: Address, rt: ResourceType, desired: dict | None) -> Observed | None:
+    """The observation when no lookup can tell anything (no spec, no natural key, a key known only
+    after apply); None when a lookup is needed."""
     if desired is None:
         return Observed(address, None, None, None, "absent")
     key = {k: desired.get(k, rt.default_of(k)) for k in rt.natural_key}
@@ -226,11 +256,20 @@ def _look_up(address: Address, rt: ResourceType, desired: dict | None) -> Observ
         return Observed(address, desired, None, None, "absent")
     if contains_unknown(key):
         return Observed(address, desired, None, None, "unknown_key")
-    found = rt.find({**{k: v for k, v in key.items()}, **desired})
+    return None
+
+
+def _found(address: Address, rt: ResourceType, desired: dict, found: tuple[str, Any] | None) -> Observed:
     if found is None:
         return Observed(address, desired, None, None, "absent")
     object_id, live = found
     return Observed(address, desired, live, object_id, "natural_key", fingerprint(rt, live))
+
+
+def _find_batch(rt: ResourceType, members: list[tuple[Address, dict]]) -> list[Observed]:
+    """Look up several specs of one container with one ``find_many`` call."""
+    found = rt.find_many([_with_key_defaults(rt, desired) for _, desired in members])
+    return [_found(address, rt, desired, hit) for (address, desired), hit in zip(members, found)]
 
 
 def _read_data_source(address: Address, rt: ResourceType, desired: dict[str, Any]) -> Observed:

@@ -20,6 +20,9 @@ Rules every implementation keeps (the engine relies on them):
 - ``read`` returns ``None`` when the object is gone, never raises for "not found".
 - ``find`` looks an object up by its natural key (from a desired spec) for adoption and crash
   recovery; it returns ``None`` when there is none. It never creates anything.
+- ``read_many`` (with ``batch_key``) and ``find_many`` (with ``find_key``) are optional batched
+  forms of ``read`` and ``find`` for the objects of one container; they return exactly what the
+  single calls return, in fewer requests (a list endpoint that returns whole objects).
 - Async platform operations are awaited inside the resource type, with a timeout.
 - No method writes during ``read``/``find``/``list``: ``plan`` and ``drift`` only call those.
 """
@@ -170,6 +173,16 @@ class ResourceType:
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         """Look up by natural key. Default: none (server-id-only types override when they can)."""
         return None
+
+    def find_key(self, spec: Spec) -> Any:
+        """The container one ``find_many`` call searches for ``spec`` (a project key...); None:
+        look it up with ``find``."""
+        return None
+
+    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
+        """``[find(s) for s in specs]`` for specs of one container (same ``find_key``), with as few
+        calls as the API allows (a list of the container). Override with ``find_key``."""
+        raise NotImplementedError
 
     def create(self, spec: Spec) -> tuple[str, Live]:
         raise NotImplementedError

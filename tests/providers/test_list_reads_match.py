@@ -1,5 +1,5 @@
-"""Batched reads through list endpoints return exactly what per-object reads return (so plans,
-drift and fingerprints cannot change with the batching), for the Astro and semantic providers."""
+"""Batched reads and lookups through list endpoints return exactly what per-object calls return
+(so plans, drift, fingerprints and adoption cannot change with the batching)."""
 
 from __future__ import annotations
 
@@ -26,4 +26,37 @@ def test_read_many_equals_read(provider, type_name):
         single = rt.read(object_id)
         assert batched[object_id] == single
         assert fingerprint(rt, batched[object_id]) == fingerprint(rt, single)
+    session.close()
+
+
+@pytest.mark.parametrize("provider, type_name", [
+    pytest.param("datarobot", "datarobot_deployment", id="datarobot-deployments"),
+    pytest.param("lightdash", "lightdash_chart", id="lightdash-charts"),
+    pytest.param("semantic", "semantic_model", id="semantic-models"),
+])  # Dataiku datasets: tests/providers/dataiku/test_dataiku_read_many.py
+def test_find_many_equals_find(provider, type_name):
+    """The batched natural-key lookup of refresh finds exactly what ``find`` finds, and a missing
+    key as missing (adoption and crash recovery cannot change with the batching)."""
+    sandbox, session = sandbox_session(provider)
+    rt = session.resource(type_name)
+    if provider == "datarobot":  # the seeded worlds hold none
+        from tests.providers.datarobot.conftest import CHURN_GLM, CHURN_XGB
+
+        for label, model in (("churn", CHURN_XGB), ("house", CHURN_GLM)):
+            rt.create({"label": label, "model_id": model})
+    if provider == "lightdash":
+        from tests.providers.lightdash.test_lightdash_resources import CHART
+
+        for slug in ("orders", "returns"):
+            rt.create({**CHART, "slug": slug})
+    specs = [{k: live[k] for k in rt.natural_key} for _, live in rt.discover({})]
+    assert specs, "the seeded world should hold some objects"
+    missing = {**specs[0], rt.natural_key[-1]: "no_such_object_anywhere"}
+    groups: dict = {}
+    for spec in [*specs, missing]:
+        groups.setdefault(rt.find_key(spec), []).append(spec)
+    assert None not in groups
+    for members in groups.values():
+        assert rt.find_many(members) == [rt.find(s) for s in members]
+    assert rt.find_many([missing]) == [None]
     session.close()

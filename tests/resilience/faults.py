@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     outcome = scenario(opts.workdir / "faults", opts.size, seed=opts.seed)
     failures = outcome.invariant_failures()
     if not outcome.first_apply_converged:
-        failures.append("the first apply did not converge (see the engine gap in docs/reliability.md)")
+        failures.append("the first apply did not converge")
     if outcome.final.unsettled:
         failures.append(f"left half-way after convergence: {outcome.final.unsettled}")
     return report("Faults", command_line("tests.resilience.faults", argv), figures(outcome), failures)

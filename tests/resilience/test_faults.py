@@ -32,11 +32,6 @@ def test_failures_are_in_the_ledger_with_their_reason(outcome):
         assert "->" in line.detail or "dropped" in line.detail or "connection" in line.detail, line
 
 
-@pytest.mark.xfail(strict=False, raises=AssertionError, reason=(  # which request draws a fault depends on
-    # thread timing, so a small run sometimes converges in one go: not strict, or CI would flake
-    "gap: semantic-model lifecycle POSTs (submit, batch-approve, deploy) that get a 5xx or a dropped "
-    "connection are not retried (not idempotent), so the apply fails for that model and the next one "
-    "converges. See docs/reliability.md, item 1."))
 def test_the_apply_converges_in_one_run(outcome):
     assert outcome.first_apply_converged, [a.run.code for a in outcome.applies]
 

@@ -233,3 +233,20 @@ def test_a_no_change_plan_reads_each_projects_datasets_with_one_call(tmp_path: P
     session.close()
     changed = [c for c in ws.plan().changes if c.action.value != "no-op"]
     assert [str(c.address) for c in changed] == ["dataiku_dataset.p1_d2"]
+
+
+@pytest.mark.parametrize("type_name, specs", [
+    pytest.param("dataiku_dataset", [{"project": "SALES", "name": "orders"}, {"project": "SALES", "name": "clean"},
+                                     {"project": "SALES", "name": "gone"}], id="dataset: the managed one is not it"),
+    pytest.param("dataiku_managed_dataset", [{"project": "SALES", "name": "clean"},
+                                             {"project": "SALES", "name": "orders"}], id="managed-dataset"),
+    pytest.param("dataiku_dataset", [{"project": "NOPE", "name": "orders"}], id="dataset-in-a-missing-project"),
+])
+def test_find_many_finds_what_find_finds_with_one_list_call(world, type_name, specs):
+    _, session, recording = world
+    rt = session.resource(type_name)
+    assert len({rt.find_key(s) for s in specs}) == 1
+    one_by_one = [rt.find(s) for s in specs]
+    recording.requests.clear()
+    assert rt.find_many(specs) == one_by_one
+    assert len(recording.requests) == 1, recording.paths()

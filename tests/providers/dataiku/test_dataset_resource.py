@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from reconciler.errors import ApiError
 from reconciler.providers.base import CreatedButFailed
 from reconciler.testing import SANDBOX_BASE_URL, run_lifecycle, sandbox_session
 
@@ -116,14 +117,25 @@ def test_update_keeps_fields_it_does_not_manage(world):
     assert raw.get(f"{url}/metadata").json()["custom"] == {"kv": {"owner_team": "data"}}
 
 
-def test_follow_up_failure_reports_the_created_id(world):
+def test_an_invalid_document_is_refused_whole_so_nothing_is_half_created(world):
+    # the whole document travels in the creation POST: a bad schema fails the create itself
     _, session, _ = world
     rt = session.resource(TYPE)
     spec = {**SQL, "name": "half", "schema_columns": [{"name": "a", "type": "varchar"}]}  # not a DSS column type
-    with pytest.raises(CreatedButFailed) as info:
+    with pytest.raises(ApiError) as info:
         rt.create(spec)
-    assert info.value.object_id == f"{PROJECT}.half"
-    assert rt.read(f"{PROJECT}.half") is not None
+    assert not isinstance(info.value, CreatedButFailed) and info.value.status == 400
+    assert rt.read(f"{PROJECT}.half") is None
+
+
+def test_create_sends_one_post_and_reads_back_once(world):
+    sandbox, session, _ = world
+    rt = session.resource(TYPE)
+    before = sandbox.counts["dataiku"]["requests"]
+    object_id, live = rt.create({**SQL, "name": "whole", "description": "d", "tags": ["b", "a"],
+                                 "schema_columns": [{"name": "id", "type": "bigint"}]})
+    assert sandbox.counts["dataiku"]["requests"] - before == 2
+    assert live == rt.read(object_id)
 
 
 def test_delete_is_idempotent(world):

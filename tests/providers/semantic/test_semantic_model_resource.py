@@ -48,6 +48,20 @@ def test_lifecycle_with_auto_approve_deploys(semantic):
     assert report.updated["external_id"] is None and report.updated["dashboard_id"] is None
 
 
+@pytest.mark.parametrize("auto_approve, deploy", [(True, DAILY), (True, None), (False, DAILY), (False, None)])
+def test_create_builds_its_live_view_from_the_answers_as_read_would(semantic, auto_approve, deploy):
+    session = semantic.connect(auto_approve=auto_approve)
+    rt = session.resource("semantic_model")
+    before = semantic.sandbox.counts["semantic"]["requests"]
+    object_id, live = rt.create(model_spec(deploy=deploy))
+    sent = semantic.sandbox.counts["semantic"]["requests"] - before
+    read = rt.read(object_id)
+    moving = ("updated_at", "updated_by")
+    assert {k: v for k, v in live.items() if k not in moving} == {k: v for k, v in read.items() if k not in moving}
+    # create, submit[, approve[, deploy]]: no read-back once the answers tell the whole model
+    assert sent == 2 + (auto_approve + (auto_approve and deploy is not None))
+
+
 def test_pending_review_is_blocked_then_the_first_update_after_approval_deploys(semantic):
     rt = semantic.rt
     want = model_spec(deploy=DAILY)
@@ -248,3 +262,13 @@ def test_update_never_approves_without_the_opt_in(semantic):
     assert semantic.client.get_model(model_id)["status"] == "pending_review"
     with pytest.raises(ProviderError):
         semantic.client.deploy(model_id, {})
+
+
+def test_find_many_finds_what_find_finds(semantic):
+    session = semantic.connect()
+    rt = session.resource("semantic_model")
+    object_id, _ = rt.create(model_spec())
+    specs = [model_spec(), model_spec(name="not_there"), model_spec(domain="urn:li:domain:other")]
+    assert len({rt.find_key(s) for s in specs}) == 1
+    assert rt.find_many(specs) == [rt.find(s) for s in specs]
+    assert rt.find_many(specs)[0][0] == object_id

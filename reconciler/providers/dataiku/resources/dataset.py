@@ -172,6 +172,27 @@ class Dataset(DataikuResource):
             MODIFIED: modified(doc.get("versionTag")),
         }
 
+    def find_key(self, spec: Spec) -> Any:
+        """The project: its dataset list answers the lookups of all its datasets at once."""
+        project, name = spec.get("project"), spec.get("name")
+        return project if isinstance(project, str) and isinstance(name, str) else None
+
+    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
+        project = specs[0]["project"]
+        try:
+            listed = {d.get("name"): d for d in self.client.list_datasets(project)}
+        except NotFoundError:
+            listed = {}
+        out: list[tuple[str, Live] | None] = []
+        for spec in specs:
+            doc = listed.get(spec["name"])
+            if doc is None or bool(doc.get("managed")) != self.managed:
+                out.append(None)
+                continue
+            object_id = dataset_id(project, spec["name"])
+            out.append((object_id, self._live(object_id, project, spec["name"], doc, doc)))
+        return out
+
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         """The dataset named so in the project, if it is of this type's kind (external / managed)."""
         project, name = spec.get("project"), spec.get("name")
@@ -192,24 +213,29 @@ class Dataset(DataikuResource):
         return recipes_using(self.client, project, name)
 
     def create(self, spec: Spec) -> tuple[str, Live]:
+        """One POST carrying the whole document (schema, partitioning, description, tags: DSS keeps
+        the metadata view on the document), then one GET that stands for the document and its
+        metadata view (as in ``read_many``)."""
         want = DatasetSpec.model_validate(spec)
-        self.client.create_dataset(want.project, {
+        body = {
             "name": want.name,
             "projectKey": want.project,
             "type": want.type,
             "params": want.params,
             "formatType": want.format_type,
             "formatParams": want.format_params or {},
-        })
+        }
+        body = _with_document_fields(body, spec, declared(spec, list(DOC_FIELDS)))
+        body.update(_metadata_fields(spec, declared(spec, list(METADATA_FIELDS))))
+        self.client.create_dataset(want.project, body)
         object_id = dataset_id(want.project, want.name)
         try:
-            self._sync(want.project, want.name, spec, set(spec))
-            live = self.read(object_id)
+            doc = self.client.get_dataset(want.project, want.name)
+        except NotFoundError as exc:
+            raise CreatedButFailed(object_id, NotFoundError(f"dataset {object_id} vanished after create")) from exc
         except ProviderError as exc:
             raise CreatedButFailed(object_id, exc) from exc
-        if live is None:
-            raise CreatedButFailed(object_id, NotFoundError(f"dataset {object_id} vanished after create"))
-        return object_id, live
+        return object_id, self._live(object_id, want.project, want.name, doc, doc)
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
         project, name = split_id(object_id)
@@ -251,20 +277,7 @@ class Dataset(DataikuResource):
         if not fields:
             return
         doc = self.client.get_dataset(project, name)
-        new = dict(doc)
-        for f in fields:
-            value = spec[f]
-            if f == "schema_columns":
-                if value is None:
-                    continue
-                new["schema"] = {**(doc.get("schema") or {}), "columns": [dict(c) for c in value]}
-            elif f == "partitioning":
-                live_part = doc.get("partitioning") or {}
-                new["partitioning"] = dict(value) if value else {**live_part, "dimensions": []}
-            elif f in ("params", "format_params"):
-                new[DOC_FIELDS[f]] = dict(value or {})
-            else:
-                new[DOC_FIELDS[f]] = value
+        new = _with_document_fields(doc, spec, fields)
         if new != doc:
             self.client.put_dataset(project, name, new)
 
@@ -272,11 +285,33 @@ class Dataset(DataikuResource):
         if not fields:
             return
         meta = self.client.get_dataset_metadata(project, name)
-        new = dict(meta)
-        for f in fields:
-            new[METADATA_FIELDS[f]] = normalize_tags(spec[f]) if f == "tags" else text(spec[f])
+        new = {**meta, **_metadata_fields(spec, fields)}
         if new != meta:
             self.client.put_dataset_metadata(project, name, new)
+
+
+def _with_document_fields(doc: Mapping[str, Any], spec: Spec, fields: list[str]) -> dict[str, Any]:
+    """``doc`` with the dataset-document ``fields`` of ``spec`` written in."""
+    new = dict(doc)
+    for f in fields:
+        value = spec[f]
+        if f == "schema_columns":
+            if value is None:
+                continue
+            new["schema"] = {**(doc.get("schema") or {}), "columns": [dict(c) for c in value]}
+        elif f == "partitioning":
+            live_part = doc.get("partitioning") or {}
+            new["partitioning"] = dict(value) if value else {**live_part, "dimensions": []}
+        elif f in ("params", "format_params"):
+            new[DOC_FIELDS[f]] = dict(value or {})
+        else:
+            new[DOC_FIELDS[f]] = value
+    return new
+
+
+def _metadata_fields(spec: Spec, fields: list[str]) -> dict[str, Any]:
+    """The metadata-view keys of the declared ``fields`` (description, shortDesc, tags)."""
+    return {METADATA_FIELDS[f]: normalize_tags(spec[f]) if f == "tags" else text(spec[f]) for f in fields}
 
 
 def _columns(value: Any) -> Any:

@@ -33,7 +33,7 @@ pasted; the prediction environment becomes a reference.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Literal, Mapping
+from typing import Any, ClassVar, Iterable, Literal, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -157,6 +157,24 @@ class Deployment(ResourceType):
                          "labels are not unique in DataRobot: rename or delete the extra deployment, or adopt the "
                          "right one with `reconciler import <address> <id>`")
         return (found["id"], live_view(found)) if found is not None else None
+
+    def find_key(self, spec: Spec) -> Any:
+        """One paged list of every deployment answers all label lookups."""
+        return "deployments" if isinstance(spec.get("label"), str) else None
+
+    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
+        wanted = {s["label"] for s in specs}
+        by_label: dict[str, list[Mapping[str, Any]]] = {}
+        for d in self.client.list_deployments():
+            if d.get("label") in wanted:
+                by_label.setdefault(d["label"], []).append(d)
+        out: list[tuple[str, Live] | None] = []
+        for spec in specs:
+            found = only_one(by_label.get(spec["label"], []), f"datarobot_deployment label {spec['label']!r}",
+                             lambda d: d["id"], "labels are not unique in DataRobot: rename or delete the extra "
+                             "deployment, or adopt the right one with `reconciler import <address> <id>`")
+            out.append((found["id"], live_view(found)) if found is not None else None)
+        return out
 
     def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
         no_scope(scope)

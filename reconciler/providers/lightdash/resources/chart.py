@@ -108,6 +108,25 @@ class Chart(AsCode):
                                                        if k in ("metric_query", "table_config", "pivot_config")}}))
         return out
 
+    def find_key(self, spec: Spec) -> Any:
+        """The project: its chart list answers the slug lookups of all its charts at once."""
+        project, slug = spec.get("project"), spec.get("slug")
+        return project if isinstance(project, str) and isinstance(slug, str) else None
+
+    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
+        project = specs[0]["project"]
+        try:
+            by_slug = {c.get("slug"): c for c in self.client.charts(project)}
+        except NotFoundError:
+            return [None] * len(specs)
+        ids = {s["slug"]: f"{project}/{by_slug[s['slug']]['uuid']}" for s in specs if s["slug"] in by_slug}
+        lives = self.read_many(sorted(set(ids.values()))) if ids else {}
+        out: list[tuple[str, Live] | None] = []
+        for spec in specs:
+            live = lives.get(ids.get(spec["slug"], ""))
+            out.append((live["id"], live) if live else None)
+        return out
+
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         project, slug = spec.get("project"), spec.get("slug")
         if not isinstance(project, str) or not isinstance(slug, str):

@@ -69,6 +69,9 @@ DOMAIN_PREFIX = "urn:li:domain:"
 LIFECYCLE_ATTEMPTS = 5
 #: the statuses from which a lifecycle step is sent again when its effect is unknown
 STEP_FROM = {"submit": ("draft", "rejected"), "auto-approval": ("pending_review",), "deploy": ("approved", "deployed")}
+APPROVAL_NOTES = "approved automatically by reconciler (auto_approve, sandbox/dev)"
+#: keys of the deploy answer that are also the model's (the rest of the model is unchanged by a deploy)
+DEPLOY_ANSWER = ("status", "view_name", "deployed_at", "external_id", "job_id", "airflow_url", "dashboard")
 OUTPUTS = ("status", "view_name", "external_id", "job_id", "airflow_url", "dashboard_id", "dashboard_url",
            "chart_ids", "deployed_at", "review_notes")
 
@@ -235,6 +238,27 @@ class SemanticModel(ResourceType):
                                 "to manage", hint="archive the extra ones, or `reconciler import` the right id")
         return (found[0]["id"], self._view(found[0])) if found else None
 
+    def find_key(self, spec: Spec) -> Any:
+        """One paged list of every model answers all lookups."""
+        return "models" if isinstance(spec.get("name"), str) and isinstance(spec.get("domain"), str) else None
+
+    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
+        wanted = {(s["domain"], s["name"]) for s in specs}
+        by_key: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        for m in self.client.list_models():
+            key = (m.get("domain_urn"), m.get("name"))
+            if key in wanted and m.get("status") != "archived":
+                by_key.setdefault(key, []).append(m)
+        out: list[tuple[str, Live] | None] = []
+        for spec in specs:
+            found = by_key.get((spec["domain"], spec["name"]), [])
+            if len(found) > 1:
+                raise ProviderError(f"{len(found)} semantic models are named {spec['name']} in {spec['domain']}; "
+                                    "cannot tell which to manage",
+                                    hint="archive the extra ones, or `reconciler import` the right id")
+            out.append((found[0]["id"], self._view(found[0])) if found else None)
+        return out
+
     def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
         filters, statuses = export_filters(scope)
         return [(m["id"], self._view(m)) for m in self.client.list_models(**filters)
@@ -257,8 +281,8 @@ class SemanticModel(ResourceType):
         body["description"] = compose_description(want.get("description"), want.get("deploy"))
         doc = self.client.create_model(body)
         try:
-            self._advance(doc, want)
-            live = self.read(doc["id"])
+            latest = self._advance(doc, want)
+            live = self._view(latest) if latest is not None else self.read(doc["id"])
         except ProviderError as err:
             raise CreatedButFailed(doc["id"], err) from err
         if live is None:
@@ -298,44 +322,56 @@ class SemanticModel(ResourceType):
         except NotFoundError:
             pass
 
-    def _advance(self, doc: Mapping[str, Any], want: Mapping[str, Any]) -> None:
+    def _advance(self, doc: Mapping[str, Any], want: Mapping[str, Any]) -> dict[str, Any] | None:
         """Move the model along its lifecycle as far as the tool may: submit, (auto-)approve, deploy.
+        Returns the model as the answers show it afterwards, or None when they do not tell (then read it).
 
         Each step is a non-idempotent POST. When one fails in a way that leaves its effect unknown
         (a 5xx or a dropped connection), the model is read again: a step that took effect counts as
         done, one that did not is sent again (up to ``LIFECYCLE_ATTEMPTS`` times), and any other
         status (a deploy that really failed, a reviewer acting meanwhile) raises."""
         model_id, status = doc["id"], doc.get("status")
+        latest: dict[str, Any] | None = dict(doc)
         if status in ("draft", "rejected"):
-            status = self._step(model_id, "submit", ("pending_review", "approved"),
-                                lambda: self.client.submit(model_id).get("status"))
+            latest = self._step(model_id, "submit", ("pending_review", "approved"),
+                                lambda: self.client.submit(model_id))
+            status = latest.get("status")
             self.notify(f"semantic model {model_id} submitted for review")
         if status == "pending_review" and self.client.auto_approve:
-            status = self._step(model_id, "auto-approval", ("approved",), lambda: self._approve(model_id))
+            approved = self._step(model_id, "auto-approval", ("approved",), lambda: self._approve(model_id))
+            status = "approved"
+            latest = {**latest, **approved} if latest is not None and "name" not in approved else approved
         if status == "pending_review":
             self.notify(f"semantic model {model_id} is pending review: it deploys on the first apply after approval")
         options = deploy_options(want["deploy"]) if want.get("deploy") is not None else None
         if options is None:
-            return
+            return latest
         if status == "approved" or (status == "deployed" and deploy_options(doc.get("deploy_options")) != options):
             self.notify(f"deploying semantic model {model_id}")
-            self._step(model_id, "deploy", ("deployed",), lambda: self._deploy(model_id, options),
-                       took_effect=lambda m: deploy_options(m.get("deploy_options")) == options)
+            latest = self._step(model_id, "deploy", ("deployed",), lambda: self._deploy(model_id, options, latest),
+                                took_effect=lambda m: deploy_options(m.get("deploy_options")) == options)
+        return latest if latest is not None and "name" in latest else None
 
-    def _approve(self, model_id: str) -> str:
-        result = self.client.approve(model_id, "approved automatically by reconciler (auto_approve, sandbox/dev)")
+    def _approve(self, model_id: str) -> dict[str, Any]:
+        """Approve; what changed on the model (status and review notes)."""
+        result = self.client.approve(model_id, APPROVAL_NOTES)
         if model_id not in (result.get("successful") or []):
             failed = [f.get("error") for f in result.get("failed") or [] if isinstance(f, Mapping)]
             raise ProviderError(f"auto-approval of semantic model {model_id} failed: {'; '.join(map(str, failed))}")
-        return "approved"
+        return {"id": model_id, "status": "approved", "review_notes": APPROVAL_NOTES}
 
-    def _deploy(self, model_id: str, options: Mapping[str, Any]) -> str:
-        self.client.deploy(model_id, options)
-        return "deployed"
+    def _deploy(self, model_id: str, options: Mapping[str, Any], before: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Deploy; the model as it is now when ``before`` (the whole model just before) is known,
+        else only ``{id, status}`` (the caller then reads it)."""
+        answer = self.client.deploy(model_id, options)
+        if before is None:
+            return {"id": model_id, "status": answer.get("status", "deployed")}
+        return {**before, **{k: answer[k] for k in DEPLOY_ANSWER if k in answer},
+                "deploy_options": dict(options), "error": None}
 
     def _step(self, model_id: str, what: str, done: tuple[str, ...], send: Any,
-              took_effect: Any = None) -> str | None:
-        """Send one lifecycle step; returns the model's status after it (see ``_advance``)."""
+              took_effect: Any = None) -> dict[str, Any]:
+        """Send one lifecycle step; returns the model after it (see ``_advance``)."""
         for attempt in range(1, LIFECYCLE_ATTEMPTS + 1):
             try:
                 return send()
@@ -347,7 +383,7 @@ class SemanticModel(ResourceType):
             model = self.client.get_model(model_id)  # idempotent: retried by the HTTP layer
             status = model.get("status")
             if status in done and (took_effect is None or took_effect(model)):
-                return status
+                return model
             if status not in STEP_FROM[what]:
                 raise ProviderError(f"{what} of semantic model {model_id} failed ({failure}); the model is now "
                                     f"{status}{': ' + str(model['error']) if model.get('error') else ''}") from failure
