@@ -287,10 +287,17 @@ def _read_data_source(address: Address, rt: ResourceType, desired: dict[str, Any
 
 
 def _resolve_spec(spec: ResourceSpec, observed: Mapping[Address, Observed], state: State) -> dict[str, Any]:
+    """``spec.attrs`` with its references resolved: only the top-level attributes holding one are
+    rebuilt (``resolve`` leaves every other value as it is); the rest is shared with the spec."""
     def lookup(target: Address, attr: tuple[str, ...]) -> Any:
         return lookup_attr(target, attr, observed, state)
 
-    return resolve(spec.attrs, lookup)
+    if not spec.references:
+        return dict(spec.attrs)
+    if any(not r.path for r in spec.references):
+        return resolve(spec.attrs, lookup)
+    keys = {r.path[0] for r in spec.references}
+    return {k: resolve(v, lookup) if k in keys else v for k, v in spec.attrs.items()}
 
 
 def lookup_attr(

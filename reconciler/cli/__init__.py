@@ -7,6 +7,7 @@ Errors become exit codes here and nowhere else (``main``).
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -42,4 +43,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entrypoint() -> None:
+    """The ``reconciler`` process. A run builds millions of small, long-lived objects (spec
+    nodes, live views) and exits: the cyclic collector's full passes over them found nothing to
+    free and cost up to half of a large plan's CPU, so what the imports built is frozen and the
+    young generation collected less often (as mypy does)."""
+    gc.freeze()
+    gc.set_threshold(200_000, 30, 30)
     sys.exit(main())

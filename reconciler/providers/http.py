@@ -303,6 +303,7 @@ class HttpClient:
             follow_redirects=False,
         )
         self._origin = (base.scheme, base.host, base.port)
+        self._base = str(self._client.base_url).rstrip("/") + "/"  # joined with paths made relative
 
     # -- public surface ------------------------------------------------------------------------
 
@@ -395,8 +396,14 @@ class HttpClient:
             params = httpx.QueryParams(query).merge(params)
         where = self._redact(path)
         try:
+            # one absolute URL, parsed once (httpx would parse the relative path, then the join)
+            target = path if "://" in path else self._base + path.lstrip("/")
+            if params is not None:
+                query = str(httpx.QueryParams(params))
+                if query:
+                    target += ("&" if "?" in target else "?") + query
             request = self._client.build_request(
-                method, path, params=params, json=json, content=content, headers=headers
+                method, httpx.URL(target), json=json, content=content, headers=headers
             )
         except httpx.InvalidURL as exc:
             raise ProviderContractError(

@@ -348,7 +348,7 @@ class _Merge:
         references = []
         for path, token in sub.references:
             if self.check_reference(address, token, where(path)):
-                references.append(Reference(token.address, token.attr, token.text, where(path)))
+                references.append(Reference(token.address, token.attr, token.text, where(path), path))
         skip = {p for p, _ in sub.references} | {p for p, *_ in sub.errors}
         hide = set(sub.from_env) | {(f,) for f in rtype.sensitive}
         for issue in validate.check(rtype.spec_model, sub.value, skip=skip, hide=hide):

@@ -42,6 +42,8 @@ class Reference:
     attr: tuple[str, ...]
     expr: str
     location: Location
+    #: where it is in the resource's attributes (keys / list indexes); None when not known
+    path: tuple | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

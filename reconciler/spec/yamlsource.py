@@ -22,6 +22,7 @@ from reconciler.errors import Location, SpecSyntaxError, SpecValidationError
 Path = tuple[Any, ...]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class _Loader(yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
@@ -224,6 +225,8 @@ class _Builder:
             raise yaml.MarkedYAMLError(problem=f"values are nested more than {MAX_DEPTH} levels deep; "
                                        "specs are limited to that", problem_mark=node.start_mark)
         if isinstance(node, ScalarNode):
+            if node.tag == _STR_TAG:  # most values: the text as written, no constructor needed
+                return node.value
             return self.loader.construct_object(node, deep=True)
         if id(node) in self._active:
             raise yaml.MarkedYAMLError(problem="an alias refers to a node that contains it",

@@ -12,6 +12,7 @@ current one; a version newer than ours, or one no step leads from, is refused.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -81,7 +82,7 @@ def decode_state(raw: bytes, *, source: str) -> State:
         if not isinstance(data.get("resources", []), list):
             raise ValueError("resources is not a list")
         addresses = [r.get("address") if isinstance(r, dict) else None for r in data.get("resources", [])]
-        twice = sorted({a for a in addresses if a is not None and addresses.count(a) > 1})
+        twice = sorted(a for a, n in Counter(a for a in addresses if a is not None).items() if n > 1)
         if twice:
             raise ValueError(f"{', '.join(map(str, twice))} listed twice (edited by hand?)")
         return State.from_json(data)

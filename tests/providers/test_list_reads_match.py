@@ -11,11 +11,18 @@ from reconciler.testing import sandbox_session
 
 @pytest.mark.parametrize("provider, type_name", [
     pytest.param("astro", "astro_deployment", id="astro-deployments"),
+    pytest.param("astro", "astro_workspace", id="astro-workspaces"),
+    pytest.param("datarobot", "datarobot_prediction_environment", id="datarobot-environments"),
     pytest.param("semantic", "semantic_model", id="semantic-models"),
 ])
 def test_read_many_equals_read(provider, type_name):
     sandbox, session = sandbox_session(provider)
     rt = session.resource(type_name)
+    if type_name == "datarobot_prediction_environment":  # the seeded world holds none: two, one deleted
+        rt.create({"name": "kept", "platform": "aws"})
+        env_id, _ = rt.create({"name": "gone-soon", "platform": "aws"})
+        rt.delete(env_id)
+        assert rt.read_many([env_id]).get(env_id) is None and rt.read(env_id) is None
     ids = [object_id for object_id, _ in rt.discover({})]
     if provider == "semantic":
         ids = [i for i in ids if rt.read(i) is not None]

@@ -8,7 +8,7 @@ spec does not declare are sent back as they are live. ``reconciler export`` list
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,6 +55,13 @@ class Workspace(ResourceType):
             return live_view(self.client.get_workspace(object_id))
         except NotFoundError:
             return None
+
+    def batch_key(self, object_id: str) -> Any:
+        return "workspaces"  # the organization's list returns whole workspaces
+
+    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+        wanted = set(object_ids)
+        return {w["id"]: live_view(w) for w in self.client.list_workspaces() if w.get("id") in wanted}
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         name = spec.get("name")

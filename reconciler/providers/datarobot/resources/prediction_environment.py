@@ -12,7 +12,7 @@ formats equal to the platform's default are left out of the exported block.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Literal, Mapping
+from typing import Any, ClassVar, Iterable, Literal, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,6 +81,14 @@ class PredictionEnvironment(ResourceType):
         if doc is None or doc.get("isDeleted"):
             return None
         return live_view(doc)
+
+    def batch_key(self, object_id: str) -> Any:
+        return "environments"  # the paged list returns whole environments
+
+    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+        wanted = set(object_ids)
+        return {e["id"]: live_view(e) for e in self.client.list_environments()
+                if e.get("id") in wanted and not e.get("isDeleted")}
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         name = spec.get("name")

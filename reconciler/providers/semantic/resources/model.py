@@ -393,8 +393,10 @@ class SemanticModel(ResourceType):
     def blocked(self, live: Live | None, desired: Mapping[str, Any]) -> str | None:
         if not live:
             return None
-        if any(f in desired and self.normalize({f: desired[f]}) != self.normalize({f: live.get(f)})
-               for f in (*CONTENT, "deploy")):
+        fields = [f for f in (*CONTENT, "deploy") if f in desired]
+        want = self.normalize({f: desired[f] for f in fields})
+        have = self.normalize({f: live.get(f) for f in fields})
+        if any(want[f] != have[f] for f in fields):
             return None  # apply has something to do: edit, submit, deploy
         status = live.get("status")
         if status == "pending_review" and not self.client.auto_approve:
