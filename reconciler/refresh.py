@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Hashable, Iterable, Mapping
@@ -68,6 +70,7 @@ def refresh(
     read_live: bool = True,
     progress: Progress | None = None,
     errors: dict[Address, ProviderError] | None = None,
+    prefetch: "Prefetch | None" = None,
 ) -> dict[Address, Observed]:
     """Observe every graph node (only ``include`` ones and what they reference, when given).
 
@@ -76,81 +79,166 @@ def refresh(
     records each failed address there instead (observed as ``skipped``) and goes on, so one
     platform that is down does not stop the others (apply uses this).
 
-    Order of work: every object state knows is read by its id at once, whatever its layer (a read
-    needs only the id; batchable ones share one ``read_many`` per container); specs are then
-    resolved layer by layer against what was read, and only what was not found by id (new
-    addresses, objects gone, data sources) waits for its layer to be looked up. Each provider has
-    its own ``parallelism`` threads, so one slow platform does not hold back the others.
+    Order of work: every object state knows is read by its id at once, whatever its place in the
+    graph (a read needs only the id; batchable ones share one ``read_many`` per container). Each
+    address is then settled as soon as everything it references is: its spec is resolved against
+    what they are, and what was not found by id (new addresses, objects gone, data sources) is
+    looked up by natural key, the lookups that become due together batched per container
+    (``find_many``). No provider waits for another's round trips. Each provider has its own
+    ``parallelism`` threads.
+
+    With ``prefetch`` (reads started before the specs were loaded, on these ``sessions``), its
+    reads and threads are used; refresh then owns it and shuts it down.
     """
-    observed: dict[Address, Observed] = {}
-    blocked: set[Address] = set()
-    layers = graph.layers()
-    total = sum(len(layer) for layer in layers)
-    done = 0
-    resources = specs.resources if specs else {}
-    with _Pools(parallelism) as pools:
-        reads = _read_known(graph.nodes, state, sessions, pools, include) if read_live else {}
+    walk = _Walk(graph, specs, state, sessions, include, read_live, progress, errors)
+    return walk.run(prefetch or Prefetch(None, sessions, parallelism))
 
-        def fail(address: Address, err: ProviderError, batched: bool) -> None:
-            if errors is None:
-                raise err if batched else err.with_address(str(address))
-            errors[address] = err.with_address(str(address))
-            observed[address] = _from_state(address, _desired(address), state, "skipped")
 
-        def _desired(address: Address) -> dict[str, Any] | None:
-            spec = resources.get(address)
-            return _resolve_spec(spec, observed, state) if spec is not None else None
+class _Walk:
+    """One refresh: a dependency-counting walk of the graph (see ``refresh``)."""
 
-        for layer in layers:
-            lookups: list[tuple[list[Address], Future]] = []
-            found_in: dict[tuple[str, Hashable], list[tuple[Address, dict]]] = {}
-            for address in layer:
-                desired = _desired(address)
-                wanted = include is None or address in include
-                if errors and any(d in errors or d in blocked for d in graph.dependencies(address)):
-                    blocked.add(address)  # waits for what could not be read: left out
-                    wanted = False
-                if not wanted or not read_live:
-                    observed[address] = _from_state(address, desired, state, "skipped")
+    def __init__(self, graph: Graph, specs: SpecSet | None, state: State, sessions: Sessions,
+                 include: set[Address] | None, read_live: bool, progress: Progress | None,
+                 errors: dict[Address, ProviderError] | None) -> None:
+        self.graph, self.state, self.sessions = graph, state, sessions
+        self.resources = specs.resources if specs else {}
+        self.include, self.read_live, self.progress, self.errors = include, read_live, progress, errors
+        self.observed: dict[Address, Observed] = {}
+        self.blocked: set[Address] = set()
+        nodes = graph.nodes
+        self.remaining = {a: len(graph.dependencies(a)) for a in nodes}
+        self.dependents: dict[Address, list[Address]] = {a: [] for a in nodes}
+        for address in nodes:
+            for dep in graph.dependencies(address):
+                self.dependents[dep].append(address)
+        self.ready = deque(sorted(a for a in nodes if self.remaining[a] == 0))
+        self.completed: queue.SimpleQueue[Future] = queue.SimpleQueue()
+        #: a future being waited for -> what its answer settles: (address, desired) for a read,
+        #: the members for a lookup
+        self.waiting: dict[Future, list[tuple[str, Any]]] = {}
+        self.due: dict[tuple[str, Hashable], list[tuple[Address, dict]]] = {}  # lookups to send
+        self.singles: list[tuple[Address, dict | None]] = []
+        self.reads: dict[Address, _Read] = {}
+        self.step = max(1, len(nodes) // 100)
+
+    def run(self, prefetch: "Prefetch") -> dict[Address, Observed]:
+        with prefetch.pools as pools:
+            self.pools = pools
+            if self.read_live:
+                self.reads = prefetch.reads
+                self.reads.update(_read_known([a for a in self.graph.nodes if a not in prefetch.reads], self.state,
+                                              self.sessions, pools, self.include))
+            while self.ready or self.waiting or self.due or self.singles:
+                while self.ready:
+                    self._visit(self.ready.popleft())
+                self._send_lookups()
+                if not self.waiting:
                     continue
-                read = reads.get(address)
-                if read is not None:
-                    try:
-                        live = read.result()
-                    except ProviderError as err:
-                        fail(address, err, read.batched)
-                        continue
-                    if live is not None:
-                        rt = sessions.resource(address)
-                        observed[address] = Observed(address, desired, live, state.resources[address].object_id,
-                                                     "state", fingerprint(rt, live))
-                        continue
-                rt = sessions.resource(address)
-                settled = None if rt.data_source else _settle_without_lookup(address, rt, desired)
-                if settled is not None:
-                    observed[address] = settled
-                    continue
-                group = None if rt.data_source else rt.find_key(_with_key_defaults(rt, desired))
-                if group is not None:
-                    found_in.setdefault((address.type, group), []).append((address, desired))
-                    continue
-                lookups.append(([address], pools.submit(address.provider, lambda a=address, r=rt, d=desired:
-                                                        [_look_up_or_source(a, r, d)])))
-            for members in found_in.values():
-                rt = sessions.resource(members[0][0])
-                lookups.append(([a for a, _ in members],
-                                pools.submit(members[0][0].provider, _find_batch, rt, members)))
-            for addresses, future in lookups:
-                try:
-                    for obs in future.result():
-                        observed[obs.address] = obs
-                except ProviderError as err:
-                    for address in addresses:
-                        fail(address, err, len(addresses) > 1)
-            done += len(layer)
-            if progress:
-                progress(done, total)
-    return observed
+                self._answer(self.completed.get())
+                while not self.completed.empty():  # answers that came together settle together
+                    self._answer(self.completed.get())
+        if len(self.observed) != len(self.remaining):  # only a graph with a cycle could leave some
+            raise RuntimeError(f"refresh left {len(self.remaining) - len(self.observed)} addresses unvisited")
+        return self.observed
+
+    # -- visiting an address ---------------------------------------------------------------------
+    def _visit(self, address: Address) -> None:
+        desired = self._desired(address)
+        wanted = self.include is None or address in self.include
+        if self.errors and any(d in self.errors or d in self.blocked for d in self.graph.dependencies(address)):
+            self.blocked.add(address)  # waits for what could not be read: left out
+            wanted = False
+        if not wanted or not self.read_live:
+            self._settle(_from_state(address, desired, self.state, "skipped"))
+            return
+        read = self.reads.get(address)
+        if read is None:
+            self._look_up(address, desired)
+        elif read.future.done():
+            self._take_read(address, desired, read)
+        else:
+            self._wait(read.future, ("read", (address, desired)))
+
+    def _desired(self, address: Address) -> dict[str, Any] | None:
+        spec = self.resources.get(address)
+        return _resolve_spec(spec, self.observed, self.state) if spec is not None else None
+
+    def _take_read(self, address: Address, desired: dict | None, read: "_Read") -> None:
+        try:
+            live = read.result()
+        except ProviderError as err:
+            self._fail(address, err, read.batched)
+            return
+        if live is None:
+            self._look_up(address, desired)  # gone, or missing from its container's list
+            return
+        rt = self.sessions.resource(address)
+        self._settle(Observed(address, desired, live, self.state.resources[address].object_id, "state",
+                              fingerprint(rt, live)))
+
+    def _look_up(self, address: Address, desired: dict | None) -> None:
+        rt = self.sessions.resource(address)
+        if not rt.data_source:
+            settled = _settle_without_lookup(address, rt, desired)
+            if settled is not None:
+                self._settle(settled)
+                return
+            group = rt.find_key(_with_key_defaults(rt, desired))
+            if group is not None:
+                self.due.setdefault((address.type, group), []).append((address, desired))
+                return
+        self.singles.append((address, desired))
+
+    def _send_lookups(self) -> None:
+        for members in self.due.values():
+            address = members[0][0]
+            future = self.pools.submit(address.provider, _find_batch, self.sessions.resource(address), members)
+            self._wait(future, ("lookup", [a for a, _ in members]))
+        for address, desired in self.singles:
+            future = self.pools.submit(address.provider, lambda a=address, d=desired:
+                                       [_look_up_or_source(a, self.sessions.resource(a), d)])
+            self._wait(future, ("lookup", [address]))
+        self.due, self.singles = {}, []
+
+    # -- answers -------------------------------------------------------------------------------
+    def _wait(self, future: Future, entry: tuple[str, Any]) -> None:
+        entries = self.waiting.get(future)
+        if entries is None:
+            self.waiting[future] = [entry]
+            future.add_done_callback(self.completed.put)
+        else:
+            entries.append(entry)
+
+    def _answer(self, future: Future) -> None:
+        for kind, what in self.waiting.pop(future):
+            if kind == "read":
+                address, desired = what
+                self._take_read(address, desired, self.reads[address])
+                continue
+            try:
+                found = future.result()
+            except ProviderError as err:
+                for address in what:
+                    self._fail(address, err, len(what) > 1)
+                continue
+            for obs in found:
+                self._settle(obs)
+
+    def _fail(self, address: Address, err: ProviderError, batched: bool) -> None:
+        if self.errors is None:
+            raise err if batched else err.with_address(str(address))
+        self.errors[address] = err.with_address(str(address))
+        self._settle(_from_state(address, self._desired(address), self.state, "skipped"))
+
+    def _settle(self, obs: Observed) -> None:
+        self.observed[obs.address] = obs
+        for dependent in self.dependents[obs.address]:
+            self.remaining[dependent] -= 1
+            if self.remaining[dependent] == 0:
+                self.ready.append(dependent)
+        done = len(self.observed)
+        if self.progress and (done % self.step == 0 or done == len(self.remaining)):
+            self.progress(done, len(self.remaining))
 
 
 class _Read:
@@ -162,6 +250,34 @@ class _Read:
     def result(self) -> dict[str, Any] | None:
         value = self.future.result()
         return value.get(self.object_id) if self.batched else value
+
+
+class Prefetch:
+    """Reads of every object ``state`` knows, started at once on ``sessions`` (``state`` None: none
+    yet). ``Workspace.plan`` starts them before loading the specs (the reads need only ids and
+    connections), then hands them to ``refresh``; ``close()`` drops them if the run stops first."""
+
+    def __init__(self, state: State | None, sessions: Sessions, parallelism: int, *,
+                 settings: Mapping[str, Any] | None = None) -> None:
+        self.sessions = sessions
+        self.settings = dict(settings or {})  # the provider blocks the sessions were opened with
+        self.taken = False
+        self.pools = _Pools(parallelism)
+        self.reads: dict[Address, _Read] = {}
+        if state is not None:
+            self.reads = _read_known(list(state.resources), state, sessions, self.pools, None)
+
+    def matches(self, providers: Mapping[str, Any]) -> bool:
+        """Whether ``providers`` (the specs' blocks) configure the opened sessions as ``settings`` did."""
+        return all(providers.get(name) == self.settings.get(name) for name in self.sessions.names)
+
+    def take(self) -> Sessions:
+        """Hand the sessions (and, through ``refresh``, the reads) over to the run."""
+        self.taken = True
+        return self.sessions
+
+    def close(self) -> None:
+        self.pools.__exit__(None, None, None)
 
 
 class _Pools:

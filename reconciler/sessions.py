@@ -25,6 +25,11 @@ class Sessions:
     def __init__(self, sessions: Mapping[str, Session]) -> None:
         self._sessions = dict(sessions)
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The connected providers."""
+        return tuple(sorted(self._sessions))
+
     def resource(self, address: Address) -> ResourceType:
         return self._sessions[address.provider].resource(address.type)
 
@@ -55,11 +60,16 @@ def open_sessions(
     registry: Mapping[str, ProviderSpec],
     env: Mapping[str, str],
     transports: Mapping[str, httpx.BaseTransport] | None = None,
+    *,
+    opened: Sessions | None = None,
 ) -> Sessions:
-    """Connect every provider ``addresses`` need; raise ``ConfigError`` before any request."""
+    """Connect every provider ``addresses`` need; raise ``ConfigError`` before any request.
+    With ``opened``, its sessions are kept and only the missing providers are connected."""
     needed = sorted({a.provider for a in addresses})
-    sessions: dict[str, Session] = {}
+    sessions: dict[str, Session] = dict(opened._sessions) if opened is not None else {}
     for name in needed:
+        if name in sessions:
+            continue
         spec = registry.get(name)
         if spec is None:
             raise ConfigError(f"no provider named {name!r}; known providers: {', '.join(sorted(registry))}")

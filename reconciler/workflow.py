@@ -29,11 +29,11 @@ from reconciler.plan.cascade import apply_cascades
 from reconciler.plan.planner import make_plan, select
 from reconciler.providers.base import ProviderSpec, ResourceType, set_specs_root
 from reconciler.providers.registry import PROVIDERS
-from reconciler.refresh import Progress, fingerprint, refresh
+from reconciler.refresh import Prefetch, Progress, fingerprint, refresh
 from reconciler.scope import changed_blocks, scope_since
 from reconciler.secrets import SecretHasher, redact_plan, sensitive_values
 from reconciler.sessions import Sessions, open_sessions
-from reconciler.spec import SpecSet, load_specs
+from reconciler.spec import SpecSet, load_provider_settings, load_specs
 from reconciler.state import JournalEntry, StateStore, open_store
 from reconciler.state.model import ResourceState, State
 
@@ -72,9 +72,9 @@ class Workspace:
     warn: Callable[[str], None] | None = None
 
     # -- building blocks -------------------------------------------------------------------
-    def load(self) -> SpecSet:
+    def load(self, parsed: Mapping | None = None) -> SpecSet:
         set_specs_root(self.specs_path)  # providers resolve relative *_file paths against it
-        return load_specs(self.specs_path, registry=self.registry, env=self.env)
+        return load_specs(self.specs_path, registry=self.registry, env=self.env, parsed=parsed)
 
     def store(self) -> StateStore:
         """The state backend: ``--state`` / ``RECONCILER_STATE``, else the specs' ``backend`` block."""
@@ -89,8 +89,9 @@ class Workspace:
             if self.warn is not None:
                 self.warn(message)
 
-    def sessions(self, addresses: Iterable[Address], specs: SpecSet | None) -> Sessions:
-        return open_sessions(addresses, specs, self.registry, self.env, self.transports)
+    def sessions(self, addresses: Iterable[Address], specs: SpecSet | None, *,
+                 opened: Sessions | None = None) -> Sessions:
+        return open_sessions(addresses, specs, self.registry, self.env, self.transports, opened=opened)
 
     def type_of(self, address: Address) -> ResourceType:
         """An unbound resource type instance (for pure uses: normalize, metadata)."""
@@ -114,12 +115,58 @@ class Workspace:
         With ``unreadable`` (apply), an address whose platform cannot be read is recorded there
         and left out of the plan with everything that depends on it, instead of failing the plan.
         """
-        specs = specs if specs is not None else (self.load() if mode != "destroy" else self._load_optional())
+        targets = tuple(targets)
+        started = None
+        if specs is None and state is None and mode != "destroy" and not targets and not changed_since:
+            started = self._prefetch()
+        try:
+            return self._plan(mode, targets, allow_cascade, changed_since, specs, state, unreadable, started)
+        finally:
+            if started is not None and started.prefetch is not None:  # stops reads no refresh took over
+                started.prefetch.close()
+                if not started.prefetch.taken:
+                    started.prefetch.sessions.close()
+
+    def _prefetch(self) -> "_Started | None":
+        """Read the state and start reading every object it knows before the specs load (the reads
+        need only ids and connections; provider settings come from ``load_provider_settings``).
+        None when the state's location is in the specs; no ``Prefetch`` when it cannot be done
+        cheaply or safely. ``_plan`` uses it only if the specs' settings are the ones it used."""
+        if self.state_location is None:
+            return None
         store = self.store()
         current = store.read()  # also loads the journal's unanswered intents (store.pending())
+        if not current.resources:
+            return _Started(store, current)
+        set_specs_root(self.specs_path)
+        found = load_provider_settings(self.specs_path, registry=self.registry, env=self.env)
+        if found is None:
+            return _Started(store, current)
+        blocks, parsed = found
+        try:
+            sessions = open_sessions(current.resources, SpecSet(resources={}, providers=blocks, variables={}, files=()),
+                                     self.registry, self.env, self.transports)
+        except ReconcilerError:
+            return _Started(store, current, parsed=parsed)  # the run proper reports it
+        return _Started(store, current, Prefetch(current, sessions, self.parallelism, settings=blocks), parsed)
+
+    def _plan(self, mode: str, targets: tuple[Address, ...], allow_cascade: bool, changed_since: str | None,
+              specs: SpecSet | None, state: State | None, unreadable: dict[Address, ProviderError] | None,
+              started: "_Started | None") -> Plan:
+        if specs is None and mode != "destroy":
+            specs = self.load(parsed=started.parsed if started is not None else None)
+        elif specs is None:
+            specs = self._load_optional()
+        prefetch = None
+        if started is not None:
+            store, current, prefetch = started.store, started.state, started.prefetch
+            if prefetch is not None and (specs is None or not prefetch.matches(specs.providers)):
+                prefetch = None  # connected with other settings than the specs': dropped (see plan)
+        else:
+            store = self.store()
+            current = store.read()  # also loads the journal's unanswered intents (store.pending())
         state = state if state is not None else current
         graph = build_graph(specs, state) if specs is not None else _state_graph(state)
-        targets = tuple(targets)
         scope = ""
         if changed_since and specs is not None and not targets:
             scoped = scope_since(specs, state, graph, changed_blocks(self.specs_path, changed_since))
@@ -127,9 +174,10 @@ class Workspace:
                 targets = tuple(sorted(scoped))
                 scope = f"spec files changed since {changed_since}: {len(scoped)} of {len(graph.nodes)} resources"
         include = select(graph, targets, specs.resources if specs else {}, state) if targets else None
-        with self.sessions(graph.nodes, specs) as sessions:
+        opened = prefetch.take() if prefetch is not None else None
+        with self.sessions(graph.nodes, specs, opened=opened) as sessions:
             observed = refresh(graph, specs, state, sessions, parallelism=self.parallelism,
-                               include=include, progress=self.progress, errors=unreadable)
+                               include=include, progress=self.progress, errors=unreadable, prefetch=prefetch)
             plan = make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
                              mode=mode, targets=targets, created_at=_now(), hasher=self.hasher(state))
             collateral = {
@@ -430,6 +478,17 @@ def _record_lifecycle(plan: Plan, state: State, store: StateStore) -> State:
         if updated != rs:
             new = new.with_resource(updated)
     return store.write(new) if new is not state else state
+
+
+@dataclass
+class _Started:
+    """What ``Workspace.plan`` did before loading the specs (see ``_prefetch``)."""
+
+    store: StateStore
+    state: State
+    prefetch: Prefetch | None = None
+    #: spec files already parsed (by ``load_provider_settings``)
+    parsed: Mapping | None = None
 
 
 def _refuse_blind_recreate(plan: Plan, pending, sessions: Sessions) -> None:

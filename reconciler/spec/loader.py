@@ -36,10 +36,12 @@ _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
-               env: Mapping[str, str] | None = None) -> SpecSet:
+               env: Mapping[str, str] | None = None, parsed: Mapping[str, Parsed] | None = None) -> SpecSet:
     """Load every ``*.yaml`` / ``*.yml`` under ``path`` (or the one file ``path``).
 
-    ``env`` (default ``os.environ``) feeds ``${env:NAME}``. Raises ``SpecSyntaxError`` for YAML
+    ``env`` (default ``os.environ``) feeds ``${env:NAME}``. ``parsed`` (from
+    ``load_provider_settings``) holds files already parsed; one whose text is unchanged is not
+    parsed again. Raises ``SpecSyntaxError`` for YAML
     that does not parse; otherwise collects every problem of every file and raises them together
     (one error: its class if all problems share one, else ``SpecValidationError``; ``.errors``
     lists them), each with ``file:line`` and the address.
@@ -67,7 +69,9 @@ def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
         except OSError as exc:
             raise SpecError(f"cannot read spec file {file}: {exc.strerror or exc}") from None
         try:
-            doc, found = parse_document(file, text)
+            done = (parsed or {}).get(file)
+            doc, found = (done.document, done.problems) if done is not None and done.text == text else \
+                parse_document(file, text)
         except SpecSyntaxError as exc:
             syntax.append(exc)
             continue
@@ -75,6 +79,50 @@ def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
         problems.extend(found)
     raise_collected(syntax, files)
     return _Merge(registry, os.environ if env is None else env, problems).run(docs, files)
+
+
+#: a file that declares top-level ``providers`` or ``variables`` (what provider settings need)
+_SETTINGS_KEYS = re.compile(r"^(?:providers|variables)[ \t]*:", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One file as parsed: its text, the document and the non-fatal problems found."""
+
+    text: str
+    document: Document
+    problems: list
+
+
+def load_provider_settings(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
+                           env: Mapping[str, str] | None = None,
+                           ) -> tuple[dict[str, ProviderConfig], dict[str, Parsed]] | None:
+    """The ``providers`` blocks alone, built from only the files whose text declares top-level
+    ``providers:`` or ``variables:``, so that platforms can be connected while the rest loads;
+    and those files as parsed (for ``load_specs(parsed=...)``).
+
+    A hint, not an authority: None whenever it cannot tell cheaply (a file too large or not
+    UTF-8, a parse or settings problem); the caller compares it with ``load_specs``' result.
+    """
+    parsed: dict[str, Parsed] = {}
+    try:
+        for file in discover(path):
+            if FsPath(file).stat().st_size > MAX_FILE_BYTES:
+                return None
+            text = FsPath(file).read_text(encoding="utf-8")
+            if _SETTINGS_KEYS.search(text):
+                parsed[file] = Parsed(text, *parse_document(file, text))
+    except (OSError, UnicodeDecodeError, SpecError):
+        return None
+    merge = _Merge(registry, os.environ if env is None else env, [])
+    try:
+        for done in parsed.values():
+            merge.merge(done.document)
+        values, env_variables = merge.build_variables()
+        providers = merge.build_providers(values, env_variables)
+    except (SpecError, KeyError, TypeError, ValueError):
+        return None
+    return None if merge.errors else (providers, parsed)
 
 
 def discover(path: str | os.PathLike) -> tuple[str, ...]:

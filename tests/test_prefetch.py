@@ -1,0 +1,73 @@
+"""A plan starts reading the objects the state knows while it loads the specs (``Workspace._prefetch``,
+``refresh.Prefetch``), and the result is exactly the plan it would make without: the reads are
+used only when the specs configure the providers as the quick look at them did."""
+
+from __future__ import annotations
+
+import threading
+
+from reconciler.refresh import Prefetch
+from reconciler.spec import load_provider_settings, load_specs
+from reconciler.providers.registry import PROVIDERS
+from reconciler.workflow import Workspace
+
+PROVIDERS_BLOCK = """providers:
+  dataiku:
+    timeout: 31
+"""
+
+
+def _workspace(project) -> Workspace:
+    return Workspace(specs_path=str(project.specs), state_location=str(project.state_file), env=project.env())
+
+
+def test_the_plan_is_the_same_with_and_without_reads_started_early(project):
+    (project.specs / "providers.yaml").write_text(PROVIDERS_BLOCK)
+    assert project.cli("apply", "--auto-approve").code == 0
+    project.edit_spec("projects.yaml", "Sales analytics", "Sales analytics (renamed)")
+    ws = _workspace(project)
+    started = ws._prefetch()
+    assert started is not None and started.prefetch is not None and started.parsed
+    started.prefetch.close()
+    started.prefetch.sessions.close()
+    early = ws.plan()  # reads started before the specs load
+    late = ws.plan(specs=ws.load())  # the specs first (no prefetch)
+    strip = lambda plan: {**plan.to_json(), "created_at": None}  # noqa: E731
+    assert strip(early) == strip(late)
+    assert early.actionable and early.stats["dataiku"]["requests"] == late.stats["dataiku"]["requests"]
+
+
+def test_a_broken_spec_stops_the_plan_after_reads_without_writing_or_leaking_threads(project):
+    assert project.cli("apply", "--auto-approve").code == 0
+    writes = project.sandbox.write_count
+    (project.specs / "broken.yaml").write_text("resources:\n  dataiku_project.x:\n    key: [unclosed\n")
+    result = project.cli("plan")
+    assert result.code == 1 and "broken.yaml:" in result.err and "Traceback" not in result.text
+    assert project.sandbox.write_count == writes
+    assert not [t.name for t in threading.enumerate() if t.name.startswith(("refresh-", "fan-out"))]
+
+
+def test_provider_settings_come_only_from_the_files_that_declare_them(tmp_path):
+    (tmp_path / "a.yaml").write_text(PROVIDERS_BLOCK)
+    (tmp_path / "b.yaml").write_text("resources:\n  dataiku_project.x:\n    key: [unclosed\n")  # not read
+    found = load_provider_settings(tmp_path, registry=PROVIDERS, env={})
+    assert found is not None
+    blocks, parsed = found
+    assert set(parsed) == {str(tmp_path / "a.yaml")} and set(blocks) == {"dataiku"}
+    (tmp_path / "a.yaml").write_text(PROVIDERS_BLOCK.replace("31", "[not a number"))
+    assert load_provider_settings(tmp_path, registry=PROVIDERS, env={}) is None  # unsure: no hint
+
+
+def test_reads_are_used_only_with_the_settings_they_were_started_with(project):
+    (project.specs / "providers.yaml").write_text(PROVIDERS_BLOCK)
+    ws = _workspace(project)
+    specs = load_specs(project.specs, registry=PROVIDERS, env=project.env())
+    sessions = ws.sessions(specs.resources, specs)
+    try:
+        prefetch = Prefetch(None, sessions, 2, settings=specs.providers)
+        assert prefetch.matches(specs.providers)
+        other = {**specs.providers, "dataiku": None}
+        assert not prefetch.matches(other)
+        prefetch.close()
+    finally:
+        sessions.close()
