@@ -15,6 +15,7 @@ that carries no Astro token (and whose signature is redacted from every message)
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -84,6 +85,8 @@ class AstroClient:
         self.timeout = timeout
         self.sleep = sleep
         self.clock = clock
+        self._options: dict[tuple, Doc] = {}  # deployment-options answers of this run
+        self._options_lock = threading.Lock()
 
     def close(self) -> None:
         self.http.close()
@@ -118,8 +121,16 @@ class AstroClient:
         return self._json("GET", self._path())
 
     def deployment_options(self, **params: str) -> Doc:
-        """``GET …/deployment-options?deploymentType&executor&cloudProvider``: runtime releases, sizes."""
-        return self._json("GET", self._path("deployment-options"), params={k: v for k, v in params.items() if v})
+        """``GET …/deployment-options?deploymentType&executor&cloudProvider``: runtime releases, sizes.
+        Asked once per combination and run (a catalog: a run creating 300 deployments asks once)."""
+        key = tuple(sorted((k, v) for k, v in params.items() if v))
+        with self._options_lock:
+            known = self._options.get(key)
+        if known is None:
+            known = self._json("GET", self._path("deployment-options"), params=dict(key))
+            with self._options_lock:
+                self._options[key] = known
+        return known
 
     # -- workspaces ------------------------------------------------------------------------
     def list_workspaces(self, names: list[str] | None = None) -> list[Doc]:
