@@ -17,9 +17,10 @@ interrupted creates by natural key instead of creating duplicates. Progress goes
 from __future__ import annotations
 
 import heapq
+import queue
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Protocol
@@ -179,13 +180,14 @@ class Executor:
         for k, n in remaining.items():
             if n == 0:
                 ready.setdefault(k[0].provider, []).append((_op_order(k), k))
-        for queue in ready.values():
-            heapq.heapify(queue)
+        for heap in ready.values():
+            heapq.heapify(heap)
         in_flight: dict[str, int] = {}
         pools: dict[str, ThreadPoolExecutor] = {}
         ledger: dict[tuple, LedgerEntry] = {}
         settled: set[tuple] = set()
         running: dict[Future, Op] = {}
+        completions: queue.SimpleQueue[Future] = queue.SimpleQueue()
         resources = dict(self.state.resources)
         interrupted: BaseException | None = None
 
@@ -194,7 +196,9 @@ class Executor:
             pool = pools.get(provider)
             if pool is None:
                 pool = pools[provider] = ThreadPoolExecutor(self.parallelism, thread_name_prefix=f"apply-{provider}")
-            running[pool.submit(self._run_op, ops[key])] = ops[key]
+            future = pool.submit(self._run_op, ops[key])
+            running[future] = ops[key]
+            future.add_done_callback(completions.put)
             in_flight[provider] = in_flight.get(provider, 0) + 1
 
         def skip(start: tuple, detail: str) -> None:
@@ -212,9 +216,9 @@ class Executor:
 
         try:
             while True:
-                for provider, queue in ready.items():
-                    while queue and interrupted is None and in_flight.get(provider, 0) < self.parallelism * 2:
-                        _, key = heapq.heappop(queue)
+                for provider, heap in ready.items():
+                    while heap and interrupted is None and in_flight.get(provider, 0) < self.parallelism * 2:
+                        _, key = heapq.heappop(heap)
                         if key not in settled:
                             submit(key)
                 if not running:
@@ -226,10 +230,12 @@ class Executor:
                         raise RuntimeError("apply cannot order: " + ", ".join(str(k[0]) for k in unsettled))
                     break
                 try:
-                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    done = [completions.get()]  # a queue, not wait(): that costs O(running) per answer
                 except KeyboardInterrupt as exc:
                     interrupted = exc
                     continue
+                while not completions.empty():
+                    done.append(completions.get())
                 for future in done:
                     op = running.pop(future)
                     in_flight[op.address.provider] -= 1

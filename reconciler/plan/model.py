@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from reconciler.addresses import Address
@@ -314,10 +315,15 @@ class Plan:
         return counts
 
     def change_for(self, address: Address) -> Change | None:
+        return self._by_address.get(address)
+
+    @cached_property
+    def _by_address(self) -> dict[Address, Change]:
+        """``changes`` by address (the first one of an address), built on first use."""
+        out: dict[Address, Change] = {}
         for c in self.changes:
-            if c.address == address:
-                return c
-        return None
+            out.setdefault(c.address, c)
+        return out
 
     def to_json(self) -> dict[str, Any]:
         return {
