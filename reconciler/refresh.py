@@ -18,7 +18,8 @@ import queue
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Iterable, Mapping
+from collections.abc import Mapping
+from typing import Any, Callable, Hashable, Iterable
 
 from reconciler.addresses import Address
 from reconciler.errors import PlanError, ProviderError, ReferenceError_

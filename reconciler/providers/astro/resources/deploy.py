@@ -29,7 +29,8 @@ must be written by the user, and its first apply deploys that code once. See doc
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Iterable, Literal, Mapping
+from collections.abc import Mapping
+from typing import Any, ClassVar, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 

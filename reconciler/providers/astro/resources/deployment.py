@@ -30,7 +30,8 @@ them), and a spec that leaves the map out sends the live secrets back untouched.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Literal, Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any, ClassVar, Iterable, Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 

@@ -9,7 +9,8 @@ manage is copied from the live document.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from reconciler.providers.astro.resources._common import text
 

@@ -7,7 +7,8 @@ matched by title and items by text, so an update sends back whatever DSS added.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 

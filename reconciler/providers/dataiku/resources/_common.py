@@ -8,7 +8,8 @@ time) are passed through untouched.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Mapping
+from typing import Any, Iterable
 
 from pydantic import BaseModel, model_validator
 

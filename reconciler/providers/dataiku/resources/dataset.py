@@ -19,7 +19,8 @@ A refresh reads a project's datasets with one ``GET /projects/{k}/datasets/`` (`
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any, ClassVar, Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 

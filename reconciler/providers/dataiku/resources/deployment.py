@@ -10,7 +10,8 @@ apply. Remappings are written as maps ``{source: target}`` (DSS keeps lists of p
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Mapping
+from collections.abc import Mapping
+from typing import Any, ClassVar, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 

@@ -11,7 +11,8 @@ Spec vocabulary: ``values`` (VALUES_LIST) are strings or ``{value, color}``; ``m
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Literal, Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any, ClassVar, Iterable, Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 

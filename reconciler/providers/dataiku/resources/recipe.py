@@ -25,7 +25,8 @@ a code change as a unified diff.
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Iterable, Mapping
+from collections.abc import Mapping
+from typing import Any, ClassVar, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 

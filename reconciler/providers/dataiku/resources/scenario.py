@@ -14,7 +14,8 @@ outcome (reported through ``notify``); ``FAILED`` or ``ABORTED`` fails the apply
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Literal, Mapping
+from collections.abc import Mapping
+from typing import Any, ClassVar, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 

@@ -11,7 +11,8 @@ Deleting an article moves its children up to its parent.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any, ClassVar, Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 

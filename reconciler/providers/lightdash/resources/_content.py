@@ -12,7 +12,8 @@ as ``tiles.orders-by-status.w: 12 -> 18``. Pure; values of an unexpected shape (
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 METRIC_QUERY_DEFAULTS: dict[str, Any] = {
     "dimensions": [], "metrics": [], "filters": {}, "sorts": [], "limit": 500, "tableCalculations": [],

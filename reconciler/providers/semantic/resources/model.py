@@ -46,7 +46,8 @@ import json
 import random
 import re
 import time
-from typing import Any, ClassVar, Iterable, Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any, ClassVar, Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
