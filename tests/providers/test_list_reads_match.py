@@ -40,17 +40,23 @@ def test_read_many_equals_read(provider, type_name):
     pytest.param("datarobot", "datarobot_deployment", id="datarobot-deployments"),
     pytest.param("lightdash", "lightdash_chart", id="lightdash-charts"),
     pytest.param("semantic", "semantic_model", id="semantic-models"),
+    pytest.param("astro", "astro_deployment", id="astro-deployments"),
+    pytest.param("astro", "astro_workspace", id="astro-workspaces"),
+    pytest.param("datarobot", "datarobot_prediction_environment", id="datarobot-environments"),
 ])  # Dataiku datasets: tests/providers/dataiku/test_dataiku_read_many.py
 def test_find_many_equals_find(provider, type_name):
     """The batched natural-key lookup of refresh finds exactly what ``find`` finds, and a missing
     key as missing (adoption and crash recovery cannot change with the batching)."""
     sandbox, session = sandbox_session(provider)
     rt = session.resource(type_name)
-    if provider == "datarobot":  # the seeded worlds hold none
+    if type_name == "datarobot_deployment":  # the seeded worlds hold none
         from tests.providers.datarobot.conftest import CHURN_GLM, CHURN_XGB
 
         for label, model in (("churn", CHURN_XGB), ("house", CHURN_GLM)):
             rt.create({"label": label, "model_id": model})
+    if type_name == "datarobot_prediction_environment":
+        for name in ("kept", "other"):
+            rt.create({"name": name, "platform": "aws"})
     if provider == "lightdash":
         from tests.providers.lightdash.test_lightdash_resources import CHART
 

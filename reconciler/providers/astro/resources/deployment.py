@@ -143,6 +143,21 @@ class Deployment(ResourceType):
         wanted = set(object_ids)
         return {doc["id"]: wire.live_view(doc) for doc in self.client.list_deployments() if doc.get("id") in wanted}
 
+    def find_key(self, spec: Spec) -> Any:
+        """The workspace: one list of its deployments answers the lookups of all of them."""
+        workspace, name = spec.get("workspace"), spec.get("name")
+        return workspace if isinstance(workspace, str) and isinstance(name, str) else None
+
+    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
+        workspace = specs[0]["workspace"]
+        docs = self.client.list_deployments(workspace_ids=[workspace])
+        out: list[tuple[str, Live] | None] = []
+        for spec in specs:
+            found = only_match([d for d in docs if d.get("name") == spec["name"] and d.get("workspaceId") == workspace],
+                               f"deployment {spec['name']!r} in workspace {workspace}")
+            out.append((found["id"], wire.live_view(found)) if found else None)
+        return out
+
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         workspace, name = spec.get("workspace"), spec.get("name")
         if not isinstance(workspace, str) or not isinstance(name, str):

@@ -63,6 +63,18 @@ class Workspace(ResourceType):
         wanted = set(object_ids)
         return {w["id"]: live_view(w) for w in self.client.list_workspaces() if w.get("id") in wanted}
 
+    def find_key(self, spec: Spec) -> Any:
+        """One list of the organization's workspaces answers every name lookup."""
+        return "workspaces" if isinstance(spec.get("name"), str) else None
+
+    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
+        docs = self.client.list_workspaces()
+        out: list[tuple[str, Live] | None] = []
+        for spec in specs:
+            found = only_match([w for w in docs if w.get("name") == spec["name"]], f"workspace name {spec['name']!r}")
+            out.append((found["id"], live_view(found)) if found else None)
+        return out
+
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         name = spec.get("name")
         if not isinstance(name, str):

@@ -94,7 +94,19 @@ class PredictionEnvironment(ResourceType):
         name = spec.get("name")
         if not isinstance(name, str):
             return None
-        matches = [e for e in self.client.list_environments() if e.get("name") == name and not e.get("isDeleted")]
+        return self._match(self.client.list_environments(), name)
+
+    def find_key(self, spec: Spec) -> Any:
+        """The environment list (the lookup lists every environment anyway): one call for all."""
+        return "environments" if isinstance(spec.get("name"), str) else None
+
+    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
+        listed = self.client.list_environments()
+        return [self._match(listed, spec["name"]) for spec in specs]
+
+    @staticmethod
+    def _match(listed: list[dict], name: str) -> tuple[str, Live] | None:
+        matches = [e for e in listed if e.get("name") == name and not e.get("isDeleted")]
         found = only_one(matches, f"datarobot_prediction_environment name {name!r}", lambda e: e["id"],
                          "rename or delete the extra environment in DataRobot, or adopt the right one with "
                          "`reconciler import <address> <id>`")
