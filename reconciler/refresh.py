@@ -1,11 +1,12 @@
 """Refresh: resolve each desired spec and read each live object, for every address in specs ∪ state.
 
 Owns: the read side of a run. A resource in state is read by its id, all of them at once (one
-``read_many`` per container where the type has it); specs are resolved in dependency layers, so
-that ``${type.name.attr}`` references resolve against what their targets really are, and one in
-specs only (or gone) is looked up by its natural key in its layer (adoption and crash recovery: an
-object created by an interrupted apply is found here, never duplicated). Each provider has its own
-``parallelism`` threads; its HTTP client's concurrency budget bounds what reaches the platform.
+``read_many`` per container where the type has it); each spec is resolved as soon as what it
+references is observed, so that ``${type.name.attr}`` references resolve against what their
+targets really are; one in specs only (or gone) is then looked up by its natural key (adoption and
+crash recovery: an object created by an interrupted apply is found here, never duplicated). Each
+provider has its own ``parallelism`` threads; its HTTP client's concurrency budget bounds what
+reaches the platform.
 
 Never writes: it calls only ``read`` and ``find`` on resource types.
 """
@@ -16,9 +17,9 @@ import hashlib
 import json
 import queue
 from collections import deque
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from collections.abc import Mapping
 from typing import Any, Callable, Hashable, Iterable
 
 from reconciler.addresses import Address

@@ -20,6 +20,10 @@ dropped/broken/timed-out after send   retry                      raise ``Transpo
 other status >= 400                   raise                      raise
 ====================================  =========================  ===============================
 
+Once ``OUTAGE_STREAK`` requests in a row gave up after every retry (5xx or transport failures, not
+429), the platform counts as down: requests retry once until one gets an answer, so an outage
+fails a run in seconds instead of each call waiting out its backoff.
+
 GET/HEAD/PUT/DELETE/OPTIONS are idempotent unless ``idempotent=False``; POST/PATCH are not unless
 ``idempotent=True``. Redirects are not followed: a 3xx (e.g. DataRobot's 303 when an async job
 is done) is returned to the caller with its ``Location`` header.
@@ -60,6 +64,8 @@ log = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: requests in a row that gave up after every retry before the platform counts as down
+OUTAGE_STREAK = 3
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 EXCERPT_CHARS = 300
 
@@ -301,6 +307,7 @@ class HttpClient:
         self.budget = AdaptiveBudget(concurrency)
         self._lock = threading.Lock()
         self._stats = {"requests": 0, "retries": 0, "throttled": 0, "errors": 0}
+        self._outage_streak = 0  # requests in a row that gave up after every retry (see _retries_now)
         self._client = httpx.Client(
             base_url=base,
             auth=auth,
@@ -435,6 +442,21 @@ class HttpClient:
             )
         return request
 
+    def _retries_now(self) -> int:
+        """``max_retries``, or 1 while the platform looks down (``OUTAGE_STREAK`` requests in a row
+        gave up after all their retries): an outage then fails each call in seconds, not minutes.
+        Any answer that is not a retryable failure ends it."""
+        return min(1, self._max_retries) if self._outage_streak >= OUTAGE_STREAK else self._max_retries
+
+    def _gave_up(self, after_retries: bool) -> None:
+        if not after_retries:
+            return
+        with self._lock:
+            self._outage_streak += 1
+            if self._outage_streak == OUTAGE_STREAK:
+                log.warning("%s: %d requests in a row failed after every retry; retrying once until it answers",
+                            self.provider, OUTAGE_STREAK)
+
     def _send(self, request: httpx.Request) -> httpx.Response:
         """One exchange, the body read and the connection released (see ``_transport``)."""
         if self._transport is None:
@@ -479,9 +501,13 @@ class HttpClient:
                 else:
                     self.budget.succeeded()
                 if status < 400 or status in ok:
+                    self._outage_streak = 0
                     return HttpResult(status, response.headers, response.content, url, method, self._redact)
                 retry = status in RETRY_STATUSES and (idempotent or status == 429)
-                if not retry or attempt >= self._max_retries:
+                if status not in RETRY_STATUSES:
+                    self._outage_streak = 0  # the platform answered: it is up
+                if not retry or attempt >= self._retries_now():
+                    self._gave_up(retry and status != 429)  # a throttling platform is up
                     raise self._api_error(response, method, url, address, attempt + 1)
                 delay = self._delay(attempt, response)
                 reason = f"HTTP {status}"
@@ -489,7 +515,8 @@ class HttpClient:
                 assert failure is not None
                 never_sent = isinstance(failure, _NEVER_SENT)
                 retry = isinstance(failure, _RETRYABLE) and (idempotent or never_sent) and not _tls_refused(failure)
-                if not retry or attempt >= self._max_retries:
+                if not retry or attempt >= self._retries_now():
+                    self._gave_up(retry)
                     raise self._transport_error(failure, method, url, address, attempt + 1, idempotent)
                 delay = self._delay(attempt, None)
                 reason = type(failure).__name__

@@ -663,3 +663,44 @@ def test_an_untrusted_certificate_is_not_retried():
     with pytest.raises(TransportError):
         client.get("/a")
     assert len(calls) == 1
+
+
+# -- a platform that is down ---------------------------------------------------------------------
+
+
+def test_a_platform_down_is_retried_once_per_call_until_it_answers() -> None:
+    from reconciler.providers.http import OUTAGE_STREAK
+
+    state = {"down": True}
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return httpx.Response(503 if state["down"] else 200, json={})
+
+    client, _ = make(handler, max_retries=6)
+    for _ in range(OUTAGE_STREAK):  # each waits out every retry
+        with pytest.raises(ApiError):
+            client.get("/x")
+    assert len(sent) == OUTAGE_STREAK * 7
+    sent.clear()
+    with pytest.raises(ApiError) as info:
+        client.get("/x")  # down: one retry, then the error says so
+    assert len(sent) == 2 and "gave up after 2 attempts" in str(info.value)
+    state["down"] = False
+    client.get("/x")  # an answer: it is up again
+    state["down"] = True
+    sent.clear()
+    with pytest.raises(ApiError):
+        client.get("/x")
+    assert len(sent) == 7
+
+
+def test_throttling_is_not_an_outage() -> None:
+    from reconciler.providers.http import OUTAGE_STREAK
+
+    client, _ = make(Script(429), max_retries=2)
+    for _ in range(OUTAGE_STREAK + 1):
+        with pytest.raises(ApiError):
+            client.get("/x")
+    assert client._retries_now() == 2

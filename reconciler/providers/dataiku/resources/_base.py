@@ -9,8 +9,8 @@ delete time only (``drop_data_on_destroy``, ``run_after_apply``...): ``normalize
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from reconciler.errors import NotFoundError
