@@ -223,8 +223,11 @@ class _Walk:
                 for address in what:
                     self._fail(address, err, len(what) > 1)
                 continue
-            for obs in found:
-                self._settle(obs)
+            for address, obs in zip(what, found):
+                if isinstance(obs, ProviderError):
+                    self._fail(address, obs, False)
+                else:
+                    self._settle(obs)
 
     def _fail(self, address: Address, err: ProviderError, batched: bool) -> None:
         if self.errors is None:
@@ -384,9 +387,20 @@ def _found(address: Address, rt: ResourceType, desired: dict, found: tuple[str, 
     return Observed(address, desired, live, object_id, "natural_key", fingerprint(rt, live))
 
 
-def _find_batch(rt: ResourceType, members: list[tuple[Address, dict]]) -> list[Observed]:
-    """Look up several specs of one container with one ``find_many`` call."""
-    found = rt.find_many([_with_key_defaults(rt, desired) for _, desired in members])
+def _find_batch(rt: ResourceType, members: list[tuple[Address, dict]]) -> list[Observed | ProviderError]:
+    """Look up several specs of one container with one ``find_many`` call. If it fails (one key
+    matches several objects, the list cannot be read), each is looked up alone, so that every
+    error names its own address."""
+    try:
+        found = rt.find_many([_with_key_defaults(rt, desired) for _, desired in members])
+    except ProviderError:
+        out: list[Observed | ProviderError] = []
+        for address, desired in members:
+            try:
+                out.append(_look_up(address, rt, desired))
+            except ProviderError as err:
+                out.append(err)
+        return out
     return [_found(address, rt, desired, hit) for (address, desired), hit in zip(members, found)]
 
 
