@@ -22,6 +22,18 @@ class Address:
     type: str
     name: str
 
+    def __hash__(self) -> int:
+        """Computed once: addresses key every map of a run (hundreds of thousands of lookups)."""
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            value = hash((self.type, self.name))
+            object.__setattr__(self, "_hash", value)
+            return value
+
+    def __reduce__(self) -> tuple:
+        return (Address, (self.type, self.name))  # never carry a hash into another process
+
     @classmethod
     def parse(cls, text: str) -> "Address":
         """Parse ``type.name``; raise ``ValueError`` naming the allowed form when malformed."""

@@ -91,13 +91,22 @@ def decode_value(value: Any) -> Any:
     return value
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 def contains_unknown(value: Any) -> bool:
+    """Whether ``value`` is or holds (in dicts, lists, tuples) an ``Unknown``."""
     if isinstance(value, Unknown):
         return True
     if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(contains_unknown(v) for v in value)
+        items: Any = value.values()
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return False
+    for item in items:
+        if type(item) not in _LEAVES and contains_unknown(item):  # leaves are most values: skip the call
+            return True
     return False
 
 

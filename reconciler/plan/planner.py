@@ -150,7 +150,7 @@ def decide(
     managed = managed_fields(rt, desired, rs)
     full_desired = {**{k: rt.default_of(k) for k in managed if k not in desired}, **desired}
     config = {**{k: rt.default_of(k) for k in managed if k not in spec.attrs}, **spec.attrs}
-    after = _view(rt, full_desired, managed)
+    after = _view(rt, full_desired, managed, unknowns=bool(spec.references))  # only references are Unknown
     common = dict(config=_mask(rt, config), managed=tuple(managed), depends_on=depends, prevent_destroy=protect,
                   allow_destroy=spec.lifecycle.allow_destroy, blocked=rt.blocked(live, full_desired))
     waits = (rt.wait_note,) if rt.wait_note else ()

@@ -205,6 +205,7 @@ class _Builder:
         self.locations: dict[Path, Location] = {}
         self.problems: list[SpecValidationError] = []
         self._active: set[int] = set()
+        self._seen: set[int] = set()  # nodes built once (a second visit comes through an alias)
 
     def loc(self, node: Node) -> Location:
         return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -212,7 +213,7 @@ class _Builder:
     def build(self, node: Node, path: Path = ()) -> Any:
         if path == ():
             self.locations[()] = self.loc(node)
-        seen = self.__dict__.setdefault("_seen", set())
+        seen = self._seen
         if id(node) in seen:  # reached again through an alias: count what aliases expand to
             self._expanded = getattr(self, "_expanded", 0) + 1
             if self._expanded > MAX_ALIAS_VALUES:  # a small file can expand exponentially (billion laughs)
@@ -247,11 +248,15 @@ class _Builder:
 
     def _mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
         seen: dict[str, Location] = {}
+        keys: list[tuple[str, Location]] = []
+        merges = False
         for key_node, _ in node.value:
             if key_node.tag == _MERGE_TAG:
+                merges = True
                 continue
             key = self._key(key_node)
             where = self.loc(key_node)
+            keys.append((key, where))
             if key in seen:
                 self.problems.append(
                     SpecValidationError(
@@ -261,8 +266,13 @@ class _Builder:
                 )
             else:
                 seen[key] = where
-        self.loader.flatten_mapping(node)
         out: dict[str, Any] = {}
+        if not merges:  # the keys are the ones just read: reuse their text and location
+            for (key, where), (_, value_node) in zip(keys, node.value):
+                self.locations[path + (key,)] = where
+                out[key] = self.build(value_node, path + (key,))
+            return out
+        self.loader.flatten_mapping(node)
         for key_node, value_node in node.value:
             key = self._key(key_node)
             self.locations[path + (key,)] = self.loc(key_node)
