@@ -39,11 +39,9 @@ from pydantic import BaseModel
 
 Live = dict[str, Any]
 Spec = dict[str, Any]
-
-
-
 T = TypeVar("T")
 R = TypeVar("R")
+
 
 def fan_out(fn: Callable[[T], R], items: Sequence[T], threads: int = 8) -> list[R]:
     """``[fn(i) for i in items]``, up to ``threads`` at a time, in order; the first error raised is
@@ -53,6 +51,7 @@ def fan_out(fn: Callable[[T], R], items: Sequence[T], threads: int = 8) -> list[
         return [fn(i) for i in items]
     with ThreadPoolExecutor(max_workers=min(threads, len(items)), thread_name_prefix="fan-out") as pool:
         return list(pool.map(lambda i: contextvars.copy_context().run(fn, i), items))
+
 
 class CreatedButFailed(Exception):
     """Raised by ``create`` when the object exists but a follow-up step failed.
