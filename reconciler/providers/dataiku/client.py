@@ -80,6 +80,7 @@ class DataikuClient(FlowCalls, InstanceCalls, DeployerCalls):
         self.future_timeout = future_timeout
         self._sleep = sleep
         self._clock = clock
+        self._identity: Doc | None = None
 
     def close(self) -> None:
         self.http.close()
@@ -92,8 +93,11 @@ class DataikuClient(FlowCalls, InstanceCalls, DeployerCalls):
 
     # -- identity --------------------------------------------------------------------------
     def auth_info(self) -> Doc:
-        """``GET /auth/info``: who the API key acts as (``authIdentifier``, groups)."""
-        return self._json("GET", _path("auth", "info"), params={"withSecrets": "False"})
+        """``GET /auth/info``: who the API key acts as (``authIdentifier``, groups); asked once per
+        client (a key's identity does not change during a run)."""
+        if self._identity is None:
+            self._identity = self._json("GET", _path("auth", "info"), params={"withSecrets": "False"})
+        return dict(self._identity)
 
     # -- project folders -------------------------------------------------------------------
     def get_folder(self, folder_id: str) -> Doc:

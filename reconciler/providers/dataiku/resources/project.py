@@ -55,6 +55,8 @@ PROJECT_FLAGS = (
 METADATA_FIELDS = {"name": "label", "description": "description", "short_description": "shortDesc", "tags": "tags",
                    "checklists": "checklists", "custom_fields": "customFields", "custom_metadata": "custom"}
 KEY_PATTERN = r"^[A-Za-z0-9_]+$"
+#: fields the creation POST sets (the rest is written document by document after it)
+CREATED_WITH = frozenset({"key", "name", "description", "tags", "owner", "permissions", "folder"})
 
 
 class ProjectPermission(Principal):
@@ -198,7 +200,8 @@ class Project(DataikuResource):
             "tags": want.tags,
         }, folder_id=want.folder)
         try:
-            self._sync(want.key, spec, set(spec))
+            covered = CREATED_WITH if want.owner else CREATED_WITH - {"owner"}  # "" was not what the POST sent
+            self._sync(want.key, spec, set(spec) - covered)
             live = self.read(want.key)
         except ProviderError as exc:
             raise CreatedButFailed(want.key, exc) from exc
