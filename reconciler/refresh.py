@@ -18,7 +18,7 @@ import json
 import queue
 from collections import deque
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Callable, Hashable, Iterable
 
@@ -26,6 +26,7 @@ from reconciler.addresses import Address
 from reconciler.errors import PlanError, ProviderError, ReferenceError_
 from reconciler.graph.dag import Graph
 from reconciler.plan.model import Unknown, contains_unknown
+from reconciler.pools import ProviderPools
 from reconciler.providers.base import ResourceType
 from reconciler.sessions import Sessions
 from reconciler.spec import ResourceSpec, SpecSet, resolve
@@ -267,7 +268,7 @@ class Prefetch:
         self.sessions = sessions
         self.settings = dict(settings or {})  # the provider blocks the sessions were opened with
         self.taken = False
-        self.pools = _Pools(parallelism)
+        self.pools = ProviderPools(parallelism, "refresh", cancel_pending=True)
         self.reads: dict[Address, _Read] = {}
         if state is not None:
             self.reads = _read_known(list(state.resources), state, sessions, self.pools, None)
@@ -282,31 +283,10 @@ class Prefetch:
         return self.sessions
 
     def close(self) -> None:
-        self.pools.__exit__(None, None, None)
+        self.pools.shutdown()
 
 
-class _Pools:
-    """One thread pool per provider (created on first use), shut down with pending work cancelled."""
-
-    def __init__(self, threads: int) -> None:
-        self.threads = max(1, threads)
-        self.pools: dict[str, ThreadPoolExecutor] = {}
-
-    def submit(self, provider: str, fn: Callable[..., Any], *args: Any) -> Future:
-        pool = self.pools.get(provider)
-        if pool is None:
-            pool = self.pools[provider] = ThreadPoolExecutor(self.threads, thread_name_prefix=f"refresh-{provider}")
-        return pool.submit(fn, *args)
-
-    def __enter__(self) -> "_Pools":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        for pool in self.pools.values():
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _read_known(addresses: Iterable[Address], state: State, sessions: Sessions, pools: _Pools,
+def _read_known(addresses: Iterable[Address], state: State, sessions: Sessions, pools: ProviderPools,
                 include: set[Address] | None) -> dict[Address, _Read]:
     """Start reading every (included) object state knows by its id, batched per container."""
     reads: dict[Address, _Read] = {}

@@ -20,7 +20,7 @@ import heapq
 import queue
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Protocol
@@ -31,6 +31,7 @@ from reconciler.addresses import Address
 from reconciler.apply.ledger import APPLIED, FAILED, SKIPPED, LedgerEntry
 from reconciler.errors import ApiError, ReconcilerError, TransportError
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, Unknown, contains_unknown
+from reconciler.pools import ProviderPools
 from reconciler.providers.base import (CreatedButFailed, ResourceType, UpdatedButFailed, progress_to,
                                        reset_progress)
 from reconciler.refresh import descend, fingerprint
@@ -183,7 +184,7 @@ class Executor:
         for heap in ready.values():
             heapq.heapify(heap)
         in_flight: dict[str, int] = {}
-        pools: dict[str, ThreadPoolExecutor] = {}
+        pools = ProviderPools(self.parallelism, "apply")
         ledger: dict[tuple, LedgerEntry] = {}
         settled: set[tuple] = set()
         running: dict[Future, Op] = {}
@@ -193,10 +194,7 @@ class Executor:
 
         def submit(key: tuple) -> None:
             provider = key[0].provider
-            pool = pools.get(provider)
-            if pool is None:
-                pool = pools[provider] = ThreadPoolExecutor(self.parallelism, thread_name_prefix=f"apply-{provider}")
-            future = pool.submit(self._run_op, ops[key])
+            future = pools.submit(provider, self._run_op, ops[key])
             running[future] = ops[key]
             future.add_done_callback(completions.put)
             in_flight[provider] = in_flight.get(provider, 0) + 1
@@ -259,8 +257,7 @@ class Executor:
                     ledger[op.key] = entry
                     self.hooks.on_finish(entry)
         finally:
-            for pool in pools.values():
-                pool.shutdown(wait=True)
+            pools.shutdown()
             state = self.store.write(replace(self.state, resources=resources))
         if interrupted is not None:
             raise interrupted

@@ -3,8 +3,6 @@ every provider are applied; see ``faults.py`` for the full-size run."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from reconciler.sandbox import Sandbox
@@ -44,12 +42,11 @@ class FailLifecycle(Sandbox):
     def __init__(self, suffix: str, times: int, *, after_effect: bool = False, **kw):
         super().__init__(**kw)
         self.suffix, self.left, self.after_effect = suffix, times, after_effect
-        self.sent = 0  # models the matching calls were about (a batch-approve names its models)
+        self.sent = 0  # matching calls (each is about one model)
 
     def handle(self, request):
         if request.method == "POST" and request.path.endswith(self.suffix):
-            body = json.loads(request.body or b"{}")
-            self.sent += len(body["model_ids"]) if "model_ids" in body else 1
+            self.sent += 1
             if self.left > 0:
                 self.left -= 1
                 if self.after_effect:

@@ -151,21 +151,13 @@ class Deployment(ResourceType):
     def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
         workspace = specs[0]["workspace"]
         docs = self.client.list_deployments(workspace_ids=[workspace])
-        out: list[tuple[str, Live] | None] = []
-        for spec in specs:
-            found = only_match([d for d in docs if d.get("name") == spec["name"] and d.get("workspaceId") == workspace],
-                               f"deployment {spec['name']!r} in workspace {workspace}")
-            out.append((found["id"], wire.live_view(found)) if found else None)
-        return out
+        return [_match(docs, workspace, spec["name"]) for spec in specs]
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         workspace, name = spec.get("workspace"), spec.get("name")
         if not isinstance(workspace, str) or not isinstance(name, str):
             return None
-        docs = self.client.list_deployments(workspace_ids=[workspace], names=[name])
-        found = only_match([d for d in docs if d.get("name") == name and d.get("workspaceId") == workspace],
-                           f"deployment {name!r} in workspace {workspace}")
-        return (found["id"], wire.live_view(found)) if found else None
+        return _match(self.client.list_deployments(workspace_ids=[workspace], names=[name]), workspace, name)
 
     def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
         return [(d["id"], wire.live_view(d)) for d in deployments_in_scope(self.client, scope)]
@@ -235,6 +227,13 @@ class Deployment(ResourceType):
         if not releases:
             raise ProviderError("deployment-options lists no Runtime release; set astro_runtime_version")
         return max(releases, key=version_key)
+
+
+def _match(docs: list[dict], workspace: str, name: str) -> tuple[str, Live] | None:
+    """The deployment named ``name`` in ``workspace`` among ``docs``; an error if several are."""
+    found = only_match([d for d in docs if d.get("name") == name and d.get("workspaceId") == workspace],
+                       f"deployment {name!r} in workspace {workspace}")
+    return (found["id"], wire.live_view(found)) if found else None
 
 
 def _queue(queue: Any) -> Any:

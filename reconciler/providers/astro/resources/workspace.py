@@ -69,19 +69,13 @@ class Workspace(ResourceType):
 
     def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
         docs = self.client.list_workspaces()
-        out: list[tuple[str, Live] | None] = []
-        for spec in specs:
-            found = only_match([w for w in docs if w.get("name") == spec["name"]], f"workspace name {spec['name']!r}")
-            out.append((found["id"], live_view(found)) if found else None)
-        return out
+        return [_match(docs, spec["name"]) for spec in specs]
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         name = spec.get("name")
         if not isinstance(name, str):
             return None
-        matches = [w for w in self.client.list_workspaces(names=[name]) if w.get("name") == name]
-        found = only_match(matches, f"workspace name {name!r}")
-        return (found["id"], live_view(found)) if found else None
+        return _match(self.client.list_workspaces(names=[name]), name)
 
     def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
         return [(w["id"], live_view(w)) for w in workspaces_in_scope(self.client, scope)]
@@ -118,3 +112,9 @@ class Workspace(ResourceType):
         if "description" in out:
             out["description"] = text(out["description"])
         return out
+
+
+def _match(docs: list[dict], name: str) -> tuple[str, Live] | None:
+    """The workspace named ``name`` among ``docs``; an error if several are."""
+    found = only_match([w for w in docs if w.get("name") == name], f"workspace name {name!r}")
+    return (found["id"], live_view(found)) if found else None

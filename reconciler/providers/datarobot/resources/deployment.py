@@ -152,29 +152,15 @@ class Deployment(ResourceType):
         label = spec.get("label")
         if not isinstance(label, str):
             return None
-        matches = [d for d in self.client.list_deployments(search=label) if d.get("label") == label]
-        found = only_one(matches, f"datarobot_deployment label {label!r}", lambda d: d["id"],
-                         "labels are not unique in DataRobot: rename or delete the extra deployment, or adopt the "
-                         "right one with `reconciler import <address> <id>`")
-        return (found["id"], live_view(found)) if found is not None else None
+        return _match(self.client.list_deployments(search=label), label)
 
     def find_key(self, spec: Spec) -> Any:
         """One paged list of every deployment answers all label lookups."""
         return "deployments" if isinstance(spec.get("label"), str) else None
 
     def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
-        wanted = {s["label"] for s in specs}
-        by_label: dict[str, list[Mapping[str, Any]]] = {}
-        for d in self.client.list_deployments():
-            if d.get("label") in wanted:
-                by_label.setdefault(d["label"], []).append(d)
-        out: list[tuple[str, Live] | None] = []
-        for spec in specs:
-            found = only_one(by_label.get(spec["label"], []), f"datarobot_deployment label {spec['label']!r}",
-                             lambda d: d["id"], "labels are not unique in DataRobot: rename or delete the extra "
-                             "deployment, or adopt the right one with `reconciler import <address> <id>`")
-            out.append((found["id"], live_view(found)) if found is not None else None)
-        return out
+        listed = self.client.list_deployments()
+        return [_match(listed, spec["label"]) for spec in specs]
 
     def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
         no_scope(scope)
@@ -316,3 +302,11 @@ class Deployment(ResourceType):
         if was == "inactive" and "status" not in spec:  # status unmanaged: leave it as it was
             live = self._set_status(deployment_id, label, "inactive")
         return live
+
+
+def _match(listed: Iterable[Mapping[str, Any]], label: str) -> tuple[str, Live] | None:
+    """The deployment labelled ``label`` among ``listed``; an error if several are."""
+    found = only_one([d for d in listed if d.get("label") == label], f"datarobot_deployment label {label!r}",
+                     lambda d: d["id"], "labels are not unique in DataRobot: rename or delete the extra deployment, "
+                     "or adopt the right one with `reconciler import <address> <id>`")
+    return (found["id"], live_view(found)) if found is not None else None

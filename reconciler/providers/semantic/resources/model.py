@@ -232,33 +232,24 @@ class SemanticModel(ResourceType):
         name, domain = spec.get("name"), spec.get("domain")
         if not isinstance(name, str) or not isinstance(domain, str):
             return None
-        found = [m for m in self.client.list_models(name=name, domain_urn=domain)
-                 if m.get("status") != "archived" and m.get("name") == name and m.get("domain_urn") == domain]
-        if len(found) > 1:
-            raise ProviderError(f"{len(found)} semantic models are named {name} in {domain}; cannot tell which "
-                                "to manage", hint="archive the extra ones, or `reconciler import` the right id")
-        return (found[0]["id"], self._view(found[0])) if found else None
+        return self._match(self.client.list_models(name=name, domain_urn=domain), domain, name)
 
     def find_key(self, spec: Spec) -> Any:
         """One paged list of every model answers all lookups."""
         return "models" if isinstance(spec.get("name"), str) and isinstance(spec.get("domain"), str) else None
 
     def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
-        wanted = {(s["domain"], s["name"]) for s in specs}
-        by_key: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
-        for m in self.client.list_models():
-            key = (m.get("domain_urn"), m.get("name"))
-            if key in wanted and m.get("status") != "archived":
-                by_key.setdefault(key, []).append(m)
-        out: list[tuple[str, Live] | None] = []
-        for spec in specs:
-            found = by_key.get((spec["domain"], spec["name"]), [])
-            if len(found) > 1:
-                raise ProviderError(f"{len(found)} semantic models are named {spec['name']} in {spec['domain']}; "
-                                    "cannot tell which to manage",
-                                    hint="archive the extra ones, or `reconciler import` the right id")
-            out.append((found[0]["id"], self._view(found[0])) if found else None)
-        return out
+        listed = list(self.client.list_models())
+        return [self._match(listed, spec["domain"], spec["name"]) for spec in specs]
+
+    def _match(self, listed: Iterable[Mapping[str, Any]], domain: str, name: str) -> tuple[str, Live] | None:
+        """The model ``name`` of ``domain`` among ``listed`` (archived ones aside); an error if several are."""
+        found = [m for m in listed
+                 if m.get("status") != "archived" and m.get("name") == name and m.get("domain_urn") == domain]
+        if len(found) > 1:
+            raise ProviderError(f"{len(found)} semantic models are named {name} in {domain}; cannot tell which "
+                                "to manage", hint="archive the extra ones, or `reconciler import` the right id")
+        return (found[0]["id"], self._view(found[0])) if found else None
 
     def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
         filters, statuses = export_filters(scope)
