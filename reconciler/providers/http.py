@@ -48,6 +48,7 @@ from urllib.parse import quote, quote_plus
 import httpx
 
 from reconciler.providers.budget import AdaptiveBudget
+from reconciler.providers.connections import Wire, WireResponse
 
 from reconciler.errors import (
     ApiError,
@@ -68,6 +69,9 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 OUTAGE_STREAK = 3
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 EXCERPT_CHARS = 300
+#: characters a request target may carry as they are (RFC 3986 pchar, "/", "?" and "%" escapes)
+_UNSAFE_TARGET = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]")
+_TARGET_SAFE = "-._~!$&'()*+,;=:@/?%"
 
 #: transport failures where the request surely never reached the server
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -224,7 +228,7 @@ def _tls_refused(exc: BaseException) -> bool:
     return False
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: httpx.Response | WireResponse) -> float | None:
     """Seconds the server asks us to wait (delta-seconds or HTTP-date), or None if absent/bad.
 
     A date is measured against the response's own ``Date`` header when present (immune to clock
@@ -327,6 +331,19 @@ class HttpClient:
         self._transport = pick(base) if pick is not None and (auth is None or isinstance(auth, _HeaderAuth)) else None
         self._auth_header = auth._header if isinstance(auth, _HeaderAuth) else None
         self._base = str(self._client.base_url).rstrip("/") + "/"  # joined with paths made relative
+        # Leaner still: with no transport given and no proxy for this origin, requests go over
+        # ``connections.Wire`` (http.client, pooled), not httpx at all: about 0.2 ms less CPU each.
+        self._wire: Wire | None = None
+        if transport is None and self._transport is not None and self._transport is getattr(self._client, "_transport", None):
+            self._wire = Wire(base.scheme, base.host, base.port, timeout=timeout,
+                              tls=_system_tls() if base.scheme == "https" else None)
+            self._prefix = base.raw_path.decode("ascii").split("?")[0].rstrip("/") + "/"
+            self._origin_url = self._base[: len(self._base) - len(self._prefix)]
+            fixed = {"User-Agent": user_agent, "Accept": "application/json", "Accept-Encoding": "gzip, deflate",
+                     "Connection": "keep-alive", **(headers or {})}
+            if self._auth_header is not None:
+                fixed["Authorization"] = self._auth_header
+            self._wire_headers = {name.lower(): (name, value) for name, value in fixed.items()}
 
     # -- public surface ------------------------------------------------------------------------
 
@@ -393,6 +410,8 @@ class HttpClient:
             raise exc.with_address(kw["address"]) if kw.get("address") else exc
 
     def close(self) -> None:
+        if self._wire is not None:
+            self._wire.close()
         self._client.close()
 
     def __enter__(self) -> "HttpClient":
@@ -442,6 +461,41 @@ class HttpClient:
             )
         return request
 
+    def _prepare(self, method: str, path: str, params: Any, json: Any, content: Any, headers: Any,
+                 address: str | None) -> tuple[str, list[tuple[str, str]], bytes | None]:
+        """The wire path's request target (path and query), headers and body."""
+        if "://" in path:
+            try:
+                url = httpx.URL(path)
+            except httpx.InvalidURL as exc:
+                raise ProviderContractError(f"cannot build a URL from {self._redact(path)!r}: "
+                                            f"{self._redact(str(exc))}", address=address, method=method) from None
+            if (url.scheme, url.host, url.port) != self._origin:
+                raise ProviderContractError(
+                    f"refusing to send {self.provider} credentials to another origin",
+                    address=address, method=method, url=self._redact(str(url)),
+                    hint=f"only URLs under {self._redact(str(self._client.base_url))} are allowed",
+                )
+            target = url.raw_path.decode("ascii")
+        else:
+            target = self._prefix + path.lstrip("/")
+            if _UNSAFE_TARGET.search(target):
+                target = quote(target, safe=_TARGET_SAFE)
+        if params is not None:
+            query = _query(params)
+            if query:
+                target += ("&" if "?" in target else "?") + query
+        fields = self._wire_headers
+        body: bytes | None = None
+        if json is not None:
+            body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+            fields = {**fields, "content-type": ("Content-Type", "application/json")}
+        elif content is not None:
+            body = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        if headers:
+            fields = {**fields, **{name.lower(): (name, str(value)) for name, value in headers.items()}}
+        return target, list(fields.values()), body
+
     def _retries_now(self) -> int:
         """``max_retries``, or 1 while the platform looks down (``OUTAGE_STREAK`` requests in a row
         gave up after all their retries): an outage then fails each call in seconds, not minutes.
@@ -474,16 +528,21 @@ class HttpClient:
 
     def _request(self, method: str, path: str, params: Any, json: Any, content: Any,
                  headers: Any, address: str | None, idempotent: bool, ok: frozenset[int]) -> HttpResult:
-        request = self._build(method, path, params, json, content, headers, address)
-        url = self._redact(str(request.url))
+        wire = self._wire
+        if wire is not None:
+            target, fields, body = self._prepare(method, path, params, json, content, headers, address)
+            url = self._redact(self._origin_url + target)
+        else:
+            request = self._build(method, path, params, json, content, headers, address)
+            url = self._redact(str(request.url))
         attempt = 0
         while True:
             self._count("requests")
-            response: httpx.Response | None = None
+            response: httpx.Response | WireResponse | None = None
             failure: httpx.TransportError | None = None
             try:
                 with self.budget.slot():
-                    response = self._send(request)
+                    response = wire.send(method, target, fields, body) if wire is not None else self._send(request)
             except httpx.TransportError as exc:
                 failure = exc
             except (httpx.HTTPError, httpx.StreamError, httpx.InvalidURL, httpx.CookieConflict) as exc:
@@ -508,6 +567,8 @@ class HttpClient:
                     self._outage_streak = 0  # the platform answered: it is up
                 if not retry or attempt >= self._retries_now():
                     self._gave_up(retry and status != 429)  # a throttling platform is up
+                    if isinstance(response, WireResponse):
+                        response = response.as_httpx(method, url)
                     raise self._api_error(response, method, url, address, attempt + 1)
                 delay = self._delay(attempt, response)
                 reason = f"HTTP {status}"
@@ -526,7 +587,7 @@ class HttpClient:
             self._sleep(delay)  # outside the budget: a waiting request holds no slot
             attempt += 1
 
-    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
+    def _delay(self, attempt: int, response: httpx.Response | WireResponse | None) -> float:
         if response is not None and response.status_code in RETRY_AFTER_STATUSES:
             asked = _retry_after(response)
             if asked is not None:
@@ -571,3 +632,18 @@ class HttpClient:
         if hint or not retried_kind:
             error.retryable = False  # retrying blindly could duplicate work or cannot help
         return error
+
+
+def _query(params: Any) -> str:
+    """``params`` (a mapping whose values may be lists, pairs, ``httpx.QueryParams`` or a string)
+    as a query string, values written as httpx writes them (``true``/``false``, ``None`` empty)."""
+    if isinstance(params, str):
+        return str(httpx.QueryParams(params))
+    items = params.multi_items() if hasattr(params, "multi_items") else (
+        params.items() if isinstance(params, Mapping) else params)
+    out = []
+    for key, value in items:
+        for one in value if isinstance(value, (list, tuple)) else (value,):
+            text = "true" if one is True else "false" if one is False else "" if one is None else str(one)
+            out.append(f"{quote(str(key), safe='')}={quote(text, safe='')}")
+    return "&".join(out)
