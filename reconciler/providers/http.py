@@ -645,5 +645,5 @@ def _query(params: Any) -> str:
     for key, value in items:
         for one in value if isinstance(value, (list, tuple)) else (value,):
             text = "true" if one is True else "false" if one is False else "" if one is None else str(one)
-            out.append(f"{quote(str(key), safe='')}={quote(text, safe='')}")
+            out.append(f"{quote_plus(str(key), safe='')}={quote_plus(text, safe='')}")
     return "&".join(out)

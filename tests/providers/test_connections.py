@@ -1,0 +1,259 @@
+"""HttpClient's wire path (``providers/connections.py``) against a real socket server on loopback.
+
+The server reads each request as bytes and answers with raw bytes a test chooses, so framing
+(chunked, gzip, Connection: close), dropped connections, slow answers and idle connections the
+server closed are all real. URL building is checked against what the httpx path sends.
+"""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import socketserver
+import threading
+import time
+import zlib
+from typing import Any, Callable
+
+import httpx
+import pytest
+
+from reconciler.errors import ApiError, ProviderContractError, TransportError
+from reconciler.providers.connections import Headers
+from reconciler.providers.http import HttpClient, _query, scheme_auth
+
+TOKEN = "wire-T0ken-123"
+Answer = Callable[[dict[str, Any]], bytes | None]  # None: close the connection without answering
+
+
+def ok(body: bytes = b'{"ok": true}', *extra: str, status: str = "200 OK") -> bytes:
+    head = [f"HTTP/1.1 {status}", "Content-Type: application/json", f"Content-Length: {len(body)}", *extra]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+class Server:
+    """Loopback HTTP/1.1 server; ``answers`` are used in order (the last repeats)."""
+
+    def __init__(self, *answers: Answer | bytes) -> None:
+        self.answers = list(answers) or [ok()]
+        self.requests: list[dict[str, Any]] = []
+        self.connections = 0
+        server = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                server.connections += 1
+                while True:
+                    line = self.rfile.readline()
+                    if not line:
+                        return
+                    method, target, _ = line.decode().split(" ", 2)
+                    headers: dict[str, str] = {}
+                    while (h := self.rfile.readline()) not in (b"\r\n", b""):
+                        name, _, value = h.decode().partition(":")
+                        headers[name.strip().lower()] = value.strip()
+                    body = self.rfile.read(int(headers.get("content-length", "0")))
+                    request = {"method": method, "target": target, "headers": headers, "body": body}
+                    server.requests.append(request)
+                    answer = server.answers[min(len(server.requests), len(server.answers)) - 1]
+                    raw = answer(request) if callable(answer) else answer
+                    if raw is None:
+                        return
+                    self.wfile.write(raw)
+                    self.wfile.flush()
+                    if b"Connection: close" in raw.split(b"\r\n\r\n")[0]:
+                        return
+
+        self._tcp = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._tcp.daemon_threads = True
+        self.port = self._tcp.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self._tcp.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self) -> None:
+        self._tcp.shutdown()
+        self._tcp.server_close()
+
+
+@pytest.fixture
+def serve():
+    servers: list[Server] = []
+
+    def make(*answers: Answer | bytes) -> Server:
+        servers.append(Server(*answers))
+        return servers[-1]
+
+    yield make
+    for s in servers:
+        s.close()
+
+
+def client(base: str, **kw: Any) -> HttpClient:
+    kw.setdefault("auth", scheme_auth("Bearer", TOKEN))
+    return HttpClient(provider="p", base_url=base, sleep=lambda s: None, **kw)
+
+
+def test_the_wire_path_is_taken_without_a_transport_or_proxy(serve, monkeypatch) -> None:
+    monkeypatch.delenv("HTTP_PROXY", raising=False)
+    monkeypatch.delenv("http_proxy", raising=False)
+    monkeypatch.delenv("ALL_PROXY", raising=False)
+    monkeypatch.delenv("all_proxy", raising=False)
+    assert client("http://127.0.0.1:9")._wire is not None
+    assert client("http://127.0.0.1:9", transport=httpx.MockTransport(lambda r: httpx.Response(200)))._wire is None
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    assert client("http://example.com:9")._wire is None  # httpx routes it through the proxy
+
+
+def test_headers_body_and_keep_alive(serve) -> None:
+    server = serve(ok(b'{"id": 7}', "X-Thing: a", "Location: /next"))
+    with client(server.base + "/api", headers={"X-Org": "o1"}, user_agent="reconciler/9") as c:
+        result = c.post("/items", json={"name": "é", "n": 1}, headers={"X-Trace": "t"})
+        c.get("/items/7")
+    assert result.status == 200 and result.json() == {"id": 7}
+    assert result.headers["location"] == result.headers.get("LOCATION") == "/next" and "x-thing" in result.headers
+    first = server.requests[0]
+    assert first["method"] == "POST" and first["target"] == "/api/items"
+    assert first["body"] == '{"name":"é","n":1}'.encode()
+    sent = first["headers"]
+    assert (sent["authorization"], sent["user-agent"], sent["x-org"], sent["x-trace"], sent["accept"],
+            sent["content-type"], sent["host"]) == (f"Bearer {TOKEN}", "reconciler/9", "o1", "t",
+                                                    "application/json", "application/json", f"127.0.0.1:{server.port}")
+    assert server.connections == 1  # the second request reused the connection
+
+
+@pytest.mark.parametrize(
+    "prefix, path, params",
+    [
+        pytest.param("/dataiku", "/public/api/projects/", None, id="prefix"),
+        pytest.param("/dataiku/", "public/api/x", None, id="no-leading-slash"),
+        pytest.param("/datarobot/api/v2", "/deployments/", {"limit": 10, "offset": 0}, id="params"),
+        pytest.param("", "/api/v1/org", {"flag": True, "off": False, "none": None}, id="primitive-values"),
+        pytest.param("/x", "//evil/y", None, id="double-slash-is-a-path"),
+        pytest.param("/x", "/a?b=1", {"c": "2"}, id="path-query-merged-with-params"),
+        pytest.param("/x", "/a b/é", None, id="quoted"),
+        pytest.param("/x", "/m", {"domain_urn": "urn:li:domain:a b&c/d", "tag": ["t1", "t2"]}, id="escaped-values"),
+        pytest.param("/x", "/m", [("k", "v1"), ("k", "v2")], id="pairs"),
+    ],
+)
+def test_urls_are_the_ones_httpx_sends(serve, prefix: str, path: str, params: Any) -> None:
+    server = serve()
+    seen: list[str] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.raw_path.decode())
+        return httpx.Response(200, json={})
+
+    via_httpx = client(f"http://127.0.0.1:{server.port}{prefix}", transport=httpx.MockTransport(record))
+    via_wire = client(f"http://127.0.0.1:{server.port}{prefix}")
+    a, b = via_httpx.get(path, params=params), via_wire.get(path, params=params)
+    assert server.requests[0]["target"] == seen[0]
+    assert a.url == b.url
+
+
+def test_query_strings_match_httpx() -> None:
+    for params in ({"a": 1, "b": "x y", "c": [1, 2]}, [("a", "1"), ("a", "2")], "a=1&b=x%20y", {"u": "ü/?&="}):
+        assert _query(params) == str(httpx.QueryParams(params))
+
+
+def test_absolute_urls_stay_on_the_origin(serve) -> None:
+    server = serve()
+    c = client(server.base + "/x")
+    assert c.get(f"{server.base}/x/status/9").status == 200
+    assert server.requests[0]["target"] == "/x/status/9"
+    for other in ("http://other:1/x", f"https://127.0.0.1:{server.port}/x", "http://127.0.0.1:1/x"):
+        with pytest.raises(ProviderContractError, match="another origin"):
+            c.get(other)
+    assert len(server.requests) == 1
+
+
+def test_chunked_and_compressed_answers_are_decoded(serve) -> None:
+    doc = b'{"items": [' + b",".join(b'{"n": %d}' % i for i in range(500)) + b"]}"
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"".join(
+        b"%x\r\n%s\r\n" % (len(part), part) for part in (doc[:1000], doc[1000:])) + b"0\r\n\r\n"
+    zipped = gzip.compress(doc)
+    deflated = zlib.compress(doc)
+    server = serve(chunked, ok(zipped, "Content-Encoding: gzip"), ok(deflated, "Content-Encoding: deflate"))
+    c = client(server.base)
+    assert [len(c.get("/x").json()["items"]) for _ in range(3)] == [500, 500, 500]
+    assert "gzip" in server.requests[0]["headers"]["accept-encoding"]
+    assert server.connections == 1
+
+
+def test_connection_close_and_a_server_that_closed_an_idle_connection(serve) -> None:
+    server = serve(ok(b"{}", "Connection: close"), ok())
+    c = client(server.base)
+    c.get("/a")
+    c.post("/b", json={})  # a new connection: the first was closed after its answer
+    assert server.connections == 2
+
+    def close_after(request: dict[str, Any]) -> bytes:
+        return ok()
+
+    idle = serve(close_after)
+    c2 = client(idle.base)
+    c2.get("/a")
+    idle._tcp.shutdown()  # stop accepting; the open connection is still served by its thread
+    conn = c2._wire._idle[0]
+    conn.sock.shutdown(socket.SHUT_RDWR)  # as if the server had closed it while idle: now readable (EOF)
+    idle.close()
+    fresh = serve()
+    c3 = client(fresh.base)
+    c3.get("/a")
+    c3._wire._idle[0].sock.shutdown(socket.SHUT_RD)
+    c3.post("/b", json={})  # not sent on the dead connection, so not a "may have reached the server"
+    assert fresh.connections == 2 and [r["target"] for r in fresh.requests] == ["/a", "/b"]
+
+
+def test_dropped_answers_are_retried_only_when_idempotent(serve) -> None:
+    server = serve(lambda r: None, ok())
+    c = client(server.base)
+    assert c.get("/a").status == 200 and len(server.requests) == 2  # retried on a new connection
+    dropped = serve(lambda r: None)
+    with pytest.raises(TransportError, match="may have reached the server"):
+        client(dropped.base).post("/a", json={})
+    assert len(dropped.requests) == 1
+
+
+def test_nobody_listening_is_retried_even_for_a_post() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    c = client(f"http://127.0.0.1:{port}", max_retries=2)
+    with pytest.raises(TransportError, match="could not connect.*after 3 attempts"):
+        c.post("/a", json={})
+
+
+def test_a_slow_answer_times_out(serve) -> None:
+    def slow(request: dict[str, Any]) -> bytes:
+        time.sleep(0.5)
+        return ok()
+
+    server = serve(slow)
+    c = client(server.base, timeout=0.1, max_retries=1)
+    with pytest.raises(TransportError, match="timed out waiting for the response"):
+        c.get("/a")
+
+
+def test_error_answers_reach_the_extractors_as_httpx_responses(serve) -> None:
+    body = b'{"message": "no such thing ' + TOKEN.encode() + b'"}'
+    server = serve(ok(body, status="404 Not Found"), ok(b'{"message": "busy"}', "Retry-After: 0",
+                                                        status="503 Service Unavailable"), ok())
+    seen: list[Any] = []
+
+    def extractor(response: httpx.Response) -> str:
+        seen.append(response)
+        return response.json()["message"]
+
+    c = client(server.base, error_message=extractor)
+    with pytest.raises(ApiError) as err:
+        c.get("/a")
+    assert isinstance(seen[0], httpx.Response) and seen[0].status_code == 404
+    assert TOKEN not in str(err.value) and "no such thing ***" in str(err.value)
+    assert c.get("/b").status == 200  # the 503 with Retry-After was retried
+    assert c.stats["throttled"] == 1
+
+
+def test_headers_are_case_insensitive() -> None:
+    h = Headers({"content-type": "application/json"})
+    assert h["Content-Type"] == h.get("CONTENT-TYPE") == "application/json"
+    assert "Content-type" in h and "x" not in h and h.get("x", "d") == "d"
