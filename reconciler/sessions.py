@@ -14,6 +14,7 @@ import httpx
 from reconciler.addresses import Address
 from reconciler.errors import ConfigError
 from reconciler.providers.base import ProviderSpec, ResourceType, Session
+from reconciler.providers.budget import AdaptiveBudget
 from reconciler.providers.settings import resolve_settings
 from reconciler.providers.transport import secure_transport, split_common
 from reconciler.spec import SpecSet
@@ -62,9 +63,12 @@ def open_sessions(
     transports: Mapping[str, httpx.BaseTransport] | None = None,
     *,
     opened: Sessions | None = None,
+    parallelism: int | None = None,
 ) -> Sessions:
     """Connect every provider ``addresses`` need; raise ``ConfigError`` before any request.
-    With ``opened``, its sessions are kept and only the missing providers are connected."""
+    With ``opened``, its sessions are kept and only the missing providers are connected.
+    ``parallelism`` (the run's ``--parallelism``) caps each provider's requests in flight: its
+    concurrency budget never goes above it."""
     needed = sorted({a.provider for a in addresses})
     sessions: dict[str, Session] = dict(opened._sessions) if opened is not None else {}
     for name in needed:
@@ -82,4 +86,14 @@ def open_sessions(
         if transport is None:  # a real network: TLS rules apply (an injected transport is in-process)
             transport = secure_transport(name, settings, common, env)
         sessions[name] = spec.connect(settings, transport)
+        if parallelism is not None:
+            _cap(sessions[name].client, parallelism)
     return Sessions(sessions)
+
+
+def _cap(client: object, parallelism: int) -> None:
+    """Cap the budget of the client's ``HttpClient`` (the client itself or its ``http``)."""
+    for candidate in (client, getattr(client, "http", None)):
+        budget = getattr(candidate, "budget", None)
+        if isinstance(budget, AdaptiveBudget):
+            budget.cap(parallelism)

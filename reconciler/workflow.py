@@ -37,7 +37,11 @@ from reconciler.spec import SpecSet, load_provider_settings, load_specs
 from reconciler.state import JournalEntry, StateStore, open_store
 from reconciler.state.model import ResourceState, State
 
-DEFAULT_PARALLELISM = 8
+#: operations in flight per provider; requests in flight stay within each provider's budget (8 by
+#: default) and never above it, so operations that wait (async jobs, lifecycles) keep the budget busy
+DEFAULT_PARALLELISM = 24
+PARALLELISM_HELP = ("operations in flight per provider; requests in flight per provider stay within its "
+                    "concurrency budget and never exceed this either")
 DEFAULT_STATE = "state/default.json"
 
 
@@ -91,7 +95,8 @@ class Workspace:
 
     def sessions(self, addresses: Iterable[Address], specs: SpecSet | None, *,
                  opened: Sessions | None = None) -> Sessions:
-        return open_sessions(addresses, specs, self.registry, self.env, self.transports, opened=opened)
+        return open_sessions(addresses, specs, self.registry, self.env, self.transports, opened=opened,
+                             parallelism=self.parallelism)
 
     def type_of(self, address: Address) -> ResourceType:
         """An unbound resource type instance (for pure uses: normalize, metadata)."""
@@ -145,7 +150,7 @@ class Workspace:
         blocks, parsed = found
         try:
             sessions = open_sessions(current.resources, SpecSet(resources={}, providers=blocks, variables={}, files=()),
-                                     self.registry, self.env, self.transports)
+                                     self.registry, self.env, self.transports, parallelism=self.parallelism)
         except ReconcilerError:
             return _Started(store, current, parsed=parsed)  # the run proper reports it
         return _Started(store, current, Prefetch(current, sessions, self.parallelism, settings=blocks), parsed)

@@ -42,7 +42,7 @@ from reconciler.ci.triage import DriftReport, triage
 from reconciler.errors import PlanError, ReconcilerError, StalePlanError
 from reconciler.plan.model import Drift, Plan
 from reconciler.plan.render import render_ledger, render_plan, use_color
-from reconciler.workflow import DEFAULT_PARALLELISM, Workspace
+from reconciler.workflow import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
 
 TOKEN_ENV = "GITHUB_TOKEN"
 
@@ -101,7 +101,8 @@ def _pr_option(fn):
                         help="Pull request number [default: from the event in $GITHUB_EVENT_PATH]")(fn)
 
 
-_PARALLELISM = click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
+_PARALLELISM = click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True,
+              help=PARALLELISM_HELP)
 _CASCADE = click.option("--allow-cascade", is_flag=True,
                         help="Accept deletes that take unplanned objects with them (as `plan --allow-cascade`).")
 

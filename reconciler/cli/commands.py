@@ -15,7 +15,7 @@ from reconciler.cli.state_transfer import register as register_state_transfer
 from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.plan.model import Plan
 from reconciler.plan.render import render_drift, render_ledger, render_plan, use_color
-from reconciler.workflow import DEFAULT_PARALLELISM, Workspace
+from reconciler.workflow import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
 
 FORMATS = click.Choice(["text", "json", "markdown"])
 
@@ -82,7 +82,8 @@ def validate(ctx: click.Context) -> int:
 @click.option("--destroy", is_flag=True, help="Plan deleting everything the state manages.")
 @click.option("--allow-cascade", is_flag=True, help="Accept deletes that take unplanned objects with them.")
 @click.option("--changed-since", metavar="GIT_REF", help="Plan only what spec changes since GIT_REF can affect.")
-@click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
+@click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True,
+              help=PARALLELISM_HELP)
 @click.pass_context
 def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow_cascade, changed_since,
          parallelism) -> int:
@@ -120,7 +121,8 @@ def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow
 @click.option("--target", "targets", multiple=True, callback=_address)
 @click.option("--refresh-only", is_flag=True, help="Record live values of drifted objects in state.")
 @click.option("--allow-cascade", is_flag=True, help="Accept deletes that take unplanned objects with them.")
-@click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
+@click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True,
+              help=PARALLELISM_HELP)
 @click.pass_context
 def apply(ctx, planfile, auto_approve, targets, refresh_only, allow_cascade, parallelism) -> int:
     """Apply a fresh plan (after confirmation) or exactly a saved one."""
@@ -137,7 +139,8 @@ def apply(ctx, planfile, auto_approve, targets, refresh_only, allow_cascade, par
 @click.option("--auto-approve", is_flag=True, help="Skip the confirmation prompt.")
 @click.option("--target", "targets", multiple=True, callback=_address)
 @click.option("--allow-cascade", is_flag=True, help="Accept deletes that take unplanned objects with them.")
-@click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
+@click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True,
+              help=PARALLELISM_HELP)
 @click.pass_context
 def destroy(ctx, auto_approve, targets, allow_cascade, parallelism) -> int:
     """Delete everything the state manages (honouring prevent_destroy)."""
@@ -184,7 +187,8 @@ def _apply(ws: Workspace, saved: Plan | None, *, mode: str, targets, auto_approv
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True,
               help="Accepted for symmetry with plan: drift always exits 2 when it finds drift.")
-@click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True)
+@click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True,
+              help=PARALLELISM_HELP)
 @click.pass_context
 def drift(ctx, fmt, detailed_exitcode, parallelism) -> int:
     """Report what changed outside reconciler since the last apply. Read-only; takes no lock.

@@ -52,6 +52,12 @@ class AdaptiveBudget:
                 self._in_flight -= 1
                 self._cond.notify()
 
+    def cap(self, ceiling: int) -> None:
+        """Lower the ceiling to ``ceiling`` (the run's ``--parallelism``); never raises it."""
+        with self._cond:
+            self.ceiling = max(self.floor, min(self.ceiling, ceiling))
+            self._limit = min(self._limit, float(self.ceiling))
+
     def throttled(self) -> None:
         """The platform asked us to slow down: halve the limit."""
         with self._cond:

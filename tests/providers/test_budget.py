@@ -63,3 +63,31 @@ def test_http_client_backs_off_its_budget_on_429():
     assert client.json("GET", "/a") == {"ok": True}
     assert client.budget.limit == 2  # 8 -> 4 -> 2 -> 1, then one success creeps up by 1/1
     assert client.stats["throttled"] == 3
+
+
+def test_cap_lowers_the_ceiling_and_never_raises_it():
+    budget = AdaptiveBudget(8)
+    budget.cap(3)
+    assert (budget.ceiling, budget.limit) == (3, 3)
+    budget.cap(20)
+    assert budget.ceiling == 3
+    for _ in range(50):
+        budget.succeeded()
+    assert budget.limit == 3
+
+
+def test_parallelism_caps_every_provider_budget():
+    from reconciler.addresses import Address
+    from reconciler.providers.registry import PROVIDERS
+    from reconciler.sandbox import Sandbox
+    from reconciler.sessions import open_sessions
+    from reconciler.testing import SANDBOX_BASE_URL
+
+    sandbox = Sandbox()
+    addresses = [Address("semantic_model", "a"), Address("dataiku_project", "p")]
+    transports = {name: sandbox.transport() for name in ("semantic", "dataiku")}
+    with open_sessions(addresses, None, PROVIDERS, sandbox.env(SANDBOX_BASE_URL), transports, parallelism=2) as s:
+        budgets = [s._sessions[name].client.http.budget for name in ("semantic", "dataiku")]
+        assert [b.ceiling for b in budgets] == [2, 2]
+    with open_sessions(addresses, None, PROVIDERS, sandbox.env(SANDBOX_BASE_URL), transports, parallelism=50) as s:
+        assert [s._sessions[n].client.http.budget.ceiling for n in ("semantic", "dataiku")] == [8, 8]

@@ -13,7 +13,8 @@ returning, so nothing downstream (live views, state, plans, logs) can hold it.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Iterator
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 from urllib.parse import quote
 
 from reconciler.errors import ProviderContractError
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 Doc = dict[str, Any]
 PREFIX = "/api/semantic-models"
 PAGE_SIZE = 100
+#: most model ids in one ``batch-approve``
+APPROVE_BATCH = 100
 
 
 def error_message(response: httpx.Response) -> str:
@@ -73,6 +76,7 @@ class SemanticClient:
     def __init__(self, http: HttpClient, *, auto_approve: bool = False) -> None:
         self.http = http
         self.auto_approve = auto_approve
+        self._approvals = Coalescer(self._approve_batch, APPROVE_BATCH)
 
     def close(self) -> None:
         self.http.close()
@@ -115,9 +119,30 @@ class SemanticClient:
         return self._json("POST", self._path(model_id, "submit"))
 
     def approve(self, model_id: str, notes: str) -> Doc:
-        """``POST /review/batch-approve`` for one id (the documented call); ``{successful, failed}``."""
-        return self._json("POST", self._path("review", "batch-approve"),
-                          json={"model_ids": [model_id], "review_notes": notes})
+        """Approve one model through ``POST /review/batch-approve`` (the documented call); returns
+        ``{successful, failed}``. Approvals asked for by several threads at once with the same
+        notes share one call (see ``Coalescer``)."""
+        return self._approvals.call((model_id, notes))
+
+    def _approve_batch(self, items: list[tuple[str, str]]) -> list[Doc]:
+        """One ``batch-approve`` per distinct notes; each item's ``{successful, failed}`` share."""
+        out: dict[tuple[str, str], Doc] = {}
+        by_notes: dict[str, list[str]] = {}
+        for model_id, notes in items:
+            by_notes.setdefault(notes, []).append(model_id)
+        for notes, ids in by_notes.items():
+            answer = self._json("POST", self._path("review", "batch-approve"),
+                                json={"model_ids": ids, "review_notes": notes})
+            answer = answer if isinstance(answer, dict) else {}
+            successful = set(answer.get("successful") or [])
+            failed = {f.get("model_id") or f.get("id"): f for f in answer.get("failed") or [] if isinstance(f, dict)}
+            for model_id in ids:
+                out[(model_id, notes)] = {
+                    "successful": [model_id] if model_id in successful else [],
+                    "failed": [failed[model_id]] if model_id in failed else [],
+                    "total_processed": 1,
+                }
+        return [out[item] for item in items]
 
     def deploy(self, model_id: str, options: Doc) -> Doc:
         """``POST /{id}/deploy`` (synchronous); the response without its embed token."""
@@ -125,3 +150,74 @@ class SemanticClient:
 
     def archive(self, model_id: str) -> None:
         self.http.request("DELETE", self._path(model_id))
+
+
+class Coalescer:
+    """Merges calls made by several threads at once into batch calls, without waiting for company.
+
+    A caller whose batch call finds none in flight sends at once, with every item waiting by then;
+    a caller arriving while a call is in flight queues, and when that call ends, one queued caller
+    sends the next batch for all queued so far. So a lone caller pays one round trip, and N callers
+    arriving together pay about two, in two requests instead of N. ``send`` gets the items and
+    returns one answer per item, in order; its exception is raised in every caller of that batch.
+    """
+
+    def __init__(self, send: Callable[[list[Any]], list[Any]], limit: int) -> None:
+        self._send = send
+        self._limit = max(1, limit)
+        self._lock = threading.Lock()
+        self._queue: list[_Waiter] = []
+        self._busy = False
+
+    def call(self, item: Any) -> Any:
+        me = _Waiter(item)
+        with self._lock:
+            self._queue.append(me)
+            lead = not self._busy
+            if lead:
+                self._busy = True
+        if not lead:
+            me.ready.wait()
+            if me.done:
+                return me.result()
+        # leading: send for everyone queued (me among them), then hand the lead on
+        with self._lock:
+            batch, self._queue = self._queue[: self._limit], self._queue[self._limit:]
+        try:
+            answers = self._send([w.item for w in batch])
+            if len(answers) != len(batch):
+                raise RuntimeError(f"batch call answered {len(answers)} of {len(batch)} items")
+            for waiter, answer in zip(batch, answers):
+                waiter.answer = answer
+        except BaseException as exc:  # every caller of the batch sees the failure
+            for waiter in batch:
+                waiter.error = exc
+        finally:
+            with self._lock:
+                successor = self._queue[0] if self._queue else None
+                if successor is None:
+                    self._busy = False
+            for waiter in batch:
+                if waiter is not me:
+                    waiter.done = True
+                    waiter.ready.set()
+            if successor is not None:
+                successor.ready.set()  # not done: it leads the next batch
+        me.done = True
+        return me.result()
+
+
+class _Waiter:
+    __slots__ = ("item", "ready", "done", "answer", "error")
+
+    def __init__(self, item: Any) -> None:
+        self.item = item
+        self.ready = threading.Event()
+        self.done = False
+        self.answer: Any = None
+        self.error: BaseException | None = None
+
+    def result(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.answer
