@@ -70,6 +70,27 @@ _Loader.add_implicit_resolver(
 _Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
 _Loader.add_implicit_resolver(_MERGE_TAG, re.compile(r"^(?:<<)$"), ["<"])
 
+_DEFAULT_TAGS = {ScalarNode: _STR_TAG, SequenceNode: "tag:yaml.org,2002:seq", MappingNode: "tag:yaml.org,2002:map"}
+
+
+def _resolve(self: _Loader, kind: type, value: Any, implicit: Any) -> str:
+    """``BaseResolver.resolve`` without path resolvers (none are registered): the parser calls it
+    for every node, so the common case (a plain text scalar) is kept to one dict lookup."""
+    if kind is ScalarNode and implicit[0]:
+        for tag, regexp in self.yaml_implicit_resolvers.get(value[:1] if value else "", ()):
+            if regexp.match(value):
+                return tag
+    return _DEFAULT_TAGS[kind]
+
+
+def _no_path_resolver(self: _Loader, *args: Any) -> None:
+    """No path resolvers are registered: nothing to track while descending."""
+
+
+_Loader.resolve = _resolve  # type: ignore[method-assign,assignment]
+_Loader.descend_resolver = _no_path_resolver  # type: ignore[method-assign]
+_Loader.ascend_resolver = _no_path_resolver  # type: ignore[method-assign]
+
 
 def _construct_int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
     text = loader.construct_scalar(node)
@@ -255,7 +276,8 @@ class _Builder:
                 merges = True
                 continue
             key = self._key(key_node)
-            where = self.loc(key_node)
+            mark = key_node.start_mark
+            where = Location(self.file, mark.line + 1, mark.column + 1)
             keys.append((key, where))
             if key in seen:
                 self.problems.append(
@@ -268,9 +290,16 @@ class _Builder:
                 seen[key] = where
         out: dict[str, Any] = {}
         if not merges:  # the keys are the ones just read: reuse their text and location
+            locations, seen_nodes = self.locations, self._seen
             for (key, where), (_, value_node) in zip(keys, node.value):
-                self.locations[path + (key,)] = where
-                out[key] = self.build(value_node, path + (key,))
+                at = path + (key,)
+                locations[at] = where
+                if value_node.__class__ is ScalarNode and value_node.tag == _STR_TAG \
+                        and id(value_node) not in seen_nodes:  # most values: text, reached once
+                    seen_nodes.add(id(value_node))
+                    out[key] = value_node.value
+                else:
+                    out[key] = self.build(value_node, at)
             return out
         self.loader.flatten_mapping(node)
         for key_node, value_node in node.value:
