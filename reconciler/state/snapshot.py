@@ -1,8 +1,9 @@
 """The snapshot file format: bytes <-> ``State``, with data-driven format upgrades.
 
-A snapshot is ``State.to_json()`` pretty-printed with sorted keys (resources are already sorted
-by address) and a trailing newline, so that the same state always gives the same bytes and
-state files diff cleanly in review.
+A snapshot is ``State.to_json()`` with sorted keys, one key of the document and of each resource
+per line (resources are already sorted by address; see ``encode_state``), and a trailing
+newline, so that the same state always gives the same bytes and state files diff cleanly in
+review.
 
 Format upgrades are a table: ``UPGRADES[v]`` turns a version-``v`` document into a version
 ``v + 1`` document. Reading applies the steps from the file's ``format_version`` up to the
@@ -26,13 +27,41 @@ Document = dict[str, Any]
 UPGRADES: dict[int, Callable[[Document], Document]] = {}
 
 
+_compact = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": ")).encode
+
+
 def encode_state(state: State) -> bytes:
-    """The snapshot bytes of ``state`` (stable: equal states give equal bytes)."""
+    """The snapshot bytes of ``state`` (stable: equal states give equal bytes).
+
+    The document and each resource are laid out one key per line, sorted; each resource field's
+    value (``attrs``, ``outputs``...) is written on its line in one piece. So a review diff names
+    the resource and the field that changed, and the writer stays in the C JSON encoder (an
+    indented dump is the pure-Python one: most of a large apply's final write)."""
+    document = state.to_json()
     try:
-        text = json.dumps(state.to_json(), indent=2, sort_keys=True, ensure_ascii=False)
+        lines = ["{"]
+        top = sorted(document)
+        for i, key in enumerate(top):
+            end = "," if i < len(top) - 1 else ""
+            if key != "resources":
+                lines.append(f"  {_compact(key)}: {_compact(document[key])}{end}")
+                continue
+            resources = document[key]
+            if not resources:
+                lines.append(f'  "resources": []{end}')
+                continue
+            lines.append('  "resources": [')
+            for j, resource in enumerate(resources):
+                fields = sorted(resource)
+                lines.append("    {")
+                lines.extend(f"      {_compact(f)}: {_compact(resource[f])}{',' if k < len(fields) - 1 else ''}"
+                             for k, f in enumerate(fields))
+                lines.append("    }," if j < len(resources) - 1 else "    }")
+            lines.append(f"  ]{end}")
+        lines.append("}")
     except (TypeError, ValueError) as exc:
         raise StateError(f"cannot record the state: a value is not JSON ({exc})") from None
-    return (text + "\n").encode("utf-8")
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def resources_document(state: State) -> list[Any]:

@@ -130,3 +130,24 @@ def test_upgrades_are_applied_step_by_step_from_the_table() -> None:
 def test_a_version_with_no_upgrade_step_is_refused() -> None:
     with pytest.raises(ValueError, match="format_version 0 is not a known format"):
         upgrade({"format_version": 0}, steps={}, current=1)
+
+
+def test_a_snapshot_in_the_earlier_indented_layout_reads_the_same_and_is_rewritten_in_the_current_one(
+        tmp_path: Path) -> None:
+    """Files written before the one-field-per-line layout (``json.dumps(indent=2)``) are the same
+    JSON: they read as the same state, and the next write lays them out anew without a serial bump."""
+    old = (GOLDEN / "three_resources_indented.json").read_bytes()
+    assert decode_state(old, source="old") == decode_state((GOLDEN / "three_resources.json").read_bytes(), source="new")
+    path = tmp_path / "default.json"
+    path.write_bytes(old)
+    store = FileStateStore(path)
+    assert store.write(store.read()).serial == 7
+    assert path.read_bytes() == (GOLDEN / "three_resources.json").read_bytes()
+
+
+def test_each_resource_field_is_one_line() -> None:
+    raw = (GOLDEN / "three_resources.json").read_bytes().decode()
+    lines = raw.splitlines()
+    assert lines[0] == "{" and lines[-1] == "}" and raw.endswith("}\n")
+    attrs = [line for line in lines if line.startswith('      "attrs": ')]
+    assert len(attrs) == 3 and all(line.endswith(",") for line in attrs)
