@@ -1,6 +1,8 @@
-"""The HTTP client every provider uses; the only module that touches httpx.
+"""The HTTP client every provider uses; with ``connections``, the only module that touches httpx.
 
-It owns: one ``httpx.Client`` per provider session (connection reuse, base URL, auth, timeout),
+It owns: one client per provider session (connection reuse, base URL, auth, timeout): requests go
+over ``connections.Wire`` (``http.client``, pooled) unless a transport is given or a proxy applies
+to the origin, then over an ``httpx.Client``;
 a concurrency budget (at most ``concurrency`` requests in flight, shared by every thread),
 retries with exponential backoff and full jitter, ``Retry-After``, and the translation of every
 failure into ``reconciler.errors`` with address, method, URL and status. No httpx exception
@@ -334,7 +336,8 @@ class HttpClient:
         # Leaner still: with no transport given and no proxy for this origin, requests go over
         # ``connections.Wire`` (http.client, pooled), not httpx at all: about 0.2 ms less CPU each.
         self._wire: Wire | None = None
-        if transport is None and self._transport is not None and self._transport is getattr(self._client, "_transport", None):
+        default_transport = getattr(self._client, "_transport", None)  # no proxy mount picked for this origin
+        if transport is None and self._transport is not None and self._transport is default_transport:
             self._wire = Wire(base.scheme, base.host, base.port, timeout=timeout,
                               tls=_system_tls() if base.scheme == "https" else None)
             self._prefix = base.raw_path.decode("ascii").split("?")[0].rstrip("/") + "/"
