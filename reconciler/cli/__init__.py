@@ -7,13 +7,13 @@ Errors become exit codes here and nowhere else (``main``).
 
 from __future__ import annotations
 
-import gc
 import sys
 
 import click
 
 from reconciler.cli.ci import register as register_ci
 from reconciler.cli.commands import cli
+from reconciler.cli.interpreter import own_process
 from reconciler.errors import ReconcilerError
 
 register_ci(cli)
@@ -43,12 +43,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entrypoint() -> None:
-    """The ``reconciler`` process. A run builds millions of small, long-lived objects (spec
-    nodes, live views) and exits: the cyclic collector's full passes over them found nothing to
-    free and cost up to half of a large plan's CPU, so what the imports built is frozen and the
-    young generation collected less often (as mypy does). Threads waiting on platform answers
-    take the interpreter back after 1 ms instead of 5 while the main thread loads specs."""
-    gc.freeze()
-    gc.set_threshold(200_000, 30, 30)
-    sys.setswitchinterval(0.001)
+    """The ``reconciler`` process: the interpreter tuned for it (``cli/interpreter.py``), then ``main``."""
+    own_process()
     sys.exit(main())

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from reconciler.addresses import Address
+from reconciler.cli.interpreter import read_only_run
 from reconciler.cli.progress import CliHooks, refresh_progress
 from reconciler.cli.state_transfer import register as register_state_transfer
 from reconciler.errors import PlanError, ReconcilerError, StateError
@@ -97,6 +98,7 @@ def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow
     mode = "destroy" if destroy else ("refresh-only" if refresh_only else "normal")
     if changed_since and (targets or destroy or refresh_only):
         raise click.UsageError("--changed-since cannot be combined with --target, --destroy or --refresh-only")
+    read_only_run()
     result = _ws(ctx, parallelism).plan(mode=mode, targets=targets, allow_cascade=allow_cascade,
                                         changed_since=changed_since)
     if refresh_only:
@@ -195,6 +197,7 @@ def drift(ctx, fmt, detailed_exitcode, parallelism) -> int:
 
     Exit 0 no drift (or only unmanaged fields changed), 2 drift, 1 error.
     """
+    read_only_run()
     result = _ws(ctx, parallelism).drift()
     _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
     return 2 if any(d.alarm for d in result.drift) else 0
