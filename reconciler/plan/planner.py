@@ -167,12 +167,13 @@ def decide(
 
     importing = rs is None
     compared = [k for k in managed if k not in spec.lifecycle.ignore_changes and k not in rt.sensitive]
-    before_cmp = _view(rt, live, compared, unknowns=False)
+    live_view = _view(rt, live, managed, unknowns=False)
+    before_cmp = live_view if compared == managed else _view(rt, live, compared, unknowns=False)
     after_cmp = {k: after[k] for k in compared if k in after}
     diff = compute(before_cmp, after_cmp, sensitive=rt.sensitive)
     diff += _secret_changes(rt, full_desired, rs, [k for k in managed if k not in spec.lifecycle.ignore_changes],
                             hasher)
-    before = _mask_view(rt, _view(rt, live, managed, unknowns=False))
+    before = _mask_view(rt, live_view)
     base = dict(before=before, after=_mask_view(rt, after), diff=diff, object_id=obs.object_id,
                 importing=importing, fingerprint=obs.fingerprint, **common)
     adopt = f"adopting existing object {rt.identity_of(desired) or obs.object_id}; " if importing else ""
