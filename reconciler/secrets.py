@@ -72,10 +72,20 @@ def redact_plan(plan: Any, secrets: frozenset[str]) -> Any:
 
     if not secrets:
         return plan
+    # each secret as it reads inside a JSON string (quotes, backslashes and control characters escaped)
+    forms = {json.dumps(secret, ensure_ascii=False)[1:-1] for secret in secrets}
+
+    def values(change: Any) -> list:
+        return [change.before, change.after, [(d.old, d.new) for d in change.diff]]
 
     def holds(change: Any) -> bool:  # one C-speed serialization instead of a Python walk per value
-        text = json.dumps([change.before, change.after, [(d.old, d.new) for d in change.diff]], default=str)
-        return any(secret in text for secret in secrets)
+        text = json.dumps(values(change), default=str, ensure_ascii=False)
+        return any(form in text for form in forms)
+
+    whole = json.dumps([values(c) for c in plan.changes] + [[(i.old, i.new) for i in d.diff] for d in plan.drift],
+                       default=str, ensure_ascii=False)
+    if not any(form in whole for form in forms):
+        return plan  # the usual case: no secret anywhere, nothing to rebuild
 
     changes = tuple(
         replace(c, before=redact(c.before, secrets), after=redact(c.after, secrets),

@@ -185,6 +185,10 @@ def substitute(
     return out
 
 
+#: value classes that never hold a template
+_PLAIN = frozenset({int, float, bool, type(None)})
+
+
 @dataclass
 class _Ctx:
     variables: Mapping[str, Any] | None
@@ -197,7 +201,11 @@ class _Ctx:
 def _sub(value: Any, path: AttrPath, ctx: _Ctx) -> Any:
     out = ctx.out
     if isinstance(value, dict):
-        return {k: _sub(v, path + (k,), ctx) for k, v in value.items()}
+        copied = {}
+        for k, v in value.items():  # a plain value (most of them) is taken without a call
+            kind = v.__class__
+            copied[k] = v if kind in _PLAIN or (kind is str and "$" not in v) else _sub(v, path + (k,), ctx)
+        return copied
     if isinstance(value, list):
         return [_sub(v, path + (i,), ctx) for i, v in enumerate(value)]
     if not isinstance(value, str) or "$" not in value:

@@ -22,7 +22,11 @@ from reconciler.errors import Location, SpecSyntaxError, SpecValidationError
 Path = tuple[Any, ...]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+#: ``Location`` built without its Python-level ``__new__`` (one per node of every spec file)
+_new_tuple = tuple.__new__
 _STR_TAG = "tag:yaml.org,2002:str"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_BOOLS = {"true": True, "false": False}
 
 
 class _Loader(yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
@@ -229,7 +233,8 @@ class _Builder:
         self._seen: set[int] = set()  # nodes built once (a second visit comes through an alias)
 
     def loc(self, node: Node) -> Location:
-        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        mark = node.start_mark
+        return _new_tuple(Location, (self.file, mark.line + 1, mark.column + 1))
 
     def build(self, node: Node, path: Path = ()) -> Any:
         if path == ():
@@ -249,6 +254,8 @@ class _Builder:
         if isinstance(node, ScalarNode):
             if node.tag == _STR_TAG:  # most values: the text as written, no constructor needed
                 return node.value
+            if node.tag == _BOOL_TAG and node.value.lower() in _BOOLS:  # the next most common
+                return _BOOLS[node.value.lower()]
             return self.loader.construct_object(node, deep=True)
         if id(node) in self._active:
             raise yaml.MarkedYAMLError(problem="an alias refers to a node that contains it",
@@ -277,7 +284,7 @@ class _Builder:
                 continue
             key = self._key(key_node)
             mark = key_node.start_mark
-            where = Location(self.file, mark.line + 1, mark.column + 1)
+            where = _new_tuple(Location, (self.file, mark.line + 1, mark.column + 1))
             keys.append((key, where))
             if key in seen:
                 self.problems.append(
