@@ -11,9 +11,10 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections import abc
 from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 from urllib.parse import parse_qsl
 
 from reconciler.addresses import ADDRESS_FORMAT, Address
@@ -169,6 +170,36 @@ def _at(err: SpecError, location: Location) -> SpecError:
     return err
 
 
+class ScopedLocations(abc.Mapping):
+    """A resource body's locations: the document's, seen from the body (``path`` relative to it).
+    A view, not a copy: loading stays linear without regrouping every location of a document."""
+
+    __slots__ = ("_all", "_prefix")
+
+    def __init__(self, everything: Mapping[tuple, Location], prefix: tuple) -> None:
+        self._all = everything
+        self._prefix = tuple(prefix)
+
+    def __getitem__(self, path: tuple) -> Location:
+        return self._all[self._prefix + tuple(path)]
+
+    def get(self, path: tuple, default: Any = None) -> Any:
+        return self._all.get(self._prefix + tuple(path), default)
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self._prefix + path in self._all
+
+    def __iter__(self) -> Iterator[tuple]:
+        n = len(self._prefix)
+        return (p[n:] for p in self._all if len(p) > n and p[:n] == self._prefix)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"ScopedLocations({len(self)} paths under {self._prefix!r})"
+
+
 @dataclass
 class _Raw:
     """A spec entry before interpolation: its value, where it is, and its document."""
@@ -196,7 +227,6 @@ class _Merge:
         self.providers: dict[str, _Raw] = {}
         self.resources: dict[Address, _Raw] = {}
         self.backend: _Raw | None = None
-        self.body_locations: dict[tuple[str, str], dict[tuple, Location]] = {}
 
     def fail(self, cls: type[SpecError], message: str, location: Location, address: Any = None,
              hint: str | None = None) -> None:
@@ -235,9 +265,6 @@ class _Merge:
                 self.fail(SpecValidationError, f"'{key}' must be a mapping, got {_kind(section)}", where)
                 continue
             getattr(self, f"merge_{key}")(doc, section)
-        for p in doc.locations:  # group body locations per resource once (keeps loading linear)
-            if len(p) > 2 and p[0] == "resources":
-                self.body_locations.setdefault((doc.file, p[1]), {})[p[2:]] = doc.locations[p]
 
     def _dup(self, seen: dict, key: Any, raw: _Raw, what: str) -> bool:
         first = seen.get(key)
@@ -383,7 +410,7 @@ class _Merge:
         rtype = self.types[address.type]
         body = dict(raw.value or {})
         reserved = {k: body.pop(k) for k in RESERVED if k in body}
-        locations = self.body_locations.get((raw.doc.file, raw.path[1]), {})
+        locations = ScopedLocations(raw.doc.locations, raw.path)
 
         def where(path: tuple) -> Location:
             for end in range(len(path), 0, -1):
@@ -407,7 +434,7 @@ class _Merge:
             depends_on=self.build_depends_on(address, raw, reserved.get("depends_on")),
             lifecycle=self.build_lifecycle(address, raw, rtype, reserved.get("lifecycle")),
             location=raw.location,
-            locations=dict(locations),
+            locations=locations,
             references=tuple(references),
         )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from reconciler.addresses import Address
@@ -57,7 +57,7 @@ class ResourceSpec:
     location: Location = Location("<unknown>", 0)
     #: path (keys / list indexes, relative to the body: attrs, ``depends_on``, ``lifecycle``)
     #: -> where it was written
-    locations: dict[AttrPath, Location] = field(default_factory=dict)
+    locations: Mapping[AttrPath, Location] = field(default_factory=dict)
     references: tuple[Reference, ...] = ()
 
     @property
