@@ -1,8 +1,9 @@
 """The HTTP client every provider uses; with ``connections``, the only module that touches httpx.
 
 It owns: one client per provider session (connection reuse, base URL, auth, timeout): requests go
-over ``connections.Wire`` (``http.client``, pooled) unless a transport is given or a proxy applies
-to the origin, then over an ``httpx.Client``;
+over ``connections.Wire`` (``http.client``, pooled) unless a proxy applies to the origin or an
+in-process transport is given (a ``ca_bundle``'s ``TrustingTransport`` is not one), then over
+an ``httpx.Client``;
 a concurrency budget (at most ``concurrency`` requests in flight, shared by every thread),
 retries with exponential backoff and full jitter, ``Retry-After``, and the translation of every
 failure into ``reconciler.errors`` with address, method, URL and status. No httpx exception
@@ -51,6 +52,7 @@ import httpx
 
 from reconciler.providers.budget import AdaptiveBudget
 from reconciler.providers.connections import Wire, WireResponse
+from reconciler.providers.transport import TrustingTransport
 
 from reconciler.errors import (
     ApiError,
@@ -337,9 +339,11 @@ class HttpClient:
         # ``connections.Wire`` (http.client, pooled), not httpx at all: about 0.2 ms less CPU each.
         self._wire: Wire | None = None
         default_transport = getattr(self._client, "_transport", None)  # no proxy mount picked for this origin
-        if transport is None and self._transport is not None and self._transport is default_transport:
+        network = transport is None or isinstance(transport, TrustingTransport)  # not an in-process one
+        if network and self._transport is not None and self._transport is default_transport:
+            tls = transport.tls if isinstance(transport, TrustingTransport) else _system_tls()
             self._wire = Wire(base.scheme, base.host, base.port, timeout=timeout,
-                              tls=_system_tls() if base.scheme == "https" else None)
+                              tls=tls if base.scheme == "https" else None)
             self._prefix = base.raw_path.decode("ascii").split("?")[0].rstrip("/") + "/"
             self._origin_url = self._base[: len(self._base) - len(self._prefix)]
             fixed = {"User-Agent": user_agent, "Accept": "application/json", "Accept-Encoding": "gzip, deflate",

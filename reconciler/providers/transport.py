@@ -64,7 +64,17 @@ def secure_transport(provider: str, settings: BaseModel, common: Mapping[str, An
         context = ssl.create_default_context(cafile=bundle)
     except (ssl.SSLError, OSError) as err:
         raise ConfigError(f"provider {provider}: ca_bundle {bundle} is not a usable PEM file: {err}") from None
-    return httpx.HTTPTransport(verify=context)
+    return TrustingTransport(context)
+
+
+class TrustingTransport(httpx.HTTPTransport):
+    """The network transport with TLS verified against a given CA bundle (``tls``, an SSL
+    context). ``HttpClient`` sends over its own pooled connections with the same context; httpx
+    uses this transport when a proxy applies."""
+
+    def __init__(self, tls: ssl.SSLContext) -> None:
+        super().__init__(verify=tls)
+        self.tls = tls
 
 
 def _loopback(url: str) -> bool:

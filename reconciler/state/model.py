@@ -56,14 +56,17 @@ class ResourceState:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "ResourceState":
+    def from_json(cls, data: dict[str, Any], addresses: dict[str, Address] | None = None) -> "ResourceState":
+        """``addresses``: a cache of parsed addresses shared by one document's entries (each
+        address is parsed once however many entries depend on it)."""
+        parse = Address.parse if addresses is None else _cached_parse(addresses)
         return cls(
-            address=Address.parse(data["address"]),
+            address=parse(data["address"]),
             object_id=str(data["id"]),
             attrs=dict(data.get("attrs") or {}),
             outputs=dict(data.get("outputs") or {}),
             fingerprint=data.get("fingerprint"),
-            dependencies=tuple(Address.parse(a) for a in data.get("dependencies", [])),
+            dependencies=tuple(parse(a) for a in data.get("dependencies", [])),
             prevent_destroy=bool(data.get("prevent_destroy")),
             protected=bool(data.get("protected")),
             allow_destroy=bool(data.get("allow_destroy")),
@@ -107,7 +110,17 @@ class State:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "State":
         resources = {}
+        addresses: dict[str, Address] = {}
         for item in data.get("resources", []):
-            rs = ResourceState.from_json(item)
+            rs = ResourceState.from_json(item, addresses)
             resources[rs.address] = rs
         return cls(lineage=data["lineage"], serial=int(data.get("serial", 0)), resources=resources)
+
+
+def _cached_parse(cache: dict[str, Address]) -> Any:
+    def parse(text: str) -> Address:
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = Address.parse(text)
+        return found
+    return parse

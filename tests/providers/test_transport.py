@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 import pytest
 from pydantic import BaseModel
 
@@ -48,6 +50,19 @@ def test_ca_bundle_builds_a_verifying_transport():
 
     transport = secure_transport("dataiku", Settings(url="https://x"), {"ca_bundle": certifi.where()}, {})
     assert transport is not None
+    assert transport.tls.verify_mode == ssl.CERT_REQUIRED and transport.tls.check_hostname
+
+
+def test_a_ca_bundle_keeps_the_pooled_wire_path_with_its_own_tls_context(monkeypatch):
+    import certifi
+
+    from reconciler.providers.http import HttpClient
+
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    transport = secure_transport("dataiku", Settings(url="https://x"), {"ca_bundle": certifi.where()}, {})
+    client = HttpClient(provider="dataiku", base_url="https://dss.example.com", transport=transport)
+    assert client._wire is not None and client._wire.tls is transport.tls
 
 
 def test_common_keys_are_split_and_checked():
