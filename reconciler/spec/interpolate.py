@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
@@ -59,8 +60,14 @@ def parse(text: str, *, strict: bool = True) -> list[str | Token]:
     """Split ``text`` into literal strings (escapes undone) and tokens.
 
     ``strict``: a malformed or unknown ``${...}`` raises ``TemplateError``; otherwise it is
-    kept as literal text (what ``resolve`` does with final strings).
+    kept as literal text (what ``resolve`` does with final strings). The same templates recur
+    (every dataset of a project names its key): each distinct text is parsed once per process.
     """
+    return list(_parse(text, strict))
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse(text: str, strict: bool) -> tuple[str | Token, ...]:
     parts: list[str | Token] = []
     buf: list[str] = []
     i, n = 0, len(text)
@@ -95,7 +102,7 @@ def parse(text: str, *, strict: bool = True) -> list[str | Token]:
             i = j + 1
     if literal := "".join(buf):
         parts.append(literal)
-    return parts
+    return tuple(parts)
 
 
 def _token(raw: str, strict: bool) -> Token | None:

@@ -385,13 +385,16 @@ class SemanticModel(ResourceType):
     def blocked(self, live: Live | None, desired: Mapping[str, Any]) -> str | None:
         if not live:
             return None
+        status = live.get("status")
+        if status not in ("pending_review", "rejected", "failed") or (
+                status == "pending_review" and self.client.auto_approve):
+            return None  # nothing waits on a reviewer (checked first: the comparison below is the cost)
         fields = [f for f in (*CONTENT, "deploy") if f in desired]
         want = self.normalize({f: desired[f] for f in fields})
         have = self.normalize({f: live.get(f) for f in fields})
         if any(want[f] != have[f] for f in fields):
             return None  # apply has something to do: edit, submit, deploy
-        status = live.get("status")
-        if status == "pending_review" and not self.client.auto_approve:
+        if status == "pending_review":
             return "pending review: an admin (nx1_semantic_admin) must approve it; the next apply then deploys it"
         if status == "rejected":
             return f"rejected in review ({live.get('review_notes') or 'no notes'}): change the spec to submit it again"
