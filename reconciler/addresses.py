@@ -7,7 +7,6 @@ type. Addresses order by (type, name) so that state files and plans are stable.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 _TYPE = r"[a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9]"
 _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
@@ -15,24 +14,64 @@ ADDRESS_RE = re.compile(rf"^(?P<type>{_TYPE})\.(?P<name>{_NAME})$")
 ADDRESS_FORMAT = "<provider>_<kind>.<name>, e.g. dataiku_project.sales (name: letters, digits, _ and -)"
 
 
-@dataclass(frozen=True, order=True)
 class Address:
-    """A resource's address. Immutable, hashable, ordered by (type, name)."""
+    """A resource's address. Immutable, hashable, ordered by (type, name).
 
+    A slotted class with its hash computed once: addresses key every map of a run (hundreds of
+    thousands of lookups), and each comparison is two string comparisons, no tuple built."""
+
+    __slots__ = ("type", "name", "_hash")
     type: str
     name: str
 
+    def __init__(self, type: str, name: str) -> None:  # noqa: A002 - the field is called type
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "_hash", hash((type, name)))
+
+    def __setattr__(self, key: str, value: object) -> None:
+        raise AttributeError(f"Address is immutable: cannot set {key}")
+
+    def __delattr__(self, key: str) -> None:
+        raise AttributeError(f"Address is immutable: cannot delete {key}")
+
     def __hash__(self) -> int:
-        """Computed once: addresses key every map of a run (hundreds of thousands of lookups)."""
-        try:
-            return self.__dict__["_hash"]
-        except KeyError:
-            value = hash((self.type, self.name))
-            object.__setattr__(self, "_hash", value)
-            return value
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Address:
+            return NotImplemented
+        return self is other or (self.name == other.name and self.type == other.type)  # type: ignore[attr-defined]
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __lt__(self, other: "Address") -> bool:
+        if other.__class__ is not Address:
+            return NotImplemented
+        return (self.type, self.name) < (other.type, other.name)
+
+    def __le__(self, other: "Address") -> bool:
+        if other.__class__ is not Address:
+            return NotImplemented
+        return (self.type, self.name) <= (other.type, other.name)
+
+    def __gt__(self, other: "Address") -> bool:
+        if other.__class__ is not Address:
+            return NotImplemented
+        return (self.type, self.name) > (other.type, other.name)
+
+    def __ge__(self, other: "Address") -> bool:
+        if other.__class__ is not Address:
+            return NotImplemented
+        return (self.type, self.name) >= (other.type, other.name)
+
+    def __repr__(self) -> str:
+        return f"Address(type={self.type!r}, name={self.name!r})"
 
     def __reduce__(self) -> tuple:
-        return (Address, (self.type, self.name))  # never carry a hash into another process
+        return (Address, (self.type, self.name))  # the hash is computed again in another process
 
     @classmethod
     def parse(cls, text: str) -> "Address":

@@ -264,9 +264,16 @@ class _Builder:
         try:
             if isinstance(node, SequenceNode):
                 out_list = []
+                locations, seen_nodes, file = self.locations, self._seen, self.file
                 for index, item in enumerate(node.value):
-                    self.locations[path + (index,)] = self.loc(item)
-                    out_list.append(self.build(item, path + (index,)))
+                    at = path + (index,)
+                    mark = item.start_mark
+                    locations[at] = _new_tuple(Location, (file, mark.line + 1, mark.column + 1))
+                    if item.__class__ is ScalarNode and item.tag == _STR_TAG and id(item) not in seen_nodes:
+                        seen_nodes.add(id(item))  # most items: text, reached once
+                        out_list.append(item.value)
+                    else:
+                        out_list.append(self.build(item, at))
                 return out_list
             if isinstance(node, MappingNode):
                 return self._mapping(node, path)
