@@ -67,6 +67,10 @@ class Address:
             return NotImplemented
         return (self.type, self.name) >= (other.type, other.name)
 
+    def sort_key(self) -> tuple[str, str]:
+        """What addresses sort by (as ``sorted(key=Address.sort_key)``: cheaper than comparing pairs)."""
+        return (self.type, self.name)
+
     def __repr__(self) -> str:
         return f"Address(type={self.type!r}, name={self.name!r})"
 

@@ -22,11 +22,13 @@ class GraphCycleError(ValueError):
 
 
 def ordered(nodes: Iterable[N]) -> list[N]:
-    """``nodes`` sorted by their own order, or by ``repr`` when they have none."""
+    """``nodes`` sorted by their own order (their ``sort_key`` when they have one: one key per
+    node instead of a Python comparison per pair), or by ``repr`` when they have none."""
     items = list(nodes)
+    key = getattr(type(items[0]), "sort_key", None) if items else None
     try:
-        return sorted(items)  # type: ignore[type-var]
-    except TypeError:
+        return sorted(items, key=key) if key is not None else sorted(items)  # type: ignore[type-var]
+    except (TypeError, AttributeError):  # unorderable, or mixed kinds of nodes
         return sorted(items, key=repr)
 
 
@@ -101,6 +103,8 @@ class Graph(Generic[N]):
 
         Deterministic: the cycle found is rotated to start at its smallest member.
         """
+        if self._acyclic():
+            return None  # the usual case, found without sorting anything
         white, grey, black = 0, 1, 2
         colour = dict.fromkeys(self._deps, white)
         for start in ordered(self._deps):
@@ -125,6 +129,20 @@ class Graph(Generic[N]):
                     path.append(nxt)
                     iters.append(iter(ordered(self._deps[nxt])))
         return None
+
+    def _acyclic(self) -> bool:
+        """Kahn's count: every node can be removed once what it depends on is removed."""
+        remaining = {n: len(d) for n, d in self._deps.items()}
+        ready = [n for n, count in remaining.items() if count == 0]
+        removed = 0
+        while ready:
+            n = ready.pop()
+            removed += 1
+            for m in self._rdeps[n]:
+                remaining[m] -= 1
+                if remaining[m] == 0:
+                    ready.append(m)
+        return removed == len(self._deps)
 
     def layers(self) -> list[list[N]]:
         """Topological layers, dependencies first; each layer sorted.
