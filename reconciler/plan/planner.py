@@ -150,7 +150,9 @@ def decide(
     managed = managed_fields(rt, desired, rs)
     full_desired = {**{k: rt.default_of(k) for k in managed if k not in desired}, **desired}
     config = {**{k: rt.default_of(k) for k in managed if k not in spec.attrs}, **spec.attrs}
-    after = _view(rt, full_desired, managed, unknowns=bool(spec.references))  # only references are Unknown
+    # only references are Unknown, and only in the attributes that hold one
+    after = _view(rt, full_desired, managed, unknowns=bool(spec.references),
+                  holding=None if any(not r.path for r in spec.references) else {r.path[0] for r in spec.references})
     common = dict(config=_mask(rt, config), managed=tuple(managed), depends_on=depends, prevent_destroy=protect,
                   allow_destroy=spec.lifecycle.allow_destroy, blocked=rt.blocked(live, full_desired))
     waits = (rt.wait_note,) if rt.wait_note else ()
@@ -223,13 +225,15 @@ def managed_fields(rt: ResourceType, desired: Mapping[str, Any], rs: ResourceSta
 
 
 def _view(rt: ResourceType, attrs: Mapping[str, Any], fields: Iterable[str], *,
-          unknowns: bool = True) -> dict[str, Any]:
+          unknowns: bool = True, holding: set[str] | None = None) -> dict[str, Any]:
     """Project ``attrs`` onto ``fields`` and normalize, leaving values holding ``Unknown`` as they are.
 
-    ``unknowns=False`` (live objects and state, which never hold one) skips looking for them.
+    ``unknowns=False`` (live objects and state, which never hold one) skips looking for them;
+    ``holding`` limits the search to those attributes (the ones a reference is in).
     """
     fields = [k for k in fields if k in attrs]
-    if not unknowns or not contains_unknown(attrs):
+    if not unknowns or not (contains_unknown(attrs) if holding is None else
+                            any(k in attrs and contains_unknown(attrs[k]) for k in holding)):
         return rt.normalize({k: attrs[k] for k in fields}) if fields else {}
     known = {k: attrs[k] for k in fields if not contains_unknown(attrs[k])}
     out = rt.normalize(known) if known else {}
