@@ -196,6 +196,13 @@ class ScopedLocations(abc.Mapping):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ScopedLocations) and other._all is self._all and other._prefix == self._prefix:
+            return True  # the same view: no need to walk the document's locations
+        return abc.Mapping.__eq__(self, other)
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping
+
     def __repr__(self) -> str:
         return f"ScopedLocations({len(self)} paths under {self._prefix!r})"
 
