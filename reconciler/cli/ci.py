@@ -103,7 +103,7 @@ def _pr_option(fn):
 
 
 _PARALLELISM = click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True,
-              help=PARALLELISM_HELP)
+                            help=PARALLELISM_HELP)
 _CASCADE = click.option("--allow-cascade", is_flag=True,
                         help="Accept deletes that take unplanned objects with them (as `plan --allow-cascade`).")
 
