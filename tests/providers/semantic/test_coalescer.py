@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from reconciler.providers.semantic.client import Coalescer
+from reconciler.providers.coalesce import Coalescer
 
 
 class Recorder:

@@ -83,9 +83,16 @@ class Chart(AsCode):
     def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
         """A project's charts in two calls: the summaries (slug -> uuid) and the charts as code."""
         project = split_id(object_ids[0], "chart")[0]
-        uuids = [split_id(i, "chart")[1] for i in object_ids]
         try:
-            uuid_of = {c["slug"]: c["uuid"] for c in self.client.charts(project)}
+            summaries = self.client.charts(project)
+        except NotFoundError:
+            return {}
+        return self._read_listed(project, [split_id(i, "chart")[1] for i in object_ids], summaries)
+
+    def _read_listed(self, project: str, uuids: list[str], summaries: list[dict]) -> dict[str, Live | None]:
+        """The charts ``uuids`` of ``project`` as code, given its chart summaries (slug -> uuid)."""
+        uuid_of = {c["slug"]: c["uuid"] for c in summaries}
+        try:
             docs = [doc for start in range(0, len(uuids), IDS_PER_CALL)  # URL length and page size
                     for doc in self.client.charts_as_code(project, uuids[start:start + IDS_PER_CALL])]
         except NotFoundError:
@@ -116,11 +123,13 @@ class Chart(AsCode):
     def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
         project = specs[0]["project"]
         try:
-            by_slug = {c.get("slug"): c for c in self.client.charts(project)}
+            summaries = self.client.charts(project)
         except NotFoundError:
             return [None] * len(specs)
+        by_slug = {c.get("slug"): c for c in summaries}
         ids = {s["slug"]: f"{project}/{by_slug[s['slug']]['uuid']}" for s in specs if s["slug"] in by_slug}
-        lives = self.read_many(sorted(set(ids.values()))) if ids else {}
+        uuids = sorted({split_id(i, "chart")[1] for i in ids.values()})
+        lives = self._read_listed(project, uuids, summaries) if ids else {}  # the list just read, not again
         out: list[tuple[str, Live] | None] = []
         for spec in specs:
             live = lives.get(ids.get(spec["slug"], ""))
