@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, Hashable, Iterable
 
 from reconciler.addresses import Address
@@ -51,12 +52,27 @@ class Observed:
     fingerprint: str | None = None
 
 
+#: how the fingerprint of a type with ``detail_fields`` starts: it leaves them out, and one
+#: recorded before it did (20 hex digits) compares with none of these
+DETAILS_LEFT_OUT = "~"
+
+
 def fingerprint(rt: ResourceType, live: Mapping[str, Any] | None) -> str | None:
-    """A short stable hash of a live object's normalized form (stale-plan and drift checks)."""
+    """A short stable hash of a live object's normalized form (stale-plan and drift checks),
+    ``detail_fields`` left out (a brief read gives the same hash as a full one)."""
     if live is None:
         return None
-    canonical = json.dumps(rt.normalize(live), sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+    view = rt.normalize(live)
+    if rt.detail_fields:
+        view = {k: v for k, v in view.items() if k not in rt.detail_fields}
+    canonical = json.dumps(view, sort_keys=True, default=str, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    return DETAILS_LEFT_OUT + digest[:19] if rt.detail_fields else digest[:20]
+
+
+def comparable(a: str | None, b: str | None) -> bool:
+    """Whether fingerprints ``a`` and ``b`` were computed alike (see ``DETAILS_LEFT_OUT``)."""
+    return a is not None and b is not None and a.startswith(DETAILS_LEFT_OUT) == b.startswith(DETAILS_LEFT_OUT)
 
 
 Progress = Callable[[int, int], None]
@@ -176,6 +192,13 @@ class _Walk:
             self._look_up(address, desired)  # gone, or missing from its container's list
             return
         rt = self.sessions.resource(address)
+        if rt.detail_fields and desired and any(desired.get(f) is not None and f not in live
+                                                for f in rt.detail_fields):
+            # read briefly (state did not manage them) but declared now: read it whole
+            read = self.reads[address] = _Read(self.pools.submit(address.provider, rt.read, read.object_id
+                                                                 or self.state.resources[address].object_id))
+            self._wait(read.future, ("read", (address, desired)))
+            return
         self._settle(Observed(address, desired, live, self.state.resources[address].object_id, "state",
                               fingerprint(rt, live)))
 
@@ -305,7 +328,13 @@ def _read_known(addresses: Iterable[Address], state: State, sessions: Sessions, 
             reads[address] = _Read(pools.submit(address.provider, rt.read, rs.object_id))
     for members in batches.values():
         ids = [state.resources[a].object_id for a in members]
-        future = pools.submit(members[0].provider, sessions.resource(members[0]).read_many, ids)
+        rt = sessions.resource(members[0])
+        if rt.detail_fields:  # their details only where state manages them (see ``_take_read``)
+            brief = [state.resources[a].object_id for a in members
+                     if not any(state.resources[a].attrs.get(f) is not None for f in rt.detail_fields)]
+            future = pools.submit(members[0].provider, partial(rt.read_many, brief=brief), ids)
+        else:
+            future = pools.submit(members[0].provider, rt.read_many, ids)
         for address, object_id in zip(members, ids):
             reads[address] = _Read(future, object_id)
     return reads

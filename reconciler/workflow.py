@@ -24,7 +24,7 @@ from reconciler.apply.ledger import FAILED, LedgerEntry
 from reconciler.errors import ApplyError, PlanError, ProviderError, ReconcilerError, StalePlanError, StateError
 from reconciler.graph.build import build_graph
 from reconciler.graph.dag import Graph
-from reconciler.plan.model import SENSITIVE_MASK, Action, Plan, contains_unknown
+from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, contains_unknown
 from reconciler.plan.cascade import apply_cascades
 from reconciler.plan.planner import make_plan, select
 from reconciler.providers.base import ProviderSpec, ResourceType, set_specs_root
@@ -303,9 +303,11 @@ class Workspace:
             def current(change) -> str | None:
                 rt = sessions.resource(change.address)
                 if change.object_id is not None:
-                    return fingerprint(rt, rt.read(change.object_id))
-                found = rt.find(_known(change.after or {}))
-                return fingerprint(rt, found[1]) if found else None
+                    live = rt.read(change.object_id)
+                else:
+                    found = rt.find(_known(change.after or {}))
+                    live = found[1] if found else None
+                return _fresh_fingerprint(rt, live, change)
 
             with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
                 now = list(pool.map(current, changes))
@@ -529,6 +531,17 @@ def _note_interrupted(plan: Plan, pending) -> Plan:
             change = replace(change, notes=change.notes + (note,))
         changes.append(change)
     return replace(plan, changes=tuple(changes))
+
+
+def _fresh_fingerprint(rt: ResourceType, live: Mapping | None, change: Change) -> str | None:
+    """``live``'s fingerprint, or a mark that is no fingerprint when a managed detail field (which
+    fingerprints leave out) is not what the plan saw."""
+    details = [f for f in change.managed if f in rt.detail_fields]
+    if details and live is not None and change.before is not None:
+        now = rt.normalize({f: live[f] for f in details if f in live})
+        if any(now.get(f) != change.before.get(f) for f in details):
+            return "details changed"
+    return fingerprint(rt, live)
 
 
 def _known(attrs: Mapping) -> dict:

@@ -21,7 +21,7 @@ from reconciler.errors import PlanError, ProtectedResourceError
 from reconciler.graph.dag import Graph
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, DiffItem, Drift, Plan, Unknown, contains_unknown
 from reconciler.providers.base import ResourceType
-from reconciler.refresh import Observed
+from reconciler.refresh import Observed, comparable
 from reconciler.secrets import PREFIX as HASH_PREFIX, SecretHasher
 from reconciler.spec import ResourceSpec, SpecSet
 from reconciler.state.model import ResourceState, State
@@ -268,11 +268,12 @@ def _drift(address: Address, state: State, observed: Mapping[Address, Observed],
         return None
     if obs.live is None or obs.object_id != rs.object_id:
         return Drift(address, "deleted")
-    if type_of(address).data_source:
-        return None
-    if obs.fingerprint is not None and obs.fingerprint == rs.fingerprint:
-        return None
     rt = type_of(address)
+    if rt.data_source:
+        return None
+    if obs.fingerprint is not None and obs.fingerprint == rs.fingerprint \
+            and not (rt.detail_fields and rt.detail_fields & rs.attrs.keys()):  # fingerprints leave details out
+        return None
     spec = resources.get(address)
     ignored = set(spec.lifecycle.ignore_changes) if spec else set()
     fields = [k for k in rs.attrs if k not in ignored and k not in rt.sensitive]
@@ -282,6 +283,6 @@ def _drift(address: Address, state: State, observed: Mapping[Address, Observed],
     who, when = rt.last_modified(obs.live) or (None, None)
     if diff:
         return Drift(address, "changed", diff, who, when)
-    if rs.fingerprint is not None and obs.fingerprint is not None:
+    if comparable(rs.fingerprint, obs.fingerprint) and rs.fingerprint != obs.fingerprint:
         return Drift(address, "unmanaged", (), who, when)
     return None

@@ -22,7 +22,8 @@ Rules every implementation keeps (the engine relies on them):
   recovery; it returns ``None`` when there is none. It never creates anything.
 - ``read_many`` (with ``batch_key``) and ``find_many`` (with ``find_key``) are optional batched
   forms of ``read`` and ``find`` for the objects of one container; they return exactly what the
-  single calls return, in fewer requests (a list endpoint that returns whole objects).
+  single calls return, in fewer requests (a list endpoint that returns whole objects). The one
+  exception is ``detail_fields``: ``read_many`` may leave them out of the objects named ``brief``.
 - Async platform operations are awaited inside the resource type, with a timeout.
 - No method writes during ``read``/``find``/``list``: ``plan`` and ``drift`` only call those.
 """
@@ -151,6 +152,11 @@ class ResourceType:
     #: (``{"project": "dataiku_project"}``), or ``"type.attr"`` when the value is that attribute
     #: (``{"project": "dataiku_project.key"}``): ``export`` writes them as ``${type.name.attr}``.
     ref_fields: ClassVar[Mapping[str, str]] = {}
+    #: fields no list endpoint returns, each object costing one more request for them (Dataiku's
+    #: project metadata document). Refresh asks for them only where state or the spec manages them
+    #: (``read_many(ids, brief=...)``), and fingerprints leave them out, so that a brief read and a
+    #: full one fingerprint alike.
+    detail_fields: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -166,7 +172,9 @@ class ResourceType:
     def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
         """Read several objects of one container (same ``batch_key``) with as few calls as the API
         allows: a list endpoint returning whole objects. Override only when that is cheaper than
-        ``read`` per object; ids missing from the result count as gone (then looked up by key)."""
+        ``read`` per object; ids missing from the result count as gone (then looked up by key).
+        A type with ``detail_fields`` takes ``brief`` too (``read_many(ids, brief=...)``): the ids
+        whose objects may come back without those fields."""
         raise NotImplementedError
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:

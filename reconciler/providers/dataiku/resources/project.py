@@ -12,6 +12,10 @@ authorizations, unknown keys) are sent back untouched:
     variables                                     GET/PUT /projects/{k}/variables/
     folder                                        GET /project-folders/locate-project/{k}; POST .../projects/{k}/move
 
+A refresh reads the project list (summaries with name, descriptions, tags and folder), then
+each project's permissions and variables; its metadata document only when checklists, custom
+fields or custom metadata are managed (``detail_fields``).
+
 ``drop_data_on_destroy`` is ours, not the platform's: it is never compared (``normalize`` drops
 it) and tells ``delete`` whether to clear managed data when the engine passes the last applied
 attributes. Checklists are matched by title and their items by text, so the ids and stamps DSS
@@ -20,7 +24,7 @@ adds to them survive an update. Drift names who changed the project last (its ``
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Collection, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -126,6 +130,8 @@ class Project(DataikuResource):
     delete_note: ClassVar[str | None] = "deletes the project and every dataset, recipe and scenario in it"
     local_fields: ClassVar[frozenset[str]] = frozenset({"drop_data_on_destroy"})
     ref_fields: ClassVar[Mapping[str, str]] = {"folder": "dataiku_project_folder"}
+    #: only the metadata document has them (one GET per project); the list's summaries have the rest
+    detail_fields: ClassVar[frozenset[str]] = frozenset({"checklists", "custom_fields", "custom_metadata"})
 
     def read(self, object_id: str) -> Live | None:
         try:
@@ -138,27 +144,36 @@ class Project(DataikuResource):
     def batch_key(self, object_id: str) -> Any:
         return "projects"  # the list (with locations) gives each summary and folder
 
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        """One list call for the summaries and folders, then each project's metadata, permissions
-        and variables (the list has none of them), several projects at a time."""
+    def read_many(self, object_ids: Sequence[str], brief: Collection[str] = ()) -> Mapping[str, Live | None]:
+        """One list call for the summaries and folders, then each project's permissions and
+        variables (the list has neither), several projects at a time; its metadata document too,
+        unless the project is in ``brief``: the summary then gives name, descriptions and tags,
+        and the live object has no ``detail_fields``."""
         summaries = {p.get("projectKey"): p for p in self.client.list_projects(include_location=True)}
+        brief = frozenset(brief)
 
         def one(key: str) -> Live | None:
             location = summaries[key].get("projectLocation") or {}
             try:
-                return self._read_documents(key, summaries[key], location.get("projectFolderId"))
+                return self._read_documents(key, summaries[key], location.get("projectFolderId"),
+                                            brief=key in brief)
             except NotFoundError:
                 return None
 
         keys = [k for k in object_ids if k in summaries]
         return dict(zip(keys, fan_out(one, keys)))
 
-    def _read_documents(self, object_id: str, summary: Mapping[str, Any], folder: str | None) -> Live:
-        meta = self.client.get_project_metadata(object_id)
+    def _read_documents(self, object_id: str, summary: Mapping[str, Any], folder: str | None, *,
+                        brief: bool = False) -> Live:
+        if brief:  # the summary holds the metadata fields that are not details, under its own names
+            meta = {"label": summary.get("name"), "description": summary.get("description"),
+                    "shortDesc": summary.get("shortDesc"), "tags": summary.get("tags")}
+        else:
+            meta = self.client.get_project_metadata(object_id)
         perms = self.client.get_project_permissions(object_id)
         variables = self.client.get_project_variables(object_id)
         custom = meta.get("custom") if isinstance(meta.get("custom"), dict) else {}
-        return {
+        live = {
             "id": object_id,
             "key": object_id,
             "name": meta.get("label"),
@@ -169,11 +184,15 @@ class Project(DataikuResource):
             "variables": {"standard": variables.get("standard") or {}, "local": variables.get("local") or {}},
             "permissions": live_permissions(perms.get("permissions"), PROJECT_FLAGS),
             "owner": perms.get("owner"),
-            "checklists": live_checklists(meta.get("checklists")),
-            "custom_fields": meta.get("customFields") or {},
-            "custom_metadata": custom.get("kv") or {},
             MODIFIED: modified(summary.get("versionTag")),
         }
+        if not brief:
+            live.update({
+                "checklists": live_checklists(meta.get("checklists")),
+                "custom_fields": meta.get("customFields") or {},
+                "custom_metadata": custom.get("kv") or {},
+            })
+        return live
 
     def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
         """The projects of ``scope`` (see ``_scope``). The list holds summaries only (no permissions,
