@@ -16,9 +16,10 @@ from reconciler.providers.astro.images import DockerPusher
 from reconciler.providers.astro.resources import Deploy, Deployment, Workspace
 from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.http import HttpClient, scheme_auth
+from reconciler.providers.models import Model
 
 
-class AstroSettings(BaseModel):
+class AstroSettings(Model):
     """How to reach one Astro organization."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

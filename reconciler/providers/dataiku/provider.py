@@ -20,9 +20,10 @@ from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.dataiku.client import DataikuClient, error_message, is_not_found
 from reconciler.providers.dataiku import resources as r
 from reconciler.providers.http import HttpClient, basic_key_auth
+from reconciler.providers.models import Model
 
 
-class DataikuSettings(BaseModel):
+class DataikuSettings(Model):
     """How to reach one DSS instance."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

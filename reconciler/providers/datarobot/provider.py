@@ -18,9 +18,10 @@ from reconciler.providers.datarobot.client import DataRobotClient, error_message
 from reconciler.providers.datarobot.resources import DATA_SOURCES, Deployment, PredictionEnvironment
 from reconciler.providers.datarobot.waiting import Poller
 from reconciler.providers.http import HttpClient, scheme_auth
+from reconciler.providers.models import Model
 
 
-class DataRobotSettings(BaseModel):
+class DataRobotSettings(Model):
     """How to reach one DataRobot installation."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -29,9 +29,10 @@ from reconciler.providers.lightdash.resources import (
     User,
     UserAttribute,
 )
+from reconciler.providers.models import Model
 
 
-class LightdashSettings(BaseModel):
+class LightdashSettings(Model):
     """How to reach one Lightdash instance."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -15,11 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.http import HttpClient, scheme_auth
+from reconciler.providers.models import Model
 from reconciler.providers.semantic.client import SemanticClient, error_message, is_not_found
 from reconciler.providers.semantic.resources import SemanticModel
 
 
-class SemanticSettings(BaseModel):
+class SemanticSettings(Model):
     """How to reach one semantic-model service."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

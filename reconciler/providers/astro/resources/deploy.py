@@ -39,6 +39,7 @@ from reconciler.providers.astro import bundle
 from reconciler.providers.astro.client import AstroClient, deploy_failed
 from reconciler.providers.astro.resources._common import deployments_in_scope
 from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
+from reconciler.providers.models import Model
 
 DAG_TYPES = frozenset({"DAG_ONLY", "IMAGE_AND_DAG"})
 IMAGE_TYPES = frozenset({"IMAGE_ONLY", "IMAGE_AND_DAG"})
@@ -47,7 +48,7 @@ MARKER_RE = re.compile(r"\s*\[reconciler bundle=(?P<bundle>\S*) image=(?P<image>
 DESCRIPTION_MAX = 500
 
 
-class DeploySpec(BaseModel):
+class DeploySpec(Model):
     """The code a Deployment should run."""
 
     model_config = ConfigDict(extra="forbid")

@@ -46,9 +46,10 @@ from reconciler.providers.astro.resources._common import (
     version_key,
 )
 from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.providers.models import Model
 
 
-class WorkerQueue(BaseModel):
+class WorkerQueue(Model):
     """One worker queue (Celery executor, or Astro executor without remote execution)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -61,7 +62,7 @@ class WorkerQueue(BaseModel):
     worker_concurrency: int = Field(5, ge=1, description="concurrent tasks per worker")
 
 
-class DeploymentSpec(BaseModel):
+class DeploymentSpec(Model):
     """An Astro Deployment (STANDARD on a shared cluster, or DEDICATED on your cluster)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -16,9 +16,10 @@ from reconciler.errors import NotFoundError
 from reconciler.providers.astro.client import AstroClient
 from reconciler.providers.astro.resources._common import last_modified, only_match, text, workspaces_in_scope
 from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.providers.models import Model
 
 
-class WorkspaceSpec(BaseModel):
+class WorkspaceSpec(Model):
     """An Astro Workspace."""
 
     model_config = ConfigDict(extra="forbid")

@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler.providers.astro.sandbox.errors import BadRequest
+from reconciler.providers.models import Model
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -21,7 +22,7 @@ SchedulerSize = Literal["SMALL", "MEDIUM", "LARGE", "EXTRA_LARGE"]
 Machine = Literal["A5", "A10", "A20", "A40", "A60", "A120", "A160"]
 
 
-class _Payload(BaseModel):
+class _Payload(Model):
     model_config = ConfigDict(extra="ignore", strict=True)
 
 

@@ -10,17 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from reconciler.providers.models import Model
 
 
-class ChecklistItem(BaseModel):
+class ChecklistItem(Model):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(description="the item's text (identifies it within the checklist)")
     done: bool = Field(False, description="whether it is ticked")
 
 
-class Checklist(BaseModel):
+class Checklist(Model):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(description="the checklist's title (identifies it)")

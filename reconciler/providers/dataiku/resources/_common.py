@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Iterable
 
-from pydantic import BaseModel, model_validator
+from pydantic import model_validator
+
+from reconciler.providers.models import Model
 
 PRINCIPALS = ("group", "user")
 
 
-class Principal(BaseModel):
+class Principal(Model):
     """Base of permission entries: exactly one of ``group`` / ``user``."""
 
     group: str | None = None

@@ -16,6 +16,7 @@ from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.base import Live, Spec
 from reconciler.providers.dataiku.resources._base import DataikuResource
 from reconciler.providers.dataiku.resources.folder import ROOT
+from reconciler.providers.models import Model
 
 
 class _ReadOnly(DataikuResource):
@@ -34,7 +35,7 @@ class _ReadOnly(DataikuResource):
         raise NotImplementedError(f"{self.type_name} is a data source: it is read, never deleted")
 
 
-class ConnectionSpec(BaseModel):
+class ConnectionSpec(Model):
     """A connection to look up."""
 
     model_config = ConfigDict(extra="forbid")
@@ -69,7 +70,7 @@ class Connection(_ReadOnly):
         return (name, live) if live is not None else None  # type: ignore[return-value]
 
 
-class CodeEnvSpec(BaseModel):
+class CodeEnvSpec(Model):
     """A code env to look up."""
 
     model_config = ConfigDict(extra="forbid")
@@ -115,7 +116,7 @@ class CodeEnv(_ReadOnly):
         return (object_id, live) if live is not None else None
 
 
-class RootFolderSpec(BaseModel):
+class RootFolderSpec(Model):
     """The root project folder (no fields)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -29,6 +29,7 @@ from reconciler.providers.base import Collateral, CreatedButFailed, Live, Spec
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, recipes_using
 from reconciler.providers.dataiku.resources._common import declared, normalize_tags, text
 from reconciler.providers.dataiku.resources._scope import by_project, projects_in_scope
+from reconciler.providers.models import Model
 
 NAME_PATTERN = r"^[A-Za-z0-9_]+$"
 #: dataset types whose params name a path in a file connection (dataset.py:865-872 of dataikuapi)
@@ -45,7 +46,7 @@ DOC_FIELDS = {"params": "params", "format_type": "formatType", "format_params": 
 METADATA_FIELDS = {"description": "description", "short_description": "shortDesc", "tags": "tags"}
 
 
-class SchemaColumn(BaseModel):
+class SchemaColumn(Model):
     """One schema column; platform keys beyond name/type (maxLength, comment, meaning...) are kept."""
 
     model_config = ConfigDict(extra="allow")
@@ -55,7 +56,7 @@ class SchemaColumn(BaseModel):
                                   "double, date, dateonly, datetimenotz, array, map, object, geopoint, geometry")
 
 
-class DatasetSpec(BaseModel):
+class DatasetSpec(Model):
     """An external dataset."""
 
     model_config = ConfigDict(extra="forbid")

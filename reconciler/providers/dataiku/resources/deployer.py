@@ -32,6 +32,7 @@ from reconciler.providers.dataiku.resources._common import (
     normalize_permissions,
 )
 from reconciler.providers.dataiku.resources._scope import instance_wide
+from reconciler.providers.models import Model
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 KEY_PATTERN = r"^[A-Za-z0-9_]+$"
@@ -61,7 +62,7 @@ class PublishedPermission(Principal):
     admin: bool = Field(False, description="administer it")
 
 
-class DeployerInfraSpec(BaseModel):
+class DeployerInfraSpec(Model):
     """A project deployer infrastructure."""
 
     model_config = ConfigDict(extra="forbid")
@@ -77,7 +78,7 @@ class DeployerInfraSpec(BaseModel):
                                                                         "when omitted")
 
 
-class DeployerProjectSpec(BaseModel):
+class DeployerProjectSpec(Model):
     """A published project on the project deployer."""
 
     model_config = ConfigDict(extra="forbid")

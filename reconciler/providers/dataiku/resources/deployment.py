@@ -20,6 +20,7 @@ from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified
 from reconciler.providers.dataiku.resources._common import normalize_tags
 from reconciler.providers.dataiku.resources._scope import instance_wide
+from reconciler.providers.models import Model
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 KEY_PATTERN = r"^[A-Za-z0-9_]+$"
@@ -27,7 +28,7 @@ SETTINGS_FIELDS = ("bundle_id", "project_folder", "local_variables", "scenarios_
                    "connection_remapping", "code_env_remapping", "disable_automatic_triggers", "tags")
 
 
-class DeploymentSpec(BaseModel):
+class DeploymentSpec(Model):
     """A project deployment."""
 
     model_config = ConfigDict(extra="forbid")

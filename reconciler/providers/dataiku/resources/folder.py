@@ -22,6 +22,7 @@ from reconciler.providers.dataiku.resources._common import (
     normalize_permissions,
 )
 from reconciler.providers.dataiku.resources._scope import instance_wide
+from reconciler.providers.models import Model
 
 ROOT = "ROOT"
 FOLDER_FLAGS = ("read", "writeContents", "admin")
@@ -39,7 +40,7 @@ class FolderPermission(Principal):
     admin: bool = Field(False, description="manage the folder's settings and permissions")
 
 
-class ProjectFolderSpec(BaseModel):
+class ProjectFolderSpec(Model):
     """A DSS project folder."""
 
     model_config = ConfigDict(extra="forbid")

@@ -17,13 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.dataiku.resources.dataset import NAME_PATTERN, Dataset, SchemaColumn, dataset_id, split_id
+from reconciler.providers.models import Model
 
 #: the format presets DSS documents for managed file datasets (seed L1299-L1309) and the client adds
 FormatOption = Literal["CSV_EXCEL_GZIP", "CSV_UNIX_GZIP", "CSV_ESCAPING_NOGZIP_FORHIVE", "CSV_EXCEL_GZIP_BIGQUERY",
                        "CSV_NOQUOTING_NOGZIP_FORPIG", "PARQUET_HIVE", "AVRO", "ORC"]
 
 
-class ManagedDatasetSpec(BaseModel):
+class ManagedDatasetSpec(Model):
     """A managed dataset."""
 
     model_config = ConfigDict(extra="forbid")

@@ -29,12 +29,13 @@ from reconciler.providers.dataiku.resources._base import (
 )
 from reconciler.providers.dataiku.resources._common import normalize_tags, text
 from reconciler.providers.dataiku.resources._scope import by_project, projects_in_scope
+from reconciler.providers.models import Model
 
 DEFAULT_PATH = "/${projectKey}/${odbId}"
 METADATA_FIELDS = {"description": "description", "short_description": "shortDesc", "tags": "tags"}
 
 
-class ManagedFolderSpec(BaseModel):
+class ManagedFolderSpec(Model):
     """A managed folder."""
 
     model_config = ConfigDict(extra="forbid")

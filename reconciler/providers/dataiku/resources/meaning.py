@@ -21,26 +21,27 @@ from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.dataiku.resources._base import DataikuResource
 from reconciler.providers.dataiku.resources._common import text
 from reconciler.providers.dataiku.resources._scope import instance_wide
+from reconciler.providers.models import Model
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 FIELDS = ("label", "description", "values", "mappings", "pattern", "normalization_mode", "detectable")
 
 
-class MeaningValue(BaseModel):
+class MeaningValue(Model):
     model_config = ConfigDict(extra="forbid")
 
     value: str = Field(description="a valid value")
     color: str | None = Field(None, description="display colour (#rrggbb)")
 
 
-class MeaningMapping(BaseModel):
+class MeaningMapping(Model):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     from_: str = Field(alias="from", description="value found in the data")
     to: str = Field(description="value it means")
 
 
-class MeaningSpec(BaseModel):
+class MeaningSpec(Model):
     """A user-defined meaning."""
 
     model_config = ConfigDict(extra="forbid")

@@ -21,11 +21,12 @@ from reconciler.errors import ApiError, NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.dataiku.resources._base import DataikuResource
 from reconciler.providers.dataiku.resources._scope import instance_wide
+from reconciler.providers.models import Model
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 
 
-class PluginSpec(BaseModel):
+class PluginSpec(Model):
     """An installed plugin."""
 
     model_config = ConfigDict(extra="forbid")

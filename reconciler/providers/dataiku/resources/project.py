@@ -48,6 +48,7 @@ from reconciler.providers.dataiku.resources._common import (
 )
 from reconciler.providers.dataiku.resources._scope import projects_in_scope
 from reconciler.providers.dataiku.resources.folder import ROOT
+from reconciler.providers.models import Model
 
 #: the per-principal flags of DSS 13-15 project permissions, in the platform's spelling
 PROJECT_FLAGS = (
@@ -87,7 +88,7 @@ class ProjectPermission(Principal):
     executeApp: bool = Field(False, description="execute the project as an application")
 
 
-class ProjectVariables(BaseModel):
+class ProjectVariables(Model):
     """Project variables; each map is authoritative (keys not listed are removed)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -96,7 +97,7 @@ class ProjectVariables(BaseModel):
     local: dict[str, Any] = Field(default_factory=dict, description="variables kept on this instance (override standard)")
 
 
-class ProjectSpec(BaseModel):
+class ProjectSpec(Model):
     """A DSS project."""
 
     model_config = ConfigDict(extra="forbid")

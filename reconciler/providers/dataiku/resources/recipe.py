@@ -37,6 +37,7 @@ from reconciler.providers.dataiku.resources import _files
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, object_id, split_id
 from reconciler.providers.dataiku.resources._common import normalize_tags, text
 from reconciler.providers.dataiku.resources._scope import projects_in_scope
+from reconciler.providers.models import Model
 
 NAME_PATTERN = r"^[A-Za-z0-9_]+$"
 CODE_TYPES = frozenset({"python", "r", "sql_script", "sql_query", "shell", "pyspark", "sparkr", "spark_scala",
@@ -51,7 +52,7 @@ DOC_FIELDS = ("inputs", "outputs", "params", "code_env", "description", "short_d
 COMPARED_ITEM_KEYS = ("ref", "appendMode")
 
 
-class RecipeRef(BaseModel):
+class RecipeRef(Model):
     """One input or output in platform keys; other item keys (``deps``...) stay as DSS has them."""
 
     model_config = ConfigDict(extra="forbid")
@@ -63,7 +64,7 @@ class RecipeRef(BaseModel):
 RoleItems = list[str | RecipeRef]
 
 
-class RecipeSpec(BaseModel):
+class RecipeSpec(Model):
     """A recipe of the flow."""
 
     model_config = ConfigDict(extra="forbid")

@@ -25,6 +25,7 @@ from reconciler.providers.dataiku.resources import _files
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, object_id, split_id
 from reconciler.providers.dataiku.resources._common import normalize_tags, text
 from reconciler.providers.dataiku.resources._scope import projects_in_scope
+from reconciler.providers.models import Model
 
 ID_PATTERN = r"^[A-Za-z0-9_]+$"
 #: spec field -> key of the scenario document
@@ -33,7 +34,7 @@ DOC_FIELDS = {"name": "name", "active": "active", "description": "description", 
 DEFAULT_RUN_TIMEOUT = 3600.0
 
 
-class Step(BaseModel):
+class Step(Model):
     """A step in platform keys (``runConditionType``, ``resetScenarioStatus``... are kept)."""
 
     model_config = ConfigDict(extra="allow")
@@ -43,7 +44,7 @@ class Step(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict, description="type-specific parameters")
 
 
-class Trigger(BaseModel):
+class Trigger(Model):
     """A trigger in platform keys; ``temporal`` params: frequency, hour, minute, daysOfWeek..."""
 
     model_config = ConfigDict(extra="allow")
@@ -54,14 +55,14 @@ class Trigger(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict, description="type-specific parameters")
 
 
-class RunAfterApply(BaseModel):
+class RunAfterApply(Model):
     model_config = ConfigDict(extra="forbid")
 
     timeout: float = Field(DEFAULT_RUN_TIMEOUT, gt=0, description="seconds to wait for the outcome")
     params: dict[str, Any] = Field(default_factory=dict, description="run parameters (trigger params)")
 
 
-class ScenarioSpec(BaseModel):
+class ScenarioSpec(Model):
     """A scenario."""
 
     model_config = ConfigDict(extra="forbid")

@@ -22,8 +22,9 @@ from reconciler.providers.dataiku.resources import _files
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, object_id, split_id
 from reconciler.providers.dataiku.resources._common import normalize_tags
 from reconciler.providers.dataiku.resources._scope import by_project, projects_in_scope
+from reconciler.providers.models import Model
 
-class WikiArticleSpec(BaseModel):
+class WikiArticleSpec(Model):
     """A wiki article."""
 
     model_config = ConfigDict(extra="forbid")

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument
+from reconciler.providers.models import Model
 
 #: The seed says ``[A-Za-z_]*`` (L488) but its own examples hold digits (``PKEY1``).
 PROJECT_KEY_RE = re.compile(r"^[A-Za-z0-9_]+$")
@@ -28,7 +29,7 @@ COLUMN_TYPES = frozenset(
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Payload(BaseModel):
+class _Payload(Model):
     model_config = ConfigDict(extra="allow", strict=True)
 
 

@@ -22,6 +22,7 @@ from reconciler.errors import ProviderError
 from reconciler.providers.base import Live, ResourceType, Spec
 from reconciler.providers.datarobot.client import DataRobotClient, Doc
 from reconciler.providers.datarobot.resources._common import only_one
+from reconciler.providers.models import Model
 
 
 class DataSource(ResourceType):
@@ -41,7 +42,7 @@ class DataSource(ResourceType):
         raise ProviderError(f"{self.type_name} is a read-only data source")
 
 
-class _Lookup(BaseModel):
+class _Lookup(Model):
     model_config = ConfigDict(extra="forbid")
 
 

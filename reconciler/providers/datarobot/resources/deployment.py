@@ -41,6 +41,7 @@ from reconciler.errors import ApiError, NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
 from reconciler.providers.datarobot.client import DataRobotClient, Doc
 from reconciler.providers.datarobot.resources._common import dropped, no_scope, only_one, text
+from reconciler.providers.models import Model
 
 Importance = Literal["CRITICAL", "HIGH", "MODERATE", "LOW"]
 Status = Literal["active", "inactive"]
@@ -53,7 +54,7 @@ MODEL_FIELDS = {"model_id": "modelId", "model_package_id": "modelPackageId"}
 SETTLED = frozenset({"active", "inactive"})
 
 
-class DeploymentSpec(BaseModel):
+class DeploymentSpec(Model):
     """A DataRobot deployment of a learning model (``model_id``) or a model package."""
 
     model_config = ConfigDict(extra="forbid")

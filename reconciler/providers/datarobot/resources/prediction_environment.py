@@ -20,6 +20,7 @@ from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
 from reconciler.providers.datarobot.client import DataRobotClient, Doc
 from reconciler.providers.datarobot.resources._common import no_scope, only_one, text
+from reconciler.providers.models import Model
 
 Platform = Literal["aws", "gcp", "azure", "onPremise", "datarobot", "datarobotServerless", "openShift", "other",
                    "snowflake", "sapAiCore"]
@@ -35,7 +36,7 @@ def default_formats(platform: str) -> list[str]:
     return ["customModel", "datarobot", "externalModel"]
 
 
-class PredictionEnvironmentSpec(BaseModel):
+class PredictionEnvironmentSpec(Model):
     """A prediction environment."""
 
     model_config = ConfigDict(extra="forbid")

@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from reconciler.providers.datarobot.sandbox.errors import Unprocessable
+from reconciler.providers.models import Model
 
 Importance = Literal["CRITICAL", "HIGH", "MODERATE", "LOW"]
 Platform = Literal["aws", "gcp", "azure", "onPremise", "datarobot", "datarobotServerless", "openShift", "other",
@@ -25,7 +26,7 @@ ReplacementReason = Literal["ACCURACY", "DATA_DRIFT", "ERRORS", "SCHEDULED_REFRE
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Payload(BaseModel):
+class _Payload(Model):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 

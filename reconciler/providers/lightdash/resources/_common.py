@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from reconciler.errors import ProviderError
+from reconciler.providers.models import Model
 
 OrgRole = Literal["member", "viewer", "interactive_viewer", "editor", "developer", "admin"]
 ProjectRole = Literal["viewer", "interactive_viewer", "editor", "developer", "admin"]
@@ -24,7 +25,7 @@ SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 PATH_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z0-9]+)*)*$"
 
 
-class _Entry(BaseModel):
+class _Entry(Model):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -28,13 +28,14 @@ from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.resources import _content
 from reconciler.providers.lightdash.resources._as_code import AsCode
 from reconciler.providers.lightdash.resources._common import PATH_PATTERN, SLUG_PATTERN, projects_in_scope, split_id, text
+from reconciler.providers.models import Model
 
 
 
 #: chart uuids per as-code request (the API pages by 100; uuids go in the query string)
 IDS_PER_CALL = 100
 
-class ChartSpec(BaseModel):
+class ChartSpec(Model):
     """A saved chart (Lightdash content as code)."""
 
     model_config = ConfigDict(extra="forbid")

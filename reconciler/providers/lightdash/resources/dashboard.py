@@ -26,9 +26,10 @@ from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.resources import _content
 from reconciler.providers.lightdash.resources._as_code import AsCode
 from reconciler.providers.lightdash.resources._common import PATH_PATTERN, SLUG_PATTERN, projects_in_scope, split_id, text
+from reconciler.providers.models import Model
 
 
-class Tile(BaseModel):
+class Tile(Model):
     """A dashboard tile as code: position, size, and the platform's ``properties``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -44,7 +45,7 @@ class Tile(BaseModel):
         description="saved_chart: {chartSlug, title?, hideTitle?}; markdown: {title, content}; loom: {title, url}")
 
 
-class DashboardTab(BaseModel):
+class DashboardTab(Model):
     model_config = ConfigDict(extra="forbid")
 
     uuid: str = Field(min_length=1, description="the tab's id (any string; tiles name it in tabUuid)")
@@ -52,7 +53,7 @@ class DashboardTab(BaseModel):
     order: int = Field(description="position")
 
 
-class DashboardSpec(BaseModel):
+class DashboardSpec(Model):
     """A dashboard (Lightdash content as code)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -14,15 +14,16 @@ from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.base import Live, ResourceType, Spec
 from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.resources._common import EMAIL_PATTERN
+from reconciler.providers.models import Model
 
 
-class OrganizationQuery(BaseModel):
+class OrganizationQuery(Model):
     """The organization the API key belongs to (no arguments)."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class ProjectQuery(BaseModel):
+class ProjectQuery(Model):
     """A project of the organization, by its exact name."""
 
     model_config = ConfigDict(extra="forbid")
@@ -30,7 +31,7 @@ class ProjectQuery(BaseModel):
     name: str = Field(min_length=1, description="the project's name (exact; must be unique in the organization)")
 
 
-class UserQuery(BaseModel):
+class UserQuery(Model):
     """A member of the organization, by email."""
 
     model_config = ConfigDict(extra="forbid")

@@ -21,9 +21,10 @@ from reconciler.errors import NotFoundError
 from reconciler.providers.base import Live, ResourceType, Spec
 from reconciler.providers.lightdash.client import MEMBER_PAGE, LightdashClient
 from reconciler.providers.lightdash.resources._common import EMAIL_PATTERN, normalize_emails
+from reconciler.providers.models import Model
 
 
-class GroupSpec(BaseModel):
+class GroupSpec(Model):
     """A Lightdash group."""
 
     model_config = ConfigDict(extra="forbid")

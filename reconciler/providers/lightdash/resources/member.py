@@ -18,11 +18,12 @@ from reconciler.errors import NotFoundError
 from reconciler.providers.base import Live, ResourceType, Spec
 from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.resources._common import EMAIL_PATTERN, OrgRole, email_key
+from reconciler.providers.models import Model
 
 INVITE_DAYS = 7
 
 
-class MemberSpec(BaseModel):
+class MemberSpec(Model):
     """A member of the organization."""
 
     model_config = ConfigDict(extra="forbid")

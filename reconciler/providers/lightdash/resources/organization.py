@@ -20,12 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.base import Live, ResourceType, Spec
 from reconciler.providers.lightdash.client import LightdashClient
+from reconciler.providers.models import Model
 
 HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
 DOMAIN = r"^[a-z0-9-]+(\.[a-z0-9-]+)+$"
 
 
-class SettingsSpec(BaseModel):
+class SettingsSpec(Model):
     """The organization's settings."""
 
     model_config = ConfigDict(extra="forbid")
@@ -37,14 +38,14 @@ class SettingsSpec(BaseModel):
     default_project: str | None = Field(None, description="uuid of the project people land on")
 
 
-class DomainProject(BaseModel):
+class DomainProject(Model):
     model_config = ConfigDict(extra="forbid")
 
     project: str = Field(min_length=1, description="project uuid")
     role: Literal["viewer", "interactive_viewer", "editor"] = Field(description="role in that project")
 
 
-class EmailDomainsSpec(BaseModel):
+class EmailDomainsSpec(Model):
     """Who may join the organization by email domain, and with which roles."""
 
     model_config = ConfigDict(extra="forbid")

@@ -31,9 +31,10 @@ from reconciler.providers.lightdash.resources._common import (
     normalize_grants,
     projects_in_scope,
 )
+from reconciler.providers.models import Model
 
 
-class ProjectAccessSpec(BaseModel):
+class ProjectAccessSpec(Model):
     """The explicit grants on one project."""
 
     model_config = ConfigDict(extra="forbid")

@@ -40,9 +40,10 @@ from reconciler.providers.lightdash.resources._common import (
     projects_in_scope,
     split_id,
 )
+from reconciler.providers.models import Model
 
 
-class SpaceSpec(BaseModel):
+class SpaceSpec(Model):
     """A space in a project."""
 
     model_config = ConfigDict(extra="forbid")

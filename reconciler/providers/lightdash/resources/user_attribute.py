@@ -21,23 +21,24 @@ from reconciler.errors import NotFoundError
 from reconciler.providers.base import Live, ResourceType, Spec
 from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.resources._common import EMAIL_PATTERN, normalize_grants, text
+from reconciler.providers.models import Model
 
 
-class UserValue(BaseModel):
+class UserValue(Model):
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(pattern=EMAIL_PATTERN, description="the member's email")
     value: str = Field(description="the attribute's value for them")
 
 
-class GroupValue(BaseModel):
+class GroupValue(Model):
     model_config = ConfigDict(extra="forbid")
 
     group: str = Field(min_length=1, description="the group's name")
     value: str = Field(description="the attribute's value for its members")
 
 
-class UserAttributeSpec(BaseModel):
+class UserAttributeSpec(Model):
     """A user attribute."""
 
     model_config = ConfigDict(extra="forbid")

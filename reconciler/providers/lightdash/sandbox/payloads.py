@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from reconciler.providers.lightdash.sandbox.errors import ParameterError, ValidateError
+from reconciler.providers.models import Model
 
 OrganizationMemberRole = Literal["member", "viewer", "interactive_viewer", "editor", "developer", "admin"]
 ProjectMemberRole = Literal["viewer", "interactive_viewer", "editor", "developer", "admin"]
@@ -36,7 +37,7 @@ _MESSAGES = {
 }
 
 
-class _Body(BaseModel):
+class _Body(Model):
     model_config = ConfigDict(extra="ignore", strict=True)
 
 

@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.errors import ApiError, NotFoundError, PlanError, ProviderError, TransportError
 from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
+from reconciler.providers.models import Model
 from reconciler.providers.semantic import cron
 from reconciler.providers.semantic.client import SemanticClient
 
@@ -77,7 +78,7 @@ OUTPUTS = ("status", "view_name", "external_id", "job_id", "airflow_url", "dashb
            "chart_ids", "deployed_at", "review_notes")
 
 
-class Column(BaseModel):
+class Column(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, description="column name in the view")
@@ -85,7 +86,7 @@ class Column(BaseModel):
     description: str | None = Field(None, description="what the column means")
 
 
-class DeployOptions(BaseModel):
+class DeployOptions(Model):
     """The documented options of ``POST /api/semantic-models/{id}/deploy``."""
 
     model_config = ConfigDict(extra="forbid")
@@ -107,7 +108,7 @@ class DeployOptions(BaseModel):
         return self
 
 
-class SemanticModelSpec(BaseModel):
+class SemanticModelSpec(Model):
     """A semantic model: SQL reviewed by an admin, deployed as a view."""
 
     model_config = ConfigDict(extra="forbid")

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from reconciler.providers.models import Model
 from reconciler.providers.semantic import cron
 from reconciler.providers.semantic.sandbox.errors import ValidationFailed
 
@@ -31,7 +32,7 @@ def parse(model: type[M], body: Any) -> M:
                                                       include_input=False)]) from None
 
 
-class Column(BaseModel):
+class Column(Model):
     model_config = ConfigDict(extra="allow")
 
     name: str = Field(min_length=1)
@@ -39,7 +40,7 @@ class Column(BaseModel):
     description: str | None = None
 
 
-class _Content(BaseModel):
+class _Content(Model):
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("sql", check_fields=False)
@@ -80,7 +81,7 @@ class UpdateModel(_Content):
     target_schema: str | None = None
 
 
-class DeployRequest(BaseModel):
+class DeployRequest(Model):
     """seed000: Request to deploy an approved model."""
 
     model_config = ConfigDict(extra="ignore")
@@ -102,13 +103,13 @@ class DeployRequest(BaseModel):
         return self
 
 
-class Review(BaseModel):
+class Review(Model):
     model_config = ConfigDict(extra="ignore")
 
     review_notes: str | None = None
 
 
-class BatchReview(BaseModel):
+class BatchReview(Model):
     model_config = ConfigDict(extra="ignore")
 
     model_ids: list[str] = Field(min_length=1)
