@@ -103,6 +103,20 @@ def _system_tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _proxied(url: httpx.URL) -> bool:
+    """Whether the environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``)
+    sends requests for ``url`` through a proxy: decided as ``httpx.Client`` decides it (its
+    mounts, most specific pattern first; a ``NO_PROXY`` match maps to no proxy)."""
+    from httpx._utils import URLPattern, get_environment_proxies
+
+    mounts = sorted(((URLPattern(key), proxy) for key, proxy in get_environment_proxies().items()),
+                    key=lambda mount: mount[0])
+    for pattern, proxy in mounts:
+        if pattern.matches(url):
+            return proxy is not None
+    return False
+
+
 # -- auth ------------------------------------------------------------------------------------
 
 
@@ -316,35 +330,34 @@ class HttpClient:
         self._lock = threading.Lock()
         self._stats = {"requests": 0, "retries": 0, "throttled": 0, "errors": 0}
         self._outage_streak = 0  # requests in a row that gave up after every retry (see _retries_now)
-        self._client = httpx.Client(
+        self._origin = (base.scheme, base.host, base.port)
+        self._base = str(base).rstrip("/") + "/"  # joined with paths made relative (httpx's base_url)
+        self._client_lock = threading.Lock()
+        self._client_args = dict(
             base_url=base,
             auth=auth,
             headers={"User-Agent": user_agent, "Accept": "application/json", **(headers or {})},
             timeout=httpx.Timeout(timeout),
             transport=transport,
-            verify=_system_tls() if transport is None else True,
+            verify=(_system_tls() if base.scheme == "https" else False) if transport is None else True,
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             follow_redirects=False,
-        )
-        self._origin = (base.scheme, base.host, base.port)
-        # The lean path: every request goes to one origin, so its transport (a proxy's, when the
-        # environment names one) is known now; with a header-only auth, requests are sent straight
-        # to it, without httpx.Client.send's per-request auth flow, redirect and hook handling
-        # (about a tenth of the client's CPU per request). Any other auth takes Client.send.
-        pick = getattr(self._client, "_transport_for_url", None)
-        self._transport = pick(base) if pick is not None and (auth is None or isinstance(auth, _HeaderAuth)) else None
+        )  # (an http origin never needs TLS: requests go to that origin only, see _check_origin)
+        self._client_made: httpx.Client | None = None
         self._auth_header = auth._header if isinstance(auth, _HeaderAuth) else None
-        self._base = str(self._client.base_url).rstrip("/") + "/"  # joined with paths made relative
-        # Leaner still: on a real network (no transport given, or a ca_bundle's) with no proxy for
-        # this origin, requests go over ``connections.Wire`` (http.client, pooled), not httpx at
-        # all: about 0.2 ms less CPU each.
+        plain_auth = auth is None or isinstance(auth, _HeaderAuth)
+        # The leanest path: on a real network (no transport given, or a ca_bundle's) with no proxy
+        # for this origin and a header-only auth, requests go over ``connections.Wire``
+        # (http.client, pooled), not httpx at all: about 0.2 ms less CPU each, and no
+        # httpx.Client is built (its transport and TLS context cost ~8 ms a provider).
         self._wire: Wire | None = None
-        default_transport = getattr(self._client, "_transport", None)  # no proxy mount picked for this origin
+        self._transport: httpx.BaseTransport | None = None
         network = transport is None or isinstance(transport, TrustingTransport)  # not an in-process one
-        if network and self._transport is not None and self._transport is default_transport:
-            tls = transport.tls if isinstance(transport, TrustingTransport) else _system_tls()
-            self._wire = Wire(base.scheme, base.host, base.port, timeout=timeout,
-                              tls=tls if base.scheme == "https" else None)
+        if network and plain_auth and not _proxied(base):
+            tls = None
+            if base.scheme == "https":
+                tls = transport.tls if isinstance(transport, TrustingTransport) else _system_tls()
+            self._wire = Wire(base.scheme, base.host, base.port, timeout=timeout, tls=tls)
             self._prefix = base.raw_path.decode("ascii").split("?")[0].rstrip("/") + "/"
             self._origin_url = self._base[: len(self._base) - len(self._prefix)]
             fixed = {"User-Agent": user_agent, "Accept": "application/json", "Accept-Encoding": "gzip, deflate",
@@ -352,6 +365,25 @@ class HttpClient:
             if self._auth_header is not None:
                 fixed["Authorization"] = self._auth_header
             self._wire_headers = {name.lower(): (name, value) for name, value in fixed.items()}
+        elif plain_auth:
+            # Lean still: every request goes to one origin, so its transport (a proxy's, when the
+            # environment names one) is known now; with a header-only auth, requests are sent
+            # straight to it, without httpx.Client.send's per-request auth flow, redirect and hook
+            # handling (about a tenth of the client's CPU per request). Any other auth takes
+            # Client.send.
+            pick = getattr(self._client, "_transport_for_url", None)
+            self._transport = pick(base) if pick is not None else None
+
+    @property
+    def _client(self) -> httpx.Client:
+        """The httpx client, built on first use (the wire path never needs it)."""
+        client = self._client_made
+        if client is None:
+            with self._client_lock:
+                if self._client_made is None:
+                    self._client_made = httpx.Client(**self._client_args)
+                client = self._client_made
+        return client
 
     # -- public surface ------------------------------------------------------------------------
 
@@ -420,7 +452,9 @@ class HttpClient:
     def close(self) -> None:
         if self._wire is not None:
             self._wire.close()
-        self._client.close()
+        with self._client_lock:
+            if self._client_made is not None:
+                self._client_made.close()
 
     def __enter__(self) -> "HttpClient":
         return self
@@ -429,7 +463,7 @@ class HttpClient:
         self.close()
 
     def __repr__(self) -> str:
-        return f"HttpClient({self.provider!r}, {self._redact(str(self._client.base_url))!r})"
+        return f"HttpClient({self.provider!r}, {self._redact(self._base)!r})"
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -469,7 +503,7 @@ class HttpClient:
             raise ProviderContractError(
                 f"refusing to send {self.provider} credentials to another origin",
                 address=address, method=method, url=self._redact(str(url)),
-                hint=f"only URLs under {self._redact(str(self._client.base_url))} are allowed",
+                hint=f"only URLs under {self._redact(self._base)} are allowed",
             )
 
     def _prepare(self, method: str, path: str, params: Any, json: Any, content: Any, headers: Any,

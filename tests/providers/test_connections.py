@@ -104,6 +104,46 @@ def test_the_wire_path_is_taken_without_a_transport_or_proxy(serve, monkeypatch)
     assert client("http://example.com:9")._wire is None  # httpx routes it through the proxy
 
 
+PROXY_VARS = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY",
+              "no_proxy")
+
+
+@pytest.mark.parametrize("env", [
+    {},
+    {"HTTP_PROXY": "http://proxy:3128"},
+    {"HTTPS_PROXY": "http://proxy:3128"},
+    {"ALL_PROXY": "http://proxy:3128"},
+    {"ALL_PROXY": "http://proxy:3128", "NO_PROXY": "example.com"},
+    {"HTTP_PROXY": "http://proxy:3128", "NO_PROXY": ".example.com"},
+    {"HTTP_PROXY": "http://proxy:3128", "NO_PROXY": "*"},
+    {"HTTP_PROXY": "http://proxy:3128", "NO_PROXY": "api.example.com:8080"},
+    {"HTTP_PROXY": "http://proxy:3128", "NO_PROXY": "127.0.0.1,localhost"},
+    {"http_proxy": "http://proxy:3128", "no_proxy": "other.org"},
+], ids=lambda env: ",".join(f"{k}={v}" for k, v in env.items()) or "none")
+def test_the_wire_path_is_taken_exactly_where_httpx_would_use_no_proxy(monkeypatch, env) -> None:
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for base in ("http://example.com:9", "https://example.com", "http://api.example.com:8080/v1",
+                 "https://sub.example.com/x", "http://127.0.0.1:9", "http://localhost:8765"):
+        reference = httpx.Client()  # what httpx itself picks for this origin
+        direct = reference._transport_for_url(httpx.URL(base)) is reference._transport
+        reference.close()
+        made = client(base)
+        assert (made._wire is not None) == direct, (base, env)
+        made.close()
+
+
+def test_the_wire_path_builds_no_httpx_client(serve, monkeypatch) -> None:
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    server = serve(ok(b'{"id": 7}'))
+    with client(server.base + "/api") as c:
+        assert c.get("/items/7").json() == {"id": 7}
+        assert c._client_made is None and "/api/" in repr(c)
+
+
 def test_headers_body_and_keep_alive(serve) -> None:
     server = serve(ok(b'{"id": 7}', "X-Thing: a", "Location: /next"))
     with client(server.base + "/api", headers={"X-Org": "o1"}, user_agent="reconciler/9") as c:
