@@ -59,7 +59,9 @@ class DeploymentsMixin:
                  if (not ids or d["id"] in ids) and (not names or d["name"] in names)
                  and (not workspace_ids or d["workspaceId"] in workspace_ids)]
         ordered = self.sort(items, sorts)  # type: ignore[attr-defined]
-        return self.page([self._seen(d) for d in ordered], "deployments", offset, limit)  # type: ignore[attr-defined]
+        page = self.page(ordered, "deployments", offset, limit)  # type: ignore[attr-defined]
+        page["deployments"] = [self._seen(d) for d in page["deployments"]]  # only what this page returns
+        return page
 
     def get_deployment(self, org: str, deployment_id: str) -> Doc:
         return self._seen(self._deployment(org, deployment_id))

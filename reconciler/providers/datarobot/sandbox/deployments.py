@@ -82,7 +82,8 @@ class DeploymentOps:
                          server_ids: list[str] = (), platforms: list[str] = (),
                          tag_keys: list[str] = (), tag_values: list[str] = ()) -> list[Doc]:
         """Filters as in the seed: ``search`` is a case-insensitive substring of label or
-        description; list filters match any of their values. Default order: creation."""
+        description; list filters match any of their values. Default order: creation. The
+        documents themselves, not copies (a page of them is serialized at once): never modify."""
         needle = (search or "").lower()
         out = []
         for doc in self._s["deployments"].values():
@@ -95,7 +96,7 @@ class DeploymentOps:
                     or (tag_keys and not any(t["name"] in tag_keys for t in tags))
                     or (tag_values and not any(t["value"] in tag_values for t in tags))):
                 continue
-            out.append(copy.deepcopy(doc))
+            out.append(doc)
         if order_by:
             key = order_by.lstrip("-")
             if key not in ORDERABLE:
