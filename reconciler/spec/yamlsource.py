@@ -18,6 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.errors import Location, SpecSyntaxError, SpecValidationError
+from reconciler.spec.blockyaml import parse_block
 
 Path = tuple[Any, ...]
 
@@ -98,11 +99,15 @@ _Loader.ascend_resolver = _no_path_resolver  # type: ignore[method-assign]
 
 def _construct_int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
     text = loader.construct_scalar(node)
-    if text.startswith("0x"):
-        return int(text[2:], 16)
-    if text.startswith("0o"):
-        return int(text[2:], 8)
-    return int(text, 10)
+    try:
+        if text.startswith("0x"):
+            return int(text[2:], 16)
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        return int(text, 10)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+        raise yaml.MarkedYAMLError(problem=f"an integer of {len(text):,} digits is too long; quote it to keep it as "
+                                   "text", problem_mark=node.start_mark) from None
 
 
 def _construct_float(loader: yaml.SafeLoader, node: ScalarNode) -> float:
@@ -151,6 +156,9 @@ def parse_document(file: str, text: str) -> tuple[Document, list[SpecValidationE
     Raises ``SpecSyntaxError`` (with ``file:line:column``) when it is not YAML. Returns the
     document and the non-fatal problems found (a key repeated in one mapping: the last wins).
     """
+    fast = parse_block(file, text)  # the common subset, without libyaml (None: not in it)
+    if fast is not None:
+        return Document(file, fast[0], fast[1]), fast[2]
     try:
         node, builder, data = _parse(file, text, _FastLoader)
     except RecursionError:

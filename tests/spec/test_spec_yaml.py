@@ -71,3 +71,9 @@ def test_syntax_errors(text, message):
         parse_document("f.yaml", text)
     assert message in str(info.value)
     assert info.value.location.file == "f.yaml" and info.value.location.line >= 1
+
+
+def test_an_integer_too_long_for_python_is_a_syntax_error_not_a_traceback():
+    with pytest.raises(SpecSyntaxError, match=r"f\.yaml:2:9: .*5,000 digits is too long; quote it"):
+        parse_document("f.yaml", "a: 1\nserial: " + "9" * 5000 + "\n")
+    assert parse_document("f.yaml", f"serial: '{'9' * 5000}'\n")[0].data == {"serial": "9" * 5000}
