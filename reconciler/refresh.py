@@ -90,6 +90,7 @@ def refresh(
     progress: Progress | None = None,
     errors: dict[Address, ProviderError] | None = None,
     prefetch: "Prefetch | None" = None,
+    on_settled: Callable[[Observed], None] | None = None,
 ) -> dict[Address, Observed]:
     """Observe every graph node (only ``include`` ones and what they reference, when given).
 
@@ -107,9 +108,11 @@ def refresh(
     ``parallelism`` threads.
 
     With ``prefetch`` (reads started before the specs were loaded, on these ``sessions``), its
-    reads and threads are used; refresh then owns it and shuts it down.
+    reads and threads are used; refresh then owns it and shuts it down. ``on_settled`` is called
+    with each observation as it settles (in this thread, while other answers are awaited: the
+    planner decides there what it can).
     """
-    walk = _Walk(graph, specs, state, sessions, include, read_live, progress, errors)
+    walk = _Walk(graph, specs, state, sessions, include, read_live, progress, errors, on_settled)
     return walk.run(prefetch or Prefetch(None, sessions, parallelism))
 
 
@@ -118,10 +121,12 @@ class _Walk:
 
     def __init__(self, graph: Graph, specs: SpecSet | None, state: State, sessions: Sessions,
                  include: set[Address] | None, read_live: bool, progress: Progress | None,
-                 errors: dict[Address, ProviderError] | None) -> None:
+                 errors: dict[Address, ProviderError] | None,
+                 on_settled: Callable[[Observed], None] | None = None) -> None:
         self.graph, self.state, self.sessions = graph, state, sessions
         self.resources = specs.resources if specs else {}
         self.include, self.read_live, self.progress, self.errors = include, read_live, progress, errors
+        self.on_settled = on_settled
         self.observed: dict[Address, Observed] = {}
         self.blocked: set[Address] = set()
         nodes = graph.nodes
@@ -261,6 +266,8 @@ class _Walk:
 
     def _settle(self, obs: Observed) -> None:
         self.observed[obs.address] = obs
+        if self.on_settled is not None:
+            self.on_settled(obs)
         for dependent in self.dependents[obs.address]:
             self.remaining[dependent] -= 1
             if self.remaining[dependent] == 0:

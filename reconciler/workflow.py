@@ -26,7 +26,7 @@ from reconciler.graph.build import build_graph
 from reconciler.graph.dag import Graph
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, contains_unknown
 from reconciler.plan.cascade import apply_cascades
-from reconciler.plan.planner import make_plan, select
+from reconciler.plan.planner import Planner, select
 from reconciler.providers.base import ProviderSpec, ResourceType, set_specs_root
 from reconciler.providers.registry import PROVIDERS
 from reconciler.refresh import Prefetch, Progress, fingerprint, refresh
@@ -181,10 +181,12 @@ class Workspace:
         include = select(graph, targets, specs.resources if specs else {}, state) if targets else None
         opened = prefetch.take() if prefetch is not None else None
         with self.sessions(graph.nodes, specs, opened=opened) as sessions:
-            observed = refresh(graph, specs, state, sessions, parallelism=self.parallelism,
-                               include=include, progress=self.progress, errors=unreadable, prefetch=prefetch)
-            plan = make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
-                             mode=mode, targets=targets, created_at=_now(), hasher=self.hasher(state))
+            planner = Planner(specs=specs, state=state, graph=graph, type_of=sessions.resource, mode=mode,
+                              targets=targets, hasher=self.hasher(state))
+            observed = refresh(graph, specs, state, sessions, parallelism=self.parallelism, include=include,
+                               progress=self.progress, errors=unreadable, prefetch=prefetch,
+                               on_settled=planner.observe)
+            plan = planner.plan(observed, created_at=_now())
             collateral = {
                 c.address: sessions.resource(c.address).cascades(c.object_id, observed[c.address].live)
                 for c in plan.changes

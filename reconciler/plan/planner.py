@@ -43,41 +43,79 @@ def make_plan(
     hasher: SecretHasher | None = None,
 ) -> Plan:
     """Decide every change. Raises ``ProtectedResourceError`` if a protected object would be deleted."""
-    if mode not in ("normal", "destroy", "refresh-only"):
-        raise PlanError(f"unknown plan mode {mode!r}; expected normal, destroy or refresh-only")
-    resources = specs.resources if (specs and mode != "destroy") else {}
-    order = [a for layer in graph.layers() for a in layer]
-    selected = select(graph, targets, resources, state) if targets else None
+    planner = Planner(specs=specs, state=state, graph=graph, type_of=type_of, mode=mode, targets=targets,
+                      hasher=hasher)
+    return planner.plan(observed, created_at=created_at, stats=stats)
 
-    drift = tuple(d for a in order if (d := _drift(a, state, observed, type_of, resources, hasher)) is not None)
-    changes: list[Change] = []
-    if mode != "refresh-only":
-        for address in order:
-            if selected is not None and address not in selected:
-                continue
-            change = decide(address, resources.get(address), state.get(address), observed.get(address),
-                            type_of(address), graph, destroy=(mode == "destroy"), hasher=hasher)
-            if change is not None:
-                changes.append(change)
-    refused = [c for c in changes if c.action.destructive and c.prevent_destroy]
-    if refused:
-        names = ", ".join(str(c.address) for c in refused)
-        raise ProtectedResourceError(
-            f"refusing to delete protected resource(s): {names}",
-            addresses=[str(c.address) for c in refused],
-            hint="they have lifecycle.prevent_destroy (recorded in state); to delete one on purpose, first set "
-            "prevent_destroy: false in its spec and apply, or drop it from state with `reconciler state rm`",
+
+class Planner:
+    """``make_plan`` in two steps, so that a refresh can have each address decided as soon as it is
+    observed (``observe``, called with each ``Observed`` as it settles, while the refresh still
+    waits for other answers), and ``plan`` then decides only what is left. Deciding one address
+    needs only its own observation: the plan is the one ``make_plan`` makes, whatever the order."""
+
+    def __init__(self, *, specs: SpecSet | None, state: State, graph: Graph, type_of: TypeOf,
+                 mode: str = "normal", targets: Iterable[Address] = (), hasher: SecretHasher | None = None) -> None:
+        if mode not in ("normal", "destroy", "refresh-only"):
+            raise PlanError(f"unknown plan mode {mode!r}; expected normal, destroy or refresh-only")
+        self.state, self.graph, self.type_of, self.mode, self.hasher = state, graph, type_of, mode, hasher
+        self.targets = tuple(targets)
+        self.resources = specs.resources if (specs and mode != "destroy") else {}
+        self.selected = select(graph, self.targets, self.resources, state) if self.targets else None
+        #: address -> (the observation decided on, its change, its drift)
+        self._decided: dict[Address, tuple[Observed, Change | None, Drift | None]] = {}
+
+    def observe(self, obs: Observed) -> None:
+        """Decide ``obs.address`` now. A failure is left for ``plan`` to raise, in its order."""
+        try:
+            self._decided[obs.address] = (obs, *self._decide(obs.address, {obs.address: obs}))
+        except Exception:  # noqa: BLE001 - decided again (and raised) by ``plan``
+            pass
+
+    def plan(self, observed: Mapping[Address, Observed], *, created_at: str = "",
+             stats: dict[str, dict[str, int]] | None = None) -> Plan:
+        """The plan over ``observed``; raises ``ProtectedResourceError`` if a protected object
+        would be deleted."""
+        changes: list[Change] = []
+        drifts: list[Drift] = []
+        for layer in self.graph.layers():
+            for address in layer:
+                early = self._decided.get(address)
+                if early is not None and early[0] is observed.get(address):
+                    change, drift = early[1], early[2]
+                else:
+                    change, drift = self._decide(address, observed)
+                if drift is not None:
+                    drifts.append(drift)
+                if change is not None:
+                    changes.append(change)
+        refused = [c for c in changes if c.action.destructive and c.prevent_destroy]
+        if refused:
+            names = ", ".join(str(c.address) for c in refused)
+            raise ProtectedResourceError(
+                f"refusing to delete protected resource(s): {names}",
+                addresses=[str(c.address) for c in refused],
+                hint="they have lifecycle.prevent_destroy (recorded in state); to delete one on purpose, first set "
+                "prevent_destroy: false in its spec and apply, or drop it from state with `reconciler state rm`",
+            )
+        return Plan(
+            changes=tuple(changes),
+            drift=tuple(drifts),
+            state_lineage=self.state.lineage,
+            state_serial=self.state.serial,
+            created_at=created_at,
+            mode=self.mode,
+            targets=tuple(str(t) for t in self.targets),
+            stats=stats or {},
         )
-    return Plan(
-        changes=tuple(changes),
-        drift=drift,
-        state_lineage=state.lineage,
-        state_serial=state.serial,
-        created_at=created_at,
-        mode=mode,
-        targets=tuple(str(t) for t in targets),
-        stats=stats or {},
-    )
+
+    def _decide(self, address: Address, observed: Mapping[Address, Observed]) -> tuple[Change | None, Drift | None]:
+        drift = _drift(address, self.state, observed, self.type_of, self.resources, self.hasher)
+        if self.mode == "refresh-only" or (self.selected is not None and address not in self.selected):
+            return None, drift
+        change = decide(address, self.resources.get(address), self.state.get(address), observed.get(address),
+                        self.type_of(address), self.graph, destroy=(self.mode == "destroy"), hasher=self.hasher)
+        return change, drift
 
 
 def select(graph: Graph, targets: Iterable[Address], resources: Mapping, state: State) -> set[Address]:
