@@ -182,7 +182,9 @@ class Workspace:
         opened = prefetch.take() if prefetch is not None else None
         with self.sessions(graph.nodes, specs, opened=opened) as sessions:
             planner = Planner(specs=specs, state=state, graph=graph, type_of=sessions.resource, mode=mode,
-                              targets=targets, hasher=self.hasher(state))
+                              targets=targets, hasher=self.hasher(state),
+                              texts=any(sessions.resource(a).sensitive  # secrets possible: scan texts early
+                                        for a in {a.type: a for a in graph.nodes}.values()))
             observed = refresh(graph, specs, state, sessions, parallelism=self.parallelism, include=include,
                                progress=self.progress, errors=unreadable, prefetch=prefetch,
                                on_settled=planner.observe)
@@ -207,7 +209,7 @@ class Workspace:
             plan = apply_cascades(plan, state, collateral, allow_cascade=allow_cascade)
             secrets = frozenset(v for a, o in observed.items() if o.live
                                 for v in sensitive_values(o.live, sessions.resource(a).sensitive))
-            plan = redact_plan(plan, secrets)
+            plan = redact_plan(plan, secrets, planner.texts)
             plan = replace(plan, stats=sessions.stats(), scope=scope,
                            targets=plan.targets if not scope else ())
             _refuse_blind_recreate(plan, store.pending(), sessions)

@@ -22,7 +22,7 @@ from reconciler.graph.dag import Graph
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, DiffItem, Drift, Plan, Unknown, contains_unknown
 from reconciler.providers.base import ResourceType
 from reconciler.refresh import Observed, comparable
-from reconciler.secrets import PREFIX as HASH_PREFIX, SecretHasher
+from reconciler.secrets import PREFIX as HASH_PREFIX, SecretHasher, values_text
 from reconciler.spec import ResourceSpec, SpecSet
 from reconciler.state.model import ResourceState, State
 
@@ -55,7 +55,8 @@ class Planner:
     needs only its own observation: the plan is the one ``make_plan`` makes, whatever the order."""
 
     def __init__(self, *, specs: SpecSet | None, state: State, graph: Graph, type_of: TypeOf,
-                 mode: str = "normal", targets: Iterable[Address] = (), hasher: SecretHasher | None = None) -> None:
+                 mode: str = "normal", targets: Iterable[Address] = (), hasher: SecretHasher | None = None,
+                 texts: bool = False) -> None:
         if mode not in ("normal", "destroy", "refresh-only"):
             raise PlanError(f"unknown plan mode {mode!r}; expected normal, destroy or refresh-only")
         self.state, self.graph, self.type_of, self.mode, self.hasher = state, graph, type_of, mode, hasher
@@ -64,13 +65,19 @@ class Planner:
         self.selected = select(graph, self.targets, self.resources, state) if self.targets else None
         #: address -> (the observation decided on, its change, its drift)
         self._decided: dict[Address, tuple[Observed, Change | None, Drift | None]] = {}
+        #: with ``texts``: address -> (change, ``values_text(change)``) of what ``observe`` decided,
+        #: for ``redact_plan`` (serialized while the refresh waits, not after it)
+        self.texts: dict[Address, tuple[Change, str]] | None = {} if texts else None
 
     def observe(self, obs: Observed) -> None:
         """Decide ``obs.address`` now. A failure is left for ``plan`` to raise, in its order."""
         try:
-            self._decided[obs.address] = (obs, *self._decide(obs.address, {obs.address: obs}))
+            change, drift = self._decide(obs.address, {obs.address: obs})
         except Exception:  # noqa: BLE001 - decided again (and raised) by ``plan``
-            pass
+            return
+        self._decided[obs.address] = (obs, change, drift)
+        if self.texts is not None and change is not None:
+            self.texts[obs.address] = (change, values_text(change))
 
     def plan(self, observed: Mapping[Address, Observed], *, created_at: str = "",
              stats: dict[str, dict[str, int]] | None = None) -> Plan:
