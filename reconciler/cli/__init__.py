@@ -13,7 +13,7 @@ import click
 
 from reconciler.cli.ci import register as register_ci
 from reconciler.cli.commands import cli
-from reconciler.cli.interpreter import own_process
+from reconciler.cli.interpreter import finish, own_process
 from reconciler.errors import ReconcilerError
 
 register_ci(cli)
@@ -45,4 +45,4 @@ def main(argv: list[str] | None = None) -> int:
 def entrypoint() -> None:
     """The ``reconciler`` process: the interpreter tuned for it (``cli/interpreter.py``), then ``main``."""
     own_process()
-    sys.exit(main())
+    finish(main())
