@@ -48,6 +48,9 @@ def world():
     make = lambda type_name, spec: session.resource(type_name).create(spec)  # noqa: E731
     for key in ("SALES", "OPS"):
         make("dataiku_project", {"key": key, "name": key.title()})
+    folders = [make("dataiku_project_folder", {"name": name, "owner": "admin",
+                                               "permissions": [{"group": "analysts", "read": True}]})[0]
+               for name in ("Finance", "Ops")]
     make("dataiku_dataset", {"project": "SALES", "name": "orders", "type": "PostgreSQL",
                              "params": {"connection": "dwh", "mode": "table", "table": "orders"},
                              "description": "All orders\nsince 2020", "short_description": "orders",
@@ -73,6 +76,7 @@ def world():
     child, _ = make("dataiku_wiki_article", {"project": "SALES", "name": "Runbook", "tags": ["ops"],
                                              "parent": home.split(".", 1)[1], "body": "step 1\n"})
     session.articles = (home, child)  # type: ignore[attr-defined]
+    session.folders = tuple(folders)  # type: ignore[attr-defined]
     yield sandbox, session, recording
     session.close()
 
@@ -89,6 +93,7 @@ def _ids(session, type_name: str) -> list[str]:
         "dataiku_plugin": ["geocoder", "googlesheets", "gone"],
         "dataiku_deployer_project": ["SALES", "OPS", "GONE"],
         "dataiku_project": ["SALES", "OPS", "GONE"],
+        "dataiku_project_folder": [*session.folders, "zzzzzzz"],
         "dataiku_wiki_article": articles + ["SALES.nope"],
     }[type_name]
 
@@ -103,6 +108,8 @@ BATCHED = [
     pytest.param("dataiku_deployer_project", lambda asked, found: 1 + found,
                  id="published-project: list + settings of each found"),
     pytest.param("dataiku_wiki_article", lambda asked, found: 1 + asked, id="wiki-article: wiki + each article"),
+    pytest.param("dataiku_project_folder", lambda asked, found: 2 * found + (asked - found),
+                 id="folder: document and settings of each (no call lists folders whole; a missing one: one 404)"),
     pytest.param("dataiku_project", lambda asked, found: 1 + 3 * found,
                  id="project: list with locations + metadata, permissions, variables of each found (5 with read)"),
 ]
@@ -157,6 +164,7 @@ def test_read_many_is_cheaper_than_read_for_datasets(world):
     pytest.param("dataiku_plugin", "geocoder", "x", True, id="plugin-one-instance-list"),
     pytest.param("dataiku_deployer_project", "SALES", "OPS", True, id="published-project-one-deployer-list"),
     pytest.param("dataiku_project", "SALES", "OPS", True, id="project-one-instance-list"),
+    pytest.param("dataiku_project_folder", "Ab12Cd3", "Zz98Yx7", True, id="folders-side-by-side"),
 ])
 def test_batch_key_is_the_container(type_name, a, b, same):
     rt = DATAIKU.resource_types[type_name](None)
@@ -165,7 +173,6 @@ def test_batch_key_is_the_container(type_name, a, b, same):
 
 
 @pytest.mark.parametrize("type_name", [
-    pytest.param("dataiku_project_folder", id="folder: no call lists folders whole"),
     pytest.param("dataiku_recipe", id="recipe: the list lacks the payload"),
     pytest.param("dataiku_scenario", id="scenario: the list holds light views"),
     pytest.param("dataiku_deployer_infra", id="infra: the list holds statuses, not settings"),

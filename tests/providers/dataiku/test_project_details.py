@@ -1,7 +1,8 @@
 """A project's ``detail_fields`` (checklists, custom fields, custom metadata) live only in its
 metadata document, one GET per project; the project list gives everything else. A refresh reads
 that document only for the projects whose state or spec manages one of them, fingerprints leave
-the details out, and drift and the stale-plan check still see a managed detail change."""
+the details out, and drift and the stale-plan check still see a managed detail change. Folders
+do the same with their settings document (owner, permissions)."""
 
 from __future__ import annotations
 
@@ -140,3 +141,29 @@ def test_a_saved_plan_is_stale_when_a_managed_detail_changed(estate, tmp_path):
     client.put_project_metadata("P1", meta)
     with pytest.raises(StalePlanError, match="dataiku_project.p1"):
         ws.apply(plan)
+
+
+def test_a_folder_s_settings_are_read_only_where_owner_or_permissions_are_managed(tmp_path):
+    sandbox = Sandbox()
+    recording = Recording(sandbox.transport())
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    estate = specs / "folders.yaml"
+    estate.write_text("resources:\n"
+                      "  dataiku_project_folder.plain:\n    name: Plain\n"
+                      "  dataiku_project_folder.guarded:\n    name: Guarded\n"
+                      "    permissions: [{group: analysts, read: true}]\n")
+    ws = Workspace(specs_path=str(specs), state_location=str(tmp_path / "state.json"),
+                   env=sandbox.env(SANDBOX_BASE_URL), transports={"dataiku": recording})
+    assert ws.apply().ok
+    ids = {str(a): rs.object_id for a, rs in ws.store().read().resources.items()}
+    settings = lambda: sorted(p for p in recording.paths() if p.endswith("/settings"))  # noqa: E731
+    recording.requests.clear()
+    assert not ws.plan().has_changes()
+    assert settings() == [f"GET /project-folders/{ids['dataiku_project_folder.guarded']}/settings"]
+    estate.write_text(estate.read_text().replace("name: Plain\n", "name: Plain\n    owner: someone\n"))
+    recording.requests.clear()
+    changed = [c for c in ws.plan().changes if c.action.value != "no-op"]
+    assert [(str(c.address), [d.path[0] for d in c.diff]) for c in changed] == [
+        ("dataiku_project_folder.plain", ["owner"])]
+    assert len(settings()) == 2  # the plain one read whole, now that its spec declares an owner
