@@ -16,6 +16,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from reconciler.lazy import lazy_attributes
+
 if TYPE_CHECKING:
     from reconciler.addresses import Address
     from reconciler.apply.ledger import LedgerEntry
@@ -25,39 +27,25 @@ if TYPE_CHECKING:
     from reconciler.state import State
     from reconciler.workflow import ApplyResult, Workspace
 
-#: the public names and the module each comes from: imported on first use (PEP 562), so that
-#: ``import reconciler.x`` (the CLI's, a test's) loads ``x`` and what it needs, not everything
-_EXPORTS = {
-    "Address": "reconciler.addresses", "LedgerEntry": "reconciler.apply.ledger",
-    "ReconcilerError": "reconciler.errors", "Action": "reconciler.plan.model", "Change": "reconciler.plan.model",
-    "Diff": "reconciler.plan.model", "DiffItem": "reconciler.plan.model", "Drift": "reconciler.plan.model",
-    "Plan": "reconciler.plan.model", "SpecSet": "reconciler.spec", "load_specs": "reconciler.spec",
-    "State": "reconciler.state", "ApplyResult": "reconciler.workflow", "Workspace": "reconciler.workflow",
-}
-
 __all__ = [
     "Action", "Address", "ApplyResult", "Change", "Diff", "DiffItem", "Drift", "LedgerEntry", "Plan",
     "ReconcilerError", "SpecSet", "State", "Workspace", "apply", "load_specs", "plan",
 ]
-
 
 # The subpackages ``reconciler.plan`` and ``reconciler.apply`` are loaded now (both are empty):
 # loading one later would rebind the package attribute to it, over the function defined below.
 importlib.import_module("reconciler.plan")
 importlib.import_module("reconciler.apply")
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'reconciler' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+#: the public names, each imported on first use: ``import reconciler.x`` (the CLI's, a test's)
+#: loads ``x`` and what it needs, not the whole engine
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    "Address": "reconciler.addresses", "LedgerEntry": "reconciler.apply.ledger",
+    "ReconcilerError": "reconciler.errors", "Action": "reconciler.plan.model", "Change": "reconciler.plan.model",
+    "Diff": "reconciler.plan.model", "DiffItem": "reconciler.plan.model", "Drift": "reconciler.plan.model",
+    "Plan": "reconciler.plan.model", "SpecSet": "reconciler.spec", "load_specs": "reconciler.spec",
+    "State": "reconciler.state", "ApplyResult": "reconciler.workflow", "Workspace": "reconciler.workflow",
+})
 
 
 def plan(specs_path: str = "specs", state_location: str = "state/default.json", **options: Any) -> Plan:

@@ -31,9 +31,10 @@ Rules every implementation keeps (the engine relies on them):
 from __future__ import annotations
 
 import contextvars
+import importlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import httpx
 from pydantic import BaseModel
@@ -262,6 +263,55 @@ class ResourceType:
             return None
         parts = [str(spec.get(k)) for k in cls.natural_key if spec.get(k) is not None]
         return "/".join(parts) if len(parts) == len(cls.natural_key) else None
+
+
+class LazyTypes(Mapping[str, "type[ResourceType]"]):
+    """A provider's resource types by name, each given as ``"module:Class"`` and imported on first
+    use: a run imports the modules of the types it meets, not all of them. Names, ``in`` and
+    ``len`` import nothing; a class whose ``type_name`` is not its key is refused."""
+
+    def __init__(self, where: Mapping[str, str]) -> None:
+        self._where = dict(where)
+        self._loaded: dict[str, type[ResourceType]] = {}
+
+    def __getitem__(self, name: str) -> "type[ResourceType]":
+        cls = self._loaded.get(name)
+        if cls is None:
+            module, _, attr = self._where[name].partition(":")
+            cls = getattr(importlib.import_module(module), attr)
+            if getattr(cls, "type_name", None) != name:
+                raise TypeError(f"{self._where[name]} is not the resource type {name!r}")
+            self._loaded[name] = cls
+        return cls
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._where
+
+
+class TypeIndex(Mapping[str, "type[ResourceType]"]):
+    """Every resource type of a provider registry by name, looked up in its provider's table
+    (``LazyTypes``: the class is imported when it is asked for, not when the index is built)."""
+
+    def __init__(self, registry: Mapping[str, "ProviderSpec"]) -> None:
+        self._tables = {name: spec.resource_types for spec in registry.values() for name in spec.resource_types}
+
+    def __getitem__(self, name: str) -> "type[ResourceType]":
+        return self._tables[name][name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tables
 
 
 @dataclass

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from reconciler.addresses import ADDRESS_FORMAT, Address
 from reconciler.errors import Location, ReferenceError_, SpecError, SpecSyntaxError, SpecValidationError
-from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.providers.base import ProviderSpec, ResourceType, TypeIndex
 from reconciler.providers.transport import check_common, split_common
 from reconciler.spec import validate
 from reconciler.spec.interpolate import Substitution, substitute
@@ -227,9 +227,7 @@ class _Merge:
         self.registry = registry
         self.env = env
         self.errors: list[SpecError] = list(errors)
-        self.types: dict[str, type[ResourceType]] = {
-            t: rt for p in registry.values() for t, rt in p.resource_types.items()
-        }
+        self.types: Mapping[str, type[ResourceType]] = TypeIndex(registry)  # classes load when used
         self.variables: dict[str, _Raw] = {}
         self.providers: dict[str, _Raw] = {}
         self.resources: dict[Address, _Raw] = {}

@@ -13,8 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from reconciler.providers.astro.client import AstroClient, error_message, is_not_found
 from reconciler.providers.astro.images import DockerPusher
-from reconciler.providers.astro.resources import Deploy, Deployment, Workspace
-from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.providers.base import LazyTypes, ProviderSpec
 from reconciler.providers.http import HttpClient, scheme_auth
 from reconciler.providers.models import Model
 
@@ -52,7 +51,12 @@ class AstroSettings(Model):
         return value
 
 
-RESOURCE_TYPES: dict[str, type[ResourceType]] = {rt.type_name: rt for rt in (Workspace, Deployment, Deploy)}
+#: every type, imported when a run first meets it (``LazyTypes``)
+RESOURCE_TYPES = LazyTypes({
+    "astro_workspace": "reconciler.providers.astro.resources.workspace:Workspace",
+    "astro_deployment": "reconciler.providers.astro.resources.deployment:Deployment",
+    "astro_deploy": "reconciler.providers.astro.resources.deploy:Deploy",
+})
 
 
 def connect(settings: BaseModel, transport: Any = None) -> AstroClient:

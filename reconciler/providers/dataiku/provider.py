@@ -16,9 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.providers.base import LazyTypes, ProviderSpec
 from reconciler.providers.dataiku.client import DataikuClient, error_message, is_not_found
-from reconciler.providers.dataiku import resources as r
 from reconciler.providers.http import HttpClient, basic_key_auth
 from reconciler.providers.models import Model
 
@@ -43,13 +42,25 @@ class DataikuSettings(Model):
         return value
 
 
-RESOURCE_TYPES: dict[str, type[ResourceType]] = {
-    rt.type_name: rt for rt in (
-        r.ProjectFolder, r.Project, r.Dataset, r.ManagedDataset, r.Recipe, r.ManagedFolder, r.Scenario,
-        r.WikiArticle, r.Meaning, r.Plugin, r.DeployerInfra, r.DeployerProject, r.Deployment,
-        r.Connection, r.CodeEnv, r.RootFolder,
-    )
-}
+#: every type, imported when a run first meets it (``LazyTypes``)
+RESOURCE_TYPES = LazyTypes({
+    "dataiku_project_folder": "reconciler.providers.dataiku.resources.folder:ProjectFolder",
+    "dataiku_project": "reconciler.providers.dataiku.resources.project:Project",
+    "dataiku_dataset": "reconciler.providers.dataiku.resources.dataset:Dataset",
+    "dataiku_managed_dataset": "reconciler.providers.dataiku.resources.managed_dataset:ManagedDataset",
+    "dataiku_recipe": "reconciler.providers.dataiku.resources.recipe:Recipe",
+    "dataiku_managed_folder": "reconciler.providers.dataiku.resources.managed_folder:ManagedFolder",
+    "dataiku_scenario": "reconciler.providers.dataiku.resources.scenario:Scenario",
+    "dataiku_wiki_article": "reconciler.providers.dataiku.resources.wiki_article:WikiArticle",
+    "dataiku_meaning": "reconciler.providers.dataiku.resources.meaning:Meaning",
+    "dataiku_plugin": "reconciler.providers.dataiku.resources.plugin:Plugin",
+    "dataiku_deployer_infra": "reconciler.providers.dataiku.resources.deployer:DeployerInfra",
+    "dataiku_deployer_project": "reconciler.providers.dataiku.resources.deployer:DeployerProject",
+    "dataiku_deployer_deployment": "reconciler.providers.dataiku.resources.deployment:Deployment",
+    "dataiku_connection": "reconciler.providers.dataiku.resources.data_sources:Connection",
+    "dataiku_code_env": "reconciler.providers.dataiku.resources.data_sources:CodeEnv",
+    "dataiku_root_folder": "reconciler.providers.dataiku.resources.data_sources:RootFolder",
+})
 
 
 def connect(settings: BaseModel, transport: Any = None) -> DataikuClient:

@@ -13,11 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.providers.base import LazyTypes, ProviderSpec
 from reconciler.providers.http import HttpClient, scheme_auth
 from reconciler.providers.models import Model
 from reconciler.providers.semantic.client import SemanticClient, error_message, is_not_found
-from reconciler.providers.semantic.resources import SemanticModel
 
 
 class SemanticSettings(Model):
@@ -40,7 +39,10 @@ class SemanticSettings(Model):
         return value
 
 
-RESOURCE_TYPES: dict[str, type[ResourceType]] = {SemanticModel.type_name: SemanticModel}
+#: every type, imported when a run first meets it (``LazyTypes``)
+RESOURCE_TYPES = LazyTypes({
+    "semantic_model": "reconciler.providers.semantic.resources.model:SemanticModel",
+})
 
 
 def connect(settings: BaseModel, transport: Any = None) -> SemanticClient:

@@ -1,7 +1,15 @@
-"""The Astro resource types, one module each."""
+"""The Astro resource types, one module each; each imported when first named."""
 
-from reconciler.providers.astro.resources.deploy import Deploy
-from reconciler.providers.astro.resources.deployment import Deployment
-from reconciler.providers.astro.resources.workspace import Workspace
+from reconciler.lazy import lazy_attributes
 
-__all__ = ["Deploy", "Deployment", "Workspace"]
+__all__ = [
+    "Deploy",
+    "Deployment",
+    "Workspace",
+]
+
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    "Deploy": ".deploy",
+    "Deployment": ".deployment",
+    "Workspace": ".workspace",
+})

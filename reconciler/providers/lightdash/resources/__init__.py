@@ -1,16 +1,33 @@
-"""The Lightdash resource types and data sources, one module per family."""
+"""The Lightdash resource types and data sources, one module per family; each imported when first named."""
 
-from reconciler.providers.lightdash.resources.chart import Chart
-from reconciler.providers.lightdash.resources.dashboard import Dashboard
-from reconciler.providers.lightdash.resources.data_sources import Organization, Project, User
-from reconciler.providers.lightdash.resources.group import Group
-from reconciler.providers.lightdash.resources.member import OrganizationMember
-from reconciler.providers.lightdash.resources.organization import AllowedEmailDomains, OrganizationSettings
-from reconciler.providers.lightdash.resources.project_access import ProjectAccess
-from reconciler.providers.lightdash.resources.space import Space
-from reconciler.providers.lightdash.resources.user_attribute import UserAttribute
+from reconciler.lazy import lazy_attributes
 
 __all__ = [
-    "AllowedEmailDomains", "Chart", "Dashboard", "Group", "Organization", "OrganizationMember",
-    "OrganizationSettings", "Project", "ProjectAccess", "Space", "User", "UserAttribute",
+    "AllowedEmailDomains",
+    "Chart",
+    "Dashboard",
+    "Group",
+    "Organization",
+    "OrganizationMember",
+    "OrganizationSettings",
+    "Project",
+    "ProjectAccess",
+    "Space",
+    "User",
+    "UserAttribute",
 ]
+
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    "AllowedEmailDomains": ".organization",
+    "Chart": ".chart",
+    "Dashboard": ".dashboard",
+    "Group": ".group",
+    "Organization": ".data_sources",
+    "OrganizationMember": ".member",
+    "OrganizationSettings": ".organization",
+    "Project": ".data_sources",
+    "ProjectAccess": ".project_access",
+    "Space": ".space",
+    "User": ".data_sources",
+    "UserAttribute": ".user_attribute",
+})

@@ -1,5 +1,11 @@
-"""The semantic-model resource types."""
+"""The semantic-model resource types; each imported when first named."""
 
-from reconciler.providers.semantic.resources.model import SemanticModel
+from reconciler.lazy import lazy_attributes
 
-__all__ = ["SemanticModel"]
+__all__ = [
+    "SemanticModel",
+]
+
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    "SemanticModel": ".model",
+})
