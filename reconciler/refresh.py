@@ -318,32 +318,36 @@ class Prefetch:
 
 def _read_known(addresses: Iterable[Address], state: State, sessions: Sessions, pools: ProviderPools,
                 include: set[Address] | None) -> dict[Address, _Read]:
-    """Start reading every (included) object state knows by its id, batched per container."""
+    """Start reading every (included) object state knows by its id, batched per container. The
+    provider with the most objects goes first (its reads take longest to get through its budget),
+    and in each provider the largest batch."""
     reads: dict[Address, _Read] = {}
-    batches: dict[tuple[str, Hashable], list[Address]] = {}
+    by_provider: dict[str, list[Address]] = {}
     for address in addresses:
-        rs = state.get(address)
-        if rs is None or (include is not None and address not in include):
-            continue
-        rt = sessions.resource(address)
-        if rt.data_source:
-            continue
-        key = _batch_key(address, state, sessions)
-        if key is not None:
-            batches.setdefault((address.type, key), []).append(address)
-        else:
-            reads[address] = _Read(pools.submit(address.provider, rt.read, rs.object_id))
-    for members in batches.values():
-        ids = [state.resources[a].object_id for a in members]
-        rt = sessions.resource(members[0])
-        if rt.detail_fields:  # their details only where state manages them (see ``_take_read``)
-            brief = [state.resources[a].object_id for a in members
-                     if not any(state.resources[a].attrs.get(f) is not None for f in rt.detail_fields)]
-            future = pools.submit(members[0].provider, partial(rt.read_many, brief=brief), ids)
-        else:
-            future = pools.submit(members[0].provider, rt.read_many, ids)
-        for address, object_id in zip(members, ids):
-            reads[address] = _Read(future, object_id)
+        if address in state.resources and (include is None or address in include):
+            by_provider.setdefault(address.provider, []).append(address)
+    for provider in sorted(by_provider, key=lambda p: -len(by_provider[p])):
+        batches: dict[tuple[str, Hashable], list[Address]] = {}
+        for address in by_provider[provider]:
+            rt = sessions.resource(address)
+            if rt.data_source:
+                continue
+            key = _batch_key(address, state, sessions)
+            if key is not None:
+                batches.setdefault((address.type, key), []).append(address)
+            else:
+                reads[address] = _Read(pools.submit(provider, rt.read, state.resources[address].object_id))
+        for members in sorted(batches.values(), key=len, reverse=True):
+            ids = [state.resources[a].object_id for a in members]
+            rt = sessions.resource(members[0])
+            if rt.detail_fields:  # their details only where state manages them (see ``_take_read``)
+                brief = [state.resources[a].object_id for a in members
+                         if not any(state.resources[a].attrs.get(f) is not None for f in rt.detail_fields)]
+                future = pools.submit(provider, partial(rt.read_many, brief=brief), ids)
+            else:
+                future = pools.submit(provider, rt.read_many, ids)
+            for address, object_id in zip(members, ids):
+                reads[address] = _Read(future, object_id)
     return reads
 
 
