@@ -135,7 +135,11 @@ class _Walk:
         for address in nodes:
             for dep in graph.dependencies(address):
                 self.dependents[dep].append(address)
-        self.ready = deque(sorted(a for a in nodes if self.remaining[a] == 0))
+        # what state does not know first: its lookups (data sources, new objects) go out before
+        # the walk settles what was read by id
+        known = state.resources
+        self.ready = deque(sorted((a for a in nodes if self.remaining[a] == 0),
+                                  key=lambda a: (a in known, a.sort_key())))
         self.completed: queue.SimpleQueue[Future] = queue.SimpleQueue()
         #: a future being waited for -> what its answer settles: (address, desired) for a read,
         #: the members for a lookup
@@ -155,6 +159,8 @@ class _Walk:
             while self.ready or self.waiting or self.due or self.singles:
                 while self.ready:
                     self._visit(self.ready.popleft())
+                    if (self.due or self.singles) and (not self.ready or self.ready[0] in self.state.resources):
+                        self._send_lookups()  # those due so far go out now, before more is settled
                 self._send_lookups()
                 if not self.waiting:
                     continue

@@ -39,6 +39,8 @@ from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequenc
 import httpx
 from pydantic import BaseModel
 
+from reconciler.providers.budget import FOLLOW_UP
+
 Live = dict[str, Any]
 Spec = dict[str, Any]
 T = TypeVar("T")
@@ -48,11 +50,16 @@ R = TypeVar("R")
 def fan_out(fn: Callable[[T], R], items: Sequence[T], threads: int = 8) -> list[R]:
     """``[fn(i) for i in items]``, up to ``threads`` at a time, in order; the first error raised is
     raised (for a ``read_many`` that needs a call per object besides its list call). The provider's
-    HTTP budget still bounds how many requests are in flight."""
+    HTTP budget still bounds how many requests are in flight, and lets these calls' requests go
+    before new work's (``budget.FOLLOW_UP``): they finish work already underway."""
+    def call(item: T) -> R:
+        FOLLOW_UP.set(True)
+        return fn(item)
+
     if len(items) <= 1:
-        return [fn(i) for i in items]
+        return [contextvars.copy_context().run(call, i) for i in items]
     with ThreadPoolExecutor(max_workers=min(threads, len(items)), thread_name_prefix="fan-out") as pool:
-        return list(pool.map(lambda i: contextvars.copy_context().run(fn, i), items))
+        return list(pool.map(lambda i: contextvars.copy_context().run(call, i), items))
 
 
 class CreatedButFailed(Exception):
