@@ -8,20 +8,24 @@ from typing import Any, Callable
 
 
 class ProviderPools:
-    """One pool of ``threads`` per provider, created on first use. ``shutdown`` (also on leaving a
-    ``with``) waits for running work; with ``cancel_pending`` it drops work not yet started."""
+    """One pool of ``threads`` per provider (at most ``limits[provider]`` where given), created on
+    first use. ``shutdown`` (also on leaving a ``with``) waits for running work; with
+    ``cancel_pending`` it drops work not yet started."""
 
-    def __init__(self, threads: int, name: str, *, cancel_pending: bool = False) -> None:
+    def __init__(self, threads: int, name: str, *, cancel_pending: bool = False,
+                 limits: Callable[[str], int | None] | None = None) -> None:
         self.threads = max(1, threads)
         self.name = name
         self.cancel_pending = cancel_pending
+        self.limits = limits
         self._pools: dict[str, ThreadPoolExecutor] = {}
 
     def submit(self, provider: str, fn: Callable[..., Any], *args: Any) -> Future:
         pool = self._pools.get(provider)
         if pool is None:
-            pool = self._pools[provider] = ThreadPoolExecutor(self.threads,
-                                                              thread_name_prefix=f"{self.name}-{provider}")
+            limit = self.limits(provider) if self.limits is not None else None
+            threads = min(self.threads, limit) if limit else self.threads
+            pool = self._pools[provider] = ThreadPoolExecutor(threads, thread_name_prefix=f"{self.name}-{provider}")
         return pool.submit(fn, *args)
 
     def shutdown(self) -> None:

@@ -304,7 +304,8 @@ class Prefetch:
         self.sessions = sessions
         self.settings = dict(settings or {})  # the provider blocks the sessions were opened with
         self.taken = False
-        self.pools = ProviderPools(parallelism, "refresh", cancel_pending=True)
+        # reads in flight beyond a provider's budget would only wait for it: no more threads than that
+        self.pools = ProviderPools(parallelism, "refresh", cancel_pending=True, limits=sessions.concurrency)
         self.reads: dict[Address, _Read] = {}
         if state is not None:
             self.reads = _read_known(list(state.resources), state, sessions, self.pools, None)

@@ -44,6 +44,14 @@ class Sessions:
                 out[name] = dict(stats)
         return out
 
+    def concurrency(self, name: str) -> int | None:
+        """How many requests provider ``name`` may have in flight at most (its budget's ceiling),
+        if its client says."""
+        session = self._sessions.get(name)
+        client = session.client if session is not None else None
+        budget = getattr(client, "budget", None) or getattr(getattr(client, "http", None), "budget", None)
+        return budget.ceiling if isinstance(budget, AdaptiveBudget) else None
+
     def close(self) -> None:
         for session in self._sessions.values():
             session.close()

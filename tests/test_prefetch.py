@@ -71,3 +71,27 @@ def test_reads_are_used_only_with_the_settings_they_were_started_with(project):
         prefetch.close()
     finally:
         sessions.close()
+
+
+def test_refresh_threads_per_provider_stay_within_its_budget(project):
+    """Reads beyond a provider's budget would only wait for it: the refresh pool has no more threads."""
+    import time
+
+    from reconciler.pools import ProviderPools
+
+    pools = ProviderPools(24, "t", limits={"small": 2, "open": None}.get)
+    peak: dict[str, set] = {"small": set(), "open": set(), "other": set()}
+
+    def work(provider):
+        peak[provider].add(threading.get_ident())
+        time.sleep(0.02)
+
+    with pools:
+        for provider in ("small", "open", "other"):
+            for _ in range(6):
+                pools.submit(provider, work, provider)
+    assert len(peak["small"]) == 2 and len(peak["open"]) == len(peak["other"]) == 6
+    ws = _workspace(project)
+    assert project.cli("apply", "--auto-approve").code == 0
+    with ws.sessions(ws.store().read().resources, None) as sessions:
+        assert sessions.concurrency("dataiku") == 8 and sessions.concurrency("nope") is None
