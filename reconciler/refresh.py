@@ -326,9 +326,11 @@ class Prefetch:
 def _read_known(addresses: Iterable[Address], state: State, sessions: Sessions, pools: ProviderPools,
                 include: set[Address] | None) -> dict[Address, _Read]:
     """Start reading every (included) object state knows by its id, batched per container. The
-    provider with the most objects goes first (its reads take longest to get through its budget),
-    and in each provider the largest batch."""
+    provider with the most objects goes first (its reads take longest to get through its budget);
+    in each provider, what others depend on first (a folder before the projects in it), then the
+    largest batch."""
     reads: dict[Address, _Read] = {}
+    depths: dict[Address, int] = {}
     by_provider: dict[str, list[Address]] = {}
     for address in addresses:
         if address in state.resources and (include is None or address in include):
@@ -344,7 +346,7 @@ def _read_known(addresses: Iterable[Address], state: State, sessions: Sessions, 
                 batches.setdefault((address.type, key), []).append(address)
             else:
                 reads[address] = _Read(pools.submit(provider, rt.read, state.resources[address].object_id))
-        for members in sorted(batches.values(), key=len, reverse=True):
+        for members in sorted(batches.values(), key=lambda m: (_depth(m[0], state, depths), -len(m))):
             ids = [state.resources[a].object_id for a in members]
             rt = sessions.resource(members[0])
             if rt.detail_fields:  # their details only where state manages them (see ``_take_read``)
@@ -356,6 +358,18 @@ def _read_known(addresses: Iterable[Address], state: State, sessions: Sessions, 
             for address, object_id in zip(members, ids):
                 reads[address] = _Read(future, object_id)
     return reads
+
+
+def _depth(address: Address, state: State, known: dict[Address, int]) -> int:
+    """How many dependencies deep ``address`` sits, by the dependencies state recorded (``known``
+    memoizes; a cycle, which state never records, counts as no depth)."""
+    depth = known.get(address)
+    if depth is None:
+        known[address] = 0
+        rs = state.resources.get(address)
+        deps = rs.dependencies if rs is not None else ()
+        depth = known[address] = 1 + max(_depth(d, state, known) for d in deps) if deps else 0
+    return depth
 
 
 def _look_up_or_source(address: Address, rt: ResourceType, desired: dict | None) -> Observed:

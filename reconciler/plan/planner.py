@@ -244,6 +244,8 @@ def _hashed_match(hasher: SecretHasher | None, live_value: Any, recorded: Any) -
 def _secret_changes(rt: ResourceType, desired: Mapping[str, Any], rs: ResourceState | None,
                     fields: Iterable[str], hasher: SecretHasher | None) -> tuple[DiffItem, ...]:
     """Write-only fields: compare the desired value's keyed hash with the one state recorded."""
+    if not rt.sensitive:
+        return ()
     items = []
     for name in fields:
         if name not in rt.sensitive or name not in desired:
@@ -287,10 +289,15 @@ def _view(rt: ResourceType, attrs: Mapping[str, Any], fields: Iterable[str], *,
 
 
 def _mask(rt: ResourceType, attrs: Mapping[str, Any]) -> dict[str, Any]:
+    if not rt.sensitive:
+        return dict(attrs)
     return {k: (SENSITIVE_MASK if k in rt.sensitive and v is not None else v) for k, v in attrs.items()}
 
 
 def _mask_view(rt: ResourceType, view: dict[str, Any]) -> dict[str, Any]:
+    """``view`` (a dict of its own, from ``_view``) with sensitive values masked."""
+    if not rt.sensitive:
+        return view
     return {k: (v if isinstance(v, Unknown) else SENSITIVE_MASK) if k in rt.sensitive and v is not None else v
             for k, v in view.items()}
 

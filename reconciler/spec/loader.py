@@ -228,6 +228,7 @@ class _Merge:
         self.env = env
         self.errors: list[SpecError] = list(errors)
         self.types: Mapping[str, type[ResourceType]] = TypeIndex(registry)  # classes load when used
+        self._attributes: dict[str, list[str]] = {}  # type -> the attributes a reference may name
         self.variables: dict[str, _Raw] = {}
         self.providers: dict[str, _Raw] = {}
         self.resources: dict[Address, _Raw] = {}
@@ -427,8 +428,9 @@ class _Merge:
         self.report(sub, raw, address)
         references = []
         for path, token in sub.references:
-            if self.check_reference(address, token, where(path)):
-                references.append(Reference(token.address, token.attr, token.text, where(path), path))
+            at = where(path)
+            if self.check_reference(address, token, at):
+                references.append(Reference(token.address, token.attr, token.text, at, path))
         skip = {p for p, _ in sub.references} | {p for p, *_ in sub.errors}
         hide = set(sub.from_env) | {(f,) for f in rtype.sensitive}
         for issue in validate.check(rtype.spec_model, sub.value, skip=skip, hide=hide):
@@ -452,9 +454,11 @@ class _Merge:
             self.fail(ReferenceError_, f"'{token.text}' refers to {target}, which is not defined in the specs",
                       location, address, hint=f"did you mean {close[0]}?" if close else None)
             return False
-        rtype = self.types[target.type]
-        fields = validate.spec_keys(rtype.spec_model)
-        allowed = fields + sorted(set(rtype.server_owned) - set(fields))
+        allowed = self._attributes.get(target.type)
+        if allowed is None:  # once per type: thousands of references point at a few types
+            rtype = self.types[target.type]
+            fields = validate.spec_keys(rtype.spec_model)
+            allowed = self._attributes[target.type] = fields + sorted(set(rtype.server_owned) - set(fields))
         if token.attr[0] not in allowed:
             close = difflib.get_close_matches(token.attr[0], allowed, n=1)
             self.fail(ReferenceError_, f"'{token.text}': {target.type} has no attribute '{token.attr[0]}'; "
