@@ -65,7 +65,10 @@ def redact(value: Any, secrets: frozenset[str]) -> Any:
 
 def values_text(change: Any) -> str:
     """The before, after and diff values of ``change`` as one JSON text: what ``redact_plan``
-    searches for secrets (a C-speed serialization instead of a Python walk per value)."""
+    searches for secrets (a C-speed serialization instead of a Python walk per value). When
+    before and after are equal and nothing differs (most of a plan), one of them says it all."""
+    if not change.diff and change.before == change.after:
+        return json.dumps(change.after, default=str, ensure_ascii=False)
     return json.dumps([change.before, change.after, [(d.old, d.new) for d in change.diff]],
                       default=str, ensure_ascii=False)
 

@@ -36,3 +36,12 @@ def test_texts_made_earlier_are_used_only_for_the_very_change_they_were_made_of(
     assert secret not in repr(out) and out.changes[0].before == {"x": f"has {SENSITIVE_MASK}"}
     # the change's own text is (here it claims no secret, so nothing is masked: it was used)
     assert redact_plan(plan, frozenset({secret}), {A: (leaking, values_text(earlier))}) is plan
+
+
+def test_an_unchanged_object_holding_a_secret_is_masked_too() -> None:
+    secret = "s3cr3t-value"
+    same = {"url": f"https://u:{secret}@h", "n": 1}
+    change = Change(A, Action.NOOP, "up to date", before=dict(same), after=dict(same))
+    assert secret in values_text(change)  # before and after alike: one of them is serialized
+    out = redact_plan(Plan(changes=(change,)), frozenset({secret}), {A: (change, values_text(change))})
+    assert secret not in repr(out) and out.changes[0].before == out.changes[0].after
