@@ -11,12 +11,9 @@ import sys
 
 import click
 
-from reconciler.cli.ci import register as register_ci
 from reconciler.cli.commands import cli
 from reconciler.cli.interpreter import finish, own_process
 from reconciler.errors import ReconcilerError
-
-register_ci(cli)
 
 __all__ = ["main", "cli"]
 

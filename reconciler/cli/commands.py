@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -30,7 +31,26 @@ def _address(_ctx: click.Context, _param: click.Parameter, value):
         raise click.BadParameter(str(err)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose ``lazy`` subcommands (name -> ``module:attribute``) are imported only when
+    named or listed (``--help``): ``reconciler plan`` does not load the ``ci`` commands' modules."""
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, attr = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, lazy={"ci": "reconciler.cli.ci:ci"},
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--specs", envvar="RECONCILER_SPECS", default="specs", show_default=True,
               help="Spec directory or file (env RECONCILER_SPECS).")
 @click.option("--state", "state", envvar="RECONCILER_STATE", default=None,

@@ -35,10 +35,11 @@ def test_an_entry_naming_another_class_is_refused_and_unknown_names_are_key_erro
         index["nope_thing"]
 
 
-def test_the_cli_imports_no_resource_type_and_a_load_only_the_ones_it_meets(tmp_path):
+def test_the_cli_imports_no_resource_type_nor_the_ci_commands_and_a_load_only_the_types_it_meets(tmp_path):
     (tmp_path / "p.yaml").write_text("resources:\n  dataiku_project.p:\n    key: P\n    name: P\n")
     code = ("import sys\n"
             "import reconciler.cli\n"
+            "assert not [m for m in sys.modules if m.startswith('reconciler.ci')], 'ci loaded'\n"
             "before = sorted(m for m in sys.modules if '.resources.' in m)\n"
             "from reconciler.providers.registry import PROVIDERS\n"
             "from reconciler.spec import load_specs\n"
