@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @contextmanager
 def slow_path_only() -> Iterator[None]:
-    """``parse_document`` with the fast path switched off (it imports ``parse_block`` per call)."""
+    """``parse_document`` with the fast path switched off (the name ``yamlsource`` calls)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(blockyaml, "parse_block", lambda file, text: None)
+        patch.setattr(yamlsource, "parse_block", lambda file, text: None)
         yield
 
 
@@ -50,6 +50,16 @@ def slow(text: str) -> tuple[Any, dict, list] | SpecSyntaxError:
     except SpecSyntaxError as exc:
         return exc
     return doc.data, doc.locations, [(str(p), p.location) for p in problems]
+
+
+def test_the_slow_path_is_really_the_libyaml_one():
+    """The differential tests below compare with libyaml only if switching the fast path off works."""
+    calls = []
+    with slow_path_only(), pytest.MonkeyPatch.context() as patch:
+        real = yamlsource._parse
+        patch.setattr(yamlsource, "_parse", lambda *a: calls.append(1) or real(*a))
+        slow("a: 1\n")
+    assert calls
 
 
 def check(text: str, expected: Any = None) -> bool:
