@@ -14,8 +14,6 @@ import os
 import subprocess
 from pathlib import Path
 
-import yaml
-
 from reconciler.addresses import Address
 from reconciler.errors import PlanError
 from reconciler.graph.dag import Graph
@@ -72,6 +70,8 @@ def scope_since(specs: SpecSet, state: State, graph: Graph, changed: set[str] | 
 
 
 def _document(path: Path) -> dict | None:
+    import yaml  # only --changed-since needs it
+
     if not path.exists():
         return {}
     try:
@@ -82,6 +82,8 @@ def _document(path: Path) -> dict | None:
 
 
 def _old_document(top: Path, path: Path, ref: str) -> dict | None:
+    import yaml  # only --changed-since needs it
+
     rel = os.path.relpath(path, top)
     try:
         text = _git(top, "show", f"{ref}:{rel}")
