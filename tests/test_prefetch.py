@@ -95,3 +95,28 @@ def test_refresh_threads_per_provider_stay_within_its_budget(project):
     assert project.cli("apply", "--auto-approve").code == 0
     with ws.sessions(ws.store().read().resources, None) as sessions:
         assert sessions.concurrency("dataiku") == 8 and sessions.concurrency("nope") is None
+
+
+def test_a_providers_block_beside_resources_is_read_alone_and_matches_the_full_load(project):
+    path = project.spec_path("projects.yaml")
+    path.write_text("# the estate's settings live with its projects\n" + PROVIDERS_BLOCK + path.read_text())
+    assert project.cli("apply", "--auto-approve").code == 0
+    ws = _workspace(project)
+    started = ws._prefetch()
+    try:
+        assert started is not None and started.prefetch is not None
+        assert str(path) not in started.parsed  # only its providers block was parsed
+        full = ws.load()
+        assert started.prefetch.matches(full.providers)  # so the reads started early are used
+        assert full.providers["dataiku"] == started.prefetch.settings["dataiku"]
+    finally:
+        started.prefetch.close()
+        started.prefetch.sessions.close()
+
+
+def test_settings_blocks_keep_every_line_number():
+    from reconciler.spec.loader import _settings_blocks
+
+    text = "a: 1\nproviders:\n  x:\n    url: u\n# note\nresources:\n  t.n: {}\nvariables:\n  v: 1\n"
+    blocks = _settings_blocks(text)
+    assert blocks.split("\n") == ["", "providers:", "  x:", "    url: u", "# note", "", "", "variables:", "  v: 1", ""]

@@ -86,6 +86,19 @@ def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
 _SETTINGS_KEYS = re.compile(r"^(?:providers|variables)[ \t]*:", re.MULTILINE)
 
 
+def _settings_blocks(text: str) -> str:
+    """``text`` with every top-level block but ``providers:`` and ``variables:`` blanked out
+    (comments and indented lines belong to the block above them; line numbers are kept)."""
+    lines = text.split("\n")
+    inside = False
+    for i, line in enumerate(lines):
+        if line[:1] not in ("", " ", "#"):  # a top-level line: a key (or a marker) starts a block
+            inside = _SETTINGS_KEYS.match(line) is not None
+        if not inside:
+            lines[i] = ""
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class Parsed:
     """One file as parsed: its text, the document and the non-fatal problems found."""
@@ -100,25 +113,33 @@ def load_provider_settings(path: str | os.PathLike, *, registry: Mapping[str, Pr
                            ) -> tuple[dict[str, ProviderConfig], dict[str, Parsed]] | None:
     """The ``providers`` blocks alone, built from only the files whose text declares top-level
     ``providers:`` or ``variables:``, so that platforms can be connected while the rest loads;
-    and those files as parsed (for ``load_specs(parsed=...)``).
+    and the files parsed whole for it (for ``load_specs(parsed=...)``). Of a file that has
+    other top-level keys too, only those two blocks are parsed (the rest blanked out, so every
+    line keeps its number); the full load parses it.
 
     A hint, not an authority: None whenever it cannot tell cheaply (a file too large or not
     UTF-8, a parse or settings problem); the caller compares it with ``load_specs``' result.
     """
     parsed: dict[str, Parsed] = {}
+    documents: list[Document] = []
     try:
         for file in discover(path):
             if FsPath(file).stat().st_size > MAX_FILE_BYTES:
                 return None
             text = FsPath(file).read_text(encoding="utf-8")
             if _SETTINGS_KEYS.search(text):
-                parsed[file] = Parsed(text, *parse_document(file, text))
+                blocks = _settings_blocks(text)
+                if blocks == text:
+                    parsed[file] = Parsed(text, *parse_document(file, text))
+                    documents.append(parsed[file].document)
+                else:
+                    documents.append(parse_document(file, blocks)[0])
     except (OSError, UnicodeDecodeError, SpecError):
         return None
     merge = _Merge(registry, os.environ if env is None else env, [])
     try:
-        for done in parsed.values():
-            merge.merge(done.document)
+        for document in documents:
+            merge.merge(document)
         values, env_variables = merge.build_variables()
         providers = merge.build_providers(values, env_variables)
     except (SpecError, KeyError, TypeError, ValueError):
