@@ -20,13 +20,16 @@ class Address:
     A slotted class with its hash computed once: addresses key every map of a run (hundreds of
     thousands of lookups), and each comparison is two string comparisons, no tuple built."""
 
-    __slots__ = ("type", "name", "_hash")
+    __slots__ = ("type", "name", "provider", "_hash")
     type: str
     name: str
+    #: the provider part of the type: ``dataiku`` for ``dataiku_project``
+    provider: str
 
     def __init__(self, type: str, name: str) -> None:  # noqa: A002 - the field is called type
         object.__setattr__(self, "type", type)
         object.__setattr__(self, "name", name)
+        object.__setattr__(self, "provider", type.split("_", 1)[0])
         object.__setattr__(self, "_hash", hash((type, name)))
 
     def __setattr__(self, key: str, value: object) -> None:
@@ -79,16 +82,19 @@ class Address:
 
     @classmethod
     def parse(cls, text: str) -> "Address":
-        """Parse ``type.name``; raise ``ValueError`` naming the allowed form when malformed."""
+        """Parse ``type.name``; raise ``ValueError`` naming the allowed form when malformed.
+        The same text gives the same object (state, specs and references name each address
+        thousands of times: a map lookup then matches it by identity, without ``__eq__``)."""
+        found = _PARSED.get(text) if isinstance(text, str) else None
+        if found is not None:
+            return found
         match = ADDRESS_RE.match(text.strip()) if isinstance(text, str) else None
         if not match:
             raise ValueError(f"{text!r} is not a resource address; expected {ADDRESS_FORMAT}")
-        return cls(match["type"], match["name"])
-
-    @property
-    def provider(self) -> str:
-        """The provider part of the type: ``dataiku`` for ``dataiku_project``."""
-        return self.type.split("_", 1)[0]
+        if len(_PARSED) >= _PARSED_MAX:  # a long-lived host parsing without end: start again
+            _PARSED.clear()
+        address = _PARSED[text] = cls(match["type"], match["name"])
+        return address
 
     @property
     def kind(self) -> str:
@@ -104,3 +110,8 @@ class Address:
     @classmethod
     def from_json(cls, data: str) -> "Address":
         return cls.parse(data)
+
+
+#: text -> the address parsed from it (see ``Address.parse``); addresses are immutable
+_PARSED: dict[str, Address] = {}
+_PARSED_MAX = 200_000
