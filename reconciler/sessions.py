@@ -25,6 +25,7 @@ class Sessions:
 
     def __init__(self, sessions: Mapping[str, Session]) -> None:
         self._sessions = dict(sessions)
+        self._types: dict[str, ResourceType] = {}  # type name -> its instance (asked for per address)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -32,7 +33,10 @@ class Sessions:
         return tuple(sorted(self._sessions))
 
     def resource(self, address: Address) -> ResourceType:
-        return self._sessions[address.provider].resource(address.type)
+        rt = self._types.get(address.type)
+        if rt is None:
+            rt = self._types[address.type] = self._sessions[address.provider].resource(address.type)
+        return rt
 
     def stats(self) -> dict[str, dict[str, int]]:
         out = {}

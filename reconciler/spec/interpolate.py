@@ -214,7 +214,8 @@ def _sub(value: Any, path: AttrPath, ctx: _Ctx) -> Any:
             copied[k] = v if kind in _PLAIN or (kind is str and "$" not in v) else _sub(v, path + (k,), ctx)
         return copied
     if isinstance(value, list):
-        return [_sub(v, path + (i,), ctx) for i, v in enumerate(value)]
+        return [v if v.__class__ in _PLAIN or (v.__class__ is str and "$" not in v) else _sub(v, path + (i,), ctx)
+                for i, v in enumerate(value)]
     if not isinstance(value, str) or "$" not in value:
         return value
     try:
