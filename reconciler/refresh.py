@@ -52,6 +52,10 @@ class Observed:
     fingerprint: str | None = None
 
 
+#: the canonical JSON fingerprints hash (one encoder for every call: building one costs more
+#: than encoding a small object)
+_CANONICAL = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":"))
+
 #: how the fingerprint of a type with ``detail_fields`` starts: it leaves them out, and one
 #: recorded before it did (20 hex digits) compares with none of these
 DETAILS_LEFT_OUT = "~"
@@ -65,8 +69,7 @@ def fingerprint(rt: ResourceType, live: Mapping[str, Any] | None) -> str | None:
     view = rt.normalize(live)
     if rt.detail_fields:
         view = {k: v for k, v in view.items() if k not in rt.detail_fields}
-    canonical = json.dumps(view, sort_keys=True, default=str, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    digest = hashlib.sha256(_CANONICAL.encode(view).encode()).hexdigest()
     return DETAILS_LEFT_OUT + digest[:19] if rt.detail_fields else digest[:20]
 
 

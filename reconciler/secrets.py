@@ -68,9 +68,12 @@ def values_text(change: Any) -> str:
     searches for secrets (a C-speed serialization instead of a Python walk per value). When
     before and after are equal and nothing differs (most of a plan), one of them says it all."""
     if not change.diff and change.before == change.after:
-        return json.dumps(change.after, default=str, ensure_ascii=False)
-    return json.dumps([change.before, change.after, [(d.old, d.new) for d in change.diff]],
-                      default=str, ensure_ascii=False)
+        return _TEXT.encode(change.after)
+    return _TEXT.encode([change.before, change.after, [(d.old, d.new) for d in change.diff]])
+
+
+#: what ``values_text`` serializes with (one encoder for every call)
+_TEXT = json.JSONEncoder(default=str, ensure_ascii=False)
 
 
 def redact_plan(plan: Any, secrets: frozenset[str], texts: Mapping[Any, tuple[Any, str]] | None = None) -> Any:
