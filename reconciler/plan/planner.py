@@ -164,7 +164,6 @@ def decide(
     live = obs.live if obs else None
     depends = tuple(sorted(graph.dependencies(address)))
     protect = bool((rs and rs.prevent_destroy) or (spec and spec.lifecycle.prevent_destroy))
-    notes = _delete_notes(rt)
     if rt.data_source:
         if spec is None or destroy:
             return None
@@ -189,12 +188,15 @@ def decide(
         reason = "destroy requested" if destroy else "no longer in the specs"
         return Change(address, Action.DELETE, reason, before=before, object_id=rs.object_id,
                       fingerprint=obs.fingerprint if obs else rs.fingerprint, depends_on=depends,
-                      notes=notes, prevent_destroy=protect)
+                      notes=_delete_notes(rt), prevent_destroy=protect)
 
     desired = obs.desired if (obs and obs.desired is not None) else dict(spec.attrs)
     managed = managed_fields(rt, desired, rs)
-    full_desired = {**{k: rt.default_of(k) for k in managed if k not in desired}, **desired}
-    config = {**{k: rt.default_of(k) for k in managed if k not in spec.attrs}, **spec.attrs}
+    # (read only below: when every managed field is declared, the spec's own mappings do)
+    defaults = {k: rt.default_of(k) for k in managed if k not in desired}
+    full_desired = {**defaults, **desired} if defaults else desired
+    config_defaults = {k: rt.default_of(k) for k in managed if k not in spec.attrs}
+    config = {**config_defaults, **spec.attrs} if config_defaults else spec.attrs
     # only references are Unknown, and only in the attributes that hold one
     after = _view(rt, full_desired, managed, unknowns=bool(spec.references),
                   holding=None if any(not r.path for r in spec.references) else {r.path[0] for r in spec.references})
@@ -218,8 +220,9 @@ def decide(
     before_cmp = live_view if compared == managed else _view(rt, live, compared, unknowns=False)
     after_cmp = {k: after[k] for k in compared if k in after}
     diff = compute(before_cmp, after_cmp, sensitive=rt.sensitive)
-    diff += _secret_changes(rt, full_desired, rs, [k for k in managed if k not in spec.lifecycle.ignore_changes],
-                            hasher)
+    if rt.sensitive:
+        diff += _secret_changes(rt, full_desired, rs, [k for k in managed if k not in spec.lifecycle.ignore_changes],
+                                hasher)
     before = _mask_view(rt, live_view)
     base = dict(before=before, after=_mask_view(rt, after), diff=diff, object_id=obs.object_id,
                 importing=importing, fingerprint=obs.fingerprint, **common)
@@ -231,7 +234,7 @@ def decide(
     if forcing:
         return Change(address, Action.REPLACE,
                       adopt + f"create-only field(s) changed: {', '.join(forcing)}",
-                      replace_fields=forcing, notes=notes + waits, **base)
+                      replace_fields=forcing, notes=_delete_notes(rt) + waits, **base)
     return Change(address, Action.UPDATE, adopt + f"field(s) differ: {', '.join(changed)}", notes=waits, **base)
 
 
