@@ -206,9 +206,9 @@ class _Walk:
             self._look_up(address, desired)  # gone, or missing from its container's list
             return
         rt = self.sessions.resource(address)
-        if rt.detail_fields and desired and any(desired.get(f) is not None and f not in live
-                                                for f in rt.detail_fields):
-            # read briefly (state did not manage them) but declared now: read it whole
+        if read.batched and rt.detail_fields and desired and any(desired.get(f) is not None and f not in live
+                                                                 for f in rt.detail_fields):
+            # read briefly (state did not manage them) but declared now: read it whole, once
             read = self.reads[address] = _Read(self.pools.submit(address.provider, rt.read, read.object_id
                                                                  or self.state.resources[address].object_id))
             self._wait(read.future, ("read", (address, desired)))
@@ -365,14 +365,23 @@ def _read_known(addresses: Iterable[Address], state: State, sessions: Sessions, 
 
 def _depth(address: Address, state: State, known: dict[Address, int]) -> int:
     """How many dependencies deep ``address`` sits, by the dependencies state recorded (``known``
-    memoizes; a cycle, which state never records, counts as no depth)."""
-    depth = known.get(address)
-    if depth is None:
-        known[address] = 0
-        rs = state.resources.get(address)
+    memoizes; no recursion, so a chain of any length is fine; a cycle, which state never records,
+    counts as no depth)."""
+    stack = [address]
+    while stack:
+        top = stack[-1]
+        if top in known:
+            stack.pop()
+            continue
+        rs = state.resources.get(top)
+        pending = [d for d in (rs.dependencies if rs is not None else ()) if d not in known and d not in stack]
+        if pending:
+            stack.extend(pending)
+            continue
         deps = rs.dependencies if rs is not None else ()
-        depth = known[address] = 1 + max(_depth(d, state, known) for d in deps) if deps else 0
-    return depth
+        known[top] = 1 + max((known.get(d, 0) for d in deps), default=-1) if deps else 0
+        stack.pop()
+    return known[address]
 
 
 def _look_up_or_source(address: Address, rt: ResourceType, desired: dict | None) -> Observed:

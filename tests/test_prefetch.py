@@ -120,3 +120,18 @@ def test_settings_blocks_keep_every_line_number():
     text = "a: 1\nproviders:\n  x:\n    url: u\n# note\nresources:\n  t.n: {}\nvariables:\n  v: 1\n"
     blocks = _settings_blocks(text)
     assert blocks.split("\n") == ["", "providers:", "  x:", "    url: u", "# note", "", "", "variables:", "  v: 1", ""]
+
+
+def test_reads_start_with_what_others_depend_on_however_long_the_chain():
+    from reconciler.addresses import Address
+    from reconciler.refresh import _depth
+    from reconciler.state.model import ResourceState, State
+
+    chain, prev = {}, None
+    for i in range(3000):  # deeper than the interpreter's recursion limit
+        a = Address("dataiku_project_folder", f"f{i}")
+        chain[a] = ResourceState(a, str(i), attrs={}, outputs={}, dependencies=(prev,) if prev else ())
+        prev = a
+    state = State("lineage", 1, chain)
+    known: dict = {}
+    assert _depth(prev, state, known) == 2999 and known[Address("dataiku_project_folder", "f0")] == 0
