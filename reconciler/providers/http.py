@@ -333,16 +333,19 @@ class HttpClient:
         self._origin = (base.scheme, base.host, base.port)
         self._base = str(base).rstrip("/") + "/"  # joined with paths made relative (httpx's base_url)
         self._client_lock = threading.Lock()
+        proxied = _proxied(base)
         self._client_args = dict(
             base_url=base,
             auth=auth,
             headers={"User-Agent": user_agent, "Accept": "application/json", **(headers or {})},
             timeout=httpx.Timeout(timeout),
             transport=transport,
-            verify=(_system_tls() if base.scheme == "https" else False) if transport is None else True,
+            # TLS verified for an https origin and for any proxy (an https proxy is reached over TLS);
+            # a direct http origin never needs it (requests go to that origin only: _check_origin)
+            verify=(_system_tls() if base.scheme == "https" or proxied else False) if transport is None else True,
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
             follow_redirects=False,
-        )  # (an http origin never needs TLS: requests go to that origin only, see _check_origin)
+        )
         self._client_made: httpx.Client | None = None
         self._auth_header = auth._header if isinstance(auth, _HeaderAuth) else None
         plain_auth = auth is None or isinstance(auth, _HeaderAuth)
@@ -353,7 +356,7 @@ class HttpClient:
         self._wire: Wire | None = None
         self._transport: httpx.BaseTransport | None = None
         network = transport is None or isinstance(transport, TrustingTransport)  # not an in-process one
-        if network and plain_auth and not _proxied(base):
+        if network and plain_auth and not proxied:
             tls = None
             if base.scheme == "https":
                 tls = transport.tls if isinstance(transport, TrustingTransport) else _system_tls()

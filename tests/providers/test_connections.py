@@ -297,3 +297,15 @@ def test_headers_are_case_insensitive() -> None:
     h = Headers({"content-type": "application/json"})
     assert h["Content-Type"] == h.get("CONTENT-TYPE") == "application/json"
     assert "Content-type" in h and "x" not in h and h.get("x", "d") == "d"
+
+
+def test_tls_is_verified_for_https_origins_and_any_proxy_and_skipped_only_for_a_direct_http_origin(monkeypatch):
+    import ssl
+
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    assert client("http://127.0.0.1:9")._client_args["verify"] is False  # never used: no TLS at all
+    assert isinstance(client("https://example.com")._client_args["verify"], ssl.SSLContext)
+    monkeypatch.setenv("HTTP_PROXY", "https://proxy.example:3128")  # reached over TLS
+    proxied = client("http://example.com:9")
+    assert proxied._wire is None and isinstance(proxied._client_args["verify"], ssl.SSLContext)
