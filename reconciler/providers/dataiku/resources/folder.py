@@ -94,7 +94,8 @@ class ProjectFolder(ResourceType):
             try:
                 doc = self.client.get_folder(folder_id)
                 if folder_id in brief:
-                    return {"id": doc.get("id") or folder_id, "name": doc.get("name"), "parent": doc.get("parentId") or ROOT}
+                    return {"id": doc.get("id") or folder_id, "name": doc.get("name"),
+                            "parent": doc.get("parentId") or ROOT}
                 return self._live(folder_id, doc, self.client.get_folder_settings(folder_id))
             except NotFoundError:
                 return None
