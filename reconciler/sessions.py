@@ -7,9 +7,8 @@ missing credential fails the run up front with no half-done work. It makes no re
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
-import httpx
 
 from reconciler.addresses import Address
 from reconciler.errors import ConfigError
@@ -18,6 +17,9 @@ from reconciler.providers.budget import AdaptiveBudget
 from reconciler.providers.settings import resolve_settings
 from reconciler.providers.transport import secure_transport, split_common
 from reconciler.spec import SpecSet
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class Sessions:

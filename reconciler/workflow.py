@@ -14,9 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
-import httpx
 
 from reconciler.addresses import Address
 from reconciler.apply.executor import Executor, Hooks
@@ -36,6 +35,9 @@ from reconciler.sessions import Sessions, open_sessions
 from reconciler.spec import SpecSet, load_provider_settings, load_specs
 from reconciler.state import JournalEntry, StateStore, open_store
 from reconciler.state.model import ResourceState, State
+
+if TYPE_CHECKING:
+    import httpx
 
 #: operations in flight per provider; requests in flight stay within each provider's budget (8 by
 #: default) and never above it, so operations that wait (async jobs, lifecycles) keep the budget busy

@@ -34,12 +34,14 @@ import contextvars
 import importlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence, TypeVar
 
-import httpx
 from pydantic import BaseModel
 
 from reconciler.providers.budget import FOLLOW_UP
+
+if TYPE_CHECKING:
+    import httpx
 
 Live = dict[str, Any]
 Spec = dict[str, Any]

@@ -25,11 +25,22 @@ import socket
 import ssl
 import threading
 import zlib
-from typing import Iterable
+from types import ModuleType
+from typing import TYPE_CHECKING, Iterable
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
-__all__ = ["Headers", "Wire", "WireResponse"]
+
+def httpx_module() -> ModuleType:
+    """httpx, imported on first use: for a failure's exception, or an answer handed to an error
+    extractor written for httpx (a run without either never loads it)."""
+    import httpx
+
+    return httpx
+
+
+__all__ = ["Headers", "Wire", "WireResponse", "httpx_module"]
 
 _POLLIN_OR_ERR = select.POLLIN | select.POLLERR | select.POLLHUP | getattr(select, "POLLRDHUP", 0)
 
@@ -61,6 +72,7 @@ class WireResponse:
 
     def as_httpx(self, method: str, url: str) -> httpx.Response:
         """The same answer as an ``httpx.Response`` (for error-message extractors written for httpx)."""
+        httpx = httpx_module()
         return httpx.Response(self.status_code, headers=list(self.headers.items()), content=self.content,
                               request=httpx.Request(method, url))
 
@@ -96,21 +108,21 @@ class Wire:
                     conn.putheader("Content-Length", str(len(body or b"")))
                 conn.endheaders(body or None)
             except socket.timeout as exc:
-                raise httpx.WriteTimeout(str(exc) or "timed out sending") from exc
+                raise httpx_module().WriteTimeout(str(exc) or "timed out sending") from exc
             except OSError as exc:
-                raise httpx.WriteError(str(exc) or type(exc).__name__) from exc
+                raise httpx_module().WriteError(str(exc) or type(exc).__name__) from exc
             try:
                 response = conn.getresponse()
                 raw = response.read()
             except socket.timeout as exc:
-                raise httpx.ReadTimeout(str(exc) or "timed out reading") from exc
+                raise httpx_module().ReadTimeout(str(exc) or "timed out reading") from exc
             except (http.client.RemoteDisconnected, http.client.IncompleteRead,
                     http.client.BadStatusLine, http.client.LineTooLong) as exc:
-                raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__) from exc
+                raise httpx_module().RemoteProtocolError(str(exc) or type(exc).__name__) from exc
             except http.client.HTTPException as exc:
-                raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}") from exc
+                raise httpx_module().RemoteProtocolError(f"{type(exc).__name__}: {exc}") from exc
             except OSError as exc:
-                raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
+                raise httpx_module().ReadError(str(exc) or type(exc).__name__) from exc
         except BaseException:
             conn.close()
             raise
@@ -159,9 +171,9 @@ class Wire:
         try:
             conn.connect()
         except socket.timeout as exc:
-            raise httpx.ConnectTimeout(str(exc) or "timed out connecting") from exc
+            raise httpx_module().ConnectTimeout(str(exc) or "timed out connecting") from exc
         except OSError as exc:  # refused, unreachable, name resolution, TLS handshake or verification
-            raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
+            raise httpx_module().ConnectError(str(exc) or type(exc).__name__) from exc
 
 
 def _usable(conn: http.client.HTTPConnection) -> bool:
@@ -190,5 +202,5 @@ def _decoded(raw: bytes, headers: Headers) -> bytes:
             except zlib.error:
                 return zlib.decompress(raw, -zlib.MAX_WBITS)  # raw deflate, as some servers send it
     except zlib.error as exc:
-        raise httpx.DecodingError(f"cannot decode the {encoding} body: {exc}") from exc
-    raise httpx.DecodingError(f"unsupported Content-Encoding {encoding!r}")
+        raise httpx_module().DecodingError(f"cannot decode the {encoding} body: {exc}") from exc
+    raise httpx_module().DecodingError(f"unsupported Content-Encoding {encoding!r}")

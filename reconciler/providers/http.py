@@ -1,4 +1,6 @@
-"""The HTTP client every provider uses; with ``connections``, the only module that touches httpx.
+"""The HTTP client every provider uses; with ``connections``, the only module that touches httpx
+(and imports it only when a run needs it: an in-process transport, a proxy, an https origin's
+default CA bundle, a failure to classify; a plain http run on the wire path never loads it).
 
 It owns: one client per provider session (connection reuse, base URL, auth, timeout): requests go
 over ``connections.Wire`` (``http.client``, pooled) unless a proxy applies to the origin or an
@@ -42,17 +44,19 @@ import logging
 import random
 import re
 import ssl
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generator, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable, Mapping, NamedTuple
 from urllib.parse import quote, quote_plus
 
-import httpx
-
 from reconciler.providers.budget import AdaptiveBudget
-from reconciler.providers.connections import Wire, WireResponse
-from reconciler.providers.transport import TrustingTransport
+from reconciler.providers.connections import Wire, WireResponse, httpx_module
+from reconciler.providers.transport import trusted_tls
+
+if TYPE_CHECKING:
+    import httpx
 
 from reconciler.errors import (
     ApiError,
@@ -77,38 +81,70 @@ EXCERPT_CHARS = 300
 _UNSAFE_TARGET = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]")
 _TARGET_SAFE = "-._~!$&'()*+,;=:@/?%"
 
-#: transport failures where the request surely never reached the server
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-#: transport failures worth retrying (for a non-idempotent request only if also _NEVER_SENT)
-_RETRYABLE = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ProxyError)
-_WHAT = (  # most specific first: what a user reads in "... after 5 attempts"
-    (httpx.ConnectTimeout, "timed out connecting"),
-    (httpx.ConnectError, "could not connect"),
-    (httpx.PoolTimeout, "timed out waiting for a free connection"),
-    (httpx.ReadTimeout, "timed out waiting for the response"),
-    (httpx.WriteTimeout, "timed out sending the request"),
-    (httpx.RemoteProtocolError, "the server dropped the connection"),
-    (httpx.ReadError, "the connection broke while reading the response"),
-    (httpx.WriteError, "the connection broke while sending the request"),
-    (httpx.ProxyError, "the proxy failed"),
-    (httpx.UnsupportedProtocol, "unsupported URL scheme"),
-    (httpx.LocalProtocolError, "the request could not be sent as HTTP"),
-)
+class _Failures(NamedTuple):
+    """How httpx's exceptions are read (built on the first failure: httpx is imported then)."""
+
+    #: transport failures where the request surely never reached the server
+    never_sent: tuple[type, ...]
+    #: transport failures worth retrying (for a non-idempotent request only if also never_sent)
+    retryable: tuple[type, ...]
+    #: (kind, what a user reads in "... after 5 attempts"), most specific first
+    what: tuple[tuple[type, str], ...]
+    #: a failed exchange (retried or reported as a ``TransportError``)
+    transport: type
+    #: an answer that cannot be used (reported as a ``ProviderContractError``)
+    unusable: tuple[type, ...]
+
+
+@functools.lru_cache(maxsize=1)
+def _failures() -> _Failures:
+    httpx = httpx_module()
+    return _Failures(
+        never_sent=(httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout),
+        retryable=(httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ProxyError),
+        what=(
+            (httpx.ConnectTimeout, "timed out connecting"),
+            (httpx.ConnectError, "could not connect"),
+            (httpx.PoolTimeout, "timed out waiting for a free connection"),
+            (httpx.ReadTimeout, "timed out waiting for the response"),
+            (httpx.WriteTimeout, "timed out sending the request"),
+            (httpx.RemoteProtocolError, "the server dropped the connection"),
+            (httpx.ReadError, "the connection broke while reading the response"),
+            (httpx.WriteError, "the connection broke while sending the request"),
+            (httpx.ProxyError, "the proxy failed"),
+            (httpx.UnsupportedProtocol, "unsupported URL scheme"),
+            (httpx.LocalProtocolError, "the request could not be sent as HTTP"),
+        ),
+        transport=httpx.TransportError,
+        unusable=(httpx.HTTPError, httpx.StreamError, httpx.InvalidURL, httpx.CookieConflict),
+    )
 
 
 @functools.lru_cache(maxsize=1)
 def _system_tls() -> ssl.SSLContext:
     """The default TLS context (system CA bundle, verification on), built once per process: each
     build loads the CA bundle (about 20 ms), and a run opens a client per provider."""
-    return httpx.create_ssl_context()
+    return httpx_module().create_ssl_context()
 
 
-def _proxied(url: httpx.URL) -> bool:
+#: the environment variables through which httpx (``urllib.request.getproxies``) finds a proxy
+#: on Linux, where nothing else names one; any letter case
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+
+
+def _proxied(base_url: str) -> bool:
     """Whether the environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY``)
-    sends requests for ``url`` through a proxy: decided as ``httpx.Client`` decides it (its
-    mounts, most specific pattern first; a ``NO_PROXY`` match maps to no proxy)."""
+    sends requests for ``base_url`` through a proxy: decided as ``httpx.Client`` decides it (its
+    mounts, most specific pattern first; a ``NO_PROXY`` match maps to no proxy). On Linux with no
+    proxy variable set, no proxy, without importing httpx."""
+    import os
+
+    if sys.platform.startswith("linux") and not any(k.lower() in _PROXY_VARIABLES for k in os.environ):
+        return False
+    httpx = httpx_module()
     from httpx._utils import URLPattern, get_environment_proxies
 
+    url = httpx.URL(base_url)
     mounts = sorted(((URLPattern(key), proxy) for key, proxy in get_environment_proxies().items()),
                     key=lambda mount: mount[0])
     for pattern, proxy in mounts:
@@ -120,28 +156,39 @@ def _proxied(url: httpx.URL) -> bool:
 # -- auth ------------------------------------------------------------------------------------
 
 
-class _HeaderAuth(httpx.Auth):
-    """Sets ``Authorization`` on every request; knows which strings are secret; never prints them."""
+class _HeaderAuth:
+    """Sets ``Authorization`` on every request; knows which strings are secret; never prints them.
+    The wire path sends the header itself; an httpx client gets ``as_httpx()``."""
 
     def __init__(self, header: str, secrets: tuple[str, ...]) -> None:
         self._header = header
         self.secrets = secrets
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = self._header
-        yield request
+    def as_httpx(self) -> httpx.Auth:
+        """The same auth for an ``httpx.Client``."""
+        header = self._header
+
+        class HeaderAuth(httpx_module().Auth):
+            def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+                request.headers["Authorization"] = header
+                yield request
+
+            def __repr__(self) -> str:
+                return "HeaderAuth(***)"
+
+        return HeaderAuth()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(***)"
 
 
-def basic_key_auth(key: str) -> httpx.Auth:
+def basic_key_auth(key: str) -> _HeaderAuth:
     """HTTP Basic with ``key`` as the user and an empty password (Dataiku's API keys)."""
     encoded = base64.b64encode(f"{key}:".encode()).decode("ascii")
     return _HeaderAuth(f"Basic {encoded}", (key, encoded))
 
 
-def scheme_auth(scheme: str, token: str) -> httpx.Auth:
+def scheme_auth(scheme: str, token: str) -> _HeaderAuth:
     """``Authorization: <scheme> <token>``: ``Bearer`` (Astro, semantic), ``Token`` (DataRobot),
     ``ApiKey`` (Lightdash)."""
     return _HeaderAuth(f"{scheme} {token}", (token,))
@@ -272,6 +319,47 @@ def _retry_after(response: httpx.Response | WireResponse) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
+# -- base URLs -------------------------------------------------------------------------------
+
+
+class _BaseURL(NamedTuple):
+    """A base URL's parts as ``httpx.URL`` gives them (host lower case, a default port None,
+    ``raw_path`` "/" for none) and its text as ``str(httpx.URL(...))`` writes it."""
+
+    scheme: str
+    host: str
+    port: int | None
+    password: str
+    raw_path: bytes
+    text: str
+
+
+#: the plain form read without httpx: lower-case scheme, ASCII host, port, a path of characters
+#: httpx keeps as they are; anything else (user info, query, IDNA, IPv6, escapes, dot segments)
+#: goes to httpx
+_PLAIN_URL = re.compile(r"(https?)://([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::([0-9]{1,5}))?"
+                        r"(/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*)?")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _parse_base(base_url: str) -> _BaseURL | None:
+    """``base_url`` parsed as httpx parses it (None when httpx refuses it)."""
+    plain = _PLAIN_URL.fullmatch(base_url)
+    if plain is not None and (plain[3] is None or int(plain[3]) <= 65535) and "/." not in (plain[4] or ""):
+        # (httpx resolves dot segments: a path with one goes to it)
+        scheme, host, path = plain[1], plain[2].lower(), plain[4] or ""
+        port = int(plain[3]) if plain[3] is not None else None
+        port = None if port == _DEFAULT_PORTS[scheme] else port
+        text = f"{scheme}://{host}{f':{port}' if port is not None else ''}{path}"
+        return _BaseURL(scheme, host, port, "", (path or "/").encode("ascii"), text)
+    httpx = httpx_module()
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL:
+        return None
+    return _BaseURL(url.scheme, url.host, url.port, url.password or "", url.raw_path, str(url))
+
+
 # -- the client ------------------------------------------------------------------------------
 
 
@@ -306,10 +394,7 @@ class HttpClient:
         for name, value in (headers or {}).items():
             if name.lower() == "authorization":
                 all_secrets += [value, value.partition(" ")[2]]
-        try:
-            base = httpx.URL(base_url)
-        except httpx.InvalidURL:
-            base = None
+        base = _parse_base(base_url)
         if base is not None and base.password:
             all_secrets.append(base.password)
         self._redact = _Redactor(all_secrets)
@@ -331,20 +416,20 @@ class HttpClient:
         self._stats = {"requests": 0, "retries": 0, "throttled": 0, "errors": 0}
         self._outage_streak = 0  # requests in a row that gave up after every retry (see _retries_now)
         self._origin = (base.scheme, base.host, base.port)
-        self._base = str(base).rstrip("/") + "/"  # joined with paths made relative (httpx's base_url)
+        self._base = base.text.rstrip("/") + "/"  # joined with paths made relative (httpx's base_url)
         self._client_lock = threading.Lock()
-        proxied = _proxied(base)
+        proxied = _proxied(base_url)
+        # what the httpx client is built from, the first time one is needed (see ``_client``)
         self._client_args = dict(
-            base_url=base,
+            base_url=base_url,
             auth=auth,
             headers={"User-Agent": user_agent, "Accept": "application/json", **(headers or {})},
-            timeout=httpx.Timeout(timeout),
+            timeout=timeout,
             transport=transport,
             # TLS verified for an https origin and for any proxy (an https proxy is reached over TLS);
             # a direct http origin never needs it (requests go to that origin only: _check_origin)
             verify=(_system_tls() if base.scheme == "https" or proxied else False) if transport is None else True,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            follow_redirects=False,
+            concurrency=concurrency,
         )
         self._client_made: httpx.Client | None = None
         self._auth_header = auth._header if isinstance(auth, _HeaderAuth) else None
@@ -355,11 +440,12 @@ class HttpClient:
         # httpx.Client is built (its transport and TLS context cost ~8 ms a provider).
         self._wire: Wire | None = None
         self._transport: httpx.BaseTransport | None = None
-        network = transport is None or isinstance(transport, TrustingTransport)  # not an in-process one
+        trusted = trusted_tls(transport)  # a ca_bundle's transport: the network, with that TLS context
+        network = transport is None or trusted is not None  # not an in-process one
         if network and plain_auth and not proxied:
             tls = None
             if base.scheme == "https":
-                tls = transport.tls if isinstance(transport, TrustingTransport) else _system_tls()
+                tls = trusted if trusted is not None else _system_tls()
             self._wire = Wire(base.scheme, base.host, base.port, timeout=timeout, tls=tls)
             self._prefix = base.raw_path.decode("ascii").split("?")[0].rstrip("/") + "/"
             self._origin_url = self._base[: len(self._base) - len(self._prefix)]
@@ -384,7 +470,19 @@ class HttpClient:
         if client is None:
             with self._client_lock:
                 if self._client_made is None:
-                    self._client_made = httpx.Client(**self._client_args)
+                    httpx, args = httpx_module(), self._client_args
+                    auth = args["auth"]
+                    self._client_made = httpx.Client(
+                        base_url=args["base_url"],
+                        auth=auth.as_httpx() if isinstance(auth, _HeaderAuth) else auth,
+                        headers=args["headers"],
+                        timeout=httpx.Timeout(args["timeout"]),
+                        transport=args["transport"],
+                        verify=args["verify"],
+                        limits=httpx.Limits(max_connections=args["concurrency"],
+                                            max_keepalive_connections=args["concurrency"]),
+                        follow_redirects=False,
+                    )
                 client = self._client_made
         return client
 
@@ -476,6 +574,7 @@ class HttpClient:
 
     def _build(self, method: str, path: str, params: Any, json: Any, content: Any,
                headers: Any, address: str | None) -> httpx.Request:
+        httpx = httpx_module()  # (the httpx path: its client is built already)
         if "://" not in path:
             path = "/" + path.lstrip("/")  # "//x" would otherwise be read as a host name
         if params is not None and "?" in path:
@@ -513,6 +612,7 @@ class HttpClient:
                  address: str | None) -> tuple[str, list[tuple[str, str]], bytes | None]:
         """The wire path's request target (path and query), headers and body."""
         if "://" in path:
+            httpx = httpx_module()
             try:
                 url = httpx.URL(path)
             except httpx.InvalidURL as exc:
@@ -586,13 +686,17 @@ class HttpClient:
             try:
                 with self.budget.slot():
                     response = wire.send(method, target, fields, body) if wire is not None else self._send(request)
-            except httpx.TransportError as exc:
-                failure = exc
-            except (httpx.HTTPError, httpx.StreamError, httpx.InvalidURL, httpx.CookieConflict) as exc:
-                raise ProviderContractError(
-                    f"unusable response: {type(exc).__name__}: {self._redact(str(exc))}",
-                    address=address, method=method, url=url,
-                ) from None
+            except Exception as exc:  # httpx's, read with the classes loaded on the first failure
+                kinds = _failures()
+                if isinstance(exc, kinds.transport):
+                    failure = exc
+                elif isinstance(exc, kinds.unusable):
+                    raise ProviderContractError(
+                        f"unusable response: {type(exc).__name__}: {self._redact(str(exc))}",
+                        address=address, method=method, url=url,
+                    ) from None
+                else:
+                    raise
 
             if response is not None:
                 status = response.status_code
@@ -617,8 +721,9 @@ class HttpClient:
                 reason = f"HTTP {status}"
             else:
                 assert failure is not None
-                never_sent = isinstance(failure, _NEVER_SENT)
-                retry = isinstance(failure, _RETRYABLE) and (idempotent or never_sent) and not _tls_refused(failure)
+                kinds = _failures()
+                never_sent = isinstance(failure, kinds.never_sent)
+                retry = isinstance(failure, kinds.retryable) and (idempotent or never_sent) and not _tls_refused(failure)
                 if not retry or attempt >= self._retries_now():
                     self._gave_up(retry)
                     raise self._transport_error(failure, method, url, address, attempt + 1, idempotent)
@@ -662,13 +767,14 @@ class HttpClient:
 
     def _transport_error(self, exc: httpx.TransportError, method: str, url: str,
                          address: str | None, attempts: int, idempotent: bool) -> TransportError:
-        what = next((text for kind, text in _WHAT if isinstance(exc, kind)), type(exc).__name__)
+        kinds = _failures()
+        what = next((text for kind, text in kinds.what if isinstance(exc, kind)), type(exc).__name__)
         said = self._redact(str(exc)).strip()
         message = f"{what} ({said})" if said and said != what else what
         message += f" after {attempts} attempt{'s' if attempts > 1 else ''}"
         hint = None
-        retried_kind = isinstance(exc, _RETRYABLE)
-        if retried_kind and not idempotent and not isinstance(exc, _NEVER_SENT):
+        retried_kind = isinstance(exc, kinds.retryable)
+        if retried_kind and not idempotent and not isinstance(exc, kinds.never_sent):
             message += f"; not retried because the {method} may have reached the server"
             hint = "check on the platform whether it took effect before running again"
         error = TransportError(message, address=address, method=method, url=url, hint=hint)
@@ -681,7 +787,7 @@ def _query(params: Any) -> str:
     """``params`` (a mapping whose values may be lists, pairs, ``httpx.QueryParams`` or a string)
     as a query string, values written as httpx writes them (``true``/``false``, ``None`` empty)."""
     if isinstance(params, str):
-        return str(httpx.QueryParams(params))
+        return str(httpx_module().QueryParams(params))
     items = params.multi_items() if hasattr(params, "multi_items") else (
         params.items() if isinstance(params, Mapping) else params)
     out = []

@@ -12,11 +12,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import ssl
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlsplit
 
-import httpx
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    import httpx
 
 from reconciler.errors import ConfigError
 
@@ -64,17 +66,38 @@ def secure_transport(provider: str, settings: BaseModel, common: Mapping[str, An
         context = ssl.create_default_context(cafile=bundle)
     except (ssl.SSLError, OSError) as err:
         raise ConfigError(f"provider {provider}: ca_bundle {bundle} is not a usable PEM file: {err}") from None
-    return TrustingTransport(context)
+    return trusting_transport(context)
 
 
-class TrustingTransport(httpx.HTTPTransport):
+def trusting_transport(tls: ssl.SSLContext) -> httpx.BaseTransport:
     """The network transport with TLS verified against a given CA bundle (``tls``, an SSL
-    context). ``HttpClient`` sends over its own pooled connections with the same context; httpx
-    uses this transport when a proxy applies."""
+    context). ``HttpClient`` sends over its own pooled connections with the same context
+    (``trusted_tls``); httpx uses this transport when a proxy applies."""
+    return _trusting_class()(tls)
 
-    def __init__(self, tls: ssl.SSLContext) -> None:
-        super().__init__(verify=tls)
-        self.tls = tls
+
+def trusted_tls(transport: object) -> ssl.SSLContext | None:
+    """The TLS context of a ``trusting_transport``; None for any other transport."""
+    cls = _TRUSTING.get("class")
+    return transport.tls if cls is not None and isinstance(transport, cls) else None  # type: ignore[attr-defined]
+
+
+_TRUSTING: dict[str, type] = {}
+
+
+def _trusting_class() -> type:
+    """``TrustingTransport``, defined on first use (httpx is imported only when a run needs it)."""
+    cls = _TRUSTING.get("class")
+    if cls is None:
+        import httpx
+
+        class TrustingTransport(httpx.HTTPTransport):
+            def __init__(self, tls: ssl.SSLContext) -> None:
+                super().__init__(verify=tls)
+                self.tls = tls
+
+        cls = _TRUSTING.setdefault("class", TrustingTransport)
+    return cls
 
 
 def _loopback(url: str) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import gzip
 import socket
 import socketserver
+import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -309,3 +311,39 @@ def test_tls_is_verified_for_https_origins_and_any_proxy_and_skipped_only_for_a_
     monkeypatch.setenv("HTTP_PROXY", "https://proxy.example:3128")  # reached over TLS
     proxied = client("http://example.com:9")
     assert proxied._wire is None and isinstance(proxied._client_args["verify"], ssl.SSLContext)
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8765/dataiku", "http://h:80/x", "https://H.Example.com:443/api/v2", "https://a.b",
+    "http://a.b/", "http://a.b/p/q/", "https://x.y:8443/a-b_c~d/e", "http://a.b:65535", "https://a.b:0/x",
+    # not the plain form: read by httpx itself
+    "https://x.y:8443/a%20b/c", "http://[::1]:9/x", "http://h/x?y=1", "http://u:pw@h/x", "https://bücher.de/x",
+    "HTTP://h/x", "http://h/a b", "http://h:99999/x", "ftp://h/x", "http://", "not a url",
+    "http://a.b/x/../y", "http://a.b/./x", "http://a.b:080/x", "http://a.b./x", "http://a.b:/x", "http://a.b//x",
+])
+def test_base_urls_are_read_as_httpx_reads_them(url):
+    from reconciler.providers.http import _parse_base
+
+    mine = _parse_base(url)
+    try:
+        ref = httpx.URL(url)
+    except httpx.InvalidURL:
+        assert mine is None
+        return
+    assert mine is not None
+    assert (mine.scheme, mine.host, mine.port, mine.password, mine.raw_path, mine.text) == (
+        ref.scheme, ref.host, ref.port, ref.password or "", ref.raw_path, str(ref))
+
+
+def test_a_plain_http_run_never_imports_httpx(serve):
+    server = serve(ok(b'{"id": 7}'))
+    code = ("import os, sys\n"
+            "for k in list(os.environ):\n"
+            "    if k.lower() in ('http_proxy', 'https_proxy', 'all_proxy'): del os.environ[k]\n"
+            "from reconciler.providers.http import HttpClient, scheme_auth\n"
+            f"c = HttpClient(provider='p', base_url={server.base + '/api'!r}, auth=scheme_auth('Bearer', 't'))\n"
+            "assert c.get('/items/7').json() == {'id': 7}\n"
+            "print('httpx' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
