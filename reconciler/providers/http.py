@@ -4,7 +4,7 @@ default CA bundle, a failure to classify; a plain http run on the wire path neve
 
 It owns: one client per provider session (connection reuse, base URL, auth, timeout): requests go
 over ``connections.Wire`` (``http.client``, pooled) unless a proxy applies to the origin or an
-in-process transport is given (a ``ca_bundle``'s ``TrustingTransport`` is not one), then over
+in-process transport is given (a ``ca_bundle``'s, ``transport.trusting_transport``, is not one), then over
 an ``httpx.Client``;
 a concurrency budget (at most ``concurrency`` requests in flight, shared by every thread),
 retries with exponential backoff and full jitter, ``Retry-After``, and the translation of every
@@ -41,6 +41,7 @@ import email.utils
 import functools
 import json as jsonlib
 import logging
+import os
 import random
 import re
 import ssl
@@ -137,8 +138,6 @@ def _proxied(base_url: str) -> bool:
     sends requests for ``base_url`` through a proxy: decided as ``httpx.Client`` decides it (its
     mounts, most specific pattern first; a ``NO_PROXY`` match maps to no proxy). On Linux with no
     proxy variable set, no proxy, without importing httpx."""
-    import os
-
     if sys.platform.startswith("linux") and not any(k.lower() in _PROXY_VARIABLES for k in os.environ):
         return False
     httpx = httpx_module()
