@@ -11,6 +11,12 @@ import sys
 from typing import Any, Callable, Mapping
 
 
+def load(where: str) -> Any:
+    """The attribute ``where`` names as ``"module:attribute"``, its module imported now."""
+    module, _, attr = where.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
 def lazy_attributes(package: str, where: Mapping[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """A module ``__getattr__`` and ``__dir__`` for ``package``: ``where`` maps each attribute
     name to the module that defines it (a name starting with ``.`` is relative to ``package``).

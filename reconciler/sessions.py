@@ -43,9 +43,7 @@ class Sessions:
     def stats(self) -> dict[str, dict[str, int]]:
         out = {}
         for name, session in sorted(self._sessions.items()):
-            stats = getattr(session.client, "stats", None)
-            if stats is None:  # clients that keep their HttpClient as ``http`` without a ``stats`` of their own
-                stats = getattr(getattr(session.client, "http", None), "stats", None)
+            stats = _client_attribute(session, "stats")
             if isinstance(stats, dict):
                 out[name] = dict(stats)
         return out
@@ -54,8 +52,7 @@ class Sessions:
         """How many requests provider ``name`` may have in flight at most (its budget's ceiling),
         if its client says."""
         session = self._sessions.get(name)
-        client = session.client if session is not None else None
-        budget = getattr(client, "budget", None) or getattr(getattr(client, "http", None), "budget", None)
+        budget = _client_attribute(session, "budget") if session is not None else None
         return budget.ceiling if isinstance(budget, AdaptiveBudget) else None
 
     def close(self) -> None:
@@ -67,6 +64,13 @@ class Sessions:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _client_attribute(session: Session, name: str) -> object:
+    """``name`` of the session's client, or of the ``HttpClient`` it keeps as ``http`` (clients
+    without one of their own)."""
+    value = getattr(session.client, name, None)
+    return value if value is not None else getattr(getattr(session.client, "http", None), name, None)
 
 
 def open_sessions(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sys
@@ -15,6 +14,7 @@ from reconciler.cli.interpreter import read_only_run
 from reconciler.cli.progress import CliHooks, refresh_progress
 from reconciler.cli.state_transfer import register as register_state_transfer
 from reconciler.errors import PlanError, ReconcilerError, StateError
+from reconciler.lazy import load
 from reconciler.plan.model import Plan
 from reconciler.plan.render import render_drift, render_ledger, render_plan, use_color
 from reconciler.workflow import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
@@ -44,8 +44,7 @@ class _LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy and cmd_name not in self.commands:
-            module, _, attr = self.lazy[cmd_name].partition(":")
-            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+            self.add_command(load(self.lazy[cmd_name]), cmd_name)
         return super().get_command(ctx, cmd_name)
 
 

@@ -31,13 +31,14 @@ Rules every implementation keeps (the engine relies on them):
 from __future__ import annotations
 
 import contextvars
-import importlib
+from collections import ChainMap
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from pydantic import BaseModel
 
+from reconciler.lazy import load
 from reconciler.providers.budget import FOLLOW_UP
 
 if TYPE_CHECKING:
@@ -286,8 +287,7 @@ class LazyTypes(Mapping[str, "type[ResourceType]"]):
     def __getitem__(self, name: str) -> "type[ResourceType]":
         cls = self._loaded.get(name)
         if cls is None:
-            module, _, attr = self._where[name].partition(":")
-            cls = getattr(importlib.import_module(module), attr)
+            cls = load(self._where[name])
             if getattr(cls, "type_name", None) != name:
                 raise TypeError(f"{self._where[name]} is not the resource type {name!r}")
             self._loaded[name] = cls
@@ -303,24 +303,10 @@ class LazyTypes(Mapping[str, "type[ResourceType]"]):
         return name in self._where
 
 
-class TypeIndex(Mapping[str, "type[ResourceType]"]):
-    """Every resource type of a provider registry by name, looked up in its provider's table
-    (``LazyTypes``: the class is imported when it is asked for, not when the index is built)."""
-
-    def __init__(self, registry: Mapping[str, "ProviderSpec"]) -> None:
-        self._tables = {name: spec.resource_types for spec in registry.values() for name in spec.resource_types}
-
-    def __getitem__(self, name: str) -> "type[ResourceType]":
-        return self._tables[name][name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._tables)
-
-    def __len__(self) -> int:
-        return len(self._tables)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._tables
+def all_types(registry: Mapping[str, "ProviderSpec"]) -> Mapping[str, "type[ResourceType]"]:
+    """Every resource type of ``registry`` by name, looked up in its provider's table (so a
+    ``LazyTypes`` class is imported when it is asked for, not when the view is made)."""
+    return ChainMap(*(spec.resource_types for spec in registry.values()))
 
 
 @dataclass

@@ -89,9 +89,9 @@ def _trusting_class() -> type:
     """``TrustingTransport``, defined on first use (httpx is imported only when a run needs it)."""
     cls = _TRUSTING.get("class")
     if cls is None:
-        import httpx
+        from reconciler.providers.connections import httpx_module
 
-        class TrustingTransport(httpx.HTTPTransport):
+        class TrustingTransport(httpx_module().HTTPTransport):
             def __init__(self, tls: ssl.SSLContext) -> None:
                 super().__init__(verify=tls)
                 self.tls = tls

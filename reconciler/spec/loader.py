@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from reconciler.addresses import ADDRESS_FORMAT, Address
 from reconciler.errors import Location, ReferenceError_, SpecError, SpecSyntaxError, SpecValidationError
-from reconciler.providers.base import ProviderSpec, ResourceType, TypeIndex
+from reconciler.providers.base import ProviderSpec, ResourceType, all_types
 from reconciler.providers.transport import check_common, split_common
 from reconciler.spec import validate
 from reconciler.spec.interpolate import Substitution, substitute
@@ -248,7 +248,7 @@ class _Merge:
         self.registry = registry
         self.env = env
         self.errors: list[SpecError] = list(errors)
-        self.types: Mapping[str, type[ResourceType]] = TypeIndex(registry)  # classes load when used
+        self.types: Mapping[str, type[ResourceType]] = all_types(registry)  # classes load when used
         self._attributes: dict[str, list[str]] = {}  # type -> the attributes a reference may name
         self.variables: dict[str, _Raw] = {}
         self.providers: dict[str, _Raw] = {}

@@ -56,10 +56,8 @@ class ResourceState:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], addresses: dict[str, Address] | None = None) -> "ResourceState":
-        """``addresses``: a cache of parsed addresses shared by one document's entries (each
-        address is parsed once however many entries depend on it)."""
-        parse = Address.parse if addresses is None else _cached_parse(addresses)
+    def from_json(cls, data: dict[str, Any]) -> "ResourceState":
+        parse = Address.parse  # (each text is parsed once per process: see Address.parse)
         return cls(
             address=parse(data["address"]),
             object_id=str(data["id"]),
@@ -110,17 +108,7 @@ class State:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "State":
         resources = {}
-        addresses: dict[str, Address] = {}
         for item in data.get("resources", []):
-            rs = ResourceState.from_json(item, addresses)
+            rs = ResourceState.from_json(item)
             resources[rs.address] = rs
         return cls(lineage=data["lineage"], serial=int(data.get("serial", 0)), resources=resources)
-
-
-def _cached_parse(cache: dict[str, Address]) -> Any:
-    def parse(text: str) -> Address:
-        found = cache.get(text)
-        if found is None:
-            found = cache[text] = Address.parse(text)
-        return found
-    return parse

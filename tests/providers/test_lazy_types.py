@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from reconciler.providers.base import LazyTypes, ResourceType, TypeIndex
+from reconciler.providers.base import LazyTypes, ResourceType, all_types
 from reconciler.providers.registry import PROVIDERS
 
 
@@ -29,7 +29,7 @@ def test_an_entry_naming_another_class_is_refused_and_unknown_names_are_key_erro
         table["dataiku_project"]
     with pytest.raises(KeyError):
         table["nope"]
-    index = TypeIndex(PROVIDERS)
+    index = all_types(PROVIDERS)
     assert index["semantic_model"].type_name == "semantic_model" and "astro_deploy" in index
     with pytest.raises(KeyError):
         index["nope_thing"]
