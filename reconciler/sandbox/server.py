@@ -29,6 +29,9 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    #: the listen backlog: socketserver's default of 5 overflows when a client opens its pools'
+    #: connections at once, and a dropped SYN is retried only after a second (real servers: 128+)
+    request_queue_size = socket.SOMAXCONN
 
     def __init__(self, address: tuple[str, int], sandbox: "Sandbox") -> None:
         self.sandbox = sandbox

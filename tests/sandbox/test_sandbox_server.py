@@ -105,3 +105,28 @@ def test_serve_on_a_busy_port_is_a_config_error(make_sandbox):
             make_sandbox().serve("127.0.0.1", int(base_url.rsplit(":", 1)[1]))
     finally:
         server.shutdown()
+
+
+def test_a_burst_of_connections_is_queued_not_dropped(make_sandbox):
+    """A client opening its pools' connections at once (24 here) while the server is busy must
+    not lose SYNs to a full listen backlog (socketserver's default of 5): a dropped SYN is only
+    retried after a second, which would stall that request by as much."""
+    from reconciler.sandbox.server import make_server
+
+    server = make_server(make_sandbox())  # bound and listening, not accepting yet: a busy server
+    connected: list[socket.socket] = []
+    try:
+        host, port = server.server_address[:2]
+        for _ in range(24):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.settimeout(0.3)
+            try:
+                s.connect((host, port))
+                connected.append(s)
+            except OSError:
+                s.close()
+        assert len(connected) == 24
+    finally:
+        for s in connected:
+            s.close()
+        server.server_close()
