@@ -318,12 +318,12 @@ def _retry_after(response: httpx.Response | WireResponse) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-# -- base URLs -------------------------------------------------------------------------------
+# -- URLs ------------------------------------------------------------------------------------
 
 
-class _BaseURL(NamedTuple):
-    """A base URL's parts as ``httpx.URL`` gives them (host lower case, a default port None,
-    ``raw_path`` "/" for none) and its text as ``str(httpx.URL(...))`` writes it."""
+class _URL(NamedTuple):
+    """A URL's parts as ``httpx.URL`` gives them (host lower case, a default port None,
+    ``raw_path`` "/" for none, with the query) and its text as ``str(httpx.URL(...))`` writes it."""
 
     scheme: str
     host: str
@@ -333,30 +333,41 @@ class _BaseURL(NamedTuple):
     text: str
 
 
-#: the plain form read without httpx: lower-case scheme, ASCII host, port, a path of characters
-#: httpx keeps as they are; anything else (user info, query, IDNA, IPv6, escapes, dot segments)
-#: goes to httpx
+#: the plain form read without httpx: lower-case scheme, ASCII host, port, a path and a query of
+#: characters httpx keeps as they are; anything else (user info, IDNA, IPv6, escapes, dot
+#: segments, a fragment) goes to httpx
 _PLAIN_URL = re.compile(r"(https?)://([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::([0-9]{1,5}))?"
-                        r"(/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*)?")
+                        r"(/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*)?(\?[A-Za-z0-9\-._~!$&'()*+,;=:@/?]*)?")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _parse_base(base_url: str) -> _BaseURL | None:
-    """``base_url`` parsed as httpx parses it (None when httpx refuses it)."""
-    plain = _PLAIN_URL.fullmatch(base_url)
+def _parse_url(text: str) -> _URL | None:
+    """``text`` parsed as httpx parses it (None when httpx refuses it): a base URL, or an absolute
+    URL a platform returned (a next page); ``raw_path`` holds the query, as httpx's does."""
+    plain = _PLAIN_URL.fullmatch(text)
     if plain is not None and (plain[3] is None or int(plain[3]) <= 65535) and "/." not in (plain[4] or ""):
         # (httpx resolves dot segments: a path with one goes to it)
-        scheme, host, path = plain[1], plain[2].lower(), plain[4] or ""
+        scheme, host, path, query = plain[1], plain[2].lower(), plain[4] or "", plain[5] or ""
         port = int(plain[3]) if plain[3] is not None else None
         port = None if port == _DEFAULT_PORTS[scheme] else port
-        text = f"{scheme}://{host}{f':{port}' if port is not None else ''}{path}"
-        return _BaseURL(scheme, host, port, "", (path or "/").encode("ascii"), text)
+        text = f"{scheme}://{host}{f':{port}' if port is not None else ''}{path}{query}"
+        return _URL(scheme, host, port, "", ((path or "/") + query).encode("ascii"), text)
     httpx = httpx_module()
     try:
-        url = httpx.URL(base_url)
+        url = httpx.URL(text)
     except httpx.InvalidURL:
         return None
-    return _BaseURL(url.scheme, url.host, url.port, url.password or "", url.raw_path, str(url))
+    return _URL(url.scheme, url.host, url.port, url.password or "", url.raw_path, str(url))
+
+
+def _url_problem(text: str) -> str:
+    """Why httpx refuses ``text`` as a URL (for an error message)."""
+    httpx = httpx_module()
+    try:
+        httpx.URL(text)
+    except httpx.InvalidURL as exc:
+        return str(exc)
+    return "not a valid URL"
 
 
 # -- the client ------------------------------------------------------------------------------
@@ -393,7 +404,7 @@ class HttpClient:
         for name, value in (headers or {}).items():
             if name.lower() == "authorization":
                 all_secrets += [value, value.partition(" ")[2]]
-        base = _parse_base(base_url)
+        base = _parse_url(base_url)
         if base is not None and base.password:
             all_secrets.append(base.password)
         self._redact = _Redactor(all_secrets)
@@ -595,15 +606,16 @@ class HttpClient:
                 f"cannot build a URL from {where!r}: {self._redact(str(exc))}",
                 address=address, method=method,
             ) from None
-        self._check_origin(request.url, method, address)
+        url = request.url
+        self._check_origin((url.scheme, url.host, url.port), str(url), method, address)
         return request
 
-    def _check_origin(self, url: httpx.URL, method: str, address: str | None) -> None:
-        """Credentials go only to the base URL's origin."""
-        if (url.scheme, url.host, url.port) != self._origin:
+    def _check_origin(self, origin: tuple[str, str, int | None], shown: str, method: str, address: str | None) -> None:
+        """Credentials go only to the base URL's origin (``origin``: scheme, host, port of ``shown``)."""
+        if origin != self._origin:
             raise ProviderContractError(
                 f"refusing to send {self.provider} credentials to another origin",
-                address=address, method=method, url=self._redact(str(url)),
+                address=address, method=method, url=self._redact(shown),
                 hint=f"only URLs under {self._redact(self._base)} are allowed",
             )
 
@@ -611,13 +623,11 @@ class HttpClient:
                  address: str | None) -> tuple[str, list[tuple[str, str]], bytes | None]:
         """The wire path's request target (path and query), headers and body."""
         if "://" in path:
-            httpx = httpx_module()
-            try:
-                url = httpx.URL(path)
-            except httpx.InvalidURL as exc:
+            url = _parse_url(path)
+            if url is None:
                 raise ProviderContractError(f"cannot build a URL from {self._redact(path)!r}: "
-                                            f"{self._redact(str(exc))}", address=address, method=method) from None
-            self._check_origin(url, method, address)
+                                            f"{self._redact(_url_problem(path))}", address=address, method=method)
+            self._check_origin((url.scheme, url.host, url.port), url.text, method, address)
             target = url.raw_path.decode("ascii")
         else:
             target = self._prefix + path.lstrip("/")

@@ -320,11 +320,15 @@ def test_tls_is_verified_for_https_origins_and_any_proxy_and_skipped_only_for_a_
     "https://x.y:8443/a%20b/c", "http://[::1]:9/x", "http://h/x?y=1", "http://u:pw@h/x", "https://bücher.de/x",
     "HTTP://h/x", "http://h/a b", "http://h:99999/x", "ftp://h/x", "http://", "not a url",
     "http://a.b/x/../y", "http://a.b/./x", "http://a.b:080/x", "http://a.b./x", "http://a.b:/x", "http://a.b//x",
+    # absolute URLs a platform returns (next pages): a query is part of raw_path
+    "http://127.0.0.1:8765/datarobot/api/v2/deployments/?offset=100&limit=100", "https://h/x?a=1&b=two&c=",
+    "http://h?x=1", "http://h/x?", "http://h/x??a", "http://h/x?a=b/c:d@e", "http://h/x?a=%20", "http://h/x?a b",
+    "http://h/x?a=1#top", "http://h/x#top", "http://h/x?a=[1]", "http://h/x?a=\u00e9", "https://H:443/x?Q=1",
 ])
-def test_base_urls_are_read_as_httpx_reads_them(url):
-    from reconciler.providers.http import _parse_base
+def test_urls_are_read_as_httpx_reads_them(url):
+    from reconciler.providers.http import _parse_url
 
-    mine = _parse_base(url)
+    mine = _parse_url(url)
     try:
         ref = httpx.URL(url)
     except httpx.InvalidURL:
@@ -343,6 +347,7 @@ def test_a_plain_http_run_never_imports_httpx(serve):
             "from reconciler.providers.http import HttpClient, scheme_auth\n"
             f"c = HttpClient(provider='p', base_url={server.base + '/api'!r}, auth=scheme_auth('Bearer', 't'))\n"
             "assert c.get('/items/7').json() == {'id': 7}\n"
+            f"assert c.get({server.base + '/api/items?offset=100&limit=100'!r}).json() == {{'id': 7}}\n"  # a next page
             "print('httpx' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
