@@ -59,3 +59,33 @@ def test_any_other_run_ends_the_normal_way() -> None:
     done = _finish(read_only=False)
     assert done.returncode == 2 and done.stdout == "x" * 100000
     assert "atexit ran" in done.stderr and "waited" in done.stderr
+
+
+def test_the_console_process_imports_without_cyclic_collection() -> None:
+    """``python -m reconciler`` / the console script keep the collector off while the CLI's
+    modules import (before, about eighty collections ran there and freed nothing)."""
+    code = ("import atexit, gc, sys\n"
+            "starts = []\n"
+            "gc.callbacks.append(lambda phase, info: starts.append(info) if phase == 'start' else None)\n"
+            "atexit.register(lambda: print('collections', len(starts), file=sys.stderr))\n"
+            "sys.argv = ['reconciler', '--version']\n"
+            "from reconciler.__main__ import run\n"
+            "starts.clear()\n"
+            "run()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and "reconciler, version" in done.stdout
+    assert "collections 0" in done.stderr, done.stderr
+
+
+def test_the_reconciler_process_looks_for_no_pydantic_plugins() -> None:
+    """Looking for plugins imports importlib.metadata and reads every distribution's entry
+    points at the first model build: the reconciler process skips it; a host does not."""
+    probe = ("import pydantic\n"
+             "class M(pydantic.BaseModel):\n"
+             "    x: int\n"
+             "assert M(x=1).x == 1\n"
+             "print('importlib.metadata' in sys.modules)\n")
+    own = "import sys\nfrom reconciler.cli import interpreter\ninterpreter.own_process()\n" + probe
+    host = "import sys\nfrom reconciler.cli import interpreter\n" + probe
+    assert subprocess.run([sys.executable, "-c", own], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    assert subprocess.run([sys.executable, "-c", host], capture_output=True, text=True, check=True).stdout.strip() == "True"

@@ -6,7 +6,7 @@ built and collects the young generation less often (as mypy does); a read-only r
 ``drift``: what it allocates, it keeps until it exits, and it exits in seconds) switches the
 collector off, and exits without the interpreter's teardown (freeing every object one at a
 time). Threads waiting on platform answers take the interpreter back after 0.2 ms instead of 5
-while the main thread loads specs.
+while the main thread loads specs. Pydantic plugins are not looked for (``_without_pydantic_plugins``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import atexit
 import gc
 import os
 import sys
+import types
 from typing import NoReturn
 
 _owned = False
@@ -27,7 +28,21 @@ def own_process() -> None:
     _owned = True
     gc.freeze()
     gc.set_threshold(200_000, 30, 30)
+    gc.enable()  # (``python -m reconciler`` imports with it off)
     sys.setswitchinterval(0.0002)
+    _without_pydantic_plugins()
+
+
+def _without_pydantic_plugins() -> None:
+    """This process loads no pydantic plugins: its models are its own, and looking for plugins
+    (pydantic's first model build imports ``importlib.metadata`` and reads the entry points of
+    every installed distribution) took ~10 ms before a plan could send its first request. The
+    loader pydantic imports is replaced by one that finds none, unless it was imported already."""
+    name = "pydantic.plugin._loader"
+    if name not in sys.modules:
+        loader = types.ModuleType(name, "no pydantic plugins in the reconciler process (cli/interpreter.py)")
+        loader.get_plugins = lambda: ()  # type: ignore[attr-defined]
+        sys.modules[name] = loader
 
 
 def read_only_run() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from reconciler.addresses import Address
 
 FORMAT_VERSION = 1
+_new = object.__new__
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,26 @@ class ResourceState:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "ResourceState":
+        """One resource of a decoded state document; ``data`` is taken over (its ``attrs`` and
+        ``outputs`` become this object's: the caller decoded them for it and keeps no reference).
+
+        Built without ``__init__``: a frozen dataclass's sets each field through
+        ``object.__setattr__``, which doubled the time to load a state of thousands
+        (``tests/state/test_model.py`` checks that every field is set)."""
         parse = Address.parse  # (each text is parsed once per process: see Address.parse)
-        return cls(
+        rs = _new(cls)
+        rs.__dict__.update(
             address=parse(data["address"]),
             object_id=str(data["id"]),
-            attrs=dict(data.get("attrs") or {}),
-            outputs=dict(data.get("outputs") or {}),
+            attrs=data.get("attrs") or {},
+            outputs=data.get("outputs") or {},
             fingerprint=data.get("fingerprint"),
-            dependencies=tuple(parse(a) for a in data.get("dependencies", [])),
+            dependencies=tuple(parse(a) for a in data.get("dependencies", ())),
             prevent_destroy=bool(data.get("prevent_destroy")),
             protected=bool(data.get("protected")),
             allow_destroy=bool(data.get("allow_destroy")),
         )
+        return rs
 
 
 @dataclass(frozen=True)

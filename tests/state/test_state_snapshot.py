@@ -151,3 +151,17 @@ def test_each_resource_field_is_one_line() -> None:
     assert lines[0] == "{" and lines[-1] == "}" and raw.endswith("}\n")
     attrs = [line for line in lines if line.startswith('      "attrs": ')]
     assert len(attrs) == 3 and all(line.endswith(",") for line in attrs)
+
+
+def test_a_resource_read_back_has_every_field_equal_and_set() -> None:
+    """``ResourceState.from_json`` builds without ``__init__``: every field must still be set
+    (a field added to the class and forgotten there fails here), with the same values."""
+    from dataclasses import fields
+
+    a, b = Address.parse("dataiku_project.a"), Address.parse("dataiku_dataset.b")
+    full = ResourceState(a, "A", {"x": [1, {"y": 2}]}, {"id": "A", "url": "u"}, "fp", (b,),
+                         prevent_destroy=True, protected=True, allow_destroy=True)
+    for original in (full, ResourceState(b, "B")):
+        back = ResourceState.from_json(json.loads(json.dumps(original.to_json())))
+        assert back == original and vars(back).keys() == {f.name for f in fields(ResourceState)}
+        assert hash(back.address) == hash(original.address) and back.dependencies == original.dependencies
