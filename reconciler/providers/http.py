@@ -3,7 +3,7 @@
 default CA bundle, a failure to classify; a plain http run on the wire path never loads it).
 
 It owns: one client per provider session (connection reuse, base URL, auth, timeout): requests go
-over ``connections.Wire`` (``http.client``, pooled) unless a proxy applies to the origin or an
+over ``connections.Wire`` (plain sockets, pooled) unless a proxy applies to the origin or an
 in-process transport is given (a ``ca_bundle``'s, ``transport.trusting_transport``, is not one), then over
 an ``httpx.Client``;
 a concurrency budget (at most ``concurrency`` requests in flight, shared by every thread),
@@ -446,7 +446,7 @@ class HttpClient:
         plain_auth = auth is None or isinstance(auth, _HeaderAuth)
         # The leanest path: on a real network (no transport given, or a ca_bundle's) with no proxy
         # for this origin and a header-only auth, requests go over ``connections.Wire``
-        # (http.client, pooled), not httpx at all: about 0.2 ms less CPU each, and no
+        # (plain sockets, pooled), not httpx at all: about 0.45 ms less CPU each, and no
         # httpx.Client is built (its transport and TLS context cost ~8 ms a provider).
         self._wire: Wire | None = None
         self._transport: httpx.BaseTransport | None = None

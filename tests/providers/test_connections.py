@@ -246,6 +246,90 @@ def test_connection_close_and_a_server_that_closed_an_idle_connection(serve) -> 
     assert fresh.connections == 2 and [r["target"] for r in fresh.requests] == ["/a", "/b"]
 
 
+def test_interim_answers_folded_and_repeated_headers(serve) -> None:
+    """1xx answers before the real one are skipped; a folded header continues the one above it;
+    a repeated header's values are joined (as http.client and httpx read them)."""
+    answer = (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+              + ok(b'{"a": 1}', "X-Long: one", "  two", "Set-Thing: x", "Set-Thing: y"))
+    server = serve(answer, ok(b"{}"))
+    c = client(server.base)
+    first = c.get("/a")
+    assert first.json() == {"a": 1} and first.headers["x-long"] == "one two"
+    assert first.headers["set-thing"] == "x, y" and "link" not in first.headers
+    assert c.get("/b").json() == {} and server.connections == 1  # the connection was still in step
+
+
+def test_answers_without_a_body_keep_the_connection_in_step(serve) -> None:
+    """HEAD, 204 and 304 answers have no body whatever their headers say."""
+    server = serve(ok(b"", "X-N: 1").replace(b"Content-Length: 0", b"Content-Length: 999"),
+                   b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n",
+                   b"HTTP/1.1 304 Not Modified\r\nETag: x\r\n\r\n", ok(b'{"n": 4}'))
+    c = client(server.base)
+    assert c.request("HEAD", "/a").status == 200
+    assert c.get("/b").status == 204 and c.get("/c").status == 304
+    assert c.get("/d").json() == {"n": 4} and server.connections == 1
+
+
+def test_a_body_that_runs_until_the_server_closes_and_http_1_0(serve) -> None:
+    until_close = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b'{"all": "of it"}'
+    http10 = b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}"  # 1.0 without keep-alive: closes
+    server = serve(until_close, http10, ok(b'{"z": 0}'))
+    c = client(server.base)
+    assert c.get("/a").json() == {"all": "of it"}
+    assert c.get("/b").json() == {} and c.get("/c").json() == {"z": 0}
+    assert server.connections == 3
+
+
+@pytest.mark.parametrize("broken", [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{}",  # ends early
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{}",  # ends inside a chunk
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",  # not a chunk size
+    b"SPDY/3 200 OK\r\n\r\n",  # not HTTP/1.x
+    b"HTTP/1.1 2x0 OK\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\n{}",  # two lengths
+    b"HTTP/1.1 200 OK\r\nX: " + b"a" * 70000 + b"\r\n\r\n",  # a header line over 64 KiB
+    b"HTTP/1.1 200 OK\r\n" + b"X-H: 1\r\n" * 101 + b"\r\n",  # over 100 headers
+])
+def test_broken_answers_are_protocol_errors_never_half_read(serve, broken: bytes) -> None:
+    """Each fails the exchange (retried when idempotent, on a new connection); a POST is not
+    sent twice and says it may have reached the server."""
+    def then_close(request: dict[str, Any]) -> None:
+        return None
+
+    server = serve(broken + b"", ok(b'{"ok": 1}'))
+    assert client(server.base).get("/a").json() == {"ok": 1} and len(server.requests) == 2
+    post = serve(lambda r: broken, then_close)
+    with pytest.raises(TransportError, match="may have reached the server"):
+        client(post.base, max_retries=0).post("/a", json={})
+    assert len(post.requests) == 1
+
+
+def test_a_header_that_would_inject_a_line_is_refused_before_sending(serve) -> None:
+    """A value with a line break (a credential read with its newline, a hostile setting) never
+    reaches the socket, and the error does not repeat the value."""
+    from reconciler.providers.connections import Wire
+
+    server = serve()
+    wire = Wire("http", "127.0.0.1", server.port, timeout=5)
+    for headers, target in (([("X-Key", "s3cret\r\nX-Evil: 1")], "/a"), ([("Bad Name", "v")], "/a"),
+                            ([("X-Key", "v")], "/a b"), ([("X-Key", "v")], "/a\r\nX: 1")):
+        with pytest.raises(ValueError) as err:
+            wire.send("GET", target, headers, None)
+        assert "s3cret" not in str(err.value)
+    assert server.requests == [] and server.connections == 0
+
+
+def test_the_host_header_is_written_as_http_client_writes_it() -> None:
+    from reconciler.providers.connections import Wire
+
+    assert Wire("http", "h.example", 80, timeout=1)._host_line == "Host: h.example\r\n"
+    assert Wire("https", "h.example", None, timeout=1)._host_line == "Host: h.example\r\n"
+    assert Wire("https", "h.example", 8443, timeout=1)._host_line == "Host: h.example:8443\r\n"
+    assert Wire("http", "::1", 8080, timeout=1)._host_line == "Host: [::1]:8080\r\n"
+    assert Wire("https", "bücher.de", 443, timeout=1)._host_line == "Host: xn--bcher-kva.de\r\n"
+
+
 def test_dropped_answers_are_retried_only_when_idempotent(serve) -> None:
     server = serve(lambda r: None, ok())
     c = client(server.base)
