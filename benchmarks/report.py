@@ -127,6 +127,7 @@ def _scenario_json(result: RunResult, s: ScenarioResult) -> dict[str, Any]:
         "name": s.name, "n": s.n, "latency_ms": s.latency_ms, **s.measurement.to_json(),
         "server_cpu_s": None if s.server_cpu_s is None else round(s.server_cpu_s, 3),
         "requests_by_provider": s.requests, "requests": s.total_requests, "final_state_bytes": s.final_state_bytes,
+        "runs": [{"wall_s": round(w, 4), "cpu_s": round(c, 4)} for w, c in s.runs],
         "floor_s": None if s.floor_s is None else round(s.floor_s, 4),
         **{k: None if v is None else round(v, 3) for k, v in ratios(result, s).items()},
         "problem": s.problem,
@@ -155,9 +156,14 @@ def render(result: RunResult) -> str:
                      f"{b.result.cpu_s:.2f}", _num(b.server_cpu_s), _requests(b.requests), "-", "-",
                      _num(plan_floor), _x(_div(b.result.wall_s, plan_floor)), "", ""))
     load = result.machine.get("load_average_at_start")
-    lines = [_table(head, rows), "",
-             f"CPU s: the reconciler process (user + sys); srv CPU: the sandbox server process, on the same "
-             f"{result.machine.get('cpus')} CPUs (load average at start: {load}).", ""]
+    lines = [_table(head, rows), ""]
+    repeated = [f"{s.name} {min(w for w, _ in s.runs):.2f} to {max(w for w, _ in s.runs):.2f}"
+                for s in result.scenarios if s.runs]
+    if repeated:
+        lines += [f"Read-only scenarios: the median of {result.options.repeat} runs (wall s from the fastest to the "
+                  f"slowest run: {', '.join(repeated)}).", ""]
+    lines += [f"CPU s: the reconciler process (user + sys); srv CPU: the sandbox server process, on the same "
+              f"{result.machine.get('cpus')} CPUs (load average at start: {load}).", ""]
     lines += _floor_lines(result)
     lines += ["", "Targets (issue 8):"]
     for t in targets(result):

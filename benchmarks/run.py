@@ -15,7 +15,7 @@ from pathlib import Path
 from benchmarks import report
 from benchmarks.estate import select
 from benchmarks.estate.registry import GENERATORS
-from benchmarks.scenarios import ONLY, QUICK, Options, run
+from benchmarks.scenarios import ONLY, QUICK, REPEAT, Options, run
 
 DEFAULT_JSON = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -35,17 +35,20 @@ def parse_args(argv: list[str] | None = None) -> tuple[Options, Path, list[str] 
     parser.add_argument("--providers", help="comma-separated subset of the registered providers to use")
     parser.add_argument("--parallelism", type=int, help="pass --parallelism N to plan and apply "
                                                         "(default: the CLI's own default)")
+    parser.add_argument("--repeat", type=int, help="runs of each read-only scenario (startup, plan, plan-cpu); "
+                                                   "the median is reported (default %d; quick: %d)"
+                                                   % (REPEAT, QUICK["repeat"]))
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="also profile plan-cpu (cProfile, every thread) into DIR and list its hotspots")
     ns = parser.parse_args(argv)
-    sizes = QUICK if ns.quick else {"n": 2000, "latency_ms": 20.0, "n_cpu": 10000}
+    sizes = QUICK if ns.quick else {"n": 2000, "latency_ms": 20.0, "n_cpu": 10000, "repeat": REPEAT}
     try:
         opts = Options(
             n=ns.n if ns.n is not None else sizes["n"],
             latency_ms=ns.latency_ms if ns.latency_ms is not None else sizes["latency_ms"],
             n_cpu=ns.n_cpu if ns.n_cpu is not None else sizes["n_cpu"],
             only=ns.only, timeout=ns.timeout, workdir=ns.workdir, quick=ns.quick, profile=ns.profile,
-            parallelism=ns.parallelism,
+            parallelism=ns.parallelism, repeat=ns.repeat if ns.repeat is not None else sizes["repeat"],
         )
     except ValueError as err:
         parser.error(str(err))

@@ -11,6 +11,12 @@ wall and CPU figure.
 ``only`` picks a phase: ``apply`` (apply only), ``plan`` (the latency phase: apply is its setup),
 ``plan-cpu`` (the cpu phase). ``profile`` (a directory) adds a second, profiled ``plan-cpu``
 run whose hotspots are reported (its figures are not: the profiler slows it down).
+
+The measured scenarios (``startup``, ``apply``, ``plan``, ``plan-cpu``) run ``repeat`` times and
+report their median run (by wall time), with every run's wall and CPU kept (``runs``): one run on
+a shared machine varies by several per cent, and a slow minute by a quarter. Each ``apply`` starts
+from empty again: the sandbox's world reset to its seed, the state files removed. ``apply
+(setup)`` (not a target) runs once.
 """
 
 from __future__ import annotations
@@ -40,7 +46,9 @@ from benchmarks.measure import Measurement, run_cli
 from benchmarks.sandbox_process import SandboxProcess, diff_stats
 
 ONLY = ("apply", "plan", "plan-cpu")
-QUICK = {"n": 20, "latency_ms": 2.0, "n_cpu": 40}
+QUICK = {"n": 20, "latency_ms": 2.0, "n_cpu": 40, "repeat": 3}
+#: runs of each read-only scenario (the median is reported); odd, so the median is one run
+REPEAT = 5
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,7 @@ class Options:
     quick: bool = False
     profile: Path | None = None
     parallelism: int | None = None
+    repeat: int = REPEAT
 
     def __post_init__(self) -> None:
         if self.only is not None and self.only not in ONLY:
@@ -66,11 +75,14 @@ class Options:
             raise ValueError("latency must be >= 0 ms")
         if self.parallelism is not None and self.parallelism < 1:
             raise ValueError("--parallelism must be at least 1")
+        if self.repeat < 1:
+            raise ValueError("--repeat must be at least 1")
 
     def to_json(self) -> dict[str, Any]:
         return {"n": self.n, "latency_ms": self.latency_ms, "n_cpu": self.n_cpu, "only": self.only,
                 "timeout_s": self.timeout, "quick": self.quick,
-                "profile": str(self.profile) if self.profile else None, "parallelism": self.parallelism}
+                "profile": str(self.profile) if self.profile else None, "parallelism": self.parallelism,
+                "repeat": self.repeat}
 
     def command(self, *words: str) -> list[str]:
         """A CLI command with ``--parallelism`` when the run sets it."""
@@ -90,6 +102,8 @@ class ScenarioResult:
     floor_s: float | None
     problem: str | None = None
     server_cpu_s: float | None = None
+    #: (wall s, CPU s) of every run of a repeated scenario, in the order they ran
+    runs: tuple[tuple[float, float], ...] = ()
 
     @property
     def total_requests(self) -> int:
@@ -188,9 +202,13 @@ def _child_env(sandbox: SandboxProcess | None) -> dict[str, str]:
 
 
 def _startup(opts: Options, workdir: Path) -> ScenarioResult:
-    m = run_cli(["--version"], _child_env(None), timeout=min(opts.timeout, 120.0), cwd=workdir)
-    problem = None if m.exit_code == 0 else f"exit code {m.exit_code}: {_tail(m.stderr)}"
-    return ScenarioResult("startup", 0, 0.0, m, {}, None, None, problem)
+    runs = [run_cli(["--version"], _child_env(None), timeout=min(opts.timeout, 120.0), cwd=workdir)
+            for _ in range(opts.repeat)]
+    m = median_run(runs)
+    failed = next((r for r in runs if r.exit_code != 0), None)
+    problem = None if failed is None else f"exit code {failed.exit_code}: {_tail(failed.stderr)}"
+    return ScenarioResult("startup", 0, 0.0, m, {}, None, None, problem,
+                          runs=_walls(runs) if opts.repeat > 1 else ())
 
 
 def _estate(n: int, used: Sequence[EstateGenerator], workdir: Path, result: RunResult) -> tuple[Path, Path]:
@@ -207,16 +225,24 @@ def _latency_phase(opts: Options, used: Sequence[EstateGenerator], workdir: Path
     latency_s = opts.latency_ms / 1000.0
     estates = result.estates[opts.n]
     with SandboxProcess(latency_ms=opts.latency_ms) as sandbox:
-        log(f"apply: {opts.n:,} creates at {opts.latency_ms:g} ms")
+        log(f"apply: {opts.n:,} creates at {opts.latency_ms:g} ms" + (f", {opts.repeat} times" if opts.repeat > 1 else ""))
+
+        def from_empty(attempt: int) -> None:
+            if attempt:
+                sandbox.reset()
+                remove_state(state)
+
         apply = _cli(sandbox, "apply", opts.n, specs, state, opts.command("apply", "--auto-approve"), opts,
-                     floor_s=combined_floor_seconds(estates, latency_s, "create"))
+                     floor_s=combined_floor_seconds(estates, latency_s, "create"), repeat=opts.repeat,
+                     prepare=from_empty)
         result.scenarios.append(apply)
         if opts.only == "apply" or apply.problem:
             return
         log(f"plan: no-change plan of {opts.n:,} at {opts.latency_ms:g} ms")
         result.scenarios.append(_cli(sandbox, "plan", opts.n, specs, state,
                                      opts.command("plan", "--detailed-exitcode"), opts,
-                                     floor_s=combined_floor_seconds(estates, latency_s, "refresh")))
+                                     floor_s=combined_floor_seconds(estates, latency_s, "refresh"),
+                                     repeat=opts.repeat))
         reads = baseline_reads(used, state_objects(state), sandbox.env)
         for name, threads in (("sequential", 1), (f"parallel-{TERRAFORM_PARALLELISM}", TERRAFORM_PARALLELISM)):
             log(f"baseline {name}: {len(reads):,} GETs")
@@ -238,7 +264,7 @@ def _cpu_phase(opts: Options, used: Sequence[EstateGenerator], workdir: Path, re
             return
         log(f"plan-cpu: no-change plan of {opts.n_cpu:,} at 0 ms")
         planned = _cli(sandbox, "plan-cpu", opts.n_cpu, specs, state, opts.command("plan", "--detailed-exitcode"),
-                       opts, floor_s=None, latency_ms=0.0)
+                       opts, floor_s=None, latency_ms=0.0, repeat=opts.repeat)
         result.scenarios.append(planned)
         if opts.profile is not None and not planned.problem:
             dump = opts.profile.resolve() / "plan-cpu.prof"
@@ -253,24 +279,51 @@ def _cpu_phase(opts: Options, used: Sequence[EstateGenerator], workdir: Path, re
 
 
 def _cli(sandbox: SandboxProcess, name: str, n: int, specs: Path, state: Path, command: list[str], opts: Options,
-         *, floor_s: float | None, latency_ms: float | None = None) -> ScenarioResult:
-    """Measure one CLI command against ``sandbox``; a wrong exit code is the scenario's problem."""
-    before, cpu_before = sandbox.stats(), sandbox.cpu_seconds()
-    m = run_cli(["--specs", str(specs), "--state", str(state), *command], _child_env(sandbox),
-                timeout=opts.timeout, cwd=state.parent)
-    requests = diff_stats(before, sandbox.stats())
-    server_cpu = _delta(cpu_before, sandbox.cpu_seconds())
+         *, floor_s: float | None, latency_ms: float | None = None, repeat: int = 1,
+         prepare: Callable[[int], None] | None = None) -> ScenarioResult:
+    """Measure one CLI command against ``sandbox`` ``repeat`` times (``prepare(i)`` before run
+    ``i``); the median run is the result, with its own request counts and server CPU. A wrong
+    exit code in any run is the scenario's problem."""
+    measured = []
+    for attempt in range(repeat):
+        if prepare is not None:
+            prepare(attempt)
+        before, cpu_before = sandbox.stats(), sandbox.cpu_seconds()
+        m = run_cli(["--specs", str(specs), "--state", str(state), *command], _child_env(sandbox),
+                    timeout=opts.timeout, cwd=state.parent)
+        measured.append((m, diff_stats(before, sandbox.stats()), _delta(cpu_before, sandbox.cpu_seconds())))
+    m = median_run([run for run, _, _ in measured])
+    _, requests, server_cpu = next(entry for entry in measured if entry[0] is m)
     problem = None
-    if m.exit_code == 2 and command[0] == "plan":
-        problem = "the plan is not empty after apply (exit 2): the estate does not converge"
-    elif m.exit_code != 0:
-        problem = f"exit code {m.exit_code}: {_tail(m.stderr or m.stdout)}"
+    for run, _, _ in measured:
+        if run.exit_code == 2 and command[0] == "plan":
+            problem = "the plan is not empty after apply (exit 2): the estate does not converge"
+        elif run.exit_code != 0:
+            problem = f"exit code {run.exit_code}: {_tail(run.stderr or run.stdout)}"
+        if problem:
+            break
     return ScenarioResult(name, n, opts.latency_ms if latency_ms is None else latency_ms, m, requests,
-                          state_size(state), floor_s, problem, server_cpu)
+                          state_size(state), floor_s, problem, server_cpu,
+                          runs=_walls([run for run, _, _ in measured]) if repeat > 1 else ())
+
+
+def median_run(runs: Sequence[Measurement]) -> Measurement:
+    """The run with the median wall time (of an even number, the slower of the middle two)."""
+    return sorted(runs, key=lambda m: m.wall_s)[len(runs) // 2]
+
+
+def _walls(runs: Sequence[Measurement]) -> tuple[tuple[float, float], ...]:
+    return tuple((m.wall_s, m.cpu_s) for m in runs)
 
 
 def _delta(before: float | None, after: float | None) -> float | None:
     return None if before is None or after is None else after - before
+
+
+def remove_state(state: Path) -> None:
+    """The state file and every file beside it that belongs to it (journal, backup, lock)."""
+    for path in state.parent.glob(state.name + "*"):
+        path.unlink()
 
 
 def state_size(state: Path) -> int | None:

@@ -49,6 +49,20 @@ def test_quick_run_measures_every_scenario_and_baseline(quick_run):
         assert s["exit_code"] == 0 and s["problem"] is None
         assert s["wall_s"] > 0 and s["cpu_s"] > 0 and s["peak_rss_mb"] > 10
         assert set(s["requests_by_provider"]) == set(used), s["name"]
+    for s in doc["scenarios"]:  # the median of the quick run's 3 runs (each apply from empty)
+        walls = sorted(r["wall_s"] for r in s["runs"])
+        if s["name"] != "apply (setup)":
+            assert len(walls) == 3 and s["wall_s"] == pytest.approx(walls[1], abs=1e-4), s["name"]
+        else:
+            assert walls == [], s["name"]  # the 10,000-resource setup runs once
+
+
+def test_the_median_run_is_the_middle_one_by_wall_time():
+    from benchmarks.scenarios import median_run
+
+    runs = [Measurement(("plan",), 0, wall, wall, 0.0, 50.0, 0, "", "") for wall in (0.9, 0.6, 0.7, 0.65, 2.0)]
+    assert median_run(runs).wall_s == 0.7
+    assert median_run(runs[:2]).wall_s == 0.9 and median_run(runs[:1]).wall_s == 0.9
 
 
 def test_quick_run_counts_state_writes_and_no_plan_writes(quick_run):
