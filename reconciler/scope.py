@@ -11,7 +11,6 @@ everything (``None``). Read-only: runs ``git`` and nothing else.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 from reconciler.addresses import Address
@@ -97,6 +96,8 @@ def _old_document(top: Path, path: Path, ref: str) -> dict | None:
 
 
 def _git(cwd: Path, *args: str) -> str:
+    import subprocess  # (only a plan limited to what changed runs git)
+
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as err:

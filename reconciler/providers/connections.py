@@ -98,6 +98,9 @@ class Wire:
         self._idle: list[_Connection] = []
         self._lock = threading.Lock()
         self._closed = False
+        # the host as getaddrinfo takes it: bytes, IDNA-encoded (given a str, the socket module
+        # would encode it with the idna codec on every connect, importing it: ~5 ms)
+        self._address = (host.encode("ascii") if host.isascii() else host.encode("idna"), self.port)
         # the Host header as http.client writes it: IDNA, IPv6 in brackets, the port unless default
         name = host if host.isascii() else host.encode("idna").decode("ascii")
         name = f"[{name}]" if ":" in name else name
@@ -167,7 +170,7 @@ class Wire:
 
     def _connect(self) -> _Connection:
         try:
-            sock = socket.create_connection((self.host, self.port), self.timeout)
+            sock = socket.create_connection(self._address, self.timeout)
         except socket.timeout as exc:
             raise httpx_module().ConnectTimeout(str(exc) or "timed out connecting") from exc
         except OSError as exc:  # refused, unreachable, name resolution

@@ -37,7 +37,6 @@ is done) is returned to the caller with its ``Location`` header.
 from __future__ import annotations
 
 import base64
-import email.utils
 import functools
 import json as jsonlib
 import logging
@@ -305,6 +304,8 @@ def _retry_after(response: httpx.Response | WireResponse) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # (an HTTP date: rare, and the email package costs 3 ms to import)
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -11,12 +11,14 @@ replace it (``AstroClient.image_pusher``).
 
 from __future__ import annotations
 
-import subprocess
-from typing import Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
 from reconciler.errors import ProviderError
 
-Runner = Callable[..., subprocess.CompletedProcess]
+if TYPE_CHECKING:  # (subprocess is imported when an image is pushed: a plan never does)
+    import subprocess
+
+Runner = Callable[..., "subprocess.CompletedProcess"]
 
 
 class ImagePusher(Protocol):
@@ -27,8 +29,9 @@ class ImagePusher(Protocol):
 class DockerPusher:
     """Re-tags a local (or pullable) image and pushes it with the Docker CLI."""
 
-    def __init__(self, token: str, command: str = "docker", run: Runner = subprocess.run,
+    def __init__(self, token: str, command: str = "docker", run: Runner | None = None,
                  timeout: float = 1800.0) -> None:
+        """``run``: how the CLI is run (default ``subprocess.run``; tests pass their own)."""
         self._token = token
         self.command = command
         self._run = run
@@ -45,9 +48,12 @@ class DockerPusher:
         self._call(["push", target], what=f"push {target}")
 
     def _call(self, args: Sequence[str], *, what: str, stdin: str | None = None) -> None:
+        import subprocess
+
+        run = self._run or subprocess.run
         try:
-            done = self._run([self.command, *args], input=stdin, capture_output=True, text=True,
-                             timeout=self.timeout, check=False)
+            done = run([self.command, *args], input=stdin, capture_output=True, text=True,
+                       timeout=self.timeout, check=False)
         except FileNotFoundError:
             raise ProviderError(f"cannot {what}: {self.command!r} was not found",
                                 hint="install Docker, or set providers.astro.docker_command") from None
