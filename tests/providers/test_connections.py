@@ -281,8 +281,8 @@ def test_a_body_that_runs_until_the_server_closes_and_http_1_0(serve) -> None:
 
 
 @pytest.mark.parametrize("broken", [
-    b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{}",  # ends early
-    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{}",  # ends inside a chunk
+    b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\nConnection: close\r\n\r\n{}",  # closed before its end
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\n{}",  # inside a chunk
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",  # not a chunk size
     b"SPDY/3 200 OK\r\n\r\n",  # not HTTP/1.x
     b"HTTP/1.1 2x0 OK\r\n\r\n",
