@@ -75,6 +75,10 @@ def test_sandbox_env_prints_exports(project):
 
 
 def test_unreachable_platform_is_one_clear_error(project):
+    from reconciler.providers.http import HttpClient
+
+    # the retries' real backoff (jittered, up to ~20 s in all) is not what this test is about
+    project.monkeypatch.setattr(HttpClient, "_delay", lambda self, attempt, response: 0.001)
     project.monkeypatch.setenv("DATAIKU_URL", "http://127.0.0.1:9/dataiku")
     result = project.cli("plan", "--parallelism", "1")
     assert result.code == 1
