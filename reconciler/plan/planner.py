@@ -247,8 +247,6 @@ def _hashed_match(hasher: SecretHasher | None, live_value: Any, recorded: Any) -
 def _secret_changes(rt: ResourceType, desired: Mapping[str, Any], rs: ResourceState | None,
                     fields: Iterable[str], hasher: SecretHasher | None) -> tuple[DiffItem, ...]:
     """Write-only fields: compare the desired value's keyed hash with the one state recorded."""
-    if not rt.sensitive:
-        return ()
     items = []
     for name in fields:
         if name not in rt.sensitive or name not in desired:

@@ -266,13 +266,14 @@ def _read_response(reader: BinaryIO, method: str) -> tuple[int, str, Headers, by
             break  # (1xx others are interim answers, e.g. 100 Continue: the answer follows)
     connection = headers.get("connection", "").lower()
     keep_alive = "keep-alive" in connection if version == b"HTTP/1.0" else "close" not in connection
+    text = reason.decode("latin-1")
     if method == "HEAD" or status in (204, 304) or status < 200:
-        return status, reason.decode("latin-1"), headers, b"", not keep_alive
+        return status, text, headers, b"", not keep_alive
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        return status, reason.decode("latin-1"), headers, _read_chunked(reader), not keep_alive
+        return status, text, headers, _read_chunked(reader), not keep_alive
     length = headers.get("content-length")
     if length is None:  # the body runs until the server closes the connection
-        return status, reason.decode("latin-1"), headers, reader.read(), True
+        return status, text, headers, reader.read(), True
     values = {v.strip() for v in length.split(",")}
     if len(values) != 1 or not next(iter(values)).isdigit():
         raise _ProtocolError(f"invalid Content-Length {length!r}")
@@ -280,7 +281,7 @@ def _read_response(reader: BinaryIO, method: str) -> tuple[int, str, Headers, by
     body = reader.read(size)
     if len(body) < size:
         raise _ProtocolError(f"the answer ended after {len(body)} of {size} bytes")
-    return status, reason.decode("latin-1"), headers, body, not keep_alive
+    return status, text, headers, body, not keep_alive
 
 
 def _read_headers(reader: BinaryIO) -> Headers:
