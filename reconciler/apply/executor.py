@@ -119,7 +119,6 @@ class Executor:
         self._sleep = sleep
         #: secret strings met while resolving references: stored in state only as keyed hashes
         self._secret_values: set[str] = set()
-        self._journal_lock = threading.Lock()
         self._applied: dict[Address, dict[str, Any]] = {}
         self._results_lock = threading.Lock()
 
@@ -287,12 +286,11 @@ class Executor:
 
     def _journal(self, op: str, action: str, address: Address, *, resource: ResourceState | None = None,
                  natural_key: str | None = None, error: str | None = None) -> None:
-        with self._journal_lock:
-            self.store.record(JournalEntry(
-                seq=0, op=op, action=action, address=address, lineage=self.state.lineage,
-                time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                resource=resource, natural_key=natural_key, error=error,
-            ))
+        self.store.record(JournalEntry(  # thread-safe: steps running together share one fsync
+            seq=0, op=op, action=action, address=address, lineage=self.state.lineage,
+            time=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            resource=resource, natural_key=natural_key, error=error,
+        ))
 
     def _delete(self, op: Op, outcome: _Outcome) -> None:
         change = op.change

@@ -27,7 +27,8 @@ class StateStore(Protocol):
     - ``lock(operation, timeout=)``: the write lock, a context manager with a lease renewed
       while held; ``StateLockedError`` names the holder; a dead holder's lock is taken over with
       a warning in ``warnings``. While held, ``record``/``write`` refuse to write once it is lost.
-    - ``record(entry)``: append one journal entry durably; cost independent of state size.
+    - ``record(entry)``: append one journal entry durably; cost independent of state size;
+      thread-safe (apply's steps record from several threads).
     - ``write(state, replace_lineage=False)``: atomic snapshot; returns it as written (serial
       bumped iff the resources changed); resets the journal to the unanswered intents. Refuses
       another lineage unless ``replace_lineage``.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -403,3 +404,86 @@ def test_each_record_is_fsynced(store: FileStateStore, monkeypatch) -> None:
     store.record(JournalEntry.result("create", X, lineage=lineage, resource=rec()))
     store.record(JournalEntry.intent("create", Y, lineage=lineage))
     assert len(synced) == 2
+
+
+def test_records_that_queue_behind_an_fsync_share_the_next_one(store: FileStateStore, monkeypatch) -> None:
+    """Group commit: while one thread's line is being fsync'd, the others queue; they are then
+    written together and fsync'd once, and each returns only after that fsync."""
+    lineage = store.write(State.empty()).lineage
+    store.record(JournalEntry.intent("create", X, lineage=lineage))  # the journal exists now
+    real_fsync = os.fsync
+    synced: list[int] = []
+    first_started, release_first = threading.Event(), threading.Event()
+    returned: list[Address] = []
+
+    def slow_fsync(fd: int) -> None:
+        if not synced:  # hold the first group's fsync until every other thread has queued
+            first_started.set()
+            assert release_first.wait(10)
+        synced.append(len(returned))  # how many callers had returned before this fsync
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    addresses = [Address("dataiku_dataset", f"d{i}") for i in range(12)]
+
+    def work(a: Address) -> None:
+        store.record(JournalEntry.intent("create", a, lineage=lineage))
+        returned.append(a)
+
+    first = threading.Thread(target=work, args=(addresses[0],))
+    first.start()
+    assert first_started.wait(10)
+    others = [threading.Thread(target=work, args=(a,)) for a in addresses[1:]]
+    for t in others:
+        t.start()
+    deadline = time.monotonic() + 10
+    while len(store._queue) < len(others) and time.monotonic() < deadline:  # all queued behind it
+        time.sleep(0.005)
+    release_first.set()
+    for t in [first, *others]:
+        t.join(timeout=10)
+    assert sorted(returned, key=str) == sorted(addresses, key=str)
+    assert synced == [0, 1]  # two fsyncs for twelve entries; none returned before its own
+    assert [e.seq for e in journal(store).entries] == list(range(1, 14))
+    assert {e.address for e in journal(store).entries} == {X, *addresses}
+
+
+def test_a_failed_group_write_fails_each_of_its_callers(store: FileStateStore, monkeypatch) -> None:
+    lineage = store.write(State.empty()).lineage
+    store.record(JournalEntry.intent("create", X, lineage=lineage))
+    real_fsync = os.fsync
+
+    def failing_fsync(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    errors: list[BaseException] = []
+
+    def work(a: Address) -> None:
+        try:
+            store.record(JournalEntry.intent("create", a, lineage=lineage))
+        except OSError as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(Address("dataiku_dataset", f"d{i}"),)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert len(errors) == 6  # not one caller was told its line is durable
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    store.record(JournalEntry.intent("create", Y, lineage=lineage))  # the journal is read again
+    seqs = [e.seq for e in journal(store).entries]
+    assert seqs == sorted(set(seqs)) and journal(store).entries[-1].address == Y
+
+
+def test_an_entry_refused_in_a_group_leaves_the_others_written(store: FileStateStore) -> None:
+    lineage = store.write(State.empty()).lineage
+    group = [file_store._Waiting(JournalEntry.intent("create", X, lineage=lineage)),
+             file_store._Waiting(JournalEntry.intent("create", Y, lineage="someone-else")),
+             file_store._Waiting(JournalEntry.intent("create", Y, lineage=lineage, seq=1))]
+    store._append(group)
+    assert group[0].error is None
+    assert isinstance(group[1].error, StateCorruptError) and "someone-else" in str(group[1].error)
+    assert isinstance(group[2].error, StateError) and "not after 1" in str(group[2].error)
+    assert [(e.seq, e.address) for e in journal(store).entries] == [(1, X)]
