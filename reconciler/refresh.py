@@ -107,8 +107,10 @@ def refresh(
     address is then settled as soon as everything it references is: its spec is resolved against
     what they are, and what was not found by id (new addresses, objects gone, data sources) is
     looked up by natural key, the lookups that become due together batched per container
-    (``find_many``). No provider waits for another's round trips. Each provider has its own
-    ``parallelism`` threads.
+    (``find_many``). No provider waits for another's round trips. Answers are taken between
+    two settlements, and an address they unblock that needs a lookup is visited before what
+    was read by id, so a chain of lookups (a data source of a data source) never waits for the
+    whole estate to be settled. Each provider has its own ``parallelism`` threads.
 
     With ``prefetch`` (reads started before the specs were loaded, on these ``sessions``), its
     reads and threads are used; refresh then owns it and shuts it down. ``on_settled`` is called
@@ -159,10 +161,13 @@ class _Walk:
                 self.reads = prefetch.reads
                 self.reads.update(_read_known([a for a in self.graph.nodes if a not in prefetch.reads], self.state,
                                               self.sessions, pools, self.include))
+            known, completed = self.state.resources, self.completed
             while self.ready or self.waiting or self.due or self.singles:
                 while self.ready:
                     self._visit(self.ready.popleft())
-                    if (self.due or self.singles) and (not self.ready or self.ready[0] in self.state.resources):
+                    while not completed.empty():  # answers in: what they unblock is not kept waiting
+                        self._answer(completed.get())
+                    if (self.due or self.singles) and (not self.ready or self.ready[0] in known):
                         self._send_lookups()  # those due so far go out now, before more is settled
                 self._send_lookups()
                 if not self.waiting:
@@ -280,7 +285,10 @@ class _Walk:
         for dependent in self.dependents[obs.address]:
             self.remaining[dependent] -= 1
             if self.remaining[dependent] == 0:
-                self.ready.append(dependent)
+                if dependent in self.state.resources:
+                    self.ready.append(dependent)
+                else:  # it needs a lookup: ahead of what was read by id, so that it goes out now
+                    self.ready.appendleft(dependent)
         done = len(self.observed)
         if self.progress and (done % self.step == 0 or done == len(self.remaining)):
             self.progress(done, len(self.remaining))
