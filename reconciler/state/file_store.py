@@ -91,6 +91,13 @@ def _other_lineage(entry: JournalEntry, location: str, lineage: str) -> StateCor
                              f"{location}, whose lineage is {lineage}")
 
 
+def _resources_differ(a: State, b: State) -> bool:
+    """Whether ``a`` and ``b`` record different resources (as the snapshot would write them)."""
+    if a.resources.keys() != b.resources.keys():
+        return True  # no need to serialize thousands of records to tell
+    return resources_document(a) != resources_document(b)
+
+
 def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
@@ -404,9 +411,8 @@ class FileStateStore:
                     hint=f"read the state first, or delete {self.location}.journal to discard it",
                 )
             before = disk.state if disk.state is not None else State(lineage=state.lineage)
-            journaled = replay(before, self._usable_entries(before, parsed, []))[0]
-            changed = resources_document(state) != resources_document(before) or (
-                resources_document(journaled) != resources_document(before))
+            changed = _resources_differ(state, before) or _resources_differ(
+                replay(before, self._usable_entries(before, parsed, []))[0], before)
             written = replace(state, serial=before.serial + 1 if changed else before.serial)
             data = encode_state(written)
             if data != disk.raw:
