@@ -283,8 +283,8 @@ class FileStateStore:
 
     def _append(self, group: list["_Waiting"]) -> None:
         """Write ``group``'s entries (in order) with one write and one fsync; an entry refused
-        on its own (its explicit ``seq`` is not after the last, another lineage) gets its error
-        and the others are written. The journal is numbered by what it holds: one changed by
+        on its own (its explicit ``seq`` is not after the last, another lineage, a value that is
+        not JSON) gets its error and the others are written. The journal is numbered by what it holds: one changed by
         another process since the last append is read again (three tries)."""
         self._fence()
         for _ in range(3):
@@ -311,7 +311,11 @@ class FileStateStore:
                     elif entry.seq <= last_seq:
                         waiting.error = StateError(f"journal seq {entry.seq} is not after {last_seq}")
                         continue
-                    lines.append(entry.line())
+                    try:
+                        lines.append(entry.line())
+                    except (TypeError, ValueError) as err:  # that entry's own problem, not its group's
+                        waiting.error = err
+                        continue
                     last_seq = entry.seq
                 if not lines:
                     return

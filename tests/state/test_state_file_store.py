@@ -487,3 +487,13 @@ def test_an_entry_refused_in_a_group_leaves_the_others_written(store: FileStateS
     assert isinstance(group[1].error, StateCorruptError) and "someone-else" in str(group[1].error)
     assert isinstance(group[2].error, StateError) and "not after 1" in str(group[2].error)
     assert [(e.seq, e.address) for e in journal(store).entries] == [(1, X)]
+
+
+def test_an_entry_that_is_not_json_fails_alone_in_its_group(store: FileStateStore) -> None:
+    lineage = store.write(State.empty()).lineage
+    bad = ResourceState(Y, "Y", {"name": {"a set"}})  # not JSON: json.dumps raises TypeError
+    group = [file_store._Waiting(JournalEntry.result("create", Y, lineage=lineage, resource=bad)),
+             file_store._Waiting(JournalEntry.intent("create", X, lineage=lineage))]
+    store._append(group)
+    assert isinstance(group[0].error, TypeError) and group[1].error is None
+    assert [(e.seq, e.address) for e in journal(store).entries] == [(1, X)]
