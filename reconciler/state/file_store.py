@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from reconciler.coalesce import Coalescer
 from reconciler.errors import StateCorruptError, StateError
 from reconciler.state import lock as _lock
 from reconciler.state.files import atomic_write, fsync_dir, read_bytes, write_all
@@ -67,23 +68,8 @@ class _Cursor:
     last_seq: int
 
 
-class _Waiting:
-    """An entry queued for the journal (group commit, see ``FileStateStore.record``): its thread
-    waits until ``wake()``; then either its group was written (``error`` set if its line may not
-    be durable) or, with ``lead``, it writes the next group."""
-
-    __slots__ = ("entry", "error", "lead", "_signal")
-
-    def __init__(self, entry: JournalEntry) -> None:
-        self.entry, self.error, self.lead = entry, None, False
-        self._signal = threading.Lock()
-        self._signal.acquire()
-
-    def wait(self) -> None:
-        self._signal.acquire()
-
-    def wake(self) -> None:
-        self._signal.release()
+#: the most journal entries one group commit writes
+GROUP_MAX = 4096
 
 
 def _other_lineage(entry: JournalEntry, location: str, lineage: str) -> StateCorruptError:
@@ -129,9 +115,8 @@ class FileStateStore:
         self._lock_warnings: list[str] = []
         self._pending: tuple[PendingOp, ...] = ()
         self._mutex = threading.Lock()  # apply records from several threads
-        self._queue: list[_Waiting] = []  # entries waiting for the journal (see ``record``)
-        self._flushing = False  # a thread is writing a group (or about to)
-        self._queue_lock = threading.Lock()
+        #: group commit (see ``record``): one ``_append`` for the entries recorded meanwhile
+        self._group_commit = Coalescer(self._append, limit=GROUP_MAX)
         self._cursor: _Cursor | None = None
         self._known: tuple[tuple[int, int, int, int], State] | None = None  # snapshot cache
 
@@ -237,100 +222,68 @@ class FileStateStore:
         """Append ``entry`` to the journal and fsync it; return once it is durable. ``seq`` 0 is
         numbered by the store.
 
-        Thread-safe, with group commit: entries recorded while another thread's write is being
-        fsync'd queue up and go to disk together, in one write and one fsync, by the first of
-        their threads to find the journal free (every caller still returns only once its own
-        line is durable, or raises if that write failed). Costs one append + fsync per group,
+        Thread-safe, with group commit (``coalesce.Coalescer``): entries recorded while another
+        thread's write is being fsync'd queue up and go to disk together, in one write and one
+        fsync, by one of their threads (every caller still returns only once its own line is
+        durable, or raises if that write failed). Costs one append + fsync per group,
         whatever the size of the state. Refuses an entry of another lineage than the state's,
         so a journal never mixes two states.
         """
-        mine = _Waiting(entry)
-        with self._queue_lock:
-            self._queue.append(mine)
-            mine.lead = not self._flushing
-            self._flushing = True
-        if not mine.lead:
-            mine.wait()  # until its group is written, or the journal is handed to this thread
-        if mine.lead:
-            self._flush()
-        if mine.error is not None:
-            raise mine.error
+        refused = self._group_commit.call(entry)
+        if refused is not None:
+            raise refused
 
-    def _flush(self) -> None:
-        """Write what has queued up (the calling thread's entry among it), wake the threads
-        whose entries it held, and hand the journal to the first thread that queued since, if
-        any (it writes the next group)."""
-        with self._queue_lock:
-            group, self._queue = self._queue, []
-        try:
-            with self._mutex:
-                self._append(group)
-        except BaseException as err:  # noqa: BLE001 (each waiter raises it: its line may not be durable)
-            for waiting in group:
-                waiting.error = waiting.error or err
-        finally:
-            with self._queue_lock:
-                if self._queue:
-                    self._queue[0].lead = True
-                    self._queue[0].wake()
-                else:
-                    self._flushing = False
-            for waiting in group:
-                if waiting.lead:
-                    waiting.lead = False  # the caller: it is running, not waiting
-                else:
-                    waiting.wake()
-
-    def _append(self, group: list["_Waiting"]) -> None:
-        """Write ``group``'s entries (in order) with one write and one fsync; an entry refused
-        on its own (its explicit ``seq`` is not after the last, another lineage, a value that is
-        not JSON) gets its error and the others are written. The journal is numbered by what it holds: one changed by
-        another process since the last append is read again (three tries)."""
-        self._fence()
-        for _ in range(3):
-            cursor = self._journal_cursor(group[0].entry)
-            try:
-                fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND)
-            except FileNotFoundError:
-                self._cursor = None
-                continue
-            try:
-                st = os.fstat(fd)
-                if (st.st_dev, st.st_ino, st.st_size) != cursor.identity:
-                    self._cursor = None  # changed under us (another process): look again
+    def _append(self, entries: list[JournalEntry]) -> list[Exception | None]:
+        """Write ``entries`` (in order) with one write and one fsync; return, for each, None or
+        why it alone was refused (its explicit ``seq`` is not after the last, another lineage, a
+        value that is not JSON): the others are written. The journal is numbered by what it
+        holds: one changed by another process since the last append is read again (three
+        tries). Raises when the group could not be written (every caller of the group sees it)."""
+        with self._mutex:
+            self._fence()
+            for _ in range(3):
+                cursor = self._journal_cursor(entries[0])
+                try:
+                    fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND)
+                except FileNotFoundError:
+                    self._cursor = None
                     continue
-                lines, last_seq = [], cursor.last_seq
-                for waiting in group:
-                    waiting.error = None
-                    entry = waiting.entry
-                    if entry.lineage != cursor.lineage:
-                        waiting.error = _other_lineage(entry, self.location, cursor.lineage)
+                try:
+                    st = os.fstat(fd)
+                    if (st.st_dev, st.st_ino, st.st_size) != cursor.identity:
+                        self._cursor = None  # changed under us (another process): look again
                         continue
-                    if entry.seq == 0:
-                        entry = replace(entry, seq=last_seq + 1)
-                    elif entry.seq <= last_seq:
-                        waiting.error = StateError(f"journal seq {entry.seq} is not after {last_seq}")
-                        continue
-                    try:
-                        lines.append(entry.line())
-                    except (TypeError, ValueError) as err:  # that entry's own problem, not its group's
-                        waiting.error = err
-                        continue
-                    last_seq = entry.seq
-                if not lines:
-                    return
-                self._cursor = None  # until the write is known whole
-                write_all(fd, b"".join(lines))
-                os.fsync(fd)
-                after = os.fstat(fd)
-                cursor.identity = (after.st_dev, after.st_ino, after.st_size)
-                cursor.last_seq = last_seq
-                self._cursor = cursor
-                return
-            finally:
-                os.close(fd)
-        raise StateError(f"{self.location}.journal keeps changing under this process; is "
-                         "another process writing this state without the lock?")
+                    refused: list[Exception | None] = []
+                    lines, last_seq = [], cursor.last_seq
+                    for entry in entries:
+                        refused.append(None)
+                        if entry.lineage != cursor.lineage:
+                            refused[-1] = _other_lineage(entry, self.location, cursor.lineage)
+                            continue
+                        if entry.seq == 0:
+                            entry = replace(entry, seq=last_seq + 1)
+                        elif entry.seq <= last_seq:
+                            refused[-1] = StateError(f"journal seq {entry.seq} is not after {last_seq}")
+                            continue
+                        try:
+                            lines.append(entry.line())
+                        except (TypeError, ValueError) as err:  # that entry's own problem, not its group's
+                            refused[-1] = err
+                            continue
+                        last_seq = entry.seq
+                    if lines:
+                        self._cursor = None  # until the write is known whole
+                        write_all(fd, b"".join(lines))
+                        os.fsync(fd)
+                        after = os.fstat(fd)
+                        cursor.identity = (after.st_dev, after.st_ino, after.st_size)
+                        cursor.last_seq = last_seq
+                        self._cursor = cursor
+                    return refused
+                finally:
+                    os.close(fd)
+            raise StateError(f"{self.location}.journal keeps changing under this process; is "
+                             "another process writing this state without the lock?")
 
     def _journal_cursor(self, entry: JournalEntry) -> _Cursor:
         """Where to append: cached while the file is as we left it, else learned from the file.

@@ -437,7 +437,7 @@ def test_records_that_queue_behind_an_fsync_share_the_next_one(store: FileStateS
     for t in others:
         t.start()
     deadline = time.monotonic() + 10
-    while len(store._queue) < len(others) and time.monotonic() < deadline:  # all queued behind it
+    while len(store._group_commit._queue) < len(others) and time.monotonic() < deadline:  # all queued behind it
         time.sleep(0.005)
     release_first.set()
     for t in [first, *others]:
@@ -479,21 +479,19 @@ def test_a_failed_group_write_fails_each_of_its_callers(store: FileStateStore, m
 
 def test_an_entry_refused_in_a_group_leaves_the_others_written(store: FileStateStore) -> None:
     lineage = store.write(State.empty()).lineage
-    group = [file_store._Waiting(JournalEntry.intent("create", X, lineage=lineage)),
-             file_store._Waiting(JournalEntry.intent("create", Y, lineage="someone-else")),
-             file_store._Waiting(JournalEntry.intent("create", Y, lineage=lineage, seq=1))]
-    store._append(group)
-    assert group[0].error is None
-    assert isinstance(group[1].error, StateCorruptError) and "someone-else" in str(group[1].error)
-    assert isinstance(group[2].error, StateError) and "not after 1" in str(group[2].error)
+    errors = store._append([JournalEntry.intent("create", X, lineage=lineage),
+                            JournalEntry.intent("create", Y, lineage="someone-else"),
+                            JournalEntry.intent("create", Y, lineage=lineage, seq=1)])
+    assert errors[0] is None
+    assert isinstance(errors[1], StateCorruptError) and "someone-else" in str(errors[1])
+    assert isinstance(errors[2], StateError) and "not after 1" in str(errors[2])
     assert [(e.seq, e.address) for e in journal(store).entries] == [(1, X)]
 
 
 def test_an_entry_that_is_not_json_fails_alone_in_its_group(store: FileStateStore) -> None:
     lineage = store.write(State.empty()).lineage
     bad = ResourceState(Y, "Y", {"name": {"a set"}})  # not JSON: json.dumps raises TypeError
-    group = [file_store._Waiting(JournalEntry.result("create", Y, lineage=lineage, resource=bad)),
-             file_store._Waiting(JournalEntry.intent("create", X, lineage=lineage))]
-    store._append(group)
-    assert isinstance(group[0].error, TypeError) and group[1].error is None
+    errors = store._append([JournalEntry.result("create", Y, lineage=lineage, resource=bad),
+                            JournalEntry.intent("create", X, lineage=lineage)])
+    assert isinstance(errors[0], TypeError) and errors[1] is None
     assert [(e.seq, e.address) for e in journal(store).entries] == [(1, X)]

@@ -82,7 +82,7 @@ def _imports(path: Path) -> set[str]:
 @pytest.mark.parametrize("module", sorted(p.name for p in PACKAGE.glob("*.py")))
 def test_state_imports_no_http_and_no_provider(module: str) -> None:
     imported = _imports(PACKAGE / module)
-    allowed = ("reconciler.state", "reconciler.errors", "reconciler.addresses")
+    allowed = ("reconciler.state", "reconciler.errors", "reconciler.addresses", "reconciler.coalesce")
     assert not imported & {"click", "reconciler.workflow"}
     assert not {n for n in imported if n.split(".")[0] == "httpx"}
     assert all(n.startswith(allowed) for n in imported if n.startswith("reconciler"))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import quote
 
 from reconciler.errors import ProviderContractError
-from reconciler.providers.coalesce import Coalescer
+from reconciler.coalesce import Coalescer
 from reconciler.providers.http import HttpClient, default_error_message
 
 if TYPE_CHECKING:

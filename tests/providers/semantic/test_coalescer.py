@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from reconciler.providers.coalesce import Coalescer
+from reconciler.coalesce import Coalescer
 
 
 class Recorder:

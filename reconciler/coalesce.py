@@ -1,7 +1,8 @@
 """Merging calls that several threads make at once into batch calls (``Coalescer``).
 
-Used where an API takes a batch but the engine works object by object: the semantic service's
-``batch-approve``.
+Used where an API takes a batch but the engine works object by object (the semantic service's
+``batch-approve``), and for the state journal's group commit (the lines that several apply steps
+record at once share one write and one fsync).
 """
 
 from __future__ import annotations
