@@ -89,3 +89,25 @@ def test_the_reconciler_process_looks_for_no_pydantic_plugins() -> None:
     host = "import sys\nfrom reconciler.cli import interpreter\n" + probe
     assert subprocess.run([sys.executable, "-c", own], capture_output=True, text=True, check=True).stdout.strip() == "False"
     assert subprocess.run([sys.executable, "-c", host], capture_output=True, text=True, check=True).stdout.strip() == "True"
+
+
+def test_a_host_calling_keep_holds_nothing() -> None:
+    interpreter.read_only_run()
+    interpreter.keep(object())
+    assert interpreter._kept == []
+
+
+def test_the_reconciler_process_keeps_what_a_read_only_run_built_until_it_exits() -> None:
+    """A kept object is never freed: ``finish`` ends the process without tearing it down. Before
+    the read-only run starts (and in any other run) nothing is held."""
+    code = ("import sys, weakref\n"
+            "from reconciler.cli import interpreter\n"
+            "class Big: pass\n"
+            "interpreter.own_process()\n"
+            "early = Big(); gone = weakref.ref(early); interpreter.keep(early); del early\n"
+            "interpreter.read_only_run()\n"
+            "late = Big(); kept = weakref.ref(late); interpreter.keep(late); del late\n"
+            "print(gone() is None, kept() is not None, file=sys.stderr)\n"
+            "interpreter.finish(0)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr.split() == ["True", "True"], done.stderr

@@ -39,7 +39,7 @@ from reconciler.ci.github import GitHub
 from reconciler.ci.review import Ignore, ReviewRecord, account, compare, fingerprints_path, load_reviewed, \
     summarize, write_record
 from reconciler.ci.triage import DriftReport, triage
-from reconciler.cli.interpreter import read_only_run
+from reconciler.cli.interpreter import keep, read_only_run
 from reconciler.errors import PlanError, ReconcilerError, StalePlanError
 from reconciler.plan.model import Drift, Plan
 from reconciler.plan.render import render_ledger, render_plan, use_color
@@ -65,7 +65,7 @@ def _workspace(ctx: click.Context, parallelism: int) -> Workspace:
     ws = ctx.find_object(Workspace)
     if ws is None:  # the group run on its own (tests, embedding): the CLI's defaults
         ws = Workspace(specs_path=os.environ.get("RECONCILER_SPECS") or "specs",
-                       state_location=os.environ.get("RECONCILER_STATE") or "state/default.json")
+                       state_location=os.environ.get("RECONCILER_STATE") or "state/default.json", retain=keep)
     if parallelism < 1:
         raise click.BadParameter("must be at least 1", param_hint="--parallelism")
     ws.parallelism = parallelism

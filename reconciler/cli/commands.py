@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from reconciler.addresses import Address
-from reconciler.cli.interpreter import read_only_run
+from reconciler.cli.interpreter import keep, read_only_run
 from reconciler.cli.progress import CliHooks, refresh_progress
 from reconciler.cli.state_transfer import register as register_state_transfer
 from reconciler.errors import PlanError, ReconcilerError, StateError
@@ -61,7 +61,7 @@ class _LazyGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, specs: str, state: str | None, lock_timeout: float) -> None:
     """Declarative reconciler for data and ML platforms."""
-    ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout,
+    ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout, retain=keep,
                         warn=lambda message: click.echo(f"Warning: {message}", err=True))
 
 
@@ -120,6 +120,7 @@ def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow
     read_only_run()
     result = _ws(ctx, parallelism).plan(mode=mode, targets=targets, allow_cascade=allow_cascade,
                                         changed_since=changed_since)
+    keep(result)
     if refresh_only:
         _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
     else:
@@ -218,6 +219,7 @@ def drift(ctx, fmt, detailed_exitcode, parallelism) -> int:
     """
     read_only_run()
     result = _ws(ctx, parallelism).drift()
+    keep(result)
     _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
     return 2 if any(d.alarm for d in result.drift) else 0
 

@@ -5,7 +5,7 @@ collector's passes over them find nothing to free. So the process freezes what t
 built and collects the young generation less often (as mypy does); a read-only run (``plan``,
 ``drift``: what it allocates, it keeps until it exits, and it exits in seconds) switches the
 collector off, and exits without the interpreter's teardown (freeing every object one at a
-time). Threads waiting on platform answers take the interpreter back after 0.2 ms instead of 5
+time, and without freeing what the run built along the way: ``keep``). Threads waiting on platform answers take the interpreter back after 0.2 ms instead of 5
 while the main thread loads specs. Pydantic plugins are not looked for (``_without_pydantic_plugins``).
 """
 
@@ -20,6 +20,8 @@ from typing import NoReturn
 
 _owned = False
 _read_only = False
+#: what ``keep`` holds until the process ends
+_kept: list[tuple[object, ...]] = []
 
 
 def own_process() -> None:
@@ -52,6 +54,15 @@ def read_only_run() -> None:
     if _owned:
         gc.disable()
         _read_only = True
+
+
+def keep(*objects: object) -> None:
+    """Objects a read-only run of the reconciler process built and no longer needs (a plan's live
+    objects, specs, state): held until ``finish`` ends the process, which frees nothing. Letting
+    them go out of scope would free them one at a time: ~12 ms for 2,000 resources, on the way
+    to the exit. Anywhere else (another command, a host calling ``main()``) this does nothing."""
+    if _owned and _read_only:
+        _kept.append(objects)
 
 
 def finish(code: int) -> NoReturn:
