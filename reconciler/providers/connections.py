@@ -28,13 +28,15 @@ from __future__ import annotations
 import re
 import select
 import socket
-import ssl
+import sys
 import threading
 import zlib
 from types import ModuleType
 from typing import TYPE_CHECKING, BinaryIO, Iterable
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 
@@ -178,6 +180,8 @@ class Wire:
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # a request is one write
             if self.scheme == "https":
+                import ssl  # only for https: a plain-http run never loads it
+
                 sock = (self.tls or ssl.create_default_context()).wrap_socket(sock, server_hostname=self.host)
         except socket.timeout as exc:
             sock.close()
@@ -326,7 +330,8 @@ def _read_chunked(reader: BinaryIO) -> bytes:
 def _usable(sock: socket.socket) -> bool:
     """An idle keep-alive connection can take a request: not readable (an idle connection with
     something to read was closed by the server, or sent what nobody asked for)."""
-    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+    ssl = sys.modules.get("ssl")  # not loaded: no TLS connection was made
+    if ssl is not None and isinstance(sock, ssl.SSLSocket) and sock.pending():
         return False
     poller = select.poll()
     poller.register(sock, _POLLIN_OR_ERR)

@@ -43,7 +43,6 @@ import logging
 import os
 import random
 import re
-import ssl
 import sys
 import threading
 import time
@@ -56,6 +55,8 @@ from reconciler.providers.connections import Wire, WireResponse, httpx_module
 from reconciler.providers.transport import trusted_tls
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 from reconciler.errors import (
@@ -281,11 +282,17 @@ def _is_404(response: httpx.Response) -> bool:
     return response.status_code == 404
 
 
+def _ssl_errors() -> tuple[type[BaseException], ...]:
+    """``ssl.SSLCertVerificationError`` if ``ssl`` is loaded (no TLS connection was made without it)."""
+    ssl = sys.modules.get("ssl")
+    return (ssl.SSLCertVerificationError,) if ssl is not None else ()
+
+
 def _tls_refused(exc: BaseException) -> bool:
     """A certificate the client does not trust: retrying cannot help (set ca_bundle instead)."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+        if isinstance(seen, _ssl_errors()) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
             return True
         seen = seen.__cause__ or seen.__context__
     return False

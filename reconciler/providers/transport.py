@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import ssl
 from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 from reconciler.errors import ConfigError
@@ -62,6 +63,8 @@ def secure_transport(provider: str, settings: BaseModel, common: Mapping[str, An
         return None
     if not os.path.isfile(bundle):
         raise ConfigError(f"provider {provider}: ca_bundle {bundle} does not exist or is not a file")
+    import ssl  # only with a CA bundle: a plain-http run never loads it
+
     try:
         context = ssl.create_default_context(cafile=bundle)
     except (ssl.SSLError, OSError) as err:
