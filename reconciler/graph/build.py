@@ -57,7 +57,7 @@ def _why(spec, dep: Address) -> str:
     """Where ``spec`` says it depends on ``dep``: the first reference or depends_on entry."""
     for ref in spec.references:
         if ref.address == dep:
-            return f"through '{ref.expr}' at {ref.location}"
+            return f"through '{ref.expr}' at {spec.location_of(ref.path)}"
     if dep in spec.depends_on:
         where: Location = spec.location_of(("depends_on",))
         return f"through depends_on at {where}"

@@ -6,6 +6,10 @@ types, same ``Location`` for every path, same duplicate-key problems in the same
 ``None`` when the text is outside the subset; the caller then takes the libyaml path, which also
 reports every syntax error. This function never raises for bad input: it declines.
 
+``parse_block(file, text, depth=d)`` records only the locations of paths at most ``d`` long
+(a third of the work is recording them): the same data, those locations, the same problems; it
+declines when a key is repeated deeper than ``d`` (the full parse reports it with its location).
+
 The subset, one line at a time (indentation by spaces only):
 
 - block mappings (``key: value``, ``key:`` followed by a more-indented block, or by a block
@@ -108,44 +112,52 @@ def _scalar(raw: str) -> Any:
     return _plain(raw)
 
 
-def _value(raw: str, file: str, line: int, column: int, path: Path, locations: dict[Path, Location]) -> Any:
+def _value(raw: str, file: str, line: int, column: int, path: Path | None, locations: dict[Path, Location],
+           depth: int) -> Any:
     """A value whose first character is in ``_SPECIAL_FIRST``; ``column`` is where it starts
-    (0-based), for the locations of flow sequence items."""
+    (0-based), for the locations of flow sequence items (kept if their paths are at most
+    ``depth`` long; ``path`` is None where the value's own location is not kept)."""
     first = raw[0]
     if first == "{":
         return {}
     if first != "[":
         return _scalar(raw)
     items = []
+    if path is not None and len(path) >= depth:
+        path = None
     for match in _FLOW_ITEMS.finditer(raw):
         item = _scalar(match.group().rstrip(" "))
         if item is _DECLINE:
             return _DECLINE
-        locations[path + (len(items),)] = _new_tuple(Location, (file, line, column + match.start() + 1))
+        if path is not None:
+            locations[path + (len(items),)] = _new_tuple(Location, (file, line, column + match.start() + 1))
         items.append(item)
     return items
 
 
-def parse_block(file: str, text: str) -> Result | None:
+def parse_block(file: str, text: str, *, depth: int | None = None) -> Result | None:
     """``(data, locations, problems)`` of ``text`` exactly as yamlsource builds them, or ``None``
-    when ``text`` is outside the subset this module reads (see the module docstring)."""
+    when ``text`` is outside the subset this module reads (see the module docstring). With
+    ``depth``, ``locations`` holds only the paths at most that long."""
     if (_BAD_ASCII if text.isascii() else _BAD_CHAR).search(text) is not None:
         return None
     if text.startswith(("---", "...")) or "\n---" in text or "\n..." in text:
         return None
-    return _parse(file, text)
+    return _parse(file, text, MAX_BLOCK_DEPTH + 1 if depth is None else max(0, depth))
 
 
-def _parse(file: str, text: str) -> Result | None:
-    """The line loop. A frame is ``[indent, is_sequence, container, path, serial]``; the value
-    of the last ``key:`` or ``-`` without a value stays pending until the next content line
-    says whether a nested block follows. The root is the pending value of a virtual frame."""
+def _parse(file: str, text: str, depth: int) -> Result | None:
+    """The line loop. A frame is ``[indent, is_sequence, container, path, serial, record]``; the
+    value of the last ``key:`` or ``-`` without a value stays pending until the next content line
+    says whether a nested block follows. The root is the pending value of a virtual frame.
+    ``record``: the locations of the container's entries are kept (their paths are at most
+    ``depth`` long); where they are not, paths are not built either (``None``)."""
     locations: dict[Path, Location] = {}
     problems: list[tuple[int, SpecValidationError]] = []
     firsts: dict[tuple[int, str], Location] = {}  # (mapping serial, key) -> first location, for duplicates
     holder: list[Any] = [None]
-    stack: list[list[Any]] = [[-1, True, holder, (), 0]]
-    indent, is_seq, cont, path, serial = -1, True, holder, (), 0
+    stack: list[list[Any]] = [[-1, True, holder, (), 0, True]]
+    indent, is_seq, cont, path, serial, record = -1, True, holder, (), 0, True
     serials = 0
     # the pending value: its container, slot and path; for sequence items and the root (whose
     # locations are where their node starts) ``p_empty``, the location of an empty item
@@ -176,7 +188,8 @@ def _parse(file: str, text: str) -> Result | None:
                 if p_empty is not None:
                     locations[p_path] = new(loc_cls, (file, lineno, col + 1))
                 indent, cont, path, serial = col, child, p_path, serials
-                stack.append([indent, is_seq, cont, path, serial])
+                record = path is not None and len(path) < depth
+                stack.append([indent, is_seq, cont, path, serial, record])
                 if len(stack) > MAX_BLOCK_DEPTH:
                     return None
             elif p_empty is not None:  # an empty item (or an empty document)
@@ -185,23 +198,24 @@ def _parse(file: str, text: str) -> Result | None:
                 locations[p_path] = p_empty
         while col < indent or (col == indent and is_seq and dash is None):
             stack.pop()
-            indent, is_seq, cont, path, serial = stack[-1]
+            indent, is_seq, cont, path, serial, record = stack[-1]
         if col != indent:
             return None
         if dash is not None:
             if not is_seq:
                 return None
-            at = path + (len(cont),)
+            at = path + (len(cont),) if record else None
             col += len(dash)
             if key is None:
                 if raw is None:  # '-' alone: a nested block or an empty item follows
                     cont.append(None)
                     pending, p_cont, p_slot, p_path = True, cont, len(cont) - 1, at
-                    p_empty = new(loc_cls, (file, lineno, col - len(dash) + 2))
+                    p_empty = new(loc_cls, (file, lineno, col - len(dash) + 2)) if record else None
                     continue
-                locations[at] = new(loc_cls, (file, lineno, col + 1))
+                if record:
+                    locations[at] = new(loc_cls, (file, lineno, col + 1))
                 if raw[0] in special:
-                    value = _value(raw, file, lineno, col, at, locations)
+                    value = _value(raw, file, lineno, col, at, locations, depth)
                     if value is _DECLINE:
                         return None
                     cont.append(value)
@@ -210,10 +224,12 @@ def _parse(file: str, text: str) -> Result | None:
                 continue
             child = {}  # '- key: ...': a compact mapping starts at the key
             cont.append(child)
-            locations[at] = new(loc_cls, (file, lineno, col + 1))
+            if record:
+                locations[at] = new(loc_cls, (file, lineno, col + 1))
             serials += 1
             indent, is_seq, cont, path, serial = col, False, child, at, serials
-            stack.append([indent, is_seq, cont, path, serial])
+            record = at is not None and len(at) < depth
+            stack.append([indent, is_seq, cont, path, serial, record])
             if len(stack) > MAX_BLOCK_DEPTH:
                 return None
         elif key is None or is_seq:
@@ -225,18 +241,23 @@ def _parse(file: str, text: str) -> Result | None:
             key = _scalar(key)
         if len(line) > 1000 and m.end(3) > 1000:  # libyaml: a key is at most 1024 characters long
             return None
-        at = path + (key,)
-        where = new(loc_cls, (file, lineno, col + 1))
-        if key in cont:
-            seen = firsts.setdefault((serial, key), locations[at])
-            problems.append((serial, SpecValidationError(
-                f"key '{key}' appears twice in one mapping (first at {seen}); keep only one", location=where)))
-        locations[at] = where
+        if record:
+            at = path + (key,)
+            where = new(loc_cls, (file, lineno, col + 1))
+            if key in cont:
+                seen = firsts.setdefault((serial, key), locations[at])
+                problems.append((serial, SpecValidationError(
+                    f"key '{key}' appears twice in one mapping (first at {seen}); keep only one", location=where)))
+            locations[at] = where
+        elif key in cont:  # a repeated key reported where its locations are not kept: the full parse does
+            return None
+        else:
+            at = None
         if raw is None:
             cont[key] = None
             pending, p_cont, p_slot, p_path, p_empty = True, cont, key, at, None
         elif raw[0] in special:
-            value = _value(raw, file, lineno, m.start(4), at, locations)
+            value = _value(raw, file, lineno, m.start(4), at, locations, depth)
             if value is _DECLINE:
                 return None
             cont[key] = value

@@ -14,7 +14,7 @@ import re
 from collections import abc
 from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 from urllib.parse import parse_qsl
 
 from reconciler.addresses import ADDRESS_FORMAT, Address
@@ -457,10 +457,9 @@ class _Merge:
         sub = substitute(body, variables=variables, env=self.env, env_variables=env_variables)
         self.report(sub, raw, address)
         references = []
-        for path, token in sub.references:
-            at = where(path)
-            if self.check_reference(address, token, at):
-                references.append(Reference(token.address, token.attr, token.text, at, path))
+        for path, token in sub.references:  # (where it is written is looked up for an error only)
+            if self.check_reference(address, token, lambda path=path: where(path)):
+                references.append(Reference(token.address, token.attr, token.text, path))
         skip = {p for p, _ in sub.references} | {p for p, *_ in sub.errors}
         hide = set(sub.from_env) | {(f,) for f in rtype.sensitive}
         for issue in validate.check(rtype.spec_model, sub.value, skip=skip, hide=hide):
@@ -475,14 +474,16 @@ class _Merge:
             references=tuple(references),
         )
 
-    def check_reference(self, address: Address, token: Any, location: Location) -> bool:
+    def check_reference(self, address: Address, token: Any, where: Callable[[], Location]) -> bool:
+        """Whether ``token`` names a declared resource and one of its attributes; else an error
+        at ``where()``."""
         target: Address = token.address
         raw = self.resources.get(target)
         if raw is None:
             known = [str(a) for a in self.resources]
             close = difflib.get_close_matches(str(target), known, n=1)
             self.fail(ReferenceError_, f"'{token.text}' refers to {target}, which is not defined in the specs",
-                      location, address, hint=f"did you mean {close[0]}?" if close else None)
+                      where(), address, hint=f"did you mean {close[0]}?" if close else None)
             return False
         allowed = self._attributes.get(target.type)
         if allowed is None:  # once per type: thousands of references point at a few types
@@ -492,7 +493,7 @@ class _Merge:
         if token.attr[0] not in allowed:
             close = difflib.get_close_matches(token.attr[0], allowed, n=1)
             self.fail(ReferenceError_, f"'{token.text}': {target.type} has no attribute '{token.attr[0]}'; "
-                      f"allowed attributes: {', '.join(allowed)}", location, address,
+                      f"allowed attributes: {', '.join(allowed)}", where(), address,
                       hint=f"did you mean '{close[0]}'?" if close else None)
             return False
         return True
@@ -507,16 +508,16 @@ class _Merge:
             return ()
         out: list[Address] = []
         for i, item in enumerate(value):
-            loc = raw.doc.location_of(base + (i,))
             try:
                 dep = Address.parse(item)
             except ValueError:
                 self.fail(SpecValidationError, f"depends_on: {item!r} is not a resource address; expected "
-                          f"{ADDRESS_FORMAT}", loc, address)
+                          f"{ADDRESS_FORMAT}", raw.doc.location_of(base + (i,)), address)
                 continue
             if dep not in self.resources:
                 close = difflib.get_close_matches(str(dep), [str(a) for a in self.resources], n=1)
-                self.fail(ReferenceError_, f"depends_on: {dep} is not defined in the specs", loc, address,
+                self.fail(ReferenceError_, f"depends_on: {dep} is not defined in the specs",
+                          raw.doc.location_of(base + (i,)), address,
                           hint=f"did you mean {close[0]}?" if close else None)
                 continue
             if dep not in out:

@@ -35,15 +35,14 @@ class Reference:
     """One ``${type.name.attr[.sub...]}`` found in a resource's attributes.
 
     ``${dataiku_project.sales.key}`` gives ``address=dataiku_project.sales``, ``attr=("key",)``;
-    ``expr`` is the text as written; ``location`` is where the attribute holding it is.
+    ``expr`` is the text as written; ``path`` is where it is in the resource's attributes (keys
+    and list indexes; ``()``: not known), whose file and line ``ResourceSpec.location_of`` tells.
     """
 
     address: Address
     attr: tuple[str, ...]
     expr: str
-    location: Location
-    #: where it is in the resource's attributes (keys / list indexes); None when not known
-    path: tuple | None = field(default=None, compare=False)
+    path: tuple = ()
 
 
 @dataclass(frozen=True)

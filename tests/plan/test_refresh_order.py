@@ -61,8 +61,8 @@ def test_a_lookup_unblocked_by_an_answer_goes_out_before_what_was_read_by_id_is_
     specs = {
         first: ResourceSpec(first, {"name": "first"}),
         second: ResourceSpec(second, {"name": "${dataiku_project_folder.first.id}-2"},
-                             references=(Reference(first, ("id",), "${dataiku_project_folder.first.id}", where,
-                                                   ("name",)),)),
+                             references=(Reference(first, ("id",), "${dataiku_project_folder.first.id}", ("name",)),),
+                             location=where),
         **{a: ResourceSpec(a, {"name": a.name}) for a in known},
     }
     state = State("lineage", 1, {a: ResourceState(a, a.name, {"name": a.name}) for a in known})

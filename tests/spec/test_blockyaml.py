@@ -13,7 +13,7 @@ import pytest
 
 from benchmarks.estate import build, select, write_specs
 from benchmarks.estate.registry import GENERATORS
-from reconciler.errors import SpecSyntaxError
+from reconciler.errors import Location, SpecSyntaxError
 from reconciler.spec import blockyaml, libyaml, yamlsource
 from reconciler.spec.blockyaml import parse_block
 from reconciler.spec.yamlsource import parse_document
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def slow_path_only() -> Iterator[None]:
     """``parse_document`` with the fast path switched off (the name ``yamlsource`` calls)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(yamlsource, "parse_block", lambda file, text: None)
+        patch.setattr(yamlsource, "parse_block", lambda file, text, **_: None)
         yield
 
 
@@ -76,7 +76,23 @@ def check(text: str, expected: Any = None) -> bool:
     assert same(data, reference[0]), f"{text!r}: {data!r} != {reference[0]!r}"
     assert locations == reference[1], f"{text!r}: locations differ"
     assert [(str(p), p.location) for p in problems] == reference[2], f"{text!r}: problems differ"
+    for depth in range(5):
+        check_depth(text, depth, fast)
     return True
+
+
+def check_depth(text: str, depth: int, full: tuple[Any, dict, list]) -> None:
+    """With ``depth``: the same data and problems, the locations of the paths at most that long;
+    or declined, which only a key repeated deeper than that may cause."""
+    shallow = parse_block("f.yaml", text, depth=depth)
+    if shallow is None:
+        assert full[2], f"{text!r}: declined at depth {depth} without a repeated key"
+        return
+    data, locations, problems = shallow
+    assert same(data, full[0]), f"{text!r} at depth {depth}: {data!r} != {full[0]!r}"
+    assert locations == {p: loc for p, loc in full[1].items() if len(p) <= depth}, \
+        f"{text!r} at depth {depth}: locations differ"
+    assert [(str(p), p.location) for p in problems] == [(str(p), p.location) for p in full[2]]
 
 
 # --- corpus -------------------------------------------------------------------------------
@@ -208,6 +224,7 @@ def test_benchmark_estates_take_the_fast_path_and_match(tmp_path):
 def test_duplicate_keys_are_reported_in_the_builders_order():
     text = "a:\n  x: 1\n  x: 2\na: 3\nb:\n  y: 1\n  y: 2\n"
     assert check(text)
+    assert parse_block("f.yaml", text, depth=1) is None  # 'y' is repeated deeper: the full parse reports it
     data, locations, problems = parse_block("f.yaml", text)
     assert data == {"a": 3, "b": {"y": 2}}
     assert locations[("a",)].line == 4 and locations[("a", "x")].line == 3  # the last occurrence
@@ -313,17 +330,57 @@ def test_random_mutations_match_or_decline():
 
 # --- wiring -------------------------------------------------------------------------------
 
+def _counting_reader(monkeypatch) -> list[int | None]:
+    """Record the ``depth`` of each ``parse_block`` call ``yamlsource`` makes."""
+    calls: list[int | None] = []
+    real = blockyaml.parse_block
+    monkeypatch.setattr(yamlsource, "parse_block",
+                        lambda file, t, depth=None: calls.append(depth) or real(file, t, depth=depth))
+    return calls
+
+
 def test_parse_document_uses_the_fast_path(monkeypatch):
     text = "a:\n  b: [1, x]\n  c: 1\n  c: 2\n"
     reference = slow(text)
-    calls = []
-    real = blockyaml.parse_block
-    monkeypatch.setattr(yamlsource, "parse_block", lambda file, t: calls.append(file) or real(file, t))
+    calls = _counting_reader(monkeypatch)
     doc, problems = parse_document("f.yaml", text)
-    assert calls == ["f.yaml"]
+    assert calls == [yamlsource.SHALLOW]
     assert same(doc.data, reference[0]) and doc.locations == reference[1]
     assert [(str(p), p.location) for p in problems] == reference[2]
     assert doc.file == "f.yaml"
+
+
+def test_deeper_locations_are_read_when_the_first_is_asked_for(monkeypatch):
+    text = "resources:\n  t.a:\n    name: x\n    tags: [p, q]\n    cols:\n    - name: id\n"
+    reference = slow(text)
+    calls = _counting_reader(monkeypatch)
+    doc, _ = parse_document("f.yaml", text)
+    assert doc.location_of(("resources", "t.a")) == reference[1][("resources", "t.a")]
+    assert ("resources",) in doc.locations and doc.locations.get(("nowhere",)) is None
+    assert calls == [yamlsource.SHALLOW]  # shallow paths: nothing read again
+    assert doc.location_of(("resources", "t.a", "tags", 1)) == reference[1][("resources", "t.a", "tags", 1)] == Location("f.yaml", 4, 15)
+    assert doc.location_of(("resources", "t.a", "cols", 0, "name")) == reference[1][("resources", "t.a", "cols", 0, "name")]
+    assert calls == [yamlsource.SHALLOW, None]  # the whole file once, then kept
+    assert dict(doc.locations) == reference[1] and len(doc.locations) == len(reference[1])
+
+
+def test_a_key_repeated_deeper_than_the_shallow_reading_is_still_reported(monkeypatch):
+    text = "resources:\n  t.a:\n    name: x\n    name: y\n"
+    calls = _counting_reader(monkeypatch)
+    doc, problems = parse_document("f.yaml", text)
+    assert calls == [yamlsource.SHALLOW, None]  # declined, then read whole by the fast path
+    assert [(str(p), p.location) for p in problems] == slow(text)[2]
+    assert [str(p) for p in problems] == ["f.yaml:4: key 'name' appears twice in one mapping (first at f.yaml:3); "
+                                          "keep only one"]
+    assert doc.data == {"resources": {"t.a": {"name": "y"}}}
+
+
+def test_deeper_locations_come_from_libyaml_if_the_fast_path_declines_them(monkeypatch):
+    text = "a:\n  b:\n    c: 1\n"
+    doc, _ = parse_document("f.yaml", text)
+    monkeypatch.setattr(yamlsource, "parse_block", lambda file, t, depth=None: None)
+    assert doc.location_of(("a", "b", "c")) == Location("f.yaml", 3, 5)
+    assert dict(doc.locations) == slow(text)[1]
 
 
 def test_a_declined_file_still_gets_the_clear_syntax_error():

@@ -71,7 +71,8 @@ def test_loads_and_merges_every_yaml_file_recursively(load):
 
     orders = specs.resources[ORDERS]
     assert orders.attrs == {"project": "${test_project.sales.key}", "name": "orders", "type": "PostgreSQL"}
-    assert orders.references == (Reference(SALES, ("key",), "${test_project.sales.key}", Location("specs/z.yaml", 3, 5)),)
+    assert orders.references == (Reference(SALES, ("key",), "${test_project.sales.key}", ("project",)),)
+    assert orders.location_of(orders.references[0].path) == Location("specs/z.yaml", 3, 5)
     assert orders.depends_on == (SALES,)
     assert orders.lifecycle == Lifecycle(prevent_destroy=True, ignore_changes=("description",))
     assert orders.dependencies() == (SALES,)
@@ -464,7 +465,7 @@ def test_references_are_kept_in_place_and_collected(load, value, kept):
                   + f"  test_project.other:\n    key: O\n    name: O\n    tags: {value}\n"})
     other = specs.resources[Address("test_project", "other")]
     assert other.attrs["tags"] == kept  # a string where a list is expected: checked after resolve
-    assert [(r.address, r.location.line) for r in other.references][0] == (SALES, 10)
+    assert [(r.address, other.location_of(r.path).line) for r in other.references][0] == (SALES, 10)
 
 
 def test_reference_to_a_server_owned_attribute_is_allowed(load):
