@@ -330,8 +330,9 @@ def _read_chunked(reader: BinaryIO) -> bytes:
 def _usable(sock: socket.socket) -> bool:
     """An idle keep-alive connection can take a request: not readable (an idle connection with
     something to read was closed by the server, or sent what nobody asked for)."""
-    ssl = sys.modules.get("ssl")  # not loaded: no TLS connection was made
-    if ssl is not None and isinstance(sock, ssl.SSLSocket) and sock.pending():
+    # ssl not loaded (or being imported by another thread, its classes not yet defined): no TLS socket exists
+    tls_socket = getattr(sys.modules.get("ssl"), "SSLSocket", None)
+    if tls_socket is not None and isinstance(sock, tls_socket) and sock.pending():
         return False
     poller = select.poll()
     poller.register(sock, _POLLIN_OR_ERR)

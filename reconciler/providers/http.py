@@ -283,9 +283,10 @@ def _is_404(response: httpx.Response) -> bool:
 
 
 def _ssl_errors() -> tuple[type[BaseException], ...]:
-    """``ssl.SSLCertVerificationError`` if ``ssl`` is loaded (no TLS connection was made without it)."""
-    ssl = sys.modules.get("ssl")
-    return (ssl.SSLCertVerificationError,) if ssl is not None else ()
+    """``ssl.SSLCertVerificationError`` if ``ssl`` is loaded (no TLS connection was made without it;
+    another thread may be importing it, its classes not yet defined)."""
+    refused = getattr(sys.modules.get("ssl"), "SSLCertVerificationError", None)
+    return (refused,) if refused is not None else ()
 
 
 def _tls_refused(exc: BaseException) -> bool:

@@ -436,3 +436,25 @@ def test_a_plain_http_run_never_imports_httpx(serve):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_idle_and_tls_checks_work_while_another_thread_is_still_importing_ssl(monkeypatch):
+    """A plain-http run imports ssl only if something asks for it, possibly on another thread:
+    a half-imported module (in sys.modules, its classes not yet defined) must not break a check."""
+    import types
+
+    from reconciler.providers.connections import _usable
+    from reconciler.providers.http import _tls_refused
+
+    monkeypatch.setitem(sys.modules, "ssl", types.ModuleType("ssl"))  # as during `import ssl`
+    left, right = socket.socketpair()
+    try:
+        assert _usable(left)
+        right.sendall(b"x")
+        time.sleep(0.01)
+        assert not _usable(left)  # something to read on an idle connection: closed or confused
+    finally:
+        left.close()
+        right.close()
+    assert not _tls_refused(ConnectionResetError("reset"))
+    assert _tls_refused(OSError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"))
