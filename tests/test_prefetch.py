@@ -4,6 +4,8 @@ used only when the specs configure the providers as the quick look at them did."
 
 from __future__ import annotations
 
+import random
+import re
 import threading
 
 from reconciler.refresh import Prefetch
@@ -120,6 +122,30 @@ def test_settings_blocks_keep_every_line_number():
     text = "a: 1\nproviders:\n  x:\n    url: u\n# note\nresources:\n  t.n: {}\nvariables:\n  v: 1\n"
     blocks = _settings_blocks(text)
     assert blocks.split("\n") == ["", "providers:", "  x:", "    url: u", "# note", "", "", "variables:", "  v: 1", ""]
+    assert _settings_blocks("resources:\n  t.n: {}\n# providers:\n") is None
+
+
+def _settings_lines(text: str) -> str | None:
+    """What ``_settings_blocks`` computes, one line at a time (the definition it must match)."""
+    lines, inside, kept = text.split("\n"), False, False
+    for i, line in enumerate(lines):
+        if line[:1] not in ("", " ", "#"):  # a top-level line starts a block
+            inside = re.match(r"(?:providers|variables)[ \t]*:", line) is not None
+            kept = kept or inside
+        if not inside:
+            lines[i] = ""
+    return "\n".join(lines) if kept else None
+
+
+def test_settings_blocks_are_the_top_level_blocks_line_by_line():
+    from reconciler.spec.loader import _settings_blocks
+
+    rng = random.Random(5)
+    parts = ["providers:", "variables :", "variables\t:", "providersx: 1", "resources:", "  x: 1", "    url: u",
+             "# c", "", " ", "\t", "- a", "providers", "variables: {a: 1}", "---", "a: providers:"]
+    for _ in range(2000):
+        text = "\n".join(rng.choice(parts) for _ in range(rng.randint(0, 12))) + rng.choice(("", "\n", "\n\n"))
+        assert _settings_blocks(text) == _settings_lines(text), repr(text)
 
 
 def test_reads_start_with_what_others_depend_on_however_long_the_chain():

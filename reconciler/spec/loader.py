@@ -82,21 +82,28 @@ def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
     return _Merge(registry, os.environ if env is None else env, problems).run(docs, files)
 
 
-#: a file that declares top-level ``providers`` or ``variables`` (what provider settings need)
-_SETTINGS_KEYS = re.compile(r"^(?:providers|variables)[ \t]*:", re.MULTILINE)
+#: a top-level ``providers`` or ``variables`` key (what provider settings need)
+_SETTINGS_KEYS = re.compile(r"(?:providers|variables)[ \t]*:")
+#: where a top-level line starts: after a newline, neither indented, a comment nor empty
+_TOP_LEVEL = re.compile(r"\n(?=[^ #\n])")
 
 
-def _settings_blocks(text: str) -> str:
+def _settings_blocks(text: str) -> str | None:
     """``text`` with every top-level block but ``providers:`` and ``variables:`` blanked out
-    (comments and indented lines belong to the block above them; line numbers are kept)."""
-    lines = text.split("\n")
-    inside = False
-    for i, line in enumerate(lines):
-        if line[:1] not in ("", " ", "#"):  # a top-level line: a key (or a marker) starts a block
-            inside = _SETTINGS_KEYS.match(line) is not None
-        if not inside:
-            lines[i] = ""
-    return "\n".join(lines)
+    (comments and indented lines belong to the block above them; line numbers are kept); None
+    when it has neither. Found with two scans of the text, not a loop over its lines."""
+    starts = [0] if text[:1] not in ("", " ", "#", "\n") else []
+    starts += [m.end() for m in _TOP_LEVEL.finditer(text)]
+    pieces, kept, end = [], False, 0
+    for start, stop in zip(starts, [*starts[1:], len(text)]):
+        if _SETTINGS_KEYS.match(text, start) is not None:
+            pieces.append("\n" * text.count("\n", end, start))  # what lies between: blank lines
+            pieces.append(text[start:stop])
+            kept, end = True, stop
+    if not kept:
+        return None
+    pieces.append("\n" * text.count("\n", end))
+    return "".join(pieces)
 
 
 @dataclass(frozen=True)
@@ -127,8 +134,8 @@ def load_provider_settings(path: str | os.PathLike, *, registry: Mapping[str, Pr
             if FsPath(file).stat().st_size > MAX_FILE_BYTES:
                 return None
             text = FsPath(file).read_text(encoding="utf-8")
-            if _SETTINGS_KEYS.search(text):
-                blocks = _settings_blocks(text)
+            blocks = _settings_blocks(text)
+            if blocks is not None:
                 if blocks == text:
                     parsed[file] = Parsed(text, *parse_document(file, text))
                     documents.append(parsed[file].document)
