@@ -16,9 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
-
 from reconciler.addresses import Address
-from reconciler.apply.executor import Executor, Hooks
 from reconciler.apply.ledger import FAILED, LedgerEntry
 from reconciler.errors import ApplyError, PlanError, ProviderError, ReconcilerError, StalePlanError, StateError
 from reconciler.graph.build import build_graph
@@ -38,6 +36,8 @@ from reconciler.state.model import ResourceState, State
 
 if TYPE_CHECKING:
     import httpx
+
+    from reconciler.apply.executor import Hooks
 
 #: operations in flight per provider; requests in flight stay within each provider's budget (8 by
 #: default) and never above it, so operations that wait (async jobs, lifecycles) keep the budget busy
@@ -272,6 +272,8 @@ class Workspace:
             state = _record_lifecycle(plan, state, store)
             addresses = [c.address for c in plan.changes]
             secrets = self._secrets(plan, specs)
+            from reconciler.apply.executor import Executor  # (a plan never loads it)
+
             with self.sessions(addresses, specs) as sessions:
                 executor = Executor(plan, state, store, sessions.resource, parallelism=self.parallelism, hooks=hooks,
                                     secrets=secrets, hasher=self.hasher(state))

@@ -12,7 +12,6 @@ import click
 from reconciler.addresses import Address
 from reconciler.cli.interpreter import keep, read_only_run
 from reconciler.cli.progress import CliHooks, refresh_progress
-from reconciler.cli.state_transfer import register as register_state_transfer
 from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.lazy import load
 from reconciler.plan.model import Plan
@@ -33,7 +32,8 @@ def _address(_ctx: click.Context, _param: click.Parameter, value):
 
 class _LazyGroup(click.Group):
     """A group whose ``lazy`` subcommands (name -> ``module:attribute``) are imported only when
-    named or listed (``--help``): ``reconciler plan`` does not load the ``ci`` commands' modules."""
+    named or listed (``--help``): ``reconciler plan`` does not load the ``ci`` commands' modules,
+    nor ``state pull``'s and ``push``'s."""
 
     def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -260,12 +260,10 @@ def export(ctx, provider: str, scopes, out_dir) -> int:
     return 0
 
 
-@cli.group()
+@cli.group(cls=_LazyGroup, lazy={"pull": "reconciler.cli.state_transfer:pull",
+                                 "push": "reconciler.cli.state_transfer:push"})
 def state() -> None:
     """Inspect and edit the state."""
-
-
-register_state_transfer(state)
 
 
 @state.command("list")

@@ -2,7 +2,7 @@
 configured backend (moving to the team backend, inspecting it, repairing it by hand).
 
 The logic is ``reconciler.state.transfer``; these commands read options, call it, and say what
-happened (data on stdout, notes on stderr). ``register(state_group)`` adds them to ``state``.
+happened (data on stdout, notes on stderr). The ``state`` group loads them when named or listed.
 """
 
 from __future__ import annotations
@@ -84,9 +84,3 @@ def push(ctx: click.Context, file: str, force: bool) -> int:
                f"serial {result.previous.serial} -> {result.state.serial}, "
                f"{len(result.state.resources)} resources.")
     return 0
-
-
-def register(state_group: click.Group) -> None:
-    """Add ``pull`` and ``push`` to the ``state`` command group."""
-    state_group.add_command(pull)
-    state_group.add_command(push)

@@ -98,10 +98,12 @@ def test_a_plan_process_loads_only_what_a_plan_needs(project):
     """Start-up is part of every plan: a plain-http plan imports none of these (each was
     imported by one line somewhere and cost milliseconds: httpx for a next-page URL, the email
     package for HTTP headers and dates, subprocess for git and docker, the idna codec for a
-    host name, importlib.metadata for pydantic plugins, ssl for TLS the sandbox does not speak)."""
+    host name, importlib.metadata for pydantic plugins, ssl for TLS the sandbox does not speak, the
+    modules of the ci and state pull/push commands, the apply executor)."""
     assert project.cli("apply", "--auto-approve").code == 0
     unwanted = ("httpx", "http.client", "email.parser", "email.utils", "subprocess", "encodings.idna",
-                "importlib.metadata", "ssl")
+                "importlib.metadata", "ssl", "reconciler.cli.ci", "reconciler.cli.state_transfer",
+                "reconciler.state.transfer", "reconciler.apply.executor")
     code = ("import atexit, runpy, sys\n"
             f"atexit.register(lambda: print('loaded:', [m for m in {unwanted!r} if m in sys.modules], file=sys.stderr))\n"
             "sys.argv = ['reconciler', 'plan', '--detailed-exitcode']\n"

@@ -13,8 +13,6 @@ import pytest
 
 from reconciler.addresses import Address
 from reconciler.cli import main
-from reconciler.cli.commands import state as state_group
-from reconciler.cli.state_transfer import register
 from reconciler.errors import StateError, StateLockedError
 from reconciler.state import FileStateStore, JournalEntry, ResourceState, State
 from reconciler.state import transfer
@@ -129,9 +127,7 @@ def test_pushing_a_missing_file_says_so(tmp_path: Path) -> None:
 
 @pytest.fixture
 def cli(capsys, monkeypatch):
-    """``reconciler ...`` in-process, with pull/push registered as the lead's one line does."""
-    if "pull" not in state_group.commands:
-        register(state_group)
+    """``reconciler ...`` in-process (the ``state`` group loads pull/push when they are named)."""
 
     def run(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
         if stdin is not None:
