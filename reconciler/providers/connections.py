@@ -25,6 +25,7 @@ happened in: connecting (``ConnectError``/``ConnectTimeout``: the request never 
 
 from __future__ import annotations
 
+import json
 import re
 import select
 import socket
@@ -32,7 +33,7 @@ import sys
 import threading
 import zlib
 from types import ModuleType
-from typing import TYPE_CHECKING, BinaryIO, Iterable
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterable
 
 if TYPE_CHECKING:
     import ssl
@@ -50,6 +51,7 @@ def httpx_module() -> ModuleType:
 
 __all__ = ["Headers", "Wire", "WireResponse", "httpx_module"]
 
+_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 _POLLIN_OR_ERR = select.POLLIN | select.POLLERR | select.POLLHUP | getattr(select, "POLLRDHUP", 0)
 
 
@@ -68,7 +70,10 @@ class Headers(dict):
 
 
 class WireResponse:
-    """A whole answer: status, headers, the (decoded) body."""
+    """A whole answer: status, headers, the (decoded) body. It answers the part of
+    ``httpx.Response``'s interface that a provider's error extractor reads (``status_code``,
+    ``reason_phrase``, ``headers``, ``content``, ``text``, ``json()``), so that an error answer
+    (a 404 from a lookup, say) reaches it without loading httpx."""
 
     __slots__ = ("status_code", "reason_phrase", "headers", "content")
 
@@ -78,11 +83,18 @@ class WireResponse:
         self.headers = headers
         self.content = content
 
-    def as_httpx(self, method: str, url: str) -> httpx.Response:
-        """The same answer as an ``httpx.Response`` (for error-message extractors written for httpx)."""
-        httpx = httpx_module()
-        return httpx.Response(self.status_code, headers=list(self.headers.items()), content=self.content,
-                              request=httpx.Request(method, url))
+    @property
+    def text(self) -> str:
+        """The body as text: in the charset the content type names, else UTF-8 (undecodable bytes replaced)."""
+        charset = _CHARSET.search(self.headers.get("content-type") or "")
+        try:
+            return self.content.decode(charset.group(1) if charset else "utf-8", "replace")
+        except LookupError:  # a charset Python does not know
+            return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON (``ValueError`` if it is not)."""
+        return json.loads(self.content)
 
 
 class Wire:

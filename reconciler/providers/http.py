@@ -68,7 +68,12 @@ from reconciler.errors import (
     TransportError,
 )
 
-__all__ = ["HttpClient", "HttpResult", "basic_key_auth", "default_error_message", "scheme_auth"]
+__all__ = ["Answer", "HttpClient", "HttpResult", "basic_key_auth", "default_error_message", "scheme_auth"]
+
+#: an error answer as ``error_message`` / ``is_not_found`` extractors receive it: an
+#: ``httpx.Response`` (through a proxy or an in-process transport) or a ``WireResponse`` (the
+#: same interface for what extractors read: status_code, reason_phrase, headers, content, text, json())
+Answer = "httpx.Response | WireResponse"
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +261,7 @@ class HttpResult:
         return f"HttpResult({self.method} {self.url} -> {self.status}, {len(self.body)} bytes)"
 
 
-def default_error_message(response: httpx.Response) -> str:
+def default_error_message(response: Answer) -> str:
     """A platform's error text: JSON ``message``/``detail``/``error`` if present, else the body.
 
     Returns the full text (callers redact, then shorten); the reason phrase for an empty body.
@@ -278,7 +283,7 @@ def default_error_message(response: httpx.Response) -> str:
     return text or response.reason_phrase or f"HTTP {response.status_code}"
 
 
-def _is_404(response: httpx.Response) -> bool:
+def _is_404(response: Answer) -> bool:
     return response.status_code == 404
 
 
@@ -400,8 +405,8 @@ class HttpClient:
         retry_after_max: float = 60.0,
         concurrency: int = 8,
         transport: httpx.BaseTransport | None = None,
-        error_message: Callable[[httpx.Response], str] | None = None,
-        is_not_found: Callable[[httpx.Response], bool] | None = None,
+        error_message: Callable[[Answer], str] | None = None,
+        is_not_found: Callable[[Answer], bool] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         user_agent: str = "reconciler/0.1",
@@ -732,8 +737,6 @@ class HttpClient:
                     self._outage_streak = 0  # the platform answered: it is up
                 if not retry or attempt >= self._retries_now():
                     self._gave_up(retry and status != 429)  # a throttling platform is up
-                    if isinstance(response, WireResponse):
-                        response = response.as_httpx(method, url)
                     raise self._api_error(response, method, url, address, attempt + 1)
                 delay = self._delay(attempt, response)
                 reason = f"HTTP {status}"
@@ -760,7 +763,7 @@ class HttpClient:
                 return min(asked, self._retry_after_max)
         return min(self._backoff_max, self._backoff_base * 2**attempt) * self._rng.random()
 
-    def _api_error(self, response: httpx.Response, method: str, url: str,
+    def _api_error(self, response: Answer, method: str, url: str,
                    address: str | None, attempts: int) -> ApiError:
         try:
             text = self._error_message(response)

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from reconciler.errors import ApiError, ProviderContractError, TransportError
-from reconciler.providers.connections import Headers
+from reconciler.providers.connections import Headers, WireResponse
 from reconciler.providers.http import HttpClient, _query, scheme_auth
 
 TOKEN = "wire-T0ken-123"
@@ -360,20 +360,26 @@ def test_a_slow_answer_times_out(serve) -> None:
         c.get("/a")
 
 
-def test_error_answers_reach_the_extractors_as_httpx_responses(serve) -> None:
+def test_error_answers_reach_the_extractors_with_what_they_read_of_httpx_responses(serve) -> None:
+    """An extractor reads an error answer as it would an ``httpx.Response`` (status_code,
+    reason_phrase, headers, content, text, json()); on the wire path it is a ``WireResponse``,
+    so that a 404 (a lookup of an object not created yet) does not load httpx."""
     body = b'{"message": "no such thing ' + TOKEN.encode() + b'"}'
-    server = serve(ok(body, status="404 Not Found"), ok(b'{"message": "busy"}', "Retry-After: 0",
-                                                        status="503 Service Unavailable"), ok())
+    server = serve(ok(body, "Content-Type: application/json; charset=utf-8", status="404 Not Found"),
+                   ok(b'{"message": "busy"}', "Retry-After: 0", status="503 Service Unavailable"), ok())
     seen: list[Any] = []
 
-    def extractor(response: httpx.Response) -> str:
+    def extractor(response) -> str:
         seen.append(response)
         return response.json()["message"]
 
     c = client(server.base, error_message=extractor)
     with pytest.raises(ApiError) as err:
         c.get("/a")
-    assert isinstance(seen[0], httpx.Response) and seen[0].status_code == 404
+    answer = seen[0]
+    assert isinstance(answer, WireResponse) and (answer.status_code, answer.reason_phrase) == (404, "Not Found")
+    assert answer.headers["content-type"].startswith("application/json") and answer.content == body
+    assert answer.text == body.decode() and answer.json() == {"message": f"no such thing {TOKEN}"}
     assert TOKEN not in str(err.value) and "no such thing ***" in str(err.value)
     assert c.get("/b").status == 200  # the 503 with Retry-After was retried
     assert c.stats["throttled"] == 1
@@ -458,3 +464,12 @@ def test_idle_and_tls_checks_work_while_another_thread_is_still_importing_ssl(mo
         right.close()
     assert not _tls_refused(ConnectionResetError("reset"))
     assert _tls_refused(OSError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"))
+
+
+def test_a_wire_answers_text_follows_its_charset() -> None:
+    latin = WireResponse(400, "Bad Request", Headers({"content-type": "text/plain; charset=ISO-8859-1"}), "é".encode("latin-1"))
+    assert latin.text == "é"
+    unknown = WireResponse(400, "Bad Request", Headers({"content-type": "text/plain; charset=x-nope"}), b"caf\xc3\xa9")
+    assert unknown.text == "café"  # an unknown charset: UTF-8
+    with pytest.raises(ValueError):
+        WireResponse(502, "Bad Gateway", Headers(), b"<html>").json()

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from reconciler.errors import ApiError, ProviderContractError, ProviderError
 from reconciler.providers.astro.images import ImagePusher
-from reconciler.providers.http import HttpClient, default_error_message
+from reconciler.providers.http import Answer, HttpClient, default_error_message
 
 if TYPE_CHECKING:
     import httpx
@@ -32,7 +32,7 @@ PAGE_SIZE = 100
 DEPLOY_DONE = frozenset({"DEPLOYED", "FAILED"})
 
 
-def error_message(response: httpx.Response) -> str:
+def error_message(response: Answer) -> str:
     """``"<message> (request <requestId>)"`` from Astro's error body, else the default."""
     doc = _error_doc(response)
     if doc is None:
@@ -41,12 +41,12 @@ def error_message(response: httpx.Response) -> str:
     return f"{doc['message']} (request {request_id})" if request_id else str(doc["message"])
 
 
-def is_not_found(response: httpx.Response) -> bool:
+def is_not_found(response: Answer) -> bool:
     """A 404 carrying Astro's error body. A bare 404 (wrong base URL, a proxy) is not "gone"."""
     return response.status_code == 404 and _error_doc(response) is not None
 
 
-def _error_doc(response: httpx.Response) -> Doc | None:
+def _error_doc(response: Answer) -> Doc | None:
     try:
         doc = json.loads(response.content) if response.content.strip() else None
     except ValueError:

@@ -10,22 +10,20 @@ No business logic: choosing calls and shaping specs belong to ``resources/``.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 from urllib.parse import quote
 
 from reconciler.errors import NotFoundError, ProviderContractError
 from reconciler.providers.datarobot.waiting import Poller, Progress
-from reconciler.providers.http import HttpClient, default_error_message
+from reconciler.providers.http import Answer, HttpClient, default_error_message
 
-if TYPE_CHECKING:
-    import httpx
 
 Doc = dict[str, Any]
 MAX_PAGES = 10_000
 DEPLOYMENT_PAGE = 100  # the documented maximum
 
 
-def error_message(response: httpx.Response) -> str:
+def error_message(response: Answer) -> str:
     """``message`` plus the per-field ``errors`` map when present: ``Invalid field data (label: ...)``."""
     doc = _json_doc(response)
     if doc is None or "message" not in doc:
@@ -37,13 +35,13 @@ def error_message(response: httpx.Response) -> str:
     return text
 
 
-def is_not_found(response: httpx.Response) -> bool:
+def is_not_found(response: Answer) -> bool:
     """A 404 carrying DataRobot's JSON error body. A bare 404 (a wrong endpoint, a proxy page) is
     *not* "the object is gone": reading it so would make a plan create everything again."""
     return response.status_code == 404 and _json_doc(response) is not None
 
 
-def _json_doc(response: httpx.Response) -> Doc | None:
+def _json_doc(response: Answer) -> Doc | None:
     try:
         doc = json.loads(response.content) if response.content.strip() else None
     except ValueError:

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 from urllib.parse import quote
 
 from reconciler.errors import ProviderError
-from reconciler.providers.http import HttpClient, default_error_message
+from reconciler.providers.http import Answer, HttpClient, default_error_message
 
-if TYPE_CHECKING:
-    import httpx
 
 V1 = "/api/v1"
 PAGE_SIZE = 100
@@ -32,7 +30,7 @@ MEMBER_PAGE = 500
 Doc = dict[str, Any]
 
 
-def _error_doc(response: httpx.Response) -> Doc | None:
+def _error_doc(response: Answer) -> Doc | None:
     try:
         doc = json.loads(response.content) if response.content.strip() else None
     except ValueError:
@@ -41,7 +39,7 @@ def _error_doc(response: httpx.Response) -> Doc | None:
     return error if isinstance(error, dict) else None
 
 
-def error_message(response: httpx.Response) -> str:
+def error_message(response: Answer) -> str:
     """``"<name>: <message>"``; a ``ValidateError`` lists each failing field and why."""
     error = _error_doc(response)
     if error is None:
@@ -59,7 +57,7 @@ def error_message(response: httpx.Response) -> str:
     return f"{name}: {message or 'no message'}"
 
 
-def is_not_found(response: httpx.Response) -> bool:
+def is_not_found(response: Answer) -> bool:
     """A 404 carrying Lightdash's error envelope; a bare 404 (wrong base URL, a proxy) is not
     "the object is gone" (reading it so would make a plan create everything again)."""
     return response.status_code == 404 and _error_doc(response) is not None

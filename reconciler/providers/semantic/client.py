@@ -13,15 +13,13 @@ returning, so nothing downstream (live views, state, plans, logs) can hold it.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 from urllib.parse import quote
 
 from reconciler.errors import ProviderContractError
 from reconciler.coalesce import Coalescer
-from reconciler.providers.http import HttpClient, default_error_message
+from reconciler.providers.http import Answer, HttpClient, default_error_message
 
-if TYPE_CHECKING:
-    import httpx
 
 Doc = dict[str, Any]
 PREFIX = "/api/semantic-models"
@@ -30,7 +28,7 @@ PAGE_SIZE = 100
 APPROVE_BATCH = 100
 
 
-def error_message(response: httpx.Response) -> str:
+def error_message(response: Answer) -> str:
     """``detail`` as text; a 422 list as ``field: message; ...``."""
     try:
         doc = json.loads(response.content) if response.content.strip() else None
@@ -50,7 +48,7 @@ def error_message(response: httpx.Response) -> str:
     return default_error_message(response)
 
 
-def is_not_found(response: httpx.Response) -> bool:
+def is_not_found(response: Answer) -> bool:
     """404 naming a missing object. FastAPI's bare ``Not Found`` means no such route (wrong URL)."""
     if response.status_code != 404:
         return False
