@@ -5,8 +5,9 @@ collector's passes over them find nothing to free. So the process freezes what t
 built and collects the young generation less often (as mypy does); a read-only run (``plan``,
 ``drift``: what it allocates, it keeps until it exits, and it exits in seconds) switches the
 collector off, and exits without the interpreter's teardown (freeing every object one at a
-time, and without freeing what the run built along the way: ``keep``). Threads waiting on platform answers take the interpreter back after 0.2 ms instead of 5
-while the main thread loads specs. Pydantic plugins are not looked for (``_without_pydantic_plugins``).
+time), having freed nothing of what the run built along the way either (``keep``). Threads
+waiting on platform answers take the interpreter back after 0.2 ms instead of 5 while the main
+thread loads specs. Pydantic plugins are not looked for (``_without_pydantic_plugins``).
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ DELETING = (Action.DELETE, Action.REPLACE)
 def apply_cascades(plan: Plan, state: State, collateral: Mapping[Address, Sequence[Collateral]], *,
                    allow_cascade: bool) -> Plan:
     """Annotate each delete with its collateral; refuse unplanned collateral unless allowed."""
+    if not any(collateral.values()):  # no delete takes anything with it (a plan without deletes)
+        return plan
     managed = {(rs.type, rs.object_id): address for address, rs in state.resources.items()}
     deleting = {c.address for c in plan.changes if c.action in DELETING}
     unplanned: list[str] = []
