@@ -467,7 +467,8 @@ def test_idle_and_tls_checks_work_while_another_thread_is_still_importing_ssl(mo
 
 
 def test_a_wire_answers_text_follows_its_charset() -> None:
-    latin = WireResponse(400, "Bad Request", Headers({"content-type": "text/plain; charset=ISO-8859-1"}), "é".encode("latin-1"))
+    latin = WireResponse(400, "Bad Request", Headers({"content-type": "text/plain; charset=ISO-8859-1"}),
+                         "é".encode("latin-1"))
     assert latin.text == "é"
     unknown = WireResponse(400, "Bad Request", Headers({"content-type": "text/plain; charset=x-nope"}), b"caf\xc3\xa9")
     assert unknown.text == "café"  # an unknown charset: UTF-8

@@ -358,8 +358,9 @@ def test_deeper_locations_are_read_when_the_first_is_asked_for(monkeypatch):
     assert doc.location_of(("resources", "t.a")) == reference[1][("resources", "t.a")]
     assert ("resources",) in doc.locations and doc.locations.get(("nowhere",)) is None
     assert calls == [yamlsource.SHALLOW]  # shallow paths: nothing read again
-    assert doc.location_of(("resources", "t.a", "tags", 1)) == reference[1][("resources", "t.a", "tags", 1)] == Location("f.yaml", 4, 15)
-    assert doc.location_of(("resources", "t.a", "cols", 0, "name")) == reference[1][("resources", "t.a", "cols", 0, "name")]
+    tag, column = ("resources", "t.a", "tags", 1), ("resources", "t.a", "cols", 0, "name")
+    assert doc.location_of(tag) == reference[1][tag] == Location("f.yaml", 4, 15)
+    assert doc.location_of(column) == reference[1][column]
     assert calls == [yamlsource.SHALLOW, None]  # the whole file once, then kept
     assert dict(doc.locations) == reference[1] and len(doc.locations) == len(reference[1])
 
