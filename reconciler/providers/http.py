@@ -47,7 +47,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterable, Mapping, NamedTuple, TypeAlias
 from urllib.parse import quote, quote_plus
 
 from reconciler.providers.budget import AdaptiveBudget
@@ -70,10 +70,10 @@ from reconciler.errors import (
 
 __all__ = ["Answer", "HttpClient", "HttpResult", "basic_key_auth", "default_error_message", "scheme_auth"]
 
-#: an error answer as ``error_message`` / ``is_not_found`` extractors receive it: an
-#: ``httpx.Response`` (through a proxy or an in-process transport) or a ``WireResponse`` (the
+#: an answer as a request gets it, and as ``error_message`` / ``is_not_found`` extractors receive
+#: it: an ``httpx.Response`` (through a proxy or an in-process transport) or a ``WireResponse`` (the
 #: same interface for what extractors read: status_code, reason_phrase, headers, content, text, json())
-Answer = "httpx.Response | WireResponse"
+Answer: TypeAlias = "httpx.Response | WireResponse"
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +304,7 @@ def _tls_refused(exc: BaseException) -> bool:
     return False
 
 
-def _retry_after(response: httpx.Response | WireResponse) -> float | None:
+def _retry_after(response: Answer) -> float | None:
     """Seconds the server asks us to wait (delta-seconds or HTTP-date), or None if absent/bad.
 
     A date is measured against the response's own ``Date`` header when present (immune to clock
@@ -704,7 +704,7 @@ class HttpClient:
         attempt = 0
         while True:
             self._count("requests")
-            response: httpx.Response | WireResponse | None = None
+            response: Answer | None = None
             failure: httpx.TransportError | None = None
             try:
                 with self.budget.slot():
@@ -756,7 +756,7 @@ class HttpClient:
             self._sleep(delay)  # outside the budget: a waiting request holds no slot
             attempt += 1
 
-    def _delay(self, attempt: int, response: httpx.Response | WireResponse | None) -> float:
+    def _delay(self, attempt: int, response: Answer | None) -> float:
         if response is not None and response.status_code in RETRY_AFTER_STATUSES:
             asked = _retry_after(response)
             if asked is not None:
