@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from reconciler.plan.model import Action, Change, Diff, DiffItem, Drift, Plan
     from reconciler.spec import SpecSet, load_specs
     from reconciler.state import State
-    from reconciler.workflow import ApplyResult, Workspace
+    from reconciler.workspace import ApplyResult, Workspace
 
 __all__ = [
     "Action", "Address", "ApplyResult", "Change", "Diff", "DiffItem", "Drift", "LedgerEntry", "Plan",
@@ -44,7 +44,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, {
     "ReconcilerError": "reconciler.errors", "Action": "reconciler.plan.model", "Change": "reconciler.plan.model",
     "Diff": "reconciler.plan.model", "DiffItem": "reconciler.plan.model", "Drift": "reconciler.plan.model",
     "Plan": "reconciler.plan.model", "SpecSet": "reconciler.spec", "load_specs": "reconciler.spec",
-    "State": "reconciler.state", "ApplyResult": "reconciler.workflow", "Workspace": "reconciler.workflow",
+    "State": "reconciler.state", "ApplyResult": "reconciler.workspace", "Workspace": "reconciler.workspace",
 })
 
 
@@ -61,7 +61,7 @@ def apply(specs_path: str = "specs", state_location: str = "state/default.json",
 
 
 def _workspace(specs_path: str, state_location: str, options: dict[str, Any]) -> tuple[Workspace, dict[str, Any]]:
-    from reconciler.workflow import Workspace
+    from reconciler.workspace import Workspace
 
     fields = set(Workspace.__dataclass_fields__)
     ws = Workspace(specs_path=specs_path, state_location=state_location,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from reconciler.plan.model import SENSITIVE_MASK, Diff, DiffItem, Unknown, contains_unknown
+from reconciler.values import SENSITIVE_MASK, Diff, DiffItem, Unknown, contains_unknown
 from reconciler.providers.base import ResourceType
 
 

@@ -20,7 +20,7 @@ import yaml
 from reconciler.addresses import Address
 from reconciler.errors import PlanError
 from reconciler.providers.base import ProviderSpec, ResourceType
-from reconciler.refresh import fingerprint
+from reconciler.values import fingerprint
 from reconciler.state.model import ResourceState, State
 
 HEADER = "# Exported by `reconciler export --provider {provider}`; edit freely: these blocks are now managed.\n"

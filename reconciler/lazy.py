@@ -1,7 +1,7 @@
 """Package attributes imported on first use (PEP 562), so that importing a package loads only
 what its importer goes on to name.
 
-    __getattr__, __dir__ = lazy_attributes(__name__, {"Workspace": "reconciler.workflow", ...})
+    __getattr__, __dir__ = lazy_attributes(__name__, {"Workspace": "reconciler.workspace", ...})
 """
 
 from __future__ import annotations

@@ -13,7 +13,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 from typing import Any, Mapping
+
+from reconciler.values import SENSITIVE_MASK, Diff, DiffItem
 
 PREFIX = "hmac-sha256:"
 ENV_KEY = "RECONCILER_SECRET_KEY"
@@ -45,8 +48,6 @@ class SecretHasher:
 
 def redact(value: Any, secrets: frozenset[str]) -> Any:
     """``value`` with every occurrence of a known secret replaced by the sensitive mask."""
-    from reconciler.plan.model import SENSITIVE_MASK
-
     if not secrets:
         return value
     if isinstance(value, str):
@@ -63,50 +64,22 @@ def redact(value: Any, secrets: frozenset[str]) -> Any:
     return value
 
 
-def values_text(change: Any) -> str:
-    """The before, after and diff values of ``change`` as one JSON text: what ``redact_plan``
-    searches for secrets (a C-speed serialization instead of a Python walk per value). When
-    before and after are equal and nothing differs (most of a plan), one of them says it all."""
-    if not change.diff and change.before == change.after:
-        return _TEXT.encode(change.after)
-    return _TEXT.encode([change.before, change.after, [(d.old, d.new) for d in change.diff]])
+def _redact_diff(diff: Diff, secrets: frozenset[str]) -> Diff:
+    return tuple(DiffItem(d.op, d.path, redact(d.old, secrets), redact(d.new, secrets)) for d in diff)
 
 
-#: what ``values_text`` serializes with (one encoder for every call)
-_TEXT = json.JSONEncoder(default=str, ensure_ascii=False)
-
-
-def redact_plan(plan: Any, secrets: frozenset[str], texts: Mapping[Any, tuple[Any, str]] | None = None) -> Any:
+def redact_plan(plan: Any, secrets: frozenset[str]) -> Any:
     """A plan whose before/after/diff values never show a secret that flowed through a reference
-    (a data source's key interpolated into another resource). ``texts`` (address -> (change,
-    ``values_text(change)``), made earlier) saves serializing those changes again."""
-    from dataclasses import replace
-
-    from reconciler.plan.model import DiffItem
-
+    (a data source's key interpolated into another resource); the plan itself when none does."""
     if not secrets:
         return plan
-    # each secret as it reads inside a JSON string (quotes, backslashes and control characters escaped)
-    forms = {json.dumps(secret, ensure_ascii=False)[1:-1] for secret in secrets}
-    texts = texts or {}
-
-    def text_of(change: Any) -> str:
-        known = texts.get(change.address)
-        return known[1] if known is not None and known[0] is change else values_text(change)
-
-    whole = "\n".join([*(text_of(c) for c in plan.changes),
-                        json.dumps([[(i.old, i.new) for i in d.diff] for d in plan.drift], default=str,
-                                   ensure_ascii=False)])
-    if not any(form in whole for form in forms):
-        return plan  # the usual case: no secret anywhere, nothing to rebuild
-
     changes = tuple(
         replace(c, before=redact(c.before, secrets), after=redact(c.after, secrets),
-                diff=tuple(DiffItem(d.op, d.path, redact(d.old, secrets), redact(d.new, secrets)) for d in c.diff))
-        if any(form in text_of(c) for form in forms) else c
+                diff=_redact_diff(c.diff, secrets))
         for c in plan.changes)
-    drift = tuple(replace(d, diff=tuple(DiffItem(i.op, i.path, redact(i.old, secrets), redact(i.new, secrets))
-                                        for i in d.diff)) for d in plan.drift)
+    drift = tuple(replace(d, diff=_redact_diff(d.diff, secrets)) for d in plan.drift)
+    if changes == plan.changes and drift == plan.drift:
+        return plan
     return replace(plan, changes=changes, drift=drift)
 
 

@@ -17,6 +17,7 @@ from reconciler.plan.model import Diff
 from reconciler.providers.base import CreatedButFailed, ResourceType, Session
 from reconciler.providers.registry import PROVIDERS
 from reconciler.providers.settings import resolve_settings
+from reconciler.reads import find_one
 
 T = TypeVar("T")
 
@@ -112,7 +113,7 @@ def _create(rt: ResourceType, spec: Mapping[str, Any]) -> tuple[str, Any]:
 
 
 def _check_find(rt: ResourceType, spec: Mapping[str, Any], object_id: str) -> None:
-    found = rt.find(dict(spec))
+    found = find_one(rt, dict(spec))
     assert found is not None, f"find({rt.identity_of(spec)}) returned None"
     assert found[0] == object_id, f"find({rt.identity_of(spec)}) returned id {found[0]!r}, not {object_id!r}"
 

@@ -17,7 +17,7 @@ from reconciler.errors import PlanError
 from reconciler.plan.model import Action
 from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.state import JournalEntry, open_store
-from reconciler.workflow import Workspace
+from reconciler.workspace import Workspace
 
 
 class Settings(BaseModel):

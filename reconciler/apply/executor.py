@@ -34,11 +34,12 @@ from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, Unknown,
 from reconciler.pools import ProviderPools
 from reconciler.providers.base import (CreatedButFailed, ResourceType, UpdatedButFailed, progress_to,
                                        reset_progress)
-from reconciler.refresh import descend, fingerprint
+from reconciler.reads import find_one
 from reconciler.secrets import SecretHasher, sensitive_values
 from reconciler.spec import resolve
 from reconciler.state import JournalEntry, StateStore
 from reconciler.state.model import ResourceState, State
+from reconciler.values import descend, fingerprint
 
 DELETE = "delete"
 APPLY = "apply"
@@ -387,7 +388,7 @@ class Executor:
         if not rt.natural_key:
             return False, None
         try:
-            return True, rt.find(spec)
+            return True, find_one(rt, spec)
         except ReconcilerError:
             return False, None
 

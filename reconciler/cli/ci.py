@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from reconciler.cli.interpreter import keep, read_only_run
 from reconciler.errors import PlanError, ReconcilerError, StalePlanError
 from reconciler.plan.model import Drift, Plan
 from reconciler.plan.render import render_ledger, render_plan, use_color
-from reconciler.workflow import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
+from reconciler.workspace import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
 
 TOKEN_ENV = "GITHUB_TOKEN"
 
@@ -65,11 +66,10 @@ def _workspace(ctx: click.Context, parallelism: int) -> Workspace:
     ws = ctx.find_object(Workspace)
     if ws is None:  # the group run on its own (tests, embedding): the CLI's defaults
         ws = Workspace(specs_path=os.environ.get("RECONCILER_SPECS") or "specs",
-                       state_location=os.environ.get("RECONCILER_STATE") or "state/default.json", retain=keep)
+                       state_location=os.environ.get("RECONCILER_STATE") or "state/default.json")
     if parallelism < 1:
         raise click.BadParameter("must be at least 1", param_hint="--parallelism")
-    ws.parallelism = parallelism
-    return ws
+    return replace(ws, parallelism=parallelism)
 
 
 def _github(actions: ActionsEnv) -> GitHub:

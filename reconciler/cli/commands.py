@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.lazy import load
 from reconciler.plan.model import Plan
 from reconciler.plan.render import render_drift, render_ledger, render_plan, use_color
-from reconciler.workflow import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
+from reconciler.workspace import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
 
 FORMATS = click.Choice(["text", "json", "markdown"])
 
@@ -61,7 +62,7 @@ class _LazyGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, specs: str, state: str | None, lock_timeout: float) -> None:
     """Declarative reconciler for data and ML platforms."""
-    ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout, retain=keep,
+    ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout,
                         warn=lambda message: click.echo(f"Warning: {message}", err=True))
 
 
@@ -70,9 +71,9 @@ def _ws(ctx: click.Context, parallelism: int | None = None) -> Workspace:
     if parallelism is not None:
         if parallelism < 1:
             raise click.BadParameter("must be at least 1", param_hint="--parallelism")
-        ws.parallelism = parallelism
+        ws = replace(ws, parallelism=parallelism)
     if sys.stderr.isatty():
-        ws.progress = refresh_progress(sys.stderr)
+        ws = replace(ws, progress=refresh_progress(sys.stderr))
     return ws
 
 

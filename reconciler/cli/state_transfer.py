@@ -13,7 +13,7 @@ import click
 
 from reconciler.state import transfer
 from reconciler.state.files import atomic_write
-from reconciler.workflow import Workspace
+from reconciler.workspace import Workspace
 
 
 def _notes(lines) -> None:

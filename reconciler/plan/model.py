@@ -21,10 +21,21 @@ from functools import cached_property
 from typing import Any
 
 from reconciler.addresses import Address
+from reconciler.values import (  # the plan's vocabulary, shared with every stage
+    SENSITIVE_MASK,
+    UNKNOWN_KEY,
+    Diff,
+    DiffItem,
+    Unknown,
+    contains_unknown,
+    decode_value,
+    encode_value,
+)
+
+__all__ = ["SENSITIVE_MASK", "UNKNOWN_KEY", "Action", "Change", "Diff", "DiffItem", "Drift", "Plan", "Unknown",
+           "contains_unknown", "decode_value", "encode_value"]
 
 FORMAT_VERSION = "1.0"
-UNKNOWN_KEY = "$unknown"
-SENSITIVE_MASK = "(sensitive value)"
 
 
 class Action(str, enum.Enum):
@@ -54,99 +65,6 @@ _SYMBOLS = {
     Action.FORGET: ".",
     Action.NOOP: " ",
 }
-
-
-@dataclass(frozen=True)
-class Unknown:
-    """A value known only after apply (a reference to a server-generated attribute)."""
-
-    expr: str
-
-    def to_json(self) -> dict[str, str]:
-        return {UNKNOWN_KEY: self.expr}
-
-    def __str__(self) -> str:
-        return "(known after apply)"
-
-
-def encode_value(value: Any) -> Any:
-    """Turn ``Unknown`` markers (at any depth) into their JSON form."""
-    if isinstance(value, Unknown):
-        return value.to_json()
-    if isinstance(value, dict):
-        return {k: encode_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [encode_value(v) for v in value]
-    return value
-
-
-def decode_value(value: Any) -> Any:
-    """Inverse of ``encode_value``."""
-    if isinstance(value, dict):
-        if set(value) == {UNKNOWN_KEY}:
-            return Unknown(value[UNKNOWN_KEY])
-        return {k: decode_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [decode_value(v) for v in value]
-    return value
-
-
-_LEAVES = frozenset({str, int, float, bool, type(None)})
-
-
-def contains_unknown(value: Any) -> bool:
-    """Whether ``value`` is or holds (in dicts, lists, tuples) an ``Unknown``."""
-    if isinstance(value, Unknown):
-        return True
-    if isinstance(value, dict):
-        items: Any = value.values()
-    elif isinstance(value, (list, tuple)):
-        items = value
-    else:
-        return False
-    for item in items:
-        if type(item) not in _LEAVES and contains_unknown(item):  # leaves are most values: skip the call
-            return True
-    return False
-
-
-@dataclass(frozen=True)
-class DiffItem:
-    """One field-level difference. ``op`` is ``add`` | ``remove`` | ``change``.
-
-    ``path`` is a tuple of keys / list indexes from the resource root; an element of a list
-    diffed by identity appears as ``"[group=analysts]"`` and a set member as ``'["finance"]'``.
-    """
-
-    op: str
-    path: tuple[str | int, ...]
-    old: Any = None
-    new: Any = None
-
-    @property
-    def top(self) -> str:
-        return str(self.path[0]) if self.path else ""
-
-    def path_str(self) -> str:
-        out = ""
-        for part in self.path:
-            if isinstance(part, int):
-                out += f"[{part}]"
-            elif part.startswith("[") or not out:
-                out += part
-            else:
-                out += f".{part}"
-        return out
-
-    def to_json(self) -> dict[str, Any]:
-        return {"op": self.op, "path": list(self.path), "old": encode_value(self.old), "new": encode_value(self.new)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "DiffItem":
-        return cls(data["op"], tuple(data["path"]), decode_value(data.get("old")), decode_value(data.get("new")))
-
-
-Diff = tuple[DiffItem, ...]
 
 
 @dataclass(frozen=True)

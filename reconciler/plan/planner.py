@@ -21,10 +21,11 @@ from reconciler.errors import PlanError, ProtectedResourceError
 from reconciler.graph.dag import Graph
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, DiffItem, Drift, Plan, Unknown, contains_unknown
 from reconciler.providers.base import ResourceType
-from reconciler.refresh import Observed, comparable
-from reconciler.secrets import PREFIX as HASH_PREFIX, SecretHasher, values_text
+from reconciler.refresh import Observed
+from reconciler.secrets import PREFIX as HASH_PREFIX, SecretHasher
 from reconciler.spec import ResourceSpec, SpecSet
 from reconciler.state.model import ResourceState, State
+from reconciler.values import comparable
 
 TypeOf = Callable[[Address], ResourceType]
 
@@ -42,87 +43,45 @@ def make_plan(
     stats: dict[str, dict[str, int]] | None = None,
     hasher: SecretHasher | None = None,
 ) -> Plan:
-    """Decide every change. Raises ``ProtectedResourceError`` if a protected object would be deleted."""
-    planner = Planner(specs=specs, state=state, graph=graph, type_of=type_of, mode=mode, targets=targets,
-                      hasher=hasher)
-    return planner.plan(observed, created_at=created_at, stats=stats)
-
-
-class Planner:
-    """``make_plan`` in two steps, so that a refresh can have each address decided as soon as it is
-    observed (``observe``, called with each ``Observed`` as it settles, while the refresh still
-    waits for other answers), and ``plan`` then decides only what is left. Deciding one address
-    needs only its own observation: the plan is the one ``make_plan`` makes, whatever the order."""
-
-    def __init__(self, *, specs: SpecSet | None, state: State, graph: Graph, type_of: TypeOf,
-                 mode: str = "normal", targets: Iterable[Address] = (), hasher: SecretHasher | None = None,
-                 texts: bool = False) -> None:
-        if mode not in ("normal", "destroy", "refresh-only"):
-            raise PlanError(f"unknown plan mode {mode!r}; expected normal, destroy or refresh-only")
-        self.state, self.graph, self.type_of, self.mode, self.hasher = state, graph, type_of, mode, hasher
-        self.targets = tuple(targets)
-        self.resources = specs.resources if (specs and mode != "destroy") else {}
-        self.selected = select(graph, self.targets, self.resources, state) if self.targets else None
-        #: address -> (the observation decided on, its change, its drift)
-        self._decided: dict[Address, tuple[Observed, Change | None, Drift | None]] = {}
-        #: with ``texts``: address -> (change, ``values_text(change)``) of what ``observe`` decided,
-        #: for ``redact_plan`` (serialized while the refresh waits, not after it)
-        self.texts: dict[Address, tuple[Change, str]] | None = {} if texts else None
-
-    def observe(self, obs: Observed) -> None:
-        """Decide ``obs.address`` now. A failure is left for ``plan`` to raise, in its order."""
-        try:
-            change, drift = self._decide(obs.address, {obs.address: obs})
-        except Exception:  # noqa: BLE001 - decided again (and raised) by ``plan``
-            return
-        self._decided[obs.address] = (obs, change, drift)
-        if self.texts is not None and change is not None:
-            self.texts[obs.address] = (change, values_text(change))
-
-    def plan(self, observed: Mapping[Address, Observed], *, created_at: str = "",
-             stats: dict[str, dict[str, int]] | None = None) -> Plan:
-        """The plan over ``observed``; raises ``ProtectedResourceError`` if a protected object
-        would be deleted."""
-        changes: list[Change] = []
-        drifts: list[Drift] = []
-        for layer in self.graph.layers():
-            for address in layer:
-                early = self._decided.get(address)
-                if early is not None and early[0] is observed.get(address):
-                    change, drift = early[1], early[2]
-                else:
-                    change, drift = self._decide(address, observed)
-                if drift is not None:
-                    drifts.append(drift)
-                if change is not None:
-                    changes.append(change)
-        refused = [c for c in changes if c.action.destructive and c.prevent_destroy]
-        if refused:
-            names = ", ".join(str(c.address) for c in refused)
-            raise ProtectedResourceError(
-                f"refusing to delete protected resource(s): {names}",
-                addresses=[str(c.address) for c in refused],
-                hint="they have lifecycle.prevent_destroy (recorded in state); to delete one on purpose, first set "
-                "prevent_destroy: false in its spec and apply, or drop it from state with `reconciler state rm`",
-            )
-        return Plan(
-            changes=tuple(changes),
-            drift=tuple(drifts),
-            state_lineage=self.state.lineage,
-            state_serial=self.state.serial,
-            created_at=created_at,
-            mode=self.mode,
-            targets=tuple(str(t) for t in self.targets),
-            stats=stats or {},
+    """Decide every change, in apply order (dependencies first). Raises ``ProtectedResourceError``
+    if a protected object would be deleted or replaced."""
+    if mode not in ("normal", "destroy", "refresh-only"):
+        raise PlanError(f"unknown plan mode {mode!r}; expected normal, destroy or refresh-only")
+    targets = tuple(targets)
+    resources = specs.resources if (specs and mode != "destroy") else {}
+    selected = select(graph, targets, resources, state) if targets else None
+    changes: list[Change] = []
+    drifts: list[Drift] = []
+    for layer in graph.layers():
+        for address in layer:
+            drift = _drift(address, state, observed, type_of, resources, hasher)
+            if drift is not None:
+                drifts.append(drift)
+            if mode == "refresh-only" or (selected is not None and address not in selected):
+                continue
+            change = decide(address, resources.get(address), state.get(address), observed.get(address),
+                            type_of(address), graph, destroy=(mode == "destroy"), hasher=hasher)
+            if change is not None:
+                changes.append(change)
+    refused = [c for c in changes if c.action.destructive and c.prevent_destroy]
+    if refused:
+        names = ", ".join(str(c.address) for c in refused)
+        raise ProtectedResourceError(
+            f"refusing to delete protected resource(s): {names}",
+            addresses=[str(c.address) for c in refused],
+            hint="they have lifecycle.prevent_destroy (recorded in state); to delete one on purpose, first set "
+            "prevent_destroy: false in its spec and apply, or drop it from state with `reconciler state rm`",
         )
-
-    def _decide(self, address: Address, observed: Mapping[Address, Observed]) -> tuple[Change | None, Drift | None]:
-        drift = _drift(address, self.state, observed, self.type_of, self.resources, self.hasher)
-        if self.mode == "refresh-only" or (self.selected is not None and address not in self.selected):
-            return None, drift
-        change = decide(address, self.resources.get(address), self.state.get(address), observed.get(address),
-                        self.type_of(address), self.graph, destroy=(self.mode == "destroy"), hasher=self.hasher)
-        return change, drift
+    return Plan(
+        changes=tuple(changes),
+        drift=tuple(drifts),
+        state_lineage=state.lineage,
+        state_serial=state.serial,
+        created_at=created_at,
+        mode=mode,
+        targets=tuple(str(t) for t in targets),
+        stats=stats or {},
+    )
 
 
 def select(graph: Graph, targets: Iterable[Address], resources: Mapping, state: State) -> set[Address]:

@@ -6,26 +6,34 @@ and ``connect(settings, transport=None)`` which builds a ``Session`` holding one
 
 A *resource type* is a ``ResourceType`` subclass. Class attributes declare the static facts the
 engine and ``validate`` need without any network; an instance is bound to a session's client and
-talks to the platform. Attribute names are the spec's (snake_case) vocabulary: ``read`` and
-``create`` translate the platform's documents into it; ``normalize`` makes values comparable.
+talks to the platform. Attribute names are the spec's (snake_case) vocabulary: ``read``, ``list``
+and ``create`` translate the platform's documents into it; ``normalize`` makes values comparable.
+
+Required: ``read``, ``create``, ``update``, ``delete`` (``normalize`` has a default).
+Optional: ``list(container)`` where the platform lists objects whole, with ``container`` (the
+spec field naming the container a list call reads) and ``container_of(id)``; ``read_details``
+when ``detail_fields`` cost requests a list does not make; ``id_of(spec)`` when the platform's
+id is built from the natural key. The engine (``reconciler.reads``) derives everything else
+from these, in one place: batched reads (one ``list`` per container), natural-key lookups
+(adoption and crash recovery, an ambiguous match refused) and export discovery.
 
 Rules every implementation keeps (the engine relies on them):
 
 - ``create`` is all-or-nothing: if it raises, nothing was created, or the error carries the id
-  (``CreatedButFailed``) so the engine can record it. It returns ``(id, live)``.
+  (``CreatedButFailed``) so the engine can record it. It returns ``(id, live)``, ``live`` as the
+  platform holds it (from the create's answers; read back only what they do not tell).
 - ``update`` is read-modify-write for full-document PUT APIs: merge the managed fields into the
   live document and send back every other field unchanged. It returns the new live view.
 - If ``delete`` raises, the object still exists. Deleting an object that is already gone is
   not an error.
-- ``read`` returns ``None`` when the object is gone, never raises for "not found".
-- ``find`` looks an object up by its natural key (from a desired spec) for adoption and crash
-  recovery; it returns ``None`` when there is none. It never creates anything.
-- ``read_many`` (with ``batch_key``) and ``find_many`` (with ``find_key``) are optional batched
-  forms of ``read`` and ``find`` for the objects of one container; they return exactly what the
-  single calls return, in fewer requests (a list endpoint that returns whole objects). The one
-  exception is ``detail_fields``: ``read_many`` may leave them out of the objects named ``brief``.
+- Not found is ``None``, never an exception a caller must catch: ``read`` returns ``None`` when
+  the object is gone; ``list`` returns nothing for a container that does not exist.
+- ``list(container)`` returns every object of this type in the container, as ``read`` would,
+  except that fields in ``detail_fields`` may be missing (``read_details`` adds them).
+- A data source (``data_source = True``) implements ``find(args)`` (the one object the
+  arguments name, or ``None``) and ``read(id)``, and nothing that writes.
 - Async platform operations are awaited inside the resource type, with a timeout.
-- No method writes during ``read``/``find``/``list``: ``plan`` and ``drift`` only call those.
+- Nothing writes during ``read``/``list``/``find``: ``plan`` and ``drift`` only call those.
 """
 
 from __future__ import annotations
@@ -163,43 +171,21 @@ class ResourceType:
     #: (``{"project": "dataiku_project"}``), or ``"type.attr"`` when the value is that attribute
     #: (``{"project": "dataiku_project.key"}``): ``export`` writes them as ``${type.name.attr}``.
     ref_fields: ClassVar[Mapping[str, str]] = {}
-    #: fields no list endpoint returns, each object costing one more request for them (Dataiku's
-    #: project metadata document). Refresh asks for them only where state or the spec manages them
-    #: (``read_many(ids, brief=...)``), and fingerprints leave them out, so that a brief read and a
-    #: full one fingerprint alike.
+    #: fields a ``list`` answer does not hold, each object costing more requests for them (Dataiku's
+    #: project permissions and metadata document). Refresh reads them (``read_details``) only where
+    #: state or the spec manages them, and fingerprints leave them out, so that a listed object and
+    #: one read whole fingerprint alike.
     detail_fields: ClassVar[frozenset[str]] = frozenset()
+    #: the spec field whose value names the container one ``list`` call reads (a project key); None:
+    #: ``list(None)`` reads the whole instance
+    container: ClassVar[str | None] = None
 
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    # -- platform calls -------------------------------------------------------------------
+    # -- platform calls: required ---------------------------------------------------------
     def read(self, object_id: str) -> Live | None:
-        raise NotImplementedError
-
-    def batch_key(self, object_id: str) -> Any:
-        """The container ``object_id`` lives in (a project key...), for ``read_many``; None: none."""
-        return None
-
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        """Read several objects of one container (same ``batch_key``) with as few calls as the API
-        allows: a list endpoint returning whole objects. Override only when that is cheaper than
-        ``read`` per object; ids missing from the result count as gone (then looked up by key).
-        A type with ``detail_fields`` takes ``brief`` too (``read_many(ids, brief=...)``): the ids
-        whose objects may come back without those fields."""
-        raise NotImplementedError
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        """Look up by natural key. Default: none (server-id-only types override when they can)."""
-        return None
-
-    def find_key(self, spec: Spec) -> Any:
-        """The container one ``find_many`` call searches for ``spec`` (a project key...); None:
-        look it up with ``find``."""
-        return None
-
-    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
-        """``[find(s) for s in specs]`` for specs of one container (same ``find_key``), with as few
-        calls as the API allows (a list of the container). Override with ``find_key``."""
+        """The object whole (``detail_fields`` included), or None when it does not exist."""
         raise NotImplementedError
 
     def create(self, spec: Spec) -> tuple[str, Live]:
@@ -214,9 +200,49 @@ class ResourceType:
         ``drop_data_on_destroy`` live there); already gone is not an error."""
         raise NotImplementedError
 
+    # -- platform calls: optional ---------------------------------------------------------
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """Every object of this type in ``container`` (the value of the ``container`` field; None
+        when the type has none) as ``(id, live)``, in as few requests as the API allows; fields in
+        ``detail_fields`` may be missing. Nothing for a container that does not exist. Types whose
+        API cannot list objects whole leave it unimplemented."""
+        raise NotImplementedError
+
+    def container_of(self, object_id: str) -> str | None:
+        """The container of the object ``object_id`` (a project key), for reading several objects
+        of one container with one ``list``; None when the id does not tell (then it is read alone).
+        Types without a ``container`` field list the whole instance and need not override it."""
+        return None
+
+    def read_details(self, object_id: str, listed: Live, fields: frozenset[str]) -> Live | None:
+        """The object ``list`` returned as ``listed``, completed with the ``detail_fields`` named in
+        ``fields`` (None when it is gone meanwhile). Default: ``read`` it whole."""
+        return self.read(object_id)
+
+    def id_of(self, spec: Spec) -> str | None:
+        """The id of the object ``spec``'s natural key names, when the platform builds ids from it
+        (a project key, ``SALES.orders``); None otherwise. Lets a type without ``list`` be looked
+        up by natural key (one ``read``)."""
+        return None
+
+    def find(self, spec: Spec) -> tuple[str, Live] | None:
+        """A data source's lookup: the one object the arguments ``spec`` name, or None."""
+        return None
+
+    # -- legacy batched calls (being replaced by ``list``; see reconciler.reads) ------------
+    def batch_key(self, object_id: str) -> Any:
+        return None
+
+    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+        raise NotImplementedError
+
+    def find_key(self, spec: Spec) -> Any:
+        return None
+
+    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
+        raise NotImplementedError
+
     def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """Every live object of this type (``(id, live)``) within ``scope`` (e.g. ``{"project": "SALES"}``),
-        for ``reconciler export``. Read-only. Types that cannot enumerate leave it unimplemented."""
         raise NotImplementedError
 
     def export_view(self, live: Live) -> Live:

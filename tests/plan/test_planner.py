@@ -11,7 +11,7 @@ from reconciler.addresses import Address
 from reconciler.errors import Location, ProtectedResourceError
 from reconciler.graph.dag import Graph
 from reconciler.plan.model import Action, Unknown
-from reconciler.plan.planner import Planner, decide, make_plan
+from reconciler.plan.planner import decide, make_plan
 from reconciler.providers.base import ResourceType
 from reconciler.refresh import Observed
 from reconciler.spec import Lifecycle, ResourceSpec, SpecSet
@@ -240,73 +240,3 @@ def test_drift_kinds_and_who():
     plan = make_plan(specs=specs, state=state, observed={A: unmanaged}, graph=graph,
                      type_of=lambda a: Reviewed(None), mode="refresh-only")
     assert [(d.kind, d.alarm, d.changed_by) for d in plan.drift] == [("unmanaged", False, "alice")]
-
-
-def _estate(n: int):
-    """``n`` addresses: some to update, some equal, some to delete (one protected), one new."""
-    addresses = [Address("test_thing", f"t{i}") for i in range(n)]
-    resources, states, observed = {}, {}, {}
-    for i, a in enumerate(addresses):
-        desired = {**BASE, "name": f"n{i}" if i % 3 else "n"}
-        live = {**LIVE, "id": f"id-{i}"}
-        states[a] = ResourceState(a, f"id-{i}", attrs=BASE, outputs={"id": f"id-{i}"}, fingerprint="fp",
-                                  prevent_destroy=(i == 4))
-        if i % 5 != 4:
-            resources[a] = ResourceSpec(address=a, attrs=desired, depends_on=(), lifecycle=Lifecycle(), location=LOC,
-                                        locations={}, references=())
-        observed[a] = Observed(a, desired if a in resources else None, live, f"id-{i}", "state", "fp2")
-    graph = Graph()
-    for a in addresses:
-        graph.add_node(a)
-    specs = SpecSet(resources=resources, providers={}, variables={}, files=())
-    return specs, State("lin", 3, states), observed, graph
-
-
-@pytest.mark.parametrize("early", [0, 3, 7, 12], ids=lambda k: f"{k}-observed-early")
-def test_a_planner_fed_as_addresses_settle_makes_the_plan_make_plan_makes(early):
-    specs, state, observed, graph = _estate(12)
-    state.resources.pop(Address("test_thing", "t4"))  # nothing protected to delete: a plan is made
-    observed.pop(Address("test_thing", "t4"))
-    graph = Graph()
-    for a in observed:
-        graph.add_node(a)
-    kw = dict(specs=specs, state=state, graph=graph, type_of=lambda a: Thing(None), mode="normal")
-    whole = make_plan(observed=observed, **kw).to_json()
-    planner = Planner(**kw)
-    for obs in list(observed.values())[:early]:
-        planner.observe(obs)
-    assert planner.plan(observed).to_json() == whole
-
-
-def test_a_planner_decides_again_what_was_observed_differently_and_raises_in_plan():
-    specs, state, observed, graph = _estate(6)
-    kw = dict(specs=specs, state=state, graph=graph, type_of=lambda a: Thing(None))
-    planner = Planner(**kw)
-    t0 = Address("test_thing", "t0")
-    planner.observe(Observed(t0, observed[t0].desired, None, None, "absent"))  # then read otherwise
-    for obs in observed.values():
-        if obs.address != t0:
-            planner.observe(obs)  # t4 (protected, no spec) decides fine; plan() refuses it
-    with pytest.raises(ProtectedResourceError, match="test_thing.t4"):
-        planner.plan(observed)
-    observed.pop(Address("test_thing", "t4"))
-    state.resources.pop(Address("test_thing", "t4"))
-    graph = Graph()
-    for a in observed:
-        graph.add_node(a)
-    kw = dict(specs=specs, state=state, graph=graph, type_of=lambda a: Thing(None))
-    planner = Planner(**kw)
-    planner.observe(Observed(t0, observed[t0].desired, None, None, "absent"))
-    plan = planner.plan(observed)
-    assert plan.to_json() == make_plan(observed=observed, **kw).to_json()
-    assert next(c for c in plan.changes if c.address == t0).action is not Action.CREATE
-
-    def failing(address):
-        if address == t0:
-            raise RuntimeError("type lookup failed")
-        return Thing(None)
-
-    planner = Planner(**{**kw, "type_of": failing})
-    planner.observe(observed[t0])  # swallowed here...
-    with pytest.raises(RuntimeError, match="type lookup failed"):
-        planner.plan(observed)  # ...and raised by plan, as make_plan raises it

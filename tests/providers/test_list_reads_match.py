@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.refresh import fingerprint
+from reconciler.values import fingerprint
 from reconciler.testing import sandbox_session
 
 

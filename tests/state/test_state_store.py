@@ -83,6 +83,6 @@ def _imports(path: Path) -> set[str]:
 def test_state_imports_no_http_and_no_provider(module: str) -> None:
     imported = _imports(PACKAGE / module)
     allowed = ("reconciler.state", "reconciler.errors", "reconciler.addresses", "reconciler.coalesce")
-    assert not imported & {"click", "reconciler.workflow"}
+    assert not imported & {"click", "reconciler.workspace"}
     assert not {n for n in imported if n.split(".")[0] == "httpx"}
     assert all(n.startswith(allowed) for n in imported if n.startswith("reconciler"))

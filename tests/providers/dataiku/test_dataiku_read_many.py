@@ -16,10 +16,10 @@ import pytest
 from reconciler.providers.base import ResourceType
 from reconciler.providers.dataiku.provider import DATAIKU
 from reconciler.providers.settings import resolve_settings
-from reconciler.refresh import fingerprint
+from reconciler.values import fingerprint
 from reconciler.sandbox import Sandbox
 from reconciler.testing import SANDBOX_BASE_URL
-from reconciler.workflow import Workspace
+from reconciler.workspace import Workspace
 
 API = "/dip/publicapi"
 

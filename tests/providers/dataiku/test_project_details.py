@@ -14,10 +14,10 @@ from reconciler.errors import StalePlanError
 from reconciler.providers.dataiku.provider import DATAIKU
 from reconciler.providers.dataiku.resources import Project
 from reconciler.providers.settings import resolve_settings
-from reconciler.refresh import fingerprint
+from reconciler.values import fingerprint
 from reconciler.sandbox import Sandbox
 from reconciler.testing import SANDBOX_BASE_URL
-from reconciler.workflow import Workspace
+from reconciler.workspace import Workspace
 
 from tests.providers.dataiku.test_dataiku_read_many import Recording
 

@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Iterable
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.errors import NotFoundError, ProviderError
-from reconciler.plan.model import contains_unknown as _unknown
+from reconciler.values import contains_unknown as _unknown
 from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.dataiku.resources import _files
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, object_id, split_id

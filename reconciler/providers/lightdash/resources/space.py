@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Iterable, Mapping
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.errors import ApiError, NotFoundError, ProviderError
-from reconciler.plan.model import contains_unknown
+from reconciler.values import contains_unknown
 from reconciler.providers.base import Collateral, CreatedButFailed, Live, ResourceType, Spec
 from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.resources._common import (

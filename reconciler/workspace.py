@@ -1,9 +1,10 @@
-"""The engine's entry points: plan, apply, drift, destroy, import and state edits, end to end.
+"""The engine's entry points: plan, apply, drift, destroy, import, export and state edits.
 
-Owns the order of the pipeline stages and the safety rules between them: ``plan`` and ``drift``
-take no lock and write nothing anywhere; ``apply`` holds the state's write lock from its refresh
-to its last journal entry; a saved plan is applied only if the state (lineage, serial) and every
-planned object's live fingerprint are as they were when it was made. The CLI is a thin layer over
+Owns the order of the pipeline stages, load -> graph -> connect -> refresh -> plan -> render
+(apply consumes a plan), and the safety rules between them: ``plan`` and ``drift`` take no lock
+and write nothing anywhere; ``apply`` holds the state's write lock from its refresh to its last
+journal entry; a saved plan is applied only if the state (lineage, serial) and every planned
+object's live fingerprint are as they were when it was made. The CLI is a thin layer over
 ``Workspace``; tests drive the same object.
 """
 
@@ -21,18 +22,20 @@ from reconciler.apply.ledger import FAILED, LedgerEntry
 from reconciler.errors import ApplyError, PlanError, ProviderError, ReconcilerError, StalePlanError, StateError
 from reconciler.graph.build import build_graph
 from reconciler.graph.dag import Graph
-from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, contains_unknown
 from reconciler.plan.cascade import apply_cascades
-from reconciler.plan.planner import Planner, select
+from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan
+from reconciler.plan.planner import make_plan, select
 from reconciler.providers.base import ProviderSpec, ResourceType, set_specs_root
 from reconciler.providers.registry import PROVIDERS
-from reconciler.refresh import Prefetch, Progress, fingerprint, refresh
+from reconciler.reads import find_one
+from reconciler.refresh import Progress, Refreshed, refresh
 from reconciler.scope import changed_blocks, scope_since
 from reconciler.secrets import SecretHasher, redact_plan, sensitive_values
 from reconciler.sessions import Sessions, open_sessions
-from reconciler.spec import SpecSet, load_provider_settings, load_specs
+from reconciler.spec import SpecSet, load_specs
 from reconciler.state import JournalEntry, StateStore, open_store
 from reconciler.state.model import ResourceState, State
+from reconciler.values import contains_unknown, fingerprint
 
 if TYPE_CHECKING:
     import httpx
@@ -60,9 +63,10 @@ class ApplyResult:
         return not any(e.outcome != "applied" for e in self.ledger)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Workspace:
-    """One specs directory plus one state location, and how to reach the platforms."""
+    """One specs directory plus one state location, and how to reach the platforms (immutable:
+    ``dataclasses.replace`` makes a workspace with other options)."""
 
     specs_path: str = "specs"
     #: a state file path or postgresql:// URL; None: the specs' ``backend`` block, else the default
@@ -76,31 +80,25 @@ class Workspace:
     progress: Progress | None = None
     #: where warnings go (a lock taken over from a dead holder...); the CLI prints them
     warn: Callable[[str], None] | None = None
-    #: given what a plan built (live objects, specs, state, graph) as it goes out of scope; the
-    #: CLI's read-only runs hold it until the process exits (``cli.interpreter.keep``)
-    retain: Callable[..., None] | None = None
 
     # -- building blocks -------------------------------------------------------------------
-    def load(self, parsed: Mapping | None = None) -> SpecSet:
+    def load(self) -> SpecSet:
         set_specs_root(self.specs_path)  # providers resolve relative *_file paths against it
-        return load_specs(self.specs_path, registry=self.registry, env=self.env, parsed=parsed)
+        return load_specs(self.specs_path, registry=self.registry, env=self.env)
 
-    def store(self) -> StateStore:
-        """The state backend: ``--state`` / ``RECONCILER_STATE``, else the specs' ``backend`` block."""
-        if self.state_location is None:
-            specs = self._load_optional() if os.path.isdir(self.specs_path) or os.path.isfile(self.specs_path) else None
-            backend = getattr(specs, "backend", None) if specs is not None else None
-            self.state_location = backend.state_location if backend is not None else DEFAULT_STATE
-        return open_store(self.state_location)
+    def store(self, specs: SpecSet | None = None) -> StateStore:
+        """The state backend: ``--state`` / ``RECONCILER_STATE``, else the specs' ``backend`` block
+        (``specs`` when given, else loaded), else ``state/default.json``."""
+        location = self.state_location
+        if location is None:
+            if specs is None and os.path.exists(self.specs_path):
+                specs = self.load()
+            backend = specs.backend if specs is not None else None
+            location = backend.state_location if backend is not None else DEFAULT_STATE
+        return open_store(location)
 
-    def _warn_from(self, store: StateStore) -> None:
-        for message in getattr(store, "warnings", ()):
-            if self.warn is not None:
-                self.warn(message)
-
-    def sessions(self, addresses: Iterable[Address], specs: SpecSet | None, *,
-                 opened: Sessions | None = None) -> Sessions:
-        return open_sessions(addresses, specs, self.registry, self.env, self.transports, opened=opened,
+    def sessions(self, addresses: Iterable[Address], specs: SpecSet | None) -> Sessions:
+        return open_sessions(addresses, specs, self.registry, self.env, self.transports,
                              parallelism=self.parallelism)
 
     def type_of(self, address: Address) -> ResourceType:
@@ -111,73 +109,29 @@ class Workspace:
             raise StateError(f"{address}: unknown resource type {address.type!r} (provider not available)") from None
         return cls(None)
 
-    # -- plan --------------------------------------------------------------------------------
     def hasher(self, state: State) -> SecretHasher:
         return SecretHasher.for_state(state.lineage, self.env)
 
+    # -- plan --------------------------------------------------------------------------------
     def plan(self, *, mode: str = "normal", targets: Iterable[Address] = (), allow_cascade: bool = False,
-             changed_since: str | None = None, specs: SpecSet | None = None, state: State | None = None,
-             unreadable: dict[Address, ProviderError] | None = None) -> Plan:
+             changed_since: str | None = None) -> Plan:
         """Refresh and plan. Takes no lock, writes nothing (only read calls reach the platforms).
 
         ``changed_since`` (a git ref) limits the plan to resources declared in spec files changed
         since then, what they depend on and what depends on them, plus state-only deletions.
-        With ``unreadable`` (apply), an address whose platform cannot be read is recorded there
-        and left out of the plan with everything that depends on it, instead of failing the plan.
         """
-        targets = tuple(targets)
-        started = None
-        if specs is None and state is None and mode != "destroy" and not targets and not changed_since:
-            started = self._prefetch()
-        try:
-            return self._plan(mode, targets, allow_cascade, changed_since, specs, state, unreadable, started)
-        finally:
-            if started is not None and started.prefetch is not None:  # stops reads no refresh took over
-                started.prefetch.close()
-                if not started.prefetch.taken:
-                    started.prefetch.sessions.close()
-            if self.retain is not None:
-                self.retain(started)
+        specs = self.load() if mode != "destroy" else self._load_optional()
+        store = self.store(specs)
+        state = store.read()  # also loads the journal's unanswered intents (store.pending())
+        plan, _ = self._plan(specs, state, store.pending(), mode=mode, targets=tuple(targets),
+                             allow_cascade=allow_cascade, changed_since=changed_since)
+        return plan
 
-    def _prefetch(self) -> "_Started | None":
-        """Read the state and start reading every object it knows before the specs load (the reads
-        need only ids and connections; provider settings come from ``load_provider_settings``).
-        None when the state's location is in the specs; no ``Prefetch`` when it cannot be done
-        cheaply or safely. ``_plan`` uses it only if the specs' settings are the ones it used."""
-        if self.state_location is None:
-            return None
-        store = self.store()
-        current = store.read()  # also loads the journal's unanswered intents (store.pending())
-        if not current.resources:
-            return _Started(store, current)
-        set_specs_root(self.specs_path)
-        found = load_provider_settings(self.specs_path, registry=self.registry, env=self.env)
-        if found is None:
-            return _Started(store, current)
-        blocks, parsed = found
-        try:
-            sessions = open_sessions(current.resources, SpecSet(resources={}, providers=blocks, variables={}, files=()),
-                                     self.registry, self.env, self.transports, parallelism=self.parallelism)
-        except ReconcilerError:
-            return _Started(store, current, parsed=parsed)  # the run proper reports it
-        return _Started(store, current, Prefetch(current, sessions, self.parallelism, settings=blocks), parsed)
-
-    def _plan(self, mode: str, targets: tuple[Address, ...], allow_cascade: bool, changed_since: str | None,
-              specs: SpecSet | None, state: State | None, unreadable: dict[Address, ProviderError] | None,
-              started: "_Started | None") -> Plan:
-        if specs is None and mode != "destroy":
-            specs = self.load(parsed=started.parsed if started is not None else None)
-        elif specs is None:
-            specs = self._load_optional()
-        prefetch = None
-        if started is not None:
-            store, current, prefetch = started.store, started.state, started.prefetch
-            if prefetch is not None and (specs is None or not prefetch.matches(specs.providers)):
-                prefetch = None  # connected with other settings than the specs': dropped (see plan)
-        else:
-            store = self.store()
-            current = store.read()  # also loads the journal's unanswered intents (store.pending())
-        state = state if state is not None else current
+    def _plan(self, specs: SpecSet | None, state: State, pending: list, *, mode: str,
+              targets: tuple[Address, ...], allow_cascade: bool, changed_since: str | None = None,
+              keep_going: bool = False) -> tuple[Plan, dict[Address, ProviderError]]:
+        """The plan, and (with ``keep_going``, for apply) the addresses whose platform could not be
+        read: those are left out of the plan with everything that depends on them."""
         graph = build_graph(specs, state) if specs is not None else _state_graph(state)
         scope = ""
         if changed_since and specs is not None and not targets:
@@ -186,46 +140,48 @@ class Workspace:
                 targets = tuple(sorted(scoped))
                 scope = f"spec files changed since {changed_since}: {len(scoped)} of {len(graph.nodes)} resources"
         include = select(graph, targets, specs.resources if specs else {}, state) if targets else None
-        opened = prefetch.take() if prefetch is not None else None
-        with self.sessions(graph.nodes, specs, opened=opened) as sessions:
-            planner = Planner(specs=specs, state=state, graph=graph, type_of=sessions.resource, mode=mode,
-                              targets=targets, hasher=self.hasher(state),
-                              texts=any(sessions.resource(a).sensitive  # secrets possible: scan texts early
-                                        for a in {a.type: a for a in graph.nodes}.values()))
-            observed = refresh(graph, specs, state, sessions, parallelism=self.parallelism, include=include,
-                               progress=self.progress, errors=unreadable, prefetch=prefetch,
-                               on_settled=planner.observe)
-            plan = planner.plan(observed, created_at=_now())
+        with self.sessions(graph.nodes, specs) as sessions:
+            refreshed = refresh(graph, specs, state, sessions, parallelism=self.parallelism, include=include,
+                                progress=self.progress, keep_going=keep_going)
+            observed = refreshed.observed
+            plan = make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
+                             mode=mode, targets=targets, created_at=_now(), hasher=self.hasher(state))
             collateral = {
                 c.address: sessions.resource(c.address).cascades(c.object_id, observed[c.address].live)
                 for c in plan.changes
                 if c.action in (Action.DELETE, Action.REPLACE) and c.object_id
                 and observed.get(c.address) is not None and observed[c.address].live is not None
             }
-            if unreadable:
-                cut = set(unreadable) | {d for a in unreadable for d in graph.transitive_dependents(a)}
-                for change in plan.actionable:
-                    if change.address in cut and change.address not in unreadable and self.warn:
-                        self.warn(f"{change.address}: left out of this apply (its {change.action.value} waits for "
-                                  "something whose platform could not be read)")
-                for address, err in sorted(unreadable.items()):
-                    if self.warn:
-                        self.warn(f"{address}: could not be read; left out of this apply with what depends on it: "
-                                  f"{err.detail}")
-                plan = replace(plan, changes=tuple(c for c in plan.changes if c.address not in cut))
+            plan = self._leave_out(plan, refreshed, graph)
             plan = apply_cascades(plan, state, collateral, allow_cascade=allow_cascade)
             secrets = frozenset(v for a, o in observed.items() if o.live
                                 for v in sensitive_values(o.live, sessions.resource(a).sensitive))
-            plan = redact_plan(plan, secrets, planner.texts)
-            plan = replace(plan, stats=sessions.stats(), scope=scope,
-                           targets=plan.targets if not scope else ())
-            _refuse_blind_recreate(plan, store.pending(), sessions)
-            if self.retain is not None:
-                self.retain(specs, current, state, graph, observed, planner, collateral, secrets)
-        return _note_interrupted(plan, store.pending())
+            plan = redact_plan(plan, secrets)
+            plan = replace(plan, stats=sessions.stats(), scope=scope, targets=plan.targets if not scope else ())
+            _refuse_blind_recreate(plan, pending, sessions)
+        return _note_interrupted(plan, pending), refreshed.unreadable
+
+    def _leave_out(self, plan: Plan, refreshed: Refreshed, graph: Graph) -> Plan:
+        """``plan`` without what could not be read and what depends on it (each said in a warning)."""
+        unreadable = refreshed.unreadable
+        if not unreadable:
+            return plan
+        cut = set(unreadable) | {d for a in unreadable for d in graph.transitive_dependents(a)}
+        for change in plan.actionable:
+            if change.address in cut and change.address not in unreadable:
+                self._warning(f"{change.address}: left out of this apply (its {change.action.value} waits for "
+                              "something whose platform could not be read)")
+        for address, err in sorted(unreadable.items()):
+            self._warning(f"{address}: could not be read; left out of this apply with what depends on it: "
+                          f"{err.detail}")
+        return replace(plan, changes=tuple(c for c in plan.changes if c.address not in cut))
+
+    def _warning(self, message: str) -> None:
+        if self.warn is not None:
+            self.warn(message)
 
     def _load_optional(self) -> SpecSet | None:
-        """``destroy`` works from state alone when the specs are gone or broken beyond loading."""
+        """``destroy`` works from state alone when the specs are gone."""
         if not os.path.exists(self.specs_path):
             return None
         return self.load()
@@ -250,16 +206,17 @@ class Workspace:
         A saved plan is refused (``StalePlanError``) if the state or a planned object changed
         since it was made. Returns the result; raises ``ApplyError`` if any change failed.
         """
-        store = self.store()
+        specs = None if saved is not None else (self.load() if mode != "destroy" else self._load_optional())
+        store = self.store(specs)
         operation = "destroy" if mode == "destroy" else "apply"
         with store.lock(operation, timeout=self.lock_timeout):
             state = store.read()
-            self._warn_from(store)
-            specs = None if saved is not None else (self.load() if mode != "destroy" else self._load_optional())
+            for message in getattr(store, "warnings", ()):  # (a lock taken over, a journal replayed)
+                self._warning(message)
             unreadable: dict[Address, ProviderError] = {}
             if saved is None:
-                plan = self.plan(mode=mode, targets=targets, allow_cascade=allow_cascade, specs=specs, state=state,
-                                 unreadable=unreadable if mode != "refresh-only" else None)
+                plan, unreadable = self._plan(specs, state, store.pending(), mode=mode, targets=tuple(targets),
+                                              allow_cascade=allow_cascade, keep_going=mode != "refresh-only")
             else:
                 plan = saved
                 state = self._check_fresh(plan, state)
@@ -272,7 +229,7 @@ class Workspace:
             state = _record_lifecycle(plan, state, store)
             addresses = [c.address for c in plan.changes]
             secrets = self._secrets(plan, specs)
-            from reconciler.apply.executor import Executor  # (a plan never loads it)
+            from reconciler.apply.executor import Executor
 
             with self.sessions(addresses, specs) as sessions:
                 executor = Executor(plan, state, store, sessions.resource, parallelism=self.parallelism, hooks=hooks,
@@ -315,12 +272,12 @@ class Workspace:
         if not changes:
             return state
         with self.sessions([c.address for c in changes], None) as sessions:
-            def current(change) -> str | None:
+            def current(change: Change) -> str | None:
                 rt = sessions.resource(change.address)
                 if change.object_id is not None:
                     live = rt.read(change.object_id)
                 else:
-                    found = rt.find(_known(change.after or {}))
+                    found = find_one(rt, _known(change.after or {}))
                     live = found[1] if found else None
                 return _fresh_fingerprint(rt, live, change)
 
@@ -337,7 +294,7 @@ class Workspace:
         """Apply a refresh-only plan: record live values in state for what drifted."""
         graph = _state_graph(state)
         with self.sessions(graph.nodes, self._load_optional()) as sessions:
-            observed = refresh(graph, None, state, sessions, parallelism=self.parallelism)
+            observed = refresh(graph, None, state, sessions, parallelism=self.parallelism).observed
             new = state
             for address, rs in state.resources.items():
                 obs = observed.get(address)
@@ -369,11 +326,12 @@ class Workspace:
         if not target.resolve().is_relative_to(Path(self.specs_path).resolve()):
             raise PlanError(f"--out {target} is outside the specs directory {self.specs_path}",
                             hint="exported specs must be loaded with the others to be managed")
-        store = self.store()
+        specs = self._load_optional()
+        store = self.store(specs)
         with store.lock("export", timeout=self.lock_timeout):
             state = store.read()
             probes = [Address(t, "export") for t in spec.resource_types]
-            with self.sessions(probes, self._load_optional()) as sessions:
+            with self.sessions(probes, specs) as sessions:
                 types = {a.type: sessions.resource(a) for a in probes}
                 exported = discover(spec, types, scope or {}, state)
             if not exported:
@@ -389,12 +347,12 @@ class Workspace:
 
             written = write_specs(exported, target, provider)
             try:
-                specs = self.load()
+                loaded = self.load()
             except ReconcilerError:
                 for path in written:
                     path.unlink()
                 raise
-            resolved = {e.address: resolve(specs.resources[e.address].attrs, lookup) for e in exported}
+            resolved = {e.address: resolve(loaded.resources[e.address].attrs, lookup) for e in exported}
             new = state
             for record in state_records(exported, types, resolved):
                 new = new.with_resource(record)
@@ -408,7 +366,7 @@ class Workspace:
         if address not in specs.resources:
             raise PlanError(f"{address} is not in the specs; add its block first, then import",
                             hint="import adopts an object into a resource the specs declare")
-        store = self.store()
+        store = self.store(specs)
         with store.lock("import", timeout=self.lock_timeout):
             state = store.read()
             if address in state.resources:
@@ -502,18 +460,7 @@ def _record_lifecycle(plan: Plan, state: State, store: StateStore) -> State:
     return store.write(new) if new is not state else state
 
 
-@dataclass
-class _Started:
-    """What ``Workspace.plan`` did before loading the specs (see ``_prefetch``)."""
-
-    store: StateStore
-    state: State
-    prefetch: Prefetch | None = None
-    #: spec files already parsed (by ``load_provider_settings``)
-    parsed: Mapping | None = None
-
-
-def _refuse_blind_recreate(plan: Plan, pending, sessions: Sessions) -> None:
+def _refuse_blind_recreate(plan: Plan, pending: list, sessions: Sessions) -> None:
     """An interrupted create of a type without a natural key cannot be looked up: stop, don't guess.
 
     Creating it again could make a second object; the user checks the platform, then either
@@ -532,7 +479,7 @@ def _refuse_blind_recreate(plan: Plan, pending, sessions: Sessions) -> None:
         )
 
 
-def _note_interrupted(plan: Plan, pending) -> Plan:
+def _note_interrupted(plan: Plan, pending: list) -> Plan:
     """Say on each change when an earlier apply was interrupted in the middle of it."""
     by_address = {p.address: p for p in pending}
     if not by_address:

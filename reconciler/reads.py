@@ -1,0 +1,207 @@
+"""Reading live objects through the provider contract: by id, by natural key, and every object.
+
+Owns what the engine derives from a resource type's few platform calls (``read``, and where the
+type has them ``list``/``container_of``/``read_details``/``id_of``), in one place:
+
+- **reads by id, batched**: the objects state knows, grouped by container; a group of a type that
+  lists is one ``list`` call (ids it does not return are gone), completed with ``read_details``
+  where a managed field is a detail field; anything else is one ``read`` per id;
+- **lookups by natural key** (adoption, crash recovery): specs grouped by container, one ``list``
+  per container (or the listing a read already made), matched on the natural key fields as
+  ``normalize`` makes them comparable; a key that matches several objects is refused with an
+  error that says so; a type without ``list`` but with ``id_of`` is one ``read``;
+- **discovery** (export): every object of a type, container by container.
+
+Only reads: nothing here writes to a platform. Concurrency belongs to the callers (refresh and
+apply give each provider its own threads); a group is one unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.errors import ProviderError
+from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.values import contains_unknown
+
+Found = tuple[str, Live]
+
+
+def lists(rt: ResourceType) -> bool:
+    """Whether the type implements ``list``."""
+    return type(rt).list is not ResourceType.list
+
+
+def _legacy_reads(rt: ResourceType) -> bool:
+    return type(rt).read_many is not ResourceType.read_many
+
+
+@dataclass
+class Listing:
+    """One ``list`` answer: the objects of one container of one type, by id."""
+
+    container: str | None
+    objects: dict[str, Live] = field(default_factory=dict)
+
+
+# -- reads by id -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadGroup:
+    """Ids one unit of work reads: one container's (``listed``: through one ``list`` call) or one
+    id alone. ``details`` names, per id, the detail fields that must be read too."""
+
+    ids: tuple[str, ...]
+    listed: bool = False
+    container: str | None = None
+    details: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+def read_groups(rt: ResourceType, ids: Iterable[str], details: Mapping[str, frozenset[str]]) -> list[ReadGroup]:
+    """How to read ``ids`` (objects of ``rt``) in the fewest requests: one group per container the
+    type can list, one group per id otherwise. ``details`` (id -> the detail fields state or the
+    spec manages) says which objects must be read whole."""
+    ids = list(dict.fromkeys(ids))
+    if rt.data_source:
+        return [ReadGroup((i,)) for i in ids]
+    if lists(rt):
+        by_container: dict[str | None, list[str]] = {}
+        alone: list[str] = []
+        for object_id in ids:
+            container = rt.container_of(object_id) if rt.container is not None else None
+            if rt.container is not None and container is None:
+                alone.append(object_id)
+            else:
+                by_container.setdefault(container, []).append(object_id)
+        groups = [ReadGroup(tuple(members), True, container, {i: details[i] for i in members if details.get(i)})
+                  for container, members in by_container.items()]
+        return groups + [ReadGroup((i,), details={i: details[i]} if details.get(i) else {}) for i in alone]
+    if _legacy_reads(rt):  # (a type not yet on ``list``: its own batched read per container)
+        by_key: dict[Any, list[str]] = {}
+        for object_id in ids:
+            by_key.setdefault(rt.batch_key(object_id), []).append(object_id)
+        return [ReadGroup(tuple(members), True, None, {i: details[i] for i in members if details.get(i)})
+                for members in by_key.values()]
+    return [ReadGroup((i,)) for i in ids]
+
+
+def read_group(rt: ResourceType, group: ReadGroup) -> tuple[dict[str, Live | None], Listing | None]:
+    """The objects of ``group`` (None for one that is gone) and the listing made for them, if any."""
+    if not group.listed:
+        return {i: rt.read(i) for i in group.ids}, None
+    if not lists(rt):  # legacy batched read
+        brief = [i for i in group.ids if not group.details.get(i)]
+        found = rt.read_many(list(group.ids), brief=brief) if rt.detail_fields else rt.read_many(list(group.ids))
+        return {i: found.get(i) for i in group.ids}, None
+    listing = list_container(rt, group.container)
+    out: dict[str, Live | None] = {}
+    for object_id in group.ids:
+        listed = listing.objects.get(object_id)
+        wanted = group.details.get(object_id)
+        out[object_id] = rt.read_details(object_id, listed, wanted) if listed is not None and wanted else listed
+    return out, listing
+
+
+def list_container(rt: ResourceType, container: str | None) -> Listing:
+    """``rt.list(container)`` as a ``Listing``."""
+    return Listing(container, {str(object_id): live for object_id, live in rt.list(container)})
+
+
+# -- lookups by natural key ----------------------------------------------------------------------
+
+
+def key_defaults(rt: ResourceType, desired: Mapping[str, Any]) -> dict[str, Any]:
+    """``desired`` with the defaults of the natural-key fields it leaves out."""
+    return {**{k: rt.default_of(k) for k in rt.natural_key if k not in desired}, **desired}
+
+
+def lookup_key(rt: ResourceType, spec: Spec) -> tuple[str, Any] | None:
+    """How ``spec`` (its natural key known: no ``Unknown``) is looked up, as a group key: specs
+    with the same key are answered by one unit of work. ``("list", container)``, ``("id", id)``,
+    a legacy type's ``("many", key)`` or ``("one", address-free key)``; None: it cannot be."""
+    if rt.data_source or not rt.natural_key:
+        return None
+    if lists(rt):
+        container = spec.get(rt.container) if rt.container is not None else None
+        if rt.container is not None and not isinstance(container, str):
+            return None
+        return ("list", container)
+    object_id = rt.id_of(spec)
+    if object_id is not None:
+        return ("id", object_id)
+    legacy = rt.find_key(spec)  # (a type not yet on ``list``)
+    if legacy is not None:
+        return ("many", legacy)
+    if type(rt).find is not ResourceType.find:
+        return ("one", None)
+    return None
+
+
+def match(rt: ResourceType, spec: Spec, listing: Listing) -> Found | None:
+    """The object of ``listing`` whose natural key is ``spec``'s; ``ProviderError`` if several are."""
+    want = rt.normalize({k: spec.get(k) for k in rt.natural_key})
+    found = [(object_id, live) for object_id, live in listing.objects.items()
+             if rt.normalize({k: live.get(k) for k in rt.natural_key}) == want]
+    if len(found) > 1:
+        ids = ", ".join(sorted(object_id for object_id, _ in found))
+        raise ProviderError(
+            f"{len(found)} {rt.type_name} objects have the key {rt.identity_of(spec) or want}: {ids}",
+            hint="adopt the one you mean with `reconciler import ADDRESS ID`, or remove the others")
+    return found[0] if found else None
+
+
+def look_up(rt: ResourceType, specs: Sequence[Spec], key: tuple[str, Any],
+            listing: Listing | None = None) -> list[Found | None | ProviderError]:
+    """Look ``specs`` (all with lookup key ``key``) up: one answer per spec, in order: what was
+    found, None, or the ``ProviderError`` of that spec alone (an ambiguous key). ``listing`` is a
+    listing of the container already made (by a read), used instead of listing it again. An error
+    reading the platform is raised for the whole group."""
+    kind, value = key
+    if kind == "list":
+        listing = listing if listing is not None else list_container(rt, value)
+        return [_one(lambda s=spec: _complete(rt, s, match(rt, s, listing))) for spec in specs]
+    if kind == "id":
+        live = rt.read(value)
+        return [(value, live) if live is not None else None for _ in specs]
+    if kind == "many":
+        try:
+            return list(rt.find_many(list(specs)))
+        except ProviderError:  # one key matched several objects: each alone, so each error is its own
+            return [_one(lambda s=spec: rt.find(s)) for spec in specs]
+    return [_one(lambda s=spec: rt.find(s)) for spec in specs]
+
+
+def _complete(rt: ResourceType, spec: Spec, found: Found | None) -> Found | None:
+    """A listed object the spec manages detail fields of, read with them."""
+    if found is None:
+        return None
+    fields = frozenset(k for k in rt.detail_fields if k in spec)
+    if not fields:
+        return found
+    live = rt.read_details(found[0], found[1], fields)
+    return (found[0], live) if live is not None else None
+
+
+def _one(call: Any) -> Found | None | ProviderError:
+    try:
+        return call()
+    except ProviderError as err:
+        return err
+
+
+def find_one(rt: ResourceType, spec: Spec) -> Found | None:
+    """The object ``spec``'s natural key names (None when none does or it cannot be looked up);
+    ``ProviderError`` when several do or the platform cannot be read."""
+    spec = key_defaults(rt, spec)
+    if any(contains_unknown(spec.get(k)) or spec.get(k) is None for k in rt.natural_key):
+        return None
+    key = lookup_key(rt, spec)
+    if key is None:
+        return None
+    answer = look_up(rt, [spec], key)[0]
+    if isinstance(answer, ProviderError):
+        raise answer
+    return answer
