@@ -19,7 +19,9 @@ import yaml
 
 from reconciler.addresses import Address
 from reconciler.errors import PlanError
+from reconciler import reads
 from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.reads import lists
 from reconciler.values import fingerprint
 from reconciler.state.model import ResourceState, State
 
@@ -38,16 +40,27 @@ class Exported:
 
 def discover(provider: ProviderSpec, types: Mapping[str, ResourceType], scope: Mapping[str, str],
              state: State) -> list[Exported]:
-    """Every exportable object of ``provider`` not yet managed, named and with references wired."""
+    """Every exportable object of ``provider`` in ``scope`` not yet managed, named and with
+    references wired. A type exports what its ``list`` returns (every container the scope
+    covers) that its ``export_view`` keeps."""
     managed = {(rs.type, rs.object_id) for rs in state.resources.values()}
     taken = {a for a in state.resources}
+    client = next(iter(types.values())).client if types else None
+    covered = provider.export_scope(client, scope) if provider.export_scope is not None else None
     found: list[tuple[ResourceType, str, dict]] = []
     for type_name in sorted(provider.resource_types):
         rt = types[type_name]
-        if rt.data_source or type(rt).discover is ResourceType.discover:
+        if rt.data_source:
             continue
-        for object_id, live in sorted(rt.discover(scope), key=lambda item: str(item[0])):
-            if (type_name, str(object_id)) not in managed:
+        if covered is not None and lists(rt):
+            containers = [None] if rt.container is None else covered.containers.get(rt.container, ())
+            listed = [(i, live) for i, live in reads.discover(rt, containers) if covered.keep(type_name, live)]
+        elif covered is None and type(rt).discover is not ResourceType.discover:  # (not yet on ``list``)
+            listed = list(rt.discover(scope))
+        else:
+            continue
+        for object_id, live in sorted(listed, key=lambda item: str(item[0])):
+            if (type_name, str(object_id)) not in managed and rt.export_view(live) is not None:
                 found.append((rt, str(object_id), live))
     names = {(rs.type, rs.object_id): a for a, rs in state.resources.items()}  # owners already managed
     for owned in (False, True):  # objects named after their owner (an astro_deploy) come second

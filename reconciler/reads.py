@@ -205,3 +205,19 @@ def find_one(rt: ResourceType, spec: Spec) -> Found | None:
     if isinstance(answer, ProviderError):
         raise answer
     return answer
+
+
+# -- discovery -----------------------------------------------------------------------------------
+
+
+def discover(rt: ResourceType, containers: Iterable[str | None]) -> list[Found]:
+    """Every object of ``rt`` in ``containers``, whole (``detail_fields`` read too)."""
+    out: list[Found] = []
+    for container in containers:
+        for object_id, live in rt.list(container):
+            if rt.detail_fields:
+                live = rt.read_details(object_id, live, rt.detail_fields)
+                if live is None:
+                    continue
+            out.append((str(object_id), live))
+    return out

@@ -17,7 +17,8 @@ from reconciler.plan.model import Diff
 from reconciler.providers.base import CreatedButFailed, ResourceType, Session
 from reconciler.providers.registry import PROVIDERS
 from reconciler.providers.settings import resolve_settings
-from reconciler.reads import find_one
+from reconciler.reads import find_one, list_container, lists
+from reconciler.values import fingerprint
 
 T = TypeVar("T")
 
@@ -86,6 +87,8 @@ def run_lifecycle(session: Session, type_name: str, create_spec: dict, update_sp
         run.step("compare create result", lambda: _no_diff(rt, create_spec, created, "the live view create returned"))
         live = run.step("read after create", lambda: rt.read(object_id))
         run.step("compare after create", lambda: _no_diff(rt, create_spec, live, "the object read after create"))
+        if lists(rt):
+            run.step("list", lambda: _check_listed(rt, create_spec, object_id, live))
         if rt.natural_key:
             run.step("find by natural key", lambda: _check_find(rt, create_spec, object_id))
         changed = run.step("diff update spec", lambda: _changed(rt, update_spec, live))
@@ -116,6 +119,23 @@ def _check_find(rt: ResourceType, spec: Mapping[str, Any], object_id: str) -> No
     found = find_one(rt, dict(spec))
     assert found is not None, f"find({rt.identity_of(spec)}) returned None"
     assert found[0] == object_id, f"find({rt.identity_of(spec)}) returned id {found[0]!r}, not {object_id!r}"
+
+
+def _check_listed(rt: ResourceType, spec: Mapping[str, Any], object_id: str, live: Mapping[str, Any]) -> None:
+    """``list`` holds the object as ``read`` shows it (but for ``detail_fields``), and
+    ``read_details`` completes it into what ``read`` gives."""
+    container = spec.get(rt.container) if rt.container is not None else None
+    listed = list_container(rt, container).objects.get(object_id)
+    assert listed is not None, f"list({container!r}) does not hold {object_id}"
+    brief = {k: v for k, v in live.items() if k not in rt.detail_fields}
+    listed_brief = {k: v for k, v in listed.items() if k not in rt.detail_fields}
+    assert rt.normalize(listed_brief) == rt.normalize(brief), (
+        f"list({container!r}) shows {object_id} otherwise than read:\n{render_diff(compare(rt, brief, listed_brief))}")
+    assert fingerprint(rt, listed) == fingerprint(rt, live), "list and read fingerprint the object differently"
+    if rt.detail_fields:
+        whole = rt.read_details(object_id, dict(listed), rt.detail_fields)
+        assert whole is not None and rt.normalize(whole) == rt.normalize(live), (
+            "read_details of the listed object is not what read gives")
 
 
 def _changed(rt: ResourceType, update_spec: Mapping[str, Any], live: Mapping[str, Any]) -> frozenset[str]:

@@ -46,6 +46,8 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, M
 
 from pydantic import BaseModel
 
+from reconciler.errors import PlanError
+
 from reconciler.lazy import load
 from reconciler.providers.budget import FOLLOW_UP
 
@@ -245,9 +247,10 @@ class ResourceType:
     def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
         raise NotImplementedError
 
-    def export_view(self, live: Live) -> Live:
+    def export_view(self, live: Live) -> Live | None:
         """The live view as ``export`` should write it (e.g. drop one of two fields a spec may
-        declare only one of). Default: unchanged. Never affects read, diff or fingerprints."""
+        declare only one of), or None for an object this type does not export. Default:
+        unchanged. Never affects read, diff or fingerprints."""
         return live
 
     def cascades(self, object_id: str, live: Live) -> list["Collateral"]:
@@ -358,8 +361,28 @@ class Session:
 
 
 @dataclass(frozen=True)
+class ExportScope:
+    """What ``reconciler export --provider P --scope KEY=VALUE...`` covers, as the provider reads
+    the scope: for each ``container`` field its types use, the containers to list (every one of
+    the platform's when no scope limits them), and which listed objects to keep."""
+
+    containers: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    keep: Callable[[str, Live], bool] = lambda type_name, live: True
+
+
+def no_scope(client: Any, scope: Mapping[str, str]) -> ExportScope:
+    """The export scope of a provider whose types list the whole instance: no ``--scope`` key."""
+    if scope:
+        raise PlanError(f"this provider's export takes no --scope (got {', '.join(sorted(scope))})",
+                        hint="export the whole instance, without --scope")
+    return ExportScope()
+
+
+@dataclass(frozen=True)
 class ProviderSpec:
-    """A registry entry. ``env`` maps settings fields to the env vars they default from."""
+    """A registry entry. ``env`` maps settings fields to the env vars they default from.
+    ``export_scope(client, scope)`` reads an export's ``--scope`` (refusing keys it does not
+    know) into an ``ExportScope``."""
 
     name: str
     settings_model: type[BaseModel]
@@ -368,6 +391,7 @@ class ProviderSpec:
     connect_fn: Callable[[BaseModel, httpx.BaseTransport | None], Any]
     #: settings fields that are secrets (never printed)
     secret_settings: frozenset[str] = frozenset()
+    export_scope: Callable[[Any, Mapping[str, str]], ExportScope] | None = None
 
     def connect(self, settings: BaseModel, transport: httpx.BaseTransport | None = None) -> Session:
         return Session(self.name, self.connect_fn(settings, transport), self.resource_types)

@@ -13,7 +13,6 @@ from reconciler.testing import sandbox_session
     pytest.param("astro", "astro_deployment", id="astro-deployments"),
     pytest.param("astro", "astro_workspace", id="astro-workspaces"),
     pytest.param("datarobot", "datarobot_prediction_environment", id="datarobot-environments"),
-    pytest.param("semantic", "semantic_model", id="semantic-models"),
 ])
 def test_read_many_equals_read(provider, type_name):
     sandbox, session = sandbox_session(provider)
@@ -39,7 +38,6 @@ def test_read_many_equals_read(provider, type_name):
 @pytest.mark.parametrize("provider, type_name", [
     pytest.param("datarobot", "datarobot_deployment", id="datarobot-deployments"),
     pytest.param("lightdash", "lightdash_chart", id="lightdash-charts"),
-    pytest.param("semantic", "semantic_model", id="semantic-models"),
     pytest.param("astro", "astro_deployment", id="astro-deployments"),
     pytest.param("astro", "astro_workspace", id="astro-workspaces"),
     pytest.param("datarobot", "datarobot_prediction_environment", id="datarobot-environments"),

@@ -9,14 +9,16 @@ without it the tool never approves anything.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from reconciler.providers.base import LazyTypes, ProviderSpec
+from reconciler.errors import PlanError
+from reconciler.providers.base import ExportScope, LazyTypes, Live, ProviderSpec
 from reconciler.providers.http import HttpClient, scheme_auth
 from reconciler.providers.models import Model
 from reconciler.providers.semantic.client import SemanticClient, error_message, is_not_found
+from reconciler.providers.semantic.resources.model import DOMAIN_PREFIX, EXPORTABLE
 
 
 class SemanticSettings(Model):
@@ -45,6 +47,30 @@ RESOURCE_TYPES = LazyTypes({
 })
 
 
+def export_scope(client: SemanticClient, scope: Mapping[str, str]) -> ExportScope:
+    """``--scope domain=<urn:li:domain:... or its last part>`` and ``status=<status>[,<status>...]``
+    (default: every review status but archived)."""
+    unknown = sorted(set(scope) - {"domain", "status"})
+    if unknown:
+        raise PlanError(f"semantic export: unknown --scope key(s) {', '.join(unknown)}",
+                        hint="scopes: domain=<urn:li:domain:... or its last part>, status=<status>[,<status>...]")
+    domain = scope.get("domain") or None
+    if domain is not None and not domain.startswith(DOMAIN_PREFIX):
+        domain = DOMAIN_PREFIX + domain
+    statuses = frozenset(EXPORTABLE)
+    if scope.get("status"):
+        statuses = frozenset(s.strip() for s in scope["status"].split(",") if s.strip())
+        wrong = sorted(statuses - set(EXPORTABLE))
+        if wrong or not statuses:
+            raise PlanError(f"semantic export: status {', '.join(wrong) or '(empty)'} cannot be exported",
+                            hint=f"one or more of {', '.join(EXPORTABLE)}")
+
+    def keep(type_name: str, live: Live) -> bool:
+        return live.get("status") in statuses and (domain is None or live.get("domain") == domain)
+
+    return ExportScope(keep=keep)
+
+
 def connect(settings: BaseModel, transport: Any = None) -> SemanticClient:
     assert isinstance(settings, SemanticSettings)
     token = settings.token.get_secret_value()
@@ -69,4 +95,5 @@ SEMANTIC = ProviderSpec(
     resource_types=RESOURCE_TYPES,
     connect_fn=connect,
     secret_settings=frozenset({"token"}),
+    export_scope=export_scope,
 )

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from reconciler.diff import compare
 from reconciler.errors import ApiError, ProviderError
 from reconciler.providers.base import CreatedButFailed
+from reconciler.reads import find_one, look_up, lookup_key
 from reconciler.providers.semantic.resources.model import (
     SemanticModel,
     SemanticModelSpec,
@@ -148,17 +149,17 @@ def test_draft_with_requested_deploy_is_submitted(semantic):
 
 def test_find_adopts_by_domain_and_name_and_ignores_archived(semantic):
     rt = semantic.rt
-    found = rt.find({"name": "deployed_customer_ltv", "domain": DOMAIN})
+    found = find_one(rt, {"name": "deployed_customer_ltv", "domain": DOMAIN})
     assert found[0] == "00000000-0000-4000-8000-000000000005"
-    assert rt.find({"name": "archived_legacy_kpis", "domain": DOMAIN}) is None
-    assert rt.find({"name": "deployed_customer_ltv", "domain": "urn:li:domain:other"}) is None
+    assert find_one(rt, {"name": "archived_legacy_kpis", "domain": DOMAIN}) is None
+    assert find_one(rt, {"name": "deployed_customer_ltv", "domain": "urn:li:domain:other"}) is None
 
 
 def test_crash_recovery_finds_the_model_not_a_duplicate(semantic):
     """A create whose answer was lost: the next plan finds the model by (domain, name)."""
     semantic.client.create_model({"name": "customer_ltv", "domain_urn": DOMAIN, "sql": "SELECT 1",
                                   "target_schema": "sales"})
-    found = semantic.rt.find(model_spec())
+    found = find_one(semantic.rt, model_spec())
     assert found is not None and found[1]["status"] == "draft"
     with pytest.raises(ApiError, match="already exists") as err:
         semantic.rt.create(model_spec())  # the service refuses a duplicate view
@@ -264,11 +265,12 @@ def test_update_never_approves_without_the_opt_in(semantic):
         semantic.client.deploy(model_id, {})
 
 
-def test_find_many_finds_what_find_finds(semantic):
+def test_one_list_answers_the_lookups_of_several_models(semantic):
     session = semantic.connect()
     rt = session.resource("semantic_model")
     object_id, _ = rt.create(model_spec())
     specs = [model_spec(), model_spec(name="not_there"), model_spec(domain="urn:li:domain:other")]
-    assert len({rt.find_key(s) for s in specs}) == 1
-    assert rt.find_many(specs) == [rt.find(s) for s in specs]
-    assert rt.find_many(specs)[0][0] == object_id
+    keys = {lookup_key(rt, s) for s in specs}
+    assert keys == {("list", None)}
+    assert look_up(rt, specs, ("list", None)) == [find_one(rt, s) for s in specs]
+    assert look_up(rt, specs, ("list", None))[0][0] == object_id

@@ -32,7 +32,7 @@ Read-only outputs: ``status``, ``view_name``, ``external_id`` (DataHub URN), ``j
 ``airflow_url``, ``dashboard_id``, ``dashboard_url``, ``chart_ids``, ``deployed_at``,
 ``review_notes``. The dashboard's ``embed_token`` is never kept.
 
-Export (``discover``): every model not archived (``--scope domain=<urn or short name>``,
+Export: every model not archived (``--scope domain=<urn or short name>``,
 ``status=<status>[,<status>...]``), named ``<domain>_<name>``. ``deploy`` is written as the live
 view reads it (only options that differ from their defaults): the options a deployed model was
 deployed with, the requested ones while it waits for (or failed) review, none for a draft or an
@@ -47,7 +47,7 @@ import random
 import re
 import time
 from collections.abc import Mapping
-from typing import Any, ClassVar, Iterable, Sequence
+from typing import Any, ClassVar, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -221,41 +221,9 @@ class SemanticModel(ResourceType):
             live["deploy"] = None
         return live
 
-    def batch_key(self, object_id: str) -> Any:
-        return "models"  # the paged list returns whole models
-
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        wanted = set(object_ids)
-        return {doc["id"]: self._view(doc) for doc in self.client.list_models()
-                if doc.get("id") in wanted and doc.get("status") != "archived"}
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        name, domain = spec.get("name"), spec.get("domain")
-        if not isinstance(name, str) or not isinstance(domain, str):
-            return None
-        return self._match(self.client.list_models(name=name, domain_urn=domain), domain, name)
-
-    def find_key(self, spec: Spec) -> Any:
-        """One paged list of every model answers all lookups."""
-        return "models" if isinstance(spec.get("name"), str) and isinstance(spec.get("domain"), str) else None
-
-    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
-        listed = list(self.client.list_models())
-        return [self._match(listed, spec["domain"], spec["name"]) for spec in specs]
-
-    def _match(self, listed: Iterable[Mapping[str, Any]], domain: str, name: str) -> tuple[str, Live] | None:
-        """The model ``name`` of ``domain`` among ``listed`` (archived ones aside); an error if several are."""
-        found = [m for m in listed
-                 if m.get("status") != "archived" and m.get("name") == name and m.get("domain_urn") == domain]
-        if len(found) > 1:
-            raise ProviderError(f"{len(found)} semantic models are named {name} in {domain}; cannot tell which "
-                                "to manage", hint="archive the extra ones, or `reconciler import` the right id")
-        return (found[0]["id"], self._view(found[0])) if found else None
-
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        filters, statuses = export_filters(scope)
-        return [(m["id"], self._view(m)) for m in self.client.list_models(**filters)
-                if m.get("status") in statuses]
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """Every model not archived: the paged list returns them whole."""
+        return [(doc["id"], self._view(doc)) for doc in self.client.list_models() if doc.get("status") != "archived"]
 
     @staticmethod
     def export_view(live: Live) -> Live:
@@ -420,26 +388,6 @@ class SemanticModel(ResourceType):
         if "deploy" in out:
             out["deploy"] = deploy_options(out["deploy"])
         return out
-
-
-def export_filters(scope: Mapping[str, str]) -> tuple[dict[str, str], frozenset[str]]:
-    """The list filters and review statuses of an export's ``--scope`` (``domain``, ``status``)."""
-    unknown = sorted(set(scope) - {"domain", "status"})
-    if unknown:
-        raise PlanError(f"semantic export: unknown --scope key(s) {', '.join(unknown)}",
-                        hint="scopes: domain=<urn:li:domain:... or its last part>, status=<status>[,<status>...]")
-    filters = {}
-    if scope.get("domain"):
-        domain = scope["domain"]
-        filters["domain_urn"] = domain if domain.startswith(DOMAIN_PREFIX) else DOMAIN_PREFIX + domain
-    statuses = frozenset(EXPORTABLE)
-    if scope.get("status"):
-        statuses = frozenset(s.strip() for s in scope["status"].split(",") if s.strip())
-        wrong = sorted(statuses - set(EXPORTABLE))
-        if wrong or not statuses:
-            raise PlanError(f"semantic export: status {', '.join(wrong) or '(empty)'} cannot be exported",
-                            hint=f"one or more of {', '.join(EXPORTABLE)}")
-    return filters, statuses
 
 
 def _declared(spec: Spec) -> dict[str, Any]:
