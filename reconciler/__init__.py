@@ -20,7 +20,7 @@ from reconciler.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from reconciler.addresses import Address
-    from reconciler.apply.ledger import LedgerEntry
+    from reconciler.plan.ledger import LedgerEntry
     from reconciler.errors import ReconcilerError
     from reconciler.plan.model import Action, Change, Diff, DiffItem, Drift, Plan
     from reconciler.spec import SpecSet, load_specs
@@ -40,7 +40,7 @@ importlib.import_module("reconciler.apply")
 #: the public names, each imported on first use: ``import reconciler.x`` (the CLI's, a test's)
 #: loads ``x`` and what it needs, not the whole engine
 __getattr__, __dir__ = lazy_attributes(__name__, {
-    "Address": "reconciler.addresses", "LedgerEntry": "reconciler.apply.ledger",
+    "Address": "reconciler.addresses", "LedgerEntry": "reconciler.plan.ledger",
     "ReconcilerError": "reconciler.errors", "Action": "reconciler.plan.model", "Change": "reconciler.plan.model",
     "Diff": "reconciler.plan.model", "DiffItem": "reconciler.plan.model", "Drift": "reconciler.plan.model",
     "Plan": "reconciler.plan.model", "SpecSet": "reconciler.spec", "load_specs": "reconciler.spec",

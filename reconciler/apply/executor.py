@@ -28,7 +28,7 @@ from typing import Any, Callable, Mapping, Protocol
 from pydantic import ValidationError
 
 from reconciler.addresses import Address
-from reconciler.apply.ledger import APPLIED, FAILED, SKIPPED, LedgerEntry
+from reconciler.plan.ledger import APPLIED, FAILED, SKIPPED, LedgerEntry
 from reconciler.errors import ApiError, ReconcilerError, TransportError
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, Unknown, contains_unknown
 from reconciler.pools import ProviderPools

@@ -6,7 +6,7 @@ import threading
 from typing import IO
 
 from reconciler.addresses import Address
-from reconciler.apply.ledger import APPLIED, FAILED, LedgerEntry
+from reconciler.plan.ledger import APPLIED, FAILED, LedgerEntry
 from reconciler.plan.model import Action
 
 _DONE = {

@@ -16,7 +16,7 @@ import json
 import os
 from typing import Any, Sequence
 
-from reconciler.apply.ledger import OUTCOMES, LedgerEntry
+from reconciler.plan.ledger import OUTCOMES, LedgerEntry
 from reconciler.plan.model import FORMAT_VERSION, Action, Plan
 from reconciler.plan.render_markdown import render_drift_markdown, render_plan_markdown
 from reconciler.plan.render_text import Paint, drift_counts, printable, render_drift_text, render_plan_text

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from reconciler.addresses import ADDRESS_RE, Address
 from reconciler.errors import Location, ReferenceError_
-from reconciler.plan.model import Unknown, contains_unknown
+from reconciler.values import Unknown, contains_unknown
 
 Lookup = Callable[[Address, tuple[str, ...]], Any]
 AttrPath = tuple[Any, ...]

@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.addresses import Address
 from reconciler.plan.model import Action
-from reconciler.apply.ledger import LedgerEntry
+from reconciler.plan.ledger import LedgerEntry
 from reconciler.plan.render import render_ledger, use_color
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
