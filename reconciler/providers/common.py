@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from reconciler.errors import ProviderError
+from reconciler.errors import NotFoundError, ProviderError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -63,6 +63,15 @@ def only_one(matches: Sequence[T], what: str, ident: Callable[[T], str]) -> T | 
         raise ProviderError(f"{len(matches)} objects match {what} ({ids}); refusing to guess which one the specs mean",
                             hint="rename or remove the others, or adopt one with `reconciler import ADDRESS ID`")
     return matches[0]
+
+
+def or_none(call: Callable[[], T]) -> T | None:
+    """``call()``, or None when the platform answers that the object does not exist (``read``'s
+    "not found is None")."""
+    try:
+        return call()
+    except NotFoundError:
+        return None
 
 
 def fan_out(fn: Callable[[T], R], items: Sequence[T], threads: int = 8) -> list[R]:
