@@ -28,7 +28,6 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from reconciler.providers.semantic.sandbox import seeds
 from reconciler.providers.semantic.sandbox.errors import Conflict, DeployFailed, Forbidden, NotFound, ValidationFailed
 from reconciler.providers.semantic.sandbox.payloads import (
     BatchReview,
@@ -36,8 +35,10 @@ from reconciler.providers.semantic.sandbox.payloads import (
     DeployRequest,
     Review,
     UpdateModel,
+    model_document,
     parse,
 )
+from reconciler.providers.semantic.sandbox.seed import SEED_TIME, seeded_models
 
 Doc = dict[str, Any]
 MODELLER, ADMIN = "nx1_semantic_modeller", "nx1_semantic_admin"
@@ -60,7 +61,9 @@ class SemanticWorld:
 
     # -- lifecycle ------------------------------------------------------------------------------
     def reset(self) -> None:
-        self._s = {"models": {m["id"]: m for m in seeds.models()},
+        seeded = {model_id: {**model_document(model_id, content, status, SEED_TIME), **fields}
+                  for model_id, content, status, fields in seeded_models()}
+        self._s = {"models": seeded,
                    "counters": {"model": 0, "job": 0, "dashboard": 200, "chart": 2000},
                    "knobs": copy.deepcopy(DEFAULT_KNOBS)}
 
@@ -134,7 +137,7 @@ class SemanticWorld:
         req = parse(CreateModel, body)
         self._check_unique(req.target_catalog, req.target_schema, req.name)
         now = self._now()
-        model = seeds.model(self._uuid("model"), req.model_dump(exclude_none=True), "draft", now)
+        model = model_document(self._uuid("model"), req.model_dump(exclude_none=True), "draft", now)
         model["created_by"] = created_by
         self._s["models"][model["id"]] = model
         return public(model)

@@ -25,29 +25,17 @@ def seed_id(n: int) -> str:
     return f"00000000-0000-4000-8000-{n:012d}"
 
 
-def model(model_id: str, content: dict[str, Any], status: str, now: str) -> dict[str, Any]:
-    """A Model document (reference §B3 shape) with ``content`` (create-request fields)."""
-    return {
-        "id": model_id, "name": content["name"], "description": content.get("description", ""),
-        "domain_urn": content["domain_urn"], "sql": content["sql"],
-        "source_tables": list(content.get("source_tables", [])),
-        "columns": [{k: v for k, v in c.items() if v is not None} for c in content.get("columns", [])],
-        "target_catalog": content.get("target_catalog", "iceberg"), "target_schema": content["target_schema"],
-        "view_name": content["name"], "status": status, "review_notes": None, "reviewed_by": None,
-        "reviewed_at": None, "submitted_at": None, "error": None, "created_by": "seed", "updated_by": None, "created_at": now,
-        "updated_at": now, "deployed_at": None, "external_id": None, "job_id": None, "airflow_url": None,
-        "dashboard": None, "deploy_options": None,
-    }
-
-
-def models() -> list[dict[str, Any]]:
+def seeded_models() -> list[tuple[str, dict[str, Any], str, dict[str, Any]]]:
+    """``(id, content, status, fields)`` per seeded model: ``content`` as a create request sends it,
+    ``fields`` what its status adds to the document (review, error, deployment)."""
     out = []
     for n, (name, status) in enumerate(zip(NAMES, STATUSES), start=1):
-        doc = model(seed_id(n), {"name": name, "description": f"seeded {status} model", "domain_urn": DOMAIN,
-                                 "sql": f"SELECT customer_id, count(*) AS n FROM iceberg.raw.orders GROUP BY 1 -- {name}",
-                                 "source_tables": ["iceberg.raw.orders"],
-                                 "columns": [{"name": "customer_id", "type": "bigint"}, {"name": "n", "type": "bigint"}],
-                                 "target_schema": "sales"}, status, SEED_TIME)
+        content = {"name": name, "description": f"seeded {status} model", "domain_urn": DOMAIN,
+                   "sql": f"SELECT customer_id, count(*) AS n FROM iceberg.raw.orders GROUP BY 1 -- {name}",
+                   "source_tables": ["iceberg.raw.orders"],
+                   "columns": [{"name": "customer_id", "type": "bigint"}, {"name": "n", "type": "bigint"}],
+                   "target_schema": "sales"}
+        doc: dict[str, Any] = {}
         if status in ("pending_review", "approved", "rejected", "deployed", "failed"):
             doc["submitted_at"] = SEED_TIME
         if status in ("approved", "rejected", "deployed", "failed"):
@@ -67,5 +55,5 @@ def models() -> list[dict[str, Any]]:
                                            "register_in_datahub": True, "add_lineage": True, "create_dashboard": True},
                         "_deploy_ids": {"job_id": "8a1e0000-0000-4000-8000-000000000005", "dashboard_id": 101,
                                         "chart_ids": [1001, 1002]}})
-        out.append(doc)
+        out.append((seed_id(n), content, status, doc))
     return out
