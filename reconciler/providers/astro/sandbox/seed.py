@@ -1,4 +1,4 @@
-"""Static Astro documents: the seeded world, machine sizes, runtime releases, deployment options.
+"""The seeded Astro world: the organization, machine sizes, runtime releases, deployment options.
 
 Stable ids (cuid-shaped, 25 characters) so tests and docs can name them:
 
@@ -41,25 +41,6 @@ def organization() -> dict[str, Any]:
     return {"id": ORG_ID, "name": "Sandbox Org", "supportPlan": "BUSINESS", "isScimEnabled": False,
             "allowEnhancedSupportAccess": False, "product": "HOSTED", "status": "ACTIVE",
             "createdAt": SEED_TIME, "updatedAt": SEED_TIME, "createdBy": dict(SUBJECT), "updatedBy": dict(SUBJECT)}
-
-
-def workspace(workspace_id: str, name: str, description: str, cicd: bool, now: str) -> dict[str, Any]:
-    return {"id": workspace_id, "name": name, "description": description, "cicdEnforcedDefault": cicd,
-            "organizationId": ORG_ID, "organizationName": "Sandbox Org", "createdAt": now, "updatedAt": now,
-            "createdBy": dict(SUBJECT), "updatedBy": dict(SUBJECT)}
-
-
-def queue(body: dict[str, Any], queue_id: str) -> dict[str, Any]:
-    cpu, memory, _ = WORKER_MACHINES[body["astroMachine"]]
-    return {"id": queue_id, "name": body["name"], "isDefault": body["isDefault"],
-            "astroMachine": body["astroMachine"], "minWorkerCount": body["minWorkerCount"],
-            "maxWorkerCount": body["maxWorkerCount"], "workerConcurrency": body["workerConcurrency"],
-            "podCpu": cpu, "podMemory": memory}
-
-
-def default_queue_body() -> dict[str, Any]:
-    return {"name": "default", "isDefault": True, "astroMachine": "A5", "minWorkerCount": 0,
-            "maxWorkerCount": 10, "workerConcurrency": 5}
 
 
 def deployment_options() -> dict[str, Any]:

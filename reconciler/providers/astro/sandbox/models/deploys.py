@@ -1,4 +1,4 @@
-"""Deploys of the Astro world (a mixin of ``world.AstroWorld``) and the blob-storage stand-in.
+"""Deploys of the Astro world (a mixin of ``models.AstroWorld``) and the blob-storage stand-in.
 
 The code-push protocol (Astronomer, "Deploy to Astro with the API"; seed002):
 
@@ -25,7 +25,6 @@ import io
 import tarfile
 from typing import Any
 
-from reconciler.providers.astro.sandbox import documents as docs
 from reconciler.providers.astro.sandbox.errors import BadRequest, BlobError, NotFound
 from reconciler.providers.astro.sandbox.payloads import (
     CreateDeploy,
@@ -34,6 +33,7 @@ from reconciler.providers.astro.sandbox.payloads import (
     UpdateDeploy,
     parse,
 )
+from reconciler.providers.astro.sandbox.seed import ORG_ID, SUBJECT
 
 Doc = dict[str, Any]
 DAG_TYPES = ("DAG_ONLY", "IMAGE_AND_DAG")
@@ -46,7 +46,7 @@ class DeploysMixin:
 
     # -- views -----------------------------------------------------------------------------------
     def _upload_url(self, base: str, deploy: Doc, kind: str) -> str:
-        return (f"{base}/_blob/{docs.ORG_ID}/{deploy['deploymentId']}/{deploy['id']}/{kind}"
+        return (f"{base}/_blob/{ORG_ID}/{deploy['deploymentId']}/{deploy['id']}/{kind}"
                 f"?sv=2023-11-03&sr=b&sp=cw&sig={deploy['_sig']}")
 
     def deploy_view(self, deploy: Doc, base: str) -> Doc:
@@ -128,7 +128,7 @@ class DeploysMixin:
             "imageTag": f"deploy-{now.replace(':', '-').rstrip('Z')}-{deploy_id[-4:]}",
             "description": req.description or "", "astroRuntimeVersion": deployment["astroRuntimeVersion"],
             "airflowVersion": deployment["airflowVersion"], "createdAt": now, "updatedAt": now,
-            "createdBySubject": dict(docs.SUBJECT), "updatedBySubject": dict(docs.SUBJECT),
+            "createdBySubject": dict(SUBJECT), "updatedBySubject": dict(SUBJECT),
             "_sig": hashlib.sha256(f"{self.seed}:{deploy_id}".encode()).hexdigest()[:32],
             "_finalized": False, "_pollsLeft": 0,
         }
@@ -190,7 +190,7 @@ class DeploysMixin:
     def put_blob(self, org: str, deployment_id: str, deploy_id: str, kind: str, sig: str | None,
                  blob_type: str | None, data: bytes) -> str:
         deploy = self._s["deploys"].get(deploy_id)
-        if (org != docs.ORG_ID or deploy is None or deploy["deploymentId"] != deployment_id
+        if (org != ORG_ID or deploy is None or deploy["deploymentId"] != deployment_id
                 or kind not in ("dags", "bundle") or sig != deploy["_sig"]):
             raise BlobError(403, "AuthenticationFailed", "Server failed to authenticate the request.")
         if blob_type is None:

@@ -1,7 +1,7 @@
 """The Astro world in memory: one organization, its workspaces, deployments, deploys and blobs.
 
-One method per API operation (deployments and deploys live in the mixins of
-``world_deployments`` and ``world_deploys``). Every method validates its whole input before
+One method per API operation (deployments and deploys live in the mixins of ``models.deployments``
+and ``models.deploys``). Every method validates its whole input before
 changing anything and raises ``errors.AstroError`` subclasses; it returns JSON-ready copies. No
 HTTP here.
 
@@ -25,11 +25,19 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from reconciler.providers.astro.sandbox import documents as docs
 from reconciler.providers.astro.sandbox.errors import BadRequest, NotFound
-from reconciler.providers.astro.sandbox.payloads import CreateWorkspace, UpdateWorkspace, parse
-from reconciler.providers.astro.sandbox.world_deployments import DeploymentsMixin
-from reconciler.providers.astro.sandbox.world_deploys import DeploysMixin
+from reconciler.providers.astro.sandbox.models.deployments import DeploymentsMixin
+from reconciler.providers.astro.sandbox.models.deploys import DeploysMixin
+from reconciler.providers.astro.sandbox.payloads import CreateWorkspace, UpdateWorkspace, parse, workspace_document
+from reconciler.providers.astro.sandbox.seed import (
+    DEFAULT_WORKSPACE,
+    ORG_ID,
+    PLATFORM_WORKSPACE,
+    SEED_TIME,
+    SUBJECT,
+    deployment_options,
+    organization,
+)
 
 Doc = dict[str, Any]
 DEFAULT_KNOBS = {"deploy_outcome": "DEPLOYED", "deploy_polls": 0, "report_bundle_type": False}
@@ -43,7 +51,7 @@ def public(doc: Mapping[str, Any]) -> Doc:
 
 
 class AstroWorld(DeploymentsMixin, DeploysMixin):
-    """An in-memory Astro organization (``documents.ORG_ID``) with its seeded objects."""
+    """An in-memory Astro organization (``seed.ORG_ID``) with its seeded objects."""
 
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.seed = seed
@@ -53,13 +61,13 @@ class AstroWorld(DeploymentsMixin, DeploysMixin):
 
     # -- lifecycle ------------------------------------------------------------------------------
     def reset(self) -> None:
-        t = docs.SEED_TIME
+        t = SEED_TIME
         self._s = {
             "counters": {"w": 2, "d": 1, "v": 1, "q": 1, "b": 1},
             "workspaces": {
-                docs.DEFAULT_WORKSPACE: docs.workspace(docs.DEFAULT_WORKSPACE, "Default Workspace", "", False, t),
-                docs.PLATFORM_WORKSPACE: docs.workspace(docs.PLATFORM_WORKSPACE, "Data Platform",
-                                                        "Airflow for the data-platform team", True, t),
+                DEFAULT_WORKSPACE: workspace_document(DEFAULT_WORKSPACE, "Default Workspace", "", False, t),
+                PLATFORM_WORKSPACE: workspace_document(PLATFORM_WORKSPACE, "Data Platform",
+                                                       "Airflow for the data-platform team", True, t),
             },
             "deployments": {},
             "deploys": {},
@@ -96,7 +104,7 @@ class AstroWorld(DeploymentsMixin, DeploysMixin):
 
     @staticmethod
     def check_org(org: str) -> None:
-        if org != docs.ORG_ID:
+        if org != ORG_ID:
             raise NotFound(f"Organization {org} not found")
 
     @staticmethod
@@ -120,15 +128,15 @@ class AstroWorld(DeploymentsMixin, DeploysMixin):
 
     # -- organizations --------------------------------------------------------------------------
     def list_organizations(self, offset: int, limit: int) -> Doc:
-        return self.page([docs.organization()], "organizations", offset, limit)
+        return self.page([organization()], "organizations", offset, limit)
 
     def get_organization(self, org: str) -> Doc:
         self.check_org(org)
-        return docs.organization()
+        return organization()
 
     def deployment_options(self, org: str) -> Doc:
         self.check_org(org)
-        return docs.deployment_options()
+        return deployment_options()
 
     # -- workspaces -----------------------------------------------------------------------------
     def _workspace(self, org: str, workspace_id: str) -> Doc:
@@ -152,7 +160,8 @@ class AstroWorld(DeploymentsMixin, DeploysMixin):
         self.check_org(org)
         req = parse(CreateWorkspace, body, "workspace")
         workspace_id = self.new_id("w")
-        doc = docs.workspace(workspace_id, req.name, req.description or "", bool(req.cicdEnforcedDefault), self.now())
+        doc = workspace_document(workspace_id, req.name, req.description or "", bool(req.cicdEnforcedDefault),
+                                 self.now())
         self._s["workspaces"][workspace_id] = doc
         return public(doc)
 
@@ -160,7 +169,7 @@ class AstroWorld(DeploymentsMixin, DeploysMixin):
         doc = self._workspace(org, workspace_id)
         req = parse(UpdateWorkspace, body, "workspace update")
         doc.update({"name": req.name, "description": req.description, "cicdEnforcedDefault": req.cicdEnforcedDefault,
-                    "updatedAt": self.now(), "updatedBy": dict(docs.SUBJECT)})
+                    "updatedAt": self.now(), "updatedBy": dict(SUBJECT)})
         return public(doc)
 
     def delete_workspace(self, org: str, workspace_id: str) -> None:

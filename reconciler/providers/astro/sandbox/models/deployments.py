@@ -1,4 +1,4 @@
-"""Deployments of the Astro world (a mixin of ``world.AstroWorld``).
+"""Deployments of the Astro world (a mixin of ``models.AstroWorld``).
 
 Rules beyond the request models, each checked before anything changes:
 - ``type`` HYBRID is not emulated; STANDARD needs ``cloudProvider`` + ``region`` or a known
@@ -19,9 +19,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.providers.astro.sandbox import documents as docs
 from reconciler.providers.astro.sandbox.errors import BadRequest, NotFound
-from reconciler.providers.astro.sandbox.payloads import CreateDeployment, UpdateDeployment, parse
+from reconciler.providers.astro.sandbox.payloads import (
+    CreateDeployment,
+    UpdateDeployment,
+    default_queue_body,
+    parse,
+    queue_document,
+)
+from reconciler.providers.astro.sandbox.seed import (
+    CLUSTERS,
+    DEFAULT_WORKSPACE,
+    IMAGE_HOST,
+    LEGACY_DEPLOY,
+    LEGACY_DEPLOYMENT,
+    ORG_ID,
+    RUNTIME_RELEASES,
+    SCHEDULERS,
+    SEED_TIME,
+    SUBJECT,
+    airflow_version,
+)
 
 Doc = dict[str, Any]
 
@@ -81,7 +99,7 @@ class DeploymentsMixin:
                 raise BadRequest("workerQueues do not apply to the KUBERNETES executor")
             return []
         if queues is None:
-            return [docs.default_queue_body()]
+            return [default_queue_body()]
         names = [q["name"] for q in queues]
         if len(set(names)) != len(names):
             raise BadRequest("Worker queue names must be unique")
@@ -120,7 +138,8 @@ class DeploymentsMixin:
         doc.pop("_prev_secrets", None)
 
     def _apply_queues(self, doc: Doc, queues: list[Doc]) -> None:
-        doc["workerQueues"] = [docs.queue(q, q.get("id") or self.new_id("q")) for q in queues]  # type: ignore[attr-defined]
+        doc["workerQueues"] = [queue_document(q, q.get("id") or self.new_id("q"))  # type: ignore[attr-defined]
+                               for q in queues]
 
     # -- operations ------------------------------------------------------------------------------
     def create_deployment(self, org: str, body: Any) -> Doc:
@@ -128,13 +147,13 @@ class DeploymentsMixin:
         req = parse(CreateDeployment, body, "deployment").model_dump()
         if req["type"] == "HYBRID":
             raise BadRequest("HYBRID deployments are not available in this organization")
-        if req["astroRuntimeVersion"] not in dict(docs.RUNTIME_RELEASES):
+        if req["astroRuntimeVersion"] not in dict(RUNTIME_RELEASES):
             raise BadRequest(f"Invalid astroRuntimeVersion {req['astroRuntimeVersion']}: see deployment-options")
         cloud, region = req.get("cloudProvider"), req.get("region")
         if req.get("clusterId"):
-            if req["clusterId"] not in docs.CLUSTERS:
+            if req["clusterId"] not in CLUSTERS:
                 raise BadRequest(f"Cluster {req['clusterId']} not found")
-            cloud, region = docs.CLUSTERS[req["clusterId"]]
+            cloud, region = CLUSTERS[req["clusterId"]]
         elif req["type"] == "DEDICATED" or not (cloud and region):
             raise BadRequest("cloudProvider and region (or clusterId) are required" if req["type"] == "STANDARD"
                              else "clusterId is required for DEDICATED deployments")
@@ -168,13 +187,13 @@ class DeploymentsMixin:
                     "resourceQuotaMemory", "contactEmails"):
             if req.get(key) is not None:
                 doc[key] = req[key]
-        doc["schedulerCpu"], doc["schedulerMemory"] = docs.SCHEDULERS[req["schedulerSize"]]
+        doc["schedulerCpu"], doc["schedulerMemory"] = SCHEDULERS[req["schedulerSize"]]
         doc["schedulerReplicas"] = 2 if req["isHighAvailability"] else 1
         doc["workspaceName"] = self._s["workspaces"][req["workspaceId"]]["name"]
         doc["_prev_secrets"] = dict(doc["_secrets"])
         self._apply_env(doc, env, now)
         self._apply_queues(doc, queues)
-        doc["updatedAt"], doc["updatedBy"] = now, dict(docs.SUBJECT)
+        doc["updatedAt"], doc["updatedBy"] = now, dict(SUBJECT)
         return deployment_view(doc)
 
     def delete_deployment(self, org: str, deployment_id: str) -> None:
@@ -189,19 +208,19 @@ class DeploymentsMixin:
         """Test helper: what an image deploy built on another Runtime does to the deployment."""
         doc = self._s["deployments"][deployment_id]
         doc["astroRuntimeVersion"] = doc["runtimeVersion"] = version
-        doc["airflowVersion"] = docs.airflow_version(version)
+        doc["airflowVersion"] = airflow_version(version)
 
     def _new_doc(self, deployment_id: str, req: Doc, cloud: str, region: str, now: str) -> Doc:
         namespace = f"sandbox-{deployment_id[-6:]}"
         host = f"{deployment_id}.astro.local"
-        cpu, memory = docs.SCHEDULERS[req["schedulerSize"]]
+        cpu, memory = SCHEDULERS[req["schedulerSize"]]
         return {
-            "id": deployment_id, "organizationId": docs.ORG_ID, "name": req["name"],
+            "id": deployment_id, "organizationId": ORG_ID, "name": req["name"],
             "description": req.get("description") or "", "workspaceId": req["workspaceId"],
             "workspaceName": self._s["workspaces"][req["workspaceId"]]["name"],
             "type": req["type"], "status": "CREATING", "statusReason": None,
             "astroRuntimeVersion": req["astroRuntimeVersion"], "runtimeVersion": req["astroRuntimeVersion"],
-            "airflowVersion": docs.airflow_version(req["astroRuntimeVersion"]),
+            "airflowVersion": airflow_version(req["astroRuntimeVersion"]),
             "executor": req["executor"], "schedulerSize": req["schedulerSize"],
             "schedulerCpu": cpu, "schedulerMemory": memory, "schedulerReplicas": 2 if req["isHighAvailability"] else 1,
             "webServerCpu": "0.5", "webServerMemory": "1Gi", "webServerReplicas": 1,
@@ -215,32 +234,32 @@ class DeploymentsMixin:
             "resourceQuotaMemory": req.get("resourceQuotaMemory") or "20Gi",
             "scalingSpec": req.get("scalingSpec"), "remoteExecution": req.get("remoteExecution"),
             "workloadIdentity": req.get("workloadIdentity"),
-            "namespace": namespace, "imageRepository": f"{docs.IMAGE_HOST}/{docs.ORG_ID}/{deployment_id}",
+            "namespace": namespace, "imageRepository": f"{IMAGE_HOST}/{ORG_ID}/{deployment_id}",
             "imageTag": "", "imageVersion": "", "dagTarballVersion": "", "desiredDagTarballVersion": "",
             "apiUrl": f"https://{host}/api/v1", "uiUrl": f"https://{host}", "webServerUrl": f"{host}",
             "webServerAirflowApiUrl": f"{host}/api/v2", "webServerIngressHostname": host,
-            "createdAt": now, "updatedAt": now, "createdBy": dict(docs.SUBJECT), "updatedBy": dict(docs.SUBJECT),
+            "createdAt": now, "updatedAt": now, "createdBy": dict(SUBJECT), "updatedBy": dict(SUBJECT),
             "environmentVariables": [], "workerQueues": [], "_secrets": {},
         }
 
     def _seed_legacy_deployment(self) -> None:
         req = {"type": "STANDARD", "name": "legacy-etl", "description": "made by hand in the UI",
-               "workspaceId": docs.DEFAULT_WORKSPACE, "astroRuntimeVersion": "12.1.0", "executor": "CELERY",
+               "workspaceId": DEFAULT_WORKSPACE, "astroRuntimeVersion": "12.1.0", "executor": "CELERY",
                "schedulerSize": "SMALL", "isCicdEnforced": False, "isDagDeployEnabled": True,
                "isHighAvailability": False}
-        doc = self._new_doc(docs.LEGACY_DEPLOYMENT, req, "AWS", "us-east-1", docs.SEED_TIME)
+        doc = self._new_doc(LEGACY_DEPLOYMENT, req, "AWS", "us-east-1", SEED_TIME)
         doc.update({"status": "HEALTHY", "imageTag": "deploy-2026-01-05T10-00", "dagTarballVersion": "seed-v1",
                     "desiredDagTarballVersion": "seed-v1", "_prev_secrets": {}})
         self._apply_env(doc, [{"key": "ENV", "value": "dev", "isSecret": False},
-                              {"key": "TOKEN", "value": "seed-secret", "isSecret": True}], docs.SEED_TIME)
-        doc["workerQueues"] = [docs.queue(docs.default_queue_body(), "clq0000000000000000000001")]
-        self._s["deployments"][docs.LEGACY_DEPLOYMENT] = doc
-        self._s["deploys"][docs.LEGACY_DEPLOY] = {
-            "id": docs.LEGACY_DEPLOY, "deploymentId": docs.LEGACY_DEPLOYMENT, "type": "DAG_ONLY", "status": "DEPLOYED",
+                              {"key": "TOKEN", "value": "seed-secret", "isSecret": True}], SEED_TIME)
+        doc["workerQueues"] = [queue_document(default_queue_body(), "clq0000000000000000000001")]
+        self._s["deployments"][LEGACY_DEPLOYMENT] = doc
+        self._s["deploys"][LEGACY_DEPLOY] = {
+            "id": LEGACY_DEPLOY, "deploymentId": LEGACY_DEPLOYMENT, "type": "DAG_ONLY", "status": "DEPLOYED",
             "isDagDeployEnabled": True, "imageRepository": doc["imageRepository"], "imageTag": doc["imageTag"],
             "description": "astro deploy --dags", "dagTarballVersion": "seed-v1", "astroRuntimeVersion": "12.1.0",
-            "airflowVersion": "2.10.3", "createdAt": docs.SEED_TIME, "updatedAt": docs.SEED_TIME,
-            "createdBySubject": dict(docs.SUBJECT), "updatedBySubject": dict(docs.SUBJECT),
+            "airflowVersion": "2.10.3", "createdAt": SEED_TIME, "updatedAt": SEED_TIME,
+            "createdBySubject": dict(SUBJECT), "updatedBySubject": dict(SUBJECT),
             "_sig": "seed", "_finalized": True, "_pollsLeft": 0,
         }
 
