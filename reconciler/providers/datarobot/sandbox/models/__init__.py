@@ -1,7 +1,7 @@
 """The DataRobot world in memory: state, ids, clock, knobs, and the async jobs that change it.
 
-``DataRobotWorld`` is assembled from one mixin per object family (``deployments``,
-``environments``, ``catalog``); this module owns what they share. Every operation validates its
+``DataRobotWorld`` is assembled from one mixin per object family (``models.deployments``,
+``models.environments``, ``models.catalog``); this module owns what they share. Every operation validates its
 whole input before changing anything, raises ``errors.DataRobotError`` subclasses and returns
 JSON-ready copies. No HTTP here (handlers build URLs from the ids returned).
 
@@ -38,10 +38,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from reconciler.providers.datarobot.sandbox.catalog import CatalogOps
-from reconciler.providers.datarobot.sandbox.deployments import DeploymentOps
-from reconciler.providers.datarobot.sandbox.environments import EnvironmentOps
 from reconciler.providers.datarobot.sandbox.errors import NotFound
+from reconciler.providers.datarobot.sandbox.models.catalog import CatalogOps
+from reconciler.providers.datarobot.sandbox.models.deployments import DeploymentOps
+from reconciler.providers.datarobot.sandbox.models.environments import EnvironmentOps
 
 Doc = dict[str, Any]
 JOB_OUTCOMES = ("finish", "pending", "fail")

@@ -1,6 +1,6 @@
 """Read-only DataRobot objects the organization already has: API version, projects and their
 learning models, model packages, prediction servers, compute bundles, the portable prediction
-server (PPS) image metadata. A mixin of ``world.DataRobotWorld`` (one method per operation).
+server (PPS) image metadata. A mixin of ``models.DataRobotWorld`` (one method per operation).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Prediction environments: synchronous CRUD (``/predictionEnvironments/``). A mixin of
-``world.DataRobotWorld``.
+``models.DataRobotWorld``.
 
 Not in the seed: shapes follow the official client's converter (``isDeleted`` is required there)
 and the TF provider (PATCH for name and description). When ``supportedModelFormats`` is omitted
@@ -18,18 +18,11 @@ from reconciler.providers.datarobot.sandbox.errors import Conflict, NotFound
 from reconciler.providers.datarobot.sandbox.payloads import (
     PredictionEnvironmentCreate,
     PredictionEnvironmentUpdate,
+    default_formats,
     parse,
 )
 
 Doc = dict[str, Any]
-DATAROBOT_PLATFORMS = frozenset({"datarobot", "datarobotServerless"})
-
-
-def default_formats(platform: str) -> list[str]:
-    """The model formats an environment supports when the create does not say."""
-    if platform in DATAROBOT_PLATFORMS:
-        return ["datarobot", "customModel"]
-    return ["datarobot", "customModel", "externalModel"]
 
 
 class EnvironmentOps:

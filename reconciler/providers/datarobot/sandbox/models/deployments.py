@@ -1,7 +1,7 @@
 """Deployments: create (from a learning model or a model package), read, list, PATCH, status
 changes, model replacement (with its validation), soft delete and permanent erase, plus the
 read-only views hanging off a deployment (capabilities, features, model history). A mixin of
-``world.DataRobotWorld``.
+``models.DataRobotWorld``.
 
 Status machine (enum from the seed; transitions inferred from it and from the peers' waits):
 
@@ -31,6 +31,9 @@ from reconciler.providers.datarobot.sandbox.payloads import (
     ModelReplacement,
     ModelValidation,
     PermanentDelete,
+    health,
+    history_entry,
+    model_ref,
     parse,
 )
 
@@ -38,13 +41,6 @@ Doc = dict[str, Any]
 TRANSITIONAL = frozenset({"launching", "stopping", "replacingModel"})
 ORDERABLE = {"label": "label", "createdAtTimestamp": "createdAt", "importance": "importance"}
 _IMPORTANCE_RANK = {"CRITICAL": 0, "HIGH": 1, "MODERATE": 2, "LOW": 3}
-
-
-def _health(with_message: bool = True) -> Doc:
-    doc: Doc = {"status": "unknown", "startDate": None, "endDate": None}
-    if with_message:
-        doc["message"] = ""
-    return doc
 
 
 class DeploymentOps:
@@ -155,10 +151,10 @@ class DeploymentOps:
             "openedChangeRequests": [],
             "defaultPredictionServer": server if server is not None else {
                 "id": None, "url": f"https://{env['id']}.serverless.sandbox.datarobot.example", "datarobot-key": ""},
-            "model": self._model_ref(model, project, now),
+            "model": model_ref(model, project, now),
             "modelPackage": {"id": package["id"], "name": package["name"],
                              "registeredModelId": package["registeredModelId"]},
-            "modelHealth": _health(), "accuracyHealth": _health(), "serviceHealth": _health(False),
+            "modelHealth": health(), "accuracyHealth": health(), "serviceHealth": health(False),
             "predictionUsage": {"dailyRates": [0] * 7, "lastTimestamp": None},
             "permissions": ["CAN_ADD_CHALLENGERS", "CAN_APPROVE_REPLACEMENT_MODEL", "CAN_DELETE_DEPLOYMENT",
                             "CAN_EDIT_DEPLOYMENT", "CAN_MAKE_PREDICTIONS", "CAN_REPLACE_MODEL",
@@ -181,26 +177,9 @@ class DeploymentOps:
         job = self.start_job(
             "create", f"Deploying model {model['id']} as {deployment_id}", deployment_id=deployment_id,
             on_success={"status": target}, on_failure={"status": "errored", "hasError": True},
-            history=self._history_entry(model, package, None, threshold),
+            history=history_entry(model, package, None, threshold),
             result_path=f"deployments/{deployment_id}/")
         return deployment_id, job
-
-    @staticmethod
-    def _model_ref(model: Doc, project: Doc, now: str) -> Doc:
-        return {"id": model["id"], "type": model["modelType"], "targetName": project.get("target"),
-                "targetType": project.get("targetType"), "projectId": project.get("id"),
-                "projectName": project.get("projectName"), "isDeprecated": False, "unstructuredModelKind": False,
-                "unsupervisedMode": False, "buildEnvironmentType": "DataRobot", "deployedAt": now}
-
-    @staticmethod
-    def _history_entry(model: Doc, package: Doc, reason: str | None, threshold: float | None) -> Doc:
-        if threshold is None:
-            threshold = (package.get("target") or {}).get("predictionThreshold")
-        return {"modelPackage": {"id": package["id"], "modelId": model["id"], "name": package["name"],
-                                 "predictionThreshold": threshold, "projectId": model["projectId"],
-                                 "registeredModelId": package["registeredModelId"]},
-                "replacementReason": reason, "startDate": None, "endDate": None,
-                "forecastStartDate": None, "forecastEndDate": None}
 
     def _append_history(self, deployment_id: str, entry: Doc) -> None:
         history = self._s["history"].setdefault(deployment_id, [])
@@ -285,11 +264,11 @@ class DeploymentOps:
         doc["status"] = "replacingModel"
         return self.start_job(
             "model", f"Replacing the model of deployment {deployment_id}", deployment_id=deployment_id,
-            on_success={"status": "active", "model": self._model_ref(model, project, self.now()),
+            on_success={"status": "active", "model": model_ref(model, project, self.now()),
                         "modelPackage": {"id": package["id"], "name": package["name"],
                                          "registeredModelId": package["registeredModelId"]}},
             on_failure={"status": "active"},
-            history=self._history_entry(model, package, want.reason, None),
+            history=history_entry(model, package, want.reason, None),
             result_path=f"deployments/{deployment_id}/")
 
     # -- delete and erase ---------------------------------------------------------------------
