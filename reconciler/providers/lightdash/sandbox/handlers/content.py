@@ -6,8 +6,8 @@ Space creation answers 200 (not the 201 its docstring suggests) and ``DELETE`` o
 
 from __future__ import annotations
 
+from reconciler.providers.lightdash.sandbox.handlers.common import Params, body, flag, number, ok
 from reconciler.providers.lightdash.sandbox.models import LightdashWorld
-from reconciler.providers.lightdash.sandbox.wire import Params, body, flag, number, ok
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 W = LightdashWorld

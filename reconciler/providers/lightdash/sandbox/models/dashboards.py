@@ -13,9 +13,9 @@ from typing import Any
 
 from reconciler.providers.lightdash.sandbox import payloads as p
 from reconciler.providers.lightdash.sandbox.errors import NotFoundError, ParameterError, ValidateError
-from reconciler.providers.lightdash.sandbox.models_charts import ChartModels, chart_kind
-from reconciler.providers.lightdash.sandbox.models_spaces import friendly_name
-from reconciler.providers.lightdash.sandbox.world import Doc, code_path_from_ltree, copied, generate_slug
+from reconciler.providers.lightdash.sandbox.models.charts import ChartModels, chart_kind
+from reconciler.providers.lightdash.sandbox.models.core import Doc, code_path_from_ltree, copied, generate_slug
+from reconciler.providers.lightdash.sandbox.models.spaces import friendly_name
 
 TILE_TYPES = ("saved_chart", "sql_chart", "markdown", "loom", "semantic_viewer_chart")
 EMPTY_FILTERS = {"dimensions": [], "metrics": [], "tableCalculations": []}

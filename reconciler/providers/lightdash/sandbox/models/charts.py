@@ -15,8 +15,8 @@ from typing import Any
 
 from reconciler.providers.lightdash.sandbox import payloads as p
 from reconciler.providers.lightdash.sandbox.errors import NotFoundError, ParameterError
-from reconciler.providers.lightdash.sandbox.models_spaces import SpaceModels
-from reconciler.providers.lightdash.sandbox.world import Doc, code_path_from_ltree, copied, generate_slug
+from reconciler.providers.lightdash.sandbox.models.core import Doc, code_path_from_ltree, copied, generate_slug
+from reconciler.providers.lightdash.sandbox.models.spaces import SpaceModels
 
 METRIC_QUERY_DEFAULTS: dict[str, Any] = {
     "dimensions": [], "metrics": [], "filters": {}, "sorts": [], "limit": 500, "tableCalculations": [],

@@ -12,7 +12,7 @@ from typing import Any
 
 from reconciler.providers.lightdash.sandbox import payloads as p
 from reconciler.providers.lightdash.sandbox.errors import NotFoundError, ParameterError
-from reconciler.providers.lightdash.sandbox.world import Doc, WorldBase, generate_slug, ltree_from_code_path
+from reconciler.providers.lightdash.sandbox.models.core import Doc, WorldBase, generate_slug, ltree_from_code_path
 
 #: project role -> the space role it gives on a public space (inferred)
 _SPACE_ROLE_OF = {"viewer": "viewer", "interactive_viewer": "viewer", "editor": "editor", "developer": "editor",

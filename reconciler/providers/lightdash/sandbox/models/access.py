@@ -12,7 +12,7 @@ from reconciler.providers.lightdash.sandbox.errors import (
     ParameterError,
     UnexpectedDatabaseError,
 )
-from reconciler.providers.lightdash.sandbox.world import Doc, WorldBase
+from reconciler.providers.lightdash.sandbox.models.core import Doc, WorldBase
 
 
 class AccessModels(WorldBase):

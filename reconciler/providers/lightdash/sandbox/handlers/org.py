@@ -7,8 +7,8 @@ for adding a group member, 200/204 for removing one or a group's project access.
 
 from __future__ import annotations
 
+from reconciler.providers.lightdash.sandbox.handlers.common import Params, body, no_content, number, ok, site_url
 from reconciler.providers.lightdash.sandbox.models import LightdashWorld
-from reconciler.providers.lightdash.sandbox.wire import Params, body, no_content, number, ok, site_url
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 W = LightdashWorld

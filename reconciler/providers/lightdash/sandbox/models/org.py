@@ -13,7 +13,7 @@ from reconciler.providers.lightdash.sandbox.errors import (
     NotFoundError,
     ParameterError,
 )
-from reconciler.providers.lightdash.sandbox.world import Doc, WorldBase, copied
+from reconciler.providers.lightdash.sandbox.models.core import Doc, WorldBase, copied
 
 #: consumer email domains an organization may not auto-join by (inferred from Lightdash's check)
 PUBLIC_EMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com",

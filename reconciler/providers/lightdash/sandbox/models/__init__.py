@@ -8,9 +8,9 @@ projects, members, invites, user attributes), ``models_access`` (groups, project
 
 from __future__ import annotations
 
-from reconciler.providers.lightdash.sandbox.models_access import AccessModels
-from reconciler.providers.lightdash.sandbox.models_dashboards import DashboardModels
-from reconciler.providers.lightdash.sandbox.models_org import OrgModels
+from reconciler.providers.lightdash.sandbox.models.access import AccessModels
+from reconciler.providers.lightdash.sandbox.models.dashboards import DashboardModels
+from reconciler.providers.lightdash.sandbox.models.org import OrgModels
 
 
 class LightdashWorld(OrgModels, AccessModels, DashboardModels):
