@@ -1,9 +1,8 @@
-"""The Lightdash world: every model family over one state (see ``world`` for its layout).
+"""The Lightdash world: every model family over one state (see ``models.core`` for its layout).
 
-One method per API operation, grouped by family: ``models_org`` (organization, email domains,
-projects, members, invites, user attributes), ``models_access`` (groups, project access),
-``models_spaces``, ``models_charts`` (saved charts, content as code, v2 content) and
-``models_dashboards``.
+One method per API operation, grouped by family: ``org`` (organization, email domains, projects,
+members, invites, user attributes), ``access`` (groups, project access), ``spaces``, ``charts``
+(saved charts, content as code, v2 content) and ``dashboards``.
 """
 
 from __future__ import annotations

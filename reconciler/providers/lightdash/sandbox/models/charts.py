@@ -4,8 +4,9 @@ content list.
 
 The server fills defaults into what it stores, as Lightdash does when it rebuilds a chart from
 its tables: every ``metricQuery`` list and map that was left out comes back empty, ``limit``
-defaults to 500, ``tableConfig`` to ``{columnOrder: []}``, and a ``pivotConfig`` without columns
-is dropped. Chart slugs are unique per project (``-1``, ``-2`` on collision; the 2026 rule).
+defaults to 500 (``payloads.with_server_defaults``), ``tableConfig`` to ``{columnOrder: []}``,
+and a ``pivotConfig`` without columns is dropped. Chart slugs are unique per project (``-1``,
+``-2`` on collision; the 2026 rule).
 """
 
 from __future__ import annotations
@@ -18,17 +19,7 @@ from reconciler.providers.lightdash.sandbox.errors import NotFoundError, Paramet
 from reconciler.providers.lightdash.sandbox.models.core import Doc, code_path_from_ltree, copied, generate_slug
 from reconciler.providers.lightdash.sandbox.models.spaces import SpaceModels
 
-METRIC_QUERY_DEFAULTS: dict[str, Any] = {
-    "dimensions": [], "metrics": [], "filters": {}, "sorts": [], "limit": 500, "tableCalculations": [],
-    "additionalMetrics": [], "customDimensions": [], "metricOverrides": {},
-}
 UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-
-
-def with_server_defaults(metric_query: dict[str, Any], table_name: str) -> dict[str, Any]:
-    out = {"exploreName": table_name, **copied(METRIC_QUERY_DEFAULTS)}
-    out.update({k: copied(v) for k, v in metric_query.items() if v is not None})
-    return out
 
 
 def chart_kind(chart_config: dict[str, Any]) -> str:
@@ -124,7 +115,7 @@ class ChartModels(SpaceModels):
     def _versioned(data: Any) -> Doc:
         """The versioned part of a chart, with the server's defaults filled in."""
         pivot = data.pivotConfig if data.pivotConfig and data.pivotConfig.get("columns") else None
-        return {"tableName": data.tableName, "metricQuery": with_server_defaults(data.metricQuery, data.tableName),
+        return {"tableName": data.tableName, "metricQuery": p.with_server_defaults(data.metricQuery, data.tableName),
                 "chartConfig": copied(data.chartConfig),
                 "tableConfig": {"columnOrder": [], **copied(dict(data.tableConfig))}, "pivotConfig": copied(pivot)}
 
