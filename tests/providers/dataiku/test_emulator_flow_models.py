@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from reconciler.providers.dataiku.sandbox import DataikuWorld
-from reconciler.providers.dataiku.sandbox import documents_flow as flow_docs
-from reconciler.providers.dataiku.sandbox import documents_instance as idocs
+from reconciler.providers.dataiku.sandbox.payloads import scenarios as flow_docs
+from reconciler.providers.dataiku.sandbox.payloads import deployer as idocs
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument
 
 

@@ -8,12 +8,12 @@ every route (the router works on segments). Literal segments win over placeholde
 
 from __future__ import annotations
 
-from reconciler.providers.dataiku.sandbox import handlers as h
-from reconciler.providers.dataiku.sandbox import handlers_deployer as dep
-from reconciler.providers.dataiku.sandbox import handlers_flow as flow
-from reconciler.providers.dataiku.sandbox import handlers_instance as inst
-from reconciler.providers.dataiku.sandbox import handlers_scenarios as sc
-from reconciler.providers.dataiku.sandbox import handlers_wiki as wiki
+from reconciler.providers.dataiku.sandbox.handlers import projects as h
+from reconciler.providers.dataiku.sandbox.handlers import deployer as dep
+from reconciler.providers.dataiku.sandbox.handlers import flow as flow
+from reconciler.providers.dataiku.sandbox.handlers import instance as inst
+from reconciler.providers.dataiku.sandbox.handlers import scenarios as sc
+from reconciler.providers.dataiku.sandbox.handlers import wiki as wiki
 from reconciler.sandbox.routing import Route
 
 PREFIXES = ("public/api", "dip/publicapi")

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from reconciler.providers.dataiku.sandbox.payloads import OBJECT_NAME_RE, _Payload
+from reconciler.providers.dataiku.sandbox.payloads.projects import OBJECT_NAME_RE, _Payload
 
 #: recipe types the sandbox knows (code, then visual); ``CustomCode_*`` plugin recipes also pass
 CODE_RECIPE_TYPES = frozenset({"python", "r", "sql_script", "sql_query", "shell", "pyspark", "sparkr",

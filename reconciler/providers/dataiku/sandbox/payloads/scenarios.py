@@ -12,8 +12,8 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox.documents import ADMIN
-from reconciler.providers.dataiku.sandbox.payloads_flow import CODE_RECIPE_TYPES
+from reconciler.providers.dataiku.sandbox.seed import ADMIN
+from reconciler.providers.dataiku.sandbox.payloads.flow import CODE_RECIPE_TYPES
 
 Doc = dict[str, Any]
 

@@ -27,16 +27,16 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox import documents as docs
-from reconciler.providers.dataiku.sandbox import documents_instance as idocs
-from reconciler.providers.dataiku.sandbox.model_core import deep_copy
-from reconciler.providers.dataiku.sandbox.model_datasets import DatasetsModel
-from reconciler.providers.dataiku.sandbox.model_deployer import DeployerModel
-from reconciler.providers.dataiku.sandbox.model_flow import FlowModel
-from reconciler.providers.dataiku.sandbox.model_instance import InstanceModel
-from reconciler.providers.dataiku.sandbox.model_projects import ROOT, ProjectsModel
-from reconciler.providers.dataiku.sandbox.model_scenarios import ScenariosModel
-from reconciler.providers.dataiku.sandbox.model_wiki import WikiModel
+from reconciler.providers.dataiku.sandbox import seed as docs
+from reconciler.providers.dataiku.sandbox.payloads import deployer as idocs
+from reconciler.providers.dataiku.sandbox.models.core import deep_copy
+from reconciler.providers.dataiku.sandbox.models.datasets import DatasetsModel
+from reconciler.providers.dataiku.sandbox.models.deployer import DeployerModel
+from reconciler.providers.dataiku.sandbox.models.flow import FlowModel
+from reconciler.providers.dataiku.sandbox.models.instance import InstanceModel
+from reconciler.providers.dataiku.sandbox.models.projects import ROOT, ProjectsModel
+from reconciler.providers.dataiku.sandbox.models.scenarios import ScenariosModel
+from reconciler.providers.dataiku.sandbox.models.wiki import WikiModel
 
 __all__ = ["ROOT", "DataikuWorld"]
 

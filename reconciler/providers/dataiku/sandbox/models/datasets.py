@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox import documents as docs
+from reconciler.providers.dataiku.sandbox import seed as docs
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument, NotFound
-from reconciler.providers.dataiku.sandbox.model_core import Doc, WorldCore, deep_copy as _copy
-from reconciler.providers.dataiku.sandbox.payloads import (
+from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore, deep_copy as _copy
+from reconciler.providers.dataiku.sandbox.payloads.projects import (
     DatasetDocument,
     DatasetSchema,
     ManagedDatasetCreate,

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from reconciler.providers.dataiku.sandbox.payloads import PROJECT_KEY_RE, _Payload
+from reconciler.providers.dataiku.sandbox.payloads.projects import PROJECT_KEY_RE, _Payload
 
 #: meaning, plugin, infra, deployment and bundle ids (inferred: DSS uses these in URLs)
 ID_RE = re.compile(r"^[A-Za-z0-9_.-]+$")

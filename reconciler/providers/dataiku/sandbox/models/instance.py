@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox import documents as docs
-from reconciler.providers.dataiku.sandbox import documents_instance as idocs
+from reconciler.providers.dataiku.sandbox import seed as docs
+from reconciler.providers.dataiku.sandbox.payloads import deployer as idocs
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument, NotFound
-from reconciler.providers.dataiku.sandbox.model_core import Doc, WorldCore, deep_copy as _copy
-from reconciler.providers.dataiku.sandbox.payloads import parse
-from reconciler.providers.dataiku.sandbox.payloads_instance import (
+from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore, deep_copy as _copy
+from reconciler.providers.dataiku.sandbox.payloads.projects import parse
+from reconciler.providers.dataiku.sandbox.payloads.instance import (
     GitInstall,
     MeaningDocument,
     PluginDelete,

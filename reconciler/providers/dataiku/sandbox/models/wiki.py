@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox import documents_flow as flow_docs
+from reconciler.providers.dataiku.sandbox.payloads import scenarios as flow_docs
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument, NotFound
-from reconciler.providers.dataiku.sandbox.model_core import Doc, WorldCore, deep_copy as _copy
-from reconciler.providers.dataiku.sandbox.payloads import parse
-from reconciler.providers.dataiku.sandbox.payloads_flow import ArticleCreate, ArticleWithPayload, WikiSettings
+from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore, deep_copy as _copy
+from reconciler.providers.dataiku.sandbox.payloads.projects import parse
+from reconciler.providers.dataiku.sandbox.payloads.flow import ArticleCreate, ArticleWithPayload, WikiSettings
 
 _FIXED = ("projectKey", "id", "versionTag", "creationTag")
 

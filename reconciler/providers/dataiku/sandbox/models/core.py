@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox import documents as docs
+from reconciler.providers.dataiku.sandbox import seed as docs
 from reconciler.providers.dataiku.sandbox.errors import NotFound
 
 ID_ALPHABET = string.ascii_letters + string.digits

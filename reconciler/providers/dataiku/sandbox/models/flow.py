@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox import documents_flow as flow_docs
+from reconciler.providers.dataiku.sandbox.payloads import scenarios as flow_docs
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument, NotFound
-from reconciler.providers.dataiku.sandbox.model_core import Doc, WorldCore, deep_copy as _copy
-from reconciler.providers.dataiku.sandbox.payloads import ObjectMetadata, parse
-from reconciler.providers.dataiku.sandbox.payloads_flow import (
+from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore, deep_copy as _copy
+from reconciler.providers.dataiku.sandbox.payloads.projects import ObjectMetadata, parse
+from reconciler.providers.dataiku.sandbox.payloads.flow import (
     ManagedFolderDocument,
     RecipeCreate,
     RecipeSettings,

@@ -10,11 +10,11 @@ seed documents 204.
 from __future__ import annotations
 
 from reconciler.providers.dataiku.sandbox.models import ROOT, DataikuWorld
-from reconciler.providers.dataiku.sandbox.replies import Params
-from reconciler.providers.dataiku.sandbox.replies import body as _body
-from reconciler.providers.dataiku.sandbox.replies import flag as _flag
-from reconciler.providers.dataiku.sandbox.replies import no_content as _no_content
-from reconciler.providers.dataiku.sandbox.replies import ok as _ok
+from reconciler.providers.dataiku.sandbox.handlers.common import Params
+from reconciler.providers.dataiku.sandbox.handlers.common import body as _body
+from reconciler.providers.dataiku.sandbox.handlers.common import flag as _flag
+from reconciler.providers.dataiku.sandbox.handlers.common import no_content as _no_content
+from reconciler.providers.dataiku.sandbox.handlers.common import ok as _ok
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 

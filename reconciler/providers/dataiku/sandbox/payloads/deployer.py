@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox.documents import ADMIN, DSS_VERSION
+from reconciler.providers.dataiku.sandbox.seed import ADMIN, DSS_VERSION
 
 Doc = dict[str, Any]
 

@@ -8,7 +8,7 @@ it although the seed says 204). Plugin installs, updates and deletes answer a fu
 from __future__ import annotations
 
 from reconciler.providers.dataiku.sandbox.models import DataikuWorld
-from reconciler.providers.dataiku.sandbox.replies import Params, body, no_content, ok
+from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, no_content, ok
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 W, R, S = DataikuWorld, SandboxRequest, SandboxResponse
