@@ -43,7 +43,7 @@ def presented_key(request: SandboxRequest) -> str | None:
 
 class DataikuEmulator(RoutedEmulator):
     """Dataiku DSS public API: folders, projects, datasets, the flow, scenarios, wiki, instance
-    objects and the project deployer. ``pending_polls``: see ``model_core`` (futures and runs)."""
+    objects and the project deployer. ``pending_polls``: see ``models.core`` (futures and runs)."""
 
     name = "dataiku"
 

@@ -1,15 +1,16 @@
-"""The documents DSS returns, as the emulator builds them: the seeded instance (user,
-connections) and the defaults a new project or dataset starts with.
+"""The seeded DSS instance: what a node already has before the reconciler runs, identical after
+every ``reset`` and listed in COVERAGE.md.
 
-Defaults include every nested key the official client indexes into without checking
-(reference/dataiku.md §E.1.14): ``settings.codeEnvs.python``, ``exposedObjects.objects``,
-``schema.columns``, ``partitioning.dimensions``, ``formatParams``, ``metrics``.
-Pure functions returning fresh dicts; no state.
+The API key's user (``admin``) and its identity documents, the version headers, the connections,
+the code envs, the plugin store's catalog and the project deployer's stages. Pure data and
+functions returning fresh dicts; no state.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+Doc = dict[str, Any]
 
 #: The API key's user: every write is attributed to it.
 ADMIN = {"login": "admin", "displayName": "Administrator"}
@@ -60,7 +61,25 @@ def seeded_connections() -> dict[str, dict[str, Any]]:
     }
 
 
+def seeded_code_envs() -> dict[str, Doc]:
+    """``"<LANG>/<name>"`` -> definition, as ``GET /admin/code-envs/{lang}/{name}`` returns it."""
+    def env(lang: str, name: str, interpreter: str | None, packages: str) -> Doc:
+        desc: Doc = {"deploymentMode": "DESIGN_MANAGED", "owner": ADMIN["login"], "installCorePackages": True,
+                     "installJupyterSupport": True, "usableByAll": True, "permissions": []}
+        if interpreter:
+            desc["pythonInterpreter"] = interpreter
+        return {"envName": name, "envLang": lang, "desc": desc, "specPackageList": packages,
+                "actualPackageList": packages, "specCondaEnvironment": "", "deploymentMode": "DESIGN_MANAGED"}
+
+    return {
+        "PYTHON/py311_ml": env("PYTHON", "py311_ml", "PYTHON311", "pandas==2.2.2\nscikit-learn==1.5.0\n"),
+        "PYTHON/py39_legacy": env("PYTHON", "py39_legacy", "PYTHON39", "pandas==1.5.3\n"),
+        "R/r_base": env("R", "r_base", None, "dplyr\n"),
+    }
+
+
 def auth_info(with_secrets: bool) -> dict[str, Any]:
+    """What ``GET /auth/info`` says about the API key."""
     info: dict[str, Any] = {
         "authIdentifier": ADMIN["login"],
         "associatedDSSUser": ADMIN["login"],
@@ -73,6 +92,7 @@ def auth_info(with_secrets: bool) -> dict[str, Any]:
 
 
 def instance_info() -> dict[str, Any]:
+    """What ``GET /instance-info`` says about the node."""
     return {
         "nodeId": "sandbox",
         "nodeName": "Reconciler sandbox",
@@ -82,164 +102,17 @@ def instance_info() -> dict[str, Any]:
     }
 
 
-def tag(version: int, now_ms: int) -> dict[str, Any]:
-    """A ``versionTag``/``creationTag``."""
-    return {"versionNumber": version, "lastModifiedBy": dict(ADMIN), "lastModifiedOn": now_ms}
-
-
-# -- project folders ------------------------------------------------------------------------
-def folder_settings(name: str | None) -> dict[str, Any]:
-    return {"name": name, "owner": ADMIN["login"], "permissions": []}
-
-
-# -- projects -------------------------------------------------------------------------------
-def project_metadata(name: str, description: str | None, tags: list[str]) -> dict[str, Any]:
-    return {
-        "label": name,
-        "description": description or "",
-        "shortDesc": "",
-        "tags": list(tags),
-        "custom": {"kv": {}},
-        "checklists": {"checklists": []},
-    }
-
-
-def project_permissions(owner: str, permissions: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "owner": owner,
-        "permissions": list(permissions),
-        "dashboardAuthorizations": {"allAuthorized": False, "authorizations": []},
-        "additionalDashboardUsers": {"users": []},
-    }
-
-
-def project_settings() -> dict[str, Any]:
-    def code_env() -> dict[str, Any]:
-        return {"mode": "USE_BUILTIN_MODE", "useBuiltinEnv": True, "preventOverride": False}
-
-    return {
-        "settings": {
-            "codeEnvs": {"python": code_env(), "r": code_env()},
-            "container": {"containerMode": "INHERIT"},
-            "k8sCluster": {"clusterMode": "INHERIT"},
-            "cluster": {"clusterMode": "INHERIT"},
-            "flowBuildSettings": {"mergeSqlPipelines": True, "mergeSparkPipelines": True},
-        },
-        "exposedObjects": {"objects": []},
-    }
-
-
-def project_collections() -> dict[str, Any]:
-    """The object families a new project holds, empty."""
-    return {
-        "datasets": {},
-        "recipes": {},
-        "managedFolders": {},
-        "scenarios": {},
-        "wiki": {"homeArticleId": None, "taxonomy": [], "articles": {}, "articleCounter": 0},
-        "exportedBundles": {},
-    }
-
-
-def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    """``overlay`` written over ``base`` recursively (dicts merge, anything else replaces)."""
-    merged = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-# -- datasets -------------------------------------------------------------------------------
-#: Server-owned keys of a dataset document: a PUT cannot change them.
-DATASET_SERVER_OWNED = ("projectKey", "name", "versionTag", "creationTag")
-
-
-def dataset_defaults() -> dict[str, Any]:
-    """What a dataset document holds before the caller's fields are laid over it."""
-    return {
-        "type": None,
-        "managed": False,
-        "featureGroup": False,
-        "params": {},
-        "formatParams": {},
-        "schema": {"columns": [], "userModified": False},
-        "partitioning": {
-            "ignoreNonMatchingFile": False,
-            "considerMissingRequestedPartitionsAsEmpty": False,
-            "dimensions": [],
-        },
-        "flowOptions": {"virtualizable": False, "rebuildBehavior": "NORMAL", "crossProjectBuildBehavior": "DEFAULT"},
-        "metrics": {"probes": [], "engineConfig": {}, "displayedState": {"columns": [], "metrics": []}},
-        "tags": [],
-        "description": "",
-        "shortDesc": "",
-        "customFields": {},
-        "checklists": {"checklists": []},
-    }
-
-
-#: formatOptionId -> (formatType, formatParams) for managed file datasets (seed L1299-L1309, plus the
-#: presets dataikuapi's ``with_new_output`` documents).
-FORMAT_OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
-    "CSV_EXCEL_GZIP": ("csv", {"style": "excel", "charset": "utf8", "separator": ",", "quoteChar": '"',
-                               "escapeChar": "\\", "parseHeaderRow": True, "skipRowsBeforeHeader": 0,
-                               "skipRowsAfterHeader": 0, "compress": "gz"}),
-    "CSV_UNIX_GZIP": ("csv", {"style": "unix", "charset": "utf8", "separator": ",", "quoteChar": '"',
-                              "escapeChar": "\\", "parseHeaderRow": True, "skipRowsBeforeHeader": 0,
-                              "skipRowsAfterHeader": 0, "compress": "gz"}),
-    "CSV_ESCAPING_NOGZIP_FORHIVE": ("csv", {"style": "escape_only_no_quote", "charset": "utf8", "separator": "\t",
-                                            "escapeChar": "\\", "parseHeaderRow": False, "skipRowsBeforeHeader": 0,
-                                            "skipRowsAfterHeader": 0, "compress": ""}),
-    "PARQUET_HIVE": ("parquet", {"parquetCompressionMethod": "SNAPPY", "parquetFlavor": "HIVE",
-                                 "parquetBlockSizeMB": 128}),
-    "ORC": ("orc", {"orcCompressionMethod": "SNAPPY"}),
-    "CSV_EXCEL_GZIP_BIGQUERY": ("csv", {"style": "excel", "charset": "utf8", "separator": ",", "quoteChar": '"',
-                                        "escapeChar": "\\", "parseHeaderRow": False, "skipRowsBeforeHeader": 0,
-                                        "skipRowsAfterHeader": 0, "compress": "gz"}),
-    "CSV_NOQUOTING_NOGZIP_FORPIG": ("csv", {"style": "unix", "charset": "utf8", "separator": "\t", "quoteChar": "",
-                                            "escapeChar": "", "parseHeaderRow": False, "skipRowsBeforeHeader": 0,
-                                            "skipRowsAfterHeader": 0, "compress": ""}),
-    "AVRO": ("avro", {}),
+#: the plugin store: id -> (version it currently offers, label, description)
+PLUGIN_STORE: dict[str, tuple[str, str, str]] = {
+    "geocoder": ("2.1.0", "Geocoder", "Forward and reverse geocoding"),
+    "googlesheets": ("1.3.1", "Google Sheets", "Read and write Google Sheets"),
+    "pi-system": ("1.2.4", "PI System", "Read OSIsoft PI data"),
+    "timeseries-preparation": ("2.0.3", "Time series preparation", "Resample, window and extract time series"),
 }
-DEFAULT_FORMAT_OPTION = "CSV_ESCAPING_NOGZIP_FORHIVE"
 
-FILE_CONNECTION_TYPES = frozenset({"Filesystem", "HDFS", "S3", "Azure", "GCS", "FTP", "SCP", "SFTP"})
-
-
-def managed_dataset_fields(
-    project_key: str, name: str, connection: dict[str, Any], format_option: str | None
-) -> dict[str, Any]:
-    """Type, params and format DSS picks for a managed dataset stored in ``connection``."""
-    if connection["type"] in FILE_CONNECTION_TYPES:
-        format_type, format_params = FORMAT_OPTIONS[format_option or DEFAULT_FORMAT_OPTION]
-        return {
-            "type": connection["type"],
-            "managed": True,
-            "params": {"connection": connection["name"], "path": "${projectKey}/" + name, "notReadyIfEmpty": False,
-                       "filesSelectionRules": {"mode": "ALL", "excludeRules": [], "includeRules": []}},
-            "formatType": format_type,
-            "formatParams": dict(format_params),
-        }
-    return {
-        "type": connection["type"],
-        "managed": True,
-        "params": {"connection": connection["name"], "mode": "table", "table": "${projectKey}_" + name,
-                   "schema": "", "catalog": "", "notReadyIfEmpty": False},
-        "formatParams": {},
-    }
-
-
-def metadata_of(dataset: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    """The ``/metadata`` view of a dataset document (DSS keeps these fields on the object)."""
-    return {
-        **extra,
-        "label": dataset["name"],
-        "description": dataset.get("description", ""),
-        "shortDesc": dataset.get("shortDesc", ""),
-        "tags": list(dataset.get("tags", [])),
-        "custom": {"kv": dict(dataset.get("customFields", {}))},
-        "checklists": dataset.get("checklists", {"checklists": []}),
-    }
+#: the project deployer's stages
+STAGES = [
+    {"id": "Development", "desc": "For applications development"},
+    {"id": "Test", "desc": "Acceptance testing"},
+    {"id": "Production", "desc": "Running live for users"},
+]

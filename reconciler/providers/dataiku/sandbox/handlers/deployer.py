@@ -9,8 +9,8 @@ deployment update answers a future.
 
 from __future__ import annotations
 
-from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, flag, no_content, ok
+from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 W, R, S = DataikuWorld, SandboxRequest, SandboxResponse

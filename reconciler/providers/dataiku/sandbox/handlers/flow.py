@@ -7,8 +7,8 @@ recipe save ``{}``, recipe metadata save ``{}``, create managed folder (the fold
 
 from __future__ import annotations
 
-from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, flag, no_content, ok
+from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 W, R, S = DataikuWorld, SandboxRequest, SandboxResponse

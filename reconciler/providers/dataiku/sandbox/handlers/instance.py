@@ -1,4 +1,5 @@
-"""HTTP adapter for meanings and plugins (see ``handlers`` for the conventions).
+"""HTTP adapter for instance-level objects (see ``handlers`` for the conventions): the API key's
+identity, connections, code envs, meanings, plugins and futures.
 
 Meaning create answers 204 (the client reads it as text); meaning save ``{}`` (the client parses
 it although the seed says 204). Plugin installs, updates and deletes answer a future
@@ -7,11 +8,36 @@ it although the seed says 204). Plugin installs, updates and deletes answer a fu
 
 from __future__ import annotations
 
+from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, flag, no_content, ok
 from reconciler.providers.dataiku.sandbox.models import DataikuWorld
-from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, no_content, ok
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 W, R, S = DataikuWorld, SandboxRequest, SandboxResponse
+
+
+# -- identity, connections, code envs ---------------------------------------------------------
+def get_auth_info(world: W, request: R, p: Params) -> S:
+    return ok(world.auth_info(flag(request, "withSecrets")))
+
+
+def get_instance_info(world: W, request: R, p: Params) -> S:
+    return ok(world.instance_info())
+
+
+def list_connections(world: W, request: R, p: Params) -> S:
+    return ok(world.list_connections())
+
+
+def get_connection(world: W, request: R, p: Params) -> S:
+    return ok(world.get_connection(p["name"]))
+
+
+def list_code_envs(world: W, request: R, p: Params) -> S:
+    return ok(world.list_code_envs())
+
+
+def get_code_env(world: W, request: R, p: Params) -> S:
+    return ok(world.get_code_env(p["envLang"], p["envName"]))
 
 
 # -- meanings ---------------------------------------------------------------------------------
@@ -69,3 +95,17 @@ def list_plugin_usages(world: W, request: R, p: Params) -> S:
 
 def delete_plugin(world: W, request: R, p: Params) -> S:
     return ok(world.delete_plugin(p["pluginId"], body(request)))
+
+
+# -- futures ----------------------------------------------------------------------------------
+def list_futures(world: W, request: R, p: Params) -> S:
+    return ok(world.list_futures())
+
+
+def get_future(world: W, request: R, p: Params) -> S:
+    return ok(world.get_future(p["jobId"], flag(request, "peek")))
+
+
+def abort_future(world: W, request: R, p: Params) -> S:
+    world.abort_future(p["jobId"])
+    return ok({})

@@ -7,8 +7,8 @@ answers ``{}`` while no run exists for the fire (the client keeps polling, scena
 
 from __future__ import annotations
 
-from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, flag, number, ok
+from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 W, R, S = DataikuWorld, SandboxRequest, SandboxResponse

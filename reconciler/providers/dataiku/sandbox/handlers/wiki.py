@@ -6,8 +6,8 @@ create and save answer the article with its payload; article delete answers 204.
 
 from __future__ import annotations
 
-from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, no_content, ok
+from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 W, R, S = DataikuWorld, SandboxRequest, SandboxResponse

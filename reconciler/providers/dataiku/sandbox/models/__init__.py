@@ -1,14 +1,14 @@
 """The Dataiku DSS world in memory: one design node with its project deployer.
 
-One method per API operation, grouped by object family in mixins over ``model_core.WorldCore``:
+One method per API operation, grouped by object family in mixins over ``core.WorldCore``:
 
-    model_projects   project folders, projects (metadata, permissions, variables, settings, tags)
-    model_datasets   datasets (external, managed), schema, metadata
-    model_flow       recipes, managed folders, and the cascades from datasets / folders to recipes
-    model_scenarios  scenarios, their python payloads and runs
-    model_wiki       wiki settings and articles
-    model_instance   identity, connections, code envs, meanings, plugins
-    model_deployer   exported bundles, deployer infras, published projects, deployments
+    projects   project folders, projects (metadata, permissions, variables, settings, tags)
+    datasets   datasets (external, managed), schema, metadata
+    flow       recipes, managed folders, and the cascades from datasets / folders to recipes
+    scenarios  scenarios, their python payloads and runs
+    wiki       wiki settings and articles
+    instance   identity, connections, code envs, meanings, plugins
+    deployer   exported bundles, deployer infras, published projects, deployments
 
 Every method validates its whole input before changing anything and raises ``errors.DSSError``
 subclasses; it returns plain JSON-ready data that the caller may keep (copies, never live
@@ -27,8 +27,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox import seed as docs
-from reconciler.providers.dataiku.sandbox.payloads import deployer as idocs
 from reconciler.providers.dataiku.sandbox.models.core import deep_copy
 from reconciler.providers.dataiku.sandbox.models.datasets import DatasetsModel
 from reconciler.providers.dataiku.sandbox.models.deployer import DeployerModel
@@ -37,6 +35,8 @@ from reconciler.providers.dataiku.sandbox.models.instance import InstanceModel
 from reconciler.providers.dataiku.sandbox.models.projects import ROOT, ProjectsModel
 from reconciler.providers.dataiku.sandbox.models.scenarios import ScenariosModel
 from reconciler.providers.dataiku.sandbox.models.wiki import WikiModel
+from reconciler.providers.dataiku.sandbox.payloads.projects import folder_settings
+from reconciler.providers.dataiku.sandbox.seed import seeded_code_envs, seeded_connections
 
 __all__ = ["ROOT", "DataikuWorld"]
 
@@ -54,9 +54,9 @@ class DataikuWorld(ProjectsModel, DatasetsModel, FlowModel, ScenariosModel, Wiki
 
     def reset(self) -> None:
         self._s = {
-            "connections": docs.seeded_connections(),
-            "codeEnvs": idocs.seeded_code_envs(),
-            "folders": {ROOT: self._folder_record(ROOT, None, docs.folder_settings(None))},
+            "connections": seeded_connections(),
+            "codeEnvs": seeded_code_envs(),
+            "folders": {ROOT: self._folder_record(ROOT, None, folder_settings(None))},
             "projects": {},
             "meanings": {},
             "plugins": {},

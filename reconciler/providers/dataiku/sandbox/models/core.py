@@ -1,9 +1,9 @@
 """What every part of the Dataiku world shares: the state dict, the clock, id generation,
 version tags, futures and the project lookup.
 
-``WorldCore`` is the base of ``models.DataikuWorld``; the object families (``model_projects``,
-``model_datasets``, ``model_flow``, ``model_scenarios``, ``model_instance``, ``model_deployer``,
-``model_wiki``) are mixins over it. No HTTP here; errors are ``errors.DSSError``.
+``WorldCore`` is the base of ``models.DataikuWorld``; the object families (``projects``,
+``datasets``, ``flow``, ``scenarios``, ``instance``, ``deployer``, ``wiki``) are mixins over it.
+No HTTP here; errors are ``errors.DSSError``.
 
 Futures model long-running tasks (plugin installs, deployment updates): a task's effect is
 applied when it starts (after full validation), and its state reads ``hasResult: false`` until
@@ -22,8 +22,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox import seed as docs
 from reconciler.providers.dataiku.sandbox.errors import NotFound
+from reconciler.providers.dataiku.sandbox.payloads.common import version_tag
+from reconciler.providers.dataiku.sandbox.seed import ADMIN
 
 ID_ALPHABET = string.ascii_letters + string.digits
 FUTURE_ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -34,6 +35,17 @@ Doc = dict[str, Any]
 
 def deep_copy(value: Any) -> Any:
     return copy.deepcopy(value)
+
+
+def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """``overlay`` written over ``base`` recursively (dicts merge, anything else replaces)."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 class WorldCore:
@@ -63,12 +75,12 @@ class WorldCore:
     def _bump(self, holder: Doc) -> None:
         """One more write to ``holder``: ``versionTag.versionNumber + 1``, now, by the key's user."""
         tag = holder["versionTag"]
-        holder["versionTag"] = docs.tag(tag["versionNumber"] + 1, self._now_ms())
+        holder["versionTag"] = version_tag(tag["versionNumber"] + 1, self._now_ms())
 
     def _tags(self) -> tuple[Doc, Doc]:
         """A fresh ``(creationTag, versionTag)`` pair (one clock read)."""
         now = self._now_ms()
-        return docs.tag(0, now), docs.tag(0, now)
+        return version_tag(0, now), version_tag(0, now)
 
     def _stamp_checklists(self, checklists: Doc) -> Doc:
         """What DSS adds to checklists it stores: an id and creation stamps where missing.
@@ -85,11 +97,11 @@ class WorldCore:
             if "id" not in checklist:
                 checklist["id"] = self._new_id(8, ID_ALPHABET, taken)
                 checklist.setdefault("createdOn", now)
-                checklist.setdefault("createdBy", docs.ADMIN["login"])
+                checklist.setdefault("createdBy", ADMIN["login"])
             for item in checklist.setdefault("items", []):
                 item.setdefault("done", False)
                 item.setdefault("createdOn", now)
-                item.setdefault("createdBy", docs.ADMIN["login"])
+                item.setdefault("createdBy", ADMIN["login"])
                 item.setdefault("stateChangedOn", now)
             out.append(checklist)
         return {**checklists, "checklists": out}
@@ -101,7 +113,7 @@ class WorldCore:
         job_id = self._new_id(8, FUTURE_ID_ALPHABET, futures)
         polls = self.pending_polls if pending else 0
         state = {"jobId": job_id, "hasResult": polls == 0, "aborted": False, "alive": polls > 0,
-                 "owner": docs.ADMIN["login"], "runningTime": 0, "unknown": False,
+                 "owner": ADMIN["login"], "runningTime": 0, "unknown": False,
                  "progress": {"states": []}, "pendingPolls": polls, "pendingResult": result}
         if polls == 0:
             state["result"] = result

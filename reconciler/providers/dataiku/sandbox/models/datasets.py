@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox import seed as docs
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument, NotFound
-from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore, deep_copy as _copy
-from reconciler.providers.dataiku.sandbox.payloads.projects import (
+from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore
+from reconciler.providers.dataiku.sandbox.models.core import deep_copy as _copy
+from reconciler.providers.dataiku.sandbox.payloads.common import ObjectMetadata, parse, version_tag
+from reconciler.providers.dataiku.sandbox.payloads.datasets import (
+    DATASET_SERVER_OWNED,
+    FORMAT_OPTIONS,
     DatasetDocument,
     DatasetSchema,
     ManagedDatasetCreate,
-    ObjectMetadata,
     RenameDataset,
-    parse,
+    dataset_defaults,
+    managed_dataset_fields,
+    metadata_of,
 )
 
 
@@ -33,9 +37,9 @@ class DatasetsModel(WorldCore):
     @staticmethod
     def _dataset_doc(body: Doc) -> Doc:
         """Defaults, then the caller's fields (``None`` never erases a structural default)."""
-        doc = docs.dataset_defaults()
+        doc = dataset_defaults()
         for key, value in body.items():
-            if key in docs.DATASET_SERVER_OWNED:
+            if key in DATASET_SERVER_OWNED:
                 continue
             if value is None and isinstance(doc.get(key), (dict, list)):
                 continue
@@ -64,7 +68,7 @@ class DatasetsModel(WorldCore):
 
     def _insert_dataset(self, project: Doc, doc: Doc) -> Doc:
         now = self._now_ms()
-        doc.update(projectKey=project["projectKey"], creationTag=docs.tag(0, now), versionTag=docs.tag(0, now))
+        doc.update(projectKey=project["projectKey"], creationTag=version_tag(0, now), versionTag=version_tag(0, now))
         project["datasets"][doc["name"]] = {"doc": doc, "metadataExtra": {}}
         return _copy(doc)
 
@@ -90,9 +94,9 @@ class DatasetsModel(WorldCore):
         if not connection.get("allowManagedDatasets"):
             raise IllegalArgument(f"Connection {settings.connectionId} does not allow managed datasets")
         format_option = settings.specificSettings.get("formatOptionId")
-        if format_option is not None and format_option not in docs.FORMAT_OPTIONS:
+        if format_option is not None and format_option not in FORMAT_OPTIONS:
             raise IllegalArgument(
-                f"Unknown formatOptionId {format_option!r} (one of {', '.join(docs.FORMAT_OPTIONS)})"
+                f"Unknown formatOptionId {format_option!r} (one of {', '.join(FORMAT_OPTIONS)})"
             )
         partitioning = None
         if settings.partitioningOptionId:
@@ -101,7 +105,7 @@ class DatasetsModel(WorldCore):
                 raise IllegalArgument(f"Invalid partitioningOptionId {settings.partitioningOptionId!r}")
             partitioning = _copy(project["datasets"][source]["doc"]["partitioning"])
         self._check_new_dataset(project, request.name)
-        doc = self._dataset_doc(docs.managed_dataset_fields(project_key, request.name, connection, format_option))
+        doc = self._dataset_doc(managed_dataset_fields(project_key, request.name, connection, format_option))
         doc["name"] = request.name
         if partitioning is not None:
             doc["partitioning"] = partitioning
@@ -150,7 +154,7 @@ class DatasetsModel(WorldCore):
 
     def get_dataset_metadata(self, project_key: str, name: str) -> Doc:
         record = self._dataset(project_key, name)
-        return _copy(docs.metadata_of(record["doc"], record["metadataExtra"]))
+        return _copy(metadata_of(record["doc"], record["metadataExtra"]))
 
     def set_dataset_metadata(self, project_key: str, name: str, body: Any) -> None:
         record = self._dataset(project_key, name)

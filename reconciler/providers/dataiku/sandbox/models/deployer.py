@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox import seed as docs
-from reconciler.providers.dataiku.sandbox.payloads import deployer as idocs
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument, NotFound
-from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore, deep_copy as _copy
-from reconciler.providers.dataiku.sandbox.payloads.projects import parse
-from reconciler.providers.dataiku.sandbox.payloads.instance import (
+from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore
+from reconciler.providers.dataiku.sandbox.models.core import deep_copy as _copy
+from reconciler.providers.dataiku.sandbox.payloads.common import parse, version_tag
+from reconciler.providers.dataiku.sandbox.payloads.deployer import (
     DeploymentCreate,
     DeploymentSettings,
     InfraCreate,
@@ -28,7 +27,15 @@ from reconciler.providers.dataiku.sandbox.payloads.instance import (
     PublishedProjectCreate,
     PublishedProjectSettings,
     bundle_id_ok,
+    deployment_basic_info,
+    deployment_settings,
+    exported_bundle,
+    infra_basic_info,
+    infra_settings,
+    package,
+    published_project_settings,
 )
+from reconciler.providers.dataiku.sandbox.seed import ADMIN, STAGES
 
 _FIXED = ("id", "creationTag", "versionTag")
 
@@ -56,7 +63,7 @@ class DeployerModel(WorldCore):
             raise IllegalArgument(f"Invalid bundle id {bundle_id!r} (letters, digits, '_', '.', '-')")
         if bundle_id in project["exportedBundles"]:
             raise IllegalArgument(f"Bundle {bundle_id} of project {project_key} already exists")
-        bundle = idocs.exported_bundle(bundle_id, project, self._now_ms(), release_notes)
+        bundle = exported_bundle(bundle_id, project, self._now_ms(), release_notes)
         project["exportedBundles"][bundle_id] = bundle
         return _copy(bundle)
 
@@ -74,12 +81,12 @@ class DeployerModel(WorldCore):
             raise IllegalArgument(f"Bundle {bundle_id} is already published in project {key}")
         now = self._now_ms()
         if published is None:
-            published = {"settings": idocs.published_project_settings(key, (docs.tag(0, now), docs.tag(0, now))),
+            published = {"settings": published_project_settings(key, (version_tag(0, now), version_tag(0, now))),
                          "packages": {}}
             self._deployer["projects"][key] = published
         notes = bundle["exportManifest"].get("releaseNotes")
-        published["packages"][bundle_id] = idocs.package(bundle_id, project_key, now, notes)
-        return {"publishedOn": now, "publishedBy": docs.ADMIN["login"], "publishedProjectKey": key}
+        published["packages"][bundle_id] = package(bundle_id, project_key, now, notes)
+        return {"publishedOn": now, "publishedBy": ADMIN["login"], "publishedProjectKey": key}
 
     # -- infras ---------------------------------------------------------------------------------
     def _infra(self, infra_id: str) -> Doc:
@@ -92,11 +99,11 @@ class DeployerModel(WorldCore):
         return [d["settings"] for d in self._deployer["deployments"].values() if d["settings"].get(key) == value]
 
     def list_stages(self) -> list[Doc]:
-        return _copy(idocs.STAGES)
+        return _copy(STAGES)
 
     def _infra_status(self, settings: Doc) -> Doc:
-        deployments = [idocs.deployment_basic_info(d) for d in self._deployments_where("infraId", settings["id"])]
-        return {"infraBasicInfo": idocs.infra_basic_info(settings), "deployments": deployments,
+        deployments = [deployment_basic_info(d) for d in self._deployments_where("infraId", settings["id"])]
+        return {"infraBasicInfo": infra_basic_info(settings), "deployments": deployments,
                 "isAdmin": True, "canDeploy": True}
 
     def list_infras(self) -> list[Doc]:
@@ -107,11 +114,11 @@ class DeployerModel(WorldCore):
 
     def create_infra(self, body: Any) -> Doc:
         request = parse(InfraCreate, body, "infra")
-        if request.stage not in {s["id"] for s in idocs.STAGES}:
-            raise IllegalArgument(f"Unknown stage {request.stage!r} (one of {', '.join(s['id'] for s in idocs.STAGES)})")
+        if request.stage not in {s["id"] for s in STAGES}:
+            raise IllegalArgument(f"Unknown stage {request.stage!r} (one of {', '.join(s['id'] for s in STAGES)})")
         if request.id in self._deployer["infras"]:
             raise IllegalArgument(f"Infra {request.id} already exists")
-        settings = idocs.infra_settings(request.id, request.stage, request.governCheckPolicy, self._tags())
+        settings = infra_settings(request.id, request.stage, request.governCheckPolicy, self._tags())
         if request.automationNodeUrl:
             settings["automationNodeUrl"] = request.automationNodeUrl
         if request.apiKey:
@@ -154,8 +161,8 @@ class DeployerModel(WorldCore):
             "projectBasicInfo": {"id": key, "name": settings.get("name", key), "versionTag": settings["versionTag"],
                                  "creationTag": settings["creationTag"], "bundleIds": list(published["packages"])},
             "packages": _copy(list(published["packages"].values())),
-            "deployments": [idocs.deployment_basic_info(d) for d in deployments],
-            "infras": [idocs.infra_basic_info(self._deployer["infras"][i]) for i in infra_ids
+            "deployments": [deployment_basic_info(d) for d in deployments],
+            "infras": [infra_basic_info(self._deployer["infras"][i]) for i in infra_ids
                        if i in self._deployer["infras"]],
             "isAdmin": True, "canDeploy": True, "canWrite": True,
         }
@@ -171,7 +178,7 @@ class DeployerModel(WorldCore):
         key = request.publishedProjectKey
         if key in self._deployer["projects"]:
             raise IllegalArgument(f"Published project {key} already exists")
-        settings = idocs.published_project_settings(key, self._tags())
+        settings = published_project_settings(key, self._tags())
         self._deployer["projects"][key] = {"settings": settings, "packages": {}}
         return _copy(settings)
 
@@ -225,8 +232,8 @@ class DeployerModel(WorldCore):
         return {
             "projectBasicInfo": self._published_status(settings["publishedProjectKey"], published)["projectBasicInfo"]
             if published else {"id": settings["publishedProjectKey"]},
-            "infraBasicInfo": idocs.infra_basic_info(infra) if infra else {"id": settings["infraId"]},
-            "deploymentBasicInfo": idocs.deployment_basic_info(settings),
+            "infraBasicInfo": infra_basic_info(infra) if infra else {"id": settings["infraId"]},
+            "deploymentBasicInfo": deployment_basic_info(settings),
             "packages": _copy(list(published["packages"].values())) if published else [],
             "neverEverDeployed": deployment["lastUpdate"] is None,
         }
@@ -242,7 +249,7 @@ class DeployerModel(WorldCore):
         if request.deploymentId in self._deployer["deployments"]:
             raise IllegalArgument(f"Deployment {request.deploymentId} already exists")
         self._check_deployable(request.publishedProjectKey, request.infraId, request.bundleId)
-        settings = idocs.deployment_settings(body, self._tags())
+        settings = deployment_settings(body, self._tags())
         self._deployer["deployments"][request.deploymentId] = {"settings": settings, "lastUpdate": None}
         return _copy(settings)
 
@@ -282,7 +289,7 @@ class DeployerModel(WorldCore):
         deployment = self._deployment(deployment_id)
         settings = deployment["settings"]
         now = self._now_ms()
-        update = {"startTimestamp": now, "endTimestamp": now, "requester": docs.ADMIN["login"], "status": "SUCCESS",
+        update = {"startTimestamp": now, "endTimestamp": now, "requester": ADMIN["login"], "status": "SUCCESS",
                   "type": "UPDATE", "bundleId": settings["bundleId"],
                   "settingsVersion": settings["versionTag"]["versionNumber"],
                   "logs": {"lines": [f"Deployed bundle {settings['bundleId']} to {settings['deployedProjectKey']}"]}}

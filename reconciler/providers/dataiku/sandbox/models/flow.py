@@ -9,23 +9,46 @@ managed folder deletes the recipes that read or write it (seed L1542, L6724).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox.payloads import scenarios as flow_docs
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument, NotFound
-from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore, deep_copy as _copy
-from reconciler.providers.dataiku.sandbox.payloads.projects import ObjectMetadata, parse
+from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore
+from reconciler.providers.dataiku.sandbox.models.core import deep_copy as _copy
+from reconciler.providers.dataiku.sandbox.payloads.common import ObjectMetadata, parse, taggable_defaults
 from reconciler.providers.dataiku.sandbox.payloads.flow import (
+    DEFAULT_FOLDER_PATH,
     ManagedFolderDocument,
     RecipeCreate,
     RecipeSettings,
     RenameManagedFolder,
     RenameObject,
+    managed_folder_doc,
+    normalize_roles,
+    recipe_params,
+    recipe_payload,
 )
 
 _FOLDER_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 #: keys of a recipe or folder document a PUT cannot change
 _SERVER_OWNED = ("projectKey", "versionTag", "creationTag")
+
+
+def recipe_refs(recipe: Doc) -> tuple[list[str], list[str]]:
+    """The refs a recipe reads and writes."""
+    def refs(roles: Any) -> list[str]:
+        if not isinstance(roles, dict):
+            return []
+        return [i.get("ref") for r in roles.values() if isinstance(r, dict)
+                for i in r.get("items", []) if isinstance(i, dict) and i.get("ref")]
+
+    return refs(recipe.get("inputs")), refs(recipe.get("outputs"))
+
+
+def generated_recipe_name(recipe_type: str, outputs: list[str]) -> str:
+    """The name DSS picks when the prototype has none: ``compute_<first output>`` (inferred)."""
+    base = outputs[0].split(".")[-1] if outputs else recipe_type
+    return "compute_" + re.sub(r"[^A-Za-z0-9_]", "_", base)
 
 
 class FlowModel(WorldCore):
@@ -41,7 +64,7 @@ class FlowModel(WorldCore):
 
     def _check_roles(self, project: Doc, recipe: Doc, name: str | None) -> None:
         """Every ref exists; outputs are local and not written by another recipe."""
-        inputs, outputs = flow_docs.recipe_refs(recipe)
+        inputs, outputs = recipe_refs(recipe)
         for ref in inputs + outputs:
             if not self._ref_exists(project, ref):
                 raise IllegalArgument(f"Recipe input or output {ref!r} is neither a dataset nor a managed folder "
@@ -50,12 +73,12 @@ class FlowModel(WorldCore):
             if "." in ref and ref not in project["datasets"]:
                 raise IllegalArgument(f"Recipe output {ref!r} must belong to project {project['projectKey']}")
             for other_name, other in project["recipes"].items():
-                if other_name != name and ref in flow_docs.recipe_refs(other["recipe"])[1]:
+                if other_name != name and ref in recipe_refs(other["recipe"])[1]:
                     raise IllegalArgument(f"{ref} is already the output of recipe {other_name}")
 
     def _drop_recipes_using(self, project: Doc, ref: str) -> list[str]:
         doomed = [n for n, r in project["recipes"].items()
-                  if ref in sum(flow_docs.recipe_refs(r["recipe"]), [])]
+                  if ref in sum(recipe_refs(r["recipe"]), [])]
         for name in doomed:
             del project["recipes"][name]
         return doomed
@@ -82,10 +105,10 @@ class FlowModel(WorldCore):
         project = self._project(project_key)
         request = parse(RecipeCreate, body, "recipe creation request")
         prototype = body["recipePrototype"]
-        outputs = flow_docs.recipe_refs(prototype)[1]
+        outputs = recipe_refs(prototype)[1]
         name = request.recipePrototype.name
         if name is None:
-            base = flow_docs.generated_recipe_name(request.recipePrototype.type, outputs)
+            base = generated_recipe_name(request.recipePrototype.type, outputs)
             name, suffix = base, 1
             while name in project["recipes"]:
                 name, suffix = f"{base}_{suffix}", suffix + 1
@@ -96,12 +119,12 @@ class FlowModel(WorldCore):
                                   f"project {project_key}")
         self._check_roles(project, prototype, name)
         creation, modified = self._tags()
-        recipe = {**flow_docs.taggable_defaults(), **_copy(prototype)}
+        recipe = {**taggable_defaults(), **_copy(prototype)}
         recipe.update(projectKey=project_key, name=name, creationTag=creation, versionTag=modified,
-                      params={**flow_docs.recipe_params(recipe["type"]), **(prototype.get("params") or {})},
-                      inputs=flow_docs.normalize_roles(prototype.get("inputs", {}), outputs=False),
-                      outputs=flow_docs.normalize_roles(prototype.get("outputs", {}), outputs=True))
-        payload = flow_docs.recipe_payload(recipe["type"], body.get("creationSettings") or {})
+                      params={**recipe_params(recipe["type"]), **(prototype.get("params") or {})},
+                      inputs=normalize_roles(prototype.get("inputs", {}), outputs=False),
+                      outputs=normalize_roles(prototype.get("outputs", {}), outputs=True))
+        payload = recipe_payload(recipe["type"], body.get("creationSettings") or {})
         project["recipes"][name] = {"recipe": recipe, "payload": payload}
         return {"name": name, "msg": f"Created recipe {name}"}
 
@@ -119,8 +142,8 @@ class FlowModel(WorldCore):
         new = {k: _copy(v) for k, v in recipe.items() if k not in _SERVER_OWNED}
         new.update(projectKey=project_key, name=name, creationTag=record["recipe"]["creationTag"],
                    versionTag=record["recipe"]["versionTag"],
-                   inputs=flow_docs.normalize_roles(recipe.get("inputs", {}), outputs=False),
-                   outputs=flow_docs.normalize_roles(recipe.get("outputs", {}), outputs=True))
+                   inputs=normalize_roles(recipe.get("inputs", {}), outputs=False),
+                   outputs=normalize_roles(recipe.get("outputs", {}), outputs=True))
         record["recipe"] = new
         if body.get("payload") is not None:
             record["payload"] = body["payload"]
@@ -183,11 +206,10 @@ class FlowModel(WorldCore):
         params = _copy(body.get("params") or {"connection": "filesystem_folders"})
         if request.path is not None and "path" not in params:
             params["path"] = request.path
-        params.setdefault("path", flow_docs.DEFAULT_FOLDER_PATH)
+        params.setdefault("path", DEFAULT_FOLDER_PATH)
         connection = self._folder_connection(params["connection"])
         folder_id = self._new_id(8, _FOLDER_ID_ALPHABET, project["managedFolders"])
-        doc = flow_docs.managed_folder_doc(project_key, folder_id, request.name, request.type or connection["type"],
-                                           params)
+        doc = managed_folder_doc(project_key, folder_id, request.name, request.type or connection["type"], params)
         doc.update({k: _copy(v) for k, v in body.items()
                     if k not in ("id", "projectKey", "name", "type", "params", "path")})
         doc["creationTag"], doc["versionTag"] = self._tags()

@@ -9,20 +9,39 @@ recipe) is deleted only with ``force``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox import seed as docs
-from reconciler.providers.dataiku.sandbox.payloads import deployer as idocs
+from reconciler.providers.dataiku.sandbox import seed
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument, NotFound
-from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore, deep_copy as _copy
-from reconciler.providers.dataiku.sandbox.payloads.projects import parse
+from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore
+from reconciler.providers.dataiku.sandbox.models.core import deep_copy as _copy
+from reconciler.providers.dataiku.sandbox.payloads.common import parse
 from reconciler.providers.dataiku.sandbox.payloads.instance import (
     GitInstall,
     MeaningDocument,
     PluginDelete,
     PluginSettings,
     StoreInstall,
+    code_env_list_item,
+    install_result,
+    plugin_list_item,
+    plugin_record,
 )
+
+
+def plugin_id_from_git(url: str, subpath: str | None) -> str:
+    """What a git checkout's plugin.json would say (inferred): the last path segment, without
+    ``.git`` and a ``dss-plugin-`` prefix."""
+    source = (subpath or "").strip("/") or url.rstrip("/")
+    base = re.split(r"[/:]", source)[-1].removesuffix(".git")
+    return base.removeprefix("dss-plugin-")
+
+
+def plugin_version_from_checkout(checkout: str) -> str:
+    """``v1.4.0`` / ``1.4.0`` -> ``1.4.0``; a branch or commit -> ``0.0.0-<checkout>`` (inferred)."""
+    match = re.fullmatch(r"v?(\d+(?:\.\d+)*)", checkout)
+    return match.group(1) if match else f"0.0.0-{checkout}"
 
 
 class InstanceModel(WorldCore):
@@ -30,10 +49,10 @@ class InstanceModel(WorldCore):
 
     # -- identity and connections ---------------------------------------------------------------
     def auth_info(self, with_secrets: bool) -> Doc:
-        return docs.auth_info(with_secrets)
+        return seed.auth_info(with_secrets)
 
     def instance_info(self) -> Doc:
-        return docs.instance_info()
+        return seed.instance_info()
 
     def list_connections(self) -> dict[str, Doc]:
         return _copy(self._s["connections"])
@@ -46,7 +65,7 @@ class InstanceModel(WorldCore):
 
     # -- code envs ------------------------------------------------------------------------------
     def list_code_envs(self) -> list[Doc]:
-        return [idocs.code_env_list_item(d) for d in self._s["codeEnvs"].values()]
+        return [code_env_list_item(d) for d in self._s["codeEnvs"].values()]
 
     def get_code_env(self, lang: str, name: str) -> Doc:
         definition = self._s["codeEnvs"].get(f"{lang.upper()}/{name}")
@@ -103,53 +122,53 @@ class InstanceModel(WorldCore):
         return plugin
 
     def list_plugins(self) -> list[Doc]:
-        return [idocs.plugin_list_item(p) for p in self._s["plugins"].values()]
+        return [plugin_list_item(p) for p in self._s["plugins"].values()]
 
     def install_plugin_from_store(self, body: Any) -> Doc:
         request = parse(StoreInstall, body, "plugin installation request")
-        offered = idocs.PLUGIN_STORE.get(request.pluginId)
+        offered = seed.PLUGIN_STORE.get(request.pluginId)
         if offered is None:
             raise NotFound(f"Plugin {request.pluginId} is not in the plugin store")
         if request.pluginId in self._s["plugins"]:
             raise IllegalArgument(f"Plugin {request.pluginId} is already installed")
         version, label, description = offered
-        self._s["plugins"][request.pluginId] = idocs.plugin_record(
+        self._s["plugins"][request.pluginId] = plugin_record(
             request.pluginId, version, label, description, {"type": "STORE"})
-        return self._future(idocs.install_result(request.pluginId, "install"), pending=True)
+        return self._future(install_result(request.pluginId, "install"), pending=True)
 
     def install_plugin_from_git(self, body: Any) -> Doc:
         request = parse(GitInstall, body, "plugin installation request")
-        plugin_id = idocs.plugin_id_from_git(request.gitRepositoryUrl, request.gitSubpath)
+        plugin_id = plugin_id_from_git(request.gitRepositoryUrl, request.gitSubpath)
         if not plugin_id:
             raise IllegalArgument(f"No plugin.json found in {request.gitRepositoryUrl}")
         if plugin_id in self._s["plugins"]:
             raise IllegalArgument(f"Plugin {plugin_id} is already installed")
         source = {"type": "GIT", "url": request.gitRepositoryUrl, "checkout": request.gitCheckout,
                   "subpath": request.gitSubpath}
-        self._s["plugins"][plugin_id] = idocs.plugin_record(
-            plugin_id, idocs.plugin_version_from_checkout(request.gitCheckout), plugin_id, "", source)
-        return self._future(idocs.install_result(plugin_id, "install"), pending=True)
+        self._s["plugins"][plugin_id] = plugin_record(
+            plugin_id, plugin_version_from_checkout(request.gitCheckout), plugin_id, "", source)
+        return self._future(install_result(plugin_id, "install"), pending=True)
 
     def update_plugin_from_store(self, plugin_id: str) -> Doc:
         plugin = self._plugin(plugin_id)
-        offered = idocs.PLUGIN_STORE.get(plugin_id)
+        offered = seed.PLUGIN_STORE.get(plugin_id)
         if offered is None:
             raise IllegalArgument(f"Plugin {plugin_id} is not in the plugin store")
         plugin["version"] = offered[0]
         plugin["installedFrom"] = {"type": "STORE"}
-        return self._future(idocs.install_result(plugin_id, "update"), pending=True)
+        return self._future(install_result(plugin_id, "update"), pending=True)
 
     def update_plugin_from_git(self, plugin_id: str | None, body: Any) -> Doc:
         request = parse(GitInstall, body, "plugin update request")
-        found = idocs.plugin_id_from_git(request.gitRepositoryUrl, request.gitSubpath)
+        found = plugin_id_from_git(request.gitRepositoryUrl, request.gitSubpath)
         plugin_id = plugin_id or found
         plugin = self._plugin(plugin_id)
         if found != plugin_id:
             raise IllegalArgument(f"{request.gitRepositoryUrl} holds plugin {found}, not {plugin_id}")
-        plugin["version"] = idocs.plugin_version_from_checkout(request.gitCheckout)
+        plugin["version"] = plugin_version_from_checkout(request.gitCheckout)
         plugin["installedFrom"] = {"type": "GIT", "url": request.gitRepositoryUrl, "checkout": request.gitCheckout,
                                    "subpath": request.gitSubpath}
-        return self._future(idocs.install_result(plugin_id, "update"), pending=True)
+        return self._future(install_result(plugin_id, "update"), pending=True)
 
     def get_plugin_settings(self, plugin_id: str) -> Doc:
         return _copy(self._plugin(plugin_id)["settings"])
@@ -180,4 +199,4 @@ class InstanceModel(WorldCore):
             where = ", ".join(f"{u['projectKey']}.{u['objectId']}" for u in usages)
             raise IllegalArgument(f"Plugin {plugin_id} is used by {where}; delete with force to remove it anyway")
         del self._s["plugins"][plugin_id]
-        return self._future(idocs.install_result(plugin_id, "delete"), pending=True)
+        return self._future(install_result(plugin_id, "delete"), pending=True)

@@ -10,20 +10,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox import seed as docs
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument, NotFound
-from reconciler.providers.dataiku.sandbox.models.core import ID_ALPHABET, Doc, WorldCore, deep_copy as _copy
+from reconciler.providers.dataiku.sandbox.models.core import ID_ALPHABET, Doc, WorldCore, deep_merge
+from reconciler.providers.dataiku.sandbox.models.core import deep_copy as _copy
+from reconciler.providers.dataiku.sandbox.payloads.common import ObjectMetadata, parse, version_tag
 from reconciler.providers.dataiku.sandbox.payloads.projects import (
     FolderSettings,
-    ObjectMetadata,
     ProjectCreate,
     ProjectPermissions,
     ProjectVariables,
     TagDefinitions,
-    parse,
+    folder_settings,
+    project_metadata,
+    project_permissions,
+    project_settings,
 )
+from reconciler.providers.dataiku.sandbox.seed import ADMIN
 
 ROOT = "ROOT"
+
+
+def project_collections() -> dict[str, Any]:
+    """The object families a new project holds, empty."""
+    return {
+        "datasets": {},
+        "recipes": {},
+        "managedFolders": {},
+        "scenarios": {},
+        "wiki": {"homeArticleId": None, "taxonomy": [], "articles": {}, "articleCounter": 0},
+        "exportedBundles": {},
+    }
 
 
 class ProjectsModel(WorldCore):
@@ -82,7 +98,7 @@ class ProjectsModel(WorldCore):
         parent = self._folder(parent_id)
         self._check_sibling_name(parent, name)
         folder_id = self._new_id(7, ID_ALPHABET, self._s["folders"])
-        self._s["folders"][folder_id] = self._folder_record(folder_id, parent_id, docs.folder_settings(name))
+        self._s["folders"][folder_id] = self._folder_record(folder_id, parent_id, folder_settings(name))
         parent["childrenIds"].append(folder_id)
         return self.get_folder(folder_id)
 
@@ -179,21 +195,21 @@ class ProjectsModel(WorldCore):
         key = request.projectKey
         if key in self._s["projects"]:
             raise IllegalArgument(f"Project {key} already exists")
-        owner = request.owner or docs.ADMIN["login"]
+        owner = request.owner or ADMIN["login"]
         permissions = request.permissions or []
         parse(ProjectPermissions, {"owner": owner, "permissions": permissions}, "project permissions")
         now = self._now_ms()
         project = {
             "projectKey": key,
             "folderId": folder["id"],
-            "metadata": docs.project_metadata(request.name, request.description, request.tags or []),
-            "permissions": docs.project_permissions(owner, _copy(permissions)),
+            "metadata": project_metadata(request.name, request.description, request.tags or []),
+            "permissions": project_permissions(owner, _copy(permissions)),
             "variables": {"standard": {}, "local": {}},
-            "settings": docs.deep_merge(docs.project_settings(), _copy(request.settings or {})),
+            "settings": deep_merge(project_settings(), _copy(request.settings or {})),
             "tagDefinitions": {"tags": {}},
-            "creationTag": docs.tag(0, now),
-            "versionTag": docs.tag(0, now),
-            **docs.project_collections(),
+            "creationTag": version_tag(0, now),
+            "versionTag": version_tag(0, now),
+            **project_collections(),
         }
         self._s["projects"][key] = project
         folder["projectKeys"].append(key)

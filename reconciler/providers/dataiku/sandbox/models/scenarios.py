@@ -3,22 +3,62 @@
 State: ``projects[key]["scenarios"] {id: {doc, script, runs: [{fire, details, pending}]}}``.
 Ids of steps, triggers and reporters sent without one are assigned by the server (8 characters)
 and kept by later PUTs that send them back. A run is decided when its trigger fires (see
-``documents_flow.step_outcome``) and reads as running until it has been polled
-``pending_polls`` times (get-run-for-trigger or the run details); 0 means finished at once.
+``step_outcome``) and reads as running until it has been polled ``pending_polls`` times
+(get-run-for-trigger or the run details); 0 means finished at once.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timezone
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox.payloads import scenarios as flow_docs
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument, NotFound
-from reconciler.providers.dataiku.sandbox.models.core import ID_ALPHABET, Doc, WorldCore, deep_copy as _copy
-from reconciler.providers.dataiku.sandbox.payloads.projects import parse
-from reconciler.providers.dataiku.sandbox.payloads.flow import ScenarioDocument, ScenarioLight, ScenarioPayload
+from reconciler.providers.dataiku.sandbox.models.core import ID_ALPHABET, Doc, WorldCore
+from reconciler.providers.dataiku.sandbox.models.core import deep_copy as _copy
+from reconciler.providers.dataiku.sandbox.payloads.common import parse
+from reconciler.providers.dataiku.sandbox.payloads.scenarios import (
+    ScenarioDocument,
+    ScenarioLight,
+    ScenarioPayload,
+    manual_trigger,
+    scenario_defaults,
+    scenario_light,
+    scenario_run,
+)
 
 _MAX_RUNS = 50
 _SERVER_OWNED = ("projectKey", "id", "versionTag", "creationTag")
+
+
+def scenario_id_from_name(name: str) -> str:
+    """``"Nightly build"`` -> ``NIGHTLY_BUILD`` (what the client observes, reference §E.3)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", name.strip()).upper() or "SCENARIO"
+
+
+def run_id(now_ms: int, counter: int) -> str:
+    """``2017-09-28-16-49-05-255`` (the seed's format), made unique by the counter."""
+    stamp = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc)
+    return stamp.strftime("%Y-%m-%d-%H-%M-%S-") + f"{(now_ms + counter) % 1000:03d}"
+
+
+def step_outcome(step: Doc, exists: Any) -> tuple[str, str | None]:
+    """How the sandbox decides a step's outcome (documented in COVERAGE.md).
+
+    ``build_flowitem`` fails when an item to build does not exist (``exists(type, ref)``); a
+    ``custom_python`` step fails when its script raises at top level (a line starting with
+    ``raise``); everything else succeeds.
+    """
+    params = step.get("params") or {}
+    if step.get("type") == "build_flowitem":
+        for item in params.get("builds", []):
+            if isinstance(item, dict) and not exists(item.get("type", "DATASET"), item.get("itemId")):
+                return "FAILED", f"cannot build {item.get('type', 'DATASET')} {item.get('itemId')}: it does not exist"
+    if step.get("type") == "custom_python":
+        script = params.get("script") or ""
+        if any(line.startswith("raise") for line in script.splitlines()):
+            return "FAILED", "the step's script raised an exception"
+    return "SUCCESS", None
 
 
 class ScenariosModel(WorldCore):
@@ -47,16 +87,16 @@ class ScenariosModel(WorldCore):
         return any(run["pending"] > 0 for run in record["runs"])
 
     def list_scenarios(self, project_key: str) -> list[Doc]:
-        return [flow_docs.scenario_light(r["doc"], self._running(r))
+        return [scenario_light(r["doc"], self._running(r))
                 for r in self._project(project_key)["scenarios"].values()]
 
     def create_scenario(self, project_key: str, body: Any) -> Doc:
         project = self._project(project_key)
         request = parse(ScenarioDocument, body, "scenario")
-        scenario_id = request.id or flow_docs.scenario_id_from_name(request.name)
+        scenario_id = request.id or scenario_id_from_name(request.name)
         if scenario_id in project["scenarios"]:
             raise IllegalArgument(f"Scenario {project_key}.{scenario_id} already exists")
-        doc = {**flow_docs.scenario_defaults(), **_copy(body)}
+        doc = {**scenario_defaults(), **_copy(body)}
         doc["params"] = {**doc.get("params", {}), "steps": doc.get("params", {}).get("steps", [])}
         doc.update(projectKey=project_key, id=scenario_id)
         doc["creationTag"], doc["versionTag"] = self._tags()
@@ -84,7 +124,7 @@ class ScenariosModel(WorldCore):
 
     def get_scenario_light(self, project_key: str, scenario_id: str) -> Doc:
         record = self._scenario(project_key, scenario_id)
-        return flow_docs.scenario_light(record["doc"], self._running(record))
+        return scenario_light(record["doc"], self._running(record))
 
     def set_scenario_light(self, project_key: str, scenario_id: str, body: Any) -> None:
         record = self._scenario(project_key, scenario_id)
@@ -131,16 +171,16 @@ class ScenariosModel(WorldCore):
             {"id": "script", "name": "script", "type": "custom_python", "params": {"script": record["script"]}}]
         results = []
         for step in steps:
-            outcome, error = flow_docs.step_outcome(step, lambda t, r: self._item_exists(project_key, t, r))
+            outcome, error = step_outcome(step, lambda t, r: self._item_exists(project_key, t, r))
             results.append((step, outcome, error))
             if outcome == "FAILED":
                 break
         self._s["idCounter"] += 1
-        rid = flow_docs.run_id(now, self._s["idCounter"])
-        trigger = flow_docs.manual_trigger()
+        rid = run_id(now, self._s["idCounter"])
+        trigger = manual_trigger()
         fire = {"projectKey": project_key, "scenarioId": scenario_id, "trigger": trigger, "runId": rid,
                 "params": _copy(params or {}), "cancelled": False, "timestamp": now}
-        details = flow_docs.scenario_run(doc, rid, trigger, now, results, finished=True)
+        details = scenario_run(doc, rid, trigger, now, results, finished=True)
         record["runs"].insert(0, {"fire": fire, "details": details, "pending": self.pending_polls})
         del record["runs"][_MAX_RUNS:]
         return _copy(fire)

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox.payloads import scenarios as flow_docs
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument, NotFound
-from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore, deep_copy as _copy
-from reconciler.providers.dataiku.sandbox.payloads.projects import parse
-from reconciler.providers.dataiku.sandbox.payloads.flow import ArticleCreate, ArticleWithPayload, WikiSettings
+from reconciler.providers.dataiku.sandbox.models.core import Doc, WorldCore
+from reconciler.providers.dataiku.sandbox.models.core import deep_copy as _copy
+from reconciler.providers.dataiku.sandbox.payloads.common import parse
+from reconciler.providers.dataiku.sandbox.payloads.wiki import (
+    ArticleCreate,
+    ArticleWithPayload,
+    WikiSettings,
+    article_doc,
+)
 
 _FIXED = ("projectKey", "id", "versionTag", "creationTag")
 
@@ -87,7 +92,7 @@ class WikiModel(WorldCore):
             raise IllegalArgument(f"An article named {name!r} already exists in the wiki of {project_key}")
         wiki["articleCounter"] += 1
         article_id = str(wiki["articleCounter"])
-        article = flow_docs.article_doc(project_key, article_id, name)
+        article = article_doc(project_key, article_id, name)
         article["creationTag"], article["versionTag"] = self._tags()
         wiki["articles"][article_id] = {"article": article, "payload": ""}
         node = {"id": article_id, "children": []}

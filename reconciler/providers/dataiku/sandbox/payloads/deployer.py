@@ -1,93 +1,124 @@
-"""The instance-level and deployer documents the emulator builds: code envs, the plugin store,
-plugins, meanings, deployer stages, infras, published projects and deployments.
+"""Bundles and the project deployer: the request bodies (infras, published projects,
+deployments) and the documents DSS answers with (infra and deployment settings and basic info,
+published project settings, packages, exported bundles).
 
-Pure functions returning fresh dicts; the seeded catalogs are listed in COVERAGE.md.
+Same rules as every request model here: check only, extra fields allowed and kept by the world.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import Field, field_validator, model_validator
+
+from reconciler.providers.dataiku.sandbox.payloads.common import ID_RE, PROJECT_KEY_RE, _Payload, checked_id
 from reconciler.providers.dataiku.sandbox.seed import ADMIN, DSS_VERSION
 
 Doc = dict[str, Any]
 
 
-# -- code envs --------------------------------------------------------------------------------
-def seeded_code_envs() -> dict[str, Doc]:
-    """``"<LANG>/<name>"`` -> definition, as ``GET /admin/code-envs/{lang}/{name}`` returns it."""
-    def env(lang: str, name: str, interpreter: str | None, packages: str) -> Doc:
-        desc: Doc = {"deploymentMode": "DESIGN_MANAGED", "owner": ADMIN["login"], "installCorePackages": True,
-                     "installJupyterSupport": True, "usableByAll": True, "permissions": []}
-        if interpreter:
-            desc["pythonInterpreter"] = interpreter
-        return {"envName": name, "envLang": lang, "desc": desc, "specPackageList": packages,
-                "actualPackageList": packages, "specCondaEnvironment": "", "deploymentMode": "DESIGN_MANAGED"}
+# -- requests ---------------------------------------------------------------------------------
+class InfraCreate(_Payload):
+    id: str
+    stage: str = Field(min_length=1)
+    governCheckPolicy: Literal["NO_CHECK", "PREVENT", "WARN"] = "NO_CHECK"
+    automationNodeUrl: str | None = None
+    apiKey: str | None = None
 
-    return {
-        "PYTHON/py311_ml": env("PYTHON", "py311_ml", "PYTHON311", "pandas==2.2.2\nscikit-learn==1.5.0\n"),
-        "PYTHON/py39_legacy": env("PYTHON", "py39_legacy", "PYTHON39", "pandas==1.5.3\n"),
-        "R/r_base": env("R", "r_base", None, "dplyr\n"),
-    }
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return checked_id(value, "infra id")
 
 
-def code_env_list_item(definition: Doc) -> Doc:
-    return {"envName": definition["envName"], "envLang": definition["envLang"],
-            "deploymentMode": definition["deploymentMode"], "owner": definition["desc"]["owner"],
-            "pythonInterpreter": definition["desc"].get("pythonInterpreter")}
+class DeployerPermission(_Payload):
+    group: str | None = None
+    user: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "DeployerPermission":
+        if (self.group is None) == (self.user is None):
+            raise ValueError("each permission names exactly one of 'group' or 'user'")
+        return self
 
 
-# -- plugins ----------------------------------------------------------------------------------
-#: the plugin store: id -> (version it currently offers, label, description)
-PLUGIN_STORE: dict[str, tuple[str, str, str]] = {
-    "geocoder": ("2.1.0", "Geocoder", "Forward and reverse geocoding"),
-    "googlesheets": ("1.3.1", "Google Sheets", "Read and write Google Sheets"),
-    "pi-system": ("1.2.4", "PI System", "Read OSIsoft PI data"),
-    "timeseries-preparation": ("2.0.3", "Time series preparation", "Resample, window and extract time series"),
-}
+class InfraSettings(_Payload):
+    permissions: list[DeployerPermission] = []
+    automationNodeUrl: str | None = None
+    adminApiKey: str | None = None
+    trustAllSSLCertificates: bool = False
+    governCheckPolicy: Literal["NO_CHECK", "PREVENT", "WARN"] = "NO_CHECK"
 
 
-def plugin_id_from_git(url: str, subpath: str | None) -> str:
-    """What a git checkout's plugin.json would say (inferred): the last path segment, without
-    ``.git`` and a ``dss-plugin-`` prefix."""
-    source = (subpath or "").strip("/") or url.rstrip("/")
-    base = re.split(r"[/:]", source)[-1].removesuffix(".git")
-    return base.removeprefix("dss-plugin-")
+class PublishedProjectCreate(_Payload):
+    publishedProjectKey: str
+
+    @field_validator("publishedProjectKey")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not PROJECT_KEY_RE.match(value):
+            raise ValueError(f"project key {value!r} must match [A-Za-z0-9_]+")
+        return value
 
 
-def plugin_version_from_checkout(checkout: str) -> str:
-    """``v1.4.0`` / ``1.4.0`` -> ``1.4.0``; a branch or commit -> ``0.0.0-<checkout>`` (inferred)."""
-    match = re.fullmatch(r"v?(\d+(?:\.\d+)*)", checkout)
-    return match.group(1) if match else f"0.0.0-{checkout}"
+class PublishedProjectSettings(_Payload):
+    permissions: list[DeployerPermission] = []
+    owner: str | None = None
+    name: str | None = None
 
 
-def plugin_record(plugin_id: str, version: str, label: str, description: str, source: Doc) -> Doc:
-    return {
-        "id": plugin_id, "version": version, "isDev": False, "meta": {"label": label, "description": description},
-        "installedFrom": source,
-        "settings": {"config": {}, "codeEnvName": None, "presets": [], "parameterSets": [],
-                     "accessibleParameterSetDescs": [], "permissions": []},
-    }
+class DeploymentCreate(_Payload):
+    deploymentId: str
+    publishedProjectKey: str = Field(min_length=1)
+    infraId: str = Field(min_length=1)
+    bundleId: str = Field(min_length=1)
+    deployedProjectKey: str | None = None
+    projectFolderId: str | None = None
+
+    @field_validator("deploymentId")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return checked_id(value, "deployment id")
+
+    @field_validator("deployedProjectKey")
+    @classmethod
+    def _key(cls, value: str | None) -> str | None:
+        if value is not None and not PROJECT_KEY_RE.match(value):
+            raise ValueError(f"project key {value!r} must match [A-Za-z0-9_]+")
+        return value
 
 
-def plugin_list_item(record: Doc) -> Doc:
-    return {k: record[k] for k in ("id", "version", "isDev", "meta")}
+class Remapping(_Payload):
+    source: str
+    target: str
 
 
-def install_result(plugin_id: str, action: str) -> Doc:
-    return {"messages": [], "anyMessage": False, "success": True, "warning": False, "error": False,
-            "pluginId": plugin_id, "action": action}
+class RemappingSet(_Payload):
+    connections: list[Remapping] = []
+    codeEnvs: list[Remapping] = []
 
 
-# -- project deployer -------------------------------------------------------------------------
-STAGES = [
-    {"id": "Development", "desc": "For applications development"},
-    {"id": "Test", "desc": "Acceptance testing"},
-    {"id": "Production", "desc": "Running live for users"},
-]
+class BundleContainerSettings(_Payload):
+    remapping: RemappingSet = RemappingSet()
 
 
+class DeploymentSettings(_Payload):
+    bundleId: str = Field(min_length=1)
+    infraId: str | None = None
+    publishedProjectKey: str | None = None
+    deployedProjectKey: str | None = None
+    disableAutomaticTriggers: bool = False
+    localVariables: dict[str, Any] = {}
+    scenariosToActivate: dict[str, bool] = {}
+    bundleContainerSettings: BundleContainerSettings = BundleContainerSettings()
+    tags: list[str] = []
+
+
+def bundle_id_ok(value: str) -> bool:
+    return bool(ID_RE.match(value))
+
+
+# -- documents --------------------------------------------------------------------------------
 def infra_settings(infra_id: str, stage: str, govern: str, tags: tuple[Doc, Doc]) -> Doc:
     creation, version = tags
     return {

@@ -1,17 +1,21 @@
-"""Request payloads of the flow: recipes, managed folders, scenarios and wiki articles.
+"""The flow: recipes and managed folders, their request bodies and the documents a new one starts
+with (recipe params and payload, managed folder document).
 
-Same rules as ``payloads``: the models only check a body (types, required fields, name rules);
-the world stores the caller's JSON, so unknown fields round-trip.
+Every nested key the official client indexes into is present (``partitioning.dimensions``,
+``params.envSelection``...). The rules that are inferred rather than documented are listed in
+COVERAGE.md.
 """
 
 from __future__ import annotations
 
-import re
+import json
 from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from reconciler.providers.dataiku.sandbox.payloads.projects import OBJECT_NAME_RE, _Payload
+from reconciler.providers.dataiku.sandbox.payloads.common import OBJECT_NAME_RE, _Payload, taggable_defaults
+
+Doc = dict[str, Any]
 
 #: recipe types the sandbox knows (code, then visual); ``CustomCode_*`` plugin recipes also pass
 CODE_RECIPE_TYPES = frozenset({"python", "r", "sql_script", "sql_query", "shell", "pyspark", "sparkr",
@@ -19,9 +23,6 @@ CODE_RECIPE_TYPES = frozenset({"python", "r", "sql_script", "sql_query", "shell"
 VISUAL_RECIPE_TYPES = frozenset({"sync", "grouping", "join", "fuzzyjoin", "geojoin", "shaker", "prepare", "sort",
                                  "distinct", "window", "topn", "vstack", "split", "sampling", "pivot", "upsert",
                                  "download", "export", "generate_features", "csync"})
-SCENARIO_TYPES = ("step_based", "custom_python")
-#: scenario and step ids: letters, digits, underscores (DSS derives them from names that way)
-SCENARIO_ID_RE = re.compile(r"^[A-Za-z0-9_]+$")
 
 
 def _object_name(value: str | None, what: str) -> str | None:
@@ -94,6 +95,47 @@ class RenameObject(_Payload):
         return _object_name(value, "recipe name") or value
 
 
+#: recipe types whose params hold a code env selection
+_ENV_TYPES = {"python": "PYTHON", "pyspark": "PYTHON", "r": "R", "sparkr": "R"}
+
+
+def recipe_params(recipe_type: str) -> Doc:
+    """The params DSS gives a new recipe of ``recipe_type`` (engine and env selection)."""
+    params: Doc = {"containerSelection": {"containerMode": "INHERIT"}}
+    if recipe_type in _ENV_TYPES:
+        params["envSelection"] = {"envMode": "INHERIT"}
+    if recipe_type not in CODE_RECIPE_TYPES:
+        params = {"engineParams": {}, "forcedEngine": None}
+    return params
+
+
+def recipe_payload(recipe_type: str, creation_settings: Doc) -> str:
+    """The payload a new recipe starts with: the script given, else an empty one."""
+    for key in ("script", "payload", "rawPayload"):
+        value = creation_settings.get(key)
+        if isinstance(value, str):
+            return value
+    if recipe_type == "grouping" and isinstance(creation_settings.get("groupKey"), str):
+        return json.dumps({"keys": [{"column": creation_settings["groupKey"]}], "values": []})
+    return "" if recipe_type in CODE_RECIPE_TYPES else "{}"
+
+
+def normalize_roles(roles: Doc, outputs: bool) -> Doc:
+    """``{role: {items: [...]}}`` with ``deps`` on inputs and ``appendMode`` on outputs filled in."""
+    out = {}
+    for role, value in roles.items():
+        items = []
+        for item in value.get("items", []):
+            item = dict(item)
+            if outputs:
+                item.setdefault("appendMode", False)
+            else:
+                item.setdefault("deps", [])
+            items.append(item)
+        out[role] = {**value, "items": items}
+    return out
+
+
 # -- managed folders --------------------------------------------------------------------------
 class FolderParams(_Payload):
     connection: str = Field(min_length=1)
@@ -130,97 +172,19 @@ class RenameManagedFolder(_Payload):
         return value
 
 
-# -- scenarios --------------------------------------------------------------------------------
-class ScenarioStep(_Payload):
-    id: str | None = None
-    name: str | None = None
-    type: str = Field(min_length=1)
-    params: dict[str, Any] = {}
+DEFAULT_FOLDER_PATH = "/${projectKey}/${odbId}"
 
 
-class ScenarioTrigger(_Payload):
-    id: str | None = None
-    type: str = Field(min_length=1)
-    active: bool = True
-    params: dict[str, Any] = {}
-
-
-class ScenarioParams(_Payload):
-    steps: list[ScenarioStep] = []
-
-
-class ScenarioDocument(_Payload):
-    """A scenario as POSTed (``id`` optional: derived from the name) or PUT."""
-
-    id: str | None = None
-    name: str = Field(min_length=1)
-    type: str = "step_based"
-    active: bool = False
-    params: ScenarioParams = ScenarioParams()
-    triggers: list[ScenarioTrigger] = []
-    reporters: list[dict[str, Any]] = []
-    tags: list[str] = []
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str | None) -> str | None:
-        if value is not None and not SCENARIO_ID_RE.match(value):
-            raise ValueError(f"scenario id {value!r} must match [A-Za-z0-9_]+")
-        return value
-
-    @field_validator("type")
-    @classmethod
-    def _type(cls, value: str) -> str:
-        if value not in SCENARIO_TYPES:
-            raise ValueError(f"scenario type must be one of {', '.join(SCENARIO_TYPES)}")
-        return value
-
-
-class ScenarioLight(_Payload):
-    """``PUT /scenarios/{id}/light``: only these fields may change."""
-
-    active: bool | None = None
-    description: str | None = None
-    shortDesc: str | None = None
-    tags: list[str] | None = None
-
-
-class ScenarioPayload(_Payload):
-    script: str
-
-
-# -- wiki -------------------------------------------------------------------------------------
-class TaxonomyNode(_Payload):
-    id: str = Field(min_length=1)
-    children: list["TaxonomyNode"] = []
-
-
-class WikiSettings(_Payload):
-    homeArticleId: str | None = None
-    taxonomy: list[TaxonomyNode] = []
-
-
-class ArticleCreate(_Payload):
-    """Client form ``{projectKey, name, parent}``; seed form ``{projectKey, id, parent}``."""
-
-    projectKey: str | None = None
-    name: str | None = None
-    id: str | None = None
-    parent: str | None = None
-
-    @model_validator(mode="after")
-    def _named(self) -> "ArticleCreate":
-        name = self.name if self.name is not None else self.id
-        if name is None or not name.strip():
-            raise ValueError("an article needs a name")
-        return self
-
-
-class ArticleMetadata(_Payload):
-    name: str = Field(min_length=1)
-    tags: list[str] = []
-
-
-class ArticleWithPayload(_Payload):
-    article: ArticleMetadata
-    payload: str | None = None
+def managed_folder_doc(project_key: str, folder_id: str, name: str, folder_type: str, params: Doc) -> Doc:
+    return {
+        "projectKey": project_key,
+        "id": folder_id,
+        "name": name,
+        "type": folder_type,
+        "params": params,
+        "partitioning": {"ignoreNonMatchingFile": False, "considerMissingRequestedPartitionsAsEmpty": False,
+                         "dimensions": []},
+        "flowOptions": {"virtualizable": False, "rebuildBehavior": "NORMAL"},
+        "metrics": {"probes": [], "engineConfig": {}, "displayedState": {"columns": [], "metrics": []}},
+        **taggable_defaults(),
+    }

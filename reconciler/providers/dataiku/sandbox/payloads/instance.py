@@ -1,27 +1,27 @@
-"""Request payloads of instance-level objects (meanings, plugins) and of the project deployer.
+"""Instance-level objects: code envs (read-only), meanings and plugins: the request bodies and the
+documents DSS answers with (code env list items, plugin records, install results).
 
-Same rules as ``payloads``: check only, extra fields allowed and kept by the world.
+Same rules as every request model here: check only, extra fields allowed and kept by the world.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from reconciler.providers.dataiku.sandbox.payloads.projects import PROJECT_KEY_RE, _Payload
+from reconciler.providers.dataiku.sandbox.payloads.common import _Payload, checked_id
 
-#: meaning, plugin, infra, deployment and bundle ids (inferred: DSS uses these in URLs)
-ID_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+Doc = dict[str, Any]
 MEANING_TYPES = ("DECLARATIVE", "VALUES_LIST", "VALUES_MAPPING", "PATTERN")
 NORMALIZATION_MODES = ("EXACT", "LOWERCASE", "NORMALIZED")
 
 
-def _checked_id(value: str, what: str) -> str:
-    if not ID_RE.match(value):
-        raise ValueError(f"{what} {value!r} must match [A-Za-z0-9_.-]+")
-    return value
+# -- code envs --------------------------------------------------------------------------------
+def code_env_list_item(definition: Doc) -> Doc:
+    return {"envName": definition["envName"], "envLang": definition["envLang"],
+            "deploymentMode": definition["deploymentMode"], "owner": definition["desc"]["owner"],
+            "pythonInterpreter": definition["desc"].get("pythonInterpreter")}
 
 
 # -- meanings ---------------------------------------------------------------------------------
@@ -52,7 +52,7 @@ class MeaningDocument(_Payload):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str | None) -> str | None:
-        return None if value is None else _checked_id(value, "meaning id")
+        return None if value is None else checked_id(value, "meaning id")
 
     @model_validator(mode="after")
     def _consistent(self) -> "MeaningDocument":
@@ -75,7 +75,7 @@ class StoreInstall(_Payload):
     @field_validator("pluginId")
     @classmethod
     def _id(cls, value: str) -> str:
-        return _checked_id(value, "plugin id")
+        return checked_id(value, "plugin id")
 
 
 class GitInstall(_Payload):
@@ -93,102 +93,19 @@ class PluginDelete(_Payload):
     force: bool = False
 
 
-# -- project deployer -------------------------------------------------------------------------
-class InfraCreate(_Payload):
-    id: str
-    stage: str = Field(min_length=1)
-    governCheckPolicy: Literal["NO_CHECK", "PREVENT", "WARN"] = "NO_CHECK"
-    automationNodeUrl: str | None = None
-    apiKey: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        return _checked_id(value, "infra id")
+def plugin_record(plugin_id: str, version: str, label: str, description: str, source: Doc) -> Doc:
+    return {
+        "id": plugin_id, "version": version, "isDev": False, "meta": {"label": label, "description": description},
+        "installedFrom": source,
+        "settings": {"config": {}, "codeEnvName": None, "presets": [], "parameterSets": [],
+                     "accessibleParameterSetDescs": [], "permissions": []},
+    }
 
 
-class DeployerPermission(_Payload):
-    group: str | None = None
-    user: str | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> "DeployerPermission":
-        if (self.group is None) == (self.user is None):
-            raise ValueError("each permission names exactly one of 'group' or 'user'")
-        return self
+def plugin_list_item(record: Doc) -> Doc:
+    return {k: record[k] for k in ("id", "version", "isDev", "meta")}
 
 
-class InfraSettings(_Payload):
-    permissions: list[DeployerPermission] = []
-    automationNodeUrl: str | None = None
-    adminApiKey: str | None = None
-    trustAllSSLCertificates: bool = False
-    governCheckPolicy: Literal["NO_CHECK", "PREVENT", "WARN"] = "NO_CHECK"
-
-
-class PublishedProjectCreate(_Payload):
-    publishedProjectKey: str
-
-    @field_validator("publishedProjectKey")
-    @classmethod
-    def _key(cls, value: str) -> str:
-        if not PROJECT_KEY_RE.match(value):
-            raise ValueError(f"project key {value!r} must match [A-Za-z0-9_]+")
-        return value
-
-
-class PublishedProjectSettings(_Payload):
-    permissions: list[DeployerPermission] = []
-    owner: str | None = None
-    name: str | None = None
-
-
-class DeploymentCreate(_Payload):
-    deploymentId: str
-    publishedProjectKey: str = Field(min_length=1)
-    infraId: str = Field(min_length=1)
-    bundleId: str = Field(min_length=1)
-    deployedProjectKey: str | None = None
-    projectFolderId: str | None = None
-
-    @field_validator("deploymentId")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        return _checked_id(value, "deployment id")
-
-    @field_validator("deployedProjectKey")
-    @classmethod
-    def _key(cls, value: str | None) -> str | None:
-        if value is not None and not PROJECT_KEY_RE.match(value):
-            raise ValueError(f"project key {value!r} must match [A-Za-z0-9_]+")
-        return value
-
-
-class Remapping(_Payload):
-    source: str
-    target: str
-
-
-class RemappingSet(_Payload):
-    connections: list[Remapping] = []
-    codeEnvs: list[Remapping] = []
-
-
-class BundleContainerSettings(_Payload):
-    remapping: RemappingSet = RemappingSet()
-
-
-class DeploymentSettings(_Payload):
-    bundleId: str = Field(min_length=1)
-    infraId: str | None = None
-    publishedProjectKey: str | None = None
-    deployedProjectKey: str | None = None
-    disableAutomaticTriggers: bool = False
-    localVariables: dict[str, Any] = {}
-    scenariosToActivate: dict[str, bool] = {}
-    bundleContainerSettings: BundleContainerSettings = BundleContainerSettings()
-    tags: list[str] = []
-
-
-def bundle_id_ok(value: str) -> bool:
-    return bool(ID_RE.match(value))
+def install_result(plugin_id: str, action: str) -> Doc:
+    return {"messages": [], "anyMessage": False, "success": True, "warning": False, "error": False,
+            "pluginId": plugin_id, "action": action}

@@ -1,112 +1,86 @@
-"""Default documents of the flow objects (recipes, managed folders, scenarios, runs, wiki
-articles), as the emulator builds them. Pure functions returning fresh dicts.
+"""Scenarios: the request bodies (definition, light settings, python payload) and the documents
+DSS answers with (defaults of a new scenario, the light view, a run with its step runs).
 
-Every nested key the official client indexes into is present (``partitioning.dimensions``,
-``params.steps``, ``triggers``, ``reporters``...). The rules that are inferred rather than
-documented are listed in COVERAGE.md.
+Every nested key the official client indexes into is present (``params.steps``, ``triggers``,
+``reporters``...).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from typing import Any
 
+from pydantic import Field, field_validator
+
+from reconciler.providers.dataiku.sandbox.payloads.common import _Payload, taggable_defaults
 from reconciler.providers.dataiku.sandbox.seed import ADMIN
-from reconciler.providers.dataiku.sandbox.payloads.flow import CODE_RECIPE_TYPES
 
 Doc = dict[str, Any]
-
-#: recipe types whose params hold a code env selection
-_ENV_TYPES = {"python": "PYTHON", "pyspark": "PYTHON", "r": "R", "sparkr": "R"}
-
-
-def recipe_params(recipe_type: str) -> Doc:
-    """The params DSS gives a new recipe of ``recipe_type`` (engine and env selection)."""
-    params: Doc = {"containerSelection": {"containerMode": "INHERIT"}}
-    if recipe_type in _ENV_TYPES:
-        params["envSelection"] = {"envMode": "INHERIT"}
-    if recipe_type not in CODE_RECIPE_TYPES:
-        params = {"engineParams": {}, "forcedEngine": None}
-    return params
+SCENARIO_TYPES = ("step_based", "custom_python")
+#: scenario and step ids: letters, digits, underscores (DSS derives them from names that way)
+SCENARIO_ID_RE = re.compile(r"^[A-Za-z0-9_]+$")
 
 
-def recipe_payload(recipe_type: str, creation_settings: Doc) -> str:
-    """The payload a new recipe starts with: the script given, else an empty one."""
-    for key in ("script", "payload", "rawPayload"):
-        value = creation_settings.get(key)
-        if isinstance(value, str):
-            return value
-    if recipe_type == "grouping" and isinstance(creation_settings.get("groupKey"), str):
-        import json
-
-        return json.dumps({"keys": [{"column": creation_settings["groupKey"]}], "values": []})
-    return "" if recipe_type in CODE_RECIPE_TYPES else "{}"
+# -- requests ---------------------------------------------------------------------------------
+class ScenarioStep(_Payload):
+    id: str | None = None
+    name: str | None = None
+    type: str = Field(min_length=1)
+    params: dict[str, Any] = {}
 
 
-def taggable_defaults() -> Doc:
-    """What every taggable flow object carries."""
-    return {"tags": [], "description": "", "shortDesc": "", "customFields": {}, "checklists": {"checklists": []}}
+class ScenarioTrigger(_Payload):
+    id: str | None = None
+    type: str = Field(min_length=1)
+    active: bool = True
+    params: dict[str, Any] = {}
 
 
-def normalize_roles(roles: Doc, outputs: bool) -> Doc:
-    """``{role: {items: [...]}}`` with ``deps`` on inputs and ``appendMode`` on outputs filled in."""
-    out = {}
-    for role, value in roles.items():
-        items = []
-        for item in value.get("items", []):
-            item = dict(item)
-            if outputs:
-                item.setdefault("appendMode", False)
-            else:
-                item.setdefault("deps", [])
-            items.append(item)
-        out[role] = {**value, "items": items}
-    return out
+class ScenarioParams(_Payload):
+    steps: list[ScenarioStep] = []
 
 
-def recipe_refs(recipe: Doc) -> tuple[list[str], list[str]]:
-    """The refs a recipe reads and writes."""
-    def refs(roles: Any) -> list[str]:
-        if not isinstance(roles, dict):
-            return []
-        return [i.get("ref") for r in roles.values() if isinstance(r, dict)
-                for i in r.get("items", []) if isinstance(i, dict) and i.get("ref")]
+class ScenarioDocument(_Payload):
+    """A scenario as POSTed (``id`` optional: derived from the name) or PUT."""
 
-    return refs(recipe.get("inputs")), refs(recipe.get("outputs"))
+    id: str | None = None
+    name: str = Field(min_length=1)
+    type: str = "step_based"
+    active: bool = False
+    params: ScenarioParams = ScenarioParams()
+    triggers: list[ScenarioTrigger] = []
+    reporters: list[dict[str, Any]] = []
+    tags: list[str] = []
 
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str | None) -> str | None:
+        if value is not None and not SCENARIO_ID_RE.match(value):
+            raise ValueError(f"scenario id {value!r} must match [A-Za-z0-9_]+")
+        return value
 
-def generated_recipe_name(recipe_type: str, outputs: list[str]) -> str:
-    """The name DSS picks when the prototype has none: ``compute_<first output>`` (inferred)."""
-    base = outputs[0].split(".")[-1] if outputs else recipe_type
-    return "compute_" + re.sub(r"[^A-Za-z0-9_]", "_", base)
-
-
-# -- managed folders --------------------------------------------------------------------------
-DEFAULT_FOLDER_PATH = "/${projectKey}/${odbId}"
-
-
-def managed_folder_doc(project_key: str, folder_id: str, name: str, folder_type: str, params: Doc) -> Doc:
-    return {
-        "projectKey": project_key,
-        "id": folder_id,
-        "name": name,
-        "type": folder_type,
-        "params": params,
-        "partitioning": {"ignoreNonMatchingFile": False, "considerMissingRequestedPartitionsAsEmpty": False,
-                         "dimensions": []},
-        "flowOptions": {"virtualizable": False, "rebuildBehavior": "NORMAL"},
-        "metrics": {"probes": [], "engineConfig": {}, "displayedState": {"columns": [], "metrics": []}},
-        **taggable_defaults(),
-    }
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if value not in SCENARIO_TYPES:
+            raise ValueError(f"scenario type must be one of {', '.join(SCENARIO_TYPES)}")
+        return value
 
 
-# -- scenarios --------------------------------------------------------------------------------
-def scenario_id_from_name(name: str) -> str:
-    """``"Nightly build"`` -> ``NIGHTLY_BUILD`` (what the client observes, reference §E.3)."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", name.strip()).upper() or "SCENARIO"
+class ScenarioLight(_Payload):
+    """``PUT /scenarios/{id}/light``: only these fields may change."""
+
+    active: bool | None = None
+    description: str | None = None
+    shortDesc: str | None = None
+    tags: list[str] | None = None
 
 
+class ScenarioPayload(_Payload):
+    script: str
+
+
+# -- documents --------------------------------------------------------------------------------
 def scenario_defaults() -> Doc:
     return {"active": False, "type": "step_based", "params": {"steps": []}, "triggers": [], "reporters": [],
             **taggable_defaults()}
@@ -122,33 +96,8 @@ def scenario_light(scenario: Doc, running: bool) -> Doc:
     }
 
 
-def run_id(now_ms: int, counter: int) -> str:
-    """``2017-09-28-16-49-05-255`` (the seed's format), made unique by the counter."""
-    stamp = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc)
-    return stamp.strftime("%Y-%m-%d-%H-%M-%S-") + f"{(now_ms + counter) % 1000:03d}"
-
-
 def manual_trigger() -> Doc:
     return {"id": "manual", "type": "manual", "name": "API run"}
-
-
-def step_outcome(step: Doc, exists: Any) -> tuple[str, str | None]:
-    """How the sandbox decides a step's outcome (documented in COVERAGE.md).
-
-    ``build_flowitem`` fails when an item to build does not exist (``exists(type, ref)``); a
-    ``custom_python`` step fails when its script raises at top level (a line starting with
-    ``raise``); everything else succeeds.
-    """
-    params = step.get("params") or {}
-    if step.get("type") == "build_flowitem":
-        for item in params.get("builds", []):
-            if isinstance(item, dict) and not exists(item.get("type", "DATASET"), item.get("itemId")):
-                return "FAILED", f"cannot build {item.get('type', 'DATASET')} {item.get('itemId')}: it does not exist"
-    if step.get("type") == "custom_python":
-        script = params.get("script") or ""
-        if any(line.startswith("raise") for line in script.splitlines()):
-            return "FAILED", "the step's script raised an exception"
-    return "SUCCESS", None
 
 
 def scenario_run(scenario: Doc, rid: str, trigger: Doc, now_ms: int, step_results: list[tuple[Doc, str, Any]],
@@ -176,9 +125,3 @@ def scenario_run(scenario: Doc, rid: str, trigger: Doc, now_ms: int, step_result
                                               "title": error, "message": error}
         steps.append(record)
     return {"scenarioRun": run, "stepRuns": steps}
-
-
-# -- wiki -------------------------------------------------------------------------------------
-def article_doc(project_key: str, article_id: str, name: str) -> Doc:
-    return {"projectKey": project_key, "id": article_id, "name": name, "layout": "WIKI_ARTICLE",
-            "attachments": [], "tags": []}
