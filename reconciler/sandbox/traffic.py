@@ -14,7 +14,8 @@ most one second less).
 ``RouteCounter``: requests answered per platform by (method, route template), e.g.
 ``GET /projects/{projectKey}/datasets/``, so that a benchmark can say which calls a run made.
 Requests are counted by their decoded path; templates are resolved when asked for (a routed
-emulator's ``Router``; any other path has every segment holding a digit shown as ``{}``).
+emulator's ``Router``: the prefix taken and the route's pattern; any other path has every
+segment holding a digit shown as ``{}``).
 
 Neither class locks: the sandbox calls them under its own lock.
 """
@@ -122,11 +123,13 @@ class RouteCounter:
 
 
 def route_template(emulator: Emulator | None, method: str, path: tuple[str, ...]) -> str:
-    """The route pattern ``path`` matched on ``emulator`` (``/projects/{projectKey}/``), or the
-    path with every segment that holds a digit written ``{}`` when no route of a routed
-    emulator's ``router`` matched it for ``method``."""
+    """The prefix ``path`` went through and the route pattern it matched on ``emulator``
+    (``/dip/publicapi/projects/{projectKey}``), or the path with every segment that holds a
+    digit written ``{}`` when no route of a routed emulator's ``router`` matched it for
+    ``method``."""
     if isinstance(emulator, RoutedEmulator):
         match = emulator.router.resolve(method, path)
-        if isinstance(match, RouteMatch):
-            return match.route.pattern
+        rest = emulator.router.strip_prefix(path)
+        if isinstance(match, RouteMatch) and rest is not None:
+            return "/" + "/".join((*path[: len(path) - len(rest)], *match.route.parts))
     return "/" + "/".join("{}" if any(c.isdigit() for c in segment) else segment for segment in path)

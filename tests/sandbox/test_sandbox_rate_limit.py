@@ -74,7 +74,7 @@ def test_refused_requests_reach_no_emulator_and_are_not_counted(limited, client_
     assert client.post("/toy/api/items", json={"name": "b"}).status_code == 429
     assert set(sb.emulators["toy"].world["items"]) == {"a"}
     assert sb.counts["toy"] == {"requests": 1, "writes": 1}
-    assert sb.route_counts == {"toy": {"POST /items": 1}}
+    assert sb.route_counts == {"toy": {"POST /api/items": 1}}
 
 
 def test_each_token_has_its_own_bucket(limited, client_for):
@@ -200,8 +200,8 @@ def test_requests_are_counted_by_route_template(sandbox, client, token):
     client.get("/toy/api/items/b/")
     client.get("/toy/api/items/zz9")  # a 404 from its handler: still that route
     client.get("/toy/api/v2/nothing-here")  # no route: the path, digits hidden
-    assert sandbox.route_counts == {"toy": {"GET /items/{name}": 3, "GET /api/{}/nothing-here": 1,
-                                            "POST /items": 2}}
+    assert sandbox.route_counts == {"toy": {"GET /api/items/{name}": 3, "GET /api/{}/nothing-here": 1,
+                                            "POST /api/items": 2}}
     answer = client.get("/_sandbox/routes").json()
     assert answer == sandbox.route_counts
     assert sum(answer["toy"].values()) == sandbox.counts["toy"]["requests"]
@@ -210,7 +210,7 @@ def test_requests_are_counted_by_route_template(sandbox, client, token):
 
 
 @pytest.mark.parametrize("method, path, template", [
-    pytest.param("GET", ("api", "items", "x1"), "/items/{name}", id="routed"),
+    pytest.param("GET", ("api", "items", "x1"), "/api/items/{name}", id="routed"),
     pytest.param("DELETE", ("api", "items", "x1"), "/api/items/{}", id="method-without-route"),
     pytest.param("GET", ("elsewhere", "7"), "/elsewhere/{}", id="no-prefix"),
 ])
