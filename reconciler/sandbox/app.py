@@ -225,8 +225,8 @@ class Sandbox:
 
     def set_rate_limits(self, rates: Mapping[str, float] | None = None) -> None:
         """Put these limits in force now, replacing the ones before (``{}`` or None: no limit),
-        with full buckets. Raises ``ConfigError`` for an unknown platform or a rate that is not
-        a number above 0."""
+        with full buckets and ``rate_limited`` back at 0. Raises ``ConfigError`` for an unknown
+        platform or a rate that is not a number above 0 (the limits before stay)."""
         limiter = self._make_limiter(dict(rates or {}))
         with self._lock:
             self._limiter = limiter
