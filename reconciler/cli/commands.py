@@ -344,8 +344,11 @@ def _sandbox_address(fn):
 @click.option("--latency-ms", type=float, default=0.0, show_default=True)
 @click.option("--fault-rate", type=float, default=0.0, show_default=True)
 @click.option("--data", "data", type=click.Path(dir_okay=False), help="Persist the emulated world to FILE.")
+@click.option("--rate-limit", "rate_limits", multiple=True, metavar="PLATFORM=RPS",
+              help="Allow each token at most RPS requests per second on PLATFORM; beyond it, the "
+                   "platform's 429 with Retry-After (repeatable).")
 @click.pass_context
-def sandbox(ctx, host, port, token, latency_ms, fault_rate, data) -> int:
+def sandbox(ctx, host, port, token, latency_ms, fault_rate, data, rate_limits) -> int:
     """Serve every platform emulator on one port (Ctrl-C stops)."""
     host, port, token = host or "127.0.0.1", port or 8765, token or "sandbox-token"
     ctx.meta["sandbox"] = dict(host=host, port=port, token=token)
@@ -355,13 +358,29 @@ def sandbox(ctx, host, port, token, latency_ms, fault_rate, data) -> int:
 
     if not 0.0 <= fault_rate <= 1.0:
         raise click.BadParameter("must be between 0 and 1", param_hint="--fault-rate")
-    sb = Sandbox(token=token, latency_ms=latency_ms, fault_rate=fault_rate, data_file=data)
+    sb = Sandbox(token=token, latency_ms=latency_ms, fault_rate=fault_rate, data_file=data,
+                 rate_limits=_rate_limits(rate_limits))
     base = f"http://{host}:{port}"
     click.echo(f"Sandbox listening on {base} (Ctrl-C to stop). Point the providers at it with:", err=True)
     for key, value in sb.env(base).items():
         click.echo(f"  export {key}={value}", err=True)
     sb.serve(host, port)
     return 0
+
+
+def _rate_limits(values: tuple[str, ...]) -> dict[str, float]:
+    """``("dataiku=10",)`` -> ``{"dataiku": 10.0}``; a malformed value is a usage error (the
+    sandbox itself refuses an unknown platform or a rate that is not above 0)."""
+    limits: dict[str, float] = {}
+    for value in values:
+        platform, sep, rps = value.partition("=")
+        try:
+            limits[platform.strip()] = float(rps)
+        except ValueError:
+            sep = ""
+        if not sep or not platform.strip():
+            raise click.BadParameter(f"{value!r}: give PLATFORM=RPS, e.g. dataiku=10", param_hint="--rate-limit")
+    return limits
 
 
 @sandbox.command("env")
