@@ -11,10 +11,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl
 
 from reconciler.addresses import ADDRESS_FORMAT, Address
@@ -198,50 +197,28 @@ def _at(err: SpecError, location: Location) -> SpecError:
     return err
 
 
-class ScopedLocations(abc.Mapping):
-    """A resource body's locations: the document's, seen from the body (``path`` relative to it).
-    A view, not a copy: loading stays linear without regrouping every location of a document."""
-
-    __slots__ = ("_all", "_prefix")
-
-    def __init__(self, everything: Mapping[tuple, Location], prefix: tuple) -> None:
-        self._all = everything
-        self._prefix = tuple(prefix)
-
-    def __getitem__(self, path: tuple) -> Location:
-        return self._all[self._prefix + tuple(path)]
-
-    def get(self, path: tuple, default: Any = None) -> Any:
-        return self._all.get(self._prefix + tuple(path), default)
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, tuple) and self._prefix + path in self._all
-
-    def __iter__(self) -> Iterator[tuple]:
-        n = len(self._prefix)
-        return (p[n:] for p in self._all if len(p) > n and p[:n] == self._prefix)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ScopedLocations) and other._all is self._all and other._prefix == self._prefix:
-            return True  # the same view: no need to walk the document's locations
-        return abc.Mapping.__eq__(self, other)
-
-    __hash__ = None  # type: ignore[assignment]  # a mapping
-
-    def __repr__(self) -> str:
-        return f"ScopedLocations({len(self)} paths under {self._prefix!r})"
+def _body_locations(doc: Document) -> dict[Any, dict[tuple, Location]]:
+    """The locations under each ``resources:`` entry of ``doc``, by the entry's key, relative to
+    the entry (``{"t.a": {("name",): ..., ("tags", 0): ...}}``): one pass over the document's."""
+    bodies: dict[Any, dict[tuple, Location]] = {}
+    for path, location in doc.locations.items():
+        if len(path) > 2 and path[0] == "resources":
+            body = bodies.get(path[1])
+            if body is None:
+                body = bodies[path[1]] = {}
+            body[path[2:]] = location
+    return bodies
 
 
 @dataclass
 class _Raw:
-    """A spec entry before interpolation: its value, where it is, and its document."""
+    """A spec entry before interpolation: its value, where it is, and its document; for a
+    resource, the locations of its body (relative to it)."""
 
     value: Any
     doc: Document
     path: tuple
+    locations: dict[tuple, Location] = field(default_factory=dict)
 
     @property
     def location(self) -> Location:
@@ -347,8 +324,9 @@ class _Merge:
         self.backend = raw
 
     def merge_resources(self, doc: Document, section: dict) -> None:
+        bodies = _body_locations(doc)
         for key, body in section.items():
-            raw = _Raw(body, doc, ("resources", key))
+            raw = _Raw(body, doc, ("resources", key), bodies.get(key, {}))
             try:
                 address = Address.parse(key)
             except ValueError:
@@ -453,7 +431,7 @@ class _Merge:
         rtype = self.type_class(address.type)
         body = dict(raw.value or {})
         reserved = {k: body.pop(k) for k in RESERVED if k in body}
-        locations = ScopedLocations(raw.doc.locations, raw.path)
+        locations = raw.locations
 
         def where(path: tuple) -> Location:
             for end in range(len(path), 0, -1):
