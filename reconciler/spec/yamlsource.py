@@ -13,41 +13,46 @@ What ``parse_document`` promises:
   (``200: ok`` has the key ``"200"``). An explicit tag may be one of the core schema's
   (``!!str``, ``!!int``, ``!!float``, ``!!bool``, ``!!null``, ``!!seq``, ``!!map``).
 - Anchors, aliases and merge keys (``<<: *base``, ``<<: [*a, *b]``; the mapping's own keys win,
-  then the first mapping merged) work. What aliases and merge keys bring in is limited to
-  ``MAX_ALIAS_VALUES`` values (a small file can expand exponentially: "billion laughs"), and
-  values may nest ``MAX_DEPTH`` levels deep.
+  then the first mapping merged) work; each alias gives its own copy of the value. What aliases
+  bring in is limited to ``MAX_ALIAS_VALUES`` values (a small file can expand exponentially:
+  "billion laughs"), and values may nest ``MAX_DEPTH`` levels deep.
 - ``Document.locations`` maps every path (mapping keys and list indexes from the root) to where
-  it was written: the key of a mapping entry, the item of a list.
+  it was written: the key of a mapping entry, the item of a list; below an alias, where the
+  anchored values were written.
 - A key repeated in one mapping is a problem returned with both lines, not an error: the last
   one wins.
 - Text that is not YAML raises ``SpecSyntaxError`` naming ``file:line:column``, in words a user
   can act on; never a traceback.
 
-The reader is PyYAML's: its composer builds the node tree, each node with its start mark
-(libyaml's parser through ``yaml.CSafeLoader`` when PyYAML was built with libyaml, else the
-pure-Python ``yaml.SafeLoader``: the same nodes and marks), typing plain scalars by the core
-schema (``_Loader.resolve``); ``_Builder`` turns the tree into plain data and keeps each node's
-line and column.
-Not ruamel.yaml: it would be a second YAML dependency (PyYAML is one already), its YAML 1.2
-typing lives in its pure-Python loaders (its C loader types scalars as YAML 1.1 does), and its
-line numbers come attached to its own container types, which we would convert anyway.
+The reader is PyYAML's parser: libyaml's through ``yaml.CSafeLoader`` when PyYAML was built with
+libyaml, else the pure-Python ``yaml.SafeLoader`` (the same events, with the same marks).
+``_Builder`` turns its events into plain data in one pass, keeping each node's line and column.
+It reads the events rather than PyYAML's composed node tree: the tree holds a node and two
+marks for every value until the whole file is composed, which costs more than building the
+values and keeps the cyclic collector walking it; here an anchor is an entry in a dictionary.
+
+Not ruamel.yaml: it would be a second YAML dependency, its YAML 1.2 typing lives in its
+pure-Python loaders (its C loader types scalars as YAML 1.1 does), and its line numbers come
+attached to its own container types, which we would convert anyway.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.events import (AliasEvent, DocumentStartEvent, Event, MappingEndEvent, MappingStartEvent, ScalarEvent,
+                         SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 
 from reconciler.errors import Location, SpecSyntaxError, SpecValidationError
 
 Path = tuple[Any, ...]
 
-#: at most this many values reached through aliases and merge keys in one document
+#: at most this many values reached through aliases in one document
 MAX_ALIAS_VALUES = 100_000
 #: at most this deep
 MAX_DEPTH = 200
@@ -75,6 +80,10 @@ class Document:
         return Location(self.file, 1)
 
 
+#: PyYAML's parser: libyaml's when PyYAML was built with it (only its events are used)
+_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_document(file: str, text: str) -> tuple[Document, list[SpecValidationError]]:
     """Parse ``text`` (the content of ``file``): the document and the non-fatal problems found
     (a key repeated in one mapping). Raises ``SpecSyntaxError`` (see the module docstring)."""
@@ -86,55 +95,36 @@ def parse_document(file: str, text: str) -> tuple[Document, list[SpecValidationE
         raise _reader_error(file, text, exc) from None
     except yaml.YAMLError as exc:  # (PyYAML raises the two kinds above)
         raise _error(file, Location(file, 1, 1), str(exc)) from None
-    except RecursionError:  # the pure-Python composer on deep nesting (libyaml stops at a depth)
-        raise _error(file, Location(file, 1, 1), _TOO_DEEP) from None
     except _Invalid as exc:
         raise _error(file, exc.location, exc.problem, exc.hint) from None
 
 
 def _read(file: str, text: str) -> tuple[Document, list[SpecValidationError]]:
-    loader = _Loader(text)
+    parser = _Parser(text)
     try:
-        node = loader.get_single_node()
+        builder = _Builder(file, parser.get_event)
+        data = builder.document()
     finally:
-        loader.dispose()
-    if node is None:  # nothing but comments, or nothing at all
-        return Document(file, None, {(): Location(file, 1)}), []
-    builder = _Builder(file)
-    builder.locations[()] = builder.where(node)
-    return Document(file, builder.build(node, ()), builder.locations), builder.problems
+        parser.dispose()
+    return Document(file, data, builder.locations), builder.problems
 
 
-# -- the node tree -------------------------------------------------------------------------------
+# -- scalars ---------------------------------------------------------------------------------------
 
 _STR, _INT, _FLOAT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
-_BOOL, _NULL, _MERGE = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:merge"
+_BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
 _SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
-
 
 _INT_TEXT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
 _FLOAT_TEXT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
                          r"|\.(?:nan|NaN|NAN)")
 _BOOL_TEXT = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _NULL_TEXT = ("", "~", "null", "Null", "NULL")
-#: the plain scalars that are not text, by the YAML 1.2 core schema (and ``<<``, the merge key)
+#: the plain scalars that are not text, by the YAML 1.2 core schema
 _TYPED = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in (
     ("bool", "|".join(_BOOL_TEXT)), ("int", _INT_TEXT.pattern), ("float", _FLOAT_TEXT.pattern),
-    ("null", "|".join(_NULL_TEXT)), ("merge", "<<"))))
-_TAG_OF = {"bool": _BOOL, "int": _INT, "float": _FLOAT, "null": _NULL, "merge": _MERGE}
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """PyYAML's safe loader (libyaml's parser when PyYAML has it) with the YAML 1.2 core
-    schema's tags. Only its composer is used (``get_single_node``)."""
-
-    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
-        """The tag of a node written without one: a plain scalar's by its text (``_TYPED``),
-        any other scalar is text; a list or mapping by its kind."""
-        if kind is ScalarNode:
-            typed = _TYPED.fullmatch(value) if implicit[0] else None
-            return _STR if typed is None else _TAG_OF[typed.lastgroup]  # type: ignore[index]
-        return _SEQ if kind is SequenceNode else _MAP
+    ("null", "|".join(_NULL_TEXT)))))
+_TAG_OF = {"bool": _BOOL, "int": _INT, "float": _FLOAT, "null": _NULL}
 
 
 def _to_int(text: str) -> int:
@@ -168,145 +158,212 @@ def _to_null(text: str) -> None:
         raise ValueError(f"'{text}' is not null")
 
 
-#: a scalar's value by its tag (implicit from the text, or written: ``!!int "12"``)
-_SCALARS: dict[str, Callable[[str], Any]] = {
-    _STR: str, _INT: _to_int, _FLOAT: _to_float, _BOOL: _to_bool, _NULL: _to_null,
-    _MERGE: str,  # ``<<`` is a merge key only as a key; as a value it is the text
-}
+#: a scalar's value by its tag (from its text, or written: ``!!int "12"``)
+_SCALARS: dict[str, Callable[[str], Any]] = {_STR: str, _INT: _to_int, _FLOAT: _to_float, _BOOL: _to_bool,
+                                             _NULL: _to_null}
 _TAGS = "!!str, !!int, !!float, !!bool, !!null, !!seq, !!map"
 
 
+# -- the builder -----------------------------------------------------------------------------------
+
 class _Invalid(Exception):
-    """A node the builder cannot turn into a spec value: what is wrong, where, and a hint."""
+    """Something the builder cannot turn into a spec value: what is wrong, where, and a hint."""
 
     def __init__(self, location: Location, problem: str, hint: str | None = None) -> None:
         super().__init__(problem)
         self.location, self.problem, self.hint = location, problem, hint
 
 
-class _Builder:
-    """Turns a composed node tree into plain data, recording locations and repeated keys."""
+@dataclass
+class _Anchor:
+    """An anchored value (``&name``) and the locations under it, relative to it."""
 
-    def __init__(self, file: str) -> None:
+    depth: int  # the length of its path
+    records: list[tuple[Path, Location]] = field(default_factory=list)
+    value: Any = None
+    text: str | None = None  # a scalar's text (an alias may be a key)
+    done: bool = False  # (an alias inside it would be a loop)
+
+
+#: what merge keys bring into a mapping: key -> (value, its locations relative to the mapping)
+_Merged = dict[str, tuple[Any, list[tuple[Path, Location]]]]
+
+
+class _Builder:
+    """Turns the parser's events into plain data, recording locations and repeated keys."""
+
+    def __init__(self, file: str, next_event: Callable[[], Event]) -> None:
         self.file = file
+        self.next = next_event
         self.locations: dict[Path, Location] = {}
         self.problems: list[SpecValidationError] = []
-        self._seen: set[int] = set()  # nodes built once: a second visit comes through an alias
-        self._open: set[int] = set()  # the collections being built (an alias to one is a loop)
-        self._reported: set[int] = set()  # repeated keys reported (a mapping may be built again)
-        self._expanded = 0  # values reached through aliases and merge keys
+        self._anchors: dict[str, _Anchor] = {}
+        self._recording: list[_Anchor] = []  # the anchored values being read
+        self._expanded = 0  # values reached through aliases
 
-    def where(self, node: Node) -> Location:
-        mark = node.start_mark
+    def where(self, event: Event) -> Location:
+        mark = event.start_mark
         return Location(self.file, mark.line + 1, mark.column + 1)
 
-    def build(self, node: Node, path: Path) -> Any:
-        """The value of ``node``, found at ``path``. Records the locations of what it holds (a
-        mapping entry's at its key, a list item's at the item); ``path``'s own is the caller's."""
-        if id(node) in self._seen:
-            self._count(node)
-        else:
-            self._seen.add(id(node))
+    def record(self, path: Path, location: Location) -> None:
+        """``path`` was written at ``location`` (also for the anchored values being read)."""
+        self.locations[path] = location
+        for anchor in self._recording:
+            anchor.records.append((path[anchor.depth:], location))
+
+    def document(self) -> Any:
+        """The one document's value (None for an empty file)."""
+        self.next()  # the stream's start
+        if isinstance(self.next(), StreamEndEvent):
+            self.locations[()] = Location(self.file, 1)
+            return None
+        event = self.next()
+        self.locations[()] = self.where(event)
+        data = self.value(event, ())
+        self.next()  # the document's end
+        event = self.next()
+        if isinstance(event, DocumentStartEvent):
+            raise _Invalid(self.where(event), "more than one YAML document ('---') in one file",
+                           hint="put each document in its own file")
+        return data
+
+    def value(self, event: Event, path: Path) -> Any:
+        """The value that starts with ``event``, found at ``path``. Records the locations of what
+        it holds (a mapping entry's at its key, a list item's at the item); ``path``'s own is
+        the caller's."""
         if len(path) > MAX_DEPTH:
-            raise _Invalid(self.where(node), _TOO_DEEP)
-        if isinstance(node, ScalarNode):
-            return self._scalar(node)
-        self._enter(node)
-        try:
-            if isinstance(node, SequenceNode) and node.tag == _SEQ:
-                return self._sequence(node, path)
-            if isinstance(node, MappingNode) and node.tag == _MAP:
-                return self._mapping(node, path)
-            raise self._bad_tag(node)
-        finally:
-            self._open.discard(id(node))
+            raise _Invalid(self.where(event), _TOO_DEEP)
+        if isinstance(event, AliasEvent):
+            return self._alias(event, path)
+        anchor = None
+        if event.anchor is not None:
+            anchor = self._anchors[event.anchor] = _Anchor(len(path))
+            self._recording.append(anchor)
+        if isinstance(event, ScalarEvent):
+            value = self._scalar(event)
+        elif isinstance(event, SequenceStartEvent):
+            value = self._sequence(event, path)
+        else:
+            value = self._mapping(event, path)
+        if anchor is not None:
+            self._recording.pop()
+            anchor.value, anchor.done = value, True
+            anchor.text = event.value if isinstance(event, ScalarEvent) else None
+        return value
 
-    def _scalar(self, node: ScalarNode) -> Any:
-        construct = _SCALARS.get(node.tag)
+    def _scalar(self, event: ScalarEvent) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":  # no tag: a plain scalar's type is its text's
+            typed = _TYPED.fullmatch(event.value) if event.implicit[0] else None
+            tag = _STR if typed is None else _TAG_OF[typed.lastgroup]  # type: ignore[index]
+        construct = _SCALARS.get(tag)
         if construct is None:
-            raise self._bad_tag(node)
+            raise self._bad_tag(event, tag)
         try:
-            return construct(node.value)
+            return construct(event.value)
         except ValueError as exc:
-            raise _Invalid(self.where(node), str(exc)) from None
+            raise _Invalid(self.where(event), str(exc)) from None
 
-    def _sequence(self, node: SequenceNode, path: Path) -> list[Any]:
-        out = []
-        for index, item in enumerate(node.value):
-            at = path + (index,)
-            self.locations[at] = self.where(item)
-            out.append(self.build(item, at))
+    def _sequence(self, event: SequenceStartEvent, path: Path) -> list[Any]:
+        if event.tag not in (None, "!", _SEQ):
+            raise self._bad_tag(event, event.tag)
+        out: list[Any] = []
+        while not isinstance(event := self.next(), SequenceEndEvent):
+            at = path + (len(out),)
+            self.record(at, self.where(event))
+            out.append(self.value(event, at))
         return out
 
-    def _mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
-        entries: list[tuple[str, Location, Node]] = []
+    def _mapping(self, event: MappingStartEvent, path: Path) -> dict[str, Any]:
+        if event.tag not in (None, "!", _MAP):
+            raise self._bad_tag(event, event.tag)
+        out: dict[str, Any] = {}
         first: dict[str, Location] = {}
-        merges: list[Node] = []
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                merges.append(value_node)
+        merged: _Merged = {}
+        while not isinstance(event := self.next(), MappingEndEvent):
+            where = self.where(event)
+            if isinstance(event, ScalarEvent) and event.value == "<<" and event.tag is None and event.implicit[0]:
+                self._merge(self.next(), path, merged)
                 continue
-            key, where = self._key(key_node), self.where(key_node)
+            key = self._key(event)
             if key not in first:
                 first[key] = where
-            elif id(key_node) not in self._reported:  # (reported once if the mapping is built again)
-                self._reported.add(id(key_node))
+            else:
                 self.problems.append(SpecValidationError(
                     f"key '{key}' appears twice in one mapping (first at {first[key]}); keep only one",
                     location=where))
-            entries.append((key, where, value_node))
-        out: dict[str, Any] = {}
-        for key, (key_node, value_node) in self._merged(merges).items():
-            if key not in first:  # the mapping's own keys win
-                at = path + (key,)
-                self.locations[at] = self.where(key_node)
-                out[key] = self.build(value_node, at)
-        for key, where, value_node in entries:  # a repeated key: the last wins
             at = path + (key,)
-            self.locations[at] = where
-            out[key] = self.build(value_node, at)
+            self.record(at, where)
+            out[key] = self.value(self.next(), at)  # a repeated key: the last wins
+        if not merged:
+            return out
+        own, out = out, {}
+        for key, (value, records) in merged.items():
+            if key not in own:  # the mapping's own keys win
+                for relative, location in records:
+                    self.record(path + relative, location)
+                out[key] = value
+        out.update(own)
         return out
 
-    def _merged(self, values: list[Node]) -> dict[str, tuple[Node, Node]]:
-        """What merge keys with these values bring in: key -> (key node, value node). Of several
-        mappings merged, the first wins; a merged mapping's own keys win over what it merges."""
-        out: dict[str, tuple[Node, Node]] = {}
-        for value in values:
-            for source in value.value if isinstance(value, SequenceNode) else [value]:
-                if not isinstance(source, MappingNode):
-                    raise _Invalid(self.where(source), "a merge key (<<) takes a mapping or a list of mappings",
-                                   hint="e.g. '<<: *defaults' or '<<: [*base, *extra]'")
-                self._enter(source)
-                try:
-                    own = [(self._key(k), (k, v)) for k, v in source.value if k.tag != _MERGE]
-                    inner = self._merged([v for k, v in source.value if k.tag == _MERGE])
-                    for key, pair in [*own, *inner.items()]:
-                        self._count(source)
-                        out.setdefault(key, pair)
-                finally:
-                    self._open.discard(id(source))
-        return out
+    def _merge(self, event: Event, path: Path, merged: _Merged) -> None:
+        """Adds to ``merged`` what a merge key (``<<``) whose value starts with ``event`` brings
+        in: key -> (value, its locations relative to ``path``); the first mapping merged wins."""
+        saved = self._recording, self.locations
+        capture = _Anchor(len(path))  # the value's locations: recorded later, for the keys taken
+        self._recording, self.locations = [capture], {}
+        try:
+            value = self.value(event, path)
+        finally:
+            self._recording, self.locations = saved
+        sources = value if isinstance(value, list) else [value]
+        if not all(isinstance(source, dict) for source in sources):
+            raise _Invalid(self.where(event), "a merge key (<<) takes a mapping or a list of mappings",
+                           hint="e.g. '<<: *defaults' or '<<: [*base, *extra]'")
+        under: dict[tuple[int, str], list[tuple[Path, Location]]] = {}  # (source, key) -> locations
+        for relative, location in capture.records:
+            index, relative = (relative[0], relative[1:]) if isinstance(value, list) else (0, relative)
+            if relative:
+                under.setdefault((index, relative[0]), []).append((relative, location))
+        for index, source in enumerate(sources):
+            for key, item in source.items():
+                if key not in merged:
+                    merged[key] = (item, under.get((index, key), []))
 
-    def _key(self, node: Node) -> str:
-        if not isinstance(node, ScalarNode):
-            raise _Invalid(self.where(node), "a mapping key must be a plain value (text or number), "
-                                             "not a list or mapping")
-        return node.value
-
-    def _enter(self, node: Node) -> None:
-        if id(node) in self._open:
-            raise _Invalid(self.where(node), "an alias refers to a node that contains it")
-        self._open.add(id(node))
-
-    def _count(self, node: Node) -> None:
-        self._expanded += 1
+    def _alias(self, event: AliasEvent, path: Path) -> Any:
+        anchor = self._anchor(event)
+        self._expanded += 1 + len(anchor.records)
         if self._expanded > MAX_ALIAS_VALUES:
-            raise _Invalid(self.where(node), f"aliases expand to more than {MAX_ALIAS_VALUES:,} values "
-                                             "(aliases referring to aliases?); specs are limited to that")
+            raise _Invalid(self.where(event), f"aliases expand to more than {MAX_ALIAS_VALUES:,} values "
+                                              "(aliases referring to aliases?); specs are limited to that")
+        if len(path) + max((len(relative) for relative, _ in anchor.records), default=0) > MAX_DEPTH:
+            raise _Invalid(self.where(event), _TOO_DEEP)
+        for relative, location in anchor.records:
+            self.record(path + relative, location)
+        return copy.deepcopy(anchor.value)
 
-    def _bad_tag(self, node: Node) -> _Invalid:
-        tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
-        return _Invalid(self.where(node), f"the tag '{tag}' is not supported",
+    def _anchor(self, event: AliasEvent) -> _Anchor:
+        anchor = self._anchors.get(event.anchor)
+        if anchor is None:
+            raise _Invalid(self.where(event), f"the alias *{event.anchor} refers to no anchor",
+                           hint=f"an alias refers to an anchor written before it (&{event.anchor})")
+        if not anchor.done:
+            raise _Invalid(self.where(event), "an alias refers to a node that contains it")
+        return anchor
+
+    def _key(self, event: Event) -> str:
+        if isinstance(event, ScalarEvent):
+            if event.anchor is not None:
+                self._anchors[event.anchor] = _Anchor(0, value=self._scalar(event), text=event.value, done=True)
+            return event.value
+        if isinstance(event, AliasEvent) and (text := self._anchor(event).text) is not None:
+            return text
+        raise _Invalid(self.where(event), "a mapping key must be a plain value (text or number), "
+                                          "not a list or mapping")
+
+    def _bad_tag(self, event: Event, tag: str) -> _Invalid:
+        tag = tag.replace("tag:yaml.org,2002:", "!!", 1)
+        return _Invalid(self.where(event), f"the tag '{tag}' is not supported",
                         hint=f"spec values are text, numbers, true/false, null, lists and mappings; "
                              f"the tags allowed are {_TAGS}")
 
@@ -321,11 +378,8 @@ _PLAIN: tuple[tuple[str, str, str | None], ...] = (
     ("did not find expected key", "bad indentation: this line does not line up with the lines above it", None),
     ("did not find expected '-' indicator", "bad indentation: this line does not line up with the lines above it",
      None),
-    ("but found another document", "more than one YAML document ('---') in one file",
-     "put each document in its own file"),
     ("mapping values are not allowed", "unexpected ':' (mapping values are not allowed here)",
      "quote a value that contains ': ', or check the indentation of this key"),
-    ("found undefined alias", "an alias (*name) refers to an anchor (&name) that is not defined", None),
     ("exceeded maximum nesting depth", _TOO_DEEP, None),
 )
 #: the parsers' jargon, in words
