@@ -45,8 +45,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.events import (AliasEvent, DocumentStartEvent, Event, MappingEndEvent, MappingStartEvent, ScalarEvent,
-                         SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
+from yaml.events import (AliasEvent, DocumentStartEvent, Event, MappingEndEvent, MappingStartEvent, NodeEvent,
+                         ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 
 from reconciler.errors import Location, SpecSyntaxError, SpecValidationError
 
@@ -194,7 +194,7 @@ class _Builder:
 
     def __init__(self, file: str, next_event: Callable[[], Event]) -> None:
         self.file = file
-        self.next = next_event
+        self.next = next_event  # (the parser's get_event)
         self.locations: dict[Path, Location] = {}
         self.problems: list[SpecValidationError] = []
         self._anchors: dict[str, _Anchor] = {}
@@ -227,7 +227,7 @@ class _Builder:
                            hint="put each document in its own file")
         return data
 
-    def value(self, event: Event, path: Path) -> Any:
+    def value(self, event: NodeEvent, path: Path) -> Any:
         """The value that starts with ``event``, found at ``path``. Records the locations of what
         it holds (a mapping entry's at its key, a list item's at the item); ``path``'s own is
         the caller's."""
@@ -306,7 +306,7 @@ class _Builder:
         out.update(own)
         return out
 
-    def _merge(self, event: Event, path: Path, merged: _Merged) -> None:
+    def _merge(self, event: NodeEvent, path: Path, merged: _Merged) -> None:
         """Adds to ``merged`` what a merge key (``<<``) whose value starts with ``event`` brings
         in: key -> (value, its locations relative to ``path``); the first mapping merged wins."""
         saved = self._recording, self.locations
