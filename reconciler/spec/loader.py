@@ -23,7 +23,7 @@ from reconciler.providers.transport import check_common, split_common
 from reconciler.spec import validate
 from reconciler.spec.interpolate import Substitution, substitute
 from reconciler.spec.model import BackendConfig, Lifecycle, ProviderConfig, Reference, ResourceSpec, SpecSet
-from reconciler.spec.yamlsource import Document, parse_document
+from reconciler.spec.yamlsource import Document, Position, parse_document
 
 TOP_LEVEL = ("providers", "variables", "resources", "backend")
 BACKEND_KEYS = ("url", "name")
@@ -197,28 +197,29 @@ def _at(err: SpecError, location: Location) -> SpecError:
     return err
 
 
-def _body_locations(doc: Document) -> dict[Any, dict[tuple, Location]]:
-    """The locations under each ``resources:`` entry of ``doc``, by the entry's key, relative to
-    the entry (``{"t.a": {("name",): ..., ("tags", 0): ...}}``): one pass over the document's."""
-    bodies: dict[Any, dict[tuple, Location]] = {}
-    for path, location in doc.locations.items():
+def _body_locations(doc: Document) -> dict[Any, dict[tuple, Position]]:
+    """The positions under each ``resources:`` entry of ``doc``, by the entry's key, relative to
+    the entry (``{"t.a": {("name",): (3, 5), ("tags", 0): (4, 12)}}``): one pass over the
+    document's."""
+    bodies: dict[Any, dict[tuple, Position]] = {}
+    for path, position in doc.locations.items():
         if len(path) > 2 and path[0] == "resources":
             body = bodies.get(path[1])
             if body is None:
                 body = bodies[path[1]] = {}
-            body[path[2:]] = location
+            body[path[2:]] = position
     return bodies
 
 
 @dataclass
 class _Raw:
     """A spec entry before interpolation: its value, where it is, and its document; for a
-    resource, the locations of its body (relative to it)."""
+    resource, the positions of its body (relative to it, as ``ResourceSpec.locations``)."""
 
     value: Any
     doc: Document
     path: tuple
-    locations: dict[tuple, Location] = field(default_factory=dict)
+    locations: dict[tuple, Position] = field(default_factory=dict)
 
     @property
     def location(self) -> Location:
@@ -431,13 +432,13 @@ class _Merge:
         rtype = self.type_class(address.type)
         body = dict(raw.value or {})
         reserved = {k: body.pop(k) for k in RESERVED if k in body}
-        locations = raw.locations
+        locations, location = raw.locations, raw.location
 
         def where(path: tuple) -> Location:
             for end in range(len(path), 0, -1):
-                if (loc := locations.get(path[:end])) is not None:
-                    return loc
-            return raw.location
+                if (at := locations.get(path[:end])) is not None:
+                    return Location(location.file, *at)
+            return location
 
         sub = substitute(body, variables=variables, env=self.env, env_variables=env_variables)
         self.report(sub, raw, address)
@@ -454,7 +455,7 @@ class _Merge:
             attrs=sub.value,
             depends_on=self.build_depends_on(address, raw, reserved.get("depends_on")),
             lifecycle=self.build_lifecycle(address, raw, rtype, reserved.get("lifecycle")),
-            location=raw.location,
+            location=location,
             locations=locations,
             references=tuple(references),
         )

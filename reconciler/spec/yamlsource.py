@@ -16,9 +16,9 @@ What ``parse_document`` promises:
   then the first mapping merged) work; each alias gives its own copy of the value. What aliases
   bring in is limited to ``MAX_ALIAS_VALUES`` values (a small file can expand exponentially:
   "billion laughs"), and values may nest ``MAX_DEPTH`` levels deep.
-- ``Document.locations`` maps every path (mapping keys and list indexes from the root) to where
-  it was written: the key of a mapping entry, the item of a list; below an alias, where the
-  anchored values were written.
+- ``Document.locations`` maps every path (mapping keys and list indexes from the root) to the
+  line and column where it was written: the key of a mapping entry, the item of a list; below
+  an alias, where the anchored values were written. ``Document.location_of`` gives a ``Location``.
 - A key repeated in one mapping is a problem returned with both lines, not an error: the last
   one wins.
 - Text that is not YAML raises ``SpecSyntaxError`` naming ``file:line:column``, in words a user
@@ -51,6 +51,8 @@ from yaml.events import (AliasEvent, DocumentStartEvent, Event, MappingEndEvent,
 from reconciler.errors import Location, SpecSyntaxError, SpecValidationError
 
 Path = tuple[Any, ...]
+#: (line, column), both from 1, in a known file
+Position = tuple[int, int]
 
 #: at most this many values reached through aliases in one document
 MAX_ALIAS_VALUES = 100_000
@@ -63,20 +65,20 @@ class Document:
     """One parsed file: ``data`` (plain dicts/lists/scalars) and where each node came from.
 
     ``locations`` maps a path from the document root (mapping keys and list indexes) to the
-    location of the mapping key (for mapping entries) or of the item (for list items); ``()``
-    is the document's first node.
+    position in ``file`` of the mapping key (for mapping entries) or of the item (for list
+    items); ``()`` is the document's first node.
     """
 
     file: str
     data: Any
-    locations: Mapping[Path, Location]
+    locations: Mapping[Path, Position]
 
     def location_of(self, path: Path) -> Location:
         """The location of ``path``, or of its nearest recorded ancestor."""
         for end in range(len(path), -1, -1):
-            loc = self.locations.get(tuple(path[:end]))
-            if loc is not None:
-                return loc
+            at = self.locations.get(tuple(path[:end]))
+            if at is not None:
+                return Location(self.file, *at)
         return Location(self.file, 1)
 
 
@@ -179,14 +181,14 @@ class _Anchor:
     """An anchored value (``&name``) and the locations under it, relative to it."""
 
     depth: int  # the length of its path
-    records: list[tuple[Path, Location]] = field(default_factory=list)
+    records: list[tuple[Path, Position]] = field(default_factory=list)
     value: Any = None
     text: str | None = None  # a scalar's text (an alias may be a key)
     done: bool = False  # (an alias inside it would be a loop)
 
 
 #: what merge keys bring into a mapping: key -> (value, its locations relative to the mapping)
-_Merged = dict[str, tuple[Any, list[tuple[Path, Location]]]]
+_Merged = dict[str, tuple[Any, list[tuple[Path, Position]]]]
 
 
 class _Builder:
@@ -195,30 +197,33 @@ class _Builder:
     def __init__(self, file: str, next_event: Callable[[], Event]) -> None:
         self.file = file
         self.next = next_event  # (the parser's get_event)
-        self.locations: dict[Path, Location] = {}
+        self.locations: dict[Path, Position] = {}
         self.problems: list[SpecValidationError] = []
         self._anchors: dict[str, _Anchor] = {}
         self._recording: list[_Anchor] = []  # the anchored values being read
         self._expanded = 0  # values reached through aliases
 
-    def where(self, event: Event) -> Location:
+    def position(self, event: Event) -> Position:
         mark = event.start_mark
-        return Location(self.file, mark.line + 1, mark.column + 1)
+        return mark.line + 1, mark.column + 1
 
-    def record(self, path: Path, location: Location) -> None:
-        """``path`` was written at ``location`` (also for the anchored values being read)."""
-        self.locations[path] = location
+    def where(self, event: Event) -> Location:
+        return Location(self.file, *self.position(event))
+
+    def record(self, path: Path, position: Position) -> None:
+        """``path`` was written at ``position`` (also for the anchored values being read)."""
+        self.locations[path] = position
         for anchor in self._recording:
-            anchor.records.append((path[anchor.depth:], location))
+            anchor.records.append((path[anchor.depth:], position))
 
     def document(self) -> Any:
         """The one document's value (None for an empty file)."""
         self.next()  # the stream's start
         if isinstance(self.next(), StreamEndEvent):
-            self.locations[()] = Location(self.file, 1)
+            self.locations[()] = (1, 0)
             return None
         event = self.next()
-        self.locations[()] = self.where(event)
+        self.locations[()] = self.position(event)
         data = self.value(event, ())
         self.next()  # the document's end
         event = self.next()
@@ -270,7 +275,7 @@ class _Builder:
         out: list[Any] = []
         while not isinstance(event := self.next(), SequenceEndEvent):
             at = path + (len(out),)
-            self.record(at, self.where(event))
+            self.record(at, self.position(event))
             out.append(self.value(event, at))
         return out
 
@@ -278,10 +283,10 @@ class _Builder:
         if event.tag not in (None, "!", _MAP):
             raise self._bad_tag(event, event.tag)
         out: dict[str, Any] = {}
-        first: dict[str, Location] = {}
+        first: dict[str, Position] = {}
         merged: _Merged = {}
         while not isinstance(event := self.next(), MappingEndEvent):
-            where = self.where(event)
+            where = self.position(event)
             if isinstance(event, ScalarEvent) and event.value == "<<" and event.tag is None and event.implicit[0]:
                 self._merge(self.next(), path, merged)
                 continue
@@ -290,8 +295,8 @@ class _Builder:
                 first[key] = where
             else:
                 self.problems.append(SpecValidationError(
-                    f"key '{key}' appears twice in one mapping (first at {first[key]}); keep only one",
-                    location=where))
+                    f"key '{key}' appears twice in one mapping (first at {self.file}:{first[key][0]}); "
+                    "keep only one", location=Location(self.file, *where)))
             at = path + (key,)
             self.record(at, where)
             out[key] = self.value(self.next(), at)  # a repeated key: the last wins
@@ -300,8 +305,8 @@ class _Builder:
         own, out = out, {}
         for key, (value, records) in merged.items():
             if key not in own:  # the mapping's own keys win
-                for relative, location in records:
-                    self.record(path + relative, location)
+                for relative, position in records:
+                    self.record(path + relative, position)
                 out[key] = value
         out.update(own)
         return out
@@ -320,11 +325,11 @@ class _Builder:
         if not all(isinstance(source, dict) for source in sources):
             raise _Invalid(self.where(event), "a merge key (<<) takes a mapping or a list of mappings",
                            hint="e.g. '<<: *defaults' or '<<: [*base, *extra]'")
-        under: dict[tuple[int, str], list[tuple[Path, Location]]] = {}  # (source, key) -> locations
-        for relative, location in capture.records:
+        under: dict[tuple[int, str], list[tuple[Path, Position]]] = {}  # (source, key) -> locations
+        for relative, position in capture.records:
             index, relative = (relative[0], relative[1:]) if isinstance(value, list) else (0, relative)
             if relative:
-                under.setdefault((index, relative[0]), []).append((relative, location))
+                under.setdefault((index, relative[0]), []).append((relative, position))
         for index, source in enumerate(sources):
             for key, item in source.items():
                 if key not in merged:
@@ -338,8 +343,8 @@ class _Builder:
                                               "(aliases referring to aliases?); specs are limited to that")
         if len(path) + max((len(relative) for relative, _ in anchor.records), default=0) > MAX_DEPTH:
             raise _Invalid(self.where(event), _TOO_DEEP)
-        for relative, location in anchor.records:
-            self.record(path + relative, location)
+        for relative, position in anchor.records:
+            self.record(path + relative, position)
         return copy.deepcopy(anchor.value)
 
     def _anchor(self, event: AliasEvent) -> _Anchor:

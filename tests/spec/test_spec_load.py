@@ -76,14 +76,12 @@ def test_loads_and_merges_every_yaml_file_recursively(load):
     assert orders.depends_on == (SALES,)
     assert orders.lifecycle == Lifecycle(prevent_destroy=True, ignore_changes=("description",))
     assert orders.dependencies() == (SALES,)
-    assert orders.locations == {  # plain data: the body's paths, relative to it
-        ("project",): Location("specs/z.yaml", 3, 5), ("name",): Location("specs/z.yaml", 4, 5),
-        ("type",): Location("specs/z.yaml", 5, 5), ("depends_on",): Location("specs/z.yaml", 6, 5),
-        ("depends_on", 0): Location("specs/z.yaml", 6, 18), ("lifecycle",): Location("specs/z.yaml", 7, 5),
-        ("lifecycle", "prevent_destroy"): Location("specs/z.yaml", 8, 7),
-        ("lifecycle", "ignore_changes"): Location("specs/z.yaml", 9, 7),
-        ("lifecycle", "ignore_changes", 0): Location("specs/z.yaml", 9, 24),
+    assert orders.locations == {  # plain data: the body's paths, relative to it -> (line, column) in its file
+        ("project",): (3, 5), ("name",): (4, 5), ("type",): (5, 5), ("depends_on",): (6, 5),
+        ("depends_on", 0): (6, 18), ("lifecycle",): (7, 5), ("lifecycle", "prevent_destroy"): (8, 7),
+        ("lifecycle", "ignore_changes"): (9, 7), ("lifecycle", "ignore_changes", 0): (9, 24),
     }
+    assert orders.location_of(("depends_on", 0)) == Location("specs/z.yaml", 6, 18)
 
 
 def test_a_single_file_can_be_loaded(write, monkeypatch, tmp_path, registry):
