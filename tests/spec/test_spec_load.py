@@ -417,6 +417,23 @@ def test_syntax_errors_of_several_files_are_reported_together(load):
     assert "specs/a.yaml:2:1" in str(info.value) and "specs/b.yaml:1:5" in str(info.value)
 
 
+def test_a_file_that_is_not_utf8_is_named_with_its_line(load, write):
+    write({"good.yaml": PROJECT})
+    root = write({})
+    (root / "bad.yaml").write_bytes(b"variables:\n  a: 1\n  b: caf\xe9\n")
+    with pytest.raises(SpecSyntaxError, match=r"specs/bad\.yaml:3: not UTF-8 text \(byte 26 is 0xe9\)") as info:
+        load({})
+    assert info.value.location == Location("specs/bad.yaml", 3) and "save the file as UTF-8" in str(info.value)
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(load, monkeypatch):
+    from reconciler.spec import loader
+
+    monkeypatch.setattr(loader, "MAX_FILE_BYTES", 100)
+    with pytest.raises(SpecSyntaxError, match=r"specs/big\.yaml:1: the file is too large .* limited to"):
+        load({"big.yaml": "variables:\n" + "".join(f"  v{i}: x\n" for i in range(50)), "small.yaml": PROJECT})
+
+
 # -- interpolation at load ------------------------------------------------------------------------
 
 
