@@ -11,10 +11,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl
 
 from reconciler.addresses import ADDRESS_FORMAT, Address
@@ -24,7 +23,7 @@ from reconciler.providers.transport import check_common, split_common
 from reconciler.spec import validate
 from reconciler.spec.interpolate import Substitution, substitute
 from reconciler.spec.model import BackendConfig, Lifecycle, ProviderConfig, Reference, ResourceSpec, SpecSet
-from reconciler.spec.yamlsource import Document, parse_document
+from reconciler.spec.yamlsource import Document, Position, parse_document
 
 TOP_LEVEL = ("providers", "variables", "resources", "backend")
 BACKEND_KEYS = ("url", "name")
@@ -198,50 +197,29 @@ def _at(err: SpecError, location: Location) -> SpecError:
     return err
 
 
-class ScopedLocations(abc.Mapping):
-    """A resource body's locations: the document's, seen from the body (``path`` relative to it).
-    A view, not a copy: loading stays linear without regrouping every location of a document."""
-
-    __slots__ = ("_all", "_prefix")
-
-    def __init__(self, everything: Mapping[tuple, Location], prefix: tuple) -> None:
-        self._all = everything
-        self._prefix = tuple(prefix)
-
-    def __getitem__(self, path: tuple) -> Location:
-        return self._all[self._prefix + tuple(path)]
-
-    def get(self, path: tuple, default: Any = None) -> Any:
-        return self._all.get(self._prefix + tuple(path), default)
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, tuple) and self._prefix + path in self._all
-
-    def __iter__(self) -> Iterator[tuple]:
-        n = len(self._prefix)
-        return (p[n:] for p in self._all if len(p) > n and p[:n] == self._prefix)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ScopedLocations) and other._all is self._all and other._prefix == self._prefix:
-            return True  # the same view: no need to walk the document's locations
-        return abc.Mapping.__eq__(self, other)
-
-    __hash__ = None  # type: ignore[assignment]  # a mapping
-
-    def __repr__(self) -> str:
-        return f"ScopedLocations({len(self)} paths under {self._prefix!r})"
+def _body_locations(doc: Document) -> dict[Any, dict[tuple, Position]]:
+    """The positions under each ``resources:`` entry of ``doc``, by the entry's key, relative to
+    the entry (``{"t.a": {("name",): (3, 5), ("tags", 0): (4, 12)}}``): one pass over the
+    document's."""
+    bodies: dict[Any, dict[tuple, Position]] = {}
+    for path, position in doc.locations.items():
+        if len(path) > 2 and path[0] == "resources":
+            body = bodies.get(path[1])
+            if body is None:
+                body = bodies[path[1]] = {}
+            body[path[2:]] = position
+    return bodies
 
 
 @dataclass
 class _Raw:
-    """A spec entry before interpolation: its value, where it is, and its document."""
+    """A spec entry before interpolation: its value, where it is, and its document; for a
+    resource, the positions of its body (relative to it, as ``ResourceSpec.locations``)."""
 
     value: Any
     doc: Document
     path: tuple
+    locations: dict[tuple, Position] = field(default_factory=dict)
 
     @property
     def location(self) -> Location:
@@ -347,8 +325,9 @@ class _Merge:
         self.backend = raw
 
     def merge_resources(self, doc: Document, section: dict) -> None:
+        bodies = _body_locations(doc)
         for key, body in section.items():
-            raw = _Raw(body, doc, ("resources", key))
+            raw = _Raw(body, doc, ("resources", key), bodies.get(key, {}))
             try:
                 address = Address.parse(key)
             except ValueError:
@@ -453,13 +432,13 @@ class _Merge:
         rtype = self.type_class(address.type)
         body = dict(raw.value or {})
         reserved = {k: body.pop(k) for k in RESERVED if k in body}
-        locations = ScopedLocations(raw.doc.locations, raw.path)
+        locations, location = raw.locations, raw.location
 
         def where(path: tuple) -> Location:
             for end in range(len(path), 0, -1):
-                if (loc := locations.get(path[:end])) is not None:
-                    return loc
-            return raw.location
+                if (at := locations.get(path[:end])) is not None:
+                    return Location(location.file, *at)
+            return location
 
         sub = substitute(body, variables=variables, env=self.env, env_variables=env_variables)
         self.report(sub, raw, address)
@@ -476,7 +455,7 @@ class _Merge:
             attrs=sub.value,
             depends_on=self.build_depends_on(address, raw, reserved.get("depends_on")),
             lifecycle=self.build_lifecycle(address, raw, rtype, reserved.get("lifecycle")),
-            location=raw.location,
+            location=location,
             locations=locations,
             references=tuple(references),
         )
