@@ -2,7 +2,8 @@
 
 A *provider* (one per platform) is a ``ProviderSpec`` in ``registry.PROVIDERS``: its settings
 model (url, credentials, budgets; each with the env var it falls back to), its resource types,
-and ``connect(settings, transport=None)`` which builds a ``Session`` holding one HTTP client.
+and ``connect(settings, transport=None, verify=True)`` which builds a ``Session`` holding one HTTP
+client (``verify``: TLS verification, see ``transport.tls_verify``; ``transport``: tests only).
 
 A *resource type* is a ``ResourceType`` subclass. Class attributes declare the static facts the
 engine and ``validate`` need without any network; an instance is bound to a session's client and
@@ -42,6 +43,8 @@ from reconciler.lazy import load
 from reconciler.providers.budget import FOLLOW_UP
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 Live = dict[str, Any]
@@ -339,9 +342,10 @@ class ProviderSpec:
     settings_model: type[BaseModel]
     env: Mapping[str, str]
     resource_types: Mapping[str, type[ResourceType]]
-    connect_fn: Callable[[BaseModel, httpx.BaseTransport | None], Any]
+    connect_fn: Callable[[BaseModel, httpx.BaseTransport | None, ssl.SSLContext | bool], Any]
     #: settings fields that are secrets (never printed)
     secret_settings: frozenset[str] = frozenset()
 
-    def connect(self, settings: BaseModel, transport: httpx.BaseTransport | None = None) -> Session:
-        return Session(self.name, self.connect_fn(settings, transport), self.resource_types)
+    def connect(self, settings: BaseModel, transport: httpx.BaseTransport | None = None,
+                verify: ssl.SSLContext | bool = True) -> Session:
+        return Session(self.name, self.connect_fn(settings, transport, verify), self.resource_types)

@@ -7,8 +7,9 @@ sandbox's ``http://127.0.0.1:PORT/astro``), under which the client calls ``api_p
 
 from __future__ import annotations
 
-from typing import Any
+import ssl
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from reconciler.providers.astro.client import AstroClient, error_message, is_not_found
@@ -59,8 +60,10 @@ RESOURCE_TYPES = LazyTypes({
 })
 
 
-def connect(settings: BaseModel, transport: Any = None) -> AstroClient:
-    """An ``AstroClient`` over one ``HttpClient`` (``transport``: the sandbox's, in tests)."""
+def connect(settings: BaseModel, transport: httpx.BaseTransport | None = None,
+            verify: ssl.SSLContext | bool = True) -> AstroClient:
+    """An ``AstroClient`` over one ``HttpClient`` (``verify``: the engine's TLS setting, see
+    ``transport.tls_verify``, for its upload client too; ``transport``: the sandbox's, in tests)."""
     assert isinstance(settings, AstroSettings)
     token = settings.token.get_secret_value()
     http = HttpClient(
@@ -70,6 +73,7 @@ def connect(settings: BaseModel, transport: Any = None) -> AstroClient:
         secrets=[token],
         timeout=settings.timeout,
         concurrency=settings.concurrency,
+        verify=verify,
         transport=transport,
         error_message=error_message,
         is_not_found=is_not_found,
@@ -79,6 +83,7 @@ def connect(settings: BaseModel, transport: Any = None) -> AstroClient:
         settings.organization_id,
         prefix=settings.api_prefix,
         upload_transport=transport,
+        upload_verify=verify,
         image_pusher=DockerPusher(token, settings.docker_command),
         deploy_timeout=settings.deploy_timeout,
         poll_interval=settings.poll_interval,

@@ -12,8 +12,9 @@ type (``discover``; scope keys in ``resources/_scope.py``).
 
 from __future__ import annotations
 
-from typing import Any
+import ssl
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from reconciler.providers.base import LazyTypes, ProviderSpec
@@ -63,14 +64,12 @@ RESOURCE_TYPES = LazyTypes({
 })
 
 
-def connect(settings: BaseModel, transport: Any = None) -> DataikuClient:
-    """A ``DataikuClient`` over one ``HttpClient`` (``transport``: the sandbox's, in tests)."""
+def connect(settings: BaseModel, transport: httpx.BaseTransport | None = None,
+            verify: ssl.SSLContext | bool = True) -> DataikuClient:
+    """A ``DataikuClient`` over one ``HttpClient`` (``verify``: the engine's TLS setting, turned off
+    by ``verify_tls: false``; ``transport``: the sandbox's, in tests)."""
     assert isinstance(settings, DataikuSettings)
     key = settings.api_key.get_secret_value()
-    if transport is None and not settings.verify_tls:
-        import httpx  # the only knob HttpClient does not take yet: a transport that skips TLS checks
-
-        transport = httpx.HTTPTransport(verify=False)
     http = HttpClient(
         provider="dataiku",
         base_url=settings.url,
@@ -78,6 +77,7 @@ def connect(settings: BaseModel, transport: Any = None) -> DataikuClient:
         secrets=[key],
         timeout=settings.timeout,
         concurrency=settings.concurrency,
+        verify=verify if settings.verify_tls else False,
         transport=transport,
         error_message=error_message,
         is_not_found=is_not_found,

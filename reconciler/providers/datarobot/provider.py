@@ -9,8 +9,10 @@ async jobs (creates, status changes, model replacements, deletions settling).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import ssl
+from typing import Literal
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from reconciler.providers.base import LazyTypes, ProviderSpec
@@ -59,8 +61,10 @@ RESOURCE_TYPES = LazyTypes({
 })
 
 
-def connect(settings: BaseModel, transport: Any = None) -> DataRobotClient:
-    """A ``DataRobotClient`` over one ``HttpClient`` (``transport``: the sandbox's, in tests)."""
+def connect(settings: BaseModel, transport: httpx.BaseTransport | None = None,
+            verify: ssl.SSLContext | bool = True) -> DataRobotClient:
+    """A ``DataRobotClient`` over one ``HttpClient`` (``verify``: the engine's TLS setting, see
+    ``transport.tls_verify``; ``transport``: the sandbox's, in tests)."""
     assert isinstance(settings, DataRobotSettings)
     token = settings.token.get_secret_value()
     http = HttpClient(
@@ -70,6 +74,7 @@ def connect(settings: BaseModel, transport: Any = None) -> DataRobotClient:
         secrets=[token],
         timeout=settings.timeout,
         concurrency=settings.concurrency,
+        verify=verify,
         transport=transport,
         error_message=error_message,
         is_not_found=is_not_found,

@@ -8,8 +8,9 @@ account token (``ldsvc_...``) as ``Bearer``, as Lightdash's own SDK does.
 
 from __future__ import annotations
 
-from typing import Any
+import ssl
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from reconciler.providers.base import LazyTypes, ProviderSpec
@@ -59,9 +60,10 @@ def auth_scheme(token: str) -> str:
     return "Bearer" if token.startswith("ldsvc_") else "ApiKey"
 
 
-def connect(settings: BaseModel, transport: Any = None) -> LightdashClient:
-    """A ``LightdashClient`` over one ``HttpClient``. ``transport``: the sandbox's in tests, or the
-    engine's TLS transport (``ca_bundle``; verification is never switched off)."""
+def connect(settings: BaseModel, transport: httpx.BaseTransport | None = None,
+            verify: ssl.SSLContext | bool = True) -> LightdashClient:
+    """A ``LightdashClient`` over one ``HttpClient`` (``verify``: the engine's TLS setting, see
+    ``transport.tls_verify``; ``transport``: the sandbox's, in tests)."""
     assert isinstance(settings, LightdashSettings)
     token = settings.api_key.get_secret_value()
     http = HttpClient(
@@ -71,6 +73,7 @@ def connect(settings: BaseModel, transport: Any = None) -> LightdashClient:
         secrets=[token],
         timeout=settings.timeout,
         concurrency=settings.concurrency,
+        verify=verify,
         transport=transport,
         error_message=error_message,
         is_not_found=is_not_found,

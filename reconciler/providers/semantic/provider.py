@@ -9,8 +9,9 @@ without it the tool never approves anything.
 
 from __future__ import annotations
 
-from typing import Any
+import ssl
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from reconciler.providers.base import LazyTypes, ProviderSpec
@@ -45,7 +46,10 @@ RESOURCE_TYPES = LazyTypes({
 })
 
 
-def connect(settings: BaseModel, transport: Any = None) -> SemanticClient:
+def connect(settings: BaseModel, transport: httpx.BaseTransport | None = None,
+            verify: ssl.SSLContext | bool = True) -> SemanticClient:
+    """A ``SemanticClient`` over one ``HttpClient`` (``verify``: the engine's TLS setting, see
+    ``transport.tls_verify``; ``transport``: the sandbox's, in tests)."""
     assert isinstance(settings, SemanticSettings)
     token = settings.token.get_secret_value()
     http = HttpClient(
@@ -55,6 +59,7 @@ def connect(settings: BaseModel, transport: Any = None) -> SemanticClient:
         secrets=[token],
         timeout=settings.timeout,
         concurrency=settings.concurrency,
+        verify=verify,
         transport=transport,
         error_message=error_message,
         is_not_found=is_not_found,
