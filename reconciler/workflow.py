@@ -76,9 +76,6 @@ class Workspace:
     progress: Progress | None = None
     #: where warnings go (a lock taken over from a dead holder...); the CLI prints them
     warn: Callable[[str], None] | None = None
-    #: given what a plan built (live objects, specs, state, graph) as it goes out of scope; the
-    #: CLI's read-only runs hold it until the process exits (``cli.interpreter.keep``)
-    retain: Callable[..., None] | None = None
 
     # -- building blocks -------------------------------------------------------------------
     def load(self, parsed: Mapping | None = None) -> SpecSet:
@@ -136,8 +133,6 @@ class Workspace:
                 started.prefetch.close()
                 if not started.prefetch.taken:
                     started.prefetch.sessions.close()
-            if self.retain is not None:
-                self.retain(started)
 
     def _prefetch(self) -> "_Started | None":
         """Read the state and start reading every object it knows before the specs load (the reads
@@ -220,8 +215,6 @@ class Workspace:
             plan = replace(plan, stats=sessions.stats(), scope=scope,
                            targets=plan.targets if not scope else ())
             _refuse_blind_recreate(plan, store.pending(), sessions)
-            if self.retain is not None:
-                self.retain(specs, current, state, graph, observed, planner, collateral, secrets)
         return _note_interrupted(plan, store.pending())
 
     def _load_optional(self) -> SpecSet | None:

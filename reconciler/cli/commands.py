@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from reconciler.addresses import Address
-from reconciler.cli.interpreter import keep, read_only_run
 from reconciler.cli.progress import CliHooks, refresh_progress
 from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.lazy import load
@@ -61,7 +60,7 @@ class _LazyGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, specs: str, state: str | None, lock_timeout: float) -> None:
     """Declarative reconciler for data and ML platforms."""
-    ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout, retain=keep,
+    ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout,
                         warn=lambda message: click.echo(f"Warning: {message}", err=True))
 
 
@@ -117,10 +116,8 @@ def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow
     mode = "destroy" if destroy else ("refresh-only" if refresh_only else "normal")
     if changed_since and (targets or destroy or refresh_only):
         raise click.UsageError("--changed-since cannot be combined with --target, --destroy or --refresh-only")
-    read_only_run()
     result = _ws(ctx, parallelism).plan(mode=mode, targets=targets, allow_cascade=allow_cascade,
                                         changed_since=changed_since)
-    keep(result)
     if refresh_only:
         _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
     else:
@@ -217,9 +214,7 @@ def drift(ctx, fmt, detailed_exitcode, parallelism) -> int:
 
     Exit 0 no drift (or only unmanaged fields changed), 2 drift, 1 error.
     """
-    read_only_run()
     result = _ws(ctx, parallelism).drift()
-    keep(result)
     _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
     return 2 if any(d.alarm for d in result.drift) else 0
 
