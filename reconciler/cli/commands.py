@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -11,10 +12,13 @@ import click
 
 from reconciler.addresses import Address
 from reconciler.cli.progress import CliHooks, refresh_progress
+from reconciler.cli.state_transfer import pull, push
 from reconciler.errors import PlanError, ReconcilerError, StateError
-from reconciler.lazy import load
+from reconciler.graph.build import build_graph
 from reconciler.plan.model import Plan
 from reconciler.plan.render import render_drift, render_ledger, render_plan, use_color
+from reconciler.providers.registry import PROVIDERS
+from reconciler.spec.schema import json_schema
 from reconciler.workflow import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
 
 FORMATS = click.Choice(["text", "json", "markdown"])
@@ -31,8 +35,7 @@ def _address(_ctx: click.Context, _param: click.Parameter, value):
 
 class _LazyGroup(click.Group):
     """A group whose ``lazy`` subcommands (name -> ``module:attribute``) are imported only when
-    named or listed (``--help``): ``reconciler plan`` does not load the ``ci`` commands' modules,
-    nor ``state pull``'s and ``push``'s."""
+    named or listed (``--help``): the ``ci`` commands and their GitHub integration."""
 
     def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -43,7 +46,8 @@ class _LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy and cmd_name not in self.commands:
-            self.add_command(load(self.lazy[cmd_name]), cmd_name)
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
         return super().get_command(ctx, cmd_name)
 
 
@@ -83,8 +87,6 @@ def _out(text: str) -> None:
 @click.pass_context
 def validate(ctx: click.Context) -> int:
     """Load, interpolate, type-check and graph the specs. No network."""
-    from reconciler.graph.build import build_graph
-
     ws: Workspace = ctx.obj
     specs = ws.load()
     build_graph(specs, None)
@@ -255,10 +257,13 @@ def export(ctx, provider: str, scopes, out_dir) -> int:
     return 0
 
 
-@cli.group(cls=_LazyGroup, lazy={"pull": "reconciler.cli.state_transfer:pull",
-                                 "push": "reconciler.cli.state_transfer:push"})
+@cli.group()
 def state() -> None:
     """Inspect and edit the state."""
+
+
+state.add_command(pull)
+state.add_command(push)
 
 
 @state.command("list")
@@ -319,9 +324,6 @@ def force_unlock(ctx, lock_id: str) -> int:
 @cli.command()
 def schema() -> int:
     """Print the JSON Schema of the spec format (for editor completion)."""
-    from reconciler.providers.registry import PROVIDERS
-    from reconciler.spec.schema import json_schema
-
     click.echo(json.dumps(json_schema(PROVIDERS), indent=2))
     return 0
 
