@@ -39,6 +39,7 @@ from reconciler.ci.github import GitHub
 from reconciler.ci.review import Ignore, ReviewRecord, account, compare, fingerprints_path, load_reviewed, \
     summarize, write_record
 from reconciler.ci.triage import DriftReport, triage
+from reconciler.cli.progress import CliHooks
 from reconciler.errors import PlanError, ReconcilerError, StalePlanError
 from reconciler.plan.model import Drift, Plan
 from reconciler.plan.render import render_ledger, render_plan, use_color
@@ -252,8 +253,6 @@ def reviewed_run_cmd(sha, repo, comment_id, author, pr) -> int:
 def apply_reviewed_cmd(ctx, planfile, ignore, comment, repo, comment_id, author, pr, allow_cascade,
                        parallelism) -> int:
     """Re-plan, and apply only if the plan is the one that was reviewed (PLANFILE, from the PR)."""
-    from reconciler.cli.progress import CliHooks
-
     try:
         rules = [Ignore.parse(text) for text in ignore]
     except ValueError as err:
