@@ -18,6 +18,7 @@ from reconciler.graph.build import build_graph
 from reconciler.plan.model import Plan
 from reconciler.plan.render import render_drift, render_ledger, render_plan, use_color
 from reconciler.providers.registry import PROVIDERS
+from reconciler.sandbox import Sandbox
 from reconciler.spec.schema import json_schema
 from reconciler.workflow import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
 
@@ -351,8 +352,6 @@ def sandbox(ctx, host, port, token, latency_ms, fault_rate, data, rate_limits) -
     ctx.meta["sandbox"] = dict(host=host, port=port, token=token)
     if ctx.invoked_subcommand is not None:
         return 0
-    from reconciler.sandbox import Sandbox
-
     if not 0.0 <= fault_rate <= 1.0:
         raise click.BadParameter("must be between 0 and 1", param_hint="--fault-rate")
     sb = Sandbox(token=token, latency_ms=latency_ms, fault_rate=fault_rate, data_file=data,
@@ -385,8 +384,6 @@ def _rate_limits(values: tuple[str, ...]) -> dict[str, float]:
 @click.pass_context
 def sandbox_env(ctx, host, port, token) -> int:
     """Print the env exports that point every provider at the sandbox."""
-    from reconciler.sandbox import Sandbox
-
     opts = dict(ctx.meta["sandbox"])
     opts.update({k: v for k, v in dict(host=host, port=port, token=token).items() if v is not None})
     sb = Sandbox(token=opts["token"])
