@@ -13,7 +13,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 from typing import Any, Mapping
+
+from reconciler.plan.model import SENSITIVE_MASK, DiffItem
 
 PREFIX = "hmac-sha256:"
 ENV_KEY = "RECONCILER_SECRET_KEY"
@@ -45,8 +48,6 @@ class SecretHasher:
 
 def redact(value: Any, secrets: frozenset[str]) -> Any:
     """``value`` with every occurrence of a known secret replaced by the sensitive mask."""
-    from reconciler.plan.model import SENSITIVE_MASK
-
     if not secrets:
         return value
     if isinstance(value, str):
@@ -80,10 +81,6 @@ def redact_plan(plan: Any, secrets: frozenset[str], texts: Mapping[Any, tuple[An
     """A plan whose before/after/diff values never show a secret that flowed through a reference
     (a data source's key interpolated into another resource). ``texts`` (address -> (change,
     ``values_text(change)``), made earlier) saves serializing those changes again."""
-    from dataclasses import replace
-
-    from reconciler.plan.model import DiffItem
-
     if not secrets:
         return plan
     # each secret as it reads inside a JSON string (quotes, backslashes and control characters escaped)

@@ -17,6 +17,7 @@ from reconciler.plan.model import Diff
 from reconciler.providers.base import CreatedButFailed, ResourceType, Session
 from reconciler.providers.registry import PROVIDERS
 from reconciler.providers.settings import resolve_settings
+from reconciler.sandbox import Sandbox
 
 T = TypeVar("T")
 
@@ -142,8 +143,6 @@ def sandbox_session(provider: str = "dataiku", **sandbox_options: Any) -> tuple[
 
     Settings come from the sandbox's own env exports (URL and token), as a user's would.
     """
-    from reconciler.sandbox import Sandbox
-
     sandbox = Sandbox(**sandbox_options)
     spec = PROVIDERS[provider]
     settings = resolve_settings(spec, None, sandbox.env(SANDBOX_BASE_URL))

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from reconciler.addresses import Address
+from reconciler.apply.executor import Executor, Hooks
 from reconciler.apply.ledger import FAILED, LedgerEntry
 from reconciler.errors import ApplyError, PlanError, ProviderError, ReconcilerError, StalePlanError, StateError
+from reconciler.export import discover, state_records, write_specs
 from reconciler.graph.build import build_graph
 from reconciler.graph.dag import Graph
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, contains_unknown
@@ -30,14 +32,12 @@ from reconciler.refresh import Prefetch, Progress, fingerprint, refresh
 from reconciler.scope import changed_blocks, scope_since
 from reconciler.secrets import SecretHasher, redact_plan, sensitive_values
 from reconciler.sessions import Sessions, open_sessions
-from reconciler.spec import SpecSet, load_provider_settings, load_specs
+from reconciler.spec import SpecSet, load_provider_settings, load_specs, resolve
 from reconciler.state import JournalEntry, StateStore, open_store
 from reconciler.state.model import ResourceState, State
 
 if TYPE_CHECKING:
     import httpx
-
-    from reconciler.apply.executor import Hooks
 
 #: operations in flight per provider; requests in flight stay within each provider's budget (8 by
 #: default) and never above it, so operations that wait (async jobs, lifecycles) keep the budget busy
@@ -76,9 +76,6 @@ class Workspace:
     progress: Progress | None = None
     #: where warnings go (a lock taken over from a dead holder...); the CLI prints them
     warn: Callable[[str], None] | None = None
-    #: given what a plan built (live objects, specs, state, graph) as it goes out of scope; the
-    #: CLI's read-only runs hold it until the process exits (``cli.interpreter.keep``)
-    retain: Callable[..., None] | None = None
 
     # -- building blocks -------------------------------------------------------------------
     def load(self, parsed: Mapping | None = None) -> SpecSet:
@@ -136,8 +133,6 @@ class Workspace:
                 started.prefetch.close()
                 if not started.prefetch.taken:
                     started.prefetch.sessions.close()
-            if self.retain is not None:
-                self.retain(started)
 
     def _prefetch(self) -> "_Started | None":
         """Read the state and start reading every object it knows before the specs load (the reads
@@ -220,8 +215,6 @@ class Workspace:
             plan = replace(plan, stats=sessions.stats(), scope=scope,
                            targets=plan.targets if not scope else ())
             _refuse_blind_recreate(plan, store.pending(), sessions)
-            if self.retain is not None:
-                self.retain(specs, current, state, graph, observed, planner, collateral, secrets)
         return _note_interrupted(plan, store.pending())
 
     def _load_optional(self) -> SpecSet | None:
@@ -272,8 +265,6 @@ class Workspace:
             state = _record_lifecycle(plan, state, store)
             addresses = [c.address for c in plan.changes]
             secrets = self._secrets(plan, specs)
-            from reconciler.apply.executor import Executor  # (a plan never loads it)
-
             with self.sessions(addresses, specs) as sessions:
                 executor = Executor(plan, state, store, sessions.resource, parallelism=self.parallelism, hooks=hooks,
                                     secrets=secrets, hasher=self.hasher(state))
@@ -359,9 +350,6 @@ class Workspace:
 
         Returns the files written and the addresses adopted; the next plan shows no changes.
         """
-        from reconciler.export import discover, state_records, write_specs
-        from reconciler.spec import resolve
-
         if provider not in self.registry:
             raise PlanError(f"no provider named {provider!r}; known: {', '.join(sorted(self.registry))}")
         spec = self.registry[provider]

@@ -161,18 +161,3 @@ def test_reads_start_with_what_others_depend_on_however_long_the_chain():
     state = State("lineage", 1, chain)
     known: dict = {}
     assert _depth(prev, state, known) == 2999 and known[Address("dataiku_project_folder", "f0")] == 0
-
-
-def test_a_plan_hands_what_it_built_to_retain_as_it_goes_out_of_scope(project):
-    """``Workspace.retain`` receives the plan's live objects, specs and state (the CLI's read-only
-    runs hold them until the process exits instead of freeing them one at a time)."""
-    assert project.cli("apply", "--auto-approve").code == 0
-    held: list[tuple] = []
-    ws = _workspace(project)
-    ws.retain = lambda *objects: held.append(objects)
-    plan = ws.plan()
-    kept = [o for objects in held for o in objects]
-    observed = next(o for o in kept if isinstance(o, dict) and o and all(hasattr(v, "live") for v in o.values()))
-    assert set(observed) == {c.address for c in plan.changes}
-    assert any(getattr(o, "resources", None) is not None and hasattr(o, "lineage") for o in kept)  # the state
-    assert any(getattr(o, "prefetch", None) is not None for o in kept)  # the reads started early

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -10,12 +11,15 @@ from pathlib import Path
 import click
 
 from reconciler.addresses import Address
-from reconciler.cli.interpreter import keep, read_only_run
 from reconciler.cli.progress import CliHooks, refresh_progress
+from reconciler.cli.state_transfer import pull, push
 from reconciler.errors import PlanError, ReconcilerError, StateError
-from reconciler.lazy import load
+from reconciler.graph.build import build_graph
 from reconciler.plan.model import Plan
 from reconciler.plan.render import render_drift, render_ledger, render_plan, use_color
+from reconciler.providers.registry import PROVIDERS
+from reconciler.sandbox import Sandbox
+from reconciler.spec.schema import json_schema
 from reconciler.workflow import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
 
 FORMATS = click.Choice(["text", "json", "markdown"])
@@ -32,8 +36,7 @@ def _address(_ctx: click.Context, _param: click.Parameter, value):
 
 class _LazyGroup(click.Group):
     """A group whose ``lazy`` subcommands (name -> ``module:attribute``) are imported only when
-    named or listed (``--help``): ``reconciler plan`` does not load the ``ci`` commands' modules,
-    nor ``state pull``'s and ``push``'s."""
+    named or listed (``--help``): the ``ci`` commands and their GitHub integration."""
 
     def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -44,7 +47,8 @@ class _LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy and cmd_name not in self.commands:
-            self.add_command(load(self.lazy[cmd_name]), cmd_name)
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
         return super().get_command(ctx, cmd_name)
 
 
@@ -61,7 +65,7 @@ class _LazyGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, specs: str, state: str | None, lock_timeout: float) -> None:
     """Declarative reconciler for data and ML platforms."""
-    ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout, retain=keep,
+    ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout,
                         warn=lambda message: click.echo(f"Warning: {message}", err=True))
 
 
@@ -84,8 +88,6 @@ def _out(text: str) -> None:
 @click.pass_context
 def validate(ctx: click.Context) -> int:
     """Load, interpolate, type-check and graph the specs. No network."""
-    from reconciler.graph.build import build_graph
-
     ws: Workspace = ctx.obj
     specs = ws.load()
     build_graph(specs, None)
@@ -117,10 +119,8 @@ def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow
     mode = "destroy" if destroy else ("refresh-only" if refresh_only else "normal")
     if changed_since and (targets or destroy or refresh_only):
         raise click.UsageError("--changed-since cannot be combined with --target, --destroy or --refresh-only")
-    read_only_run()
     result = _ws(ctx, parallelism).plan(mode=mode, targets=targets, allow_cascade=allow_cascade,
                                         changed_since=changed_since)
-    keep(result)
     if refresh_only:
         _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
     else:
@@ -217,9 +217,7 @@ def drift(ctx, fmt, detailed_exitcode, parallelism) -> int:
 
     Exit 0 no drift (or only unmanaged fields changed), 2 drift, 1 error.
     """
-    read_only_run()
     result = _ws(ctx, parallelism).drift()
-    keep(result)
     _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
     return 2 if any(d.alarm for d in result.drift) else 0
 
@@ -260,10 +258,13 @@ def export(ctx, provider: str, scopes, out_dir) -> int:
     return 0
 
 
-@cli.group(cls=_LazyGroup, lazy={"pull": "reconciler.cli.state_transfer:pull",
-                                 "push": "reconciler.cli.state_transfer:push"})
+@cli.group()
 def state() -> None:
     """Inspect and edit the state."""
+
+
+state.add_command(pull)
+state.add_command(push)
 
 
 @state.command("list")
@@ -324,9 +325,6 @@ def force_unlock(ctx, lock_id: str) -> int:
 @cli.command()
 def schema() -> int:
     """Print the JSON Schema of the spec format (for editor completion)."""
-    from reconciler.providers.registry import PROVIDERS
-    from reconciler.spec.schema import json_schema
-
     click.echo(json.dumps(json_schema(PROVIDERS), indent=2))
     return 0
 
@@ -354,8 +352,6 @@ def sandbox(ctx, host, port, token, latency_ms, fault_rate, data, rate_limits) -
     ctx.meta["sandbox"] = dict(host=host, port=port, token=token)
     if ctx.invoked_subcommand is not None:
         return 0
-    from reconciler.sandbox import Sandbox
-
     if not 0.0 <= fault_rate <= 1.0:
         raise click.BadParameter("must be between 0 and 1", param_hint="--fault-rate")
     sb = Sandbox(token=token, latency_ms=latency_ms, fault_rate=fault_rate, data_file=data,
@@ -388,8 +384,6 @@ def _rate_limits(values: tuple[str, ...]) -> dict[str, float]:
 @click.pass_context
 def sandbox_env(ctx, host, port, token) -> int:
     """Print the env exports that point every provider at the sandbox."""
-    from reconciler.sandbox import Sandbox
-
     opts = dict(ctx.meta["sandbox"])
     opts.update({k: v for k, v in dict(host=host, port=port, token=token).items() if v is not None})
     sb = Sandbox(token=opts["token"])

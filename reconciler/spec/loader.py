@@ -233,8 +233,8 @@ class _Merge:
         self.registry = registry
         self.env = env
         self.errors: list[SpecError] = list(errors)
-        self.types: Mapping[str, type[ResourceType]] = all_types(registry)  # classes load when used
-        self._type_names = frozenset(self.types)  # (names only: no class is imported for them)
+        self.types: Mapping[str, type[ResourceType]] = all_types(registry)
+        self._type_names = frozenset(self.types)
         self._classes: dict[str, type[ResourceType]] = {}  # the ones used so far, by name
         self._attributes: dict[str, list[str]] = {}  # type -> the attributes a reference may name
         self.variables: dict[str, _Raw] = {}

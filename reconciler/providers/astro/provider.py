@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from reconciler.providers.astro.client import AstroClient, error_message, is_not_found
 from reconciler.providers.astro.images import DockerPusher
-from reconciler.providers.base import LazyTypes, ProviderSpec
+from reconciler.providers.astro.resources import Deploy, Deployment, Workspace
+from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.http import HttpClient, scheme_auth
 from reconciler.providers.models import Model
 
@@ -52,12 +53,10 @@ class AstroSettings(Model):
         return value
 
 
-#: every type, imported when a run first meets it (``LazyTypes``)
-RESOURCE_TYPES = LazyTypes({
-    "astro_workspace": "reconciler.providers.astro.resources.workspace:Workspace",
-    "astro_deployment": "reconciler.providers.astro.resources.deployment:Deployment",
-    "astro_deploy": "reconciler.providers.astro.resources.deploy:Deploy",
-})
+#: every resource type of the provider, by its type name
+RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
+    Workspace, Deployment, Deploy,
+)}
 
 
 def connect(settings: BaseModel, transport: httpx.BaseTransport | None = None,

@@ -15,8 +15,17 @@ from typing import Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from reconciler.providers.base import LazyTypes, ProviderSpec
+from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.datarobot.client import DataRobotClient, error_message, is_not_found
+from reconciler.providers.datarobot.resources import (
+    ComputeBundle,
+    Deployment,
+    LearningModel,
+    ModelPackage,
+    PpsImage,
+    PredictionEnvironment,
+    PredictionServer,
+)
 from reconciler.providers.datarobot.waiting import Poller
 from reconciler.providers.http import HttpClient, scheme_auth
 from reconciler.providers.models import Model
@@ -48,17 +57,10 @@ class DataRobotSettings(Model):
         return value
 
 
-#: every type, imported when a run first meets it (``LazyTypes``)
-RESOURCE_TYPES = LazyTypes({
-    "datarobot_deployment": "reconciler.providers.datarobot.resources.deployment:Deployment",
-    "datarobot_prediction_environment":
-        "reconciler.providers.datarobot.resources.prediction_environment:PredictionEnvironment",
-    "datarobot_prediction_server": "reconciler.providers.datarobot.resources.data_sources:PredictionServer",
-    "datarobot_compute_bundle": "reconciler.providers.datarobot.resources.data_sources:ComputeBundle",
-    "datarobot_pps_image": "reconciler.providers.datarobot.resources.data_sources:PpsImage",
-    "datarobot_learning_model": "reconciler.providers.datarobot.resources.data_sources:LearningModel",
-    "datarobot_model_package": "reconciler.providers.datarobot.resources.data_sources:ModelPackage",
-})
+#: every resource type of the provider, by its type name
+RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
+    Deployment, PredictionEnvironment, PredictionServer, ComputeBundle, PpsImage, LearningModel, ModelPackage,
+)}
 
 
 def connect(settings: BaseModel, transport: httpx.BaseTransport | None = None,

@@ -14,10 +14,11 @@ import ssl
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from reconciler.providers.base import LazyTypes, ProviderSpec
+from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.http import HttpClient, scheme_auth
 from reconciler.providers.models import Model
 from reconciler.providers.semantic.client import SemanticClient, error_message, is_not_found
+from reconciler.providers.semantic.resources import SemanticModel
 
 
 class SemanticSettings(Model):
@@ -40,10 +41,8 @@ class SemanticSettings(Model):
         return value
 
 
-#: every type, imported when a run first meets it (``LazyTypes``)
-RESOURCE_TYPES = LazyTypes({
-    "semantic_model": "reconciler.providers.semantic.resources.model:SemanticModel",
-})
+#: every resource type of the provider, by its type name
+RESOURCE_TYPES: dict[str, type[ResourceType]] = {SemanticModel.type_name: SemanticModel}
 
 
 def connect(settings: BaseModel, transport: httpx.BaseTransport | None = None,
