@@ -1,9 +1,12 @@
 """``reconciler sandbox`` in its own process, on a free 127.0.0.1 port, always terminated.
 
-    with SandboxProcess(latency_ms=20) as sb:
-        sb.env          # env vars pointing every provider at it
-        sb.stats()      # {"dataiku": {"requests": n, "writes": n}, ...}
-        sb.cpu_seconds()  # the server's CPU so far (it shares the machine with the CLI)
+    with SandboxProcess(latency_ms=100, rate_limits={"dataiku": 10}) as sb:
+        sb.env            # env vars pointing every provider at it
+        sb.stats()        # {"dataiku": {"requests": n, "writes": n}, ...}
+        before = sb.traffic()
+        ...               # run something against it
+        sb.traffic().since(before)  # what it answered meanwhile: by platform, by route, 429s, CPU
+        sb.set_latency(20)
         sb.reset()
 
 The sandbox's own output goes to a log file (it prints the token in its export lines, so it is
@@ -18,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -37,12 +42,40 @@ class SandboxError(RuntimeError):
     """The sandbox process did not start or answer."""
 
 
+@dataclass(frozen=True)
+class Traffic:
+    """What a sandbox answered: per platform, requests that reached its emulator (and writes
+    among them), the same requests by ``"METHOD /route"``, requests its rate limit refused
+    (429), and the server process's CPU seconds (None if unknown). Counters since the sandbox's
+    last reset, or since another snapshot (``since``)."""
+
+    requests: dict[str, dict[str, int]] = field(default_factory=dict)
+    routes: dict[str, dict[str, int]] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)
+    cpu_s: float | None = None
+
+    def since(self, before: "Traffic") -> "Traffic":
+        """The traffic between ``before`` and this snapshot (platforms and routes with none left out)."""
+        refused = {p: n - before.refused.get(p, 0) for p, n in self.refused.items()}
+        routes = {p: {route: n for route, n in grown.items() if n}
+                  for p, grown in diff_stats(before.routes, self.routes).items()}
+        return Traffic(diff_stats(before.requests, self.requests), routes,
+                       {p: n for p, n in refused.items() if n},
+                       None if self.cpu_s is None or before.cpu_s is None else self.cpu_s - before.cpu_s)
+
+    def sent(self, platform: str) -> int:
+        """Requests a client sent to ``platform``: answered by its emulator or refused by the limit."""
+        return self.requests.get(platform, {}).get("requests", 0) + self.refused.get(platform, 0)
+
+
 class SandboxProcess:
     """A sandbox server child process; a context manager that always terminates it."""
 
     def __init__(self, latency_ms: float = 0.0, token: str = "bench-token", *,
+                 rate_limits: Mapping[str, float] | None = None,
                  python: str = sys.executable, start_timeout: float = 30.0) -> None:
         self.latency_ms = latency_ms
+        self.rate_limits = dict(rate_limits or {})
         self.token = token
         self.python = python
         self.start_timeout = start_timeout
@@ -54,13 +87,15 @@ class SandboxProcess:
         self._http: httpx.Client | None = None
 
     def __repr__(self) -> str:
-        return f"SandboxProcess(base_url={self.base_url!r}, latency_ms={self.latency_ms})"
+        return (f"SandboxProcess(base_url={self.base_url!r}, latency_ms={self.latency_ms}, "
+                f"rate_limits={self.rate_limits})")
 
     def start(self) -> "SandboxProcess":
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
         cmd = [self.python, "-m", "reconciler", "sandbox", "--host", HOST, "--port", str(self.port),
-               "--token", self.token, "--latency-ms", str(self.latency_ms)]
+               "--token", self.token, "--latency-ms", str(self.latency_ms),
+               *(arg for platform, rps in self.rate_limits.items() for arg in ("--rate-limit", f"{platform}={rps}"))]
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                       env=env)
@@ -106,12 +141,32 @@ class SandboxProcess:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
     def stats(self) -> dict[str, dict[str, int]]:
+        """Per platform: requests answered and writes among them, since the last reset."""
+        stats = self._get("/_sandbox/stats")
+        assert isinstance(stats, dict)
+        return stats
+
+    def _get(self, path: str) -> object:
         assert self._http is not None, "start() first"
-        response = self._http.get("/_sandbox/stats")
+        response = self._http.get(path)
         response.raise_for_status()
         return response.json()
 
+    def traffic(self) -> Traffic:
+        """Every counter now (subtract an earlier snapshot with ``Traffic.since``)."""
+        stats, routes, limit = self._get("/_sandbox/stats"), self._get("/_sandbox/routes"), \
+            self._get("/_sandbox/rate-limit")
+        assert isinstance(stats, dict) and isinstance(routes, dict) and isinstance(limit, dict)
+        return Traffic(stats, routes, dict(limit["refused"]), self.cpu_seconds())
+
+    def set_latency(self, latency_ms: float) -> None:
+        """Every request from now on waits ``latency_ms`` before its answer."""
+        assert self._http is not None, "start() first"
+        self._http.post("/_sandbox/latency", json={"ms": latency_ms}).raise_for_status()
+        self.latency_ms = latency_ms
+
     def reset(self) -> None:
+        """The world back to its seed, every counter at 0, the rate limit's buckets full."""
         assert self._http is not None, "start() first"
         self._http.post("/_sandbox/reset").raise_for_status()
 
@@ -144,7 +199,8 @@ class SandboxProcess:
 
 
 def diff_stats(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    """Per platform: requests and writes between two ``stats()`` snapshots (platforms with none left out)."""
+    """Per platform: each counter's growth between two snapshots (``stats()``: requests and
+    writes; ``traffic().routes``: by route). Platforms with no growth are left out."""
     out = {}
     for name, counts in after.items():
         old = before.get(name, {})

@@ -13,39 +13,24 @@ The public Python API (the CLI is a thin layer over it)::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from reconciler.lazy import lazy_attributes
-
-if TYPE_CHECKING:
-    from reconciler.addresses import Address
-    from reconciler.plan.ledger import LedgerEntry
-    from reconciler.errors import ReconcilerError
-    from reconciler.plan.model import Action, Change, Diff, DiffItem, Drift, Plan
-    from reconciler.spec import SpecSet, load_specs
-    from reconciler.state import State
-    from reconciler.workspace import ApplyResult, Workspace
+from reconciler.addresses import Address
+from reconciler.plan.ledger import LedgerEntry
+from reconciler.errors import ReconcilerError
+from reconciler.plan.model import Action, Change, Diff, DiffItem, Drift, Plan
+from reconciler.spec import SpecSet, load_specs
+from reconciler.state import State
+from reconciler.workspace import ApplyResult, Workspace
 
 __all__ = [
     "Action", "Address", "ApplyResult", "Change", "Diff", "DiffItem", "Drift", "LedgerEntry", "Plan",
     "ReconcilerError", "SpecSet", "State", "Workspace", "apply", "load_specs", "plan",
 ]
 
-# The subpackages ``reconciler.plan`` and ``reconciler.apply`` are loaded now (both are empty):
-# loading one later would rebind the package attribute to it, over the function defined below.
-importlib.import_module("reconciler.plan")
-importlib.import_module("reconciler.apply")
-
-#: the public names, each imported on first use: ``import reconciler.x`` (the CLI's, a test's)
-#: loads ``x`` and what it needs, not the whole engine
-__getattr__, __dir__ = lazy_attributes(__name__, {
-    "Address": "reconciler.addresses", "LedgerEntry": "reconciler.plan.ledger",
-    "ReconcilerError": "reconciler.errors", "Action": "reconciler.plan.model", "Change": "reconciler.plan.model",
-    "Diff": "reconciler.plan.model", "DiffItem": "reconciler.plan.model", "Drift": "reconciler.plan.model",
-    "Plan": "reconciler.plan.model", "SpecSet": "reconciler.spec", "load_specs": "reconciler.spec",
-    "State": "reconciler.state", "ApplyResult": "reconciler.workspace", "Workspace": "reconciler.workspace",
-})
+# ``plan`` and ``apply`` name the functions below, not the subpackages ``reconciler.plan`` and
+# ``reconciler.apply``: Python sets a package's attribute to a subpackage when it first imports it,
+# which the imports above have done (``import reconciler.plan.model`` still works as usual).
 
 
 def plan(specs_path: str = "specs", state_location: str = "state/default.json", **options: Any) -> Plan:
@@ -61,8 +46,6 @@ def apply(specs_path: str = "specs", state_location: str = "state/default.json",
 
 
 def _workspace(specs_path: str, state_location: str, options: dict[str, Any]) -> tuple[Workspace, dict[str, Any]]:
-    from reconciler.workspace import Workspace
-
     fields = set(Workspace.__dataclass_fields__)
     ws = Workspace(specs_path=specs_path, state_location=state_location,
                    **{k: v for k, v in options.items() if k in fields})

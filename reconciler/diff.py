@@ -55,7 +55,7 @@ def _value_diff(path: tuple[str | int, ...], old: Any, new: Any) -> list[DiffIte
         keyed = _keyed_list_diff(path, old, new)
         if keyed is not None:
             return keyed
-    from deepdiff import DeepDiff  # imported on first use: it costs most of the CLI's start-up time
+    from deepdiff import DeepDiff  # imported when a diff first needs it
 
     dd = DeepDiff(old, new, verbose_level=2, view="tree")
     items: list[DiffItem] = []

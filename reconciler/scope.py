@@ -11,7 +11,10 @@ everything (``None``). Read-only: runs ``git`` and nothing else.
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
+
+import yaml
 
 from reconciler.addresses import Address
 from reconciler.errors import PlanError
@@ -69,8 +72,6 @@ def scope_since(specs: SpecSet, state: State, graph: Graph, changed: set[str] | 
 
 
 def _document(path: Path) -> dict | None:
-    import yaml  # only --changed-since needs it
-
     if not path.exists():
         return {}
     try:
@@ -81,8 +82,6 @@ def _document(path: Path) -> dict | None:
 
 
 def _old_document(top: Path, path: Path, ref: str) -> dict | None:
-    import yaml  # only --changed-since needs it
-
     rel = os.path.relpath(path, top)
     try:
         text = _git(top, "show", f"{ref}:{rel}")
@@ -96,8 +95,6 @@ def _old_document(top: Path, path: Path, ref: str) -> dict | None:
 
 
 def _git(cwd: Path, *args: str) -> str:
-    import subprocess  # (only a plan limited to what changed runs git)
-
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as err:

@@ -15,7 +15,7 @@ from reconciler.errors import ConfigError
 from reconciler.providers.base import ProviderSpec, ResourceType, Session
 from reconciler.providers.budget import AdaptiveBudget
 from reconciler.providers.settings import resolve_settings
-from reconciler.providers.transport import secure_transport, split_common
+from reconciler.providers.transport import split_common, tls_verify
 from reconciler.spec import SpecSet
 
 if TYPE_CHECKING:
@@ -102,8 +102,9 @@ def open_sessions(
         settings = resolve_settings(spec, own, env)
         transport = (transports or {}).get(name)
         if transport is None:  # a real network: TLS rules apply (an injected transport is in-process)
-            transport = secure_transport(name, settings, common, env)
-        sessions[name] = spec.connect(settings, transport)
+            sessions[name] = spec.connect(settings, verify=tls_verify(name, settings, common, env))
+        else:
+            sessions[name] = spec.connect(settings, transport)
         if parallelism is not None:
             _cap(sessions[name].client, parallelism)
     return Sessions(sessions)

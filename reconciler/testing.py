@@ -19,6 +19,7 @@ from reconciler.providers.registry import PROVIDERS
 from reconciler.providers.settings import resolve_settings
 from reconciler.reads import find_one, list_container, lists
 from reconciler.values import fingerprint
+from reconciler.sandbox import Sandbox
 
 T = TypeVar("T")
 
@@ -163,8 +164,6 @@ def sandbox_session(provider: str = "dataiku", **sandbox_options: Any) -> tuple[
 
     Settings come from the sandbox's own env exports (URL and token), as a user's would.
     """
-    from reconciler.sandbox import Sandbox
-
     sandbox = Sandbox(**sandbox_options)
     spec = PROVIDERS[provider]
     settings = resolve_settings(spec, None, sandbox.env(SANDBOX_BASE_URL))

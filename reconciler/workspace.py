@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from reconciler.addresses import Address
-from reconciler.plan.ledger import FAILED, LedgerEntry
+from reconciler.apply.executor import Executor, Hooks
 from reconciler.errors import ApplyError, PlanError, ProviderError, ReconcilerError, StalePlanError, StateError
+from reconciler.export import discover, state_records, write_specs
 from reconciler.graph.build import build_graph
 from reconciler.graph.dag import Graph
+from reconciler.plan.ledger import FAILED, LedgerEntry
 from reconciler.plan.cascade import apply_cascades
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan
 from reconciler.plan.planner import make_plan, select
@@ -32,15 +34,13 @@ from reconciler.refresh import Progress, Refreshed, refresh
 from reconciler.scope import changed_blocks, scope_since
 from reconciler.secrets import SecretHasher, redact_plan, sensitive_values
 from reconciler.sessions import Sessions, open_sessions
-from reconciler.spec import SpecSet, load_specs
+from reconciler.spec import SpecSet, load_specs, resolve
 from reconciler.state import JournalEntry, StateStore, open_store
 from reconciler.state.model import ResourceState, State
 from reconciler.values import contains_unknown, fingerprint
 
 if TYPE_CHECKING:
     import httpx
-
-    from reconciler.apply.executor import Hooks
 
 #: operations in flight per provider; requests in flight stay within each provider's budget (8 by
 #: default) and never above it, so operations that wait (async jobs, lifecycles) keep the budget busy
@@ -229,8 +229,6 @@ class Workspace:
             state = _record_lifecycle(plan, state, store)
             addresses = [c.address for c in plan.changes]
             secrets = self._secrets(plan, specs)
-            from reconciler.apply.executor import Executor
-
             with self.sessions(addresses, specs) as sessions:
                 executor = Executor(plan, state, store, sessions.resource, parallelism=self.parallelism, hooks=hooks,
                                     secrets=secrets, hasher=self.hasher(state))
@@ -316,9 +314,6 @@ class Workspace:
 
         Returns the files written and the addresses adopted; the next plan shows no changes.
         """
-        from reconciler.export import discover, state_records, write_specs
-        from reconciler.spec import resolve
-
         if provider not in self.registry:
             raise PlanError(f"no provider named {provider!r}; known: {', '.join(sorted(self.registry))}")
         spec = self.registry[provider]

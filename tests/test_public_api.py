@@ -3,6 +3,7 @@ one-liners drive the same engine as the CLI (over the in-process sandbox transpo
 
 from __future__ import annotations
 
+import inspect
 import shutil
 
 import reconciler
@@ -29,3 +30,10 @@ def test_plan_and_apply_one_liners_over_the_in_process_sandbox(tmp_path):
     assert result.ok and len(result.ledger) == 6
     assert not reconciler.plan(specs, state, **options).has_changes()
     assert sb.counts["dataiku"]["writes"] > 0
+
+
+def test_plan_and_apply_stay_the_functions_when_their_subpackages_load():
+    import reconciler.apply.executor  # noqa: F401  (a subpackage's module imported after the package)
+    import reconciler.plan.render  # noqa: F401
+
+    assert inspect.isfunction(reconciler.plan) and inspect.isfunction(reconciler.apply)

@@ -76,7 +76,7 @@ class BlindNote(KeyedNote):
 def setup(tmp_path):
     platform = Platform()
     spec = ProviderSpec("mem", Settings, {}, {"mem_keyed": KeyedNote, "mem_blind": BlindNote},
-                        lambda settings, transport: platform)
+                        lambda settings, transport, verify: platform)
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "notes.yaml").write_text(
         "resources:\n  mem_keyed.a:\n    title: alpha\n  mem_blind.b:\n    title: beta\n")

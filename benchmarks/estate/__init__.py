@@ -26,6 +26,8 @@ import yaml
 ALL_PROVIDERS = ("dataiku", "datarobot", "lightdash", "astro", "semantic")
 #: resources per spec file (users split big estates over many files too)
 FILE_SIZE = 500
+#: what a floor is of: a no-change plan's refresh, or a from-empty apply's creates
+FLOOR_KINDS = ("refresh", "create")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,18 @@ class Floor:
 
     def create_seconds(self, latency_s: float) -> float:
         return sum(math.ceil(r / self.concurrency) for r in self.create_rounds) * latency_s
+
+    def requests(self, kind: str) -> int:
+        """The fewest requests of a ``refresh`` or a ``create`` (every round)."""
+        if kind not in FLOOR_KINDS:
+            raise ValueError(f"unknown floor kind {kind!r}")
+        return self.refresh if kind == "refresh" else sum(self.create_rounds)
+
+    def seconds(self, kind: str, latency_s: float) -> float:
+        """The round-trip floor of a ``refresh`` or a ``create``."""
+        if kind not in FLOOR_KINDS:
+            raise ValueError(f"unknown floor kind {kind!r}")
+        return self.refresh_seconds(latency_s) if kind == "refresh" else self.create_seconds(latency_s)
 
     def to_json(self) -> dict[str, Any]:
         return {"refresh_requests": self.refresh, "create_rounds": list(self.create_rounds),
@@ -191,8 +205,12 @@ def write_specs(directory: Path, estates: Sequence[ProviderEstate]) -> list[Path
 def combined_floor_seconds(estates: Sequence[ProviderEstate], latency_s: float, kind: str) -> float:
     """The floor of a whole run: providers have separate budgets and run side by side, so the
     slowest provider sets it. ``kind`` is ``refresh`` or ``create``."""
-    if kind not in ("refresh", "create"):
+    if kind not in FLOOR_KINDS:
         raise ValueError(f"unknown floor kind {kind!r}")
-    seconds = [e.floor.refresh_seconds(latency_s) if kind == "refresh" else e.floor.create_seconds(latency_s)
-               for e in estates]
-    return max(seconds, default=0.0)
+    return max((e.floor.seconds(kind, latency_s) for e in estates), default=0.0)
+
+
+def rate_floor_seconds(estates: Sequence[ProviderEstate], platform: str, rps: float, kind: str) -> float:
+    """The floor on a platform allowing ``rps`` requests per second: its estate's fewest
+    requests divided by the rate (DESIGN.md §9); 0 if no estate is on that platform."""
+    return sum(e.floor.requests(kind) for e in estates if e.provider == platform) / rps

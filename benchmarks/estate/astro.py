@@ -11,8 +11,9 @@ refresh (no-change plan), one round:
     1 GET …/workspaces per 1,000 and 1 GET …/deployments per 1,000 (the API's maximum ``limit``;
     list items are whole objects)
 create (from empty), three rounds:
-    0. 1 GET …/deployment-options (the newest Runtime, as no version is pinned), 1 GET
-       …/workspaces and 1 GET …/deployments (nothing exists yet)
+    0. 1 GET …/workspaces (none of that name exists yet) and, if there are Deployments, 1 GET
+       …/deployment-options (the newest Runtime, as no version is pinned); no GET …/deployments:
+       every Deployment goes into a Workspace this apply creates, so none can exist yet
     1. 1 POST …/workspaces each
     2. 1 POST …/deployments each (needs its Workspace's id)
 
@@ -60,7 +61,7 @@ def generate(n: int, concurrency: int) -> ProviderEstate:
             "environment_variables": {"STAGE": "bench", "INDEX": str(d)},
         }
     refresh = math.ceil(n_workspaces / MAX_PAGE) + math.ceil(n_deployments / MAX_PAGE)
-    rounds = tuple(r for r in (3 if n else 0, n_workspaces, n_deployments) if r)
+    rounds = tuple(r for r in (1 + (1 if n_deployments else 0) if n else 0, n_workspaces, n_deployments) if r)
     return ProviderEstate("astro", resources, Floor(refresh, rounds, concurrency))
 
 

@@ -31,7 +31,7 @@ from urllib.parse import quote
 import httpx
 
 from reconciler.errors import ApiError, ConfigError, ProviderContractError
-from reconciler.providers.http import Answer, HttpClient, default_error_message, scheme_auth
+from reconciler.providers.http import HttpClient, default_error_message, scheme_auth
 
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
@@ -47,7 +47,7 @@ class Label:
     description: str = ""
 
 
-def error_message(response: Answer) -> str:
+def error_message(response: httpx.Response) -> str:
     """GitHub's ``message`` plus the ``errors`` details of a 422 (``Validation Failed: ...``)."""
     try:
         doc = json.loads(response.content)

@@ -1,8 +1,8 @@
 """The command line: parse options, call ``Workspace``, render, return an exit code.
 
 Exit codes: 0 success (and "no changes" / "no drift"); 1 any error, printed as one message
-without a traceback; 2 changes present (``plan --detailed-exitcode``) or drift found (``drift``).
-Errors become exit codes here and nowhere else (``main``).
+without a traceback; 2 changes present (``plan --detailed-exitcode``) or drift found (``drift``);
+130 interrupted (Ctrl-C). Errors become exit codes here and nowhere else (``main``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import sys
 import click
 
 from reconciler.cli.commands import cli
-from reconciler.cli.interpreter import finish, own_process
 from reconciler.errors import ReconcilerError
 
 __all__ = ["main", "cli"]
@@ -25,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     except ReconcilerError as err:
         click.echo(f"Error: {err}", err=True)
         return err.exit_code
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as abort:
+        if isinstance(abort.__cause__, KeyboardInterrupt):  # click's answer to Ctrl-C in a command
+            return _interrupted()
         click.echo("Aborted.", err=True)
         return 1
     except click.exceptions.Exit as exit_:
@@ -34,12 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         err.show(file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        click.echo("Interrupted: the state records everything applied so far.", err=True)
-        return 130
+        return _interrupted()
     return int(result or 0)
 
 
-def entrypoint() -> None:
-    """The ``reconciler`` process: the interpreter tuned for it (``cli/interpreter.py``), then ``main``."""
-    own_process()
-    finish(main())
+def _interrupted() -> int:
+    click.echo("Interrupted: the state records everything applied so far.", err=True)
+    return 130

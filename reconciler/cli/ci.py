@@ -40,7 +40,7 @@ from reconciler.ci.github import GitHub
 from reconciler.ci.review import Ignore, ReviewRecord, account, compare, fingerprints_path, load_reviewed, \
     summarize, write_record
 from reconciler.ci.triage import DriftReport, triage
-from reconciler.cli.interpreter import keep, read_only_run
+from reconciler.cli.progress import CliHooks
 from reconciler.errors import PlanError, ReconcilerError, StalePlanError
 from reconciler.plan.model import Drift, Plan
 from reconciler.plan.render import render_ledger, render_plan, use_color
@@ -142,7 +142,6 @@ def _load_plan(path: str) -> Plan:
 def plan_cmd(ctx: click.Context, out: str, detailed_exitcode: bool, allow_cascade: bool, parallelism: int) -> int:
     """Plan and save the plan, its fingerprints and its markdown (the pull request's artifact)."""
     actions = ActionsEnv.from_env()
-    read_only_run()
     plan = _workspace(ctx, parallelism).plan(allow_cascade=allow_cascade)
     path = Path(out)
     _save(plan, path)
@@ -254,8 +253,6 @@ def reviewed_run_cmd(sha, repo, comment_id, author, pr) -> int:
 def apply_reviewed_cmd(ctx, planfile, ignore, comment, repo, comment_id, author, pr, allow_cascade,
                        parallelism) -> int:
     """Re-plan, and apply only if the plan is the one that was reviewed (PLANFILE, from the PR)."""
-    from reconciler.cli.progress import CliHooks
-
     try:
         rules = [Ignore.parse(text) for text in ignore]
     except ValueError as err:
@@ -374,7 +371,6 @@ def _read_drift(path: str) -> tuple[tuple[Drift, ...], dict[str, Any]]:
 @click.pass_context
 def drift_report_cmd(ctx, fmt, detailed_exitcode, ack_path, source, today, parallelism) -> int:
     """Drift with drift-ack.yaml applied: alarms, acknowledged (and why), expired, info."""
-    read_only_run()
     report = _drift_report(ctx, ack_path, source, today, parallelism)
     _out(render_report(report, fmt))
     return 2 if detailed_exitcode and report.alarm else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
@@ -11,12 +12,15 @@ from pathlib import Path
 import click
 
 from reconciler.addresses import Address
-from reconciler.cli.interpreter import keep, read_only_run
 from reconciler.cli.progress import CliHooks, refresh_progress
+from reconciler.cli.state_transfer import pull, push
 from reconciler.errors import PlanError, ReconcilerError, StateError
-from reconciler.lazy import load
+from reconciler.graph.build import build_graph
 from reconciler.plan.model import Plan
 from reconciler.plan.render import render_drift, render_ledger, render_plan, use_color
+from reconciler.providers.registry import PROVIDERS
+from reconciler.sandbox import Sandbox
+from reconciler.spec.schema import json_schema
 from reconciler.workspace import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
 
 FORMATS = click.Choice(["text", "json", "markdown"])
@@ -33,8 +37,7 @@ def _address(_ctx: click.Context, _param: click.Parameter, value):
 
 class _LazyGroup(click.Group):
     """A group whose ``lazy`` subcommands (name -> ``module:attribute``) are imported only when
-    named or listed (``--help``): ``reconciler plan`` does not load the ``ci`` commands' modules,
-    nor ``state pull``'s and ``push``'s."""
+    named or listed (``--help``): the ``ci`` commands and their GitHub integration."""
 
     def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -45,7 +48,8 @@ class _LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy and cmd_name not in self.commands:
-            self.add_command(load(self.lazy[cmd_name]), cmd_name)
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
         return super().get_command(ctx, cmd_name)
 
 
@@ -85,8 +89,6 @@ def _out(text: str) -> None:
 @click.pass_context
 def validate(ctx: click.Context) -> int:
     """Load, interpolate, type-check and graph the specs. No network."""
-    from reconciler.graph.build import build_graph
-
     ws: Workspace = ctx.obj
     specs = ws.load()
     build_graph(specs, None)
@@ -118,10 +120,8 @@ def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow
     mode = "destroy" if destroy else ("refresh-only" if refresh_only else "normal")
     if changed_since and (targets or destroy or refresh_only):
         raise click.UsageError("--changed-since cannot be combined with --target, --destroy or --refresh-only")
-    read_only_run()
     result = _ws(ctx, parallelism).plan(mode=mode, targets=targets, allow_cascade=allow_cascade,
                                         changed_since=changed_since)
-    keep(result)
     if refresh_only:
         _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
     else:
@@ -218,9 +218,7 @@ def drift(ctx, fmt, detailed_exitcode, parallelism) -> int:
 
     Exit 0 no drift (or only unmanaged fields changed), 2 drift, 1 error.
     """
-    read_only_run()
     result = _ws(ctx, parallelism).drift()
-    keep(result)
     _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
     return 2 if any(d.alarm for d in result.drift) else 0
 
@@ -261,10 +259,13 @@ def export(ctx, provider: str, scopes, out_dir) -> int:
     return 0
 
 
-@cli.group(cls=_LazyGroup, lazy={"pull": "reconciler.cli.state_transfer:pull",
-                                 "push": "reconciler.cli.state_transfer:push"})
+@cli.group()
 def state() -> None:
     """Inspect and edit the state."""
+
+
+state.add_command(pull)
+state.add_command(push)
 
 
 @state.command("list")
@@ -325,9 +326,6 @@ def force_unlock(ctx, lock_id: str) -> int:
 @cli.command()
 def schema() -> int:
     """Print the JSON Schema of the spec format (for editor completion)."""
-    from reconciler.providers.registry import PROVIDERS
-    from reconciler.spec.schema import json_schema
-
     click.echo(json.dumps(json_schema(PROVIDERS), indent=2))
     return 0
 
@@ -345,18 +343,20 @@ def _sandbox_address(fn):
 @click.option("--latency-ms", type=float, default=0.0, show_default=True)
 @click.option("--fault-rate", type=float, default=0.0, show_default=True)
 @click.option("--data", "data", type=click.Path(dir_okay=False), help="Persist the emulated world to FILE.")
+@click.option("--rate-limit", "rate_limits", multiple=True, metavar="PLATFORM=RPS",
+              help="Allow each token at most RPS requests per second on PLATFORM; beyond it, the "
+                   "platform's 429 with Retry-After (repeatable).")
 @click.pass_context
-def sandbox(ctx, host, port, token, latency_ms, fault_rate, data) -> int:
+def sandbox(ctx, host, port, token, latency_ms, fault_rate, data, rate_limits) -> int:
     """Serve every platform emulator on one port (Ctrl-C stops)."""
     host, port, token = host or "127.0.0.1", port or 8765, token or "sandbox-token"
     ctx.meta["sandbox"] = dict(host=host, port=port, token=token)
     if ctx.invoked_subcommand is not None:
         return 0
-    from reconciler.sandbox import Sandbox
-
     if not 0.0 <= fault_rate <= 1.0:
         raise click.BadParameter("must be between 0 and 1", param_hint="--fault-rate")
-    sb = Sandbox(token=token, latency_ms=latency_ms, fault_rate=fault_rate, data_file=data)
+    sb = Sandbox(token=token, latency_ms=latency_ms, fault_rate=fault_rate, data_file=data,
+                 rate_limits=_rate_limits(rate_limits))
     base = f"http://{host}:{port}"
     click.echo(f"Sandbox listening on {base} (Ctrl-C to stop). Point the providers at it with:", err=True)
     for key, value in sb.env(base).items():
@@ -365,13 +365,26 @@ def sandbox(ctx, host, port, token, latency_ms, fault_rate, data) -> int:
     return 0
 
 
+def _rate_limits(values: tuple[str, ...]) -> dict[str, float]:
+    """``("dataiku=10",)`` -> ``{"dataiku": 10.0}``; a malformed value is a usage error (the
+    sandbox itself refuses an unknown platform or a rate that is not above 0)."""
+    limits: dict[str, float] = {}
+    for value in values:
+        platform, sep, rps = value.partition("=")
+        try:
+            limits[platform.strip()] = float(rps)
+        except ValueError:
+            sep = ""
+        if not sep or not platform.strip():
+            raise click.BadParameter(f"{value!r}: give PLATFORM=RPS, e.g. dataiku=10", param_hint="--rate-limit")
+    return limits
+
+
 @sandbox.command("env")
 @_sandbox_address
 @click.pass_context
 def sandbox_env(ctx, host, port, token) -> int:
     """Print the env exports that point every provider at the sandbox."""
-    from reconciler.sandbox import Sandbox
-
     opts = dict(ctx.meta["sandbox"])
     opts.update({k: v for k, v in dict(host=host, port=port, token=token).items() if v is not None})
     sb = Sandbox(token=opts["token"])

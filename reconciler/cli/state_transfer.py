@@ -2,7 +2,7 @@
 configured backend (moving to the team backend, inspecting it, repairing it by hand).
 
 The logic is ``reconciler.state.transfer``; these commands read options, call it, and say what
-happened (data on stdout, notes on stderr). The ``state`` group loads them when named or listed.
+happened (data on stdout, notes on stderr).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 A *provider* (one per platform) is a ``ProviderSpec`` in ``registry.PROVIDERS``: its settings
 model (url, credentials, budgets; each with the env var it falls back to), its resource types,
-and ``connect(settings, transport=None)`` which builds a ``Session`` holding one HTTP client.
+and ``connect(settings, transport=None, verify=True)`` which builds a ``Session`` holding one HTTP
+client (``verify``: TLS verification, see ``transport.tls_verify``; ``transport``: tests only).
 
 A *resource type* is a ``ResourceType`` subclass. Class attributes declare the static facts the
 engine and ``validate`` need without any network; an instance is bound to a session's client and
@@ -39,19 +40,18 @@ Rules every implementation keeps (the engine relies on them):
 from __future__ import annotations
 
 import contextvars
-from collections import ChainMap
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Sequence, TypeVar
 
 from pydantic import BaseModel
 
 from reconciler.errors import PlanError
-
-from reconciler.lazy import load
 from reconciler.providers.budget import FOLLOW_UP
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 Live = dict[str, Any]
@@ -304,38 +304,9 @@ class ResourceType:
         return "/".join(parts) if len(parts) == len(cls.natural_key) else None
 
 
-class LazyTypes(Mapping[str, "type[ResourceType]"]):
-    """A provider's resource types by name, each given as ``"module:Class"`` and imported on first
-    use: a run imports the modules of the types it meets, not all of them. Names, ``in`` and
-    ``len`` import nothing; a class whose ``type_name`` is not its key is refused."""
-
-    def __init__(self, where: Mapping[str, str]) -> None:
-        self._where = dict(where)
-        self._loaded: dict[str, type[ResourceType]] = {}
-
-    def __getitem__(self, name: str) -> "type[ResourceType]":
-        cls = self._loaded.get(name)
-        if cls is None:
-            cls = load(self._where[name])
-            if getattr(cls, "type_name", None) != name:
-                raise TypeError(f"{self._where[name]} is not the resource type {name!r}")
-            self._loaded[name] = cls
-        return cls
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._where)
-
-    def __len__(self) -> int:
-        return len(self._where)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._where
-
-
-def all_types(registry: Mapping[str, "ProviderSpec"]) -> Mapping[str, "type[ResourceType]"]:
-    """Every resource type of ``registry`` by name, looked up in its provider's table (so a
-    ``LazyTypes`` class is imported when it is asked for, not when the view is made)."""
-    return ChainMap(*(spec.resource_types for spec in registry.values()))
+def all_types(registry: Mapping[str, "ProviderSpec"]) -> dict[str, "type[ResourceType]"]:
+    """Every resource type of ``registry``, by type name."""
+    return {name: cls for spec in registry.values() for name, cls in spec.resource_types.items()}
 
 
 @dataclass
@@ -388,10 +359,11 @@ class ProviderSpec:
     settings_model: type[BaseModel]
     env: Mapping[str, str]
     resource_types: Mapping[str, type[ResourceType]]
-    connect_fn: Callable[[BaseModel, httpx.BaseTransport | None], Any]
+    connect_fn: Callable[[BaseModel, httpx.BaseTransport | None, ssl.SSLContext | bool], Any]
     #: settings fields that are secrets (never printed)
     secret_settings: frozenset[str] = frozenset()
     export_scope: Callable[[Any, Mapping[str, str]], ExportScope] | None = None
 
-    def connect(self, settings: BaseModel, transport: httpx.BaseTransport | None = None) -> Session:
-        return Session(self.name, self.connect_fn(settings, transport), self.resource_types)
+    def connect(self, settings: BaseModel, transport: httpx.BaseTransport | None = None,
+                verify: ssl.SSLContext | bool = True) -> Session:
+        return Session(self.name, self.connect_fn(settings, transport, verify), self.resource_types)

@@ -1,25 +1,24 @@
 """Transport security shared by every provider: TLS verification, CA bundles, plain HTTP.
 
 Owns two settings every ``providers.<name>`` block accepts besides the provider's own:
-``ca_bundle`` (a PEM file of CAs to trust instead of the default bundle; also from
+``ca_bundle`` (a PEM file of CAs to trust instead of the default ones; also from
 ``<PROVIDER>_CA_BUNDLE`` or ``RECONCILER_CA_BUNDLE``) and ``allow_insecure`` (permit a plain
 ``http://`` URL to a host other than loopback). TLS verification is always on; credentials never
-cross a network in clear text unless the user said so for that provider.
+cross a network in clear text unless the user said so for that provider. What it decides is the
+``verify`` value of the provider's ``HttpClient``: a CA bundle changes what is trusted, never how
+requests are routed (environment proxies apply all the same).
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
-from typing import TYPE_CHECKING, Any, Mapping
+import ssl
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
-
-if TYPE_CHECKING:
-    import ssl
-
-    import httpx
 
 from reconciler.errors import ConfigError
 
@@ -43,12 +42,12 @@ def check_common(common: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def secure_transport(provider: str, settings: BaseModel, common: Mapping[str, Any],
-                     env: Mapping[str, str]) -> httpx.BaseTransport | None:
-    """Refuse plain HTTP to non-loopback hosts (unless allowed); a transport trusting ``ca_bundle``.
-
-    Returns None when the provider's default transport (system CA bundle, verification on) is right.
-    """
+def tls_verify(provider: str, settings: BaseModel, common: Mapping[str, Any],
+               env: Mapping[str, str]) -> ssl.SSLContext | bool:
+    """The ``verify`` value for the provider's client: an SSL context trusting the ``ca_bundle``,
+    or ``True`` (the default CAs; ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set). Raises
+    ``ConfigError`` for a plain ``http://`` URL to a non-loopback host (unless ``allow_insecure``)
+    and for a bundle that is missing or not PEM."""
     allow = bool(common.get("allow_insecure", False))
     for name, value in settings:
         if isinstance(value, str) and value.startswith("http://") and not allow and not _loopback(value):
@@ -60,47 +59,20 @@ def secure_transport(provider: str, settings: BaseModel, common: Mapping[str, An
             )
     bundle = common.get("ca_bundle") or env.get(f"{provider.upper()}_CA_BUNDLE") or env.get("RECONCILER_CA_BUNDLE")
     if not bundle:
-        return None
+        return True
     if not os.path.isfile(bundle):
         raise ConfigError(f"provider {provider}: ca_bundle {bundle} does not exist or is not a file")
-    import ssl  # only with a CA bundle: a plain-http run never loads it
-
     try:
-        context = ssl.create_default_context(cafile=bundle)
+        return _trusting(os.path.realpath(bundle), os.stat(bundle).st_mtime_ns)
     except (ssl.SSLError, OSError) as err:
         raise ConfigError(f"provider {provider}: ca_bundle {bundle} is not a usable PEM file: {err}") from None
-    return trusting_transport(context)
 
 
-def trusting_transport(tls: ssl.SSLContext) -> httpx.BaseTransport:
-    """The network transport with TLS verified against a given CA bundle (``tls``, an SSL
-    context). ``HttpClient`` sends over its own pooled connections with the same context
-    (``trusted_tls``); httpx uses this transport when a proxy applies."""
-    return _trusting_class()(tls)
-
-
-def trusted_tls(transport: object) -> ssl.SSLContext | None:
-    """The TLS context of a ``trusting_transport``; None for any other transport."""
-    cls = _TRUSTING.get("class")
-    return transport.tls if cls is not None and isinstance(transport, cls) else None  # type: ignore[attr-defined]
-
-
-_TRUSTING: dict[str, type] = {}
-
-
-def _trusting_class() -> type:
-    """``TrustingTransport``, defined on first use (httpx is imported only when a run needs it)."""
-    cls = _TRUSTING.get("class")
-    if cls is None:
-        from reconciler.providers.connections import httpx_module
-
-        class TrustingTransport(httpx_module().HTTPTransport):
-            def __init__(self, tls: ssl.SSLContext) -> None:
-                super().__init__(verify=tls)
-                self.tls = tls
-
-        cls = _TRUSTING.setdefault("class", TrustingTransport)
-    return cls
+@functools.lru_cache(maxsize=None)
+def _trusting(bundle: str, modified: int) -> ssl.SSLContext:
+    """A verifying TLS context trusting the CAs in ``bundle``: one per file (and version of it,
+    ``modified``) per process, shared by every client that trusts it."""
+    return ssl.create_default_context(cafile=bundle)
 
 
 def _loopback(url: str) -> bool:

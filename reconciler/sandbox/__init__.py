@@ -6,10 +6,11 @@ and optional persistence to a file.
     httpx.Client(transport=sb.transport(), base_url="http://sandbox/dataiku")   # in-process
     server, base_url = serve_in_thread(sb)                                        # real socket
 
-Emulators live with their providers (``reconciler/providers/<name>/sandbox/``) and are mounted
-by ``registry.EMULATORS``. Modules: ``wire`` (request/response types), ``routing`` (routes as
-data), ``emulator`` (the emulator contract), ``faults``, ``persistence``, ``app`` (``Sandbox``),
-``transport`` (in-process adapter), ``server`` (socket adapter).
+Emulators live with their providers (``reconciler/providers/<name>/sandbox/``), all laid out as
+``emulator`` describes, and are mounted by ``registry.EMULATORS``. Modules: ``wire``
+(request/response types), ``routing`` (routes as data), ``emulator`` (the emulator contract and
+layout), ``faults``, ``persistence``, ``app`` (``Sandbox``), ``transport`` (in-process adapter),
+``server`` (socket adapter).
 """
 
 from reconciler.sandbox.app import DroppedConnection, Sandbox

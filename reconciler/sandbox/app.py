@@ -5,8 +5,9 @@ socket server are thin adapters around it. Per request, in order: control endpoi
 (``/_sandbox/...``: no auth, not counted, no faults or latency) -> platform lookup by first
 path segment -> latency sleep (outside the lock, so concurrent requests overlap) -> under the
 lock: reload the world if another process saved it, answer 503 if the platform is in an
-outage, draw a fault (before any side effect), authenticate, count, dispatch, save after a
-successful write.
+outage, answer 429 if the request's token is over the platform's rate limit, draw a fault
+(before any side effect), authenticate, count (by platform and by route), dispatch, save after
+a successful write.
 
 Knobs, in Python and over HTTP (for a sandbox served by ``reconciler sandbox``):
 
@@ -19,10 +20,21 @@ Knobs, in Python and over HTTP (for a sandbox served by ``reconciler sandbox``):
 ``sb.outage("datarobot")``                   that platform answers its 503 body to everything
 ``sb.outage(None)``                          the outage ends
 ``POST /_sandbox/outage?platform=NAME``      the same (no or empty ``platform`` ends it)
+``Sandbox(rate_limits={"dataiku": 10})``     10 requests/s per token on Dataiku, beyond it
+                                             Dataiku's 429 with ``Retry-After`` (``traffic.py``)
+``sb.set_rate_limits({...})``                the same, at run time; ``{}`` lifts every limit
+``POST /_sandbox/rate-limit`` (JSON object)  ``{"dataiku": 10}``: platform -> requests/s
+``GET /_sandbox/rate-limit``                 rates in force, requests refused so far
+``reconciler sandbox --rate-limit P=RPS``    the same from the command line (repeatable)
+``sb.set_latency(20)``                       every platform request now waits 20 ms
+``POST /_sandbox/latency`` (JSON object)     ``{"ms": 20}``; ``GET`` says what is in force
+``GET /_sandbox/stats``                      per platform: requests answered, writes among them
+``GET /_sandbox/routes``                     per platform: requests by ``METHOD /route``
 ===========================================  ================================================
 
-Knobs are not part of the world: ``reset()`` restores the world and restarts the fault
-sequence, but keeps the rates and an outage in force.
+Knobs are not part of the world: ``reset()`` restores the world, restarts the fault sequence,
+refills the rate limit's buckets and zeroes every counter, but keeps the rates, the limits and
+an outage in force.
 
 The token is never part of a response, a log line or a repr (the ``echo`` fault echoes the
 request's headers, token included, on purpose: it is how a test proves the client redacts it).
@@ -32,6 +44,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -45,6 +58,7 @@ from reconciler.sandbox.emulator import Emulator
 from reconciler.sandbox.faults import FAULT_KINDS, Fault, FaultInjector
 from reconciler.sandbox.persistence import WorldFile
 from reconciler.sandbox.registry import build_emulators
+from reconciler.sandbox.traffic import RateLimiter, RouteCounter, retry_after_header
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 if TYPE_CHECKING:
@@ -62,12 +76,14 @@ class DroppedConnection(Exception):
 
 
 class Sandbox:
-    """Every registered emulator, one token, and the latency / fault / outage / persistence knobs.
+    """Every registered emulator, one token, and the latency / fault / outage / rate-limit /
+    persistence knobs.
 
     ``faults`` (kind -> rate) sets each fault kind's own rate and excludes ``fault_rate`` /
-    ``fault_kinds`` (one rate shared uniformly by the kinds). ``emulators`` replaces the
-    registry (tests mount toy emulators); ``sleep`` is injectable so latency can be tested
-    without waiting.
+    ``fault_kinds`` (one rate shared uniformly by the kinds). ``rate_limits`` (platform ->
+    requests per second) limits each token's rate on those platforms. ``emulators`` replaces
+    the registry (tests mount toy emulators); ``sleep`` and ``clock`` (monotonic seconds, read
+    by the rate limit) are injectable so latency and rates can be tested without waiting.
     """
 
     def __init__(
@@ -82,7 +98,9 @@ class Sandbox:
         fault_kinds: tuple[str, ...] = FAULT_KINDS,
         faults: Mapping[str, float] | None = None,
         emulators: Mapping[str, Emulator] | None = None,
+        rate_limits: Mapping[str, float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not token:
             raise ConfigError("the sandbox token must not be empty")
@@ -106,6 +124,9 @@ class Sandbox:
         self._sleep = sleep
         self._lock = threading.RLock()
         self.emulators: dict[str, Emulator] = dict(emulators) if emulators is not None else build_emulators(seed)
+        self._clock = clock
+        self._limiter = self._make_limiter(rate_limits or {})
+        self._routes = RouteCounter()
         self._counts = self._zero_counts()
         self.fault_count = 0
         self._fault_counts: dict[str, int] = {}
@@ -119,7 +140,7 @@ class Sandbox:
     def __repr__(self) -> str:
         return (
             f"Sandbox(platforms={sorted(self.emulators)}, latency_ms={self.latency_ms}, "
-            f"fault_rate={self.fault_rate}, outage={self._outage!r}, "
+            f"fault_rate={self.fault_rate}, outage={self._outage!r}, rate_limits={self._limiter.rates}, "
             f"data_file={str(self._file.path) if self._file else None!r})"
         )
 
@@ -170,6 +191,46 @@ class Sandbox:
         with self._lock:
             self._outage = platform
 
+    # -- latency knob -------------------------------------------------------------------------
+    def set_latency(self, latency_ms: float) -> None:
+        """Every platform request from now on waits ``latency_ms`` before it is answered (one
+        already waiting keeps its wait). Raises ``ConfigError`` unless it is a number >= 0."""
+        if isinstance(latency_ms, bool) or not isinstance(latency_ms, (int, float)) \
+                or not math.isfinite(latency_ms) or latency_ms < 0:
+            raise ConfigError(f"latency must be a number of milliseconds >= 0, got {latency_ms!r}")
+        self.latency_ms = latency_ms
+
+    # -- rate limit knob ----------------------------------------------------------------------
+    def _make_limiter(self, rates: Mapping[str, float]) -> RateLimiter:
+        unknown = sorted(set(rates) - set(self.emulators))
+        if unknown:
+            raise ConfigError(f"no platform named {', '.join(map(repr, unknown))}; "
+                              f"known: {', '.join(sorted(self.emulators))}")
+        try:
+            return RateLimiter(rates, clock=self._clock)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+
+    @property
+    def rate_limits(self) -> dict[str, float]:
+        """Platform -> requests per second allowed to each token (``{}``: no limit)."""
+        with self._lock:
+            return self._limiter.rates
+
+    @property
+    def rate_limited(self) -> dict[str, int]:
+        """Platform -> requests refused by its rate limit since the last reset."""
+        with self._lock:
+            return self._limiter.refused
+
+    def set_rate_limits(self, rates: Mapping[str, float] | None = None) -> None:
+        """Put these limits in force now, replacing the ones before (``{}`` or None: no limit),
+        with full buckets and ``rate_limited`` back at 0. Raises ``ConfigError`` for an unknown
+        platform or a rate that is not a number above 0 (the limits before stay)."""
+        limiter = self._make_limiter(dict(rates or {}))
+        with self._lock:
+            self._limiter = limiter
+
     # -- counters -----------------------------------------------------------------------------
     def _zero_counts(self) -> dict[str, dict[str, int]]:
         return {name: {"requests": 0, "writes": 0} for name in self.emulators}
@@ -179,6 +240,12 @@ class Sandbox:
         """Per platform: authenticated requests that reached the emulator, and how many wrote."""
         with self._lock:
             return {name: dict(c) for name, c in self._counts.items()}
+
+    @property
+    def route_counts(self) -> dict[str, dict[str, int]]:
+        """Per platform: the requests ``counts`` counts, by ``"METHOD /route template"``."""
+        with self._lock:
+            return self._routes.by_route(self.emulators)
 
     @property
     def write_count(self) -> int:
@@ -200,6 +267,8 @@ class Sandbox:
             for emulator in self.emulators.values():
                 emulator.reset()
             self._counts = self._zero_counts()
+            self._routes.reset()
+            self._limiter.reset()
             self.fault_count = 0
             self._fault_counts = {}
             self.outage_count = 0
@@ -253,8 +322,9 @@ class Sandbox:
     def _handle_platform(
         self, emulator: Emulator, request: SandboxRequest, path: tuple[str, ...]
     ) -> SandboxResponse:
-        if self.latency_ms:
-            self._sleep(self.latency_ms / 1000.0)
+        latency_ms = self.latency_ms
+        if latency_ms:
+            self._sleep(latency_ms / 1000.0)
         with self._lock:
             if self._file is not None and self._file.changed_on_disk():
                 try:
@@ -264,6 +334,12 @@ class Sandbox:
             if self._outage == emulator.name:
                 self.outage_count += 1
                 return emulator.error_response(503, f"{emulator.name} is unavailable (sandbox outage)")
+            wait = self._limiter.admit(emulator.name, request.headers.get("Authorization", ""))
+            if wait is not None:
+                rps = self._limiter.rates[emulator.name]
+                return emulator.error_response(
+                    429, f"Rate limit exceeded: at most {rps:g} requests per second per token"
+                ).with_headers({"Retry-After": retry_after_header(wait)})
             fault = self._faults.draw()
             if fault is not None:
                 self.fault_count += 1
@@ -276,6 +352,7 @@ class Sandbox:
             counts = self._counts[emulator.name]
             counts["requests"] += 1
             counts["writes"] += int(is_write)
+            self._routes.add(emulator.name, request.method, path)
             try:
                 response = emulator.handle(request, path)
             except Exception as error:  # a bug in an emulator: answer 500, keep serving
@@ -302,8 +379,11 @@ class Sandbox:
     _ENDPOINTS = {
         ("stats",): ("GET",),
         ("reset",): ("POST",),
+        ("routes",): ("GET",),
         ("faults",): ("GET", "POST"),
         ("outage",): ("POST",),
+        ("rate-limit",): ("GET", "POST"),
+        ("latency",): ("GET", "POST"),
     }
 
     def _control(self, request: SandboxRequest, rest: tuple[str, ...]) -> SandboxResponse:
@@ -317,9 +397,19 @@ class Sandbox:
         try:
             if rest == ("stats",):
                 return SandboxResponse.json_body(self.counts)
+            if rest == ("routes",):
+                return SandboxResponse.json_body(self.route_counts)
             if rest == ("reset",):
                 self.reset()
                 return SandboxResponse.json_body(self.counts)
+            if rest == ("rate-limit",):
+                if request.method == "POST":
+                    self.set_rate_limits(_json_object(request, "platform -> requests per second"))
+                return SandboxResponse.json_body({"rates": self.rate_limits, "refused": self.rate_limited})
+            if rest == ("latency",):
+                if request.method == "POST":
+                    self.set_latency(_json_object(request, '"ms" -> milliseconds').get("ms"))
+                return SandboxResponse.json_body({"ms": self.latency_ms})
             if rest == ("outage",):
                 self.outage(request.arg("platform") or None)
             elif request.method == "POST":
@@ -329,15 +419,7 @@ class Sandbox:
         return SandboxResponse.json_body(self._knobs())
 
     def _set_faults_from(self, request: SandboxRequest) -> None:
-        try:
-            body = request.json()
-        except (ValueError, UnicodeDecodeError):
-            raise ConfigError("the body must be a JSON object of fault kind -> rate") from None
-        if body is None:
-            body = {}
-        if not isinstance(body, dict):
-            raise ConfigError("the body must be a JSON object of fault kind -> rate")
-        rates = dict(body)
+        rates = _json_object(request, "fault kind -> rate")
         retry_after = rates.pop("retry_after", None)
         self.set_faults(rates, retry_after=retry_after)
 
@@ -382,3 +464,17 @@ class Sandbox:
             pass
         finally:
             server.server_close()
+
+
+def _json_object(request: SandboxRequest, what: str) -> dict[str, Any]:
+    """A control request's body as a JSON object (an empty body is ``{}``); else ``ConfigError``
+    saying it must be one of ``what``."""
+    try:
+        body = request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise ConfigError(f"the body must be a JSON object of {what}") from None
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise ConfigError(f"the body must be a JSON object of {what}")
+    return dict(body)

@@ -1,10 +1,39 @@
-"""What the sandbox needs from a platform emulator, and a routed base class that most share.
+"""What the sandbox needs from a platform emulator, the layout every emulator follows, and a
+routed base class that most share.
 
 An emulator owns one platform's in-memory world (its *models*), the HTTP adapter over it (its
 *handlers*, reached through *routes*) and the platform's error wire shape. The sandbox calls it
 with the path segments after the platform's own segment (``/dataiku/public/api/projects`` ->
 ``("public", "api", "projects")``), always under the sandbox's lock, only after
 ``authenticate`` accepted the request and the fault injector let it through.
+
+Layout (moto's, adapted). An emulator is the package ``reconciler/providers/<platform>/sandbox``
+and holds exactly these names (``EMULATOR_LAYOUT``; ``tests/sandbox/test_sandbox_emulator_layout.py``
+checks every registered emulator), each a module, or a package with one module per object family
+once it outgrows a few hundred lines:
+
+    __init__     exports the ``Emulator`` subclass (``from ...dataiku.sandbox import DataikuEmulator``)
+    emulator     that subclass: auth, dispatch through the router, reset / snapshot / restore, env
+    routes       the operations as data: ``ROUTES`` (method + path pattern -> handler), ``PREFIXES``
+    handlers     the thin HTTP adapter, ``(world, request, params) -> response``: read the path
+                 params, query and body, call one model method, shape the answer (status code,
+                 envelope, pagination, absolute URLs)
+    models       the in-memory world and its rules: state, ids, clock, knobs, lookups, cascades,
+                 status machines; one public method per API operation, raising ``errors``; no HTTP
+    payloads     the bodies on the wire: the pydantic models that validate requests, and the pure
+                 builders of the documents the platform answers with (their fields and the
+                 defaults it fills in); no state and no rules beyond the shape (those are models)
+    seed         the seeded prerequisites with stable ids: constants and the documents of seeded
+                 objects, from which the models' ``reset`` builds the world
+    errors       the platform's errors in its wire shape: the exception tree the models raise, and
+                 ``error_response`` for the sandbox's own errors (faults, routing)
+    COVERAGE.md  every endpoint: implemented, exercised over HTTP, exercised with the official client
+
+Imports point down this list: a module uses names below its own, never one above it (``seed``
+and ``payloads`` never see the world; the world never sees HTTP). In a package, ``__init__``
+holds what the package is named for (``models``: the world class) or says what is where, the
+modules are named by object family, and what they share sits in the world class or in a ``core``
+(``models``) or ``common`` module.
 """
 
 from __future__ import annotations
@@ -15,6 +44,10 @@ from typing import Any, ClassVar
 
 from reconciler.sandbox.routing import MethodNotAllowed, RouteMatch, Router
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
+
+#: The modules (or packages) of every emulator package, besides ``__init__`` and COVERAGE.md,
+#: in import order: each may import from those after it, never from one before it.
+EMULATOR_LAYOUT = ("emulator", "routes", "handlers", "models", "payloads", "seed", "errors")
 
 
 class Emulator(abc.ABC):

@@ -2,7 +2,8 @@
 
 Factories import lazily so that an emulator module may import the sandbox framework without an
 import cycle. A factory takes the sandbox seed (for stable generated ids) and returns a fresh,
-seeded emulator. Later platforms add one line here.
+seeded emulator. Later platforms add one line here, and lay their emulator package out as
+``emulator.EMULATOR_LAYOUT`` says.
 """
 
 from __future__ import annotations

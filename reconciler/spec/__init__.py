@@ -7,7 +7,7 @@ platform.
 """
 
 from reconciler.spec.interpolate import resolve
-from reconciler.spec.loader import load_provider_settings, load_specs
+from reconciler.spec.loader import load_specs
 from reconciler.spec.model import Lifecycle, ProviderConfig, Reference, ResourceSpec, SpecSet
 from reconciler.spec.schema import json_schema
 
@@ -18,7 +18,6 @@ __all__ = [
     "ResourceSpec",
     "SpecSet",
     "json_schema",
-    "load_provider_settings",
     "load_specs",
     "resolve",
 ]

@@ -11,10 +11,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl
 
 from reconciler.addresses import ADDRESS_FORMAT, Address
@@ -24,7 +23,7 @@ from reconciler.providers.transport import check_common, split_common
 from reconciler.spec import validate
 from reconciler.spec.interpolate import Substitution, substitute
 from reconciler.spec.model import BackendConfig, Lifecycle, ProviderConfig, Reference, ResourceSpec, SpecSet
-from reconciler.spec.yamlsource import Document, parse_document
+from reconciler.spec.yamlsource import Document, Position, parse_document
 
 TOP_LEVEL = ("providers", "variables", "resources", "backend")
 BACKEND_KEYS = ("url", "name")
@@ -37,12 +36,10 @@ _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
-               env: Mapping[str, str] | None = None, parsed: Mapping[str, Parsed] | None = None) -> SpecSet:
+               env: Mapping[str, str] | None = None) -> SpecSet:
     """Load every ``*.yaml`` / ``*.yml`` under ``path`` (or the one file ``path``).
 
-    ``env`` (default ``os.environ``) feeds ``${env:NAME}``. ``parsed`` (from
-    ``load_provider_settings``) holds files already parsed; one whose text is unchanged is not
-    parsed again. Raises ``SpecSyntaxError`` for YAML
+    ``env`` (default ``os.environ``) feeds ``${env:NAME}``. Raises ``SpecSyntaxError`` for YAML
     that does not parse; otherwise collects every problem of every file and raises them together
     (one error: its class if all problems share one, else ``SpecValidationError``; ``.errors``
     lists them), each with ``file:line`` and the address.
@@ -70,9 +67,7 @@ def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
         except OSError as exc:
             raise SpecError(f"cannot read spec file {file}: {exc.strerror or exc}") from None
         try:
-            done = (parsed or {}).get(file)
-            doc, found = (done.document, done.problems) if done is not None and done.text == text else \
-                parse_document(file, text)
+            doc, found = parse_document(file, text)
         except SpecSyntaxError as exc:
             syntax.append(exc)
             continue
@@ -80,78 +75,6 @@ def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
         problems.extend(found)
     raise_collected(syntax, files)
     return _Merge(registry, os.environ if env is None else env, problems).run(docs, files)
-
-
-#: a top-level ``providers`` or ``variables`` key (what provider settings need)
-_SETTINGS_KEYS = re.compile(r"(?:providers|variables)[ \t]*:")
-#: where a top-level line starts: after a newline, neither indented, a comment nor empty
-_TOP_LEVEL = re.compile(r"\n(?=[^ #\n])")
-
-
-def _settings_blocks(text: str) -> str | None:
-    """``text`` with every top-level block but ``providers:`` and ``variables:`` blanked out
-    (comments and indented lines belong to the block above them; line numbers are kept); None
-    when it has neither. Found with two scans of the text, not a loop over its lines."""
-    starts = [0] if text[:1] not in ("", " ", "#", "\n") else []
-    starts += [m.end() for m in _TOP_LEVEL.finditer(text)]
-    pieces, kept, end = [], False, 0
-    for start, stop in zip(starts, [*starts[1:], len(text)]):
-        if _SETTINGS_KEYS.match(text, start) is not None:
-            pieces.append("\n" * text.count("\n", end, start))  # what lies between: blank lines
-            pieces.append(text[start:stop])
-            kept, end = True, stop
-    if not kept:
-        return None
-    pieces.append("\n" * text.count("\n", end))
-    return "".join(pieces)
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """One file as parsed: its text, the document and the non-fatal problems found."""
-
-    text: str
-    document: Document
-    problems: list
-
-
-def load_provider_settings(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
-                           env: Mapping[str, str] | None = None,
-                           ) -> tuple[dict[str, ProviderConfig], dict[str, Parsed]] | None:
-    """The ``providers`` blocks alone, built from only the files whose text declares top-level
-    ``providers:`` or ``variables:``, so that platforms can be connected while the rest loads;
-    and the files parsed whole for it (for ``load_specs(parsed=...)``). Of a file that has
-    other top-level keys too, only those two blocks are parsed (the rest blanked out, so every
-    line keeps its number); the full load parses it.
-
-    A hint, not an authority: None whenever it cannot tell cheaply (a file too large or not
-    UTF-8, a parse or settings problem); the caller compares it with ``load_specs``' result.
-    """
-    parsed: dict[str, Parsed] = {}
-    documents: list[Document] = []
-    try:
-        for file in discover(path):
-            if FsPath(file).stat().st_size > MAX_FILE_BYTES:
-                return None
-            text = FsPath(file).read_text(encoding="utf-8")
-            blocks = _settings_blocks(text)
-            if blocks is not None:
-                if blocks == text:
-                    parsed[file] = Parsed(text, *parse_document(file, text))
-                    documents.append(parsed[file].document)
-                else:
-                    documents.append(parse_document(file, blocks)[0])
-    except (OSError, UnicodeDecodeError, SpecError):
-        return None
-    merge = _Merge(registry, os.environ if env is None else env, [])
-    try:
-        for document in documents:
-            merge.merge(document)
-        values, env_variables = merge.build_variables()
-        providers = merge.build_providers(values, env_variables)
-    except (SpecError, KeyError, TypeError, ValueError):
-        return None
-    return None if merge.errors else (providers, parsed)
 
 
 def discover(path: str | os.PathLike) -> tuple[str, ...]:
@@ -198,50 +121,29 @@ def _at(err: SpecError, location: Location) -> SpecError:
     return err
 
 
-class ScopedLocations(abc.Mapping):
-    """A resource body's locations: the document's, seen from the body (``path`` relative to it).
-    A view, not a copy: loading stays linear without regrouping every location of a document."""
-
-    __slots__ = ("_all", "_prefix")
-
-    def __init__(self, everything: Mapping[tuple, Location], prefix: tuple) -> None:
-        self._all = everything
-        self._prefix = tuple(prefix)
-
-    def __getitem__(self, path: tuple) -> Location:
-        return self._all[self._prefix + tuple(path)]
-
-    def get(self, path: tuple, default: Any = None) -> Any:
-        return self._all.get(self._prefix + tuple(path), default)
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, tuple) and self._prefix + path in self._all
-
-    def __iter__(self) -> Iterator[tuple]:
-        n = len(self._prefix)
-        return (p[n:] for p in self._all if len(p) > n and p[:n] == self._prefix)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ScopedLocations) and other._all is self._all and other._prefix == self._prefix:
-            return True  # the same view: no need to walk the document's locations
-        return abc.Mapping.__eq__(self, other)
-
-    __hash__ = None  # type: ignore[assignment]  # a mapping
-
-    def __repr__(self) -> str:
-        return f"ScopedLocations({len(self)} paths under {self._prefix!r})"
+def _body_locations(doc: Document) -> dict[Any, dict[tuple, Position]]:
+    """The positions under each ``resources:`` entry of ``doc``, by the entry's key, relative to
+    the entry (``{"t.a": {("name",): (3, 5), ("tags", 0): (4, 12)}}``): one pass over the
+    document's."""
+    bodies: dict[Any, dict[tuple, Position]] = {}
+    for path, position in doc.locations.items():
+        if len(path) > 2 and path[0] == "resources":
+            body = bodies.get(path[1])
+            if body is None:
+                body = bodies[path[1]] = {}
+            body[path[2:]] = position
+    return bodies
 
 
 @dataclass
 class _Raw:
-    """A spec entry before interpolation: its value, where it is, and its document."""
+    """A spec entry before interpolation: its value, where it is, and its document; for a
+    resource, the positions of its body (relative to it, as ``ResourceSpec.locations``)."""
 
     value: Any
     doc: Document
     path: tuple
+    locations: dict[tuple, Position] = field(default_factory=dict)
 
     @property
     def location(self) -> Location:
@@ -255,8 +157,8 @@ class _Merge:
         self.registry = registry
         self.env = env
         self.errors: list[SpecError] = list(errors)
-        self.types: Mapping[str, type[ResourceType]] = all_types(registry)  # classes load when used
-        self._type_names = frozenset(self.types)  # (names only: no class is imported for them)
+        self.types: Mapping[str, type[ResourceType]] = all_types(registry)
+        self._type_names = frozenset(self.types)
         self._classes: dict[str, type[ResourceType]] = {}  # the ones used so far, by name
         self._attributes: dict[str, list[str]] = {}  # type -> the attributes a reference may name
         self.variables: dict[str, _Raw] = {}
@@ -347,8 +249,9 @@ class _Merge:
         self.backend = raw
 
     def merge_resources(self, doc: Document, section: dict) -> None:
+        bodies = _body_locations(doc)
         for key, body in section.items():
-            raw = _Raw(body, doc, ("resources", key))
+            raw = _Raw(body, doc, ("resources", key), bodies.get(key, {}))
             try:
                 address = Address.parse(key)
             except ValueError:
@@ -453,13 +356,13 @@ class _Merge:
         rtype = self.type_class(address.type)
         body = dict(raw.value or {})
         reserved = {k: body.pop(k) for k in RESERVED if k in body}
-        locations = ScopedLocations(raw.doc.locations, raw.path)
+        locations, location = raw.locations, raw.location
 
         def where(path: tuple) -> Location:
             for end in range(len(path), 0, -1):
-                if (loc := locations.get(path[:end])) is not None:
-                    return loc
-            return raw.location
+                if (at := locations.get(path[:end])) is not None:
+                    return Location(location.file, *at)
+            return location
 
         sub = substitute(body, variables=variables, env=self.env, env_variables=env_variables)
         self.report(sub, raw, address)
@@ -476,7 +379,7 @@ class _Merge:
             attrs=sub.value,
             depends_on=self.build_depends_on(address, raw, reserved.get("depends_on")),
             lifecycle=self.build_lifecycle(address, raw, rtype, reserved.get("lifecycle")),
-            location=raw.location,
+            location=location,
             locations=locations,
             references=tuple(references),
         )

@@ -55,8 +55,8 @@ class ResourceSpec:
     lifecycle: Lifecycle = Lifecycle()
     location: Location = Location("<unknown>", 0)
     #: path (keys / list indexes, relative to the body: attrs, ``depends_on``, ``lifecycle``)
-    #: -> where it was written
-    locations: Mapping[AttrPath, Location] = field(default_factory=dict)
+    #: -> (line, column) where it was written, in the file of ``location``
+    locations: Mapping[AttrPath, tuple[int, int]] = field(default_factory=dict)
     references: tuple[Reference, ...] = ()
 
     @property
@@ -70,9 +70,9 @@ class ResourceSpec:
     def location_of(self, path: AttrPath) -> Location:
         """Where ``path`` was written: the nearest recorded prefix, else the resource's key."""
         for end in range(len(path), 0, -1):
-            loc = self.locations.get(tuple(path[:end]))
-            if loc is not None:
-                return loc
+            at = self.locations.get(tuple(path[:end]))
+            if at is not None:
+                return Location(self.location.file, *at)
         return self.location
 
     def dependencies(self) -> tuple[Address, ...]:

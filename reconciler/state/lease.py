@@ -31,6 +31,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from importlib import metadata
 from typing import Any
 
 from reconciler.errors import StateError, StateLockedError
@@ -103,9 +104,7 @@ def ci_commit(env: Mapping[str, str]) -> str | None:
 
 def _version() -> str:
     try:
-        from importlib.metadata import version
-
-        return version("reconciler")
+        return metadata.version("reconciler")
     except Exception:  # noqa: BLE001 - not installed as a distribution (running from a checkout)
         return "unknown"
 

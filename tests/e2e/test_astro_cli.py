@@ -24,7 +24,7 @@ from astro_platform_api_client.models import (
     UpdateStandardDeploymentRequestType,
 )
 
-from reconciler.providers.astro.sandbox.documents import ORG_ID
+from reconciler.providers.astro.sandbox.seed import ORG_ID
 from tests.conftest import TOKEN
 
 SECRET = "warehouse-pw-3b9d-never-print"

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-
-from tests.conftest import ROOT
 
 
 def test_apply_without_auto_approve_refuses_when_stdin_is_not_a_terminal(project):
@@ -92,26 +87,3 @@ def test_plain_http_to_a_remote_host_is_refused_before_any_request(project):
     assert result.code == 1
     assert "plain http://" in result.err and "allow_insecure" in result.err
     assert project.sandbox.counts["dataiku"]["requests"] == 0
-
-
-def test_a_plan_process_loads_only_what_a_plan_needs(project):
-    """Start-up is part of every plan: a plain-http plan imports none of these (each was
-    imported by one line somewhere and cost milliseconds: httpx for a next-page URL, the email
-    package for HTTP headers and dates, subprocess for git and docker, the idna codec for a
-    host name, importlib.metadata for pydantic plugins, ssl for TLS the sandbox does not speak, the
-    modules of the ci and state pull/push commands, the apply executor). A block added since the
-    apply is looked up first: the platform's 404 reaches the error extractor without httpx."""
-    assert project.cli("apply", "--auto-approve").code == 0
-    (project.specs / "new.yaml").write_text("resources:\n  dataiku_project.added:\n    key: ADDED\n    name: Added\n")
-    unwanted = ("httpx", "http.client", "email.parser", "email.utils", "subprocess", "encodings.idna",
-                "importlib.metadata", "ssl", "reconciler.cli.ci", "reconciler.cli.state_transfer",
-                "reconciler.state.transfer", "reconciler.apply.executor")
-    code = ("import atexit, runpy, sys\n"
-            f"atexit.register(lambda: print('loaded:', [m for m in {unwanted!r} if m in sys.modules], file=sys.stderr))\n"
-            "sys.argv = ['reconciler', 'plan', '--detailed-exitcode']\n"
-            "runpy.run_module('reconciler', run_name='__main__', alter_sys=True)\n")
-    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
-    done = subprocess.run([sys.executable, "-c", code], env={**env, **project.env()}, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert "dataiku_project.added" in done.stdout and "loaded: []" in done.stderr, done.stderr

@@ -15,7 +15,7 @@ import yaml
 
 from reconciler.providers.astro import bundle
 from reconciler.providers.astro.resources.deploy import DeploySpec
-from reconciler.providers.astro.sandbox.documents import ORG_ID, PLATFORM_WORKSPACE
+from reconciler.providers.astro.sandbox.seed import ORG_ID, PLATFORM_WORKSPACE
 from tests.conftest import TOKEN
 
 SECRET = "warehouse-pw-71c2-never-export"

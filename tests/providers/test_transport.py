@@ -1,4 +1,6 @@
-"""Transport security: plain HTTP only to loopback unless allowed; CA bundles; TLS verify on."""
+"""Transport security: plain HTTP only to loopback unless allowed; CA bundles; TLS verify on.
+
+The bundles at work against real TLS servers and proxies: ``test_http_network.py``."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from reconciler.errors import ConfigError
-from reconciler.providers.transport import check_common, secure_transport, split_common
+from reconciler.providers.transport import check_common, split_common, tls_verify
 
 
 class Settings(BaseModel):
@@ -28,41 +30,34 @@ class Settings(BaseModel):
 def test_plain_http_only_to_loopback(url, common, ok):
     settings = Settings(url=url)
     if ok:
-        assert secure_transport("dataiku", settings, common, {}) is None
+        assert tls_verify("dataiku", settings, common, {}) is True
     else:
         with pytest.raises(ConfigError) as err:
-            secure_transport("dataiku", settings, common, {})
+            tls_verify("dataiku", settings, common, {})
         assert "allow_insecure" in str(err.value) and "k" not in str(err.value).split("hint")[0].split()
 
 
 def test_ca_bundle_must_exist_and_be_pem(tmp_path):
     settings = Settings(url="https://dss.example.com")
     with pytest.raises(ConfigError, match="does not exist"):
-        secure_transport("dataiku", settings, {"ca_bundle": str(tmp_path / "nope.pem")}, {})
+        tls_verify("dataiku", settings, {"ca_bundle": str(tmp_path / "nope.pem")}, {})
     bad = tmp_path / "bad.pem"
     bad.write_text("not a certificate")
     with pytest.raises(ConfigError, match="not a usable PEM"):
-        secure_transport("dataiku", settings, {}, {"DATAIKU_CA_BUNDLE": str(bad)})
+        tls_verify("dataiku", settings, {}, {"DATAIKU_CA_BUNDLE": str(bad)})
 
 
-def test_ca_bundle_builds_a_verifying_transport():
+def test_ca_bundle_is_a_verifying_context_built_once_per_file(tmp_path):
     import certifi
 
-    transport = secure_transport("dataiku", Settings(url="https://x"), {"ca_bundle": certifi.where()}, {})
-    assert transport is not None
-    assert transport.tls.verify_mode == ssl.CERT_REQUIRED and transport.tls.check_hostname
-
-
-def test_a_ca_bundle_keeps_the_pooled_wire_path_with_its_own_tls_context(monkeypatch):
-    import certifi
-
-    from reconciler.providers.http import HttpClient
-
-    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    transport = secure_transport("dataiku", Settings(url="https://x"), {"ca_bundle": certifi.where()}, {})
-    client = HttpClient(provider="dataiku", base_url="https://dss.example.com", transport=transport)
-    assert client._wire is not None and client._wire.tls is transport.tls
+    context = tls_verify("dataiku", Settings(url="https://x"), {"ca_bundle": certifi.where()}, {})
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    again = tls_verify("lightdash", Settings(url="https://y"), {}, {"RECONCILER_CA_BUNDLE": certifi.where()})
+    assert again is context  # one context per bundle per process, shared by every client
+    copy = tmp_path / "copy.pem"
+    copy.write_bytes(open(certifi.where(), "rb").read())
+    assert tls_verify("dataiku", Settings(url="https://x"), {}, {"DATAIKU_CA_BUNDLE": str(copy)}) is not context
 
 
 def test_common_keys_are_split_and_checked():

@@ -9,15 +9,15 @@ from __future__ import annotations
 import logging
 import sys
 
+from reconciler.cli import main as cli_main
 
-def main() -> None:
+
+def main() -> int:
     logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
-    from reconciler.cli import entrypoint
-
     sys.argv[0] = "reconciler"
-    entrypoint()
+    return cli_main()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

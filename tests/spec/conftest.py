@@ -65,7 +65,7 @@ PROVIDER = ProviderSpec(
     settings_model=Settings,
     env={"url": "TEST_URL", "api_key": "TEST_API_KEY"},
     resource_types={"test_project": ProjectType, "test_dataset": DatasetType},
-    connect_fn=lambda settings, transport: None,
+    connect_fn=lambda settings, transport, verify: None,
     secret_settings=frozenset({"api_key"}),
 )
 REGISTRY = {"test": PROVIDER}

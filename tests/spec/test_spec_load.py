@@ -76,6 +76,12 @@ def test_loads_and_merges_every_yaml_file_recursively(load):
     assert orders.depends_on == (SALES,)
     assert orders.lifecycle == Lifecycle(prevent_destroy=True, ignore_changes=("description",))
     assert orders.dependencies() == (SALES,)
+    assert orders.locations == {  # plain data: the body's paths, relative to it -> (line, column) in its file
+        ("project",): (3, 5), ("name",): (4, 5), ("type",): (5, 5), ("depends_on",): (6, 5),
+        ("depends_on", 0): (6, 18), ("lifecycle",): (7, 5), ("lifecycle", "prevent_destroy"): (8, 7),
+        ("lifecycle", "ignore_changes"): (9, 7), ("lifecycle", "ignore_changes", 0): (9, 24),
+    }
+    assert orders.location_of(("depends_on", 0)) == Location("specs/z.yaml", 6, 18)
 
 
 def test_a_single_file_can_be_loaded(write, monkeypatch, tmp_path, registry):
@@ -409,6 +415,23 @@ def test_syntax_errors_of_several_files_are_reported_together(load):
     with pytest.raises(SpecSyntaxError) as info:
         load({"a.yaml": "a: [\n", "b.yaml": "b: c: d\n"})
     assert "specs/a.yaml:2:1" in str(info.value) and "specs/b.yaml:1:5" in str(info.value)
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(load, write):
+    write({"good.yaml": PROJECT})
+    root = write({})
+    (root / "bad.yaml").write_bytes(b"variables:\n  a: 1\n  b: caf\xe9\n")
+    with pytest.raises(SpecSyntaxError, match=r"specs/bad\.yaml:3: not UTF-8 text \(byte 26 is 0xe9\)") as info:
+        load({})
+    assert info.value.location == Location("specs/bad.yaml", 3) and "save the file as UTF-8" in str(info.value)
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(load, monkeypatch):
+    from reconciler.spec import loader
+
+    monkeypatch.setattr(loader, "MAX_FILE_BYTES", 100)
+    with pytest.raises(SpecSyntaxError, match=r"specs/big\.yaml:1: the file is too large .* limited to"):
+        load({"big.yaml": "variables:\n" + "".join(f"  v{i}: x\n" for i in range(50)), "small.yaml": PROJECT})
 
 
 # -- interpolation at load ------------------------------------------------------------------------

@@ -15,24 +15,24 @@ that carries no Astro token (and whose signature is redacted from every message)
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, quote, urlsplit
+
+import httpx
 
 from reconciler.errors import ApiError, ProviderContractError, ProviderError
 from reconciler.providers.astro.images import ImagePusher
-from reconciler.providers.http import Answer, HttpClient, default_error_message
-
-if TYPE_CHECKING:
-    import httpx
+from reconciler.providers.http import HttpClient, default_error_message
 
 Doc = dict[str, Any]
 PAGE_SIZE = 100
 DEPLOY_DONE = frozenset({"DEPLOYED", "FAILED"})
 
 
-def error_message(response: Answer) -> str:
+def error_message(response: httpx.Response) -> str:
     """``"<message> (request <requestId>)"`` from Astro's error body, else the default."""
     doc = _error_doc(response)
     if doc is None:
@@ -41,12 +41,12 @@ def error_message(response: Answer) -> str:
     return f"{doc['message']} (request {request_id})" if request_id else str(doc["message"])
 
 
-def is_not_found(response: Answer) -> bool:
+def is_not_found(response: httpx.Response) -> bool:
     """A 404 carrying Astro's error body. A bare 404 (wrong base URL, a proxy) is not "gone"."""
     return response.status_code == 404 and _error_doc(response) is not None
 
 
-def _error_doc(response: Answer) -> Doc | None:
+def _error_doc(response: httpx.Response) -> Doc | None:
     try:
         doc = json.loads(response.content) if response.content.strip() else None
     except ValueError:
@@ -68,6 +68,7 @@ class AstroClient:
         *,
         prefix: str = "/platform/v1beta1",
         upload_transport: httpx.BaseTransport | None = None,
+        upload_verify: ssl.SSLContext | bool = True,
         image_pusher: ImagePusher | None = None,
         deploy_timeout: float = 900.0,
         poll_interval: float = 5.0,
@@ -79,6 +80,7 @@ class AstroClient:
         self.organization_id = organization_id
         self.prefix = "/" + prefix.strip("/")
         self.upload_transport = upload_transport
+        self.upload_verify = upload_verify
         self.image_pusher = image_pusher
         self.deploy_timeout = deploy_timeout
         self.poll_interval = poll_interval
@@ -195,7 +197,8 @@ class AstroClient:
             raise ProviderContractError(f"the deploy's upload URL is not an http(s) URL ({parts.scheme}://…)")
         secrets = [parts.query] + [v for _, v in parse_qsl(parts.query) if len(v) >= 8]
         with HttpClient(provider="astro-upload", base_url=f"{parts.scheme}://{parts.netloc}", secrets=secrets,
-                        timeout=max(self.timeout, 120.0), transport=self.upload_transport) as blob:
+                        timeout=max(self.timeout, 120.0), verify=self.upload_verify,
+                        transport=self.upload_transport) as blob:
             result = blob.request("PUT", url, content=data,
                                   headers={"x-ms-blob-type": "BlockBlob", "Content-Type": "application/x-tar"})
         version = result.headers.get("x-ms-version-id")

@@ -11,12 +11,10 @@ replace it (``AstroClient.image_pusher``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Protocol, Sequence
+import subprocess
+from typing import Callable, Protocol, Sequence
 
 from reconciler.errors import ProviderError
-
-if TYPE_CHECKING:  # (subprocess is imported when an image is pushed: a plan never does)
-    import subprocess
 
 Runner = Callable[..., "subprocess.CompletedProcess"]
 
@@ -48,8 +46,6 @@ class DockerPusher:
         self._call(["push", target], what=f"push {target}")
 
     def _call(self, args: Sequence[str], *, what: str, stdin: str | None = None) -> None:
-        import subprocess
-
         run = self._run or subprocess.run
         try:
             done = run([self.command, *args], input=stdin, capture_output=True, text=True,

@@ -7,13 +7,15 @@ sandbox's ``http://127.0.0.1:PORT/astro``), under which the client calls ``api_p
 
 from __future__ import annotations
 
-from typing import Any
+import ssl
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from reconciler.providers.astro.client import AstroClient, error_message, is_not_found
 from reconciler.providers.astro.images import DockerPusher
-from reconciler.providers.base import LazyTypes, ProviderSpec
+from reconciler.providers.astro.resources import Deploy, Deployment, Workspace
+from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.http import HttpClient, scheme_auth
 from reconciler.providers.models import Model
 
@@ -51,16 +53,16 @@ class AstroSettings(Model):
         return value
 
 
-#: every type, imported when a run first meets it (``LazyTypes``)
-RESOURCE_TYPES = LazyTypes({
-    "astro_workspace": "reconciler.providers.astro.resources.workspace:Workspace",
-    "astro_deployment": "reconciler.providers.astro.resources.deployment:Deployment",
-    "astro_deploy": "reconciler.providers.astro.resources.deploy:Deploy",
-})
+#: every resource type of the provider, by its type name
+RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
+    Workspace, Deployment, Deploy,
+)}
 
 
-def connect(settings: BaseModel, transport: Any = None) -> AstroClient:
-    """An ``AstroClient`` over one ``HttpClient`` (``transport``: the sandbox's, in tests)."""
+def connect(settings: BaseModel, transport: httpx.BaseTransport | None = None,
+            verify: ssl.SSLContext | bool = True) -> AstroClient:
+    """An ``AstroClient`` over one ``HttpClient`` (``verify``: the engine's TLS setting, see
+    ``transport.tls_verify``, for its upload client too; ``transport``: the sandbox's, in tests)."""
     assert isinstance(settings, AstroSettings)
     token = settings.token.get_secret_value()
     http = HttpClient(
@@ -70,6 +72,7 @@ def connect(settings: BaseModel, transport: Any = None) -> AstroClient:
         secrets=[token],
         timeout=settings.timeout,
         concurrency=settings.concurrency,
+        verify=verify,
         transport=transport,
         error_message=error_message,
         is_not_found=is_not_found,
@@ -79,6 +82,7 @@ def connect(settings: BaseModel, transport: Any = None) -> AstroClient:
         settings.organization_id,
         prefix=settings.api_prefix,
         upload_transport=transport,
+        upload_verify=verify,
         image_pusher=DockerPusher(token, settings.docker_command),
         deploy_timeout=settings.deploy_timeout,
         poll_interval=settings.poll_interval,

@@ -14,12 +14,14 @@ import json
 import time
 from typing import Any, Callable
 
+import httpx
+
 from reconciler.errors import ApiError, ProviderError
 from reconciler.providers.dataiku.calls_deployer import DeployerCalls
 from reconciler.providers.dataiku.calls_flow import FlowCalls
 from reconciler.providers.dataiku.calls_instance import InstanceCalls
 from reconciler.providers.dataiku.paths import PREFIX, flag as _flag, path as _path
-from reconciler.providers.http import Answer, HttpClient, default_error_message
+from reconciler.providers.http import HttpClient, default_error_message
 
 __all__ = ["PREFIX", "DataikuClient", "error_message", "is_not_found"]
 
@@ -28,7 +30,7 @@ _NOT_FOUND_TYPES = ("NotFoundException", "UnknownObject")
 Doc = dict[str, Any]
 
 
-def error_message(response: Answer) -> str:
+def error_message(response: httpx.Response) -> str:
     """``"<errorType short name>: <detailedMessage or message>"``, as the official client shows it."""
     doc = _error_doc(response)
     if doc is None:
@@ -38,7 +40,7 @@ def error_message(response: Answer) -> str:
     return f"{kind}: {text}"
 
 
-def is_not_found(response: Answer) -> bool:
+def is_not_found(response: httpx.Response) -> bool:
     """Not found = a DSS error body whose errorType says so, or a 404 carrying a DSS error body.
 
     A bare 404 (no ``errorType``: a wrong base URL, a proxy page) is *not* "not found": reading it
@@ -51,7 +53,7 @@ def is_not_found(response: Answer) -> bool:
     return response.status_code == 404 or any(t in kind for t in _NOT_FOUND_TYPES)
 
 
-def _error_doc(response: Answer) -> Doc | None:
+def _error_doc(response: httpx.Response) -> Doc | None:
     try:
         doc = json.loads(response.content) if response.content.strip() else None
     except ValueError:

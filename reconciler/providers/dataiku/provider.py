@@ -12,12 +12,31 @@ type (``discover``; scope keys in ``resources/_scope.py``).
 
 from __future__ import annotations
 
-from typing import Any
+import ssl
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from reconciler.providers.base import LazyTypes, ProviderSpec
+from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.dataiku.client import DataikuClient, error_message, is_not_found
+from reconciler.providers.dataiku.resources import (
+    CodeEnv,
+    Connection,
+    Dataset,
+    DeployerInfra,
+    DeployerProject,
+    Deployment,
+    ManagedDataset,
+    ManagedFolder,
+    Meaning,
+    Plugin,
+    Project,
+    ProjectFolder,
+    Recipe,
+    RootFolder,
+    Scenario,
+    WikiArticle,
+)
 from reconciler.providers.http import HttpClient, basic_key_auth
 from reconciler.providers.models import Model
 
@@ -42,35 +61,19 @@ class DataikuSettings(Model):
         return value
 
 
-#: every type, imported when a run first meets it (``LazyTypes``)
-RESOURCE_TYPES = LazyTypes({
-    "dataiku_project_folder": "reconciler.providers.dataiku.resources.folder:ProjectFolder",
-    "dataiku_project": "reconciler.providers.dataiku.resources.project:Project",
-    "dataiku_dataset": "reconciler.providers.dataiku.resources.dataset:Dataset",
-    "dataiku_managed_dataset": "reconciler.providers.dataiku.resources.managed_dataset:ManagedDataset",
-    "dataiku_recipe": "reconciler.providers.dataiku.resources.recipe:Recipe",
-    "dataiku_managed_folder": "reconciler.providers.dataiku.resources.managed_folder:ManagedFolder",
-    "dataiku_scenario": "reconciler.providers.dataiku.resources.scenario:Scenario",
-    "dataiku_wiki_article": "reconciler.providers.dataiku.resources.wiki_article:WikiArticle",
-    "dataiku_meaning": "reconciler.providers.dataiku.resources.meaning:Meaning",
-    "dataiku_plugin": "reconciler.providers.dataiku.resources.plugin:Plugin",
-    "dataiku_deployer_infra": "reconciler.providers.dataiku.resources.deployer:DeployerInfra",
-    "dataiku_deployer_project": "reconciler.providers.dataiku.resources.deployer:DeployerProject",
-    "dataiku_deployer_deployment": "reconciler.providers.dataiku.resources.deployment:Deployment",
-    "dataiku_connection": "reconciler.providers.dataiku.resources.data_sources:Connection",
-    "dataiku_code_env": "reconciler.providers.dataiku.resources.data_sources:CodeEnv",
-    "dataiku_root_folder": "reconciler.providers.dataiku.resources.data_sources:RootFolder",
-})
+#: every resource type of the provider, by its type name
+RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
+    ProjectFolder, Project, Dataset, ManagedDataset, Recipe, ManagedFolder, Scenario, WikiArticle, Meaning,
+    Plugin, DeployerInfra, DeployerProject, Deployment, Connection, CodeEnv, RootFolder,
+)}
 
 
-def connect(settings: BaseModel, transport: Any = None) -> DataikuClient:
-    """A ``DataikuClient`` over one ``HttpClient`` (``transport``: the sandbox's, in tests)."""
+def connect(settings: BaseModel, transport: httpx.BaseTransport | None = None,
+            verify: ssl.SSLContext | bool = True) -> DataikuClient:
+    """A ``DataikuClient`` over one ``HttpClient`` (``verify``: the engine's TLS setting, turned off
+    by ``verify_tls: false``; ``transport``: the sandbox's, in tests)."""
     assert isinstance(settings, DataikuSettings)
     key = settings.api_key.get_secret_value()
-    if transport is None and not settings.verify_tls:
-        import httpx  # the only knob HttpClient does not take yet: a transport that skips TLS checks
-
-        transport = httpx.HTTPTransport(verify=False)
     http = HttpClient(
         provider="dataiku",
         base_url=settings.url,
@@ -78,6 +81,7 @@ def connect(settings: BaseModel, transport: Any = None) -> DataikuClient:
         secrets=[key],
         timeout=settings.timeout,
         concurrency=settings.concurrency,
+        verify=verify if settings.verify_tls else False,
         transport=transport,
         error_message=error_message,
         is_not_found=is_not_found,

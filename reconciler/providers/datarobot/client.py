@@ -13,9 +13,11 @@ import json
 from typing import Any, Mapping
 from urllib.parse import quote
 
+import httpx
+
 from reconciler.errors import NotFoundError, ProviderContractError
 from reconciler.providers.datarobot.waiting import Poller, Progress
-from reconciler.providers.http import Answer, HttpClient, default_error_message
+from reconciler.providers.http import HttpClient, default_error_message
 
 
 Doc = dict[str, Any]
@@ -23,7 +25,7 @@ MAX_PAGES = 10_000
 DEPLOYMENT_PAGE = 100  # the documented maximum
 
 
-def error_message(response: Answer) -> str:
+def error_message(response: httpx.Response) -> str:
     """``message`` plus the per-field ``errors`` map when present: ``Invalid field data (label: ...)``."""
     doc = _json_doc(response)
     if doc is None or "message" not in doc:
@@ -35,13 +37,13 @@ def error_message(response: Answer) -> str:
     return text
 
 
-def is_not_found(response: Answer) -> bool:
+def is_not_found(response: httpx.Response) -> bool:
     """A 404 carrying DataRobot's JSON error body. A bare 404 (a wrong endpoint, a proxy page) is
     *not* "the object is gone": reading it so would make a plan create everything again."""
     return response.status_code == 404 and _json_doc(response) is not None
 
 
-def _json_doc(response: Answer) -> Doc | None:
+def _json_doc(response: httpx.Response) -> Doc | None:
     try:
         doc = json.loads(response.content) if response.content.strip() else None
     except ValueError:

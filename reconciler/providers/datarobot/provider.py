@@ -9,12 +9,23 @@ async jobs (creates, status changes, model replacements, deletions settling).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import ssl
+from typing import Literal
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from reconciler.providers.base import LazyTypes, ProviderSpec
+from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.datarobot.client import DataRobotClient, error_message, is_not_found
+from reconciler.providers.datarobot.resources import (
+    ComputeBundle,
+    Deployment,
+    LearningModel,
+    ModelPackage,
+    PpsImage,
+    PredictionEnvironment,
+    PredictionServer,
+)
 from reconciler.providers.datarobot.waiting import Poller
 from reconciler.providers.http import HttpClient, scheme_auth
 from reconciler.providers.models import Model
@@ -46,21 +57,16 @@ class DataRobotSettings(Model):
         return value
 
 
-#: every type, imported when a run first meets it (``LazyTypes``)
-RESOURCE_TYPES = LazyTypes({
-    "datarobot_deployment": "reconciler.providers.datarobot.resources.deployment:Deployment",
-    "datarobot_prediction_environment":
-        "reconciler.providers.datarobot.resources.prediction_environment:PredictionEnvironment",
-    "datarobot_prediction_server": "reconciler.providers.datarobot.resources.data_sources:PredictionServer",
-    "datarobot_compute_bundle": "reconciler.providers.datarobot.resources.data_sources:ComputeBundle",
-    "datarobot_pps_image": "reconciler.providers.datarobot.resources.data_sources:PpsImage",
-    "datarobot_learning_model": "reconciler.providers.datarobot.resources.data_sources:LearningModel",
-    "datarobot_model_package": "reconciler.providers.datarobot.resources.data_sources:ModelPackage",
-})
+#: every resource type of the provider, by its type name
+RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
+    Deployment, PredictionEnvironment, PredictionServer, ComputeBundle, PpsImage, LearningModel, ModelPackage,
+)}
 
 
-def connect(settings: BaseModel, transport: Any = None) -> DataRobotClient:
-    """A ``DataRobotClient`` over one ``HttpClient`` (``transport``: the sandbox's, in tests)."""
+def connect(settings: BaseModel, transport: httpx.BaseTransport | None = None,
+            verify: ssl.SSLContext | bool = True) -> DataRobotClient:
+    """A ``DataRobotClient`` over one ``HttpClient`` (``verify``: the engine's TLS setting, see
+    ``transport.tls_verify``; ``transport``: the sandbox's, in tests)."""
     assert isinstance(settings, DataRobotSettings)
     token = settings.token.get_secret_value()
     http = HttpClient(
@@ -70,6 +76,7 @@ def connect(settings: BaseModel, transport: Any = None) -> DataRobotClient:
         secrets=[token],
         timeout=settings.timeout,
         concurrency=settings.concurrency,
+        verify=verify,
         transport=transport,
         error_message=error_message,
         is_not_found=is_not_found,

@@ -18,8 +18,10 @@ import threading
 from typing import Any, Callable
 from urllib.parse import quote
 
+import httpx
+
 from reconciler.errors import ProviderError
-from reconciler.providers.http import Answer, HttpClient, default_error_message
+from reconciler.providers.http import HttpClient, default_error_message
 
 
 V1 = "/api/v1"
@@ -30,7 +32,7 @@ MEMBER_PAGE = 500
 Doc = dict[str, Any]
 
 
-def _error_doc(response: Answer) -> Doc | None:
+def _error_doc(response: httpx.Response) -> Doc | None:
     try:
         doc = json.loads(response.content) if response.content.strip() else None
     except ValueError:
@@ -39,7 +41,7 @@ def _error_doc(response: Answer) -> Doc | None:
     return error if isinstance(error, dict) else None
 
 
-def error_message(response: Answer) -> str:
+def error_message(response: httpx.Response) -> str:
     """``"<name>: <message>"``; a ``ValidateError`` lists each failing field and why."""
     error = _error_doc(response)
     if error is None:
@@ -57,7 +59,7 @@ def error_message(response: Answer) -> str:
     return f"{name}: {message or 'no message'}"
 
 
-def is_not_found(response: Answer) -> bool:
+def is_not_found(response: httpx.Response) -> bool:
     """A 404 carrying Lightdash's error envelope; a bare 404 (wrong base URL, a proxy) is not
     "the object is gone" (reading it so would make a plan create everything again)."""
     return response.status_code == 404 and _error_doc(response) is not None

@@ -8,13 +8,28 @@ account token (``ldsvc_...``) as ``Bearer``, as Lightdash's own SDK does.
 
 from __future__ import annotations
 
-from typing import Any
+import ssl
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from reconciler.providers.base import LazyTypes, ProviderSpec
+from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.providers.http import HttpClient, scheme_auth
 from reconciler.providers.lightdash.client import LightdashClient, error_message, is_not_found
+from reconciler.providers.lightdash.resources import (
+    AllowedEmailDomains,
+    Chart,
+    Dashboard,
+    Group,
+    Organization,
+    OrganizationMember,
+    OrganizationSettings,
+    Project,
+    ProjectAccess,
+    Space,
+    User,
+    UserAttribute,
+)
 from reconciler.providers.models import Model
 
 
@@ -37,21 +52,11 @@ class LightdashSettings(Model):
         return value.removesuffix("/api/v1")
 
 
-#: every type, imported when a run first meets it (``LazyTypes``)
-RESOURCE_TYPES = LazyTypes({
-    "lightdash_organization": "reconciler.providers.lightdash.resources.data_sources:Organization",
-    "lightdash_project": "reconciler.providers.lightdash.resources.data_sources:Project",
-    "lightdash_user": "reconciler.providers.lightdash.resources.data_sources:User",
-    "lightdash_group": "reconciler.providers.lightdash.resources.group:Group",
-    "lightdash_organization_member": "reconciler.providers.lightdash.resources.member:OrganizationMember",
-    "lightdash_organization_settings": "reconciler.providers.lightdash.resources.organization:OrganizationSettings",
-    "lightdash_allowed_email_domains": "reconciler.providers.lightdash.resources.organization:AllowedEmailDomains",
-    "lightdash_user_attribute": "reconciler.providers.lightdash.resources.user_attribute:UserAttribute",
-    "lightdash_project_access": "reconciler.providers.lightdash.resources.project_access:ProjectAccess",
-    "lightdash_space": "reconciler.providers.lightdash.resources.space:Space",
-    "lightdash_chart": "reconciler.providers.lightdash.resources.chart:Chart",
-    "lightdash_dashboard": "reconciler.providers.lightdash.resources.dashboard:Dashboard",
-})
+#: every resource type of the provider, by its type name
+RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
+    Organization, Project, User, Group, OrganizationMember, OrganizationSettings, AllowedEmailDomains,
+    UserAttribute, ProjectAccess, Space, Chart, Dashboard,
+)}
 
 
 def auth_scheme(token: str) -> str:
@@ -59,9 +64,10 @@ def auth_scheme(token: str) -> str:
     return "Bearer" if token.startswith("ldsvc_") else "ApiKey"
 
 
-def connect(settings: BaseModel, transport: Any = None) -> LightdashClient:
-    """A ``LightdashClient`` over one ``HttpClient``. ``transport``: the sandbox's in tests, or the
-    engine's TLS transport (``ca_bundle``; verification is never switched off)."""
+def connect(settings: BaseModel, transport: httpx.BaseTransport | None = None,
+            verify: ssl.SSLContext | bool = True) -> LightdashClient:
+    """A ``LightdashClient`` over one ``HttpClient`` (``verify``: the engine's TLS setting, see
+    ``transport.tls_verify``; ``transport``: the sandbox's, in tests)."""
     assert isinstance(settings, LightdashSettings)
     token = settings.api_key.get_secret_value()
     http = HttpClient(
@@ -71,6 +77,7 @@ def connect(settings: BaseModel, transport: Any = None) -> LightdashClient:
         secrets=[token],
         timeout=settings.timeout,
         concurrency=settings.concurrency,
+        verify=verify,
         transport=transport,
         error_message=error_message,
         is_not_found=is_not_found,

@@ -16,9 +16,11 @@ import json
 from typing import Any, Iterator
 from urllib.parse import quote
 
+import httpx
+
 from reconciler.errors import ProviderContractError
 from reconciler.coalesce import Coalescer
-from reconciler.providers.http import Answer, HttpClient, default_error_message
+from reconciler.providers.http import HttpClient, default_error_message
 
 
 Doc = dict[str, Any]
@@ -28,7 +30,7 @@ PAGE_SIZE = 100
 APPROVE_BATCH = 100
 
 
-def error_message(response: Answer) -> str:
+def error_message(response: httpx.Response) -> str:
     """``detail`` as text; a 422 list as ``field: message; ...``."""
     try:
         doc = json.loads(response.content) if response.content.strip() else None
@@ -48,7 +50,7 @@ def error_message(response: Answer) -> str:
     return default_error_message(response)
 
 
-def is_not_found(response: Answer) -> bool:
+def is_not_found(response: httpx.Response) -> bool:
     """404 naming a missing object. FastAPI's bare ``Not Found`` means no such route (wrong URL)."""
     if response.status_code != 404:
         return False

@@ -9,15 +9,18 @@ without it the tool never approves anything.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import ssl
+from typing import Mapping
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from reconciler.errors import PlanError
-from reconciler.providers.base import ExportScope, LazyTypes, Live, ProviderSpec
+from reconciler.providers.base import ExportScope, Live, ProviderSpec, ResourceType
 from reconciler.providers.http import HttpClient, scheme_auth
 from reconciler.providers.models import Model
 from reconciler.providers.semantic.client import SemanticClient, error_message, is_not_found
+from reconciler.providers.semantic.resources import SemanticModel
 from reconciler.providers.semantic.resources.model import DOMAIN_PREFIX, EXPORTABLE
 
 
@@ -41,10 +44,8 @@ class SemanticSettings(Model):
         return value
 
 
-#: every type, imported when a run first meets it (``LazyTypes``)
-RESOURCE_TYPES = LazyTypes({
-    "semantic_model": "reconciler.providers.semantic.resources.model:SemanticModel",
-})
+#: every resource type of the provider, by its type name
+RESOURCE_TYPES: dict[str, type[ResourceType]] = {SemanticModel.type_name: SemanticModel}
 
 
 def export_scope(client: SemanticClient, scope: Mapping[str, str]) -> ExportScope:
@@ -71,7 +72,10 @@ def export_scope(client: SemanticClient, scope: Mapping[str, str]) -> ExportScop
     return ExportScope(keep=keep)
 
 
-def connect(settings: BaseModel, transport: Any = None) -> SemanticClient:
+def connect(settings: BaseModel, transport: httpx.BaseTransport | None = None,
+            verify: ssl.SSLContext | bool = True) -> SemanticClient:
+    """A ``SemanticClient`` over one ``HttpClient`` (``verify``: the engine's TLS setting, see
+    ``transport.tls_verify``; ``transport``: the sandbox's, in tests)."""
     assert isinstance(settings, SemanticSettings)
     token = settings.token.get_secret_value()
     http = HttpClient(
@@ -81,6 +85,7 @@ def connect(settings: BaseModel, transport: Any = None) -> SemanticClient:
         secrets=[token],
         timeout=settings.timeout,
         concurrency=settings.concurrency,
+        verify=verify,
         transport=transport,
         error_message=error_message,
         is_not_found=is_not_found,

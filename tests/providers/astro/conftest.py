@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from reconciler.providers.astro.sandbox import documents
+from reconciler.providers.astro.sandbox import seed
 from reconciler.testing import sandbox_session
 
-ORG = documents.ORG_ID
+ORG = seed.ORG_ID
 
 
 @dataclass
@@ -56,7 +56,7 @@ def astro() -> Astro:
 
 
 def deployment_spec(**overrides) -> dict:
-    spec = {"workspace": documents.PLATFORM_WORKSPACE, "name": "etl", "cloud_provider": "AWS", "region": "us-east-1",
+    spec = {"workspace": seed.PLATFORM_WORKSPACE, "name": "etl", "cloud_provider": "AWS", "region": "us-east-1",
             "astro_runtime_version": "12.1.0"}
     spec.update(overrides)
     return spec

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from reconciler.providers.dataiku.sandbox import DataikuWorld
-from reconciler.providers.dataiku.sandbox import documents_flow as flow_docs
-from reconciler.providers.dataiku.sandbox import documents_instance as idocs
 from reconciler.providers.dataiku.sandbox.errors import IllegalArgument
+from reconciler.providers.dataiku.sandbox.models.instance import plugin_id_from_git, plugin_version_from_checkout
+from reconciler.providers.dataiku.sandbox.models.scenarios import step_outcome
 
 
 def _world(pending_polls: int = 0) -> DataikuWorld:
@@ -79,7 +79,7 @@ def test_an_object_is_written_by_one_recipe_only():
     pytest.param({"type": "exec_sql", "params": {}}, "SUCCESS", id="other-steps-succeed"),
 ])
 def test_step_outcomes(step, outcome):
-    assert flow_docs.step_outcome(step, lambda kind, ref: ref == "orders")[0] == outcome
+    assert step_outcome(step, lambda kind, ref: ref == "orders")[0] == outcome
 
 
 def test_runs_wait_for_polls_and_a_failed_step_stops_the_run():
@@ -109,7 +109,7 @@ def test_futures_finish_after_their_polls_and_peeking_does_not_count():
     pytest.param("https://g/mono", "plugins/forecast/", "forecast", id="subpath-wins"),
 ])
 def test_plugin_id_from_git(url, subpath, plugin_id):
-    assert idocs.plugin_id_from_git(url, subpath) == plugin_id
+    assert plugin_id_from_git(url, subpath) == plugin_id
 
 
 @pytest.mark.parametrize("checkout, version", [
@@ -118,7 +118,7 @@ def test_plugin_id_from_git(url, subpath, plugin_id):
     pytest.param("main", "0.0.0-main", id="branch"),
 ])
 def test_plugin_version_from_checkout(checkout, version):
-    assert idocs.plugin_version_from_checkout(checkout) == version
+    assert plugin_version_from_checkout(checkout) == version
 
 
 def test_deployment_health_follows_updates_and_settings():

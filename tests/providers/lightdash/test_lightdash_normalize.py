@@ -11,8 +11,8 @@ from reconciler.providers.lightdash.resources._common import code_path, normaliz
 from reconciler.providers.lightdash.resources.chart import Chart
 from reconciler.providers.lightdash.resources.dashboard import Dashboard
 from reconciler.providers.lightdash.resources.space import Space, space_paths
-from reconciler.providers.lightdash.sandbox.models_spaces import friendly_name
-from reconciler.providers.lightdash.sandbox.world import code_path_from_ltree, generate_slug, ltree_from_code_path
+from reconciler.providers.lightdash.sandbox.models.core import code_path_from_ltree, generate_slug, ltree_from_code_path
+from reconciler.providers.lightdash.sandbox.models.spaces import friendly_name
 
 UNKNOWN = Unknown("${lightdash_chart.x.slug}")
 

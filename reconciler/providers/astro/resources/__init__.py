@@ -1,15 +1,11 @@
-"""The Astro resource types, one module each; each imported when first named."""
+"""The Astro resource types, one module each."""
 
-from reconciler.lazy import lazy_attributes
+from reconciler.providers.astro.resources.deploy import Deploy
+from reconciler.providers.astro.resources.deployment import Deployment
+from reconciler.providers.astro.resources.workspace import Workspace
 
 __all__ = [
     "Deploy",
     "Deployment",
     "Workspace",
 ]
-
-__getattr__, __dir__ = lazy_attributes(__name__, {
-    "Deploy": ".deploy",
-    "Deployment": ".deployment",
-    "Workspace": ".workspace",
-})

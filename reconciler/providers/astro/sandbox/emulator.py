@@ -12,10 +12,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler.providers.astro.sandbox import documents
 from reconciler.providers.astro.sandbox.errors import AstroError, BlobError, error_response
+from reconciler.providers.astro.sandbox.models import AstroWorld
 from reconciler.providers.astro.sandbox.routes import BLOB_ROUTES, BLOB_SEGMENT, PREFIXES, ROUTES
-from reconciler.providers.astro.sandbox.world import AstroWorld
+from reconciler.providers.astro.sandbox.seed import ORG_ID
 from reconciler.sandbox.emulator import RoutedEmulator
 from reconciler.sandbox.routing import RouteMatch, Router
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
@@ -75,4 +75,4 @@ class AstroEmulator(RoutedEmulator):
 
     def env(self, base_url: str, token: str) -> dict[str, str]:
         return {"ASTRO_API_URL": f"{base_url}/astro", "ASTRO_API_TOKEN": token,
-                "ASTRO_ORGANIZATION_ID": documents.ORG_ID}
+                "ASTRO_ORGANIZATION_ID": ORG_ID}

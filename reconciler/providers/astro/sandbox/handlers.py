@@ -1,4 +1,4 @@
-"""Thin HTTP adapter over ``world.AstroWorld``: read path params, query and body, call one world
+"""Thin HTTP adapter over ``models.AstroWorld``: read path params, query and body, call one world
 method, shape the response. Every handler is ``(world, request, params) -> SandboxResponse``.
 
 Create and update answer 200 with the full object (Astro has no 201); delete answers 204.
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.providers.astro.sandbox.errors import BadRequest
-from reconciler.providers.astro.sandbox.world import AstroWorld
+from reconciler.providers.astro.sandbox.models import AstroWorld
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 Params = Mapping[str, str]

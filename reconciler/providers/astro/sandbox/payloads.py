@@ -1,4 +1,5 @@
-"""Request bodies the Astro emulator validates, one pydantic model each (field names as on the wire).
+"""Astro's bodies: the requests the emulator validates, one pydantic model each (field names as on
+the wire), and the documents it builds for new workspaces and worker queues.
 
 They mirror ``astro-platform-api`` 1.1.1's request models: required keys, enums, types. Unknown
 keys are accepted and ignored (the generated client sends ``additional_properties``).
@@ -13,6 +14,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler.providers.astro.sandbox.errors import BadRequest
+from reconciler.providers.astro.sandbox.seed import ORG_ID, SUBJECT, WORKER_MACHINES
 from reconciler.providers.models import Model
 
 M = TypeVar("M", bound=BaseModel)
@@ -126,3 +128,23 @@ class UpdateDeploy(_Payload):
 
 class RollbackDeploy(_Payload):
     description: str | None = Field(None, max_length=500)
+
+
+# -- response documents ---------------------------------------------------------------------
+def workspace_document(workspace_id: str, name: str, description: str, cicd: bool, now: str) -> dict[str, Any]:
+    return {"id": workspace_id, "name": name, "description": description, "cicdEnforcedDefault": cicd,
+            "organizationId": ORG_ID, "organizationName": "Sandbox Org", "createdAt": now, "updatedAt": now,
+            "createdBy": dict(SUBJECT), "updatedBy": dict(SUBJECT)}
+
+
+def queue_document(body: dict[str, Any], queue_id: str) -> dict[str, Any]:
+    cpu, memory, _ = WORKER_MACHINES[body["astroMachine"]]
+    return {"id": queue_id, "name": body["name"], "isDefault": body["isDefault"],
+            "astroMachine": body["astroMachine"], "minWorkerCount": body["minWorkerCount"],
+            "maxWorkerCount": body["maxWorkerCount"], "workerConcurrency": body["workerConcurrency"],
+            "podCpu": cpu, "podMemory": memory}
+
+
+def default_queue_body() -> dict[str, Any]:
+    return {"name": "default", "isDefault": True, "astroMachine": "A5", "minWorkerCount": 0,
+            "maxWorkerCount": 10, "workerConcurrency": 5}

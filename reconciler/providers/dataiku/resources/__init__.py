@@ -1,6 +1,18 @@
-"""The Dataiku resource types, one module per family; each imported when first named."""
+"""The Dataiku resource types, one module per family."""
 
-from reconciler.lazy import lazy_attributes
+from reconciler.providers.dataiku.resources.data_sources import CodeEnv, Connection, RootFolder
+from reconciler.providers.dataiku.resources.dataset import Dataset
+from reconciler.providers.dataiku.resources.deployer import DeployerInfra, DeployerProject
+from reconciler.providers.dataiku.resources.deployment import Deployment
+from reconciler.providers.dataiku.resources.folder import ProjectFolder
+from reconciler.providers.dataiku.resources.managed_dataset import ManagedDataset
+from reconciler.providers.dataiku.resources.managed_folder import ManagedFolder
+from reconciler.providers.dataiku.resources.meaning import Meaning
+from reconciler.providers.dataiku.resources.plugin import Plugin
+from reconciler.providers.dataiku.resources.project import Project
+from reconciler.providers.dataiku.resources.recipe import Recipe
+from reconciler.providers.dataiku.resources.scenario import Scenario
+from reconciler.providers.dataiku.resources.wiki_article import WikiArticle
 
 __all__ = [
     "CodeEnv",
@@ -20,22 +32,3 @@ __all__ = [
     "Scenario",
     "WikiArticle",
 ]
-
-__getattr__, __dir__ = lazy_attributes(__name__, {
-    "CodeEnv": ".data_sources",
-    "Connection": ".data_sources",
-    "Dataset": ".dataset",
-    "DeployerInfra": ".deployer",
-    "DeployerProject": ".deployer",
-    "Deployment": ".deployment",
-    "ManagedDataset": ".managed_dataset",
-    "ManagedFolder": ".managed_folder",
-    "Meaning": ".meaning",
-    "Plugin": ".plugin",
-    "Project": ".project",
-    "ProjectFolder": ".folder",
-    "Recipe": ".recipe",
-    "RootFolder": ".data_sources",
-    "Scenario": ".scenario",
-    "WikiArticle": ".wiki_article",
-})

@@ -11,6 +11,7 @@ Deleting an article moves its children up to its parent.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any, ClassVar, Iterable, Sequence
 
@@ -87,8 +88,6 @@ def _move(taxonomy: list[dict[str, Any]], article_id: str, parent_id: str | None
             if put(candidate.setdefault("children", []), node):
                 return True
         return False
-
-    import copy
 
     tree = copy.deepcopy(taxonomy)
     node = take(tree)

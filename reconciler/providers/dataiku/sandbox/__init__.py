@@ -1,9 +1,10 @@
 """The Dataiku DSS emulator, mounted by the sandbox at ``/dataiku``.
 
-``models`` (the in-memory DSS world, composed of the ``model_*`` families over ``model_core``),
-``handlers*`` (HTTP adapters, one module per family, helpers in ``replies``), ``routes`` (routes
-as data), ``errors`` (DSS error bodies), ``payloads*`` (request validation), ``documents*``
-(seeded instance and default documents), ``emulator`` (auth, headers, the sandbox contract).
+Laid out as every emulator is (``reconciler.sandbox.emulator``), with one module per object
+family in each of the three packages: ``models`` (the in-memory DSS world, its families over
+``models.core``), ``handlers`` (the HTTP adapter, helpers in ``handlers.common``), ``payloads``
+(request bodies and the documents DSS answers with), ``routes`` (routes as data), ``errors`` (DSS
+error bodies), ``seed`` (the seeded instance), ``emulator`` (auth, headers, the sandbox contract).
 COVERAGE.md lists every endpoint and how it is tested.
 """
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox import documents
+from reconciler.providers.dataiku.sandbox import seed
 from reconciler.providers.dataiku.sandbox.errors import DSSError, error_response
 from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.providers.dataiku.sandbox.routes import PREFIXES, ROUTES
@@ -23,7 +23,7 @@ from reconciler.sandbox.emulator import RoutedEmulator
 from reconciler.sandbox.routing import RouteMatch, Router
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
-DSS_HEADERS = {"DSS-API-Version": documents.API_VERSION, "DSS-Version": documents.DSS_VERSION}
+DSS_HEADERS = {"DSS-API-Version": seed.API_VERSION, "DSS-Version": seed.DSS_VERSION}
 
 
 def presented_key(request: SandboxRequest) -> str | None:
@@ -43,7 +43,7 @@ def presented_key(request: SandboxRequest) -> str | None:
 
 class DataikuEmulator(RoutedEmulator):
     """Dataiku DSS public API: folders, projects, datasets, the flow, scenarios, wiki, instance
-    objects and the project deployer. ``pending_polls``: see ``model_core`` (futures and runs)."""
+    objects and the project deployer. ``pending_polls``: see ``models.core`` (futures and runs)."""
 
     name = "dataiku"
 

@@ -8,12 +8,12 @@ every route (the router works on segments). Literal segments win over placeholde
 
 from __future__ import annotations
 
-from reconciler.providers.dataiku.sandbox import handlers as h
-from reconciler.providers.dataiku.sandbox import handlers_deployer as dep
-from reconciler.providers.dataiku.sandbox import handlers_flow as flow
-from reconciler.providers.dataiku.sandbox import handlers_instance as inst
-from reconciler.providers.dataiku.sandbox import handlers_scenarios as sc
-from reconciler.providers.dataiku.sandbox import handlers_wiki as wiki
+from reconciler.providers.dataiku.sandbox.handlers import datasets as ds
+from reconciler.providers.dataiku.sandbox.handlers import deployer as dep
+from reconciler.providers.dataiku.sandbox.handlers import flow, wiki
+from reconciler.providers.dataiku.sandbox.handlers import instance as inst
+from reconciler.providers.dataiku.sandbox.handlers import projects as proj
+from reconciler.providers.dataiku.sandbox.handlers import scenarios as sc
 from reconciler.sandbox.routing import Route
 
 PREFIXES = ("public/api", "dip/publicapi")
@@ -28,50 +28,50 @@ _PD = "/project-deployer"
 
 ROUTES: tuple[Route, ...] = (
     # instance
-    Route("GET", "/auth/info", h.get_auth_info),
-    Route("GET", "/instance-info", h.get_instance_info),
-    Route("GET", "/admin/connections", h.list_connections),
-    Route("GET", "/admin/connections/{name}", h.get_connection),
-    Route("GET", "/admin/code-envs", h.list_code_envs),
-    Route("GET", "/admin/code-envs/{envLang}/{envName}", h.get_code_env),
+    Route("GET", "/auth/info", inst.get_auth_info),
+    Route("GET", "/instance-info", inst.get_instance_info),
+    Route("GET", "/admin/connections", inst.list_connections),
+    Route("GET", "/admin/connections/{name}", inst.get_connection),
+    Route("GET", "/admin/code-envs", inst.list_code_envs),
+    Route("GET", "/admin/code-envs/{envLang}/{envName}", inst.get_code_env),
     # project folders
-    Route("GET", "/project-folders", h.get_root_folder),
-    Route("GET", _F, h.get_folder),
-    Route("DELETE", _F, h.delete_folder),
-    Route("POST", _F + "/children", h.create_child_folder),
-    Route("GET", _F + "/settings", h.get_folder_settings),
-    Route("PUT", _F + "/settings", h.set_folder_settings),
-    Route("POST", _F + "/move", h.move_folder),
-    Route("GET", _F + "/default-for-project-creation", h.get_default_folder),
-    Route("GET", "/project-folders/locate-project/{projectKey}", h.locate_project),
-    Route("POST", _F + "/projects/{projectKey}/move", h.move_project),
+    Route("GET", "/project-folders", proj.get_root_folder),
+    Route("GET", _F, proj.get_folder),
+    Route("DELETE", _F, proj.delete_folder),
+    Route("POST", _F + "/children", proj.create_child_folder),
+    Route("GET", _F + "/settings", proj.get_folder_settings),
+    Route("PUT", _F + "/settings", proj.set_folder_settings),
+    Route("POST", _F + "/move", proj.move_folder),
+    Route("GET", _F + "/default-for-project-creation", proj.get_default_folder),
+    Route("GET", "/project-folders/locate-project/{projectKey}", proj.locate_project),
+    Route("POST", _F + "/projects/{projectKey}/move", proj.move_project),
     # projects
-    Route("GET", "/projects", h.list_projects),
-    Route("POST", "/projects", h.create_project),
-    Route("GET", _P, h.get_project),
-    Route("DELETE", _P, h.delete_project),
-    Route("GET", _P + "/metadata", h.get_project_metadata),
-    Route("PUT", _P + "/metadata", h.set_project_metadata),
-    Route("GET", _P + "/permissions", h.get_project_permissions),
-    Route("PUT", _P + "/permissions", h.set_project_permissions),
-    Route("GET", _P + "/variables", h.get_project_variables),
-    Route("PUT", _P + "/variables", h.set_project_variables),
-    Route("GET", _P + "/settings", h.get_project_settings),
-    Route("PUT", _P + "/settings", h.set_project_settings),
-    Route("GET", _P + "/tags", h.get_project_tags),
-    Route("PUT", _P + "/tags", h.set_project_tags),
-    Route("POST", _P + "/actions/renameDataset", h.rename_dataset),
+    Route("GET", "/projects", proj.list_projects),
+    Route("POST", "/projects", proj.create_project),
+    Route("GET", _P, proj.get_project),
+    Route("DELETE", _P, proj.delete_project),
+    Route("GET", _P + "/metadata", proj.get_project_metadata),
+    Route("PUT", _P + "/metadata", proj.set_project_metadata),
+    Route("GET", _P + "/permissions", proj.get_project_permissions),
+    Route("PUT", _P + "/permissions", proj.set_project_permissions),
+    Route("GET", _P + "/variables", proj.get_project_variables),
+    Route("PUT", _P + "/variables", proj.set_project_variables),
+    Route("GET", _P + "/settings", proj.get_project_settings),
+    Route("PUT", _P + "/settings", proj.set_project_settings),
+    Route("GET", _P + "/tags", proj.get_project_tags),
+    Route("PUT", _P + "/tags", proj.set_project_tags),
+    Route("POST", _P + "/actions/renameDataset", ds.rename_dataset),
     # datasets
-    Route("GET", _P + "/datasets", h.list_datasets),
-    Route("POST", _P + "/datasets", h.create_dataset),
-    Route("POST", _P + "/datasets/managed", h.create_managed_dataset),
-    Route("GET", _D, h.get_dataset),
-    Route("PUT", _D, h.set_dataset),
-    Route("DELETE", _D, h.delete_dataset),
-    Route("GET", _D + "/schema", h.get_dataset_schema),
-    Route("PUT", _D + "/schema", h.set_dataset_schema),
-    Route("GET", _D + "/metadata", h.get_dataset_metadata),
-    Route("PUT", _D + "/metadata", h.set_dataset_metadata),
+    Route("GET", _P + "/datasets", ds.list_datasets),
+    Route("POST", _P + "/datasets", ds.create_dataset),
+    Route("POST", _P + "/datasets/managed", ds.create_managed_dataset),
+    Route("GET", _D, ds.get_dataset),
+    Route("PUT", _D, ds.set_dataset),
+    Route("DELETE", _D, ds.delete_dataset),
+    Route("GET", _D + "/schema", ds.get_dataset_schema),
+    Route("PUT", _D + "/schema", ds.set_dataset_schema),
+    Route("GET", _D + "/metadata", ds.get_dataset_metadata),
+    Route("PUT", _D + "/metadata", ds.set_dataset_metadata),
     # recipes
     Route("GET", _P + "/recipes", flow.list_recipes),
     Route("POST", _P + "/recipes", flow.create_recipe),
@@ -164,7 +164,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", _PD + "/deployments/{deploymentId}/update", dep.list_deployment_updates),
     Route("GET", _PD + "/deployments/{deploymentId}/last-update", dep.get_last_deployment_update),
     # futures
-    Route("GET", "/futures", h.list_futures),
-    Route("GET", "/futures/{jobId}", h.get_future),
-    Route("DELETE", "/futures/{jobId}", h.abort_future),
+    Route("GET", "/futures", inst.list_futures),
+    Route("GET", "/futures/{jobId}", inst.get_future),
+    Route("DELETE", "/futures/{jobId}", inst.abort_future),
 )

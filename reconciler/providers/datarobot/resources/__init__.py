@@ -1,6 +1,15 @@
-"""The DataRobot resource types (one module each) and read-only data sources; each imported when first named."""
+"""The DataRobot resource types (one module each) and read-only data sources."""
 
-from reconciler.lazy import lazy_attributes
+from reconciler.providers.datarobot.resources.data_sources import (
+    DATA_SOURCES,
+    ComputeBundle,
+    LearningModel,
+    ModelPackage,
+    PpsImage,
+    PredictionServer,
+)
+from reconciler.providers.datarobot.resources.deployment import Deployment
+from reconciler.providers.datarobot.resources.prediction_environment import PredictionEnvironment
 
 __all__ = [
     "ComputeBundle",
@@ -12,14 +21,3 @@ __all__ = [
     "PredictionEnvironment",
     "PredictionServer",
 ]
-
-__getattr__, __dir__ = lazy_attributes(__name__, {
-    "ComputeBundle": ".data_sources",
-    "DATA_SOURCES": ".data_sources",
-    "Deployment": ".deployment",
-    "LearningModel": ".data_sources",
-    "ModelPackage": ".data_sources",
-    "PpsImage": ".data_sources",
-    "PredictionEnvironment": ".prediction_environment",
-    "PredictionServer": ".data_sources",
-})

@@ -2,9 +2,9 @@
 
 Auth: ``Authorization: Token <t>`` (the official client's default) or ``Bearer <t>`` (the docs,
 the TF provider), scheme case-insensitive; anything else is 401 ``{"message": ...}``. Before each
-request the world's async jobs make their background progress (``world.tick``).
+request the world's async jobs make their background progress (``DataRobotWorld.tick``).
 
-Knobs for tests are forwarded to the world (see ``world`` for their meaning):
+Knobs for tests are forwarded to the world (see ``models`` for their meaning):
 ``job_outcome``, ``job_running_polls``, ``job_failure_message``, ``max_deployments``,
 ``bundles_enabled``, ``pps_image_available``. ``reset()`` restores them.
 """
@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.providers.datarobot.sandbox.errors import DataRobotError, error_response
+from reconciler.providers.datarobot.sandbox.models import JOB_OUTCOMES, DataRobotWorld
 from reconciler.providers.datarobot.sandbox.routes import PREFIXES, ROUTES
-from reconciler.providers.datarobot.sandbox.world import JOB_OUTCOMES, DataRobotWorld
 from reconciler.sandbox.emulator import RoutedEmulator
 from reconciler.sandbox.routing import RouteMatch, Router
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse

@@ -1,4 +1,6 @@
-"""Request bodies the DataRobot emulator accepts, one pydantic model each (camelCase, as sent).
+"""DataRobot's bodies: the requests the emulator accepts, one pydantic model each (camelCase, as
+sent), and the parts of the documents it answers with that a new deployment or environment starts
+with (health blocks, the model reference, model-history entries, default model formats).
 
 Field rules come from the seed's request schemas (``DeploymentCreateFromLearningModel``,
 ``DeploymentUpdate``, ``DeploymentStatusUpdate``, ``DeploymentPermanentDelete``) and from what the
@@ -24,6 +26,7 @@ ModelFormat = Literal["datarobot", "datarobotScoringCode", "customModel", "exter
 ReplacementReason = Literal["ACCURACY", "DATA_DRIFT", "ERRORS", "SCHEDULED_REFRESH", "SCORING_SPEED", "OTHER"]
 
 M = TypeVar("M", bound=BaseModel)
+Doc = dict[str, Any]
 
 
 class _Payload(Model):
@@ -145,3 +148,41 @@ class PredictionEnvironmentUpdate(_Payload):
 
     name: str | None = Field(None, min_length=1, max_length=512)
     description: str | None = Field(None, max_length=10000)
+
+
+# -- response documents: the parts a new deployment or environment starts with ----------------
+DATAROBOT_PLATFORMS = frozenset({"datarobot", "datarobotServerless"})
+
+
+def default_formats(platform: str) -> list[str]:
+    """The model formats an environment supports when the create does not say."""
+    if platform in DATAROBOT_PLATFORMS:
+        return ["datarobot", "customModel"]
+    return ["datarobot", "customModel", "externalModel"]
+
+
+def health(with_message: bool = True) -> Doc:
+    """A health block before any prediction data (``modelHealth``, ``accuracyHealth``, ``serviceHealth``)."""
+    doc: Doc = {"status": "unknown", "startDate": None, "endDate": None}
+    if with_message:
+        doc["message"] = ""
+    return doc
+
+
+def model_ref(model: Doc, project: Doc, now: str) -> Doc:
+    """A deployment's ``model``: the learning model it serves, deployed at ``now``."""
+    return {"id": model["id"], "type": model["modelType"], "targetName": project.get("target"),
+            "targetType": project.get("targetType"), "projectId": project.get("id"),
+            "projectName": project.get("projectName"), "isDeprecated": False, "unstructuredModelKind": False,
+            "unsupervisedMode": False, "buildEnvironmentType": "DataRobot", "deployedAt": now}
+
+
+def history_entry(model: Doc, package: Doc, reason: str | None, threshold: float | None) -> Doc:
+    """A model-history entry (``threshold`` defaults to the package's); the dates are set when it starts."""
+    if threshold is None:
+        threshold = (package.get("target") or {}).get("predictionThreshold")
+    return {"modelPackage": {"id": package["id"], "modelId": model["id"], "name": package["name"],
+                             "predictionThreshold": threshold, "projectId": model["projectId"],
+                             "registeredModelId": package["registeredModelId"]},
+            "replacementReason": reason, "startDate": None, "endDate": None,
+            "forecastStartDate": None, "forecastEndDate": None}

@@ -1,6 +1,14 @@
-"""The Lightdash resource types and data sources, one module per family; each imported when first named."""
+"""The Lightdash resource types and data sources, one module per family."""
 
-from reconciler.lazy import lazy_attributes
+from reconciler.providers.lightdash.resources.chart import Chart
+from reconciler.providers.lightdash.resources.dashboard import Dashboard
+from reconciler.providers.lightdash.resources.data_sources import Organization, Project, User
+from reconciler.providers.lightdash.resources.group import Group
+from reconciler.providers.lightdash.resources.member import OrganizationMember
+from reconciler.providers.lightdash.resources.organization import AllowedEmailDomains, OrganizationSettings
+from reconciler.providers.lightdash.resources.project_access import ProjectAccess
+from reconciler.providers.lightdash.resources.space import Space
+from reconciler.providers.lightdash.resources.user_attribute import UserAttribute
 
 __all__ = [
     "AllowedEmailDomains",
@@ -16,18 +24,3 @@ __all__ = [
     "User",
     "UserAttribute",
 ]
-
-__getattr__, __dir__ = lazy_attributes(__name__, {
-    "AllowedEmailDomains": ".organization",
-    "Chart": ".chart",
-    "Dashboard": ".dashboard",
-    "Group": ".group",
-    "Organization": ".data_sources",
-    "OrganizationMember": ".member",
-    "OrganizationSettings": ".organization",
-    "Project": ".data_sources",
-    "ProjectAccess": ".project_access",
-    "Space": ".space",
-    "User": ".data_sources",
-    "UserAttribute": ".user_attribute",
-})

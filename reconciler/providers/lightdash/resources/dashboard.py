@@ -25,7 +25,7 @@ from reconciler.providers.base import Live, Spec
 from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.resources import _content
 from reconciler.providers.lightdash.resources._as_code import AsCode
-from reconciler.providers.lightdash.resources._common import PATH_PATTERN, SLUG_PATTERN, projects_in_scope, split_id, text
+from reconciler.providers.lightdash.resources._common import PATH_PATTERN, SLUG_PATTERN, projects_in_scope, text
 from reconciler.providers.models import Model
 
 

@@ -11,6 +11,7 @@ their bodies anyway and answers 400 ``ParameterError`` (inferred: the services' 
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -266,3 +267,18 @@ class UpdateDashboard(_Body):
     tiles: list[dict[str, Any]] | None = None
     filters: dict[str, Any] | None = None
     tabs: list[DashboardTab] | None = None
+
+
+# -- response documents ---------------------------------------------------------------------
+METRIC_QUERY_DEFAULTS: dict[str, Any] = {
+    "dimensions": [], "metrics": [], "filters": {}, "sorts": [], "limit": 500, "tableCalculations": [],
+    "additionalMetrics": [], "customDimensions": [], "metricOverrides": {},
+}
+
+
+def with_server_defaults(metric_query: dict[str, Any], table_name: str) -> dict[str, Any]:
+    """A saved chart's ``metricQuery`` as Lightdash stores it: every list and map left out comes back
+    empty, ``limit`` defaults to 500."""
+    out = {"exploreName": table_name, **copy.deepcopy(METRIC_QUERY_DEFAULTS)}
+    out.update({k: copy.deepcopy(v) for k, v in metric_query.items() if v is not None})
+    return out

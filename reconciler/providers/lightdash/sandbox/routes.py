@@ -7,8 +7,8 @@ Patterns are relative to the sandbox's ``/lightdash`` mount and include Lightdas
 
 from __future__ import annotations
 
-from reconciler.providers.lightdash.sandbox import handlers_content as c
-from reconciler.providers.lightdash.sandbox import handlers_org as o
+from reconciler.providers.lightdash.sandbox.handlers import content as c
+from reconciler.providers.lightdash.sandbox.handlers import org as o
 from reconciler.sandbox.routing import Route
 
 V1 = "/api/v1"

@@ -70,7 +70,7 @@ EXPLORES: dict[str, dict[str, Any]] = {
 
 
 def seeded_state() -> dict[str, Any]:
-    """A fresh copy of the seeded world (see ``world.STATE_KEYS`` for the layout)."""
+    """A fresh copy of the seeded world (see ``models.core.STATE_KEYS`` for the layout)."""
     users = {
         uuid: {"userUuid": uuid, "email": email, "firstName": first, "lastName": last, "role": role,
                "isActive": True, "isPending": False, "createdAt": SEEDED_AT, "updatedAt": SEEDED_AT}

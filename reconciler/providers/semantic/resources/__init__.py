@@ -1,11 +1,7 @@
-"""The semantic-model resource types; each imported when first named."""
+"""The semantic-model resource types."""
 
-from reconciler.lazy import lazy_attributes
+from reconciler.providers.semantic.resources.model import SemanticModel
 
 __all__ = [
     "SemanticModel",
 ]
-
-__getattr__, __dir__ = lazy_attributes(__name__, {
-    "SemanticModel": ".model",
-})

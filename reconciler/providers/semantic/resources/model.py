@@ -51,7 +51,7 @@ from typing import Any, ClassVar, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reconciler.errors import ApiError, NotFoundError, PlanError, ProviderError, TransportError
+from reconciler.errors import ApiError, NotFoundError, ProviderError, TransportError
 from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
 from reconciler.providers.models import Model
 from reconciler.providers.semantic import cron

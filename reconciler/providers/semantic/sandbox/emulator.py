@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.providers.semantic.sandbox.errors import SemanticError, error_response
+from reconciler.providers.semantic.sandbox.models import SemanticWorld
 from reconciler.providers.semantic.sandbox.routes import PREFIXES, ROUTES
-from reconciler.providers.semantic.sandbox.world import SemanticWorld
 from reconciler.sandbox.emulator import RoutedEmulator
 from reconciler.sandbox.routing import RouteMatch, Router
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse

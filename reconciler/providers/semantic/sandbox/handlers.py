@@ -1,4 +1,4 @@
-"""Thin HTTP adapter over ``world.SemanticWorld``: path params, query and body in, one world call,
+"""Thin HTTP adapter over ``models.SemanticWorld``: path params, query and body in, one world call,
 the response out. Every handler is ``(world, request, params) -> SandboxResponse``.
 """
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.providers.semantic.sandbox.errors import ValidationFailed
-from reconciler.providers.semantic.sandbox.world import SemanticWorld
+from reconciler.providers.semantic.sandbox.models import SemanticWorld
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 Params = Mapping[str, str]

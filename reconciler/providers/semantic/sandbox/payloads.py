@@ -1,4 +1,5 @@
-"""Request bodies the semantic-model emulator validates (pydantic, FastAPI-like 422 on failure).
+"""The semantic-model service's bodies: the requests the emulator validates (pydantic, FastAPI-like
+422 on failure) and the Model document it answers with (``model_document``).
 
 ``DeployRequest`` is the documented body of ``POST /{model_id}/deploy`` (seed000 L66-93); the
 others are inferred. ``parse`` turns a failure into a 422 whose ``detail`` lists every problem
@@ -114,3 +115,19 @@ class BatchReview(Model):
 
     model_ids: list[str] = Field(min_length=1)
     review_notes: str | None = None
+
+
+# -- response documents -------------------------------------------------------------------
+def model_document(model_id: str, content: dict[str, Any], status: str, now: str) -> dict[str, Any]:
+    """A Model document (reference §B3 shape) with ``content`` (create-request fields)."""
+    return {
+        "id": model_id, "name": content["name"], "description": content.get("description", ""),
+        "domain_urn": content["domain_urn"], "sql": content["sql"],
+        "source_tables": list(content.get("source_tables", [])),
+        "columns": [{k: v for k, v in c.items() if v is not None} for c in content.get("columns", [])],
+        "target_catalog": content.get("target_catalog", "iceberg"), "target_schema": content["target_schema"],
+        "view_name": content["name"], "status": status, "review_notes": None, "reviewed_by": None,
+        "reviewed_at": None, "submitted_at": None, "error": None, "created_by": "seed", "updated_by": None, "created_at": now,
+        "updated_at": now, "deployed_at": None, "external_id": None, "job_id": None, "airflow_url": None,
+        "dashboard": None, "deploy_options": None,
+    }

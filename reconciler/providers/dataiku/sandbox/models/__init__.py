@@ -1,0 +1,75 @@
+"""The Dataiku DSS world in memory: one design node with its project deployer.
+
+One method per API operation, grouped by object family in mixins over ``core.WorldCore``:
+
+    projects   project folders, projects (metadata, permissions, variables, settings, tags)
+    datasets   datasets (external, managed), schema, metadata
+    flow       recipes, managed folders, and the cascades from datasets / folders to recipes
+    scenarios  scenarios, their python payloads and runs
+    wiki       wiki settings and articles
+    instance   identity, connections, code envs, meanings, plugins
+    deployer   exported bundles, deployer infras, published projects, deployments
+
+Every method validates its whole input before changing anything and raises ``errors.DSSError``
+subclasses; it returns plain JSON-ready data that the caller may keep (copies, never live
+state). No HTTP here. State is one JSON-ready dict (so ``snapshot``/``restore`` are copies):
+
+    connections  {name: connection}                      codeEnvs {"LANG/name": definition}
+    folders      {id: folder}   (ROOT always present)    projects {key: project}
+    meanings     {id: meaning}                           plugins  {id: plugin}
+    deployer     {infras, projects, deployments}         futures  {jobId: task}
+    idCounter    ids are drawn from random.Random(f"{seed}:{counter}"): stable given the seed
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from reconciler.providers.dataiku.sandbox.models.core import deep_copy
+from reconciler.providers.dataiku.sandbox.models.datasets import DatasetsModel
+from reconciler.providers.dataiku.sandbox.models.deployer import DeployerModel
+from reconciler.providers.dataiku.sandbox.models.flow import FlowModel
+from reconciler.providers.dataiku.sandbox.models.instance import InstanceModel
+from reconciler.providers.dataiku.sandbox.models.projects import ROOT, ProjectsModel
+from reconciler.providers.dataiku.sandbox.models.scenarios import ScenariosModel
+from reconciler.providers.dataiku.sandbox.models.wiki import WikiModel
+from reconciler.providers.dataiku.sandbox.payloads.projects import folder_settings
+from reconciler.providers.dataiku.sandbox.seed import seeded_code_envs, seeded_connections
+
+__all__ = ["ROOT", "DataikuWorld"]
+
+_STATE_KEYS = ("connections", "codeEnvs", "folders", "projects", "meanings", "plugins", "deployer", "futures",
+               "idCounter")
+
+
+class DataikuWorld(ProjectsModel, DatasetsModel, FlowModel, ScenariosModel, WikiModel, InstanceModel,
+                   DeployerModel):
+    """An in-memory DSS node with one user (``admin``), seeded connections and code envs."""
+
+    def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time, pending_polls: int = 0) -> None:
+        super().__init__(seed=seed, clock=clock, pending_polls=pending_polls)
+        self.reset()
+
+    def reset(self) -> None:
+        self._s = {
+            "connections": seeded_connections(),
+            "codeEnvs": seeded_code_envs(),
+            "folders": {ROOT: self._folder_record(ROOT, None, folder_settings(None))},
+            "projects": {},
+            "meanings": {},
+            "plugins": {},
+            "deployer": {"infras": {}, "projects": {}, "deployments": {}},
+            "futures": {},
+            "idCounter": 0,
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        return deep_copy(self._s)
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        missing = [k for k in _STATE_KEYS if k not in data]
+        if missing or ROOT not in data.get("folders", {}):
+            raise ValueError(f"not a Dataiku sandbox snapshot (missing {missing or ['folders.ROOT']})")
+        self._s = deep_copy(dict(data))
