@@ -7,19 +7,15 @@ missing credential fails the run up front with no half-done work. It makes no re
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import Iterable, Mapping
 
+import httpx
 
 from reconciler.addresses import Address
 from reconciler.errors import ConfigError
 from reconciler.providers.base import ProviderSpec, ResourceType, Session
-from reconciler.providers.budget import AdaptiveBudget
 from reconciler.providers.settings import resolve_settings
-from reconciler.providers.transport import split_common, tls_verify
 from reconciler.spec import SpecSet
-
-if TYPE_CHECKING:
-    import httpx
 
 
 class Sessions:
@@ -34,6 +30,9 @@ class Sessions:
         """The connected providers."""
         return tuple(sorted(self._sessions))
 
+    def session(self, name: str) -> Session:
+        return self._sessions[name]
+
     def resource(self, address: Address) -> ResourceType:
         rt = self._types.get(address.type)
         if rt is None:
@@ -41,19 +40,8 @@ class Sessions:
         return rt
 
     def stats(self) -> dict[str, dict[str, int]]:
-        out = {}
-        for name, session in sorted(self._sessions.items()):
-            stats = _client_attribute(session, "stats")
-            if isinstance(stats, dict):
-                out[name] = dict(stats)
-        return out
-
-    def concurrency(self, name: str) -> int | None:
-        """How many requests provider ``name`` may have in flight at most (its budget's ceiling),
-        if its client says."""
-        session = self._sessions.get(name)
-        budget = _client_attribute(session, "budget") if session is not None else None
-        return budget.ceiling if isinstance(budget, AdaptiveBudget) else None
+        """Each provider's request counters so far (``HttpClient.stats``)."""
+        return {name: session.http.stats for name, session in sorted(self._sessions.items())}
 
     def close(self) -> None:
         for session in self._sessions.values():
@@ -66,13 +54,6 @@ class Sessions:
         self.close()
 
 
-def _client_attribute(session: Session, name: str) -> object:
-    """``name`` of the session's client, or of the ``HttpClient`` it keeps as ``http`` (clients
-    without one of their own)."""
-    value = getattr(session.client, name, None)
-    return value if value is not None else getattr(getattr(session.client, "http", None), name, None)
-
-
 def open_sessions(
     addresses: Iterable[Address],
     specs: SpecSet | None,
@@ -80,39 +61,20 @@ def open_sessions(
     env: Mapping[str, str],
     transports: Mapping[str, httpx.BaseTransport] | None = None,
     *,
-    opened: Sessions | None = None,
     parallelism: int | None = None,
 ) -> Sessions:
     """Connect every provider ``addresses`` need; raise ``ConfigError`` before any request.
-    With ``opened``, its sessions are kept and only the missing providers are connected.
+    ``transports`` (tests: the in-process sandbox) replace the network per provider.
     ``parallelism`` (the run's ``--parallelism``) caps each provider's requests in flight: its
     concurrency budget never goes above it."""
-    needed = sorted({a.provider for a in addresses})
-    sessions: dict[str, Session] = dict(opened._sessions) if opened is not None else {}
-    for name in needed:
-        if name in sessions:
-            continue
+    sessions: dict[str, Session] = {}
+    for name in sorted({a.provider for a in addresses}):
         spec = registry.get(name)
         if spec is None:
             raise ConfigError(f"no provider named {name!r}; known providers: {', '.join(sorted(registry))}")
-        block = None
-        if specs is not None and name in specs.providers:
-            block = specs.providers[name].settings
-        own, common = split_common(block)
-        settings = resolve_settings(spec, own, env)
-        transport = (transports or {}).get(name)
-        if transport is None:  # a real network: TLS rules apply (an injected transport is in-process)
-            sessions[name] = spec.connect(settings, verify=tls_verify(name, settings, common, env))
-        else:
-            sessions[name] = spec.connect(settings, transport)
+        block = specs.providers[name].settings if specs is not None and name in specs.providers else None
+        session = spec.connect(resolve_settings(spec, block, env), (transports or {}).get(name))
         if parallelism is not None:
-            _cap(sessions[name].client, parallelism)
+            session.http.budget.cap(parallelism)
+        sessions[name] = session
     return Sessions(sessions)
-
-
-def _cap(client: object, parallelism: int) -> None:
-    """Cap the budget of the client's ``HttpClient`` (the client itself or its ``http``)."""
-    for candidate in (client, getattr(client, "http", None)):
-        budget = getattr(candidate, "budget", None)
-        if isinstance(budget, AdaptiveBudget):
-            budget.cap(parallelism)

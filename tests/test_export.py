@@ -55,7 +55,7 @@ class Child(_Fake):
         return {k: v for k, v in live.items() if k != "code_hash"}
 
 
-PROVIDER = ProviderSpec("t", ParentSpec, {}, {"t_parent": Parent, "t_child": Child}, lambda settings, transport, verify: None)
+PROVIDER = ProviderSpec("t", ParentSpec, {}, {"t_parent": Parent, "t_child": Child}, lambda http, settings: None)
 TYPES = {name: cls(None) for name, cls in PROVIDER.resource_types.items()}
 
 

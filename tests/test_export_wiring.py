@@ -53,7 +53,7 @@ class Chart(_Fake):
     ref_fields: ClassVar[Mapping[str, str]] = {"space": "t_space.path", "space_id": "t_space", "home": "t_chart.title"}
 
 
-PROVIDER = ProviderSpec("t", SpaceSpec, {}, {"t_space": Space, "t_chart": Chart}, lambda settings, transport, verify: None)
+PROVIDER = ProviderSpec("t", SpaceSpec, {}, {"t_space": Space, "t_chart": Chart}, lambda http, settings: None)
 TYPES = {name: cls(None) for name, cls in PROVIDER.resource_types.items()}
 
 

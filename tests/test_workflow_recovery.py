@@ -16,13 +16,13 @@ from reconciler.addresses import Address
 from reconciler.errors import PlanError
 from reconciler.plan.model import Action
 from reconciler.providers.base import ProviderSpec, ResourceType
-from reconciler.state import JournalEntry, open_store
+from reconciler.state import JournalEntry
+from reconciler.providers.models import PlatformSettings
 from reconciler.workspace import Workspace
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    url: str = "memory://"
+class Settings(PlatformSettings):
+    url: str = "http://127.0.0.1:9"  # (never called: the platform is in memory)
 
 
 class Note(BaseModel):
@@ -76,7 +76,7 @@ class BlindNote(KeyedNote):
 def setup(tmp_path):
     platform = Platform()
     spec = ProviderSpec("mem", Settings, {}, {"mem_keyed": KeyedNote, "mem_blind": BlindNote},
-                        lambda settings, transport, verify: platform)
+                        lambda http, settings: platform)
     (tmp_path / "specs").mkdir()
     (tmp_path / "specs" / "notes.yaml").write_text(
         "resources:\n  mem_keyed.a:\n    title: alpha\n  mem_blind.b:\n    title: beta\n")

@@ -1,9 +1,9 @@
 """The provider contract: what a platform must offer the engine.
 
 A *provider* (one per platform) is a ``ProviderSpec`` in ``registry.PROVIDERS``: its settings
-model (url, credentials, budgets; each with the env var it falls back to), its resource types,
-and ``connect(settings, transport=None, verify=True)`` which builds a ``Session`` holding one HTTP
-client (``verify``: TLS verification, see ``transport.tls_verify``; ``transport``: tests only).
+model (url, credentials and the ``PlatformSettings`` every provider has; each with the env var it
+falls back to), its resource types, and how requests are authorized; ``connect(settings,
+transport=None)`` builds a ``Session`` holding its one HTTP client (``transport``: tests only).
 
 A *resource type* is a ``ResourceType`` subclass. Class attributes declare the static facts the
 engine and ``validate`` need without any network; an instance is bound to a session's client and
@@ -40,39 +40,19 @@ Rules every implementation keeps (the engine relies on them):
 from __future__ import annotations
 
 import contextvars
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
 
+import httpx
 from pydantic import BaseModel
 
 from reconciler.errors import PlanError
-from reconciler.providers.budget import FOLLOW_UP
-
-if TYPE_CHECKING:
-    import ssl
-
-    import httpx
+from reconciler.providers.http import HttpClient
+from reconciler.providers.models import PlatformSettings
+from reconciler.providers.transport import tls_verify
 
 Live = dict[str, Any]
 Spec = dict[str, Any]
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-def fan_out(fn: Callable[[T], R], items: Sequence[T], threads: int = 8) -> list[R]:
-    """``[fn(i) for i in items]``, up to ``threads`` at a time, in order; the first error raised is
-    raised (for a ``read_many`` that needs a call per object besides its list call). The provider's
-    HTTP budget still bounds how many requests are in flight, and lets these calls' requests go
-    before new work's (``budget.FOLLOW_UP``): they finish work already underway."""
-    def call(item: T) -> R:
-        FOLLOW_UP.set(True)
-        return fn(item)
-
-    if len(items) <= 1:
-        return [contextvars.copy_context().run(call, i) for i in items]
-    with ThreadPoolExecutor(max_workers=min(threads, len(items)), thread_name_prefix="fan-out") as pool:
-        return list(pool.map(lambda i: contextvars.copy_context().run(call, i), items))
 
 
 class CreatedButFailed(Exception):
@@ -311,11 +291,13 @@ def all_types(registry: Mapping[str, "ProviderSpec"]) -> dict[str, "type[Resourc
 
 @dataclass
 class Session:
-    """A connected provider: one HTTP client shared by every resource type instance."""
+    """A connected provider: its one HTTP client (``http``), the client its resource types talk
+    through (``client``, made on ``http``), and one instance of each resource type."""
 
     provider: str
     client: Any
     types: Mapping[str, type[ResourceType]]
+    http: HttpClient
     _instances: dict[str, ResourceType] = field(default_factory=dict)
 
     def resource(self, type_name: str) -> ResourceType:
@@ -326,9 +308,7 @@ class Session:
         return inst
 
     def close(self) -> None:
-        close = getattr(self.client, "close", None)
-        if close:
-            close()
+        self.http.close()
 
 
 @dataclass(frozen=True)
@@ -351,19 +331,52 @@ def no_scope(client: Any, scope: Mapping[str, str]) -> ExportScope:
 
 @dataclass(frozen=True)
 class ProviderSpec:
-    """A registry entry. ``env`` maps settings fields to the env vars they default from.
+    """A registry entry: the provider's settings and resource types, and how to connect to it.
+
+    ``env`` maps settings fields to the env vars they default from (``ca_bundle`` also falls back
+    to ``<NAME>_CA_BUNDLE``, then ``RECONCILER_CA_BUNDLE``). ``connect`` makes the one
+    ``HttpClient`` of a session from the settings (base URL from ``url_field``, ``auth``, the
+    budget, TLS) and hands it to ``client``, which makes what the resource types talk through.
     ``export_scope(client, scope)`` reads an export's ``--scope`` (refusing keys it does not
-    know) into an ``ExportScope``."""
+    know) into an ``ExportScope``.
+    """
 
     name: str
-    settings_model: type[BaseModel]
+    settings_model: type[PlatformSettings]
     env: Mapping[str, str]
     resource_types: Mapping[str, type[ResourceType]]
-    connect_fn: Callable[[BaseModel, httpx.BaseTransport | None, ssl.SSLContext | bool], Any]
+    client: Callable[[HttpClient, Any], Any]
+    #: the ``Authorization`` of every request, made from the settings (None: no header)
+    auth: Callable[[Any], httpx.Auth] | None = None
+    #: the settings field holding the platform's base URL
+    url_field: str = "url"
+    #: how the platform's error answers read: their text, and whether one means "no such object"
+    #: (default: a JSON ``message``-like field or the body; a 404)
+    error_message: Callable[[httpx.Response], str] | None = None
+    is_not_found: Callable[[httpx.Response], bool] | None = None
     #: settings fields that are secrets (never printed)
     secret_settings: frozenset[str] = frozenset()
     export_scope: Callable[[Any, Mapping[str, str]], ExportScope] | None = None
 
-    def connect(self, settings: BaseModel, transport: httpx.BaseTransport | None = None,
-                verify: ssl.SSLContext | bool = True) -> Session:
-        return Session(self.name, self.connect_fn(settings, transport, verify), self.resource_types)
+    def env_vars(self, field_name: str) -> tuple[str, ...]:
+        """The env vars the setting ``field_name`` falls back to, first one first."""
+        if field_name == "ca_bundle":
+            return (self.env.get(field_name) or f"{self.name.upper()}_CA_BUNDLE", "RECONCILER_CA_BUNDLE")
+        var = self.env.get(field_name)
+        return (var,) if var else ()
+
+    def connect(self, settings: PlatformSettings, transport: httpx.BaseTransport | None = None) -> Session:
+        """A session on the platform the settings name. On a real network (no ``transport``) the TLS
+        rules of ``transport.tls_verify`` apply; a ``transport`` is an in-process server (tests)."""
+        http = HttpClient(
+            provider=self.name,
+            base_url=getattr(settings, self.url_field),
+            auth=self.auth(settings) if self.auth is not None else None,
+            timeout=settings.timeout,
+            concurrency=settings.concurrency,
+            verify=tls_verify(self.name, settings) if transport is None else True,
+            transport=transport,
+            error_message=self.error_message,
+            is_not_found=self.is_not_found,
+        )
+        return Session(self.name, self.client(http, settings), self.resource_types, http)

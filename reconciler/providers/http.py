@@ -305,6 +305,9 @@ class HttpClient:
         if concurrency < 1 or max_retries < 0:
             raise ValueError("concurrency must be >= 1 and max_retries >= 0")
         self.provider = provider
+        #: what the client reaches the platform with (a second client to another origin, an
+        #: upload host, is made with the same)
+        self.verify, self.transport, self.timeout = verify, transport, timeout
         all_secrets = list(secrets) + list(getattr(auth, "secrets", ()))
         for name, value in (headers or {}).items():
             if name.lower() == "authorization":

@@ -36,10 +36,7 @@ def resolve_settings(spec: ProviderSpec, block: Mapping[str, Any] | None, env: M
     for name, info in fields.items():
         value = block.get(name)
         if value is None:
-            var = spec.env.get(name)
-            value = env.get(var) if var else None
-            if value == "":
-                value = None
+            value = next((env[var] for var in spec.env_vars(name) if env.get(var)), None)
         if value is not None:
             values[name] = value
         elif info.is_required():
@@ -52,7 +49,7 @@ def resolve_settings(spec: ProviderSpec, block: Mapping[str, Any] | None, env: M
 
 
 def _where_to_set(spec: ProviderSpec, name: str) -> str:
-    var = spec.env.get(name)
+    var = next(iter(spec.env_vars(name)), None)
     key = f"providers.{spec.name}.{name}"
     return f"set {var} or {key} in the specs" if var else f"set {key} in the specs"
 
@@ -61,5 +58,6 @@ def _describe(spec: ProviderSpec, err: Mapping[str, Any]) -> str:
     """One pydantic error as ``field: message (set ...)``; the input value is never shown."""
     loc = ".".join(str(p) for p in err.get("loc", ())) or "(settings)"
     top = str(err["loc"][0]) if err.get("loc") else ""
-    source = f" (from {spec.env[top]} or providers.{spec.name}.{top})" if top in spec.env else ""
+    var = next(iter(spec.env_vars(top)), None)
+    source = f" (from {var} or providers.{spec.name}.{top})" if var else ""
     return f"{loc}: {err.get('msg', 'invalid')}{source}"

@@ -19,7 +19,6 @@ from urllib.parse import parse_qsl
 from reconciler.addresses import ADDRESS_FORMAT, Address
 from reconciler.errors import Location, ReferenceError_, SpecError, SpecSyntaxError, SpecValidationError
 from reconciler.providers.base import ProviderSpec, ResourceType, all_types
-from reconciler.providers.transport import check_common, split_common
 from reconciler.spec import validate
 from reconciler.spec.interpolate import Substitution, substitute
 from reconciler.spec.model import BackendConfig, Lifecycle, ProviderConfig, Reference, ResourceSpec, SpecSet
@@ -298,10 +297,7 @@ class _Merge:
                           raw.location)
                 continue
             hide = set(sub.from_env) | {(s,) for s in spec.secret_settings}
-            own, common = split_common(sub.value)
-            for problem in check_common(common):
-                self.fail(SpecValidationError, f"provider '{name}': {problem}", raw.location)
-            for issue in validate.check(spec.settings_model, own, hide=hide, skip=[p for p, *_ in sub.errors],
+            for issue in validate.check(spec.settings_model, sub.value, hide=hide, skip=[p for p, *_ in sub.errors],
                                         ignore_types=frozenset({"missing"})):
                 self.fail(SpecValidationError, f"provider '{name}': {issue.message}",
                           raw.doc.location_of(raw.path + issue.path), hint=issue.hint)

@@ -51,11 +51,6 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
     for name in sorted(registry):
         schema = inline(registry[name].settings_model)
         schema.setdefault("description", f"settings of the {name} provider; each falls back to its env var")
-        schema.setdefault("properties", {}).update({
-            "ca_bundle": {"type": "string", "description": "PEM file of CAs to trust (TLS verification stays on)"},
-            "allow_insecure": {"type": "boolean",
-                               "description": "allow plain http:// to a host other than loopback"},
-        })
         providers[name] = schema
     resources = {}
     for provider in sorted(registry):

@@ -28,7 +28,7 @@ class Settings(BaseModel):
 
 REGISTRY = {
     "test": ProviderSpec(name="test", settings_model=Settings, env={}, resource_types={"test_node": NodeType},
-                         connect_fn=lambda settings, transport, verify: None)
+                         client=lambda http, settings: None)
 }
 
 

@@ -87,15 +87,15 @@ def test_parallelism_caps_every_provider_budget():
     addresses = [Address("semantic_model", "a"), Address("dataiku_project", "p")]
     transports = {name: sandbox.transport() for name in ("semantic", "dataiku")}
     with open_sessions(addresses, None, PROVIDERS, sandbox.env(SANDBOX_BASE_URL), transports, parallelism=2) as s:
-        budgets = [s._sessions[name].client.http.budget for name in ("semantic", "dataiku")]
+        budgets = [s.session(name).http.budget for name in ("semantic", "dataiku")]
         assert [b.ceiling for b in budgets] == [2, 2]
     with open_sessions(addresses, None, PROVIDERS, sandbox.env(SANDBOX_BASE_URL), transports, parallelism=50) as s:
-        assert [s._sessions[n].client.http.budget.ceiling for n in ("semantic", "dataiku")] == [8, 8]
+        assert [s.session(n).http.budget.ceiling for n in ("semantic", "dataiku")] == [8, 8]
 
 
-def _waiter(budget: AdaptiveBudget, follow_up: bool, order: list, name: str, hold: threading.Event):
+def _waiter(budget: AdaptiveBudget, order: list, name: str, hold: threading.Event):
     def run():
-        with budget.slot(follow_up):
+        with budget.slot():
             order.append(name)
             hold.wait(5)
     thread = threading.Thread(target=run)
@@ -110,42 +110,18 @@ def _until(predicate, timeout: float = 5.0) -> None:
         time.sleep(0.001)
 
 
-def test_a_follow_up_takes_a_free_slot_before_new_work_that_waited_longer():
-    budget, order, release = AdaptiveBudget(1), [], threading.Event()
-    holder = _waiter(budget, False, order, "holder", release)
-    _until(lambda: order == ["holder"])
-    later = threading.Event()
-    new = _waiter(budget, False, order, "new work", later)
-    time.sleep(0.02)  # new work waits first
-    follow = _waiter(budget, True, order, "follow-up", later)
-    _until(lambda: budget._follow_ups_waiting == 1)
-    release.set()
-    _until(lambda: len(order) == 2)
-    assert order == ["holder", "follow-up"]
-    later.set()
-    for t in (holder, new, follow):
-        t.join(5)
-    assert order == ["holder", "follow-up", "new work"]
-
-
-def test_follow_ups_from_fan_out_are_marked_and_no_slot_stays_idle():
-    from reconciler.providers.base import fan_out
-    from reconciler.providers.budget import FOLLOW_UP
-
-    assert fan_out(lambda i: FOLLOW_UP.get(), [1, 2, 3]) == [True, True, True]
-    assert fan_out(lambda i: FOLLOW_UP.get(), [1]) == [True] and FOLLOW_UP.get() is False
-    # two slots freed while one follow-up and one new work wait: both get one (no lost wake-up)
+def test_two_slots_freed_at_once_go_to_two_waiters():
     budget, order = AdaptiveBudget(2), []
     first, second, rest = threading.Event(), threading.Event(), threading.Event()
-    holders = [_waiter(budget, False, order, "a", first), _waiter(budget, False, order, "b", second)]
+    holders = [_waiter(budget, order, "a", first), _waiter(budget, order, "b", second)]
     _until(lambda: len(order) == 2)
-    waiters = [_waiter(budget, True, order, "follow-up", rest), _waiter(budget, False, order, "new work", rest)]
-    _until(lambda: budget._follow_ups_waiting == 1)
+    waiters = [_waiter(budget, order, "c", rest), _waiter(budget, order, "d", rest)]
     time.sleep(0.02)
+    assert len(order) == 2  # both wait: no slot is free
     first.set()
     second.set()
-    _until(lambda: len(order) == 4)
-    assert sorted(order[2:]) == ["follow-up", "new work"]
+    _until(lambda: len(order) == 4)  # no lost wake-up: both freed slots are taken
+    assert sorted(order[2:]) == ["c", "d"]
     rest.set()
     for t in holders + waiters:
         t.join(5)

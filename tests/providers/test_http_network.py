@@ -276,7 +276,7 @@ def lightdash_http(env: dict[str, str]) -> HttpClient:
     """The ``HttpClient`` a run connects for Lightdash from ``env`` (settings, ``ca_bundle``
     and TLS rules resolved as for every run)."""
     sessions = open_sessions([Address("lightdash_group", "g")], None, PROVIDERS, env)
-    return sessions._sessions["lightdash"].client.http
+    return sessions.session("lightdash").http
 
 
 # -- proxies and TLS from the environment ----------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any, Callable, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict
 
+from reconciler.providers.models import PlatformSettings
 from reconciler.providers.base import ProviderSpec, ResourceType
 from reconciler.spec import SpecSet, load_specs
 
@@ -53,8 +54,7 @@ class DatasetType(ResourceType):
     sensitive = frozenset({"password"})
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Settings(PlatformSettings):
     url: str
     api_key: str
     max_concurrency: int = 8
@@ -65,7 +65,7 @@ PROVIDER = ProviderSpec(
     settings_model=Settings,
     env={"url": "TEST_URL", "api_key": "TEST_API_KEY"},
     resource_types={"test_project": ProjectType, "test_dataset": DatasetType},
-    connect_fn=lambda settings, transport, verify: None,
+    client=lambda http, settings: None,
     secret_settings=frozenset({"api_key"}),
 )
 REGISTRY = {"test": PROVIDER}

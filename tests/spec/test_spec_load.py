@@ -233,7 +233,8 @@ ERROR_CASES = [
         {"a.yaml": "providers:\n  test:\n    url: x\n    max_concurrency: lots\n    token: t\n"},
         SpecValidationError,
         ["specs/a.yaml:4: provider 'test': field 'max_concurrency': expected an integer, got 'lots'",
-         "specs/a.yaml:5: provider 'test': field 'token' is not allowed; allowed fields: url, api_key, max_concurrency"],
+         "specs/a.yaml:5: provider 'test': field 'token' is not allowed; allowed fields: concurrency, timeout, ca_bundle, allow_insecure, verify_tls, url, api_key, "
+         "max_concurrency"],
         id="bad-provider-settings",
     ),
     pytest.param(

@@ -67,7 +67,8 @@ def test_providers_have_their_settings(schema):
     providers = schema["properties"]["providers"]
     assert providers["additionalProperties"] is False
     test = providers["properties"]["test"]
-    assert set(test["properties"]) == {"url", "api_key", "max_concurrency", "ca_bundle", "allow_insecure"}
+    assert set(test["properties"]) == {"url", "api_key", "max_concurrency", "concurrency", "timeout", "ca_bundle",
+                                       "allow_insecure", "verify_tls"}
     assert test["additionalProperties"] is False
 
 

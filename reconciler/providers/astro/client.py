@@ -15,7 +15,6 @@ that carries no Astro token (and whose signature is redacted from every message)
 from __future__ import annotations
 
 import json
-import ssl
 import threading
 import time
 from typing import Any, Callable, Iterator
@@ -67,24 +66,18 @@ class AstroClient:
         organization_id: str,
         *,
         prefix: str = "/platform/v1beta1",
-        upload_transport: httpx.BaseTransport | None = None,
-        upload_verify: ssl.SSLContext | bool = True,
         image_pusher: ImagePusher | None = None,
         deploy_timeout: float = 900.0,
         poll_interval: float = 5.0,
-        timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.http = http
         self.organization_id = organization_id
         self.prefix = "/" + prefix.strip("/")
-        self.upload_transport = upload_transport
-        self.upload_verify = upload_verify
         self.image_pusher = image_pusher
         self.deploy_timeout = deploy_timeout
         self.poll_interval = poll_interval
-        self.timeout = timeout
         self.sleep = sleep
         self.clock = clock
         self._options: dict[tuple, Doc] = {}  # deployment-options answers of this run
@@ -197,8 +190,8 @@ class AstroClient:
             raise ProviderContractError(f"the deploy's upload URL is not an http(s) URL ({parts.scheme}://…)")
         secrets = [parts.query] + [v for _, v in parse_qsl(parts.query) if len(v) >= 8]
         with HttpClient(provider="astro-upload", base_url=f"{parts.scheme}://{parts.netloc}", secrets=secrets,
-                        timeout=max(self.timeout, 120.0), verify=self.upload_verify,
-                        transport=self.upload_transport) as blob:
+                        timeout=max(self.http.timeout, 120.0), verify=self.http.verify,
+                        transport=self.http.transport) as blob:
             result = blob.request("PUT", url, content=data,
                                   headers={"x-ms-blob-type": "BlockBlob", "Content-Type": "application/x-tar"})
         version = result.headers.get("x-ms-version-id")

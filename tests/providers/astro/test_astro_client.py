@@ -69,7 +69,7 @@ class Recording(httpx.BaseTransport):
 
 def test_upload_sends_no_astro_token_and_redacts_the_signature(astro):
     recording = Recording(astro.sandbox.transport())
-    astro.client.upload_transport = recording
+    astro.client.http.transport = recording
     dep = make_deployment(astro)
     deploy = astro.client.create_deploy(dep, {"type": "DAG_ONLY"})
     version = astro.client.upload(deploy["dagsUploadUrl"], b"not really a tar")

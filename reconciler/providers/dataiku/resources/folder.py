@@ -14,7 +14,8 @@ from typing import Any, ClassVar, Collection, Iterable, Mapping, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.errors import NotFoundError, ProviderError
-from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec, fan_out
+from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
+from reconciler.providers.common import fan_out
 from reconciler.providers.dataiku.client import DataikuClient
 from reconciler.providers.dataiku.resources._common import (
     Principal,

@@ -29,7 +29,8 @@ from typing import Any, ClassVar, Collection, Iterable, Mapping, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.errors import NotFoundError, ProviderError
-from reconciler.providers.base import CreatedButFailed, Live, Spec, fan_out
+from reconciler.providers.base import CreatedButFailed, Live, Spec
+from reconciler.providers.common import fan_out
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified
 from reconciler.providers.dataiku.resources._checklists import (
     Checklist,
