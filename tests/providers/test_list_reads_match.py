@@ -37,7 +37,6 @@ def test_read_many_equals_read(provider, type_name):
 
 @pytest.mark.parametrize("provider, type_name", [
     pytest.param("datarobot", "datarobot_deployment", id="datarobot-deployments"),
-    pytest.param("lightdash", "lightdash_chart", id="lightdash-charts"),
     pytest.param("astro", "astro_deployment", id="astro-deployments"),
     pytest.param("astro", "astro_workspace", id="astro-workspaces"),
     pytest.param("datarobot", "datarobot_prediction_environment", id="datarobot-environments"),
@@ -55,11 +54,6 @@ def test_find_many_equals_find(provider, type_name):
     if type_name == "datarobot_prediction_environment":
         for name in ("kept", "other"):
             rt.create({"name": name, "platform": "aws"})
-    if provider == "lightdash":
-        from tests.providers.lightdash.test_lightdash_resources import CHART
-
-        for slug in ("orders", "returns"):
-            rt.create({**CHART, "slug": slug})
     specs = [{k: live[k] for k in rt.natural_key} for _, live in rt.discover({})]
     assert specs, "the seeded world should hold some objects"
     missing = {**specs[0], rt.natural_key[-1]: "no_such_object_anywhere"}

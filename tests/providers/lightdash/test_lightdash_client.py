@@ -97,6 +97,19 @@ def test_the_directory_cache_is_dropped_by_the_clients_own_writes(client, sandbo
     assert client.member_by_email("NEW@acme.io") is not None  # re-listed after the write
 
 
+def test_writes_outside_the_directory_keep_it_and_concurrent_callers_share_one_listing(client, sandbox):
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = sandbox.counts["lightdash"]["requests"]
+    with ThreadPoolExecutor(8) as pool:
+        assert len(set(map(len, pool.map(lambda _: client.groups(), range(8))))) == 1
+    client.create_space(PROJECT, {"name": "Finance"})
+    client.groups()
+    assert sandbox.counts["lightdash"]["requests"] - before == 2  # one listing, one write
+    client.create_group("analysts", [])
+    assert client.group_uuid("analysts")  # a group write drops the group directory
+
+
 def test_a_missing_member_or_group_is_named(client):
     with pytest.raises(ProviderError, match="no member of the Lightdash organization has the email 'x@y.io'"):
         client.user_uuid("x@y.io")
