@@ -53,7 +53,7 @@ class SpaceSpec(Model):
     model_config = ConfigDict(extra="forbid")
 
     project: str = Field(min_length=1, description="project uuid, e.g. ${lightdash_project.<name>.uuid}")
-    name: str = Field(min_length=1, description="display name; with project and parent, identifies the space")
+    name: str = Field(min_length=1, description="display name; with parent, identifies the space")
     parent: str | None = Field("", pattern=r"^$|" + PATH_PATTERN,
                                description="path of the parent space (finance/q-reports); top level when empty or "
                                            "left out")
