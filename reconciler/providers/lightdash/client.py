@@ -10,7 +10,8 @@ through. No business logic: diffing and choosing calls belong to ``resources/``.
 The directory (members, groups, the organization and its projects) is listed once per client and
 shared by every caller (concurrent callers wait for the one listing); a write that changes an
 entry of it drops that entry, so the next caller lists it again. Writes to spaces, access, charts
-and dashboards leave the directory as it is.
+and dashboards leave the directory as it is. The name and uuid of a group this client created or
+renamed are known from the write's answer, and translated without listing the groups again.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ class LightdashClient:
         self._cache: dict[str, Any] = {}
         self._generation: dict[str, int] = {}
         self._loading: dict[str, threading.Lock] = {}
+        self._written_groups: dict[str, str] = {}  # name -> uuid, from this client's own group writes
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -202,14 +204,25 @@ class LightdashClient:
         return self._pages(V1 + "/org/groups", {"includeMembers": MEMBER_PAGE})
 
     def group_uuid(self, name: str) -> str:
-        found = next((g for g in self.groups() if g["name"] == name), None)
+        with self._lock:
+            written = self._written_groups.get(name)
+        found = {"uuid": written} if written else next((g for g in self.groups() if g["name"] == name), None)
         if found is None:
             raise ProviderError(f"no Lightdash group is named {name!r}",
                                 hint="create it (lightdash_group) and reference it: ${lightdash_group.<name>.name}")
         return found["uuid"]
 
     def group_name(self, group_uuid: str) -> str | None:
-        return next((g["name"] for g in self.groups() if g["uuid"] == group_uuid), None)
+        with self._lock:
+            written = next((n for n, u in self._written_groups.items() if u == group_uuid), None)
+        return written or next((g["name"] for g in self.groups() if g["uuid"] == group_uuid), None)
+
+    def _wrote_group(self, group_uuid: str, group: Doc | None) -> None:
+        """Keep the name ``group_uuid`` now has (``group``: the write's answer; None: deleted)."""
+        with self._lock:
+            self._written_groups = {n: u for n, u in self._written_groups.items() if u != group_uuid}
+            if group is not None and group.get("name"):
+                self._written_groups[group["name"]] = group_uuid
 
     def group(self, group_uuid: str) -> Doc:
         """The group with every member (embedded members are paged by ``includeMembers``/``offset``)."""
@@ -224,13 +237,18 @@ class LightdashClient:
             offset += MEMBER_PAGE
 
     def create_group(self, name: str, member_uuids: list[str]) -> Doc:
-        return self._write("POST", V1 + "/org/groups",
-                           json={"name": name, "members": [{"userUuid": u} for u in member_uuids]}, forgets=("groups",))
+        created = self._write("POST", V1 + "/org/groups", forgets=("groups",),
+                              json={"name": name, "members": [{"userUuid": u} for u in member_uuids]})
+        self._wrote_group(created["uuid"], created)
+        return created
 
     def update_group(self, group_uuid: str, body: Doc) -> Doc:
-        return self._write("PATCH", f"{V1}/groups/{_q(group_uuid)}", json=body, forgets=("groups",))
+        updated = self._write("PATCH", f"{V1}/groups/{_q(group_uuid)}", json=body, forgets=("groups",))
+        self._wrote_group(group_uuid, updated)
+        return updated
 
     def delete_group(self, group_uuid: str) -> None:
+        self._wrote_group(group_uuid, None)
         self._write("DELETE", f"{V1}/groups/{_q(group_uuid)}", forgets=("groups",))
 
     # -- project access ---------------------------------------------------------------------------
