@@ -4,11 +4,13 @@ hold; and the requests each costs."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from reconciler import reads
 from reconciler.values import fingerprint
-from tests.providers.astro.conftest import make_deployment
+from tests.providers.astro.conftest import deployment_spec, make_deployment
 
 API = "/platform/v1beta1/organizations/{org}"
 LEGACY = "cld0000000000000000000001"
@@ -59,3 +61,14 @@ def test_every_listed_object_is_found_by_its_natural_key(astro, type_name):
         assert reads.find_one(rt, {k: live[k] for k in rt.natural_key})[0] == object_id
     missing = {**{k: "x" for k in rt.natural_key}, rt.natural_key[-1]: "no_such_object_anywhere"}
     assert reads.find_one(rt, missing) is None
+
+
+def test_concurrent_creates_ask_for_deployment_options_once(astro):
+    rt = astro.rt("astro_deployment")
+    specs = [{k: v for k, v in deployment_spec(name=f"etl-{i}").items() if k != "astro_runtime_version"}
+             for i in range(8)]
+    astro.sandbox.latency_ms = 50  # every create is in flight before the first answer comes back
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = list(pool.map(rt.create, specs))
+    assert {live["astro_runtime_version"] for _, live in created} == {"12.4.0"}
+    assert routes(astro)[f"GET {API}/deployment-options"] == 1
