@@ -10,10 +10,8 @@ from reconciler.testing import sandbox_session
 
 
 @pytest.mark.parametrize("provider, type_name", [
-    pytest.param("astro", "astro_deployment", id="astro-deployments"),
-    pytest.param("astro", "astro_workspace", id="astro-workspaces"),
     pytest.param("datarobot", "datarobot_prediction_environment", id="datarobot-environments"),
-])
+])  # Astro (both tests): tests/providers/astro/test_astro_reads.py
 def test_read_many_equals_read(provider, type_name):
     sandbox, session = sandbox_session(provider)
     rt = session.resource(type_name)
@@ -38,8 +36,6 @@ def test_read_many_equals_read(provider, type_name):
 @pytest.mark.parametrize("provider, type_name", [
     pytest.param("datarobot", "datarobot_deployment", id="datarobot-deployments"),
     pytest.param("lightdash", "lightdash_chart", id="lightdash-charts"),
-    pytest.param("astro", "astro_deployment", id="astro-deployments"),
-    pytest.param("astro", "astro_workspace", id="astro-workspaces"),
     pytest.param("datarobot", "datarobot_prediction_environment", id="datarobot-environments"),
 ])  # Dataiku datasets: tests/providers/dataiku/test_dataiku_read_many.py
 def test_find_many_equals_find(provider, type_name):
