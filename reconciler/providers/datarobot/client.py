@@ -162,8 +162,9 @@ class DataRobotClient:
     def create_environment(self, body: Doc) -> Doc:
         return self._json("POST", "predictionEnvironments/", json=body)
 
-    def update_environment(self, env_id: str, body: Doc) -> None:
-        self.http.request("PATCH", f"predictionEnvironments/{_seg(env_id)}/", json=body)
+    def update_environment(self, env_id: str, body: Doc) -> Doc | None:
+        """The environment as changed, when the answer holds it."""
+        return self._json("PATCH", f"predictionEnvironments/{_seg(env_id)}/", json=body)
 
     def delete_environment(self, env_id: str) -> None:
         try:

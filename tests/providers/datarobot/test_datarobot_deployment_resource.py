@@ -77,6 +77,15 @@ def test_create_waits_for_the_job_and_says_so(rt, sb, recorder, progress, fake_t
     assert any("RUNNING" in m for m in progress[1:])
 
 
+def test_a_create_datarobot_has_finished_costs_its_post_and_one_read(rt, recorder):
+    """The deployment read after the POST shows the finished job (no status polls): that read is
+    the live view, exactly what a read gives."""
+    deployment_id, live = rt.create(_spec(status="inactive"))
+    assert recorder.calls == [("POST", "/datarobot/api/v2/deployments/fromLearningModel/"),
+                              ("GET", f"/datarobot/api/v2/deployments/{deployment_id}/")]
+    assert live == rt.read(deployment_id) and live["status"] == "inactive"
+
+
 def test_create_sends_the_learning_model_body(rt, sb):
     rt.create(_spec(description=None, status="inactive", default_prediction_server_id=SERVER_EU))
     doc = _world(sb).list_deployments()[0]
@@ -113,8 +122,8 @@ def test_create_without_a_location_waits_on_the_deployment_itself(rt, sb, fake_t
     emulator.job_outcome = "pending"
     deployment_id, _ = rt.client.create_deployment("fromLearningModel", {"modelId": CHURN_XGB, "label": "x"})
     fake_time.on_sleep = lambda n: setattr(emulator, "job_outcome", "finish") if n == 2 else None
-    rt._await(deployment_id, None, "creating deployment 'x'")
-    assert rt.read(deployment_id)["status"] == "active" and len(fake_time.sleeps) == 2
+    live = rt._landed(deployment_id, None, "creating deployment 'x'", lambda live: live["status"] == "active")
+    assert live == rt.read(deployment_id) and live["status"] == "active" and len(fake_time.sleeps) == 2
 
 
 # -- update ------------------------------------------------------------------------------------
@@ -123,6 +132,7 @@ def test_update_sends_only_what_changed(rt, recorder):
     recorder.clear()
     updated = rt.update(deployment_id, live, _spec(description="b", importance="LOW"), frozenset({"description"}))
     assert recorder.writes() == [("PATCH", f"/datarobot/api/v2/deployments/{deployment_id}/")]
+    assert len(recorder.calls) == 2  # the read that waits out transitions, and the PATCH: no read-back
     assert updated == rt.read(deployment_id) and updated["description"] == "b"
 
 

@@ -56,6 +56,14 @@ def test_a_deleted_environment_is_neither_read_nor_listed(session, sb, recorder)
     assert rt.read(gone) is None and find_one(rt, {"name": "gone", "platform": "aws"}) is None
 
 
+def test_environment_create_and_update_show_their_answers(session, recorder):
+    rt = session.resource(ENV)
+    env_id, created = rt.create({"name": "edge", "platform": "aws"})
+    updated = rt.update(env_id, created, {"name": "edge-v2", "platform": "aws"}, frozenset({"name"}))
+    assert [m for m, _ in recorder.calls] == ["POST", "PATCH"]  # no read-backs
+    assert created["name"] == "edge" and updated == rt.read(env_id) and updated["name"] == "edge-v2"
+
+
 def test_environment_in_use_cannot_be_deleted(session):
     env_id, _ = session.resource(ENV).create({"name": "serverless", "platform": "datarobotServerless"})
     deployment_id, _ = session.resource("datarobot_deployment").create(

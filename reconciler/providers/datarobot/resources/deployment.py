@@ -17,7 +17,9 @@ naming both ids). Calls:
     prediction_environment_id
     delete                               DELETE /deployments/{id}/ (204), then waits for GET to say 404
 
-Before any change the deployment's own transitions (launching, stopping,
+A wait after a 202 reads the deployment first: work DataRobot has already finished needs no
+status polls, and that read is the live view; otherwise the job is polled and the deployment read
+when it is done. Before any change the deployment's own transitions (launching, stopping,
 replacingModel) are waited out. DataRobot replaces a model only on an active deployment, so an
 inactive one is activated around the replacement and deactivated again when the specs say
 inactive. ``replacement_reason`` and ``ignore_management_agent_on_destroy`` are options of ours:
@@ -33,7 +35,7 @@ servers are data sources, so their ids stay pasted; the prediction environment b
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Literal, Mapping
+from typing import Any, Callable, ClassVar, Iterable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -176,9 +178,10 @@ class Deployment(ResourceType):
         if want.default_prediction_server_id is not None:
             body["defaultPredictionServerId"] = want.default_prediction_server_id
         deployment_id, location = self.client.create_deployment(source, body)
+        status = want.status if source == "fromLearningModel" else "active"  # fromModelPackage has no status
         try:
-            self._await(deployment_id, location, f"creating deployment {want.label!r} ({deployment_id})")
-            live = self._settled(deployment_id)
+            live = self._landed(deployment_id, location, f"creating deployment {want.label!r} ({deployment_id})",
+                                lambda live: live["status"] == status)
             if live["status"] != want.status:
                 live = self._set_status(deployment_id, want.label, want.status)
         except ProviderError as exc:
@@ -191,6 +194,7 @@ class Deployment(ResourceType):
                 and self.normalize({f: spec[f]}) != self.normalize({f: current[f]})}
         if info:
             self.client.update_deployment(object_id, info)
+            current = {**current, **info}  # a 204: the fields are as sent
         label = spec.get("label") or current["label"]
         model = [(f, spec[f]) for f in MODEL_FIELDS if f in changed and spec.get(f) is not None
                  and spec[f] != current.get(f)]
@@ -199,10 +203,7 @@ class Deployment(ResourceType):
             current = self._replace_model(object_id, label, current["status"], field, value, spec)
         if "status" in spec and spec["status"] != current["status"]:
             current = self._set_status(object_id, label, spec["status"])
-        new = self.read(object_id)
-        if new is None:
-            raise NotFoundError(f"deployment {object_id} vanished during update")
-        return new
+        return current
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
         """Delete (irreversible), then wait until DataRobot no longer serves it (a delete may answer
@@ -220,12 +221,19 @@ class Deployment(ResourceType):
         return out
 
     # -- steps ------------------------------------------------------------------------------
-    def _await(self, deployment_id: str, location: str | None, what: str) -> None:
-        """Wait for the job behind a 202: its status URL, or (no Location) the deployment itself."""
+    def _landed(self, deployment_id: str, location: str | None, what: str, reached: Callable[[Live], bool]) -> Live:
+        """The deployment once the job behind a 202 has landed. It is read at once: when DataRobot
+        has finished already (no transition under way, and ``reached`` holds), that read is the
+        live view and the job needs no polling; otherwise the job is awaited at its status URL
+        (without one, the deployment itself is polled) and the deployment read again."""
+        doc = self.client.get_deployment(deployment_id)
+        live = live_view(doc) if doc is not None else None
+        if live is not None and live["status"] not in TRANSITIONAL and reached(live):
+            self.notify(f"{what}: done")
+            return live
         if location:
             self.client.wait(location, what, self.notify)
-        else:
-            self._settled(deployment_id, what)
+        return self._settled(deployment_id, what)
 
     def _settled(self, deployment_id: str, what: str | None = None) -> Live:
         """The deployment once it is in no transition (launching, stopping, replacingModel)."""
@@ -254,8 +262,7 @@ class Deployment(ResourceType):
             if live["status"] != status:
                 raise
             return live
-        self._await(deployment_id, location, what)
-        return self._settled(deployment_id)
+        return self._landed(deployment_id, location, what, lambda live: live["status"] == status)
 
     def _replace_model(self, deployment_id: str, label: str, was: str, field: str, value: str, spec: Spec) -> Live:
         """Validate the replacement with DataRobot, then replace (activating around it if needed)."""
@@ -276,8 +283,8 @@ class Deployment(ResourceType):
             self._set_status(deployment_id, label, "active")
         location = self.client.replace_model(
             deployment_id, {key: value, "reason": spec.get("replacement_reason") or "OTHER"})
-        self._await(deployment_id, location, f"replacing the model of deployment {label!r} ({deployment_id})")
-        live = self._settled(deployment_id)
+        live = self._landed(deployment_id, location, f"replacing the model of deployment {label!r} ({deployment_id})",
+                            lambda live: live[field] == value)
         if was == "inactive" and "status" not in spec:  # status unmanaged: leave it as it was
             live = self._set_status(deployment_id, label, "inactive")
         return live

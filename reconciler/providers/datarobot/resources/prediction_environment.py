@@ -5,7 +5,7 @@ changes ``name`` and ``description``; ``platform``, ``supported_model_formats`` 
 ``is_managed_by_management_agent`` are create-only (the TF provider replaces on them too).
 Identity: the server id; ``name`` is the adoption key (two live environments with the name are
 refused, naming both ids). ``list`` pages ``GET /predictionEnvironments/`` (whole documents; one
-flagged ``isDeleted`` counts as gone).
+flagged ``isDeleted`` counts as gone). Create and update return what their answers hold.
 Deleting an environment still used by deployments is refused by DataRobot (409); deployments that
 reference it are deleted first by the engine's ordering. Export leaves supported model formats
 equal to the platform's default out of the block.
@@ -105,23 +105,17 @@ class PredictionEnvironment(ResourceType):
         if want.supported_model_formats is not None:
             body["supportedModelFormats"] = list(dict.fromkeys(want.supported_model_formats))
         doc = self.client.create_environment(body)
-        env_id = str(doc.get("id") or "")
-        if not env_id:
-            raise ProviderError("POST predictionEnvironments/: no id in the answer")
-        try:
-            live = self.read(env_id)
-        except ProviderError as exc:
-            raise CreatedButFailed(env_id, exc) from exc
-        if live is None:
-            raise CreatedButFailed(env_id, NotFoundError(f"prediction environment {env_id} vanished after create"))
-        return env_id, live
+        if not isinstance(doc, dict) or not doc.get("id"):
+            raise ProviderError("POST predictionEnvironments/: no environment in the answer")
+        return str(doc["id"]), live_view(doc)
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
         body = {f: (text(spec[f]) if f == "description" else spec[f])
                 for f in ("name", "description") if f in changed and f in spec}
-        if body:
-            self.client.update_environment(object_id, body)
-        new = self.read(object_id)
+        doc = self.client.update_environment(object_id, body) if body else None
+        if isinstance(doc, dict) and doc.get("id") == object_id:
+            return live_view(doc)
+        new = self.read(object_id)  # the answer does not show the environment
         if new is None:
             raise NotFoundError(f"prediction environment {object_id} vanished during update")
         return new
