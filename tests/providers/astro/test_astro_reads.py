@@ -44,7 +44,7 @@ def test_deploys_are_read_one_deploy_list_per_deployment(astro):
     rt = astro.rt("astro_deploy")
     dep = make_deployment(astro)
     groups = reads.read_groups(rt, [LEGACY, dep, "cld-gone"], {})
-    assert sorted(g.container for g in groups) == sorted([LEGACY, dep, "cld-gone"])
+    assert sorted(g.ids for g in groups) == sorted([(LEGACY,), (dep,), ("cld-gone",)])  # each alone
     before = dict(routes(astro))
     found = {k: v for g in groups for k, v in reads.read_group(rt, g)[0].items()}
     after = routes(astro)
