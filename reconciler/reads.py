@@ -62,7 +62,8 @@ class ReadGroup:
 
 def read_groups(rt: ResourceType, ids: Iterable[str], details: Mapping[str, frozenset[str]]) -> list[ReadGroup]:
     """How to read ``ids`` (objects of ``rt``) in the fewest requests: one group per container the
-    type can list, one group per id otherwise. ``details`` (id -> the detail fields state or the
+    type can list and that holds several of them, one group per id otherwise (a single object is
+    read, not found in a list of its whole container). ``details`` (id -> the detail fields state or the
     spec manages) says which objects must be read whole."""
     ids = list(dict.fromkeys(ids))
     if rt.data_source:
@@ -76,9 +77,10 @@ def read_groups(rt: ResourceType, ids: Iterable[str], details: Mapping[str, froz
                 alone.append(object_id)
             else:
                 by_container.setdefault(container, []).append(object_id)
+        alone += [members[0] for members in by_container.values() if len(members) == 1]
         groups = [ReadGroup(tuple(members), True, container, {i: details[i] for i in members if details.get(i)})
-                  for container, members in by_container.items()]
-        return groups + [ReadGroup((i,), details={i: details[i]} if details.get(i) else {}) for i in alone]
+                  for container, members in by_container.items() if len(members) > 1]
+        return groups + [ReadGroup((i,)) for i in alone]
     if _legacy_reads(rt):  # (a type not yet on ``list``: its own batched read per container)
         by_key: dict[Any, list[str]] = {}
         for object_id in ids:
@@ -154,24 +156,24 @@ def match(rt: ResourceType, spec: Spec, listing: Listing) -> Found | None:
 
 
 def look_up(rt: ResourceType, specs: Sequence[Spec], key: tuple[str, Any],
-            listing: Listing | None = None) -> list[Found | None | ProviderError]:
-    """Look ``specs`` (all with lookup key ``key``) up: one answer per spec, in order: what was
-    found, None, or the ``ProviderError`` of that spec alone (an ambiguous key). ``listing`` is a
-    listing of the container already made (by a read), used instead of listing it again. An error
-    reading the platform is raised for the whole group."""
+            listing: Listing | None = None) -> tuple[list[Found | None | ProviderError], Listing | None]:
+    """Look ``specs`` (all with lookup key ``key``) up: one answer per spec, in order (what was
+    found, None, or the ``ProviderError`` of that spec alone: an ambiguous key), and the listing
+    of the container it used. ``listing``, a listing of the container already made, is used
+    instead of listing it again. An error reading the platform is raised for the whole group."""
     kind, value = key
     if kind == "list":
         listing = listing if listing is not None else list_container(rt, value)
-        return [_one(lambda s=spec: _complete(rt, s, match(rt, s, listing))) for spec in specs]
+        return [_one(lambda s=spec: _complete(rt, s, match(rt, s, listing))) for spec in specs], listing
     if kind == "id":
         live = rt.read(value)
-        return [(value, live) if live is not None else None for _ in specs]
+        return [(value, live) if live is not None else None for _ in specs], None
     if kind == "many":
         try:
-            return list(rt.find_many(list(specs)))
+            return list(rt.find_many(list(specs))), None
         except ProviderError:  # one key matched several objects: each alone, so each error is its own
-            return [_one(lambda s=spec: rt.find(s)) for spec in specs]
-    return [_one(lambda s=spec: rt.find(s)) for spec in specs]
+            pass
+    return [_one(lambda s=spec: rt.find(s)) for spec in specs], None
 
 
 def _complete(rt: ResourceType, spec: Spec, found: Found | None) -> Found | None:
@@ -201,7 +203,7 @@ def find_one(rt: ResourceType, spec: Spec) -> Found | None:
     key = lookup_key(rt, spec)
     if key is None:
         return None
-    answer = look_up(rt, [spec], key)[0]
+    answer = look_up(rt, [spec], key)[0][0]
     if isinstance(answer, ProviderError):
         raise answer
     return answer

@@ -192,6 +192,9 @@ class _Run:
             if isinstance(answers, Observed):  # a data source
                 self.settle(answers)
                 continue
+            answers, listing = answers
+            if listing is not None:  # a later layer's lookups in this container use it
+                self.listings[(addresses[0].type, listing.container)] = listing
             for address, answer in zip(addresses, answers):
                 if isinstance(answer, ProviderError):
                     self.fail(address, answer, batched=False)

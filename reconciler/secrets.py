@@ -70,15 +70,24 @@ def _redact_diff(diff: Diff, secrets: frozenset[str]) -> Diff:
 
 def redact_plan(plan: Any, secrets: frozenset[str]) -> Any:
     """A plan whose before/after/diff values never show a secret that flowed through a reference
-    (a data source's key interpolated into another resource); the plan itself when none does."""
+    (a data source's key interpolated into another resource); the plan itself when none does.
+    A change or drift is searched in its JSON text and rebuilt only when a secret appears there."""
     if not secrets:
         return plan
+    forms = {json.dumps(secret, ensure_ascii=False)[1:-1] for secret in secrets}  # as JSON writes them
+
+    def shows(*values: Any) -> bool:
+        text = json.dumps(values, default=str, ensure_ascii=False)
+        return any(form in text for form in forms)
+
     changes = tuple(
         replace(c, before=redact(c.before, secrets), after=redact(c.after, secrets),
                 diff=_redact_diff(c.diff, secrets))
+        if shows(c.before, c.after, [(d.old, d.new) for d in c.diff]) else c
         for c in plan.changes)
-    drift = tuple(replace(d, diff=_redact_diff(d.diff, secrets)) for d in plan.drift)
-    if changes == plan.changes and drift == plan.drift:
+    drift = tuple(replace(d, diff=_redact_diff(d.diff, secrets)) if shows([(i.old, i.new) for i in d.diff]) else d
+                  for d in plan.drift)
+    if all(a is b for a, b in zip(changes, plan.changes)) and all(a is b for a, b in zip(drift, plan.drift)):
         return plan
     return replace(plan, changes=changes, drift=drift)
 

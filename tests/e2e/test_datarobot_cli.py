@@ -56,7 +56,7 @@ def test_plan_apply_then_no_changes(proj, official):
 
     applied = proj.cli("apply", "--auto-approve")
     assert applied.code == 0, applied.text
-    assert "waiting for DataRobot's async job to finish creating deployment" in applied.text  # progress: stderr
+    assert f"creating deployment {CHURN!r}" in applied.text  # progress: stderr
     assert proj.cli("plan", "--detailed-exitcode").code == 0
 
     deployments = _by_label(official)

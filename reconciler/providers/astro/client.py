@@ -27,7 +27,8 @@ from reconciler.providers.astro.images import ImagePusher
 from reconciler.providers.http import HttpClient, default_error_message
 
 Doc = dict[str, Any]
-PAGE_SIZE = 100
+#: items per list page: terraform-provider-astro asks for 1000 (``ListDeploymentsParams{Limit: 1000}``)
+PAGE_SIZE = 1000
 DEPLOY_DONE = frozenset({"DEPLOYED", "FAILED"})
 
 
@@ -117,15 +118,13 @@ class AstroClient:
 
     def deployment_options(self, **params: str) -> Doc:
         """``GET …/deployment-options?deploymentType&executor&cloudProvider``: runtime releases, sizes.
-        Asked once per combination and run (a catalog: a run creating 300 deployments asks once)."""
+        A catalog, asked once per combination and session: concurrent callers wait for the one
+        request in flight (a failed request is not kept; the next caller asks again)."""
         key = tuple(sorted((k, v) for k, v in params.items() if v))
         with self._options_lock:
-            known = self._options.get(key)
-        if known is None:
-            known = self._json("GET", self._path("deployment-options"), params=dict(key))
-            with self._options_lock:
-                self._options[key] = known
-        return known
+            if key not in self._options:
+                self._options[key] = self._json("GET", self._path("deployment-options"), params=dict(key))
+            return self._options[key]
 
     # -- workspaces ------------------------------------------------------------------------
     def list_workspaces(self, names: list[str] | None = None) -> list[Doc]:

@@ -7,12 +7,15 @@ sandbox's ``http://127.0.0.1:PORT/astro``), under which the client calls ``api_p
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from pydantic import Field, SecretStr, field_validator
 
+from reconciler.errors import PlanError
 from reconciler.providers.astro.client import AstroClient, error_message, is_not_found
 from reconciler.providers.astro.images import DockerPusher
 from reconciler.providers.astro.resources import Deploy, Deployment, Workspace
-from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.providers.base import ExportScope, Live, ProviderSpec, ResourceType
 from reconciler.providers.http import HttpClient, scheme_auth
 from reconciler.providers.models import HttpUrl, PlatformSettings
 
@@ -57,6 +60,30 @@ def client(http: HttpClient, settings: AstroSettings) -> AstroClient:
     )
 
 
+def export_scope(client: AstroClient, scope: Mapping[str, str]) -> ExportScope:
+    """``--scope workspace=<name or id>``: the Workspaces of that name (or that id), their
+    Deployments and the deploys of those; no scope: the whole organization. Deploys are listed
+    per Deployment, so the Deployments in scope are listed here (one call)."""
+    unknown = sorted(set(scope) - {"workspace"})
+    if unknown:
+        raise PlanError(f"astro export: unknown --scope key(s) {', '.join(unknown)}",
+                        hint="the only scope is workspace=<name or id>")
+    wanted = scope.get("workspace")
+    if wanted is None:
+        return ExportScope({"deployment": [d["id"] for d in client.list_deployments()]})
+    workspaces = {w["id"] for w in client.list_workspaces() if wanted in (w.get("id"), w.get("name"))}
+    if not workspaces:
+        raise PlanError(f"no Astro Workspace is named or has the id {wanted!r}",
+                        hint="give --scope workspace=<name or id>")
+    deployments = [d["id"] for d in client.list_deployments(workspace_ids=sorted(workspaces))]
+
+    def keep(type_name: str, live: Live) -> bool:
+        owner = {"astro_workspace": "id", "astro_deployment": "workspace"}.get(type_name)
+        return owner is None or live.get(owner) in workspaces  # (deploys: their containers are in scope)
+
+    return ExportScope({"deployment": deployments}, keep)
+
+
 ASTRO = ProviderSpec(
     name="astro",
     settings_model=AstroSettings,
@@ -67,4 +94,5 @@ ASTRO = ProviderSpec(
     error_message=error_message,
     is_not_found=is_not_found,
     secret_settings=frozenset({"token"}),
+    export_scope=export_scope,
 )

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 
 from reconciler.errors import NotFoundError, ProviderContractError
+from reconciler.providers.common import or_none
 from reconciler.providers.datarobot.waiting import Poller, Progress
 from reconciler.providers.http import HttpClient, default_error_message
 
@@ -69,10 +70,7 @@ class DataRobotClient:
         return self.http.json(method, path, **kw)
 
     def _maybe(self, path: str) -> Doc | None:
-        try:
-            return self._json("GET", path)
-        except NotFoundError:
-            return None
+        return or_none(lambda: self._json("GET", path))
 
     def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> list[Doc]:
         """Every item of a paginated list: follows ``next`` (an absolute URL) until it is null."""
@@ -164,8 +162,9 @@ class DataRobotClient:
     def create_environment(self, body: Doc) -> Doc:
         return self._json("POST", "predictionEnvironments/", json=body)
 
-    def update_environment(self, env_id: str, body: Doc) -> None:
-        self.http.request("PATCH", f"predictionEnvironments/{_seg(env_id)}/", json=body)
+    def update_environment(self, env_id: str, body: Doc) -> Doc | None:
+        """The environment as changed, when the answer holds it."""
+        return self._json("PATCH", f"predictionEnvironments/{_seg(env_id)}/", json=body)
 
     def delete_environment(self, env_id: str) -> None:
         try:

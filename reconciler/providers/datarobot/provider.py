@@ -9,11 +9,12 @@ async jobs (creates, status changes, model replacements, deletions settling).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, Mapping
 
 from pydantic import Field, SecretStr, field_validator
 
-from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.errors import PlanError
+from reconciler.providers.base import ExportScope, ProviderSpec, ResourceType
 from reconciler.providers.datarobot.client import DataRobotClient, error_message, is_not_found
 from reconciler.providers.datarobot.resources import (
     ComputeBundle,
@@ -54,6 +55,15 @@ RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
 )}
 
 
+def export_scope(client: Any, scope: Mapping[str, str]) -> ExportScope:
+    """Export covers the whole organization: the API has no container to scope by, so a
+    ``--scope`` is refused rather than export more than the user asked for."""
+    if scope:
+        raise PlanError(f"datarobot export takes no --scope (got {', '.join(sorted(scope))})",
+                        hint="it exports every prediction environment and deployment; leave --scope out")
+    return ExportScope()
+
+
 DATAROBOT = ProviderSpec(
     name="datarobot",
     settings_model=DataRobotSettings,
@@ -66,4 +76,5 @@ DATAROBOT = ProviderSpec(
     error_message=error_message,
     is_not_found=is_not_found,
     secret_settings=frozenset({"token"}),
+    export_scope=export_scope,
 )

@@ -16,6 +16,8 @@ from reconciler.providers.astro.resources.deploy import (
     split_description,
 )
 from reconciler.providers.base import CreatedButFailed
+from reconciler.reads import find_one
+from reconciler.testing import run_lifecycle
 from tests.providers.astro.conftest import make_dags, make_deployment
 
 LEGACY = "cld0000000000000000000001"
@@ -59,13 +61,17 @@ def test_create_then_converge_again_makes_exactly_one_deploy(astro, dep, dags):
     assert again["deploy_id"] == live["deploy_id"] and len(deploys(astro, dep)) == 1
 
 
-def test_lifecycle_without_delete(astro, dep, dags):
-    """run_lifecycle deletes at the end; a deploy cannot be deleted, so its steps are spelled out here."""
+def test_lifecycle(astro, dep, dags):
+    """A deploy cannot be deleted: the harness stops at the update (removal only forgets it)."""
+    report = run_lifecycle(astro.session, "astro_deploy", spec(dep, dags), spec(dep, dags, description="v2"))
+    assert report.object_id == dep and report.changed == {"description"}
+    assert "delete" not in report.steps and len(deploys(astro, dep)) == 2
+
+
+def test_changed_files_deploy_again_and_forgetting_changes_nothing(astro, dep, dags):
     rt = astro.rt("astro_deploy")
     create = spec(dep, dags)
     object_id, created = rt.create(create)
-    assert compare(rt, create, created) == () and compare(rt, create, rt.read(object_id)) == ()
-    assert rt.find(create)[0] == object_id
     (dags / "etl.py").write_text("print('etl v2')")
     changed = {item.top for item in compare(rt, create, rt.read(object_id))}
     assert changed == {"source"}
@@ -75,6 +81,13 @@ def test_lifecycle_without_delete(astro, dep, dags):
     rt.delete(object_id)  # forgetting changes nothing live
     assert rt.read(object_id)["deploy_id"] == updated["deploy_id"]
     assert Deploy.deletable is False
+
+
+def test_read_and_lookup_of_a_missing_deployment_are_none(astro):
+    rt = astro.rt("astro_deploy")
+    assert rt.read("cld-gone") is None and list(rt.list("cld-gone")) == []
+    assert find_one(rt, {"deployment": "cld-gone"}) is None
+    assert find_one(rt, {"deployment": LEGACY})[0] == LEGACY
 
 
 def test_a_hand_made_deploy_reads_as_unmanaged_and_is_redeployed(astro, dags):

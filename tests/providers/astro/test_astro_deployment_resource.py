@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from reconciler.providers.astro.resources import deployment_wire as wire
 from reconciler.providers.astro.resources.deployment import Deployment, DeploymentSpec
+from reconciler.reads import find_one
 from reconciler.testing import run_lifecycle
 from tests.providers.astro.conftest import ORG, deployment_spec, make_deployment
 
@@ -58,12 +59,14 @@ def test_secrets_are_sent_but_never_read_back(astro):
     assert astro.world._s["deployments"][dep]["_secrets"] == {"PW": "rotated"}
 
 
-def test_find_adopts_by_workspace_and_name(astro):
+def test_lookup_adopts_by_workspace_and_name(astro):
     rt = astro.rt("astro_deployment")
     dep = make_deployment(astro)
-    assert rt.find(deployment_spec())[0] == dep
-    assert rt.find(deployment_spec(name="other")) is None
-    assert rt.find(deployment_spec(workspace="clw0000000000000000000001")) is None
+    assert find_one(rt, deployment_spec())[0] == dep
+    assert find_one(rt, deployment_spec(name="other")) is None
+    assert find_one(rt, deployment_spec(workspace="clw0000000000000000000001")) is None
+    make_deployment(astro, workspace="clw0000000000000000000001")  # the same name in another Workspace
+    assert find_one(rt, deployment_spec())[0] == dep
 
 
 def test_update_changes_the_rest_and_leaves_what_blocked_reports(astro):

@@ -6,6 +6,7 @@ import pytest
 
 from reconciler.errors import ProviderError
 from reconciler.providers.astro.resources.workspace import Workspace
+from reconciler.reads import find_one
 from reconciler.testing import run_lifecycle
 
 
@@ -17,20 +18,20 @@ def test_lifecycle(astro):
     assert report.updated["cicd_enforced_default"] is True
 
 
-def test_find_adopts_by_name_and_refuses_ambiguity(astro):
+def test_lookup_adopts_by_name_and_refuses_ambiguity(astro):
     rt = astro.rt("astro_workspace")
-    found = rt.find({"name": "Data Platform"})
+    found = find_one(rt, {"name": "Data Platform"})
     assert found is not None and found[0] == "clw0000000000000000000002"
-    assert rt.find({"name": "nobody"}) is None
+    assert find_one(rt, {"name": "nobody"}) is None
     astro.client.create_workspace({"name": "Data Platform"})
-    with pytest.raises(ProviderError, match="2 Astro objects match workspace name 'Data Platform'"):
-        rt.find({"name": "Data Platform"})
+    with pytest.raises(ProviderError, match="2 astro_workspace objects have the key Data Platform"):
+        find_one(rt, {"name": "Data Platform"})
 
 
 def test_crash_recovery_finds_the_created_workspace(astro):
     """A create that landed but whose answer was lost is found by name, not created twice."""
     astro.client.create_workspace({"name": "analytics", "description": ""})
-    found = astro.rt("astro_workspace").find({"name": "analytics"})
+    found = find_one(astro.rt("astro_workspace"), {"name": "analytics"})
     assert found is not None
     assert [w["name"] for w in astro.client.list_workspaces(names=["analytics"])] == ["analytics"]
 

@@ -8,6 +8,7 @@ import pytest
 
 from reconciler.errors import ApiError, NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed
+from reconciler.reads import find_one, list_container
 from reconciler.testing import run_lifecycle
 from tests.providers.datarobot.conftest import (
     CHURN_GLM,
@@ -76,6 +77,15 @@ def test_create_waits_for_the_job_and_says_so(rt, sb, recorder, progress, fake_t
     assert any("RUNNING" in m for m in progress[1:])
 
 
+def test_a_create_datarobot_has_finished_costs_its_post_and_one_read(rt, recorder):
+    """The deployment read after the POST shows the finished job (no status polls): that read is
+    the live view, exactly what a read gives."""
+    deployment_id, live = rt.create(_spec(status="inactive"))
+    assert recorder.calls == [("POST", "/datarobot/api/v2/deployments/fromLearningModel/"),
+                              ("GET", f"/datarobot/api/v2/deployments/{deployment_id}/")]
+    assert live == rt.read(deployment_id) and live["status"] == "inactive"
+
+
 def test_create_sends_the_learning_model_body(rt, sb):
     rt.create(_spec(description=None, status="inactive", default_prediction_server_id=SERVER_EU))
     doc = _world(sb).list_deployments()[0]
@@ -112,16 +122,18 @@ def test_create_without_a_location_waits_on_the_deployment_itself(rt, sb, fake_t
     emulator.job_outcome = "pending"
     deployment_id, _ = rt.client.create_deployment("fromLearningModel", {"modelId": CHURN_XGB, "label": "x"})
     fake_time.on_sleep = lambda n: setattr(emulator, "job_outcome", "finish") if n == 2 else None
-    rt._await(deployment_id, None, "creating deployment 'x'")
-    assert rt.read(deployment_id)["status"] == "active" and len(fake_time.sleeps) == 2
+    live = rt._landed(deployment_id, None, "creating deployment 'x'", lambda live: live["status"] == "active")
+    assert live == rt.read(deployment_id) and live["status"] == "active" and len(fake_time.sleeps) == 2
 
 
 # -- update ------------------------------------------------------------------------------------
 def test_update_sends_only_what_changed(rt, recorder):
     deployment_id, live = rt.create(_spec(description="a", importance="LOW"))
     recorder.clear()
-    rt.update(deployment_id, live, _spec(description="b", importance="LOW"), frozenset({"description"}))
+    updated = rt.update(deployment_id, live, _spec(description="b", importance="LOW"), frozenset({"description"}))
     assert recorder.writes() == [("PATCH", f"/datarobot/api/v2/deployments/{deployment_id}/")]
+    assert len(recorder.calls) == 2  # the read that waits out transitions, and the PATCH: no read-back
+    assert updated == rt.read(deployment_id) and updated["description"] == "b"
 
 
 def test_deactivate_through_the_status_job(rt, recorder, progress):
@@ -229,9 +241,9 @@ def test_delete_passes_the_option_and_is_idempotent(rt, sb, recorder):
 # -- adoption and crash recovery ---------------------------------------------------------------
 def test_find_matches_the_exact_label_only(rt):
     rt.create(_spec(label="churn v2"))
-    assert rt.find(_spec()) is None
+    assert find_one(rt, _spec()) is None
     deployment_id, _ = rt.create(_spec())
-    found = rt.find(_spec())
+    found = find_one(rt, _spec())
     assert found is not None and found[0] == deployment_id
 
 
@@ -239,35 +251,35 @@ def test_two_live_deployments_with_the_label_make_adoption_refuse(rt):
     first = rt.client.create_deployment("fromLearningModel", {"modelId": CHURN_XGB, "label": "churn"})[0]
     second = rt.client.create_deployment("fromLearningModel", {"modelId": CHURN_GLM, "label": "churn"})[0]
     with pytest.raises(ProviderError) as info:
-        rt.find(_spec())
+        find_one(rt, _spec())
     assert first in str(info.value) and second in str(info.value)
-    assert "refusing to guess" in str(info.value)
+    assert "have the key churn" in str(info.value)
 
 
 def test_a_deleted_deployment_is_not_adopted(rt):
     deployment_id, _ = rt.create(_spec())
     rt.delete(deployment_id)
-    assert rt.find(_spec()) is None
+    assert find_one(rt, _spec()) is None
 
 
 def test_an_interrupted_create_is_found_by_its_label(rt, sb):
     """A create whose POST landed but whose process died while the job was still running."""
     sb.emulators["datarobot"].job_outcome = "pending"
     deployment_id, _ = rt.client.create_deployment("fromLearningModel", {"modelId": CHURN_XGB, "label": "churn"})
-    found = rt.find(_spec())
+    found = find_one(rt, _spec())
     assert found is not None and found[0] == deployment_id and found[1]["status"] == "launching"
 
 
 # -- reads -------------------------------------------------------------------------------------
-def test_read_many_uses_one_list_call(rt, recorder):
+def test_list_pages_every_deployment_whole(rt, sb, recorder):
     ids = [rt.create(_spec(label=f"d{i}"))[0] for i in range(3)]
+    sb.emulators["datarobot"].job_outcome = "pending"
+    launching = rt.client.create_deployment("fromLearningModel", {"modelId": CHURN_XGB, "label": "d3"})[0]
     recorder.clear()
-    lives = rt.read_many(ids + ["gone"])
-    assert set(lives) == set(ids) and "gone" not in lives
+    listed = list_container(rt, None).objects
     assert recorder.calls == [("GET", "/datarobot/api/v2/deployments/?limit=100")]
-    recorder.clear()
-    assert rt.read_many(ids[:1])[ids[0]]["label"] == "d0"  # one id: one GET, not every page
-    assert recorder.calls == [("GET", f"/datarobot/api/v2/deployments/{ids[0]}/")]
+    assert set(listed) == {*ids, launching} and listed[launching]["status"] == "launching"
+    assert all(listed[i] == rt.read(i) for i in ids)
 
 
 def test_reads_never_write(rt, recorder):
@@ -275,8 +287,8 @@ def test_reads_never_write(rt, recorder):
     recorder.clear()
     rt.read(deployment_id)
     rt.read("missing")
-    rt.find(_spec())
-    rt.read_many([deployment_id])
+    find_one(rt, _spec())
+    list(rt.list(None))
     assert recorder.writes() == []
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.errors import ApiError, ProviderError
+from reconciler.reads import find_one, list_container
 from reconciler.testing import run_lifecycle
 from tests.providers.datarobot.conftest import (
     CHURN_GLM,
@@ -33,12 +34,34 @@ def test_environment_lifecycle(session):
 def test_environment_adoption_by_name_refuses_ambiguity(session):
     rt = session.resource(ENV)
     first, _ = rt.create({"name": "edge", "platform": "aws"})
-    assert rt.find({"name": "edge", "platform": "aws"})[0] == first
+    assert find_one(rt, {"name": "edge", "platform": "aws"})[0] == first
     second = rt.client.create_environment({"name": "edge", "platform": "gcp"})["id"]
     with pytest.raises(ProviderError) as info:
-        rt.find({"name": "edge", "platform": "aws"})
+        find_one(rt, {"name": "edge", "platform": "aws"})
     assert first in str(info.value) and second in str(info.value)
-    assert rt.find({"name": "other", "platform": "aws"}) is None
+    assert find_one(rt, {"name": "other", "platform": "aws"}) is None
+
+
+def test_a_deleted_environment_is_neither_read_nor_listed(session, sb, recorder):
+    rt = session.resource(ENV)
+    kept, _ = rt.create({"name": "kept", "platform": "aws"})
+    gone, _ = rt.create({"name": "gone", "platform": "aws"})
+    world = sb.emulators["datarobot"].world
+    snapshot = world.snapshot()
+    snapshot["environments"][gone]["isDeleted"] = True  # soft-deleted on the platform
+    world.restore(snapshot)
+    recorder.clear()
+    assert set(list_container(rt, None).objects) == {kept}
+    assert recorder.calls == [("GET", "/datarobot/api/v2/predictionEnvironments/")]
+    assert rt.read(gone) is None and find_one(rt, {"name": "gone", "platform": "aws"}) is None
+
+
+def test_environment_create_and_update_show_their_answers(session, recorder):
+    rt = session.resource(ENV)
+    env_id, created = rt.create({"name": "edge", "platform": "aws"})
+    updated = rt.update(env_id, created, {"name": "edge-v2", "platform": "aws"}, frozenset({"name"}))
+    assert [m for m, _ in recorder.calls] == ["POST", "PATCH"]  # no read-backs
+    assert created["name"] == "edge" and updated == rt.read(env_id) and updated["name"] == "edge-v2"
 
 
 def test_environment_in_use_cannot_be_deleted(session):
@@ -154,3 +177,32 @@ def test_every_data_source_attribute_is_referenceable(session, type_name, spec):
     rt = session.resource(type_name)
     _, live = rt.find(spec)
     assert set(live) <= set(rt.spec_model.model_fields) | rt.server_owned
+
+
+class _Catalog:
+    """A client whose catalog holds look-alikes the seeded world has none of."""
+
+    def list_projects(self, name=None):
+        return [{"id": "p1", "projectName": "Churn"}, {"id": "p2", "projectName": "Churn"}]
+
+    def list_model_packages(self, model_id=None):
+        return [{"id": "k1", "name": "churn v1", "modelId": model_id},
+                {"id": "k2", "name": "churn v2", "modelId": model_id}]
+
+    def list_compute_bundles(self, use_case=None):
+        return [{"id": "cpu.a", "name": "Small"}, {"id": "cpu.b", "name": "Small"}]
+
+
+@pytest.mark.parametrize("type_name, spec, message", [
+    pytest.param("datarobot_learning_model", {"project": "Churn", "name": "x"},
+                 r"2 projects are named 'Churn' \(p1, p2\)", id="project"),
+    pytest.param("datarobot_model_package", {"model_id": "m"}, r"give name \(one of 'churn v1', 'churn v2'\)",
+                 id="package"),
+    pytest.param("datarobot_compute_bundle", {"name": "Small"},
+                 r"give the id as name \(one of cpu.a, cpu.b\)", id="bundle"),
+])
+def test_data_source_lookups_that_match_several_say_how_to_pick_one(type_name, spec, message):
+    from reconciler.providers.datarobot.provider import RESOURCE_TYPES
+
+    with pytest.raises(ProviderError, match=message):
+        RESOURCE_TYPES[type_name](_Catalog()).find(spec)

@@ -272,5 +272,6 @@ def test_one_list_answers_the_lookups_of_several_models(semantic):
     specs = [model_spec(), model_spec(name="not_there"), model_spec(domain="urn:li:domain:other")]
     keys = {lookup_key(rt, s) for s in specs}
     assert keys == {("list", None)}
-    assert look_up(rt, specs, ("list", None)) == [find_one(rt, s) for s in specs]
-    assert look_up(rt, specs, ("list", None))[0][0] == object_id
+    answers, listing = look_up(rt, specs, ("list", None))
+    assert answers == [find_one(rt, s) for s in specs]
+    assert answers[0][0] == object_id and object_id in listing.objects

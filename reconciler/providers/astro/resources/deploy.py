@@ -18,10 +18,12 @@ upload the tarball (``DAG_ONLY``/``IMAGE_AND_DAG`` to ``dagsUploadUrl``, ``BUNDL
 ``bundleUploadUrl``), push the image (``IMAGE_*``), finalize, and wait for ``DEPLOYED`` or
 ``FAILED`` (progress through ``notify``). Removing the block forgets it (``deletable = False``).
 
-Export (``discover``) adopts a Deployment's latest successful deploy only when this tool made it
-(it carries the marker): the block says what is running, with ``source`` written as the content
-hash (the directory it came from cannot be known). Its plan is empty; to deploy new code, set
-``source`` to the bundle's directory (if its files hash the same, nothing is deployed). A
+Reads: the container of an ``astro_deploy`` is its Deployment, and ``list(deployment)`` is one
+deploy-list call (a missing Deployment answers 404: nothing). Export lists the Deployments in
+scope and keeps a Deployment's latest successful deploy only when this tool made it (it carries
+the marker; ``export_view``): the block says what is running, with ``source`` written as the
+content hash (the directory it came from cannot be known). Its plan is empty; to deploy new code,
+set ``source`` to the bundle's directory (if its files hash the same, nothing is deployed). A
 deploy made by hand is not exported: which bundle or image it holds is unknown, so the block
 must be written by the user, and its first apply deploys that code once. See docs/providers/astro.md.
 """
@@ -37,8 +39,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.astro import bundle
 from reconciler.providers.astro.client import AstroClient, deploy_failed
-from reconciler.providers.astro.resources._common import deployments_in_scope
 from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
+from reconciler.providers.common import or_none
 from reconciler.providers.models import Model
 
 DAG_TYPES = frozenset({"DAG_ONLY", "IMAGE_AND_DAG"})
@@ -173,6 +175,7 @@ class Deploy(ResourceType):
          "managed", "in_flight"})
     create_only: ClassVar[frozenset[str]] = frozenset({"deployment"})
     deletable: ClassVar[bool] = False
+    container: ClassVar[str | None] = "deployment"
     ref_fields: ClassVar[Mapping[str, str]] = {"deployment": "astro_deployment"}
     wait_note: ClassVar[str | None] = "uploads the bundle and waits for Astro to report the deploy DEPLOYED or FAILED"
 
@@ -180,34 +183,25 @@ class Deploy(ResourceType):
 
     # -- reading ------------------------------------------------------------------------------
     def read(self, object_id: str) -> Live | None:
-        try:
-            self.client.get_deployment(object_id)
-            return live_view(object_id, self.client.list_deploys(object_id))
-        except NotFoundError:
-            return None
+        return next((live for _, live in self.list(object_id)), None)
 
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        deployment = spec.get("deployment")
-        live = self.read(deployment) if isinstance(deployment, str) else None
-        return (deployment, live) if live is not None else None
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """The one object of the Deployment ``container``: its code, from its deploy history (a
+        Deployment that does not exist answers 404, so nothing)."""
+        deploys = or_none(lambda: self.client.list_deploys(str(container)))
+        return [] if deploys is None else [(str(container), live_view(str(container), deploys))]
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """The Deployments in scope whose latest successful deploy this tool made (see the module
-        docstring); one deploy-list call per Deployment."""
-        out = []
-        for deployment in deployments_in_scope(self.client, scope):
-            live = live_view(deployment["id"], self.client.list_deploys(deployment["id"]))
-            if live["managed"]:
-                out.append((deployment["id"], live))
-        return out
+    def container_of(self, object_id: str) -> str | None:
+        return object_id  # the id is the Deployment's
 
     @staticmethod
-    def export_view(live: Live) -> Live:
-        """``live`` as a spec declares it: the bundle as ``source`` (its hash) alone, so that setting
-        ``source`` to a directory later makes the directory's hash the identity again."""
-        out = dict(live)
-        out.pop("content_hash", None)
-        return out
+    def export_view(live: Live) -> Live | None:
+        """Only a latest deploy this tool made (see the module docstring), as a spec declares it:
+        the bundle as ``source`` (its hash) alone, so that setting ``source`` to a directory later
+        makes the directory's hash the identity again."""
+        if not live.get("managed"):
+            return None
+        return {k: v for k, v in live.items() if k != "content_hash"}
 
     # -- writing ------------------------------------------------------------------------------
     def create(self, spec: Spec) -> tuple[str, Live]:

@@ -22,30 +22,27 @@ Secrets: ``secret_environment_variables`` is ``sensitive``: sent to Astro, never
 value in the specs plans an update). A secret deleted in the UI is not seen as a diff; its name
 disappears from the ``secret_keys`` output, which drift reports as an unmanaged change.
 
-Export (``discover``): the Deployments of the Workspaces in scope, one list call; ``workspace``
-becomes a reference to the exported (or managed) Workspace. Secret values cannot be exported:
-the block is written without ``secret_environment_variables`` (add them; ``secret_keys`` names
-them), and a spec that leaves the map out sends the live secrets back untouched.
+Reads: ``list`` reads the organization's Deployments whole (one paged call), so refresh, lookups
+by (``workspace``, ``name``) and export need one list for all of them. Export keeps those of the
+Workspaces in scope; ``workspace`` becomes a reference to the exported (or managed) Workspace.
+Secret values cannot be exported: the block is written without ``secret_environment_variables``
+(add them; ``secret_keys`` names them), and a spec that leaves the map out sends the live secrets
+back untouched.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Iterable, Literal, Sequence
+from typing import Any, ClassVar, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reconciler.errors import NotFoundError, ProviderError
+from reconciler.errors import ProviderError
 from reconciler.providers.astro.client import AstroClient
 from reconciler.providers.astro.resources import deployment_wire as wire
-from reconciler.providers.astro.resources._common import (
-    deployments_in_scope,
-    last_modified,
-    only_match,
-    text,
-    version_key,
-)
+from reconciler.providers.astro.resources._common import last_modified, version_key
 from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.providers.common import or_none, text
 from reconciler.providers.models import Model
 
 
@@ -132,36 +129,11 @@ class Deployment(ResourceType):
         return name if isinstance(name, str) else None
 
     def read(self, object_id: str) -> Live | None:
-        try:
-            return wire.live_view(self.client.get_deployment(object_id))
-        except NotFoundError:
-            return None
+        return or_none(lambda: wire.live_view(self.client.get_deployment(object_id)))
 
-    def batch_key(self, object_id: str) -> Any:
-        return "deployments"  # one organization-wide list returns whole deployments
-
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        wanted = set(object_ids)
-        return {doc["id"]: wire.live_view(doc) for doc in self.client.list_deployments() if doc.get("id") in wanted}
-
-    def find_key(self, spec: Spec) -> Any:
-        """The workspace: one list of its deployments answers the lookups of all of them."""
-        workspace, name = spec.get("workspace"), spec.get("name")
-        return workspace if isinstance(workspace, str) and isinstance(name, str) else None
-
-    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
-        workspace = specs[0]["workspace"]
-        docs = self.client.list_deployments(workspace_ids=[workspace])
-        return [_match(docs, workspace, spec["name"]) for spec in specs]
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        workspace, name = spec.get("workspace"), spec.get("name")
-        if not isinstance(workspace, str) or not isinstance(name, str):
-            return None
-        return _match(self.client.list_deployments(workspace_ids=[workspace], names=[name]), workspace, name)
-
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        return [(d["id"], wire.live_view(d)) for d in deployments_in_scope(self.client, scope)]
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """The organization's Deployments (one paged list returns them whole)."""
+        return [(doc["id"], wire.live_view(doc)) for doc in self.client.list_deployments()]
 
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = DeploymentSpec.model_validate(spec).model_dump()
@@ -185,10 +157,7 @@ class Deployment(ResourceType):
         return wire.live_view(self.client.update_deployment(object_id, wire.update_body(current, spec)))
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        try:
-            self.client.delete_deployment(object_id)
-        except NotFoundError:
-            pass
+        or_none(lambda: self.client.delete_deployment(object_id))
 
     def blocked(self, live: Live | None, desired: Mapping[str, Any]) -> str | None:
         if not live:
@@ -203,7 +172,7 @@ class Deployment(ResourceType):
         return None
 
     def last_modified(self, live: Live) -> tuple[str | None, str | None] | None:
-        return last_modified({"updatedBy": live.get("updated_by"), "updatedAt": live.get("updated_at")})
+        return last_modified(live)
 
     def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in attrs.items() if k not in wire.VOLATILE}
@@ -228,13 +197,6 @@ class Deployment(ResourceType):
         if not releases:
             raise ProviderError("deployment-options lists no Runtime release; set astro_runtime_version")
         return max(releases, key=version_key)
-
-
-def _match(docs: list[dict], workspace: str, name: str) -> tuple[str, Live] | None:
-    """The deployment named ``name`` in ``workspace`` among ``docs``; an error if several are."""
-    found = only_match([d for d in docs if d.get("name") == name and d.get("workspaceId") == workspace],
-                       f"deployment {name!r} in workspace {workspace}")
-    return (found["id"], wire.live_view(found)) if found else None
 
 
 def _queue(queue: Any) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.providers.astro.resources._common import text
+from reconciler.providers.common import text
 
 Doc = dict[str, Any]
 

@@ -1,22 +1,24 @@
 """``astro_workspace``: a Workspace of the organization (name, description, CI/CD default).
 
-Id: the server's cuid. Natural key: ``name`` (Astro does not make names unique; adoption refuses
-an ambiguous name). Update is ``POST …/workspaces/{id}`` with all three fields, so fields the
-spec does not declare are sent back as they are live. ``reconciler export`` lists them
-(``--scope workspace=<name or id>`` keeps one).
+Id: the server's cuid. Natural key: ``name`` (Astro does not make names unique: a lookup that
+matches several is refused). ``list`` reads the organization's Workspaces whole. An update sends
+all three fields (Astro requires them): those the spec does not declare are sent as they are live.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.errors import NotFoundError
 from reconciler.providers.astro.client import AstroClient
-from reconciler.providers.astro.resources._common import last_modified, only_match, text, workspaces_in_scope
+from reconciler.providers.astro.resources._common import last_modified
 from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.providers.common import or_none, text
 from reconciler.providers.models import Model
+
+#: spec field -> Workspace document key, for the fields a create or update sends
+FIELDS = {"name": "name", "description": "description", "cicd_enforced_default": "cicdEnforcedDefault"}
 
 
 class WorkspaceSpec(Model):
@@ -30,15 +32,15 @@ class WorkspaceSpec(Model):
 
 
 def live_view(doc: Mapping[str, Any]) -> Live:
-    return {
-        "id": doc["id"],
-        "name": doc.get("name"),
-        "description": text(doc.get("description")),
-        "cicd_enforced_default": bool(doc.get("cicdEnforcedDefault", False)),
-        "organization_id": doc.get("organizationId"),
-        "updated_at": doc.get("updatedAt"),
-        "updated_by": doc.get("updatedBy"),
-    }
+    return {"id": doc["id"], "name": doc.get("name"), "description": text(doc.get("description")),
+            "cicd_enforced_default": bool(doc.get("cicdEnforcedDefault", False)),
+            "organization_id": doc.get("organizationId"), "updated_at": doc.get("updatedAt"),
+            "updated_by": doc.get("updatedBy")}
+
+
+def body(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """The create / update body from spec attributes holding every field of ``FIELDS``."""
+    return {**{key: attrs[field] for field, key in FIELDS.items()}, "description": text(attrs["description"])}
 
 
 class Workspace(ResourceType):
@@ -52,70 +54,28 @@ class Workspace(ResourceType):
     client: AstroClient
 
     def read(self, object_id: str) -> Live | None:
-        try:
-            return live_view(self.client.get_workspace(object_id))
-        except NotFoundError:
-            return None
+        return or_none(lambda: live_view(self.client.get_workspace(object_id)))
 
-    def batch_key(self, object_id: str) -> Any:
-        return "workspaces"  # the organization's list returns whole workspaces
-
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        wanted = set(object_ids)
-        return {w["id"]: live_view(w) for w in self.client.list_workspaces() if w.get("id") in wanted}
-
-    def find_key(self, spec: Spec) -> Any:
-        """One list of the organization's workspaces answers every name lookup."""
-        return "workspaces" if isinstance(spec.get("name"), str) else None
-
-    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
-        docs = self.client.list_workspaces()
-        return [_match(docs, spec["name"]) for spec in specs]
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        name = spec.get("name")
-        if not isinstance(name, str):
-            return None
-        return _match(self.client.list_workspaces(names=[name]), name)
-
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        return [(w["id"], live_view(w)) for w in workspaces_in_scope(self.client, scope)]
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        return [(w["id"], live_view(w)) for w in self.client.list_workspaces()]
 
     def create(self, spec: Spec) -> tuple[str, Live]:
-        want = WorkspaceSpec.model_validate(spec)
-        doc = self.client.create_workspace({
-            "name": want.name,
-            "description": text(want.description),
-            "cicdEnforcedDefault": want.cicd_enforced_default,
-        })
+        doc = self.client.create_workspace(body(WorkspaceSpec.model_validate(spec).model_dump()))
         return doc["id"], live_view(doc)
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
-        current = self.client.get_workspace(object_id)
-        body = {
-            "name": spec.get("name", current.get("name")),
-            "description": text(spec["description"] if "description" in spec else current.get("description")),
-            "cicdEnforcedDefault": bool(spec.get("cicd_enforced_default", current.get("cicdEnforcedDefault", False))),
-        }
-        return live_view(self.client.update_workspace(object_id, body))
+        if not all(field in spec for field in FIELDS):  # ``live`` holds only the managed fields
+            spec = {**live_view(self.client.get_workspace(object_id)), **spec}
+        return live_view(self.client.update_workspace(object_id, body(spec)))
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        try:
-            self.client.delete_workspace(object_id)
-        except NotFoundError:
-            pass
+        or_none(lambda: self.client.delete_workspace(object_id))
 
     def last_modified(self, live: Live) -> tuple[str | None, str | None] | None:
-        return last_modified({"updatedBy": live.get("updated_by"), "updatedAt": live.get("updated_at")})
+        return last_modified(live)
 
     def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in attrs.items() if k not in ("updated_at", "updated_by")}
         if "description" in out:
             out["description"] = text(out["description"])
         return out
-
-
-def _match(docs: list[dict], name: str) -> tuple[str, Live] | None:
-    """The workspace named ``name`` among ``docs``; an error if several are."""
-    found = only_match([w for w in docs if w.get("name") == name], f"workspace name {name!r}")
-    return (found["id"], live_view(found)) if found else None

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from reconciler.errors import ProviderError
 from reconciler.providers.base import Live, ResourceType, Spec
 from reconciler.providers.datarobot.client import DataRobotClient, Doc
-from reconciler.providers.datarobot.resources._common import only_one
+from reconciler.providers.common import only_one
 from reconciler.providers.models import Model
 
 
@@ -75,7 +75,7 @@ class PredictionServer(DataSource):
         elif len(servers) > 1:
             urls = ", ".join(sorted(str(s.get("url")) for s in servers))
             raise ProviderError(f"{len(servers)} prediction servers exist; give url (one of {urls})")
-        found = only_one(servers, f"prediction server url {url!r}", lambda s: str(s.get("id")), "give a url")
+        found = only_one(servers, f"prediction server url {url!r}", lambda s: str(s.get("id")))
         return (str(found["id"]), _server(found)) if found is not None else None
 
 
@@ -111,10 +111,13 @@ class ComputeBundle(DataSource):
         name = spec.get("name")
         if name is not None:
             bundles = [b for b in bundles if name in (b.get("name"), b.get("id"))]
+            if len(bundles) > 1:
+                ids = ", ".join(sorted(str(b.get("id")) for b in bundles))
+                raise ProviderError(f"{len(bundles)} compute bundles are named {name!r}; give the id as name "
+                                    f"(one of {ids})")
         else:
             bundles = [b for b in bundles if b.get("isDefault")]
-        found = only_one(bundles, f"compute bundle {name or '(default)'!r}", lambda b: str(b.get("id")),
-                         "give the bundle's id as name")
+        found = only_one(bundles, f"compute bundle {name or '(default)'!r}", lambda b: str(b.get("id")))
         return (str(found["id"]), _bundle(found)) if found is not None else None
 
 
@@ -177,12 +180,14 @@ class LearningModel(DataSource):
         return None
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
-        projects = self.client.list_projects(spec["project"])
-        project = only_one([p for p in projects if p.get("projectName") == spec["project"]],
-                           f"project name {spec['project']!r}", lambda p: str(p.get("id")),
-                           "project names are not unique: rename one of the projects")
-        if project is None:
+        projects = [p for p in self.client.list_projects(spec["project"]) if p.get("projectName") == spec["project"]]
+        if len(projects) > 1:
+            ids = ", ".join(sorted(str(p.get("id")) for p in projects))
+            raise ProviderError(f"{len(projects)} projects are named {spec['project']!r} ({ids})",
+                                hint="project names are not unique in DataRobot: rename all but one")
+        if not projects:
             return None
+        project = projects[0]
         models = [m for m in self.client.list_models(project["id"]) if m.get("modelType") == spec["name"]]
         number = spec.get("model_number")
         if number is not None:
@@ -191,7 +196,7 @@ class LearningModel(DataSource):
             numbers = ", ".join(str(m.get("modelNumber")) for m in models)
             raise ProviderError(f"{len(models)} models of type {spec['name']!r} in project {spec['project']!r}; "
                                 f"give model_number (one of {numbers})")
-        found = only_one(models, f"model {spec['name']!r} #{number}", lambda m: str(m.get("id")), "")
+        found = only_one(models, f"model {spec['name']!r} #{number}", lambda m: str(m.get("id")))
         return (str(found["id"]), _model(found, project)) if found is not None else None
 
 
@@ -232,8 +237,12 @@ class ModelPackage(DataSource):
         packages = [p for p in self.client.list_model_packages(spec.get("model_id")) if not p.get("isArchived")]
         if spec.get("name") is not None:
             packages = [p for p in packages if p.get("name") == spec["name"]]
+        elif len(packages) > 1:
+            names = ", ".join(sorted(repr(p.get("name")) for p in packages))
+            raise ProviderError(f"{len(packages)} model packages of model {spec.get('model_id')!r}; give name "
+                                f"(one of {names})")
         found = only_one(packages, "model package " + ", ".join(f"{k}={v!r}" for k, v in spec.items()),
-                         lambda p: str(p.get("id")), "give the package's name as well")
+                         lambda p: str(p.get("id")))
         return (str(found["id"]), _package(found)) if found is not None else None
 
 

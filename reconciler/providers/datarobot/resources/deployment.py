@@ -1,9 +1,10 @@
 """``datarobot_deployment``: a model deployment with its label, description, importance, status
 (active / inactive), model and where it predicts.
 
-Identity: the server id, kept in state. The natural key for adoption and crash recovery is the
-``label`` (DataRobot does not make it unique: two live deployments with the label make ``find``
-refuse, naming both ids). Calls:
+Identity: the server id, kept in state. Reads: ``list`` pages ``GET /deployments/`` (whole
+documents, 100 a page). The natural key for adoption and crash recovery is the ``label``, matched
+exactly (DataRobot does not make it unique: two live deployments with the label are refused,
+naming both ids). Calls:
 
     spec field(s)                        platform call
     create (model_id)                    POST /deployments/fromLearningModel/  -> 202 + Location, waited
@@ -16,31 +17,32 @@ refuse, naming both ids). Calls:
     prediction_environment_id
     delete                               DELETE /deployments/{id}/ (204), then waits for GET to say 404
 
-Before any change the deployment's own transitions (launching, stopping, replacingModel) are
-waited out. DataRobot replaces a model only on an active deployment, so an inactive one is
-activated around the replacement and deactivated again when the specs say inactive.
-``replacement_reason`` and ``ignore_management_agent_on_destroy`` are options of ours: stored,
-never compared.
+A wait after a 202 reads the deployment first: work DataRobot has already finished needs no
+status polls, and that read is the live view; otherwise the job is polled and the deployment read
+when it is done. Before any change the deployment's own transitions (launching, stopping,
+replacingModel) are waited out. DataRobot replaces a model only on an active deployment, so an
+inactive one is activated around the replacement and deactivated again when the specs say
+inactive. ``replacement_reason`` and ``ignore_management_agent_on_destroy`` are options of ours:
+stored, never compared.
 
-Export (``discover``): every ``active`` or ``inactive`` deployment, from the list endpoint. A
-deployment still launching, errored or archived is left out (a spec cannot declare those
-statuses; export again once it has settled). Every live deployment names both its learning model
-and its model package; a spec declares one (``export_view``): ``model_package_id`` when the
-deployment predicts in a prediction environment (or has no learning model), else ``model_id``
-with its prediction server. Models, packages and servers are data sources, so their ids stay
-pasted; the prediction environment becomes a reference.
+Export: every ``active`` or ``inactive`` deployment (``export_view``). A deployment still
+launching, errored or archived is left out (a spec cannot declare those statuses; export again
+once it has settled). Every live deployment names both its learning model and its model package;
+a spec declares one: ``model_package_id`` when the deployment predicts in a prediction environment
+(or has no learning model), else ``model_id`` with its prediction server. Models, packages and
+servers are data sources, so their ids stay pasted; the prediction environment becomes a reference.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Literal, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.errors import ApiError, NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
 from reconciler.providers.datarobot.client import DataRobotClient, Doc
-from reconciler.providers.datarobot.resources._common import dropped, no_scope, only_one, text
+from reconciler.providers.common import text
 from reconciler.providers.models import Model
 
 Importance = Literal["CRITICAL", "HIGH", "MODERATE", "LOW"]
@@ -138,39 +140,17 @@ class Deployment(ResourceType):
         doc = self.client.get_deployment(object_id)
         return live_view(doc) if doc is not None else None
 
-    def batch_key(self, object_id: str) -> Any:
-        return "deployments"
-
-    def read_many(self, object_ids: list[str]) -> Mapping[str, Live | None]:
-        """The list endpoint (100 whole deployments a page) instead of one GET each; for one or
-        two ids, plain GETs (an organization may have many pages of deployments)."""
-        if len(object_ids) <= 2:
-            return {i: self.read(i) for i in object_ids}
-        wanted = set(object_ids)
-        return {d["id"]: live_view(d) for d in self.client.list_deployments() if d["id"] in wanted}
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        label = spec.get("label")
-        if not isinstance(label, str):
-            return None
-        return _match(self.client.list_deployments(search=label), label)
-
-    def find_key(self, spec: Spec) -> Any:
-        """One paged list of every deployment answers all label lookups."""
-        return "deployments" if isinstance(spec.get("label"), str) else None
-
-    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
-        listed = self.client.list_deployments()
-        return [_match(listed, spec["label"]) for spec in specs]
-
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        no_scope(scope)
-        return [(d["id"], live_view(d)) for d in self.client.list_deployments() if d.get("status") in SETTLED]
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """Every deployment, whatever its status: the list endpoint pages whole documents."""
+        return [(d["id"], live_view(d)) for d in self.client.list_deployments()]
 
     @staticmethod
-    def export_view(live: Live) -> Live:
-        """``live`` as a spec declares it: one of ``model_id`` / ``model_package_id`` (the live view
-        carries both), the package when the deployment predicts in a prediction environment."""
+    def export_view(live: Live) -> Live | None:
+        """``live`` as a spec declares it, or None for a deployment a spec cannot declare (still
+        launching, errored, archived). A spec names one of ``model_id`` / ``model_package_id`` (the
+        live view carries both): the package when the deployment predicts in a prediction environment."""
+        if live.get("status") not in SETTLED:
+            return None
         out = dict(live)
         if out.get("prediction_environment_id") is not None or out.get("model_id") is None:
             out.pop("model_id", None)
@@ -198,9 +178,10 @@ class Deployment(ResourceType):
         if want.default_prediction_server_id is not None:
             body["defaultPredictionServerId"] = want.default_prediction_server_id
         deployment_id, location = self.client.create_deployment(source, body)
+        status = want.status if source == "fromLearningModel" else "active"  # fromModelPackage has no status
         try:
-            self._await(deployment_id, location, f"creating deployment {want.label!r} ({deployment_id})")
-            live = self._settled(deployment_id)
+            live = self._landed(deployment_id, location, f"creating deployment {want.label!r} ({deployment_id})",
+                                lambda live: live["status"] == status)
             if live["status"] != want.status:
                 live = self._set_status(deployment_id, want.label, want.status)
         except ProviderError as exc:
@@ -213,6 +194,7 @@ class Deployment(ResourceType):
                 and self.normalize({f: spec[f]}) != self.normalize({f: current[f]})}
         if info:
             self.client.update_deployment(object_id, info)
+            current = {**current, **info}  # a 204: the fields are as sent
         label = spec.get("label") or current["label"]
         model = [(f, spec[f]) for f in MODEL_FIELDS if f in changed and spec.get(f) is not None
                  and spec[f] != current.get(f)]
@@ -221,10 +203,7 @@ class Deployment(ResourceType):
             current = self._replace_model(object_id, label, current["status"], field, value, spec)
         if "status" in spec and spec["status"] != current["status"]:
             current = self._set_status(object_id, label, spec["status"])
-        new = self.read(object_id)
-        if new is None:
-            raise NotFoundError(f"deployment {object_id} vanished during update")
-        return new
+        return current
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
         """Delete (irreversible), then wait until DataRobot no longer serves it (a delete may answer
@@ -236,18 +215,25 @@ class Deployment(ResourceType):
                                  lambda doc: f"still listed as {doc.get('status')}", self.notify)
 
     def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
-        out = dropped(attrs, OPTIONS)
+        out = {k: v for k, v in attrs.items() if k not in OPTIONS}  # options of ours: never compared
         if "description" in out:
             out["description"] = text(out["description"])
         return out
 
     # -- steps ------------------------------------------------------------------------------
-    def _await(self, deployment_id: str, location: str | None, what: str) -> None:
-        """Wait for the job behind a 202: its status URL, or (no Location) the deployment itself."""
+    def _landed(self, deployment_id: str, location: str | None, what: str, reached: Callable[[Live], bool]) -> Live:
+        """The deployment once the job behind a 202 has landed. It is read at once: when DataRobot
+        has finished already (no transition under way, and ``reached`` holds), that read is the
+        live view and the job needs no polling; otherwise the job is awaited at its status URL
+        (without one, the deployment itself is polled) and the deployment read again."""
+        doc = self.client.get_deployment(deployment_id)
+        live = live_view(doc) if doc is not None else None
+        if live is not None and live["status"] not in TRANSITIONAL and reached(live):
+            self.notify(f"{what}: done")
+            return live
         if location:
             self.client.wait(location, what, self.notify)
-        else:
-            self._settled(deployment_id, what)
+        return self._settled(deployment_id, what)
 
     def _settled(self, deployment_id: str, what: str | None = None) -> Live:
         """The deployment once it is in no transition (launching, stopping, replacingModel)."""
@@ -276,8 +262,7 @@ class Deployment(ResourceType):
             if live["status"] != status:
                 raise
             return live
-        self._await(deployment_id, location, what)
-        return self._settled(deployment_id)
+        return self._landed(deployment_id, location, what, lambda live: live["status"] == status)
 
     def _replace_model(self, deployment_id: str, label: str, was: str, field: str, value: str, spec: Spec) -> Live:
         """Validate the replacement with DataRobot, then replace (activating around it if needed)."""
@@ -298,16 +283,9 @@ class Deployment(ResourceType):
             self._set_status(deployment_id, label, "active")
         location = self.client.replace_model(
             deployment_id, {key: value, "reason": spec.get("replacement_reason") or "OTHER"})
-        self._await(deployment_id, location, f"replacing the model of deployment {label!r} ({deployment_id})")
-        live = self._settled(deployment_id)
+        live = self._landed(deployment_id, location, f"replacing the model of deployment {label!r} ({deployment_id})",
+                            lambda live: live[field] == value)
         if was == "inactive" and "status" not in spec:  # status unmanaged: leave it as it was
             live = self._set_status(deployment_id, label, "inactive")
         return live
 
-
-def _match(listed: Iterable[Mapping[str, Any]], label: str) -> tuple[str, Live] | None:
-    """The deployment labelled ``label`` among ``listed``; an error if several are."""
-    found = only_one([d for d in listed if d.get("label") == label], f"datarobot_deployment label {label!r}",
-                     lambda d: d["id"], "labels are not unique in DataRobot: rename or delete the extra deployment, "
-                     "or adopt the right one with `reconciler import <address> <id>`")
-    return (found["id"], live_view(found)) if found is not None else None

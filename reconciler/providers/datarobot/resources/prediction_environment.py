@@ -3,23 +3,24 @@
 Synchronous CRUD on ``/predictionEnvironments/``: POST creates (answers the object), PATCH
 changes ``name`` and ``description``; ``platform``, ``supported_model_formats`` and
 ``is_managed_by_management_agent`` are create-only (the TF provider replaces on them too).
-Identity: the server id; ``name`` is the adoption key (two live environments with the name make
-``find`` refuse, naming both ids). Deleting an environment still used by deployments is refused
-by DataRobot (409); deployments that reference it are deleted first by the engine's ordering.
-``reconciler export`` lists every environment not deleted (one call per page); supported model
-formats equal to the platform's default are left out of the exported block.
+Identity: the server id; ``name`` is the adoption key (two live environments with the name are
+refused, naming both ids). ``list`` pages ``GET /predictionEnvironments/`` (whole documents; one
+flagged ``isDeleted`` counts as gone). Create and update return what their answers hold.
+Deleting an environment still used by deployments is refused by DataRobot (409); deployments that
+reference it are deleted first by the engine's ordering. Export leaves supported model formats
+equal to the platform's default out of the block.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Literal, Mapping, Sequence
+from typing import Any, ClassVar, Iterable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
 from reconciler.providers.datarobot.client import DataRobotClient, Doc
-from reconciler.providers.datarobot.resources._common import no_scope, only_one, text
+from reconciler.providers.common import text
 from reconciler.providers.models import Model
 
 Platform = Literal["aws", "gcp", "azure", "onPremise", "datarobot", "datarobotServerless", "openShift", "other",
@@ -83,38 +84,7 @@ class PredictionEnvironment(ResourceType):
             return None
         return live_view(doc)
 
-    def batch_key(self, object_id: str) -> Any:
-        return "environments"  # the paged list returns whole environments
-
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        wanted = set(object_ids)
-        return {e["id"]: live_view(e) for e in self.client.list_environments()
-                if e.get("id") in wanted and not e.get("isDeleted")}
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        name = spec.get("name")
-        if not isinstance(name, str):
-            return None
-        return self._match(self.client.list_environments(), name)
-
-    def find_key(self, spec: Spec) -> Any:
-        """The environment list (the lookup lists every environment anyway): one call for all."""
-        return "environments" if isinstance(spec.get("name"), str) else None
-
-    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
-        listed = self.client.list_environments()
-        return [self._match(listed, spec["name"]) for spec in specs]
-
-    @staticmethod
-    def _match(listed: list[dict], name: str) -> tuple[str, Live] | None:
-        matches = [e for e in listed if e.get("name") == name and not e.get("isDeleted")]
-        found = only_one(matches, f"datarobot_prediction_environment name {name!r}", lambda e: e["id"],
-                         "rename or delete the extra environment in DataRobot, or adopt the right one with "
-                         "`reconciler import <address> <id>`")
-        return (found["id"], live_view(found)) if found is not None else None
-
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        no_scope(scope)
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
         return [(e["id"], live_view(e)) for e in self.client.list_environments() if not e.get("isDeleted")]
 
     @staticmethod
@@ -135,23 +105,17 @@ class PredictionEnvironment(ResourceType):
         if want.supported_model_formats is not None:
             body["supportedModelFormats"] = list(dict.fromkeys(want.supported_model_formats))
         doc = self.client.create_environment(body)
-        env_id = str(doc.get("id") or "")
-        if not env_id:
-            raise ProviderError("POST predictionEnvironments/: no id in the answer")
-        try:
-            live = self.read(env_id)
-        except ProviderError as exc:
-            raise CreatedButFailed(env_id, exc) from exc
-        if live is None:
-            raise CreatedButFailed(env_id, NotFoundError(f"prediction environment {env_id} vanished after create"))
-        return env_id, live
+        if not isinstance(doc, dict) or not doc.get("id"):
+            raise ProviderError("POST predictionEnvironments/: no environment in the answer")
+        return str(doc["id"]), live_view(doc)
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
         body = {f: (text(spec[f]) if f == "description" else spec[f])
                 for f in ("name", "description") if f in changed and f in spec}
-        if body:
-            self.client.update_environment(object_id, body)
-        new = self.read(object_id)
+        doc = self.client.update_environment(object_id, body) if body else None
+        if isinstance(doc, dict) and doc.get("id") == object_id:
+            return live_view(doc)
+        new = self.read(object_id)  # the answer does not show the environment
         if new is None:
             raise NotFoundError(f"prediction environment {object_id} vanished during update")
         return new
