@@ -13,13 +13,14 @@ import pytest
 from reconciler.errors import StalePlanError
 from reconciler.providers.dataiku.provider import DATAIKU
 from reconciler.providers.dataiku.resources import Project
+from reconciler.providers.dataiku.resources.project import METADATA_DETAILS
 from reconciler.providers.settings import resolve_settings
 from reconciler.values import fingerprint
 from reconciler.sandbox import Sandbox
 from reconciler.testing import SANDBOX_BASE_URL
 from reconciler.workspace import Workspace
 
-from tests.providers.dataiku.test_dataiku_read_many import Recording
+from tests.providers.dataiku.test_dataiku_list_reads import Recording
 
 CHECKLIST = "[{title: launch, items: [{text: docs}]}]"
 
@@ -56,21 +57,24 @@ def _edit_metadata(client, key: str, **changes) -> None:
     client.put_project_metadata(key, {**client.get_project_metadata(key), **changes})
 
 
-def test_brief_reads_leave_out_the_details_and_their_request(estate):
+def test_the_list_leaves_out_the_details_and_read_details_reads_only_what_is_asked(estate):
     ws, recording, _ = estate
     session = DATAIKU.connect(resolve_settings(DATAIKU, None, ws.env), ws.transports["dataiku"])
     try:
         rt = session.resource("dataiku_project")
-        ids = ["P0", "P1", "GONE"]
-        full = rt.read_many(ids)
         recording.requests.clear()
-        brief = rt.read_many(ids, brief=ids)
-        assert len(recording.requests) == 1 + 2 * 2, recording.paths()  # list + permissions, variables
+        listed = dict(rt.list(None))
+        assert recording.paths() == ["GET /projects"]  # one call, with locations
+        assert "GONE" not in listed
         for key in ("P0", "P1"):
-            assert set(full[key]) - set(brief[key]) == Project.detail_fields
-            assert {k: v for k, v in full[key].items() if k not in Project.detail_fields} == brief[key]
-            assert fingerprint(rt, brief[key]) == fingerprint(rt, full[key]) == fingerprint(rt, rt.read(key))
-        assert "GONE" not in brief
+            whole = rt.read(key)
+            assert set(whole) - set(listed[key]) == Project.detail_fields
+            assert {k: v for k, v in whole.items() if k not in Project.detail_fields} == listed[key]
+            assert fingerprint(rt, listed[key]) == fingerprint(rt, whole)
+            recording.requests.clear()
+            some = rt.read_details(key, listed[key], frozenset({"permissions", "variables"}))
+            assert sorted(recording.paths()) == [f"GET /projects/{key}/permissions", f"GET /projects/{key}/variables"]
+            assert some == {k: v for k, v in whole.items() if k not in METADATA_DETAILS}
     finally:
         session.close()
 
