@@ -74,13 +74,6 @@ class DataikuResource(ResourceType):
         """Type-specific normalization of the compared fields (override)."""
         return attrs
 
-    def discover(self, scope):  # TEMP: until the provider's export_scope
-        from reconciler.reads import discover
-        from reconciler.providers.dataiku.resources._scope import instance_wide, projects_in_scope
-        if self.container == "project":
-            return discover(self, projects_in_scope(self.client, scope))
-        return discover(self, [None]) if instance_wide(scope) else []
-
 
 # -- permission sets ---------------------------------------------------------------------------
 class Principal(Model):

@@ -116,11 +116,6 @@ class ProjectFolder(DataikuResource):
         doc = or_none(lambda: self.client.get_folder(folder_id))
         return _document_view(doc, folder_id) if doc is not None else None
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:  # (until export_scope)
-        from reconciler.providers.dataiku.resources._scope import instance_wide
-        from reconciler.reads import discover
-        return discover(self, every_folder(self.client)) if instance_wide(scope) else []
-
     # -- writing ------------------------------------------------------------------------------
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = ProjectFolderSpec.model_validate(spec)

@@ -170,12 +170,6 @@ class Project(DataikuResource):
             return None
         return live
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:  # (until export_scope)
-        from reconciler.providers.dataiku.resources._scope import projects_in_scope
-        from reconciler.reads import discover
-        keys = set(projects_in_scope(self.client, scope))
-        return [(k, live) for k, live in discover(self, [None]) if k in keys]
-
     # -- writing ------------------------------------------------------------------------------
     def create(self, spec: Spec) -> tuple[str, Live]:
         """One POST with the fields it takes; then each other document holding a declared field
