@@ -55,7 +55,8 @@ RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
 )}
 
 #: the types a ``--scope project=KEY`` export covers: the project and what lives in it
-IN_A_PROJECT = frozenset({Project.type_name} | {name for name, cls in RESOURCE_TYPES.items() if cls.container == "project"})
+IN_A_PROJECT = frozenset({Project.type_name}
+                         | {name for name, cls in RESOURCE_TYPES.items() if cls.container == "project"})
 
 
 def export_scope(client: DataikuClient, scope: Mapping[str, str]) -> ExportScope:

@@ -22,7 +22,6 @@ from reconciler.sandbox import Sandbox
 from reconciler.testing import SANDBOX_BASE_URL
 from reconciler.values import fingerprint
 from reconciler.workspace import Workspace
-from reconciler.reads import find_one
 
 API = "/dip/publicapi"
 

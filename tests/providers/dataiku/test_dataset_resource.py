@@ -7,8 +7,8 @@ import pytest
 
 from reconciler.errors import ApiError
 from reconciler.providers.base import CreatedButFailed
-from reconciler.testing import SANDBOX_BASE_URL, run_lifecycle, sandbox_session
 from reconciler.reads import find_one
+from reconciler.testing import SANDBOX_BASE_URL, run_lifecycle, sandbox_session
 from reconciler.values import fingerprint
 
 TYPE = "dataiku_dataset"

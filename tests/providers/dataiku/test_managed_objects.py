@@ -11,8 +11,8 @@ from reconciler.errors import ApiError, ProviderError
 from reconciler.providers.base import CreatedButFailed
 from reconciler.providers.dataiku.provider import DATAIKU
 from reconciler.providers.settings import resolve_settings
-from reconciler.testing import SANDBOX_BASE_URL, sandbox_session
 from reconciler.reads import find_one
+from reconciler.testing import SANDBOX_BASE_URL, sandbox_session
 
 API = "/dip/publicapi"
 P = "SALES"

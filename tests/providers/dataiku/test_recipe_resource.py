@@ -12,8 +12,8 @@ from reconciler.plan.render_text import is_text_change
 from reconciler.providers.base import Collateral
 from reconciler.providers.dataiku.resources import Recipe
 from reconciler.providers.dataiku.resources._files import LiveText
-from reconciler.testing import SANDBOX_BASE_URL, sandbox_session
 from reconciler.reads import find_one
+from reconciler.testing import SANDBOX_BASE_URL, sandbox_session
 
 API = "/dip/publicapi"
 P = "SALES"

@@ -8,8 +8,8 @@ import pytest
 
 from reconciler.diff import compare
 from reconciler.providers.dataiku.resources import Project, WikiArticle
-from reconciler.testing import SANDBOX_BASE_URL, sandbox_session
 from reconciler.reads import find_one
+from reconciler.testing import SANDBOX_BASE_URL, sandbox_session
 
 API = "/dip/publicapi"
 P = "SALES"

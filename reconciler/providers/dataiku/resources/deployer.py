@@ -119,7 +119,8 @@ class DeployerInfra(DataikuResource):
 
     def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
         """Every infra, its settings read (the list holds statuses)."""
-        ids = [str(i["infraBasicInfo"]["id"]) for i in self.client.list_infras() if (i.get("infraBasicInfo") or {}).get("id")]
+        ids = [str(i["infraBasicInfo"]["id"]) for i in self.client.list_infras()
+               if (i.get("infraBasicInfo") or {}).get("id")]
         return [(live["id"], live) for live in fan_out(self.read, ids) if live is not None]
 
     def create(self, spec: Spec) -> tuple[str, Live]:
@@ -279,4 +280,5 @@ def _published_view(status: Mapping[str, Any]) -> Live:
 
 
 def _published_settings_view(settings: Mapping[str, Any]) -> Live:
-    return {"permissions": live_permissions(settings.get("permissions"), PUBLISHED_FLAGS), "owner": settings.get("owner")}
+    return {"permissions": live_permissions(settings.get("permissions"), PUBLISHED_FLAGS),
+            "owner": settings.get("owner")}

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.errors import ProviderError
+from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.common import declared, fan_out, or_none
 from reconciler.providers.dataiku.client import DataikuClient
@@ -128,15 +128,18 @@ class ProjectFolder(DataikuResource):
         return folder_id, {**_document_view(doc, folder_id), **_settings_view(settings)}
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
+        """A move, then the settings read-modify-written; the live view from the folder's document
+        and the settings (read where managed and not just written)."""
         fields = [f for f in ("name", "owner", "permissions", "parent") if f in changed and f in spec]
-        new = dict(live)
         if "parent" in fields:
-            new["parent"] = spec["parent"] or ROOT
-            self.client.move_folder(object_id, new["parent"])
+            self.client.move_folder(object_id, spec["parent"] or ROOT)
         settings = self._save_settings(object_id, spec, [f for f in fields if f != "parent"])
-        if settings is not None:
-            new.update(name=settings.get("name", new.get("name")), **_settings_view(settings))
-        return new
+        new = self._document(object_id)
+        if new is None:
+            raise NotFoundError(f"project folder {object_id} vanished during update")
+        if settings is None and self.detail_fields & set(spec):
+            settings = self.client.get_folder_settings(object_id)
+        return {**new, **_settings_view(settings)}
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
         or_none(lambda: self.client.delete_folder(object_id))

@@ -189,7 +189,7 @@ class Project(DataikuResource):
         }, folder_id=want.folder)
         live = {"id": want.key, "key": want.key, "name": want.name, "description": text(want.description),
                 "short_description": "", "tags": as_set(want.tags), "folder": want.folder or ROOT,
-                "variables": {"standard": {}, "local": {}}, **_permissions_view({"owner": owner, "permissions": permissions})}
+                **_variables_view({}), **_permissions_view({"owner": owner, "permissions": permissions})}
         try:
             covered = CREATED_WITH if want.owner else CREATED_WITH - {"owner"}  # "" was not what the POST sent
             live.update(self._sync(want.key, spec, set(spec) - covered))

@@ -215,7 +215,8 @@ class Recipe(DataikuResource):
 
     def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
         """Each recipe of the project, read (the list lacks the code)."""
-        names = [str(r["name"]) for r in or_none(lambda: self.client.list_recipes(str(container))) or [] if r.get("name")]
+        listed = or_none(lambda: self.client.list_recipes(str(container))) or []
+        names = [str(r["name"]) for r in listed if r.get("name")]
         found = fan_out(lambda name: self.read(join_id(str(container), name)), names)
         return [(live["id"], live) for live in found if live is not None]
 

@@ -168,7 +168,8 @@ class Scenario(DataikuResource):
 
     def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
         """Each scenario of the project, read (the list holds light views)."""
-        ids = [str(s["id"]) for s in or_none(lambda: self.client.list_scenarios(str(container))) or [] if s.get("id")]
+        listed = or_none(lambda: self.client.list_scenarios(str(container))) or []
+        ids = [str(s["id"]) for s in listed if s.get("id")]
         found = fan_out(lambda scenario_id: self.read(join_id(str(container), scenario_id)), ids)
         return [(join_id(live["project"], live["id"]), live) for live in found if live is not None]
 
