@@ -169,7 +169,8 @@ class Dataset(DataikuResource):
         project, name = split_id(object_id, "dataset")
         return self._write(project, name, spec, set(changed) & set(spec))
 
-    def _write(self, project: str, name: str, spec: Spec, fields: set[str], doc: Live | None = None) -> Live:
+    def _write(self, project: str, name: str, spec: Spec, fields: set[str], doc: dict[str, Any] | None = None
+               ) -> Live:
         """The dataset document (``doc`` when the caller has it), then its metadata view (which DSS
         mirrors into the document), each read-modify-written; the live view of the result."""
         doc = doc if doc is not None else self.client.get_dataset(project, name)

@@ -29,13 +29,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from reconciler.errors import ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.common import fan_out, or_none
-from reconciler.providers.dataiku.resources._base import (
-    MODIFIED,
-    DataikuResource,
+from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified
+from reconciler.providers.dataiku.resources._permissions import (
     Principal,
     live_permissions,
     merge_permissions,
-    modified,
     normalize_permissions,
 )
 from reconciler.providers.models import Model

@@ -21,8 +21,8 @@ from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.common import declared, fan_out, or_none
 from reconciler.providers.dataiku.client import DataikuClient
-from reconciler.providers.dataiku.resources._base import (
-    DataikuResource,
+from reconciler.providers.dataiku.resources._base import DataikuResource
+from reconciler.providers.dataiku.resources._permissions import (
     Principal,
     live_permissions,
     merge_permissions,

@@ -33,20 +33,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
 from reconciler.providers.common import as_set, declared, or_none, text
-from reconciler.providers.dataiku.resources._base import (
-    MODIFIED,
-    DataikuResource,
-    Principal,
-    live_permissions,
-    merge_permissions,
-    modified,
-    normalize_permissions,
-)
+from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified
 from reconciler.providers.dataiku.resources._checklists import (
     Checklist,
     live_checklists,
     merge_checklists,
     normalize_checklists,
+)
+from reconciler.providers.dataiku.resources._permissions import (
+    Principal,
+    live_permissions,
+    merge_permissions,
+    normalize_permissions,
 )
 from reconciler.providers.dataiku.resources.folder import ROOT
 from reconciler.providers.models import Model
