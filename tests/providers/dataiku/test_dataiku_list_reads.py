@@ -4,8 +4,8 @@ A listing type reads a container's objects with one ``list`` call where the list
 them whole (datasets, managed folders, meanings), or shares one call among them (the project
 list, the plugin list, the published projects' statuses, a project's wiki), and reads the
 documents holding ``detail_fields`` (``read_details``) only where they are managed. Recipes and
-scenarios, whose lists lack what ``read`` needs, are read one by one; a project folder, whose id
-does not tell its parent, is listed alone (its document).
+scenarios, whose lists lack what ``read`` needs, are read one by one, as are project folders (an
+id does not tell its parent) and the single object of a container.
 """
 
 from __future__ import annotations
@@ -163,25 +163,26 @@ def test_a_list_is_cheaper_than_reads_for_datasets(world):
     assert recording.paths() == ["GET /projects/SALES/datasets"]
 
 
-@pytest.mark.parametrize("type_name, a, b, same", [
-    pytest.param("dataiku_dataset", "SALES.orders", "SALES.events", True, id="dataset-same-project"),
-    pytest.param("dataiku_dataset", "SALES.orders", "OPS.tickets", False, id="dataset-other-project"),
-    pytest.param("dataiku_managed_dataset", "SALES.clean", "OPS.clean", False, id="managed-dataset-other-project"),
-    pytest.param("dataiku_managed_folder", "SALES.ab12cd34", "SALES.zz", True, id="managed-folder-same-project"),
-    pytest.param("dataiku_wiki_article", "SALES.a1", "OPS.a1", False, id="article-other-project"),
-    pytest.param("dataiku_meaning", "dept", "code", True, id="meaning-one-instance-list"),
-    pytest.param("dataiku_plugin", "geocoder", "x", True, id="plugin-one-instance-list"),
-    pytest.param("dataiku_deployer_project", "SALES", "OPS", True, id="published-project-one-deployer-list"),
-    pytest.param("dataiku_deployer_infra", "prod", "dev", True, id="infra-one-deployer-list"),
-    pytest.param("dataiku_deployer_deployment", "a", "b", True, id="deployment-one-deployer-list"),
-    pytest.param("dataiku_project", "SALES", "OPS", True, id="project-one-instance-list"),
-    pytest.param("dataiku_project_folder", "Ab12Cd3", "Zz98Yx7", False, id="folders-each-alone"),
+@pytest.mark.parametrize("type_name, ids, lists", [
+    pytest.param("dataiku_dataset", ["SALES.orders", "SALES.events"], 1, id="dataset-same-project"),
+    pytest.param("dataiku_dataset", ["SALES.orders", "OPS.tickets"], 0, id="dataset-other-project: each read"),
+    pytest.param("dataiku_managed_dataset", ["SALES.clean", "SALES.raw", "OPS.clean"], 1,
+                 id="managed-dataset: one project listed, the other's one object read"),
+    pytest.param("dataiku_managed_folder", ["SALES.ab12cd34", "SALES.zz"], 1, id="managed-folder-same-project"),
+    pytest.param("dataiku_wiki_article", ["SALES.a1", "SALES.a2", "OPS.a1"], 1, id="article"),
+    pytest.param("dataiku_meaning", ["dept", "code"], 1, id="meaning-one-instance-list"),
+    pytest.param("dataiku_plugin", ["geocoder", "x"], 1, id="plugin-one-instance-list"),
+    pytest.param("dataiku_deployer_project", ["SALES", "OPS"], 1, id="published-project-one-deployer-list"),
+    pytest.param("dataiku_deployer_infra", ["prod", "dev"], 1, id="infra-one-deployer-list"),
+    pytest.param("dataiku_deployer_deployment", ["a", "b"], 1, id="deployment-one-deployer-list"),
+    pytest.param("dataiku_project", ["SALES", "OPS"], 1, id="project-one-instance-list"),
+    pytest.param("dataiku_project_folder", ["Ab12Cd3", "Zz98Yx7"], 0, id="folders: an id does not tell its parent"),
 ])
-def test_reads_by_id_share_a_list_per_container(type_name, a, b, same):
+def test_reads_by_id_share_a_list_per_container(type_name, ids, lists):
     rt = DATAIKU.resource_types[type_name](None)
-    groups = read_groups(rt, [a, b], {})
-    assert all(g.listed for g in groups)
-    assert (len(groups) == 1) is same
+    groups = read_groups(rt, ids, {})
+    assert sum(g.listed for g in groups) == lists
+    assert sorted(i for g in groups for i in g.ids) == sorted(ids)
 
 
 @pytest.mark.parametrize("type_name", [
@@ -272,6 +273,6 @@ def test_lookups_by_natural_key_take_one_list_call_per_project(world, type_name,
     keys = {lookup_key(rt, s) for s in specs}
     assert len(keys) == 1
     recording.requests.clear()
-    answers = look_up(rt, specs, keys.pop())
+    answers, _ = look_up(rt, specs, keys.pop())
     assert len(recording.requests) == 1, recording.paths()
     assert answers == [(i, rt.read(i)) if i else None for i in found]

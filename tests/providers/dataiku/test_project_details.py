@@ -147,9 +147,14 @@ def test_a_saved_plan_is_stale_when_a_managed_detail_changed(estate, tmp_path):
         ws.apply(plan)
 
 
-def test_a_folder_s_settings_are_read_only_where_owner_or_permissions_are_managed(tmp_path):
+def test_a_folder_lookup_reads_settings_only_where_owner_or_permissions_are_managed(tmp_path):
+    """Folders found by (parent, name) come from their parent's listing, their settings read only
+    where managed; a folder known by id is read whole (its id does not tell its parent)."""
     sandbox = Sandbox()
     recording = Recording(sandbox.transport())
+    session = DATAIKU.connect(resolve_settings(DATAIKU, None, sandbox.env(SANDBOX_BASE_URL)), sandbox.transport())
+    ids = {name: session.client.create_folder("ROOT", name)["id"] for name in ("Plain", "Guarded")}
+    session.close()
     specs = tmp_path / "specs"
     specs.mkdir()
     estate = specs / "folders.yaml"
@@ -159,15 +164,16 @@ def test_a_folder_s_settings_are_read_only_where_owner_or_permissions_are_manage
                       "    permissions: [{group: analysts, read: true}]\n")
     ws = Workspace(specs_path=str(specs), state_location=str(tmp_path / "state.json"),
                    env=sandbox.env(SANDBOX_BASE_URL), transports={"dataiku": recording})
-    assert ws.apply().ok
-    ids = {str(a): rs.object_id for a, rs in ws.store().read().resources.items()}
     settings = lambda: sorted(p for p in recording.paths() if p.endswith("/settings"))  # noqa: E731
+    plan = ws.plan()
+    assert [(str(c.address), c.action.value) for c in plan.changes] == [
+        ("dataiku_project_folder.guarded", "update"), ("dataiku_project_folder.plain", "no-op")]
+    assert settings() == [f"GET /project-folders/{ids['Guarded']}/settings"]
+    assert ws.apply(plan).ok
     recording.requests.clear()
     assert not ws.plan().has_changes()
-    assert settings() == [f"GET /project-folders/{ids['dataiku_project_folder.guarded']}/settings"]
+    assert settings() == sorted(f"GET /project-folders/{i}/settings" for i in ids.values())
     estate.write_text(estate.read_text().replace("name: Plain\n", "name: Plain\n    owner: someone\n"))
-    recording.requests.clear()
     changed = [c for c in ws.plan().changes if c.action.value != "no-op"]
     assert [(str(c.address), [d.path[0] for d in c.diff]) for c in changed] == [
         ("dataiku_project_folder.plain", ["owner"])]
-    assert len(settings()) == 2  # the plain one read whole, now that its spec declares an owner

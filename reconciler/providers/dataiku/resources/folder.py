@@ -4,11 +4,9 @@ Server-generated id (``KdLmPU6``), kept in state; the natural key is (parent, na
 in the parent's children (``list(parent)``: the parent's document, then each child's). A rename
 or a new owner / permission set is a read-modify-write of the folder settings; a new parent is a
 move, never a replacement. The folder document has the name and the parent; owner and
-permissions live in the settings document, read only where they are managed (``detail_fields``).
-
-A folder's id does not tell its parent, so ``container_of`` names the folder itself (``=<id>``)
-and ``list`` of that reads its document alone: a read by id costs one request, and one more where
-owner or permissions are managed.
+permissions live in the settings document (``detail_fields``: a lookup reads it only where they
+are managed). A folder's id does not tell its parent (no ``container_of``): a read by id is
+``read``, the document and the settings.
 """
 
 from __future__ import annotations
@@ -32,8 +30,6 @@ from reconciler.providers.models import Model
 
 ROOT = "ROOT"
 FOLDER_FLAGS = ("read", "writeContents", "admin")
-#: ``container_of``'s prefix: ``=KdLmPU6`` is "that folder alone", not its children
-ITSELF = "="
 
 
 class FolderPermission(Principal):
@@ -96,17 +92,11 @@ class ProjectFolder(DataikuResource):
         listed = self._document(object_id)
         return self.read_details(object_id, listed, self.detail_fields) if listed is not None else None
 
-    def container_of(self, object_id: str) -> str | None:
-        return ITSELF + object_id
-
     def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
-        """The sub-folders of the folder ``container``; for ``=<id>`` (``container_of``), that folder."""
-        container = container or ROOT
-        if container.startswith(ITSELF):
-            ids = [container[len(ITSELF):]]
-        else:
-            ids = (or_none(lambda: self.client.get_folder(container)) or {}).get("childrenIds") or []
-        return [(live["id"], live) for live in fan_out(self._document, list(ids)) if live is not None]
+        """The sub-folders of the folder ``container``: its document, then each child's."""
+        parent = or_none(lambda: self.client.get_folder(container or ROOT))
+        ids = list((parent or {}).get("childrenIds") or [])
+        return [(live["id"], live) for live in fan_out(self._document, ids) if live is not None]
 
     def read_details(self, object_id: str, listed: Live, fields: frozenset[str]) -> Live | None:
         settings = or_none(lambda: self.client.get_folder_settings(object_id))
