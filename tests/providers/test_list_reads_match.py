@@ -13,7 +13,7 @@ from reconciler.testing import sandbox_session
 
 @pytest.mark.parametrize("provider, type_name", [
     pytest.param("lightdash", "lightdash_chart", id="lightdash-charts"),
-])  # Dataiku datasets: tests/providers/dataiku/test_dataiku_read_many.py
+])  # Dataiku: tests/providers/dataiku/test_dataiku_list_reads.py
 def test_find_many_equals_find(provider, type_name):
     """The batched natural-key lookup of refresh finds exactly what ``find`` finds, and a missing
     key as missing (adoption and crash recovery cannot change with the batching)."""
