@@ -13,7 +13,8 @@ type has them ``list``/``container_of``/``read_details``/``id_of``), in one plac
 - **discovery** (export): every object of a type, container by container.
 
 Only reads: nothing here writes to a platform. Concurrency belongs to the callers (refresh and
-apply give each provider its own threads); a group is one unit of work.
+apply give each provider its own threads); a group is one unit of work, whose per-object detail
+reads (and a listing's lookups) go side by side (``common.fan_out``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from reconciler.errors import ProviderError
 from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.providers.common import fan_out
 from reconciler.values import contains_unknown
 
 Found = tuple[str, Live]
@@ -99,11 +101,9 @@ def read_group(rt: ResourceType, group: ReadGroup) -> tuple[dict[str, Live | Non
         found = rt.read_many(list(group.ids), brief=brief) if rt.detail_fields else rt.read_many(list(group.ids))
         return {i: found.get(i) for i in group.ids}, None
     listing = list_container(rt, group.container)
-    out: dict[str, Live | None] = {}
-    for object_id in group.ids:
-        listed = listing.objects.get(object_id)
-        wanted = group.details.get(object_id)
-        out[object_id] = rt.read_details(object_id, listed, wanted) if listed is not None and wanted else listed
+    out: dict[str, Live | None] = {i: listing.objects.get(i) for i in group.ids}
+    whole = [i for i in group.ids if out[i] is not None and group.details.get(i)]  # detail reads side by side
+    out.update(zip(whole, fan_out(lambda i: rt.read_details(i, out[i], group.details[i]), whole)))
     return out, listing
 
 
@@ -164,7 +164,7 @@ def look_up(rt: ResourceType, specs: Sequence[Spec], key: tuple[str, Any],
     kind, value = key
     if kind == "list":
         listing = listing if listing is not None else list_container(rt, value)
-        return [_one(lambda s=spec: _complete(rt, s, match(rt, s, listing))) for spec in specs], listing
+        return fan_out(lambda s: _one(lambda: _complete(rt, s, match(rt, s, listing))), list(specs)), listing
     if kind == "id":
         live = rt.read(value)
         return [(value, live) if live is not None else None for _ in specs], None

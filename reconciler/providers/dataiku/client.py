@@ -11,6 +11,7 @@ on a ``/`` in a name; DSS decodes segments either way).
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any, Callable
 
@@ -81,6 +82,7 @@ class DataikuClient(FlowCalls, InstanceCalls, DeployerCalls):
         self._sleep = sleep
         self._clock = clock
         self._identity: Doc | None = None
+        self._identity_lock = threading.Lock()
 
     def close(self) -> None:
         self.http.close()
@@ -94,10 +96,11 @@ class DataikuClient(FlowCalls, InstanceCalls, DeployerCalls):
     # -- identity --------------------------------------------------------------------------
     def auth_info(self) -> Doc:
         """``GET /auth/info``: who the API key acts as (``authIdentifier``, groups); asked once per
-        client (a key's identity does not change during a run)."""
-        if self._identity is None:
-            self._identity = self._json("GET", _path("auth", "info"), params={"withSecrets": "False"})
-        return dict(self._identity)
+        client, however many threads ask at once (a key's identity does not change during a run)."""
+        with self._identity_lock:
+            if self._identity is None:
+                self._identity = self._json("GET", _path("auth", "info"), params={"withSecrets": "False"})
+            return dict(self._identity)
 
     # -- project folders -------------------------------------------------------------------
     def get_folder(self, folder_id: str) -> Doc:

@@ -4,15 +4,19 @@
 sandbox's ``http://127.0.0.1:PORT/dataiku``), under which the client calls ``/dip/publicapi``.
 The API key is sent as HTTP Basic user with an empty password, as the official client does.
 
-``reconciler export --provider dataiku [--scope project=KEY]`` enumerates every managed type
-(scope keys in ``resources/_scope.py``).
+``reconciler export --provider dataiku [--scope project=KEY]`` exports what ``export_scope``
+covers: one project and what lives in it, or every project and the instance-level objects.
 """
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from pydantic import Field, SecretStr
 
-from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.errors import ProviderError
+from reconciler.providers.base import ExportScope, Live, ProviderSpec, ResourceType
+from reconciler.providers.common import or_none
 from reconciler.providers.dataiku.client import DataikuClient, error_message, is_not_found
 from reconciler.providers.dataiku.resources import (
     CodeEnv,
@@ -32,6 +36,7 @@ from reconciler.providers.dataiku.resources import (
     Scenario,
     WikiArticle,
 )
+from reconciler.providers.dataiku.resources.folder import every_folder
 from reconciler.providers.http import basic_key_auth
 from reconciler.providers.models import HttpUrl, PlatformSettings
 
@@ -49,6 +54,32 @@ RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
     Plugin, DeployerInfra, DeployerProject, Deployment, Connection, CodeEnv, RootFolder,
 )}
 
+#: the types a ``--scope project=KEY`` export covers: the project and what lives in it
+IN_A_PROJECT = frozenset({Project.type_name}
+                         | {name for name, cls in RESOURCE_TYPES.items() if cls.container == "project"})
+
+
+def export_scope(client: DataikuClient, scope: Mapping[str, str]) -> ExportScope:
+    """``--scope project=<key>``: that project and what lives in it; no scope: every project and
+    the instance-level objects (project folders, meanings, plugins, the project deployer). An
+    unknown key or project is an error, never an empty export."""
+    unknown = sorted(set(scope) - {"project"})
+    if unknown:
+        raise ProviderError(f"unknown Dataiku export scope {', '.join(unknown)}; known: project",
+                            hint="give --scope project=<project key>, or no scope for the whole instance")
+    key = scope.get("project")
+    if key is None:
+        projects = sorted(str(p["projectKey"]) for p in client.list_projects() if p.get("projectKey"))
+        return ExportScope({"project": projects, "parent": every_folder(client)})
+    if or_none(lambda: client.get_project(key)) is None:
+        raise ProviderError(f"no Dataiku project has the key {key!r}",
+                            hint="give --scope project=<project key> (keys are case-sensitive)")
+
+    def keep(type_name: str, live: Live) -> bool:
+        return type_name in IN_A_PROJECT and (type_name != Project.type_name or live.get("key") == key)
+
+    return ExportScope({"project": [key]}, keep)
+
 
 DATAIKU = ProviderSpec(
     name="dataiku",
@@ -60,4 +91,5 @@ DATAIKU = ProviderSpec(
     error_message=error_message,
     is_not_found=is_not_found,
     secret_settings=frozenset({"api_key"}),
+    export_scope=export_scope,
 )

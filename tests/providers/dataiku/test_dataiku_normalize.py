@@ -7,7 +7,7 @@ import pytest
 from reconciler.diff import compare
 from reconciler.plan.model import Unknown
 from reconciler.providers.dataiku.resources import Dataset, Project, ProjectFolder
-from reconciler.providers.dataiku.resources._common import merge_permissions
+from reconciler.providers.dataiku.resources._permissions import merge_permissions
 from reconciler.providers.dataiku.resources.project import PROJECT_FLAGS
 
 FALSE_FLAGS = {f: False for f in PROJECT_FLAGS}

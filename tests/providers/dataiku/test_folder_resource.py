@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from reconciler.errors import ApiError
+from reconciler.reads import find_one
 from reconciler.testing import SANDBOX_BASE_URL, run_lifecycle, sandbox_session
 
 TYPE = "dataiku_project_folder"
@@ -50,11 +51,11 @@ def test_find_adopts_by_parent_and_name(world):
     inner = raw.post(f"{API}/project-folders/{parent}/children", params={"name": "inner"}).json()["id"]
     raw.post(f"{API}/project-folders/ROOT/children", params={"name": "inner"})  # same name, other parent
 
-    found = rt.find({"name": "inner", "parent": parent})
+    found = find_one(rt, {"name": "inner", "parent": parent})
     assert found is not None and found[0] == inner
     assert found[1]["parent"] == parent and found[1]["name"] == "inner"
-    assert rt.find({"name": "nope", "parent": parent}) is None
-    assert rt.find({"name": "inner", "parent": "NoSuch1"}) is None
+    assert find_one(rt, {"name": "nope", "parent": parent}) is None
+    assert find_one(rt, {"name": "inner", "parent": "NoSuch1"}) is None
 
 
 def test_settings_read_modify_write_keeps_unknown_keys(world):

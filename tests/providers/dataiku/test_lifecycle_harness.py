@@ -18,7 +18,7 @@ def test_report_lists_every_step(session):
     report = run_lifecycle(session, "dataiku_project", {"key": "P1", "name": "one"}, {"key": "P1", "name": "two"})
     assert report.steps == (
         "validate specs", "create", "compare create result", "read after create", "compare after create",
-        "find by natural key", "diff update spec", "update", "compare update result", "read after update",
+        "list", "find by natural key", "diff update spec", "update", "compare update result", "read after update",
         "compare after update", "delete", "read after delete", "delete again",
     )
     assert report.changed == {"name"} and report.updated["name"] == "two"

@@ -11,6 +11,7 @@ from reconciler.errors import ApiError, ProviderError
 from reconciler.providers.base import CreatedButFailed
 from reconciler.providers.dataiku.provider import DATAIKU
 from reconciler.providers.settings import resolve_settings
+from reconciler.reads import find_one
 from reconciler.testing import SANDBOX_BASE_URL, sandbox_session
 
 API = "/dip/publicapi"
@@ -55,9 +56,9 @@ def test_managed_and_external_datasets_never_adopt_each_other(world):
     session.resource("dataiku_managed_dataset").create({"project": P, "name": "clean", "connection": "dwh"})
     session.resource("dataiku_dataset").create({"project": P, "name": "raw", "type": "PostgreSQL",
                                                 "params": {"connection": "dwh", "table": "raw"}})
-    assert session.resource("dataiku_dataset").find({"project": P, "name": "clean"}) is None
-    assert session.resource("dataiku_managed_dataset").find({"project": P, "name": "raw"}) is None
-    assert session.resource("dataiku_managed_dataset").find({"project": P, "name": "clean"})[0] == f"{P}.clean"
+    assert find_one(session.resource("dataiku_dataset"), {"project": P, "name": "clean"}) is None
+    assert find_one(session.resource("dataiku_managed_dataset"), {"project": P, "name": "raw"}) is None
+    assert find_one(session.resource("dataiku_managed_dataset"), {"project": P, "name": "clean"})[0] == f"{P}.clean"
 
 
 def test_managed_dataset_refused_by_the_connection_creates_nothing(world):
@@ -114,8 +115,8 @@ def test_managed_folder_has_a_server_id_and_is_found_by_name(world):
     object_id, live = rt.create({"project": P, "name": "models", "tags": ["ml"]})
     folder_id = live["id"]
     assert object_id == f"{P}.{folder_id}" and len(folder_id) == 8
-    assert rt.find({"project": P, "name": "models"}) == (object_id, rt.read(object_id))
-    assert rt.find({"project": P, "name": "other"}) is None
+    assert find_one(rt, {"project": P, "name": "models"}) == (object_id, rt.read(object_id))
+    assert find_one(rt, {"project": P, "name": "other"}) is None
     assert raw.get(f"/projects/{P}/managedfolders/{folder_id}").json()["params"]["path"] == "/${projectKey}/${odbId}"
 
 
@@ -123,8 +124,8 @@ def test_two_folders_with_one_name_make_adoption_refuse(world):
     _, session, raw = world
     for _ in range(2):
         raw.post(f"/projects/{P}/managedfolders/", json={"name": "dup", "projectKey": P}).raise_for_status()
-    with pytest.raises(ProviderError, match="2 managed folders named 'dup'"):
-        session.resource("dataiku_managed_folder").find({"project": P, "name": "dup"})
+    with pytest.raises(ProviderError, match="2 dataiku_managed_folder objects have the key SALES/dup"):
+        find_one(session.resource("dataiku_managed_folder"), {"project": P, "name": "dup"})
 
 
 def test_rename_and_connection_change_are_updates_path_is_a_replace(world):

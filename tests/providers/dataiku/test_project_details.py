@@ -13,13 +13,14 @@ import pytest
 from reconciler.errors import StalePlanError
 from reconciler.providers.dataiku.provider import DATAIKU
 from reconciler.providers.dataiku.resources import Project
+from reconciler.providers.dataiku.resources.project import METADATA_DETAILS
 from reconciler.providers.settings import resolve_settings
 from reconciler.values import fingerprint
 from reconciler.sandbox import Sandbox
 from reconciler.testing import SANDBOX_BASE_URL
 from reconciler.workspace import Workspace
 
-from tests.providers.dataiku.test_dataiku_read_many import Recording
+from tests.providers.dataiku.test_dataiku_list_reads import Recording
 
 CHECKLIST = "[{title: launch, items: [{text: docs}]}]"
 
@@ -56,21 +57,24 @@ def _edit_metadata(client, key: str, **changes) -> None:
     client.put_project_metadata(key, {**client.get_project_metadata(key), **changes})
 
 
-def test_brief_reads_leave_out_the_details_and_their_request(estate):
+def test_the_list_leaves_out_the_details_and_read_details_reads_only_what_is_asked(estate):
     ws, recording, _ = estate
     session = DATAIKU.connect(resolve_settings(DATAIKU, None, ws.env), ws.transports["dataiku"])
     try:
         rt = session.resource("dataiku_project")
-        ids = ["P0", "P1", "GONE"]
-        full = rt.read_many(ids)
         recording.requests.clear()
-        brief = rt.read_many(ids, brief=ids)
-        assert len(recording.requests) == 1 + 2 * 2, recording.paths()  # list + permissions, variables
+        listed = dict(rt.list(None))
+        assert recording.paths() == ["GET /projects"]  # one call, with locations
+        assert "GONE" not in listed
         for key in ("P0", "P1"):
-            assert set(full[key]) - set(brief[key]) == Project.detail_fields
-            assert {k: v for k, v in full[key].items() if k not in Project.detail_fields} == brief[key]
-            assert fingerprint(rt, brief[key]) == fingerprint(rt, full[key]) == fingerprint(rt, rt.read(key))
-        assert "GONE" not in brief
+            whole = rt.read(key)
+            assert set(whole) - set(listed[key]) == Project.detail_fields
+            assert {k: v for k, v in whole.items() if k not in Project.detail_fields} == listed[key]
+            assert fingerprint(rt, listed[key]) == fingerprint(rt, whole)
+            recording.requests.clear()
+            some = rt.read_details(key, listed[key], frozenset({"permissions", "variables"}))
+            assert sorted(recording.paths()) == [f"GET /projects/{key}/permissions", f"GET /projects/{key}/variables"]
+            assert some == {k: v for k, v in whole.items() if k not in METADATA_DETAILS}
     finally:
         session.close()
 
@@ -143,9 +147,14 @@ def test_a_saved_plan_is_stale_when_a_managed_detail_changed(estate, tmp_path):
         ws.apply(plan)
 
 
-def test_a_folder_s_settings_are_read_only_where_owner_or_permissions_are_managed(tmp_path):
+def test_a_folder_lookup_reads_settings_only_where_owner_or_permissions_are_managed(tmp_path):
+    """Folders found by (parent, name) come from their parent's listing, their settings read only
+    where managed; a folder known by id is read whole (its id does not tell its parent)."""
     sandbox = Sandbox()
     recording = Recording(sandbox.transport())
+    session = DATAIKU.connect(resolve_settings(DATAIKU, None, sandbox.env(SANDBOX_BASE_URL)), sandbox.transport())
+    ids = {name: session.client.create_folder("ROOT", name)["id"] for name in ("Plain", "Guarded")}
+    session.close()
     specs = tmp_path / "specs"
     specs.mkdir()
     estate = specs / "folders.yaml"
@@ -155,15 +164,16 @@ def test_a_folder_s_settings_are_read_only_where_owner_or_permissions_are_manage
                       "    permissions: [{group: analysts, read: true}]\n")
     ws = Workspace(specs_path=str(specs), state_location=str(tmp_path / "state.json"),
                    env=sandbox.env(SANDBOX_BASE_URL), transports={"dataiku": recording})
-    assert ws.apply().ok
-    ids = {str(a): rs.object_id for a, rs in ws.store().read().resources.items()}
     settings = lambda: sorted(p for p in recording.paths() if p.endswith("/settings"))  # noqa: E731
+    plan = ws.plan()
+    assert [(str(c.address), c.action.value) for c in plan.changes] == [
+        ("dataiku_project_folder.guarded", "update"), ("dataiku_project_folder.plain", "no-op")]
+    assert settings() == [f"GET /project-folders/{ids['Guarded']}/settings"]
+    assert ws.apply(plan).ok
     recording.requests.clear()
     assert not ws.plan().has_changes()
-    assert settings() == [f"GET /project-folders/{ids['dataiku_project_folder.guarded']}/settings"]
+    assert settings() == sorted(f"GET /project-folders/{i}/settings" for i in ids.values())
     estate.write_text(estate.read_text().replace("name: Plain\n", "name: Plain\n    owner: someone\n"))
-    recording.requests.clear()
     changed = [c for c in ws.plan().changes if c.action.value != "no-op"]
     assert [(str(c.address), [d.path[0] for d in c.diff]) for c in changed] == [
         ("dataiku_project_folder.plain", ["owner"])]
-    assert len(settings()) == 2  # the plain one read whole, now that its spec declares an owner

@@ -7,6 +7,7 @@ import pytest
 
 from reconciler.diff import compare
 from reconciler.providers.base import CreatedButFailed
+from reconciler.reads import find_one
 from reconciler.testing import SANDBOX_BASE_URL, run_lifecycle, sandbox_session
 
 TYPE = "dataiku_project"
@@ -71,10 +72,10 @@ def test_find_adopts_a_project_made_outside(world):
     made = raw.post(f"{API}/projects/", json={"projectKey": "ADOPT", "name": "Made by hand", "owner": "admin",
                                               "permissions": [], "tags": ["b", "a"]})
     assert made.status_code < 300
-    found = rt.find({"key": "ADOPT", "name": "Made by hand"})
+    found = find_one(rt, {"key": "ADOPT", "name": "Made by hand"})
     assert found is not None and found[0] == "ADOPT"
     assert compare(rt, {"key": "ADOPT", "name": "Made by hand", "tags": ["a", "b"]}, found[1]) == ()
-    assert rt.find({"key": "ABSENT", "name": "x"}) is None
+    assert find_one(rt, {"key": "ABSENT", "name": "x"}) is None
 
 
 def test_update_keeps_fields_it_does_not_manage(world):

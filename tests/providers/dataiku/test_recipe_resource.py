@@ -12,6 +12,7 @@ from reconciler.plan.render_text import is_text_change
 from reconciler.providers.base import Collateral
 from reconciler.providers.dataiku.resources import Recipe
 from reconciler.providers.dataiku.resources._files import LiveText
+from reconciler.reads import find_one
 from reconciler.testing import SANDBOX_BASE_URL, sandbox_session
 
 API = "/dip/publicapi"
@@ -126,7 +127,7 @@ def test_adoption_and_a_retried_create(world):
                             "outputs": {"main": {"items": [{"ref": "clean"}]}}},
         "creationSettings": {}}).raise_for_status()
     rt = session.resource("dataiku_recipe")
-    found = rt.find({"project": P, "name": "by_hand"})
+    found = find_one(rt, {"project": P, "name": "by_hand"})
     assert found is not None and found[0] == f"{P}.by_hand"
     assert found[1]["outputs"] == {"main": [{"ref": "clean", "appendMode": False}]}
     with pytest.raises(ApiError, match="already exists"):  # the engine then adopts what find returns

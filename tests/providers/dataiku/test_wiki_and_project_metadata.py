@@ -8,6 +8,7 @@ import pytest
 
 from reconciler.diff import compare
 from reconciler.providers.dataiku.resources import Project, WikiArticle
+from reconciler.reads import find_one
 from reconciler.testing import SANDBOX_BASE_URL, sandbox_session
 
 API = "/dip/publicapi"
@@ -54,11 +55,11 @@ def test_article_is_found_by_name_and_renamed_in_place(world):
     _, session, raw = world
     made = raw.post(f"/projects/{P}/wiki/", json={"projectKey": P, "name": "Notes", "parent": None}).json()
     rt = session.resource("dataiku_wiki_article")
-    found = rt.find({"project": P, "name": "Notes"})
+    found = find_one(rt, {"project": P, "name": "Notes"})
     assert found is not None and found[0] == f"{P}.{made['article']['id']}"
     live = rt.update(found[0], found[1], {"project": P, "name": "Team notes"}, frozenset({"name"}))
     assert live["name"] == "Team notes" and live["id"] == made["article"]["id"]
-    assert rt.find({"project": P, "name": "Notes"}) is None
+    assert find_one(rt, {"project": P, "name": "Notes"}) is None
 
 
 def test_home_flag_moves_the_home_page(world):

@@ -1,5 +1,5 @@
-"""What the Dataiku resource types share: ids of project-scoped objects, the last-modified
-stamp DSS keeps, options that are never compared, and the recipes a delete takes along.
+"""What the Dataiku resource types share: the base class, DSS's last-modified stamps and the
+recipes a delete takes along.
 
 Live views may carry ``last_modified = {"by": login, "on": ISO-8601}`` (from the object's
 ``versionTag``): ``last_modified()`` reports it for drift and ``normalize`` drops it, so it never
@@ -13,24 +13,11 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from reconciler.errors import NotFoundError
 from reconciler.providers.base import Collateral, Live, ResourceType
+from reconciler.providers.common import join_id, or_none
 from reconciler.providers.dataiku.client import DataikuClient
 
 MODIFIED = "last_modified"
-
-
-def object_id(project: str, name: str) -> str:
-    """``SALES.orders``: the state id of an object that lives in a project."""
-    return f"{project}.{name}"
-
-
-def split_id(value: str, what: str = "object") -> tuple[str, str]:
-    """``"SALES.orders"`` -> ``("SALES", "orders")`` (project keys contain no dot)."""
-    project, dot, name = value.partition(".")
-    if not dot or not project or not name:
-        raise ValueError(f"{value!r} is not a {what} id; expected <project key>.<{what} name or id>")
-    return project, name
 
 
 def modified(tag: Any) -> dict[str, Any] | None:
@@ -46,18 +33,14 @@ def modified(tag: Any) -> dict[str, Any] | None:
 
 def recipes_using(client: DataikuClient, project: str, ref: str) -> list[Collateral]:
     """The project's recipes that read or write ``ref`` (a dataset name or managed folder id)."""
-    try:
-        recipes = client.list_recipes(project)
-    except NotFoundError:
-        return []
     out = []
-    for recipe in recipes:
+    for recipe in or_none(lambda: client.list_recipes(project)) or []:
         refs = [item.get("ref") for side in ("inputs", "outputs")
                 for role in (recipe.get(side) or {}).values() if isinstance(role, Mapping)
                 for item in role.get("items", []) if isinstance(item, Mapping)]
         if ref in refs:
             name = recipe.get("name", "?")
-            out.append(Collateral("dataiku_recipe", object_id(project, name), f"recipe {project}.{name}"))
+            out.append(Collateral("dataiku_recipe", join_id(project, name), f"recipe {project}.{name}"))
     return out
 
 

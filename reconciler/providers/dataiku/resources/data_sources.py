@@ -12,8 +12,9 @@ from typing import Any, ClassVar, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.errors import NotFoundError, ProviderError
+from reconciler.errors import ProviderError
 from reconciler.providers.base import Live, Spec
+from reconciler.providers.common import or_none
 from reconciler.providers.dataiku.resources._base import DataikuResource
 from reconciler.providers.dataiku.resources.folder import ROOT
 from reconciler.providers.models import Model
@@ -52,9 +53,8 @@ class Connection(_ReadOnly):
         {"type", "allow_managed_datasets", "allow_managed_folders", "usable_by"})
 
     def read(self, object_id: str) -> Live | None:
-        try:
-            doc = self.client.get_connection(object_id)
-        except NotFoundError:
+        doc = or_none(lambda: self.client.get_connection(object_id))
+        if doc is None:
             return None
         return {
             "name": doc.get("name", object_id),
@@ -88,9 +88,8 @@ class CodeEnv(_ReadOnly):
 
     def read(self, object_id: str) -> Live | None:
         lang, _, name = object_id.partition("/")
-        try:
-            doc = self.client.get_code_env(lang, name)
-        except NotFoundError:
+        doc = or_none(lambda: self.client.get_code_env(lang, name))
+        if doc is None:
             return None
         return {
             "name": doc.get("envName", name),
@@ -129,9 +128,8 @@ class RootFolder(_ReadOnly):
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", "child_ids", "project_keys"})
 
     def read(self, object_id: str) -> Live | None:
-        try:
-            doc = self.client.get_folder(object_id)
-        except NotFoundError:
+        doc = or_none(lambda: self.client.get_folder(object_id))
+        if doc is None:
             return None
         return {"id": doc.get("id") or ROOT, "child_ids": list(doc.get("childrenIds") or []),
                 "project_keys": list(doc.get("projectKeys") or [])}

@@ -14,21 +14,24 @@ platform stores (GET an existing dataset to see them), or the diff shows the mis
 Declared params of file-based types need ``connection`` and ``path``; of SQL types
 ``connection`` and a ``table`` (or ``query``). Deleting a dataset deletes the recipes that read or write it: the
 plan lists them (``cascades``). Drift names who changed the dataset last (its ``versionTag``).
-A refresh reads a project's datasets with one ``GET /projects/{k}/datasets/`` (``read_many``).
+
+The dataset document holds the metadata view's fields too (DSS keeps ``description``,
+``shortDesc`` and ``tags`` on it), so one document is the whole live view: ``list(project)`` is
+one ``GET /projects/{k}/datasets/`` (datasets of this type's kind only: external or managed),
+and a create, which POSTs the whole document, returns it as sent, laid over what DSS fills in
+for the fields it leaves out (no schema, no partitioning, empty texts and tags).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Iterable, Sequence
+from typing import Any, ClassVar, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reconciler.errors import NotFoundError, ProviderError
-from reconciler.providers.base import Collateral, CreatedButFailed, Live, Spec
+from reconciler.providers.base import Collateral, Live, Spec
+from reconciler.providers.common import as_set, declared, join_id, or_none, split_id, text
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, recipes_using
-from reconciler.providers.dataiku.resources._common import declared, normalize_tags, text
-from reconciler.providers.dataiku.resources._scope import by_project, projects_in_scope
 from reconciler.providers.models import Model
 
 NAME_PATTERN = r"^[A-Za-z0-9_]+$"
@@ -94,18 +97,6 @@ class DatasetSpec(Model):
         return self
 
 
-def dataset_id(project: str, name: str) -> str:
-    return f"{project}.{name}"
-
-
-def split_id(object_id: str) -> tuple[str, str]:
-    """``"SALES.orders"`` -> ``("SALES", "orders")`` (project keys contain no dot)."""
-    project, dot, name = object_id.partition(".")
-    if not dot or not project or not name:
-        raise ValueError(f"{object_id!r} is not a dataset id; expected <project key>.<dataset name>")
-    return project, name
-
-
 class Dataset(DataikuResource):
     type_name: ClassVar[str] = "dataiku_dataset"
     spec_model: ClassVar[type[BaseModel]] = DatasetSpec
@@ -114,110 +105,52 @@ class Dataset(DataikuResource):
     server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "name", "type"})
     delete_note: ClassVar[str | None] = "deletes the dataset's recipes and analyses (Dataiku cascades)"
-    #: which kind of dataset this type manages (the other kind is never adopted)
-    managed: ClassVar[bool] = False
     ref_fields: ClassVar[Mapping[str, str]] = {"project": "dataiku_project.key"}
+    container: ClassVar[str | None] = "project"
+    #: which kind of dataset this type manages (the other kind is never listed, so never adopted)
+    managed: ClassVar[bool] = False
 
+    # -- reading ------------------------------------------------------------------------------
     def read(self, object_id: str) -> Live | None:
-        project, name = split_id(object_id)
-        try:
-            doc = self.client.get_dataset(project, name)
-            meta = self.client.get_dataset_metadata(project, name)
-        except NotFoundError:
-            return None
-        return self._live(object_id, project, name, doc, meta)
+        project, name = split_id(object_id, "dataset")
+        doc = or_none(lambda: self.client.get_dataset(project, name))
+        return self._live(project, doc) if doc is not None else None
 
-    def batch_key(self, object_id: str) -> Any:
-        """The project: ``GET /projects/{k}/datasets/`` returns its datasets whole."""
-        return split_id(object_id)[0]
+    def container_of(self, object_id: str) -> str | None:
+        return split_id(object_id, "dataset")[0]
 
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        """One list call per project. A listed document is the one ``get_dataset`` returns, and DSS keeps
-        the metadata view's ``description``/``shortDesc``/``tags`` on it, so it stands for both calls."""
-        out: dict[str, Live | None] = {}
-        for project, members in by_project(object_ids, split_id).items():
-            try:
-                listed = {d.get("name"): d for d in self.client.list_datasets(project)}
-            except NotFoundError:
-                listed = {}
-            for object_id, name in members:
-                doc = listed.get(name)
-                out[object_id] = self._live(object_id, project, name, doc, doc) if doc is not None else None
-        return out
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """The project's datasets of this type's kind, whole, from one list call."""
+        docs = or_none(lambda: self.client.list_datasets(str(container))) or []
+        return [(join_id(str(container), d["name"]), self._live(str(container), d))
+                for d in docs if d.get("name") and bool(d.get("managed")) == self.managed]
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """The datasets of this kind (external / managed) in the projects of ``scope`` (see ``_scope``)."""
-        found = []
-        for project in projects_in_scope(self.client, scope):
-            for doc in self.client.list_datasets(project):
-                if bool(doc.get("managed")) == self.managed and doc.get("name"):
-                    object_id = dataset_id(project, doc["name"])
-                    found.append((object_id, self._live(object_id, project, doc["name"], doc, doc)))
-        return found
-
-    def _live(self, object_id: str, project: str, name: str, doc: Mapping[str, Any],
-              meta: Mapping[str, Any]) -> Live:
-        """The live view from the dataset document and its metadata view (``meta``)."""
+    def _live(self, project: str, doc: Mapping[str, Any]) -> Live:
+        """The live view of a dataset document (the metadata fields included)."""
         return {
-            "id": object_id,
+            "id": join_id(project, doc["name"]),
             "project": doc.get("projectKey") or project,
-            "name": doc.get("name") or name,
+            "name": doc["name"],
             "type": doc.get("type"),
             "params": doc.get("params") or {},
             "format_type": doc.get("formatType"),
             "format_params": doc.get("formatParams") or {},
             "schema_columns": (doc.get("schema") or {}).get("columns") or [],
             "partitioning": _partitioning(doc.get("partitioning")),
-            "description": text(meta.get("description")),
-            "short_description": text(meta.get("shortDesc")),
-            "tags": normalize_tags(meta.get("tags")),
+            "description": text(doc.get("description")),
+            "short_description": text(doc.get("shortDesc")),
+            "tags": as_set(doc.get("tags")),
             MODIFIED: modified(doc.get("versionTag")),
         }
 
-    def find_key(self, spec: Spec) -> Any:
-        """The project: its dataset list answers the lookups of all its datasets at once."""
-        project, name = spec.get("project"), spec.get("name")
-        return project if isinstance(project, str) and isinstance(name, str) else None
-
-    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
-        project = specs[0]["project"]
-        try:
-            listed = {d.get("name"): d for d in self.client.list_datasets(project)}
-        except NotFoundError:
-            listed = {}
-        out: list[tuple[str, Live] | None] = []
-        for spec in specs:
-            doc = listed.get(spec["name"])
-            if doc is None or bool(doc.get("managed")) != self.managed:
-                out.append(None)
-                continue
-            object_id = dataset_id(project, spec["name"])
-            out.append((object_id, self._live(object_id, project, spec["name"], doc, doc)))
-        return out
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        """The dataset named so in the project, if it is of this type's kind (external / managed)."""
-        project, name = spec.get("project"), spec.get("name")
-        if not isinstance(project, str) or not isinstance(name, str):
-            return None
-        try:
-            doc = self.client.get_dataset(project, name)
-        except NotFoundError:
-            return None
-        if bool(doc.get("managed")) != self.managed:
-            return None
-        object_id = dataset_id(project, name)
-        live = self.read(object_id)
-        return (object_id, live) if live is not None else None
-
     def cascades(self, object_id: str, live: Live) -> list[Collateral]:
-        project, name = split_id(object_id)
+        project, name = split_id(object_id, "dataset")
         return recipes_using(self.client, project, name)
 
+    # -- writing ------------------------------------------------------------------------------
     def create(self, spec: Spec) -> tuple[str, Live]:
         """One POST carrying the whole document (schema, partitioning, description, tags: DSS keeps
-        the metadata view on the document), then one GET that stands for the document and its
-        metadata view (as in ``read_many``)."""
+        the metadata view on the document); the live view is that document."""
         want = DatasetSpec.model_validate(spec)
         body = {
             "name": want.name,
@@ -230,36 +163,39 @@ class Dataset(DataikuResource):
         body = _with_document_fields(body, spec, declared(spec, list(DOC_FIELDS)))
         body.update(_metadata_fields(spec, declared(spec, list(METADATA_FIELDS))))
         self.client.create_dataset(want.project, body)
-        object_id = dataset_id(want.project, want.name)
-        try:
-            doc = self.client.get_dataset(want.project, want.name)
-        except NotFoundError as exc:
-            raise CreatedButFailed(object_id, NotFoundError(f"dataset {object_id} vanished after create")) from exc
-        except ProviderError as exc:
-            raise CreatedButFailed(object_id, exc) from exc
-        return object_id, self._live(object_id, want.project, want.name, doc, doc)
+        return join_id(want.project, want.name), self._live(want.project, body)
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
-        project, name = split_id(object_id)
-        self._sync(project, name, spec, set(changed) & set(spec))
-        new = self.read(object_id)
-        if new is None:
-            raise NotFoundError(f"dataset {object_id} vanished during update")
-        return new
+        project, name = split_id(object_id, "dataset")
+        return self._write(project, name, spec, set(changed) & set(spec))
+
+    def _write(self, project: str, name: str, spec: Spec, fields: set[str], doc: dict[str, Any] | None = None
+               ) -> Live:
+        """The dataset document (``doc`` when the caller has it), then its metadata view (which DSS
+        mirrors into the document), each read-modify-written; the live view of the result."""
+        doc = doc if doc is not None else self.client.get_dataset(project, name)
+        new = _with_document_fields(doc, spec, declared(spec, [f for f in DOC_FIELDS if f in fields]))
+        if new != doc:
+            self.client.put_dataset(project, name, new)
+        meta_fields = declared(spec, [f for f in METADATA_FIELDS if f in fields])
+        if meta_fields:
+            meta = self.client.get_dataset_metadata(project, name)
+            written = {**meta, **_metadata_fields(spec, meta_fields)}
+            if written != meta:
+                self.client.put_dataset_metadata(project, name, written)
+            new.update({k: written.get(k) for k in METADATA_FIELDS.values()})
+        return self._live(project, new)
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        project, name = split_id(object_id)
-        try:
-            self.client.delete_dataset(project, name, drop_data=False)
-        except NotFoundError:
-            pass
+        project, name = split_id(object_id, "dataset")
+        or_none(lambda: self.client.delete_dataset(project, name, drop_data=False))
 
     def normalize_fields(self, out: dict[str, Any]) -> dict[str, Any]:
         for f in ("description", "short_description"):
             if f in out:
                 out[f] = text(out[f])
         if "tags" in out:
-            out["tags"] = normalize_tags(out["tags"])
+            out["tags"] = as_set(out["tags"])
         for f in ("params", "format_params"):
             if f in out and out[f] is None:
                 out[f] = {}
@@ -268,28 +204,6 @@ class Dataset(DataikuResource):
         if "partitioning" in out:
             out["partitioning"] = _partitioning(out["partitioning"])
         return out
-
-    # -- one read-modify-write per platform document ----------------------------------------
-    def _sync(self, project: str, name: str, spec: Spec, fields: set[str]) -> None:
-        """Dataset document first, then metadata (which DSS also mirrors into the document)."""
-        self._save_document(project, name, spec, declared(spec, [f for f in DOC_FIELDS if f in fields]))
-        self._save_metadata(project, name, spec, declared(spec, [f for f in METADATA_FIELDS if f in fields]))
-
-    def _save_document(self, project: str, name: str, spec: Spec, fields: list[str]) -> None:
-        if not fields:
-            return
-        doc = self.client.get_dataset(project, name)
-        new = _with_document_fields(doc, spec, fields)
-        if new != doc:
-            self.client.put_dataset(project, name, new)
-
-    def _save_metadata(self, project: str, name: str, spec: Spec, fields: list[str]) -> None:
-        if not fields:
-            return
-        meta = self.client.get_dataset_metadata(project, name)
-        new = {**meta, **_metadata_fields(spec, fields)}
-        if new != meta:
-            self.client.put_dataset_metadata(project, name, new)
 
 
 def _with_document_fields(doc: Mapping[str, Any], spec: Spec, fields: list[str]) -> dict[str, Any]:
@@ -313,7 +227,7 @@ def _with_document_fields(doc: Mapping[str, Any], spec: Spec, fields: list[str])
 
 def _metadata_fields(spec: Spec, fields: list[str]) -> dict[str, Any]:
     """The metadata-view keys of the declared ``fields`` (description, shortDesc, tags)."""
-    return {METADATA_FIELDS[f]: normalize_tags(spec[f]) if f == "tags" else text(spec[f]) for f in fields}
+    return {METADATA_FIELDS[f]: as_set(spec[f]) if f == "tags" else text(spec[f]) for f in fields}
 
 
 def _columns(value: Any) -> Any:

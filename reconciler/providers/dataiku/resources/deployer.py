@@ -14,24 +14,28 @@ the deployment depends on the published project, so it moves off the bundle afte
 Both are read-modify-written through their ``/settings`` documents. DSS refuses to delete an
 infra or a published project still used by a deployment (seed L12595, L13493): the apply fails
 with DSS's message, naming the deployments.
+
+The infra list holds statuses, not the settings ``read`` needs: ``list`` reads each infra's
+settings. The published projects' list holds their bundles; their settings document (``owner``,
+``permissions``) is read per project only where one of them is managed (``detail_fields``).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Literal, Mapping, Sequence
+from typing import Any, ClassVar, Iterable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.errors import NotFoundError, ProviderError
+from reconciler.errors import ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
+from reconciler.providers.common import fan_out, or_none
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified
-from reconciler.providers.dataiku.resources._common import (
+from reconciler.providers.dataiku.resources._permissions import (
     Principal,
     live_permissions,
     merge_permissions,
     normalize_permissions,
 )
-from reconciler.providers.dataiku.resources._scope import instance_wide
 from reconciler.providers.models import Model
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
@@ -39,6 +43,9 @@ KEY_PATTERN = r"^[A-Za-z0-9_]+$"
 INFRA_FLAGS = ("read", "deploy", "admin")
 PUBLISHED_FLAGS = ("read", "write", "deploy", "admin")
 GovernPolicy = Literal["NO_CHECK", "PREVENT", "WARN"]
+#: infra spec field -> settings key
+INFRA_KEYS = {"automation_node_url": "automationNodeUrl", "admin_api_key": "adminApiKey",
+              "trust_all_ssl_certificates": "trustAllSSLCertificates", "govern_check_policy": "governCheckPolicy"}
 
 
 class InfraPermission(Principal):
@@ -105,57 +112,30 @@ class DeployerInfra(DataikuResource):
     delete_note: ClassVar[str | None] = "DSS refuses while deployments use the infra"
 
     def read(self, object_id: str) -> Live | None:
-        try:
-            settings = self.client.get_infra_settings(object_id)
-        except NotFoundError:
-            return None
-        return {
-            "id": settings.get("id", object_id),
-            "stage": settings.get("stage"),
-            "automation_node_url": settings.get("automationNodeUrl") or None,
-            "trust_all_ssl_certificates": bool(settings.get("trustAllSSLCertificates", False)),
-            "govern_check_policy": settings.get("governCheckPolicy") or "NO_CHECK",
-            "permissions": live_permissions(settings.get("permissions"), INFRA_FLAGS),
-            MODIFIED: modified(settings.get("versionTag")),
-        }
+        settings = or_none(lambda: self.client.get_infra_settings(object_id))
+        return _infra_view(settings) if settings is not None else None
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """Every infra, unless ``scope`` limits the export to a project. The list holds statuses, not
-        the settings ``read`` needs, so each infra is read."""
-        if not instance_wide(scope):
-            return []
-        ids = [(i.get("infraBasicInfo") or {}).get("id") for i in self.client.list_infras()]
-        return [(str(i), live) for i in ids if i for live in [self.read(str(i))] if live is not None]
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        infra_id = spec.get("id")
-        live = self.read(infra_id) if isinstance(infra_id, str) else None
-        return (infra_id, live) if live is not None else None  # type: ignore[return-value]
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """Every infra, its settings read (the list holds statuses)."""
+        ids = [str(i["infraBasicInfo"]["id"]) for i in self.client.list_infras()
+               if (i.get("infraBasicInfo") or {}).get("id")]
+        return [(live["id"], live) for live in fan_out(self.read, ids) if live is not None]
 
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = DeployerInfraSpec.model_validate(spec)
-        self.client.create_infra({"id": want.id, "stage": want.stage, "governCheckPolicy": want.govern_check_policy})
+        answer = self.client.create_infra({"id": want.id, "stage": want.stage,
+                                           "governCheckPolicy": want.govern_check_policy})
         try:
-            self._save(want.id, spec, set(spec))
-            live = self.read(want.id)
+            settings = self._save(want.id, spec, set(spec), answer if "stage" in (answer or {}) else None)
         except ProviderError as exc:
             raise CreatedButFailed(want.id, exc) from exc
-        if live is None:
-            raise CreatedButFailed(want.id, NotFoundError(f"infra {want.id} vanished after create"))
-        return want.id, live
+        return want.id, _infra_view(settings)
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
-        self._save(object_id, spec, set(changed) & set(spec))
-        new = self.read(object_id)
-        if new is None:
-            raise NotFoundError(f"infra {object_id} vanished during update")
-        return new
+        return _infra_view(self._save(object_id, spec, set(changed) & set(spec)))
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        try:
-            self.client.delete_infra(object_id)
-        except NotFoundError:
-            pass
+        or_none(lambda: self.client.delete_infra(object_id))
 
     def normalize_fields(self, out: dict[str, Any]) -> dict[str, Any]:
         if "permissions" in out:
@@ -164,21 +144,23 @@ class DeployerInfra(DataikuResource):
             out["automation_node_url"] = None
         return out
 
-    def _save(self, infra_id: str, spec: Spec, fields: set[str]) -> None:
-        keys = {"automation_node_url": "automationNodeUrl", "admin_api_key": "adminApiKey",
-                "trust_all_ssl_certificates": "trustAllSSLCertificates", "govern_check_policy": "governCheckPolicy"}
-        wanted = [f for f in (*keys, "permissions") if f in fields and spec[f] is not None]
-        if not wanted:
-            return
+    def _save(self, infra_id: str, spec: Spec, fields: set[str], settings: dict[str, Any] | None = None
+              ) -> dict[str, Any]:
+        """The settings (``settings`` when the caller has them, unless fields are written) with
+        ``fields`` written, PUT only if changed; the settings as they are now."""
+        wanted = [f for f in (*INFRA_KEYS, "permissions") if f in fields and spec[f] is not None]
+        if settings is not None and not wanted:
+            return settings
         settings = self.client.get_infra_settings(infra_id)
         new = dict(settings)
         for f in wanted:
             if f == "permissions":
                 new["permissions"] = merge_permissions(settings.get("permissions"), spec[f], INFRA_FLAGS)
             else:
-                new[keys[f]] = spec[f]
+                new[INFRA_KEYS[f]] = spec[f]
         if new != settings:
             self.client.put_infra_settings(infra_id, new)
+        return new
 
 
 class DeployerProject(DataikuResource):
@@ -191,77 +173,35 @@ class DeployerProject(DataikuResource):
     local_fields: ClassVar[frozenset[str]] = frozenset({"design_project"})
     delete_note: ClassVar[str | None] = "deletes its published bundles; DSS refuses while deployments use it"
 
+    #: only the settings document has them (one GET per published project)
+    detail_fields: ClassVar[frozenset[str]] = frozenset({"permissions", "owner"})
+
     def read(self, object_id: str) -> Live | None:
-        try:
-            status = self.client.get_published_project(object_id)
-        except NotFoundError:
-            return None
-        return self._live(object_id, status)
+        status = or_none(lambda: self.client.get_published_project(object_id))
+        return self.read_details(object_id, _published_view(status), self.detail_fields) if status else None
 
-    def batch_key(self, object_id: str) -> Any:
-        """The deployer: ``GET /project-deployer/projects`` lists the statuses ``read`` gets one by one."""
-        return "published-projects"
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """Every published project, with its bundles (the settings are details)."""
+        return [(live["key"], live) for live in map(_published_view, self.client.list_published_projects())
+                if live["key"]]
 
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        """One list call for the statuses, then each project's settings."""
-        listed = {(p.get("projectBasicInfo") or {}).get("id"): p for p in self.client.list_published_projects()}
-        return {k: self._live(k, listed[k]) if k in listed else None for k in object_ids}
-
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """Every published project, unless ``scope`` limits the export to a (design) project."""
-        if not instance_wide(scope):
-            return []
-        found = []
-        for status in self.client.list_published_projects():
-            key = (status.get("projectBasicInfo") or {}).get("id")
-            live = self._live(str(key), status) if key else None
-            if live is not None:
-                found.append((str(key), live))
-        return found
-
-    def _live(self, object_id: str, status: Mapping[str, Any]) -> Live | None:
-        """The live view from the project's status and its settings (None: deleted meanwhile)."""
-        try:
-            settings = self.client.get_published_project_settings(object_id)
-        except NotFoundError:
-            return None
-        return {
-            "key": object_id,
-            "bundles": sorted(p.get("id") for p in status.get("packages") or [] if p.get("id")),
-            "permissions": live_permissions(settings.get("permissions"), PUBLISHED_FLAGS),
-            "owner": settings.get("owner"),
-            MODIFIED: modified(settings.get("versionTag")),
-        }
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        key = spec.get("key")
-        live = self.read(key) if isinstance(key, str) else None
-        return (key, live) if live is not None else None  # type: ignore[return-value]
+    def read_details(self, object_id: str, listed: Live, fields: frozenset[str]) -> Live | None:
+        settings = or_none(lambda: self.client.get_published_project_settings(object_id))
+        return {**listed, **_published_settings_view(settings)} if settings is not None else None
 
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = DeployerProjectSpec.model_validate(spec)
         self.client.create_published_project(want.key)
         try:
-            self._save(want.key, spec, set(spec))
-            live = self.read(want.key)
+            return want.key, self._save(want.key, spec, set(spec), created=True)
         except ProviderError as exc:
             raise CreatedButFailed(want.key, exc) from exc
-        if live is None:
-            raise CreatedButFailed(want.key, NotFoundError(f"published project {want.key} vanished after create"))
-        return want.key, live
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
-        self._save(object_id, spec, set(changed) & set(spec))
-        new = self.read(object_id)
-        if new is None:
-            raise NotFoundError(f"published project {object_id} vanished during update")
-        return new
+        return self._save(object_id, spec, set(changed) & set(spec))
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        try:
-            self.client.delete_published_project(object_id)
-        except NotFoundError:
-            pass
+        or_none(lambda: self.client.delete_published_project(object_id))
 
     def normalize_fields(self, out: dict[str, Any]) -> dict[str, Any]:
         if "permissions" in out:
@@ -272,9 +212,12 @@ class DeployerProject(DataikuResource):
             out["bundles"] = []
         return out
 
-    def _save(self, key: str, spec: Spec, fields: set[str]) -> None:
+    def _save(self, key: str, spec: Spec, fields: set[str], *, created: bool = False) -> Live:
+        """The settings and the published bundles holding ``fields`` brought in line; the live view
+        (a new published project has no bundles; the settings read only where they are managed)."""
+        live: Live = {"key": key, "bundles": []}
         wanted = [f for f in ("permissions", "owner") if f in fields and spec[f] is not None]
-        if wanted:
+        if wanted or self.detail_fields & set(spec):
             settings = self.client.get_published_project_settings(key)
             new = dict(settings)
             if "permissions" in wanted:
@@ -284,10 +227,15 @@ class DeployerProject(DataikuResource):
                 new["owner"] = spec["owner"]
             if new != settings:
                 self.client.put_published_project_settings(key, new)
+            live.update(_published_settings_view(new))
         if "bundles" in fields and spec["bundles"] is not None:
-            self._sync_bundles(key, spec.get("design_project") or key, set(spec["bundles"]))
+            live["bundles"] = self._sync_bundles(key, spec.get("design_project") or key, set(spec["bundles"]))
+        elif not created:
+            live["bundles"] = _published_view(self.client.get_published_project(key))["bundles"]
+        return live
 
-    def _sync_bundles(self, key: str, design_project: str, wanted: set[str]) -> None:
+    def _sync_bundles(self, key: str, design_project: str, wanted: set[str]) -> list[str]:
+        """Publish the missing bundles, delete those no longer wanted; the bundles published now."""
         published = {p.get("id") for p in self.client.get_published_project(key).get("packages") or []}
         missing = sorted(wanted - published)
         if missing:
@@ -299,9 +247,36 @@ class DeployerProject(DataikuResource):
                 self.notify(f"publishing bundle {bundle_id} to {key}")
                 self.client.publish_bundle(design_project, bundle_id, key)
         in_use = {d.get("bundleId") for d in self.client.get_published_project(key).get("deployments") or []}
+        kept = set()
         for bundle_id in sorted(published - wanted):
             if bundle_id in in_use:
                 self.notify(f"keeping bundle {bundle_id} of {key}: a deployment still uses it (the next apply "
                             "deletes it once no deployment does)")
+                kept.add(bundle_id)
                 continue
             self.client.delete_published_bundle(key, bundle_id)
+        return sorted(str(b) for b in (published & wanted) | set(missing) | kept)
+
+
+def _infra_view(settings: Mapping[str, Any]) -> Live:
+    return {
+        "id": settings.get("id"),
+        "stage": settings.get("stage"),
+        "automation_node_url": settings.get("automationNodeUrl") or None,
+        "trust_all_ssl_certificates": bool(settings.get("trustAllSSLCertificates", False)),
+        "govern_check_policy": settings.get("governCheckPolicy") or "NO_CHECK",
+        "permissions": live_permissions(settings.get("permissions"), INFRA_FLAGS),
+        MODIFIED: modified(settings.get("versionTag")),
+    }
+
+
+def _published_view(status: Mapping[str, Any]) -> Live:
+    """A published project's status (as listed) in spec vocabulary: its key and bundles."""
+    info = status.get("projectBasicInfo") or {}
+    return {"key": info.get("id"), "bundles": sorted(str(p["id"]) for p in status.get("packages") or [] if p.get("id")),
+            MODIFIED: modified(info.get("versionTag"))}
+
+
+def _published_settings_view(settings: Mapping[str, Any]) -> Live:
+    return {"permissions": live_permissions(settings.get("permissions"), PUBLISHED_FLAGS),
+            "owner": settings.get("owner")}

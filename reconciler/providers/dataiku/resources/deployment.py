@@ -6,6 +6,9 @@ remappings...) is read-modify-written; saving settings does not deploy, so every
 every update then runs the deployer's update action (``actions/update``, a DSS future) and waits
 for it (progress through ``notify``); a failed node report or an ``ERROR`` health fails the
 apply. Remappings are written as maps ``{source: target}`` (DSS keeps lists of pairs).
+
+The deployment list holds light views: ``list`` reads each deployment (settings and health). A
+create or an update answers with the settings it wrote and the health its deploy ended with.
 """
 
 from __future__ import annotations
@@ -15,17 +18,19 @@ from typing import Any, ClassVar, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.errors import ApiError, NotFoundError, ProviderError
+from reconciler.errors import ApiError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
+from reconciler.providers.common import as_set, fan_out, or_none
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified
-from reconciler.providers.dataiku.resources._common import normalize_tags
-from reconciler.providers.dataiku.resources._scope import instance_wide
 from reconciler.providers.models import Model
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
 KEY_PATTERN = r"^[A-Za-z0-9_]+$"
 SETTINGS_FIELDS = ("bundle_id", "project_folder", "local_variables", "scenarios_to_activate",
                    "connection_remapping", "code_env_remapping", "disable_automatic_triggers", "tags")
+#: spec field -> settings key, for the fields written as they are
+SETTINGS_KEYS = {"bundle_id": "bundleId", "project_folder": "projectFolderId", "local_variables": "localVariables",
+                 "scenarios_to_activate": "scenariosToActivate", "disable_automatic_triggers": "disableAutomaticTriggers"}
 
 
 class DeploymentSpec(Model):
@@ -71,41 +76,15 @@ class Deployment(DataikuResource):
                                                "infra": "dataiku_deployer_infra"}
 
     def read(self, object_id: str) -> Live | None:
-        try:
-            settings = self.client.get_deployment_settings(object_id)
-            status = self.client.get_deployment_status(object_id)
-        except NotFoundError:
-            return None
-        remapping = (settings.get("bundleContainerSettings") or {}).get("remapping") or {}
-        return {
-            "id": settings.get("id", object_id),
-            "published_project": settings.get("publishedProjectKey"),
-            "infra": settings.get("infraId"),
-            "bundle_id": settings.get("bundleId"),
-            "deployed_project_key": settings.get("deployedProjectKey"),
-            "project_folder": settings.get("projectFolderId"),
-            "local_variables": settings.get("localVariables") or {},
-            "scenarios_to_activate": settings.get("scenariosToActivate") or {},
-            "connection_remapping": _pairs(remapping.get("connections")),
-            "code_env_remapping": _pairs(remapping.get("codeEnvs")),
-            "disable_automatic_triggers": bool(settings.get("disableAutomaticTriggers", False)),
-            "tags": normalize_tags(settings.get("tags")),
-            "health": status.get("health"),
-            MODIFIED: modified(settings.get("versionTag")),
-        }
+        settings = or_none(lambda: self.client.get_deployment_settings(object_id))
+        status = or_none(lambda: self.client.get_deployment_status(object_id)) if settings is not None else None
+        return _live(settings, status.get("health")) if status is not None else None
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """Every deployment, unless ``scope`` limits the export to a project. The list holds light
-        views (no settings, no health), so each deployment is read."""
-        if not instance_wide(scope):
-            return []
-        ids = [(d.get("deploymentBasicInfo") or {}).get("id") for d in self.client.list_deployments()]
-        return [(str(i), live) for i in ids if i for live in [self.read(str(i))] if live is not None]
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        deployment_id = spec.get("id")
-        live = self.read(deployment_id) if isinstance(deployment_id, str) else None
-        return (deployment_id, live) if live is not None else None  # type: ignore[return-value]
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """Every deployment, read (the list holds light views)."""
+        ids = [str(d["deploymentBasicInfo"]["id"]) for d in self.client.list_deployments()
+               if (d.get("deploymentBasicInfo") or {}).get("id")]
+        return [(live["id"], live) for live in fan_out(self.read, ids) if live is not None]
 
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = DeploymentSpec.model_validate(spec)
@@ -115,31 +94,20 @@ class Deployment(DataikuResource):
             body["deployedProjectKey"] = want.deployed_project_key
         if want.project_folder:
             body["projectFolderId"] = want.project_folder
-        self.client.create_deployment(body)
+        answer = self.client.create_deployment(body)
         try:
-            self._save(want.id, spec, set(spec))
-            self._deploy(want.id, want.update_timeout)
-            live = self.read(want.id)
+            settings = self._save(want.id, spec, set(spec), answer if "publishedProjectKey" in (answer or {}) else None)
+            return want.id, _live(settings, self._deploy(want.id, want.update_timeout))
         except ProviderError as exc:
             raise CreatedButFailed(want.id, exc) from exc
-        if live is None:
-            raise CreatedButFailed(want.id, NotFoundError(f"deployment {want.id} vanished after create"))
-        return want.id, live
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
         want = DeploymentSpec.model_validate(spec)
-        self._save(object_id, spec, set(changed) & set(spec))
-        self._deploy(object_id, want.update_timeout)
-        new = self.read(object_id)
-        if new is None:
-            raise NotFoundError(f"deployment {object_id} vanished during update")
-        return new
+        settings = self._save(object_id, spec, set(changed) & set(spec))
+        return _live(settings, self._deploy(object_id, want.update_timeout))
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        try:
-            self.client.delete_deployment(object_id)
-        except NotFoundError:
-            pass
+        or_none(lambda: self.client.delete_deployment(object_id))
 
     def normalize_fields(self, out: dict[str, Any]) -> dict[str, Any]:
         for f in ("local_variables", "scenarios_to_activate", "connection_remapping", "code_env_remapping"):
@@ -150,26 +118,27 @@ class Deployment(DataikuResource):
         if "disable_automatic_triggers" in out and out["disable_automatic_triggers"] is None:
             out["disable_automatic_triggers"] = False
         if "tags" in out:
-            out["tags"] = normalize_tags(out["tags"])
+            out["tags"] = as_set(out["tags"])
         return out
 
     # -- writes -------------------------------------------------------------------------------
-    def _save(self, deployment_id: str, spec: Spec, fields: set[str]) -> None:
+    def _save(self, deployment_id: str, spec: Spec, fields: set[str], settings: dict[str, Any] | None = None
+              ) -> dict[str, Any]:
+        """The settings (``settings`` when the caller has them, unless fields are written) with
+        ``fields`` written, PUT only if changed; the settings as they are now."""
         wanted = [f for f in SETTINGS_FIELDS if f in fields and spec[f] is not None]
-        if not wanted:
-            return
+        if settings is not None and not wanted:
+            return settings
         settings = self.client.get_deployment_settings(deployment_id)
         new = dict(settings)
         container = dict(settings.get("bundleContainerSettings") or {})
         remapping = dict(container.get("remapping") or {})
-        keys = {"bundle_id": "bundleId", "project_folder": "projectFolderId", "local_variables": "localVariables",
-                "scenarios_to_activate": "scenariosToActivate", "disable_automatic_triggers": "disableAutomaticTriggers"}
         for f in wanted:
             value = spec[f]
-            if f in keys:
-                new[keys[f]] = dict(value) if isinstance(value, Mapping) else value
+            if f in SETTINGS_KEYS:
+                new[SETTINGS_KEYS[f]] = dict(value) if isinstance(value, Mapping) else value
             elif f == "tags":
-                new["tags"] = normalize_tags(value)
+                new["tags"] = as_set(value)
             else:
                 side = "connections" if f == "connection_remapping" else "codeEnvs"
                 remapping[side] = [{"source": s, "target": t} for s, t in sorted(value.items())]
@@ -177,9 +146,11 @@ class Deployment(DataikuResource):
             new["bundleContainerSettings"] = {**container, "remapping": remapping}
         if new != settings:
             self.client.put_deployment_settings(deployment_id, new)
+        return new
 
-    def _deploy(self, deployment_id: str, timeout: float) -> None:
-        """Run the deployer's update and wait; fail on a node report error or an ERROR health."""
+    def _deploy(self, deployment_id: str, timeout: float) -> str | None:
+        """Run the deployer's update and wait; fail on a node report error or an ERROR health.
+        The health it ended with."""
         self.notify(f"updating deployment {deployment_id}")
         state = self.client.start_deployment_update(deployment_id)
         result = self.client.wait_future(state, what=f"updating deployment {deployment_id}", progress=self.notify,
@@ -195,3 +166,24 @@ class Deployment(DataikuResource):
         self.notify(f"deployment {deployment_id}: {health}")
         if health == "ERROR":
             raise ApiError(f"deployment {deployment_id} is unhealthy (ERROR) after its update")
+        return health
+
+
+def _live(settings: Mapping[str, Any], health: str | None) -> Live:
+    remapping = (settings.get("bundleContainerSettings") or {}).get("remapping") or {}
+    return {
+        "id": settings.get("id"),
+        "published_project": settings.get("publishedProjectKey"),
+        "infra": settings.get("infraId"),
+        "bundle_id": settings.get("bundleId"),
+        "deployed_project_key": settings.get("deployedProjectKey"),
+        "project_folder": settings.get("projectFolderId"),
+        "local_variables": settings.get("localVariables") or {},
+        "scenarios_to_activate": settings.get("scenariosToActivate") or {},
+        "connection_remapping": _pairs(remapping.get("connections")),
+        "code_env_remapping": _pairs(remapping.get("codeEnvs")),
+        "disable_automatic_triggers": bool(settings.get("disableAutomaticTriggers", False)),
+        "tags": as_set(settings.get("tags")),
+        "health": health,
+        MODIFIED: modified(settings.get("versionTag")),
+    }

@@ -1,30 +1,31 @@
 """``dataiku_project_folder``: a folder in the DSS project tree.
 
-Server-generated id (``KdLmPU6``), kept in state; the natural key is (parent, name), found by
-listing the parent's children. A rename or a new owner / permission set is a read-modify-write
-of the folder settings; a new parent is a move, never a replacement. A refresh reads each
-folder's document, and its settings only when owner or permissions are managed
-(``detail_fields``): the document has the name and the parent.
+Server-generated id (``KdLmPU6``), kept in state; the natural key is (parent, name), looked up
+in the parent's children (``list(parent)``: the parent's document, then each child's). A rename
+or a new owner / permission set is a read-modify-write of the folder settings; a new parent is a
+move, never a replacement. The folder document has the name and the parent; owner and
+permissions live in the settings document (``detail_fields``: a lookup reads it only where they
+are managed). A folder's id does not tell its parent (no ``container_of``): a read by id is
+``read``, the document and the settings.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Collection, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.errors import NotFoundError, ProviderError
-from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
-from reconciler.providers.common import fan_out
+from reconciler.providers.base import CreatedButFailed, Live, Spec
+from reconciler.providers.common import declared, fan_out, or_none
 from reconciler.providers.dataiku.client import DataikuClient
-from reconciler.providers.dataiku.resources._common import (
+from reconciler.providers.dataiku.resources._base import DataikuResource
+from reconciler.providers.dataiku.resources._permissions import (
     Principal,
-    declared,
     live_permissions,
     merge_permissions,
     normalize_permissions,
 )
-from reconciler.providers.dataiku.resources._scope import instance_wide
 from reconciler.providers.models import Model
 
 ROOT = "ROOT"
@@ -56,7 +57,19 @@ class ProjectFolderSpec(Model):
         None, description="the complete permission set (principals not listed lose their rights); left alone when omitted")
 
 
-class ProjectFolder(ResourceType):
+def every_folder(client: DataikuClient) -> list[str]:
+    """ROOT and every folder under it that holds sub-folders (the containers export lists)."""
+    found, pending = [], [ROOT]
+    while pending:
+        folder_id = pending.pop(0)
+        children = (or_none(lambda: client.get_folder(folder_id)) or {}).get("childrenIds") or []
+        if children:
+            found.append(folder_id)
+            pending.extend(children)
+    return found
+
+
+class ProjectFolder(DataikuResource):
     type_name: ClassVar[str] = "dataiku_project_folder"
     spec_model: ClassVar[type[BaseModel]] = ProjectFolderSpec
     description: ClassVar[str] = "A project folder (name, parent, owner, permissions)"
@@ -67,129 +80,72 @@ class ProjectFolder(ResourceType):
     delete_note: ClassVar[str | None] = None
     #: only the settings document has them (one more GET per folder)
     detail_fields: ClassVar[frozenset[str]] = frozenset({"owner", "permissions"})
-
-    client: DataikuClient
+    container: ClassVar[str | None] = "parent"
 
     @classmethod
     def identity_of(cls, spec: Mapping[str, Any]) -> str | None:
         """``ROOT/Analytics``: the parent defaults to ROOT, as in the spec model."""
         return super().identity_of({**spec, "parent": spec.get("parent") or ROOT})
 
+    # -- reading ------------------------------------------------------------------------------
     def read(self, object_id: str) -> Live | None:
-        try:
-            doc = self.client.get_folder(object_id)
-            settings = self.client.get_folder_settings(object_id)
-        except NotFoundError:
-            return None
-        return self._live(object_id, doc, settings)
+        listed = self._document(object_id)
+        return self.read_details(object_id, listed, self.detail_fields) if listed is not None else None
 
-    def batch_key(self, object_id: str) -> Any:
-        return "folders"  # no list returns folders whole: read_many reads them side by side
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """The sub-folders of the folder ``container``: its document, then each child's."""
+        parent = or_none(lambda: self.client.get_folder(container or ROOT))
+        ids = list((parent or {}).get("childrenIds") or [])
+        return [(live["id"], live) for live in fan_out(self._document, ids) if live is not None]
 
-    def read_many(self, object_ids: Sequence[str], brief: Collection[str] = ()) -> dict[str, Live | None]:
-        """Each folder's document, and its settings unless the folder is in ``brief`` (then the
-        live object has no ``detail_fields``), several folders at a time."""
-        brief = frozenset(brief)
+    def read_details(self, object_id: str, listed: Live, fields: frozenset[str]) -> Live | None:
+        settings = or_none(lambda: self.client.get_folder_settings(object_id))
+        return {**listed, **_settings_view(settings)} if settings is not None else None
 
-        def one(folder_id: str) -> Live | None:
-            try:
-                doc = self.client.get_folder(folder_id)
-                if folder_id in brief:
-                    return {"id": doc.get("id") or folder_id, "name": doc.get("name"),
-                            "parent": doc.get("parentId") or ROOT}
-                return self._live(folder_id, doc, self.client.get_folder_settings(folder_id))
-            except NotFoundError:
-                return None
+    def _document(self, folder_id: str) -> Live | None:
+        doc = or_none(lambda: self.client.get_folder(folder_id))
+        return _document_view(doc, folder_id) if doc is not None else None
 
-        ids = list(dict.fromkeys(object_ids))
-        return dict(zip(ids, fan_out(one, ids)))
-
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """Every folder under ROOT (walking ``childrenIds``), unless ``scope`` limits the export to a
-        project. DSS has no call listing folders whole: each is read (its document, its settings)."""
-        if not instance_wide(scope):
-            return []
-        found: list[tuple[str, Live]] = []
-        pending = list(self.client.get_folder(ROOT).get("childrenIds") or [])
-        while pending:
-            folder_id = pending.pop(0)
-            try:
-                doc = self.client.get_folder(folder_id)
-                settings = self.client.get_folder_settings(folder_id)
-            except NotFoundError:
-                continue
-            found.append((folder_id, self._live(folder_id, doc, settings)))
-            pending.extend(doc.get("childrenIds") or [])
-        return found
-
-    @staticmethod
-    def _live(object_id: str, doc: Mapping[str, Any], settings: Mapping[str, Any]) -> Live:
-        return {
-            "id": doc.get("id") or object_id,
-            "name": settings.get("name", doc.get("name")),
-            "parent": doc.get("parentId") or ROOT,
-            "owner": settings.get("owner"),
-            "permissions": live_permissions(settings.get("permissions"), FOLDER_FLAGS),
-        }
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        parent = spec.get("parent") or ROOT
-        try:
-            children = self.client.get_folder(parent).get("childrenIds") or []
-            matches = [c for c in children if self.client.get_folder(c).get("name") == spec.get("name")]
-        except NotFoundError:
-            return None
-        if len(matches) > 1:
-            raise ProviderError(
-                f"{len(matches)} folders named {spec.get('name')!r} in folder {parent}: {', '.join(matches)}",
-                hint="adopt the one you mean with `reconciler import ADDR ID`",
-            )
-        if not matches:
-            return None
-        live = self.read(matches[0])
-        return (matches[0], live) if live is not None else None
-
+    # -- writing ------------------------------------------------------------------------------
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = ProjectFolderSpec.model_validate(spec)
         doc = self.client.create_folder(want.parent, want.name)
         folder_id = doc["id"]
         try:
-            self._save_settings(folder_id, spec, declared(spec, ("owner", "permissions")))
-            live = self.read(folder_id)
+            settings = self._save_settings(folder_id, spec, declared(spec, ("owner", "permissions")))
         except ProviderError as exc:
             raise CreatedButFailed(folder_id, exc) from exc
-        if live is None:
-            raise CreatedButFailed(folder_id, NotFoundError(f"folder {folder_id} vanished after create"))
-        return folder_id, live
+        return folder_id, {**_document_view(doc, folder_id), **_settings_view(settings)}
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
+        """A move, then the settings read-modify-written; the live view from the folder's document
+        and the settings (read where managed and not just written)."""
         fields = [f for f in ("name", "owner", "permissions", "parent") if f in changed and f in spec]
         if "parent" in fields:
             self.client.move_folder(object_id, spec["parent"] or ROOT)
-        self._save_settings(object_id, spec, [f for f in fields if f != "parent"])
-        new = self.read(object_id)
+        settings = self._save_settings(object_id, spec, [f for f in fields if f != "parent"])
+        new = self._document(object_id)
         if new is None:
-            raise NotFoundError(f"folder {object_id} vanished during update")
-        return new
+            raise NotFoundError(f"project folder {object_id} vanished during update")
+        if settings is None and self.detail_fields & set(spec):
+            settings = self.client.get_folder_settings(object_id)
+        return {**new, **_settings_view(settings)}
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        try:
-            self.client.delete_folder(object_id)
-        except NotFoundError:
-            pass
+        or_none(lambda: self.client.delete_folder(object_id))
 
-    def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
-        out = dict(attrs)
+    def normalize_fields(self, out: dict[str, Any]) -> dict[str, Any]:
         if "parent" in out and out["parent"] is None:
             out["parent"] = ROOT
         if "permissions" in out:
             out["permissions"] = normalize_permissions(out["permissions"] or [], FOLDER_FLAGS)
         return out
 
-    def _save_settings(self, folder_id: str, spec: Spec, fields: list[str]) -> None:
-        """GET the settings, overlay ``fields`` from the spec, PUT back only if something changed."""
+    def _save_settings(self, folder_id: str, spec: Spec, fields: list[str]) -> dict[str, Any] | None:
+        """GET the settings, overlay ``fields`` from the spec, PUT back only if something changed;
+        the settings as they are now (None when no field was asked for)."""
         if not fields:
-            return
+            return None
         settings = self.client.get_folder_settings(folder_id)
         new = dict(settings)
         if "name" in fields:
@@ -200,3 +156,14 @@ class ProjectFolder(ResourceType):
             new["permissions"] = merge_permissions(settings.get("permissions"), spec["permissions"], FOLDER_FLAGS)
         if new != settings:
             self.client.put_folder_settings(folder_id, new)
+        return new
+
+
+def _document_view(doc: Mapping[str, Any], folder_id: str) -> Live:
+    return {"id": doc.get("id") or folder_id, "name": doc.get("name"), "parent": doc.get("parentId") or ROOT}
+
+
+def _settings_view(settings: Mapping[str, Any] | None) -> Live:
+    if settings is None:
+        return {}
+    return {"owner": settings.get("owner"), "permissions": live_permissions(settings.get("permissions"), FOLDER_FLAGS)}

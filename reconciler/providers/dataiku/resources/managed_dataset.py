@@ -5,7 +5,8 @@ from the connection and ``format_option``), then brought in line by read-modify-
 dataset document and its metadata, like ``dataiku_dataset``. Id ``"<project>.<name>"``; natural
 key (project, name); ``project``, ``name`` and ``connection`` are create-only (a new connection
 means a new dataset). ``format_option`` and ``drop_data_on_destroy`` act at create / delete time
-and are never compared. An external dataset of the same name is never adopted (nor the reverse).
+and are never compared. An external dataset of the same name is never listed, so never adopted
+(nor the reverse).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any, ClassVar, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.errors import NotFoundError, ProviderError
+from reconciler.errors import ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
-from reconciler.providers.dataiku.resources.dataset import NAME_PATTERN, Dataset, SchemaColumn, dataset_id, split_id
+from reconciler.providers.common import join_id, or_none, split_id
+from reconciler.providers.dataiku.resources.dataset import NAME_PATTERN, Dataset, SchemaColumn
 from reconciler.providers.models import Model
 
 #: the format presets DSS documents for managed file datasets (seed L1299-L1309) and the client adds
@@ -54,33 +56,29 @@ class ManagedDataset(Dataset):
     delete_note: ClassVar[str | None] = "deletes the dataset's recipes and analyses (Dataiku cascades)"
     managed: ClassVar[bool] = True
 
-    def _live(self, object_id: str, project: str, name: str, doc: Mapping[str, Any],
-              meta: Mapping[str, Any]) -> Live:
-        live = super()._live(object_id, project, name, doc, meta)
+    def _live(self, project: str, doc: Mapping[str, Any]) -> Live:
+        live = super()._live(project, doc)
         live["connection"] = (live.get("params") or {}).get("connection")
         return live
 
     def create(self, spec: Spec) -> tuple[str, Live]:
+        """DSS's managed creation (it picks type, params and format), then the declared fields
+        written into the document it answers with (read when the answer is not the document)."""
         want = ManagedDatasetSpec.model_validate(spec)
         specific = {"formatOptionId": want.format_option} if want.format_option else {}
-        self.client.create_managed_dataset(want.project, {
+        answer = self.client.create_managed_dataset(want.project, {
             "name": want.name,
             "creationSettings": {"connectionId": want.connection, "specificSettings": specific},
         })
-        object_id = dataset_id(want.project, want.name)
+        object_id = join_id(want.project, want.name)
+        doc = answer if isinstance(answer, dict) and answer.get("name") == want.name and "params" in answer else None
         try:
-            self._sync(want.project, want.name, spec, set(spec))
-            live = self.read(object_id)
+            return object_id, self._write(want.project, want.name, spec, set(spec), doc)
         except ProviderError as exc:
             raise CreatedButFailed(object_id, exc) from exc
-        if live is None:
-            raise CreatedButFailed(object_id, NotFoundError(f"dataset {object_id} vanished after create"))
-        return object_id, live
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
         """Delete the dataset; drop its data only if ``attrs`` says ``drop_data_on_destroy``."""
-        project, name = split_id(object_id)
-        try:
-            self.client.delete_dataset(project, name, drop_data=bool((attrs or {}).get("drop_data_on_destroy")))
-        except NotFoundError:
-            pass
+        project, name = split_id(object_id, "dataset")
+        drop = bool((attrs or {}).get("drop_data_on_destroy"))
+        or_none(lambda: self.client.delete_dataset(project, name, drop_data=drop))

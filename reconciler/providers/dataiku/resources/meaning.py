@@ -1,7 +1,8 @@
 """``dataiku_meaning``: an instance-level user-defined meaning (data catalog vocabulary).
 
-The id is the user's (natural key, create-only), as is the type. Updates are a GET-overlay-PUT
-of ``/meanings/{id}``. DSS has no delete endpoint for meanings: the type is not deletable, so
+The id is the user's (natural key, create-only), as is the type. ``GET /meanings/`` lists them
+whole. Updates are a GET-overlay-PUT of ``/meanings/{id}``; a create or an update answers with
+the document it sent. DSS has no delete endpoint for meanings: the type is not deletable, so
 removing its block only forgets it (the plan says "removed from state, left in place").
 
 Spec vocabulary: ``values`` (VALUES_LIST) are strings or ``{value, color}``; ``mappings``
@@ -12,15 +13,14 @@ Spec vocabulary: ``values`` (VALUES_LIST) are strings or ``{value, color}``; ``m
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Iterable, Literal, Sequence
+from typing import Any, ClassVar, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reconciler.errors import NotFoundError, ProviderError
-from reconciler.providers.base import CreatedButFailed, Live, Spec
+from reconciler.errors import ProviderError
+from reconciler.providers.base import Live, Spec
+from reconciler.providers.common import or_none, text
 from reconciler.providers.dataiku.resources._base import DataikuResource
-from reconciler.providers.dataiku.resources._common import text
-from reconciler.providers.dataiku.resources._scope import instance_wide
 from reconciler.providers.models import Model
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
@@ -109,67 +109,29 @@ class Meaning(DataikuResource):
     create_only: ClassVar[frozenset[str]] = frozenset({"id", "type"})
     deletable: ClassVar[bool] = False
 
-    def read(self, object_id_: str) -> Live | None:
-        try:
-            doc = self.client.get_meaning(object_id_)
-        except NotFoundError:
-            return None
-        return self._live(object_id_, doc)
+    def read(self, object_id: str) -> Live | None:
+        doc = or_none(lambda: self.client.get_meaning(object_id))
+        return _live(doc) if doc is not None else None
 
-    def batch_key(self, object_id_: str) -> Any:
-        """The instance: ``GET /meanings/`` returns every meaning whole (seed L9395)."""
-        return "meanings"
-
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        """One list call for all of them."""
-        listed = {m.get("id"): m for m in self.client.list_meanings()}
-        return {i: self._live(i, listed[i]) if i in listed else None for i in object_ids}
-
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """Every meaning, unless ``scope`` limits the export to a project (see ``_scope``)."""
-        if not instance_wide(scope):
-            return []
-        return [(str(m["id"]), self._live(str(m["id"]), m)) for m in self.client.list_meanings() if m.get("id")]
-
-    @staticmethod
-    def _live(object_id_: str, doc: Mapping[str, Any]) -> Live:
-        return {
-            "id": doc.get("id") or object_id_,
-            "label": doc.get("label"),
-            "type": doc.get("type"),
-            "description": text(doc.get("description")),
-            "values": _values(doc.get("entries", doc.get("values"))),
-            "mappings": _mappings(doc.get("mappings")),
-            "pattern": doc.get("pattern"),
-            "normalization_mode": doc.get("normalizationMode") or "EXACT",
-            "detectable": bool(doc.get("detectable", False)),
-        }
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        meaning_id = spec.get("id")
-        live = self.read(meaning_id) if isinstance(meaning_id, str) else None
-        return (meaning_id, live) if live is not None else None  # type: ignore[return-value]
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        return [(str(m["id"]), _live(m)) for m in self.client.list_meanings() if m.get("id")]
 
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = MeaningSpec.model_validate(spec)
-        self.client.create_meaning(self._wire(want.model_dump(by_alias=True), {"id": want.id, "type": want.type}))
-        live = self.read(want.id)
-        if live is None:
-            raise CreatedButFailed(want.id, NotFoundError(f"meaning {want.id} vanished after create"))
-        return want.id, live
+        doc = self._wire(want.model_dump(by_alias=True), {"id": want.id, "type": want.type})
+        self.client.create_meaning(doc)
+        return want.id, _live(doc)
 
-    def update(self, object_id_: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
+    def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
+        doc = self.client.get_meaning(object_id)
         fields = [f for f in FIELDS if f in changed and f in spec]
         if fields:
-            doc = self.client.get_meaning(object_id_)
-            self.client.put_meaning(object_id_, self._wire({f: spec[f] for f in fields}, doc))
-        new = self.read(object_id_)
-        if new is None:
-            raise NotFoundError(f"meaning {object_id_} vanished during update")
-        return new
+            doc = self._wire({f: spec[f] for f in fields}, doc)
+            self.client.put_meaning(object_id, doc)
+        return _live(doc)
 
-    def delete(self, object_id_: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        raise ProviderError(f"meaning {object_id_} cannot be deleted: DSS has no API to delete meanings",
+    def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
+        raise ProviderError(f"meaning {object_id} cannot be deleted: DSS has no API to delete meanings",
                             hint="delete it in DSS (Administration > Meanings); reconciler only forgets it")
 
     def normalize_fields(self, out: dict[str, Any]) -> dict[str, Any]:
@@ -198,3 +160,17 @@ class Meaning(DataikuResource):
             elif f in ("id", "type", "label", "description", "pattern", "detectable"):
                 doc[f] = value
         return {k: v for k, v in doc.items() if v is not None}
+
+
+def _live(doc: Mapping[str, Any]) -> Live:
+    return {
+        "id": doc.get("id"),
+        "label": doc.get("label"),
+        "type": doc.get("type"),
+        "description": text(doc.get("description")),
+        "values": _values(doc.get("entries", doc.get("values"))),
+        "mappings": _mappings(doc.get("mappings")),
+        "pattern": doc.get("pattern"),
+        "normalization_mode": doc.get("normalizationMode") or "EXACT",
+        "detectable": bool(doc.get("detectable", False)),
+    }

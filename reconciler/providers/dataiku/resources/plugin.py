@@ -9,18 +9,21 @@ release, or ``git_checkout``) and the apply fails if the source does not provide
 
 ``source``, ``git_*`` and ``force_delete`` say how to act; DSS does not report them back, so
 they are never compared: to upgrade, change ``version`` (and ``git_checkout``).
+
+``list`` is ``GET /plugins/`` (id, version); the settings document (``settings``, ``code_env``)
+is read per plugin only where one of them is managed (``detail_fields``).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Literal, Mapping, Sequence
+from typing import Any, ClassVar, Iterable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.errors import ApiError, NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
+from reconciler.providers.common import or_none
 from reconciler.providers.dataiku.resources._base import DataikuResource
-from reconciler.providers.dataiku.resources._scope import instance_wide
 from reconciler.providers.models import Model
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]+$"
@@ -59,49 +62,27 @@ class Plugin(DataikuResource):
     delete_note: ClassVar[str | None] = "uninstalls the plugin from the whole instance"
     wait_note: ClassVar[str | None] = "waits for DSS's plugin install or update task"
 
+    #: only the plugin's settings document has them (one GET per plugin)
+    detail_fields: ClassVar[frozenset[str]] = frozenset({"settings", "code_env"})
+
     def read(self, object_id: str) -> Live | None:
-        listed = [p for p in self.client.list_plugins() if p.get("id") == object_id]
-        return self._live(object_id, listed[0]) if listed else None
+        listed = self._listed(object_id)
+        return self.read_details(object_id, listed, self.detail_fields) if listed is not None else None
 
-    def batch_key(self, object_id: str) -> Any:
-        """The instance: one ``GET /plugins/`` serves every plugin (the settings stay one call each)."""
-        return "plugins"
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """Every installed plugin (``dev``: a plugin under development, never exported)."""
+        return [(str(p["id"]), _listed(p)) for p in self.client.list_plugins() if p.get("id")]
 
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        """One list call, then each plugin's settings."""
-        listed = {p.get("id"): p for p in self.client.list_plugins()}
-        return {i: self._live(i, listed[i]) if i in listed else None for i in object_ids}
+    def read_details(self, object_id: str, listed: Live, fields: frozenset[str]) -> Live | None:
+        settings = or_none(lambda: self.client.get_plugin_settings(object_id))
+        return {**listed, **_settings_view(settings)} if settings is not None else None
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """Every installed plugin (not dev plugins), unless ``scope`` limits the export to a project.
-        ``source`` is not reported by DSS: exported blocks say the default (store)."""
-        if not instance_wide(scope):
-            return []
-        found = []
-        for item in self.client.list_plugins():
-            live = self._live(str(item["id"]), item) if item.get("id") and not item.get("isDev") else None
-            if live is not None:
-                found.append((live["id"], live))
-        return found
+    def export_view(self, live: Live) -> Live | None:
+        """Dev plugins are not exported. ``source`` is not reported by DSS: blocks say the default (store)."""
+        return None if live.get("dev") else live
 
-    def _live(self, object_id: str, item: Mapping[str, Any]) -> Live | None:
-        """The live view from the plugin's list item and its settings (None: uninstalled meanwhile)."""
-        try:
-            settings = self.client.get_plugin_settings(object_id)
-        except NotFoundError:
-            return None
-        return {
-            "id": object_id,
-            "version": item.get("version"),
-            "settings": settings.get("config") or {},
-            "code_env": settings.get("codeEnvName"),
-            "label": (item.get("meta") or {}).get("label"),
-        }
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        plugin_id = spec.get("id")
-        live = self.read(plugin_id) if isinstance(plugin_id, str) else None
-        return (plugin_id, live) if live is not None else None  # type: ignore[return-value]
+    def _listed(self, plugin_id: str) -> Live | None:
+        return next((_listed(p) for p in self.client.list_plugins() if p.get("id") == plugin_id), None)
 
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = PluginSpec.model_validate(spec)
@@ -110,14 +91,12 @@ class Plugin(DataikuResource):
         else:
             state = self.client.install_plugin_from_git(want.git_repository or "", want.git_checkout, want.git_subpath)
         self.client.wait_future(state, what=f"installing plugin {want.id}", progress=self.notify)
-        if self.read(want.id) is None:
+        listed = self._listed(want.id)
+        if listed is None:
             raise ApiError(f"installing plugin {want.id} from {want.git_repository or 'the store'} installed "
                            f"something else: no plugin {want.id} on the instance")
         try:
-            self._save_settings(want.id, spec, [f for f in ("settings", "code_env") if f in spec])
-            live = self.read(want.id)
-            if live is None:
-                raise NotFoundError(f"plugin {want.id} vanished after install")
+            live = {**listed, **self._settings(want.id, spec, set(spec))}
             self._check_version(want, live)
         except ProviderError as exc:
             raise CreatedButFailed(want.id, exc) from exc
@@ -133,15 +112,16 @@ class Plugin(DataikuResource):
                                                            want.git_subpath)
             self.client.wait_future(state, what=f"updating plugin {object_id} to {want.version}",
                                     progress=self.notify)
-        self._save_settings(object_id, spec, [f for f in ("settings", "code_env") if f in changed and f in spec])
-        new = self.read(object_id)
+        settings = self._settings(object_id, spec, set(changed))
+        new = self._listed(object_id)
         if new is None:
             raise NotFoundError(f"plugin {object_id} vanished during update")
+        new.update(settings)
         self._check_version(want, new)
         return new
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        if self.read(object_id) is None:
+        if self._listed(object_id) is None:
             return
         state = self.client.delete_plugin(object_id, force=bool((attrs or {}).get("force_delete")))
         self.client.wait_future(state, what=f"deleting plugin {object_id}", progress=self.notify)
@@ -150,12 +130,16 @@ class Plugin(DataikuResource):
         if "settings" in out and out["settings"] is None:
             out["settings"] = {}
         out.pop("label", None)
+        out.pop("dev", None)
         return out
 
-    def _save_settings(self, plugin_id: str, spec: Spec, fields: list[str]) -> None:
-        fields = [f for f in fields if not (f == "settings" and spec[f] is None)]
-        if not fields:
-            return
+    def _settings(self, plugin_id: str, spec: Spec, changed: set[str]) -> Live:
+        """The settings fields ``spec`` manages, with those in ``changed`` written (POSTed only if
+        they differ); nothing when it manages none."""
+        if not self.detail_fields & set(spec):
+            return {}
+        fields = [f for f in ("settings", "code_env") if f in changed and f in spec
+                  and not (f == "settings" and spec[f] is None)]
         settings = self.client.get_plugin_settings(plugin_id)
         new = dict(settings)
         if "settings" in fields:
@@ -164,6 +148,7 @@ class Plugin(DataikuResource):
             new["codeEnvName"] = spec["code_env"]
         if new != settings:
             self.client.put_plugin_settings(plugin_id, new)
+        return _settings_view(new)
 
     @staticmethod
     def _check_version(want: PluginSpec, live: Live) -> None:
@@ -171,3 +156,15 @@ class Plugin(DataikuResource):
             source = f"git {want.git_repository}@{want.git_checkout}" if want.source == "git" else "the plugin store"
             raise ApiError(f"plugin {want.id}: {source} provides version {live.get('version')}, not {want.version}",
                            hint="set version to the one the source provides, or point git_checkout at the release")
+
+
+def _listed(item: Mapping[str, Any]) -> Live:
+    """A ``GET /plugins/`` item in spec vocabulary (``label`` and ``dev`` are informative, never compared)."""
+    return {"id": str(item["id"]), "version": item.get("version"), "label": (item.get("meta") or {}).get("label"),
+            "dev": bool(item.get("isDev"))}
+
+
+def _settings_view(settings: Mapping[str, Any] | None) -> Live:
+    if settings is None:
+        return {}
+    return {"settings": settings.get("config") or {}, "code_env": settings.get("codeEnvName")}

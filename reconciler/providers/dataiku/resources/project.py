@@ -12,9 +12,11 @@ authorizations, unknown keys) are sent back untouched:
     variables                                     GET/PUT /projects/{k}/variables/
     folder                                        GET /project-folders/locate-project/{k}; POST .../projects/{k}/move
 
-A refresh reads the project list (summaries with name, descriptions, tags and folder), then
-each project's permissions and variables; its metadata document only when checklists, custom
-fields or custom metadata are managed (``detail_fields``).
+``list`` is the project list with locations (name, descriptions, tags, owner, folder); the
+permissions, variables and metadata documents are ``detail_fields``, read (``read_details``) only
+for the projects whose state or spec manages them: the permissions document for ``permissions``,
+the variables for ``variables``, the metadata for checklists, custom fields or custom metadata.
+A create or an update builds the live view from what it sent and the documents it wrote.
 
 ``drop_data_on_destroy`` is ours, not the platform's: it is never compared (``normalize`` drops
 it) and tells ``delete`` whether to clear managed data when the engine passes the last applied
@@ -24,13 +26,13 @@ adds to them survive an update. Drift names who changed the project last (its ``
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Collection, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
-from reconciler.providers.common import fan_out
+from reconciler.providers.common import as_set, declared, or_none, text
 from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified
 from reconciler.providers.dataiku.resources._checklists import (
     Checklist,
@@ -38,16 +40,12 @@ from reconciler.providers.dataiku.resources._checklists import (
     merge_checklists,
     normalize_checklists,
 )
-from reconciler.providers.dataiku.resources._common import (
+from reconciler.providers.dataiku.resources._permissions import (
     Principal,
-    declared,
     live_permissions,
     merge_permissions,
     normalize_permissions,
-    normalize_tags,
-    text,
 )
-from reconciler.providers.dataiku.resources._scope import projects_in_scope
 from reconciler.providers.dataiku.resources.folder import ROOT
 from reconciler.providers.models import Model
 
@@ -63,6 +61,8 @@ METADATA_FIELDS = {"name": "label", "description": "description", "short_descrip
 KEY_PATTERN = r"^[A-Za-z0-9_]+$"
 #: fields the creation POST sets (the rest is written document by document after it)
 CREATED_WITH = frozenset({"key", "name", "description", "tags", "owner", "permissions", "folder"})
+#: detail fields of the metadata document (the list has the other metadata fields)
+METADATA_DETAILS = frozenset({"checklists", "custom_fields", "custom_metadata"})
 
 
 class ProjectPermission(Principal):
@@ -132,82 +132,47 @@ class Project(DataikuResource):
     delete_note: ClassVar[str | None] = "deletes the project and every dataset, recipe and scenario in it"
     local_fields: ClassVar[frozenset[str]] = frozenset({"drop_data_on_destroy"})
     ref_fields: ClassVar[Mapping[str, str]] = {"folder": "dataiku_project_folder"}
-    #: only the metadata document has them (one GET per project); the list's summaries have the rest
-    detail_fields: ClassVar[frozenset[str]] = frozenset({"checklists", "custom_fields", "custom_metadata"})
+    #: each needs a GET of its document per project; the list has everything else
+    detail_fields: ClassVar[frozenset[str]] = frozenset({"permissions", "variables"}) | METADATA_DETAILS
 
+    # -- reading ------------------------------------------------------------------------------
     def read(self, object_id: str) -> Live | None:
+        return self._read(object_id, self.detail_fields)
+
+    def _read(self, key: str, fields: frozenset[str]) -> Live | None:
+        """The project with the detail ``fields``: its summary and folder, then their documents."""
+        summary = or_none(lambda: self.client.get_project(key))
+        location = or_none(lambda: self.client.locate_project(key)) if summary is not None else None
+        if location is None:
+            return None
+        return self.read_details(key, _summary_view(key, summary, location.get("id")), fields)
+
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """Every project, from one list call with locations."""
+        return [(str(p["projectKey"]), _summary_view(str(p["projectKey"]), p,
+                                                     (p.get("projectLocation") or {}).get("projectFolderId")))
+                for p in self.client.list_projects(include_location=True) if p.get("projectKey")]
+
+    def read_details(self, object_id: str, listed: Live, fields: frozenset[str]) -> Live | None:
+        """``listed`` with the documents holding ``fields``: permissions, variables, metadata."""
+        live = dict(listed)
         try:
-            summary = self.client.get_project(object_id)
-            folder = self.client.locate_project(object_id).get("id")
-            return self._read_documents(object_id, summary, folder)
+            if "permissions" in fields:
+                live.update(_permissions_view(self.client.get_project_permissions(object_id)))
+            if "variables" in fields:
+                live.update(_variables_view(self.client.get_project_variables(object_id)))
+            if fields & METADATA_DETAILS:
+                meta = _metadata_view(self.client.get_project_metadata(object_id))
+                live.update({k: v for k, v in meta.items() if k in METADATA_DETAILS})
         except NotFoundError:
             return None
-
-    def batch_key(self, object_id: str) -> Any:
-        return "projects"  # the list (with locations) gives each summary and folder
-
-    def read_many(self, object_ids: Sequence[str], brief: Collection[str] = ()) -> Mapping[str, Live | None]:
-        """One list call for the summaries and folders, then each project's permissions and
-        variables (the list has neither), several projects at a time; its metadata document too,
-        unless the project is in ``brief``: the summary then gives name, descriptions and tags,
-        and the live object has no ``detail_fields``."""
-        summaries = {p.get("projectKey"): p for p in self.client.list_projects(include_location=True)}
-        brief = frozenset(brief)
-
-        def one(key: str) -> Live | None:
-            location = summaries[key].get("projectLocation") or {}
-            try:
-                return self._read_documents(key, summaries[key], location.get("projectFolderId"),
-                                            brief=key in brief)
-            except NotFoundError:
-                return None
-
-        keys = [k for k in object_ids if k in summaries]
-        return dict(zip(keys, fan_out(one, keys)))
-
-    def _read_documents(self, object_id: str, summary: Mapping[str, Any], folder: str | None, *,
-                        brief: bool = False) -> Live:
-        if brief:  # the summary holds the metadata fields that are not details, under its own names
-            meta = {"label": summary.get("name"), "description": summary.get("description"),
-                    "shortDesc": summary.get("shortDesc"), "tags": summary.get("tags")}
-        else:
-            meta = self.client.get_project_metadata(object_id)
-        perms = self.client.get_project_permissions(object_id)
-        variables = self.client.get_project_variables(object_id)
-        custom = meta.get("custom") if isinstance(meta.get("custom"), dict) else {}
-        live = {
-            "id": object_id,
-            "key": object_id,
-            "name": meta.get("label"),
-            "description": text(meta.get("description")),
-            "short_description": text(meta.get("shortDesc")),
-            "tags": normalize_tags(meta.get("tags")),
-            "folder": folder or ROOT,
-            "variables": {"standard": variables.get("standard") or {}, "local": variables.get("local") or {}},
-            "permissions": live_permissions(perms.get("permissions"), PROJECT_FLAGS),
-            "owner": perms.get("owner"),
-            MODIFIED: modified(summary.get("versionTag")),
-        }
-        if not brief:
-            live.update({
-                "checklists": live_checklists(meta.get("checklists")),
-                "custom_fields": meta.get("customFields") or {},
-                "custom_metadata": custom.get("kv") or {},
-            })
         return live
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """The projects of ``scope`` (see ``_scope``). The list holds summaries only (no permissions,
-        variables, checklists), so each project is read."""
-        return [(key, live) for key in projects_in_scope(self.client, scope)
-                for live in [self.read(key)] if live is not None]
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        key = spec.get("key")
-        live = self.read(key) if isinstance(key, str) else None
-        return (key, live) if live is not None else None
-
+    # -- writing ------------------------------------------------------------------------------
     def create(self, spec: Spec) -> tuple[str, Live]:
+        """One POST with the fields it takes; then each other document holding a declared field
+        (variables, the rest of the metadata) read-modify-written. The live view is what the POST
+        sent (a new project has no short description and no variables) and the documents written."""
         want = ProjectSpec.model_validate(spec)
         owner = want.owner or self.client.auth_info().get("authIdentifier")
         permissions = [p.model_dump(exclude_none=True) for p in want.permissions or []]
@@ -220,36 +185,35 @@ class Project(DataikuResource):
             "permissions": permissions,
             "tags": want.tags,
         }, folder_id=want.folder)
+        live = {"id": want.key, "key": want.key, "name": want.name, "description": text(want.description),
+                "short_description": "", "tags": as_set(want.tags), "folder": want.folder or ROOT,
+                **_variables_view({}), **_permissions_view({"owner": owner, "permissions": permissions})}
         try:
             covered = CREATED_WITH if want.owner else CREATED_WITH - {"owner"}  # "" was not what the POST sent
-            self._sync(want.key, spec, set(spec) - covered)
-            live = self.read(want.key)
+            live.update(self._sync(want.key, spec, set(spec) - covered))
         except ProviderError as exc:
             raise CreatedButFailed(want.key, exc) from exc
-        if live is None:
-            raise CreatedButFailed(want.key, NotFoundError(f"project {want.key} vanished after create"))
         return want.key, live
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
-        self._sync(object_id, spec, set(changed) & set(spec))
-        new = self.read(object_id)
+        """The documents holding changed fields read-modify-written; then the project read back,
+        but for the managed documents just written."""
+        written = self._sync(object_id, spec, set(changed) & set(spec))
+        new = self._read(object_id, self.detail_fields & (set(spec) - set(written)))
         if new is None:
             raise NotFoundError(f"project {object_id} vanished during update")
-        return new
+        return {**new, **written}
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
         """Delete the project; clear managed data only if ``attrs`` says ``drop_data_on_destroy``."""
         drop = bool((attrs or {}).get("drop_data_on_destroy", False))
-        try:
-            self.client.delete_project(
-                object_id,
-                clear_managed_datasets=drop,
-                clear_output_managed_folders=drop,
-                clear_job_and_scenario_logs=True,
-                clear_managed_knowledge_banks=drop,
-            )
-        except NotFoundError:
-            pass
+        or_none(lambda: self.client.delete_project(
+            object_id,
+            clear_managed_datasets=drop,
+            clear_output_managed_folders=drop,
+            clear_job_and_scenario_logs=True,
+            clear_managed_knowledge_banks=drop,
+        ))
 
     def normalize_fields(self, out: dict[str, Any]) -> dict[str, Any]:
         for f in ("custom_fields", "custom_metadata"):
@@ -261,7 +225,7 @@ class Project(DataikuResource):
             if f in out:
                 out[f] = text(out[f])
         if "tags" in out:
-            out["tags"] = normalize_tags(out["tags"])
+            out["tags"] = as_set(out["tags"])
         if "folder" in out and out["folder"] is None:
             out["folder"] = ROOT
         if "permissions" in out:
@@ -274,26 +238,32 @@ class Project(DataikuResource):
         return out
 
     # -- one read-modify-write per platform document ----------------------------------------
-    def _sync(self, key: str, spec: Spec, fields: set[str]) -> None:
-        """Bring the documents holding ``fields`` in line with ``spec``; PUT only what differs."""
-        self._save_metadata(key, spec, declared(spec, [f for f in METADATA_FIELDS if f in fields]))
-        self._save_permissions(key, spec, declared(spec, [f for f in ("owner", "permissions") if f in fields]))
+    def _sync(self, key: str, spec: Spec, fields: set[str]) -> Live:
+        """Bring the documents holding ``fields`` in line with ``spec`` (PUT only what differs);
+        the live fields of the documents written."""
+        out: Live = {}
+        meta = self._save_metadata(key, spec, declared(spec, [f for f in METADATA_FIELDS if f in fields]))
+        if meta is not None:
+            out.update(_metadata_view(meta))
+        perms = self._save_permissions(key, spec, declared(spec, [f for f in ("owner", "permissions") if f in fields]))
+        if perms is not None:
+            out.update(_permissions_view(perms))
         if "variables" in fields and spec.get("variables") is not None:
-            self._save_variables(key, spec["variables"])
+            out.update(_variables_view(self._save_variables(key, spec["variables"])))
         if "folder" in fields:
-            self._move(key, spec.get("folder") or ROOT)
+            out["folder"] = self._move(key, spec.get("folder") or ROOT)
+        return out
 
-    def _save_metadata(self, key: str, spec: Spec, fields: list[str]) -> None:
+    def _save_metadata(self, key: str, spec: Spec, fields: list[str]) -> dict[str, Any] | None:
+        fields = [f for f in fields if not (spec[f] is None and f in METADATA_DETAILS)]
         if not fields:
-            return
+            return None
         meta = self.client.get_project_metadata(key)
         new = dict(meta)
         for f in fields:
             value = spec[f]
-            if value is None and f in ("checklists", "custom_fields", "custom_metadata"):
-                continue
             if f == "tags":
-                value = normalize_tags(value)
+                value = as_set(value)
             elif f in ("description", "short_description"):
                 value = text(value)
             elif f == "checklists":
@@ -303,11 +273,12 @@ class Project(DataikuResource):
             new[METADATA_FIELDS[f]] = value
         if new != meta:
             self.client.put_project_metadata(key, new)
+        return new
 
-    def _save_permissions(self, key: str, spec: Spec, fields: list[str]) -> None:
+    def _save_permissions(self, key: str, spec: Spec, fields: list[str]) -> dict[str, Any] | None:
         fields = [f for f in fields if spec[f] is not None]
         if not fields:
-            return
+            return None
         doc = self.client.get_project_permissions(key)
         new = dict(doc)
         if "owner" in fields:
@@ -316,14 +287,53 @@ class Project(DataikuResource):
             new["permissions"] = merge_permissions(doc.get("permissions"), spec["permissions"], PROJECT_FLAGS)
         if new != doc:
             self.client.put_project_permissions(key, new)
+        return new
 
-    def _save_variables(self, key: str, variables: Mapping[str, Any]) -> None:
+    def _save_variables(self, key: str, variables: Mapping[str, Any]) -> dict[str, Any]:
         doc = self.client.get_project_variables(key)
         new = {**doc, "standard": dict(variables.get("standard") or {}), "local": dict(variables.get("local") or {})}
         if new != doc:
             self.client.put_project_variables(key, new)
+        return new
 
-    def _move(self, key: str, destination: str) -> None:
+    def _move(self, key: str, destination: str) -> str:
         current = self.client.locate_project(key).get("id") or ROOT
         if current != destination:
             self.client.move_project(current, key, destination)
+        return destination
+
+
+def _summary_view(key: str, summary: Mapping[str, Any], folder: str | None) -> Live:
+    """A project-list item (or ``GET /projects/{k}``) and its folder in spec vocabulary."""
+    return {
+        "id": key,
+        "key": key,
+        "name": summary.get("name"),
+        "description": text(summary.get("description")),
+        "short_description": text(summary.get("shortDesc")),
+        "tags": as_set(summary.get("tags")),
+        "folder": folder or ROOT,
+        "owner": summary.get("ownerLogin"),
+        MODIFIED: modified(summary.get("versionTag")),
+    }
+
+
+def _metadata_view(meta: Mapping[str, Any]) -> Live:
+    custom = meta.get("custom") if isinstance(meta.get("custom"), dict) else {}
+    return {
+        "name": meta.get("label"),
+        "description": text(meta.get("description")),
+        "short_description": text(meta.get("shortDesc")),
+        "tags": as_set(meta.get("tags")),
+        "checklists": live_checklists(meta.get("checklists")),
+        "custom_fields": meta.get("customFields") or {},
+        "custom_metadata": custom.get("kv") or {},
+    }
+
+
+def _permissions_view(doc: Mapping[str, Any]) -> Live:
+    return {"owner": doc.get("owner"), "permissions": live_permissions(doc.get("permissions"), PROJECT_FLAGS)}
+
+
+def _variables_view(doc: Mapping[str, Any]) -> Live:
+    return {"variables": {"standard": doc.get("standard") or {}, "local": doc.get("local") or {}}}

@@ -20,6 +20,10 @@ also orders the apply. An output may be ``{ref, appendMode}``; other item keys (
 partition ``deps``...) are not compared and keep what DSS has.
 ``payload_file`` is read from a file relative to the specs root (see ``_files``); the plan shows
 a code change as a unified diff.
+
+The project's recipe list lacks the code: ``list(project)`` reads each listed recipe, and a read
+by id is that one GET alone (no ``container_of``). A create or an update answers with the
+document its read-modify-write ended with.
 """
 
 from __future__ import annotations
@@ -30,14 +34,13 @@ from typing import Any, ClassVar, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from reconciler.errors import NotFoundError, ProviderError
-from reconciler.values import contains_unknown as _unknown
+from reconciler.errors import ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
+from reconciler.providers.common import as_set, fan_out, join_id, or_none, split_id, text
 from reconciler.providers.dataiku.resources import _files
-from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, object_id, split_id
-from reconciler.providers.dataiku.resources._common import normalize_tags, text
-from reconciler.providers.dataiku.resources._scope import projects_in_scope
+from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified
 from reconciler.providers.models import Model
+from reconciler.values import contains_unknown as _unknown
 
 NAME_PATTERN = r"^[A-Za-z0-9_]+$"
 CODE_TYPES = frozenset({"python", "r", "sql_script", "sql_query", "shell", "pyspark", "sparkr", "spark_scala",
@@ -203,42 +206,19 @@ class Recipe(DataikuResource):
     delete_note: ClassVar[str | None] = "its output datasets and folders stay (with their data)"
     ref_fields: ClassVar[Mapping[str, str]] = {"project": "dataiku_project.key"}
 
-    def read(self, object_id_: str) -> Live | None:
-        project, name = split_id(object_id_, "recipe")
-        try:
-            doc = self.client.get_recipe(project, name)
-        except NotFoundError:
-            return None
-        recipe = doc.get("recipe") or {}
-        raw = doc.get("payload") if isinstance(doc.get("payload"), str) else ""
-        return {
-            "id": object_id_,
-            "project": recipe.get("projectKey") or project,
-            "name": recipe.get("name") or name,
-            "type": recipe.get("type"),
-            "inputs": _live_roles(recipe.get("inputs"), outputs=False),
-            "outputs": _live_roles(recipe.get("outputs"), outputs=True),
-            "payload": payload_value(raw, recipe.get("type")),
-            "payload_file": _files.LiveText(raw),
-            "params": recipe.get("params") or {},
-            "code_env": _code_env(recipe.get("params")),
-            "description": text(recipe.get("description")),
-            "short_description": text(recipe.get("shortDesc")),
-            "tags": normalize_tags(recipe.get("tags")),
-            MODIFIED: modified(recipe.get("versionTag")),
-        }
+    container: ClassVar[str | None] = "project"
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """The recipes of the projects in ``scope`` (see ``_scope``). The list lacks the payload (the
-        code), so each recipe is read."""
-        found = []
-        for project in projects_in_scope(self.client, scope):
-            for item in self.client.list_recipes(project):
-                new_id = object_id(project, str(item.get("name")))
-                live = self.read(new_id) if item.get("name") else None
-                if live is not None:
-                    found.append((new_id, live))
-        return found
+    def read(self, object_id: str) -> Live | None:
+        project, name = split_id(object_id, "recipe")
+        doc = or_none(lambda: self.client.get_recipe(project, name))
+        return _live(project, doc) if doc is not None else None
+
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """Each recipe of the project, read (the list lacks the code)."""
+        listed = or_none(lambda: self.client.list_recipes(str(container))) or []
+        names = [str(r["name"]) for r in listed if r.get("name")]
+        found = fan_out(lambda name: self.read(join_id(str(container), name)), names)
+        return [(live["id"], live) for live in found if live is not None]
 
     def export_view(self, live: Live) -> Live:
         """The code inline (``payload``, not ``payload_file``); a code env as ``code_env`` only."""
@@ -249,13 +229,6 @@ class Recipe(DataikuResource):
             out["params"] = {k: v for k, v in out["params"].items() if k != "envSelection"}
         return out
 
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        project, name = spec.get("project"), spec.get("name")
-        if not isinstance(project, str) or not isinstance(name, str):
-            return None
-        live = self.read(object_id(project, name))
-        return (object_id(project, name), live) if live is not None else None
-
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = RecipeSpec.model_validate(spec)
         code = _code_text(spec)
@@ -264,30 +237,19 @@ class Recipe(DataikuResource):
                      "outputs": _merge_roles({}, roles(want.outputs, outputs=True))}
         settings = {"script": code} if code is not None and want.type in CODE_TYPES else {}
         name = self.client.create_recipe(want.project, prototype, settings)
-        new_id = object_id(want.project, name)
+        new_id = join_id(want.project, name)
         try:
-            self._save(want.project, name, spec, set(spec))
-            live = self.read(new_id)
+            return new_id, _live(want.project, self._save(want.project, name, spec, set(spec)))
         except ProviderError as exc:
             raise CreatedButFailed(new_id, exc) from exc
-        if live is None:
-            raise CreatedButFailed(new_id, NotFoundError(f"recipe {new_id} vanished after create"))
-        return new_id, live
 
-    def update(self, object_id_: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
-        project, name = split_id(object_id_, "recipe")
-        self._save(project, name, spec, set(changed) & set(spec))
-        new = self.read(object_id_)
-        if new is None:
-            raise NotFoundError(f"recipe {object_id_} vanished during update")
-        return new
+    def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
+        project, name = split_id(object_id, "recipe")
+        return _live(project, self._save(project, name, spec, set(changed) & set(spec)))
 
-    def delete(self, object_id_: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        project, name = split_id(object_id_, "recipe")
-        try:
-            self.client.delete_recipe(project, name)
-        except NotFoundError:
-            pass
+    def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
+        project, name = split_id(object_id, "recipe")
+        or_none(lambda: self.client.delete_recipe(project, name))
 
     def normalize_fields(self, out: dict[str, Any]) -> dict[str, Any]:
         kind = out.get("type")
@@ -306,15 +268,15 @@ class Recipe(DataikuResource):
             if f in out:
                 out[f] = text(out[f])
         if "tags" in out:
-            out["tags"] = normalize_tags(out["tags"])
+            out["tags"] = as_set(out["tags"])
         return out
 
     # -- read-modify-write of the {recipe, payload} document ---------------------------------
-    def _save(self, project: str, name: str, spec: Spec, fields: set[str]) -> None:
+    def _save(self, project: str, name: str, spec: Spec, fields: set[str]) -> dict[str, Any]:
+        """The ``{recipe, payload}`` document with ``fields`` of ``spec`` written (PUT only if it
+        changed), as it is now."""
         payload_fields = fields & {"payload", "payload_file"}
         doc_fields = [f for f in DOC_FIELDS if f in fields]
-        if not payload_fields and not doc_fields:
-            return
         code = _code_text(spec) if payload_fields else None
         doc = self.client.get_recipe(project, name)
         recipe = dict(doc.get("recipe") or {})
@@ -328,7 +290,7 @@ class Recipe(DataikuResource):
             elif f == "code_env":
                 recipe["params"] = {**(recipe.get("params") or {}), "envSelection": _env_selection(value)}
             elif f == "tags":
-                recipe["tags"] = normalize_tags(value)
+                recipe["tags"] = as_set(value)
             else:
                 recipe["description" if f == "description" else "shortDesc"] = text(value)
         new = {**doc, "recipe": recipe}
@@ -336,3 +298,27 @@ class Recipe(DataikuResource):
             new["payload"] = code
         if new != doc:
             self.client.put_recipe(project, name, new)
+        return new
+
+
+def _live(project: str, doc: Mapping[str, Any]) -> Live:
+    """The live view of a ``{recipe, payload}`` document."""
+    recipe = doc.get("recipe") or {}
+    name = str(recipe.get("name"))
+    raw = doc.get("payload") if isinstance(doc.get("payload"), str) else ""
+    return {
+        "id": join_id(project, name),
+        "project": recipe.get("projectKey") or project,
+        "name": name,
+        "type": recipe.get("type"),
+        "inputs": _live_roles(recipe.get("inputs"), outputs=False),
+        "outputs": _live_roles(recipe.get("outputs"), outputs=True),
+        "payload": payload_value(raw, recipe.get("type")),
+        "payload_file": _files.LiveText(raw),
+        "params": recipe.get("params") or {},
+        "code_env": _code_env(recipe.get("params")),
+        "description": text(recipe.get("description")),
+        "short_description": text(recipe.get("shortDesc")),
+        "tags": as_set(recipe.get("tags")),
+        MODIFIED: modified(recipe.get("versionTag")),
+    }

@@ -10,6 +10,10 @@ triggers a ``delay``) when they have none: ids are never compared, and an update
 the live id of the item at the same position, so server-assigned ids neither cause endless diffs
 nor change. ``run_after_apply`` runs the scenario after each create or update and waits for its
 outcome (reported through ``notify``); ``FAILED`` or ``ABORTED`` fails the apply.
+
+The project's scenario list holds light views (no steps, triggers or reporters): ``list(project)``
+reads each listed scenario, and a read by id is that read alone (no ``container_of``). A create
+or an update answers with the document its read-modify-write ended with.
 """
 
 from __future__ import annotations
@@ -19,12 +23,11 @@ from typing import Any, ClassVar, Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reconciler.errors import ApiError, NotFoundError, ProviderError
-from reconciler.providers.base import CreatedButFailed, UpdatedButFailed, Live, Spec
+from reconciler.errors import ApiError, ProviderError
+from reconciler.providers.base import CreatedButFailed, Live, Spec, UpdatedButFailed
+from reconciler.providers.common import as_set, fan_out, join_id, or_none, split_id, text
 from reconciler.providers.dataiku.resources import _files
-from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, object_id, split_id
-from reconciler.providers.dataiku.resources._common import normalize_tags, text
-from reconciler.providers.dataiku.resources._scope import projects_in_scope
+from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified
 from reconciler.providers.models import Model
 
 ID_PATTERN = r"^[A-Za-z0-9_]+$"
@@ -152,44 +155,23 @@ class Scenario(DataikuResource):
     wait_note: ClassVar[str | None] = "with run_after_apply, runs the scenario and waits for its outcome"
     ref_fields: ClassVar[Mapping[str, str]] = {"project": "dataiku_project.key"}
 
-    def read(self, object_id_: str) -> Live | None:
-        project, scenario_id = split_id(object_id_, "scenario")
-        try:
-            doc = self.client.get_scenario(project, scenario_id)
-            script = (self.client.get_scenario_script(project, scenario_id)
-                      if doc.get("type") == "custom_python" else None)
-        except NotFoundError:
-            return None
-        live = {
-            "project": doc.get("projectKey") or project,
-            "id": doc.get("id") or scenario_id,
-            "name": doc.get("name"),
-            "type": doc.get("type"),
-            "active": bool(doc.get("active", False)),
-            "description": text(doc.get("description")),
-            "short_description": text(doc.get("shortDesc")),
-            "tags": normalize_tags(doc.get("tags")),
-            "steps": list((doc.get("params") or {}).get("steps") or []),
-            "triggers": list(doc.get("triggers") or []),
-            "reporters": list(doc.get("reporters") or []),
-            "run_as": doc.get("runAsUser"),
-            MODIFIED: modified(doc.get("versionTag")),
-        }
-        if script is not None:
-            live.update(script=script, script_file=_files.LiveText(script))
-        return live
+    container: ClassVar[str | None] = "project"
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """The scenarios of the projects in ``scope`` (see ``_scope``). The list holds light views (no
-        steps, no triggers), so each scenario is read."""
-        found = []
-        for project in projects_in_scope(self.client, scope):
-            for item in self.client.list_scenarios(project):
-                new_id = object_id(project, str(item.get("id")))
-                live = self.read(new_id) if item.get("id") else None
-                if live is not None:
-                    found.append((new_id, live))
-        return found
+    def read(self, object_id: str) -> Live | None:
+        project, scenario_id = split_id(object_id, "scenario")
+        doc = or_none(lambda: self.client.get_scenario(project, scenario_id))
+        if doc is None:
+            return None
+        script = (or_none(lambda: self.client.get_scenario_script(project, scenario_id))
+                  if doc.get("type") == "custom_python" else "")
+        return _live(project, doc, script) if script is not None else None
+
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """Each scenario of the project, read (the list holds light views)."""
+        listed = or_none(lambda: self.client.list_scenarios(str(container))) or []
+        ids = [str(s["id"]) for s in listed if s.get("id")]
+        found = fan_out(lambda scenario_id: self.read(join_id(str(container), scenario_id)), ids)
+        return [(join_id(live["project"], live["id"]), live) for live in found if live is not None]
 
     def export_view(self, live: Live) -> Live:
         """The script inline (not ``script_file``); steps, triggers and reporters without the ids DSS gave them."""
@@ -199,13 +181,6 @@ class Scenario(DataikuResource):
                 out[f] = [{k: v for k, v in i.items() if k != "id"} if isinstance(i, Mapping) else i for i in out[f]]
         return out
 
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        project, scenario_id = spec.get("project"), spec.get("id")
-        if not isinstance(project, str) or not isinstance(scenario_id, str):
-            return None
-        live = self.read(object_id(project, scenario_id))
-        return (object_id(project, scenario_id), live) if live is not None else None
-
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = ScenarioSpec.model_validate(spec)
         script = _files.text_of(dict(spec), "script", "script_file")
@@ -213,37 +188,28 @@ class Scenario(DataikuResource):
                 "params": {"steps": _with_live_ids([], want.steps or [])},
                 "triggers": _with_live_ids([], want.triggers or []), "reporters": _with_live_ids([], want.reporters or [])}
         scenario_id = self.client.create_scenario(want.project, body)
-        new_id = object_id(want.project, scenario_id)
+        new_id = join_id(want.project, scenario_id)
         try:
-            self._save(want.project, scenario_id, spec, set(spec), script)
-            live = self.read(new_id)
-            if live is None:
-                raise NotFoundError(f"scenario {new_id} vanished after create")
+            live = self._save(want.project, scenario_id, spec, set(spec), script)
             self._run_if_asked(want.project, scenario_id, spec)
         except ProviderError as exc:
             raise CreatedButFailed(new_id, exc) from exc
         return new_id, live
 
-    def update(self, object_id_: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
-        project, scenario_id = split_id(object_id_, "scenario")
+    def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
+        project, scenario_id = split_id(object_id, "scenario")
         fields = set(changed) & set(spec)
         script = _files.text_of(dict(spec), "script", "script_file") if fields & {"script", "script_file"} else None
-        self._save(project, scenario_id, spec, fields, script)
-        new = self.read(object_id_)
-        if new is None:
-            raise NotFoundError(f"scenario {object_id_} vanished during update")
+        new = self._save(project, scenario_id, spec, fields, script)
         try:
             self._run_if_asked(project, scenario_id, spec)
         except ProviderError as exc:
             raise UpdatedButFailed(new, exc) from exc
         return new
 
-    def delete(self, object_id_: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        project, scenario_id = split_id(object_id_, "scenario")
-        try:
-            self.client.delete_scenario(project, scenario_id)
-        except NotFoundError:
-            pass
+    def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
+        project, scenario_id = split_id(object_id, "scenario")
+        or_none(lambda: self.client.delete_scenario(project, scenario_id))
 
     def normalize_fields(self, out: dict[str, Any]) -> dict[str, Any]:
         for f in ("steps", "reporters"):
@@ -255,7 +221,7 @@ class Scenario(DataikuResource):
             if f in out:
                 out[f] = text(out[f])
         if "tags" in out:
-            out["tags"] = normalize_tags(out["tags"])
+            out["tags"] = as_set(out["tags"])
         if "script" in out and isinstance(out["script"], str):
             out["script"] = out["script"].replace("\r\n", "\n")
         if "script_file" in out:
@@ -263,30 +229,36 @@ class Scenario(DataikuResource):
         return out
 
     # -- writes -------------------------------------------------------------------------------
-    def _save(self, project: str, scenario_id: str, spec: Spec, fields: set[str], script: str | None) -> None:
+    def _save(self, project: str, scenario_id: str, spec: Spec, fields: set[str], script: str | None) -> Live:
+        """The scenario document (and a custom_python one's script) with ``fields`` written, PUT
+        only if changed; the live view of the result."""
         doc_fields = [f for f in DOC_FIELDS if f in fields and not (spec[f] is None and f in (
             "steps", "triggers", "reporters", "run_as"))]
-        if doc_fields:
-            doc = self.client.get_scenario(project, scenario_id)
-            new = dict(doc)
-            for f in doc_fields:
-                value = spec[f]
-                if f == "steps":
-                    params = dict(doc.get("params") or {})
-                    params["steps"] = _with_live_ids(params.get("steps"), value)
-                    new["params"] = params
-                elif f in ("triggers", "reporters"):
-                    new[f] = _with_live_ids(doc.get(f), value)
-                elif f == "tags":
-                    new["tags"] = normalize_tags(value)
-                elif f in ("description", "short_description"):
-                    new[DOC_FIELDS[f]] = text(value)
-                else:
-                    new[DOC_FIELDS[f]] = value
-            if new != doc:
-                self.client.put_scenario(project, scenario_id, new)
-        if script is not None and script != self.client.get_scenario_script(project, scenario_id):
-            self.client.put_scenario_script(project, scenario_id, script)
+        doc = self.client.get_scenario(project, scenario_id)
+        new = dict(doc)
+        for f in doc_fields:
+            value = spec[f]
+            if f == "steps":
+                params = dict(doc.get("params") or {})
+                params["steps"] = _with_live_ids(params.get("steps"), value)
+                new["params"] = params
+            elif f in ("triggers", "reporters"):
+                new[f] = _with_live_ids(doc.get(f), value)
+            elif f == "tags":
+                new["tags"] = as_set(value)
+            elif f in ("description", "short_description"):
+                new[DOC_FIELDS[f]] = text(value)
+            else:
+                new[DOC_FIELDS[f]] = value
+        if new != doc:
+            self.client.put_scenario(project, scenario_id, new)
+        current = ""
+        if new.get("type") == "custom_python":
+            current = self.client.get_scenario_script(project, scenario_id)
+            if script is not None and script != current:
+                self.client.put_scenario_script(project, scenario_id, script)
+                current = script
+        return _live(project, new, current)
 
     def _run_if_asked(self, project: str, scenario_id: str, spec: Spec) -> None:
         options = run_options(spec.get("run_after_apply"))
@@ -304,3 +276,25 @@ class Scenario(DataikuResource):
             why = "; ".join(r for r in reasons if r)
             raise ApiError(f"scenario {project}.{scenario_id} run {run.get('runId')} ended {outcome}"
                            + (f": {why}" if why else ""))
+
+
+def _live(project: str, doc: Mapping[str, Any], script: str) -> Live:
+    """The live view of a scenario document (and of a custom_python scenario's script)."""
+    live = {
+        "project": doc.get("projectKey") or project,
+        "id": doc.get("id"),
+        "name": doc.get("name"),
+        "type": doc.get("type"),
+        "active": bool(doc.get("active", False)),
+        "description": text(doc.get("description")),
+        "short_description": text(doc.get("shortDesc")),
+        "tags": as_set(doc.get("tags")),
+        "steps": list((doc.get("params") or {}).get("steps") or []),
+        "triggers": list(doc.get("triggers") or []),
+        "reporters": list(doc.get("reporters") or []),
+        "run_as": doc.get("runAsUser"),
+        MODIFIED: modified(doc.get("versionTag")),
+    }
+    if doc.get("type") == "custom_python":
+        live.update(script=script, script_file=_files.LiveText(script))
+    return live

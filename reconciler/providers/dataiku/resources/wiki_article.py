@@ -7,22 +7,24 @@ to the specs directory; the plan shows a unified diff). ``parent`` is another ar
 (null: top level): a change moves the article in the wiki's taxonomy (a read-modify-write
 of the wiki settings, children travel with it). ``home: true`` makes it the wiki's home page.
 Deleting an article moves its children up to its parent.
+
+DSS has no call returning articles whole: ``list(project)`` reads the wiki (its taxonomy names
+every article and says where it sits) and then each article.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any, ClassVar, Iterable, Sequence
+from typing import Any, ClassVar, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.errors import NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, Spec
+from reconciler.providers.common import as_set, fan_out, join_id, or_none, split_id
 from reconciler.providers.dataiku.resources import _files
-from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified, object_id, split_id
-from reconciler.providers.dataiku.resources._common import normalize_tags
-from reconciler.providers.dataiku.resources._scope import by_project, projects_in_scope
+from reconciler.providers.dataiku.resources._base import MODIFIED, DataikuResource, modified
 from reconciler.providers.models import Model
 
 class WikiArticleSpec(Model):
@@ -110,46 +112,26 @@ class WikiArticle(DataikuResource):
     delete_note: ClassVar[str | None] = "its child articles move up to its parent"
     ref_fields: ClassVar[Mapping[str, str]] = {"project": "dataiku_project.key", "parent": "dataiku_wiki_article.id"}
 
-    def read(self, object_id_: str) -> Live | None:
-        project, article_id = split_id(object_id_, "wiki article")
-        try:
-            doc = self.client.get_article(project, article_id)
-            wiki = self.client.get_wiki(project)
-        except NotFoundError:
-            return None
-        return self._live(project, doc, wiki)
+    container: ClassVar[str | None] = "project"
 
-    def batch_key(self, object_id_: str) -> Any:
-        """The project: its articles share one wiki document (their place in the taxonomy)."""
-        return split_id(object_id_, "wiki article")[0]
+    def read(self, object_id: str) -> Live | None:
+        project, article_id = split_id(object_id, "wiki article")
+        doc = or_none(lambda: self.client.get_article(project, article_id))
+        wiki = or_none(lambda: self.client.get_wiki(project)) if doc is not None else None
+        return self._live(project, doc, wiki) if wiki is not None else None
 
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        """The wiki once per project, then each article (DSS has no call returning articles whole)."""
-        out: dict[str, Live | None] = {}
-        for project, members in by_project(object_ids, lambda i: split_id(i, "wiki article")).items():
-            try:
-                wiki = self.client.get_wiki(project)
-            except NotFoundError:
-                continue
-            for object_id_, article_id in members:
-                try:
-                    out[object_id_] = self._live(project, self.client.get_article(project, article_id), wiki)
-                except NotFoundError:
-                    out[object_id_] = None
-        return out
+    def container_of(self, object_id: str) -> str | None:
+        return split_id(object_id, "wiki article")[0]
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """The articles of the projects in ``scope`` (see ``_scope``), found in each wiki's taxonomy."""
-        found = []
-        for project in projects_in_scope(self.client, scope):
-            wiki = self.client.get_wiki(project)
-            for article_id in _ids(wiki.get("taxonomy")):
-                try:
-                    live = self._live(project, self.client.get_article(project, article_id), wiki)
-                except NotFoundError:
-                    continue
-                found.append((object_id(project, live["id"]), live))
-        return found
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """The wiki, then each article its taxonomy names."""
+        project = str(container)
+        wiki = or_none(lambda: self.client.get_wiki(project))
+        if wiki is None:
+            return []
+        docs = fan_out(lambda article_id: or_none(lambda: self.client.get_article(project, article_id)),
+                       _ids(wiki.get("taxonomy")))
+        return [(join_id(project, live["id"]), live) for live in (self._live(project, d, wiki) for d in docs if d)]
 
     def export_view(self, live: Live) -> Live:
         """The body inline (``body``, not ``body_file``)."""
@@ -167,24 +149,10 @@ class WikiArticle(DataikuResource):
             "parent": parent,
             "body": body,
             "body_file": _files.LiveText(body),
-            "tags": normalize_tags(article.get("tags")),
+            "tags": as_set(article.get("tags")),
             "home": wiki.get("homeArticleId") == article_id,
             MODIFIED: modified(article.get("versionTag")),
         }
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        project, name = spec.get("project"), spec.get("name")
-        if not isinstance(project, str) or not isinstance(name, str):
-            return None
-        try:
-            doc = self.client.get_article(project, name)
-            wiki = self.client.get_wiki(project)
-        except NotFoundError:
-            return None
-        if (doc.get("article") or {}).get("name") != name:  # found by id, not by name
-            return None
-        live = self._live(project, doc, wiki)
-        return object_id(project, live["id"]), live
 
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = WikiArticleSpec.model_validate(spec)
@@ -192,40 +160,33 @@ class WikiArticle(DataikuResource):
         parent = self._parent_id(want.project, want.parent)
         doc = self.client.create_article(want.project, want.name, parent)
         article_id = str(doc["article"]["id"])
-        new_id = object_id(want.project, article_id)
+        new_id = join_id(want.project, article_id)
+        whole = doc if "name" in doc["article"] else None  # the answer is the article
         try:
-            self._save(want.project, article_id, spec, {f for f in ("body", "body_file", "tags") if f in spec}, body)
-            if want.home:
-                self._set_home(want.project, article_id)
-            live = self.read(new_id)
+            doc = self._save(want.project, article_id, spec, {f for f in ("body", "body_file", "tags") if f in spec},
+                             body, whole)
+            wiki = self._set_home(want.project, article_id) if want.home else self.client.get_wiki(want.project)
         except ProviderError as exc:
             raise CreatedButFailed(new_id, exc) from exc
-        if live is None:
-            raise CreatedButFailed(new_id, NotFoundError(f"article {new_id} vanished after create"))
-        return new_id, live
+        return new_id, self._live(want.project, doc, wiki)
 
-    def update(self, object_id_: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
-        project, article_id = split_id(object_id_, "wiki article")
+    def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
+        project, article_id = split_id(object_id, "wiki article")
         fields = set(changed) & set(spec)
         body = _files.text_of(dict(spec), "body", "body_file") if fields & {"body", "body_file"} else None
-        self._save(project, article_id, spec, fields, body)
+        doc = self._save(project, article_id, spec, fields, body)
+        wiki = None
         if "parent" in fields:
             wiki = self.client.get_wiki(project)
             taxonomy = _move(wiki.get("taxonomy") or [], article_id, self._parent_id(project, spec["parent"]))
-            self.client.put_wiki(project, {**wiki, "taxonomy": taxonomy})
+            wiki = _wiki_answer(self.client.put_wiki(project, {**wiki, "taxonomy": taxonomy}))
         if "home" in fields and spec["home"] is not None:
-            self._set_home(project, article_id if spec["home"] else None, unset=article_id)
-        new = self.read(object_id_)
-        if new is None:
-            raise NotFoundError(f"article {object_id_} vanished during update")
-        return new
+            wiki = self._set_home(project, article_id if spec["home"] else None, unset=article_id)
+        return self._live(project, doc, wiki if wiki is not None else self.client.get_wiki(project))
 
-    def delete(self, object_id_: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        project, article_id = split_id(object_id_, "wiki article")
-        try:
-            self.client.delete_article(project, article_id)
-        except NotFoundError:
-            pass
+    def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
+        project, article_id = split_id(object_id, "wiki article")
+        or_none(lambda: self.client.delete_article(project, article_id))
 
     def normalize_fields(self, out: dict[str, Any]) -> dict[str, Any]:
         if isinstance(out.get("body"), str):
@@ -233,7 +194,7 @@ class WikiArticle(DataikuResource):
         if "body_file" in out:
             out["body_file"] = _files.comparable(out["body_file"])
         if "tags" in out:
-            out["tags"] = normalize_tags(out["tags"])
+            out["tags"] = as_set(out["tags"])
         if "home" in out and out["home"] is None:
             out.pop("home")
         return out
@@ -248,26 +209,38 @@ class WikiArticle(DataikuResource):
         except NotFoundError:
             raise ProviderError(f"parent article {parent!r} does not exist in the wiki of {project}") from None
 
-    def _save(self, project: str, article_id: str, spec: Spec, fields: set[str], body: str | None) -> None:
-        if not fields & {"name", "tags"} and body is None:
-            return
+    def _save(self, project: str, article_id: str, spec: Spec, fields: set[str], body: str | None,
+              doc: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The ``{article, payload}`` document (``doc`` when the caller has it) with name, tags and
+        ``body`` written, PUT only if changed; the document as it is now."""
+        if doc is not None and not fields & {"name", "tags"} and body is None:
+            return doc
         doc = self.client.get_article(project, article_id)
         article = dict(doc.get("article") or {})
         if "name" in fields:
             article["name"] = spec["name"]
         if "tags" in fields:
-            article["tags"] = normalize_tags(spec["tags"])
+            article["tags"] = as_set(spec["tags"])
         new = {**doc, "article": article}
         if body is not None:
             new["payload"] = body
         if new != doc:
             self.client.put_article(project, article_id, new)
+        return new
 
-    def _set_home(self, project: str, article_id: str | None, *, unset: str | None = None) -> None:
-        """Make ``article_id`` the home page; ``None`` clears it if it is ``unset`` now."""
+    def _set_home(self, project: str, article_id: str | None, *, unset: str | None = None) -> dict[str, Any]:
+        """Make ``article_id`` the home page; ``None`` clears it if it is ``unset`` now. The wiki
+        settings as they are now."""
         wiki = self.client.get_wiki(project)
         current = wiki.get("homeArticleId")
         if article_id is None and current != unset:
-            return
+            return wiki
         if current != article_id:
-            self.client.put_wiki(project, {**wiki, "homeArticleId": article_id})
+            new = {**wiki, "homeArticleId": article_id}
+            wiki = _wiki_answer(self.client.put_wiki(project, new)) or new
+        return wiki
+
+
+def _wiki_answer(answer: Any) -> dict[str, Any] | None:
+    """The wiki settings a PUT answered with (DSS answers the saved wiki), or None."""
+    return answer if isinstance(answer, dict) and "taxonomy" in answer else None

@@ -122,8 +122,8 @@ class Space(ResourceType):
 
     def container_of(self, object_id: str) -> str | None:
         """None: a space known by id is read alone (one GET, shares included). The project's list
-        holds no shares, so reading through it would cost that GET per space after the list, and
-        the engine completes listed objects one after another, where ids read alone go in parallel."""
+        holds no shares, so where a spec or state manages them (what the type is for) a listed
+        space would cost that GET anyway, after the list; read alone it costs only the GET."""
         _split(object_id)
         return None
 

@@ -1,15 +1,14 @@
-"""Helpers shared by the Dataiku resource types: permission sets, tags, declared fields.
+"""Permission lists of DSS objects (projects, folders, deployer objects) in spec vocabulary.
 
-Pure functions (no network). Permission lists are *sets keyed by principal* (``group`` or
-``user``) whose entries carry platform flags; every flag is explicit after normalization.
-Values that are not of the expected shape (for instance a ``(known after apply)`` marker at plan
-time) are passed through untouched.
+A permission list is a *set keyed by principal* (``group`` or ``user``) whose entries carry the
+platform's flags; every flag is explicit after normalization. Values of another shape (a ``(known
+after apply)`` marker at plan time) pass through untouched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from pydantic import model_validator
 
@@ -97,22 +96,3 @@ def merge_permissions(live: Any, desired: Iterable[Mapping[str, Any]], flags: It
         out.append(entry)
     return out
 
-
-def normalize_tags(tags: Any) -> Any:
-    """Tags are a set: deduplicated and sorted. ``None`` means no tags."""
-    if tags is None:
-        return []
-    if not isinstance(tags, (list, tuple)):
-        return tags
-    unique = list(dict.fromkeys(tags))
-    return sorted(unique, key=lambda t: (not isinstance(t, str), str(t)))
-
-
-def text(value: Any) -> Any:
-    """Optional text: ``None`` and ``""`` are the same."""
-    return "" if value is None else value
-
-
-def declared(spec: Mapping[str, Any], fields: Iterable[str]) -> list[str]:
-    """The fields of ``fields`` the spec declares (declared = managed; absent = left alone)."""
-    return [f for f in fields if f in spec]

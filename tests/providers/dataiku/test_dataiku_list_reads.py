@@ -1,9 +1,11 @@
-"""Batched reads (``batch_key`` / ``read_many``): the same live view as ``read``, in fewer calls.
+"""Reads through ``list`` (``reconciler.reads``): the same live view as ``read``, in fewer calls.
 
-A batched type reads a container's objects through the list endpoint that returns them whole
-(datasets, managed folders, meanings) or shares one call among them (the plugin list, the
-published projects' statuses, a project's wiki); what the list lacks is still read per object.
-The refresh runs one ``read_many`` per (type, container) and layer.
+A listing type reads a container's objects with one ``list`` call where the list endpoint returns
+them whole (datasets, managed folders, meanings), or shares one call among them (the project
+list, the plugin list, the published projects' statuses, a project's wiki), and reads the
+documents holding ``detail_fields`` (``read_details``) only where they are managed. Recipes and
+scenarios, whose lists lack what ``read`` needs, are read one by one, as are project folders (an
+id does not tell its parent) and the single object of a container.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.providers.base import ResourceType
 from reconciler.providers.dataiku.provider import DATAIKU
 from reconciler.providers.settings import resolve_settings
-from reconciler.values import fingerprint
+from reconciler.reads import list_container, look_up, lookup_key, read_group, read_groups
 from reconciler.sandbox import Sandbox
 from reconciler.testing import SANDBOX_BASE_URL
+from reconciler.values import fingerprint
 from reconciler.workspace import Workspace
 
 API = "/dip/publicapi"
@@ -82,7 +84,7 @@ def world():
 
 
 def _ids(session, type_name: str) -> list[str]:
-    """Ids of every object of a batched type in the world, and one that does not exist."""
+    """Ids of every object of a listing type in the world, and one that does not exist."""
     articles = list(session.articles)
     return {
         "dataiku_dataset": ["SALES.orders", "SALES.events", "SALES.gone"],
@@ -98,8 +100,9 @@ def _ids(session, type_name: str) -> list[str]:
     }[type_name]
 
 
-#: batched type -> calls one ``read_many`` of a container makes, given (ids asked, objects found)
-BATCHED = [
+#: listing type -> requests reading the ids of ``_ids`` makes, every detail field wanted, given
+#: (ids asked, objects found)
+LISTED = [
     pytest.param("dataiku_dataset", lambda asked, found: 1, id="dataset"),
     pytest.param("dataiku_managed_dataset", lambda asked, found: 1, id="managed-dataset"),
     pytest.param("dataiku_managed_folder", lambda asked, found: 1, id="managed-folder"),
@@ -107,20 +110,28 @@ BATCHED = [
     pytest.param("dataiku_plugin", lambda asked, found: 1 + found, id="plugin: list + settings of each found"),
     pytest.param("dataiku_deployer_project", lambda asked, found: 1 + found,
                  id="published-project: list + settings of each found"),
-    pytest.param("dataiku_wiki_article", lambda asked, found: 1 + asked, id="wiki-article: wiki + each article"),
+    pytest.param("dataiku_wiki_article", lambda asked, found: 1 + found, id="wiki-article: wiki + each article"),
     pytest.param("dataiku_project_folder", lambda asked, found: 2 * found + (asked - found),
                  id="folder: document and settings of each (no call lists folders whole; a missing one: one 404)"),
     pytest.param("dataiku_project", lambda asked, found: 1 + 3 * found,
-                 id="project: list with locations + metadata, permissions, variables of each found (5 with read)"),
+                 id="project: list with locations + permissions, variables, metadata of each found (5 with read)"),
 ]
 
 
-@pytest.mark.parametrize("type_name, calls", BATCHED)
-def test_read_many_builds_exactly_what_read_builds(world, type_name, calls):
+def _read(rt, ids: list[str]) -> dict:
+    """``ids`` read as a refresh reads them, every detail field wanted."""
+    out = {}
+    for group in read_groups(rt, ids, {i: rt.detail_fields for i in ids}):
+        out.update(read_group(rt, group)[0])
+    return out
+
+
+@pytest.mark.parametrize("type_name, calls", LISTED)
+def test_listed_reads_build_exactly_what_read_builds(world, type_name, calls):
     _, session, _ = world
     rt = session.resource(type_name)
     ids = _ids(session, type_name)
-    lives = rt.read_many(ids)
+    lives = _read(rt, ids)
     for object_id in ids:
         one = rt.read(object_id)
         assert lives.get(object_id) == one, object_id
@@ -128,59 +139,60 @@ def test_read_many_builds_exactly_what_read_builds(world, type_name, calls):
     assert [i for i in ids if lives.get(i) is None] == ids[-1:]  # only the missing one is missing
 
 
-@pytest.mark.parametrize("type_name, calls", BATCHED)
-def test_read_many_calls_per_container(world, type_name, calls):
+@pytest.mark.parametrize("type_name, calls", LISTED)
+def test_listed_reads_calls_per_container(world, type_name, calls):
     _, session, recording = world
     rt = session.resource(type_name)
     ids = _ids(session, type_name)
     present = [i for i in ids if rt.read(i) is not None]
-    assert len({rt.batch_key(i) for i in ids}) == 1
     recording.requests.clear()
-    rt.read_many(ids)
+    _read(rt, ids)
     assert len(recording.requests) == calls(len(ids), len(present)), recording.paths()
     assert all(r.method == "GET" for r in recording.requests)
 
 
-def test_read_many_is_cheaper_than_read_for_datasets(world):
+def test_a_list_is_cheaper_than_reads_for_datasets(world):
     _, session, recording = world
     rt = session.resource("dataiku_dataset")
     recording.requests.clear()
     for object_id in ("SALES.orders", "SALES.events"):
         rt.read(object_id)
-    assert recording.paths() == ["GET /projects/SALES/datasets/orders", "GET /projects/SALES/datasets/orders/metadata",
-                                 "GET /projects/SALES/datasets/events", "GET /projects/SALES/datasets/events/metadata"]
+    assert recording.paths() == ["GET /projects/SALES/datasets/orders", "GET /projects/SALES/datasets/events"]
     recording.requests.clear()
-    rt.read_many(["SALES.orders", "SALES.events"])
+    _read(rt, ["SALES.orders", "SALES.events"])
     assert recording.paths() == ["GET /projects/SALES/datasets"]
 
 
-@pytest.mark.parametrize("type_name, a, b, same", [
-    pytest.param("dataiku_dataset", "SALES.orders", "SALES.events", True, id="dataset-same-project"),
-    pytest.param("dataiku_dataset", "SALES.orders", "OPS.tickets", False, id="dataset-other-project"),
-    pytest.param("dataiku_managed_dataset", "SALES.clean", "OPS.clean", False, id="managed-dataset-other-project"),
-    pytest.param("dataiku_managed_folder", "SALES.ab12cd34", "SALES.zz", True, id="managed-folder-same-project"),
-    pytest.param("dataiku_wiki_article", "SALES.a1", "OPS.a1", False, id="article-other-project"),
-    pytest.param("dataiku_meaning", "dept", "code", True, id="meaning-one-instance-list"),
-    pytest.param("dataiku_plugin", "geocoder", "x", True, id="plugin-one-instance-list"),
-    pytest.param("dataiku_deployer_project", "SALES", "OPS", True, id="published-project-one-deployer-list"),
-    pytest.param("dataiku_project", "SALES", "OPS", True, id="project-one-instance-list"),
-    pytest.param("dataiku_project_folder", "Ab12Cd3", "Zz98Yx7", True, id="folders-side-by-side"),
+@pytest.mark.parametrize("type_name, ids, lists", [
+    pytest.param("dataiku_dataset", ["SALES.orders", "SALES.events"], 1, id="dataset-same-project"),
+    pytest.param("dataiku_dataset", ["SALES.orders", "OPS.tickets"], 0, id="dataset-other-project: each read"),
+    pytest.param("dataiku_managed_dataset", ["SALES.clean", "SALES.raw", "OPS.clean"], 1,
+                 id="managed-dataset: one project listed, the other's one object read"),
+    pytest.param("dataiku_managed_folder", ["SALES.ab12cd34", "SALES.zz"], 1, id="managed-folder-same-project"),
+    pytest.param("dataiku_wiki_article", ["SALES.a1", "SALES.a2", "OPS.a1"], 1, id="article"),
+    pytest.param("dataiku_meaning", ["dept", "code"], 1, id="meaning-one-instance-list"),
+    pytest.param("dataiku_plugin", ["geocoder", "x"], 1, id="plugin-one-instance-list"),
+    pytest.param("dataiku_deployer_project", ["SALES", "OPS"], 1, id="published-project-one-deployer-list"),
+    pytest.param("dataiku_deployer_infra", ["prod", "dev"], 1, id="infra-one-deployer-list"),
+    pytest.param("dataiku_deployer_deployment", ["a", "b"], 1, id="deployment-one-deployer-list"),
+    pytest.param("dataiku_project", ["SALES", "OPS"], 1, id="project-one-instance-list"),
+    pytest.param("dataiku_project_folder", ["Ab12Cd3", "Zz98Yx7"], 0, id="folders: an id does not tell its parent"),
 ])
-def test_batch_key_is_the_container(type_name, a, b, same):
+def test_reads_by_id_share_a_list_per_container(type_name, ids, lists):
     rt = DATAIKU.resource_types[type_name](None)
-    assert (rt.batch_key(a) == rt.batch_key(b)) is same
-    assert rt.batch_key(a) is not None
+    groups = read_groups(rt, ids, {})
+    assert sum(g.listed for g in groups) == lists
+    assert sorted(i for g in groups for i in g.ids) == sorted(ids)
 
 
 @pytest.mark.parametrize("type_name", [
     pytest.param("dataiku_recipe", id="recipe: the list lacks the payload"),
     pytest.param("dataiku_scenario", id="scenario: the list holds light views"),
-    pytest.param("dataiku_deployer_infra", id="infra: the list holds statuses, not settings"),
-    pytest.param("dataiku_deployer_deployment", id="deployment: the list lacks settings and health"),
 ])
 def test_types_whose_list_lacks_what_read_needs_are_read_one_by_one(type_name):
-    cls = DATAIKU.resource_types[type_name]
-    assert cls.read_many is ResourceType.read_many and cls(None).batch_key("SALES.x") is None
+    rt = DATAIKU.resource_types[type_name](None)
+    groups = read_groups(rt, ["SALES.x", "SALES.y"], {})
+    assert [(g.ids, g.listed) for g in groups] == [(("SALES.x",), False), (("SALES.y",), False)]
 
 
 @pytest.mark.parametrize("type_name, object_id", [
@@ -188,11 +200,15 @@ def test_types_whose_list_lacks_what_read_needs_are_read_one_by_one(type_name):
     pytest.param("dataiku_managed_dataset", "NOPE.clean", id="managed-dataset"),
     pytest.param("dataiku_managed_folder", "NOPE.ab12cd34", id="managed-folder"),
     pytest.param("dataiku_wiki_article", "NOPE.1", id="wiki-article"),
+    pytest.param("dataiku_recipe", "NOPE.compute", id="recipe"),
+    pytest.param("dataiku_scenario", "NOPE.NIGHTLY", id="scenario"),
 ])
 def test_objects_of_a_deleted_project_come_back_missing(world, type_name, object_id):
     """Not an error: the refresh then looks each one up by its natural key, as after a ``read``."""
     _, session, _ = world
-    assert session.resource(type_name).read_many([object_id]).get(object_id) is None
+    rt = session.resource(type_name)
+    assert list_container(rt, "NOPE").objects == {}
+    assert _read(rt, [object_id]) == {object_id: None}
 
 
 @pytest.mark.parametrize("list_path, get_path, key", [
@@ -242,18 +258,21 @@ def test_a_no_change_plan_reads_each_projects_datasets_with_one_call(tmp_path: P
     assert [str(c.address) for c in changed] == ["dataiku_dataset.p1_d2"]
 
 
-@pytest.mark.parametrize("type_name, specs", [
+@pytest.mark.parametrize("type_name, specs, found", [
     pytest.param("dataiku_dataset", [{"project": "SALES", "name": "orders"}, {"project": "SALES", "name": "clean"},
-                                     {"project": "SALES", "name": "gone"}], id="dataset: the managed one is not it"),
+                                     {"project": "SALES", "name": "gone"}], ["SALES.orders", None, None],
+                 id="dataset: the managed one is not it"),
     pytest.param("dataiku_managed_dataset", [{"project": "SALES", "name": "clean"},
-                                             {"project": "SALES", "name": "orders"}], id="managed-dataset"),
-    pytest.param("dataiku_dataset", [{"project": "NOPE", "name": "orders"}], id="dataset-in-a-missing-project"),
+                                             {"project": "SALES", "name": "orders"}], ["SALES.clean", None],
+                 id="managed-dataset"),
+    pytest.param("dataiku_dataset", [{"project": "NOPE", "name": "orders"}], [None], id="dataset-in-a-missing-project"),
 ])
-def test_find_many_finds_what_find_finds_with_one_list_call(world, type_name, specs):
+def test_lookups_by_natural_key_take_one_list_call_per_project(world, type_name, specs, found):
     _, session, recording = world
     rt = session.resource(type_name)
-    assert len({rt.find_key(s) for s in specs}) == 1
-    one_by_one = [rt.find(s) for s in specs]
+    keys = {lookup_key(rt, s) for s in specs}
+    assert len(keys) == 1
     recording.requests.clear()
-    assert rt.find_many(specs) == one_by_one
+    answers, _ = look_up(rt, specs, keys.pop())
     assert len(recording.requests) == 1, recording.paths()
+    assert answers == [(i, rt.read(i)) if i else None for i in found]
