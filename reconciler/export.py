@@ -54,7 +54,7 @@ def discover(provider: ProviderSpec, types: Mapping[str, ResourceType], scope: M
             continue
         if covered is not None and lists(rt):
             containers = [None] if rt.container is None else covered.containers.get(rt.container, ())
-            listed = [(i, live) for i, live in reads.discover(rt, containers) if covered.keep(type_name, live)]
+            listed = reads.discover(rt, containers, lambda live, t=type_name: covered.keep(t, live))
         elif covered is None and type(rt).discover is not ResourceType.discover:  # (not yet on ``list``)
             listed = list(rt.discover(scope))
         else:

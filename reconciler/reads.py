@@ -4,8 +4,8 @@ Owns what the engine derives from a resource type's few platform calls (``read``
 type has them ``list``/``container_of``/``read_details``/``id_of``), in one place:
 
 - **reads by id, batched**: the objects state knows, grouped by container; a group of a type that
-  lists is one ``list`` call (ids it does not return are gone), completed with ``read_details``
-  where a managed field is a detail field; anything else is one ``read`` per id;
+  lists is one ``list`` call (ids it does not return are gone), anything else one ``read`` per id;
+  either is completed with ``read_details`` where a managed field is a detail field;
 - **lookups by natural key** (adoption, crash recovery): specs grouped by container, one ``list``
   per container (or the listing a read already made), matched on the natural key fields as
   ``normalize`` makes them comparable; a key that matches several objects is refused with an
@@ -19,7 +19,7 @@ reads (and a listing's lookups) go side by side (``common.fan_out``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,20 +82,28 @@ def read_groups(rt: ResourceType, ids: Iterable[str], details: Mapping[str, froz
         alone += [members[0] for members in by_container.values() if len(members) == 1]
         groups = [ReadGroup(tuple(members), True, container, {i: details[i] for i in members if details.get(i)})
                   for container, members in by_container.items() if len(members) > 1]
-        return groups + [ReadGroup((i,)) for i in alone]
+        return groups + [ReadGroup((i,), details={i: details[i]} if details.get(i) else {}) for i in alone]
     if _legacy_reads(rt):  # (a type not yet on ``list``: its own batched read per container)
         by_key: dict[Any, list[str]] = {}
         for object_id in ids:
             by_key.setdefault(rt.batch_key(object_id), []).append(object_id)
         return [ReadGroup(tuple(members), True, None, {i: details[i] for i in members if details.get(i)})
                 for members in by_key.values()]
-    return [ReadGroup((i,)) for i in ids]
+    return [ReadGroup((i,), details={i: details[i]} if details.get(i) else {}) for i in ids]
+
+
+def read_object(rt: ResourceType, object_id: str, fields: Iterable[str] | None = None) -> Live | None:
+    """The object ``object_id`` with the detail ``fields`` (default: all of them) read too; None
+    when it does not exist."""
+    live = rt.read(object_id)
+    wanted = rt.detail_fields if fields is None else rt.detail_fields & frozenset(fields)
+    return rt.read_details(object_id, live, wanted) if live is not None and wanted else live
 
 
 def read_group(rt: ResourceType, group: ReadGroup) -> tuple[dict[str, Live | None], Listing | None]:
     """The objects of ``group`` (None for one that is gone) and the listing made for them, if any."""
     if not group.listed:
-        return {i: rt.read(i) for i in group.ids}, None
+        return {i: read_object(rt, i, group.details.get(i, ())) for i in group.ids}, None
     if not lists(rt):  # legacy batched read
         brief = [i for i in group.ids if not group.details.get(i)]
         found = rt.read_many(list(group.ids), brief=brief) if rt.detail_fields else rt.read_many(list(group.ids))
@@ -166,7 +174,7 @@ def look_up(rt: ResourceType, specs: Sequence[Spec], key: tuple[str, Any],
         listing = listing if listing is not None else list_container(rt, value)
         return fan_out(lambda s: _one(lambda: _complete(rt, s, match(rt, s, listing))), list(specs)), listing
     if kind == "id":
-        live = rt.read(value)
+        live = read_object(rt, value, [k for spec in specs for k in spec])
         return [(value, live) if live is not None else None for _ in specs], None
     if kind == "many":
         try:
@@ -212,14 +220,13 @@ def find_one(rt: ResourceType, spec: Spec) -> Found | None:
 # -- discovery -----------------------------------------------------------------------------------
 
 
-def discover(rt: ResourceType, containers: Iterable[str | None]) -> list[Found]:
-    """Every object of ``rt`` in ``containers``, whole (``detail_fields`` read too)."""
-    out: list[Found] = []
-    for container in containers:
-        for object_id, live in rt.list(container):
-            if rt.detail_fields:
-                live = rt.read_details(object_id, live, rt.detail_fields)
-                if live is None:
-                    continue
-            out.append((str(object_id), live))
-    return out
+def discover(rt: ResourceType, containers: Iterable[str | None],
+             keep: Callable[[Live], bool] = lambda live: True) -> list[Found]:
+    """Every object of ``rt`` in ``containers`` that ``keep`` keeps (it sees the object as listed),
+    whole (``detail_fields`` read too, several objects at a time)."""
+    listed = [(str(object_id), live) for container in containers for object_id, live in rt.list(container)
+              if keep(live)]
+    if not rt.detail_fields:
+        return listed
+    whole = fan_out(lambda item: (item[0], rt.read_details(item[0], item[1], rt.detail_fields)), listed)
+    return [(object_id, live) for object_id, live in whole if live is not None]

@@ -17,7 +17,7 @@ from reconciler.plan.model import Diff
 from reconciler.providers.base import CreatedButFailed, ResourceType, Session
 from reconciler.providers.registry import PROVIDERS
 from reconciler.providers.settings import resolve_settings
-from reconciler.reads import find_one, list_container, lists
+from reconciler.reads import find_one, list_container, lists, read_object
 from reconciler.values import fingerprint
 from reconciler.sandbox import Sandbox
 
@@ -86,16 +86,18 @@ def run_lifecycle(session: Session, type_name: str, create_spec: dict, update_sp
     run.object_id = object_id
     try:
         run.step("compare create result", lambda: _no_diff(rt, create_spec, created, "the live view create returned"))
-        live = run.step("read after create", lambda: rt.read(object_id))
+        live = run.step("read after create", lambda: read_object(rt, object_id))
         run.step("compare after create", lambda: _no_diff(rt, create_spec, live, "the object read after create"))
         if lists(rt):
             run.step("list", lambda: _check_listed(rt, create_spec, object_id, live))
         if rt.natural_key:
             run.step("find by natural key", lambda: _check_find(rt, create_spec, object_id))
         changed = run.step("diff update spec", lambda: _changed(rt, update_spec, live))
-        updated = run.step("update", lambda: rt.update(object_id, live, update_spec, changed))
+        # what the executor hands ``update``: the managed fields as the plan saw them
+        before = rt.normalize({k: live[k] for k in update_spec if k in live and k not in rt.server_owned})
+        updated = run.step("update", lambda: rt.update(object_id, before, update_spec, changed))
         run.step("compare update result", lambda: _no_diff(rt, update_spec, updated, "the live view update returned"))
-        reread = run.step("read after update", lambda: rt.read(object_id))
+        reread = run.step("read after update", lambda: read_object(rt, object_id))
         run.step("compare after update", lambda: _no_diff(rt, update_spec, reread, "the object read after update"))
         if rt.deletable:
             run.step("delete", lambda: rt.delete(object_id))

@@ -119,8 +119,9 @@ class Normalizing(Protocol):
     def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]: ...
 
 
-#: how the fingerprint of a type with ``detail_fields`` starts: it leaves them out, and one
-#: recorded before it did (20 hex digits) compares with none of these
+#: how the fingerprint of a type with ``detail_fields`` starts: it leaves them out, and names which
+#: (three hex digits of their hash follow), so that one recorded with other fields left out (or
+#: none: 20 hex digits) compares with none of these
 DETAILS_LEFT_OUT = "~"
 
 
@@ -134,12 +135,19 @@ def fingerprint(rt: Normalizing, live: Mapping[str, Any] | None) -> str | None:
         view = {k: v for k, v in view.items() if k not in rt.detail_fields}
     text = json.dumps(view, sort_keys=True, default=str, separators=(",", ":"))
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return DETAILS_LEFT_OUT + digest[:19] if rt.detail_fields else digest[:20]
+    if not rt.detail_fields:
+        return digest[:20]
+    left_out = hashlib.sha256(",".join(sorted(rt.detail_fields)).encode()).hexdigest()[:3]
+    return DETAILS_LEFT_OUT + left_out + digest[:16]
 
 
 def comparable(a: str | None, b: str | None) -> bool:
-    """Whether fingerprints ``a`` and ``b`` were computed alike (see ``DETAILS_LEFT_OUT``)."""
-    return a is not None and b is not None and a.startswith(DETAILS_LEFT_OUT) == b.startswith(DETAILS_LEFT_OUT)
+    """Whether fingerprints ``a`` and ``b`` were computed alike (the same fields left out)."""
+    if a is None or b is None:
+        return False
+    if a.startswith(DETAILS_LEFT_OUT) or b.startswith(DETAILS_LEFT_OUT):
+        return a[:4] == b[:4]
+    return True
 
 
 def descend(value: Any, target: object, attr: tuple[str, ...]) -> Any:

@@ -29,7 +29,7 @@ from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan
 from reconciler.plan.planner import make_plan, select
 from reconciler.providers.base import ProviderSpec, ResourceType, set_specs_root
 from reconciler.providers.registry import PROVIDERS
-from reconciler.reads import find_one
+from reconciler.reads import find_one, read_object
 from reconciler.refresh import Progress, Refreshed, refresh
 from reconciler.scope import changed_blocks, scope_since
 from reconciler.secrets import SecretHasher, redact_plan, sensitive_values
@@ -273,7 +273,7 @@ class Workspace:
             def current(change: Change) -> str | None:
                 rt = sessions.resource(change.address)
                 if change.object_id is not None:
-                    live = rt.read(change.object_id)
+                    live = read_object(rt, change.object_id, change.managed)
                 else:
                     found = find_one(rt, _known(change.after or {}))
                     live = found[1] if found else None
@@ -369,7 +369,7 @@ class Workspace:
                                  hint=f"`reconciler state rm {address}` first to re-import")
             with self.sessions([address], specs) as sessions:
                 rt = sessions.resource(address)
-                live = rt.read(object_id)
+                live = read_object(rt, object_id)
                 if live is None:
                     raise PlanError(f"{address}: no {address.type} with id {object_id!r} exists")
                 spec = specs.resources[address]

@@ -34,7 +34,7 @@ from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, Unknown,
 from reconciler.pools import ProviderPools
 from reconciler.providers.base import (CreatedButFailed, ResourceType, UpdatedButFailed, progress_to,
                                        reset_progress)
-from reconciler.reads import find_one
+from reconciler.reads import find_one, read_object
 from reconciler.secrets import SecretHasher, sensitive_values
 from reconciler.spec import resolve
 from reconciler.state import JournalEntry, StateStore
@@ -427,7 +427,7 @@ class Executor:
             after = (change.after or {}) if change else {}
             if head in after and after[head] == SENSITIVE_MASK and change is not None and change.object_id:
                 rt = self.type_of(target)  # plans never hold secrets: read it where it lives
-                live = rt.read(change.object_id) or {}
+                live = read_object(rt, change.object_id, [head]) or {}
                 if head in live:
                     value, found = live[head], True
                     with self._results_lock:

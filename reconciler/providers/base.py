@@ -29,8 +29,9 @@ Rules every implementation keeps (the engine relies on them):
   not an error.
 - Not found is ``None``, never an exception a caller must catch: ``read`` returns ``None`` when
   the object is gone; ``list`` returns nothing for a container that does not exist.
-- ``list(container)`` returns every object of this type in the container, as ``read`` would,
-  except that fields in ``detail_fields`` may be missing (``read_details`` adds them).
+- ``list(container)`` returns every object of this type in the container, as ``read`` would;
+  both may leave out the fields in ``detail_fields``, which ``read_details`` adds where they are
+  managed (``reads.read_object`` reads an object with the details asked for).
 - A data source (``data_source = True``) implements ``find(args)`` (the one object the
   arguments name, or ``None``) and ``read(id)``, and nothing that writes.
 - Async platform operations are awaited inside the resource type, with a timeout.
@@ -167,7 +168,8 @@ class ResourceType:
 
     # -- platform calls: required ---------------------------------------------------------
     def read(self, object_id: str) -> Live | None:
-        """The object whole (``detail_fields`` included), or None when it does not exist."""
+        """The object, or None when it does not exist. Fields in ``detail_fields`` may be missing,
+        as from ``list``: ``read_details`` adds them."""
         raise NotImplementedError
 
     def create(self, spec: Spec) -> tuple[str, Live]:
@@ -197,9 +199,10 @@ class ResourceType:
         return None
 
     def read_details(self, object_id: str, listed: Live, fields: frozenset[str]) -> Live | None:
-        """The object ``list`` returned as ``listed``, completed with the ``detail_fields`` named in
-        ``fields`` (None when it is gone meanwhile). Default: ``read`` it whole."""
-        return self.read(object_id)
+        """The object ``read`` or ``list`` returned as ``listed``, completed with the
+        ``detail_fields`` named in ``fields`` (None when it is gone meanwhile). A type with
+        ``detail_fields`` implements it."""
+        return listed
 
     def id_of(self, spec: Spec) -> str | None:
         """The id of the object ``spec``'s natural key names, when the platform builds ids from it

@@ -17,7 +17,7 @@ import pytest
 
 from reconciler.providers.dataiku.provider import DATAIKU
 from reconciler.providers.settings import resolve_settings
-from reconciler.reads import list_container, look_up, lookup_key, read_group, read_groups
+from reconciler.reads import read_object, list_container, look_up, lookup_key, read_group, read_groups
 from reconciler.sandbox import Sandbox
 from reconciler.testing import SANDBOX_BASE_URL
 from reconciler.values import fingerprint
@@ -133,7 +133,7 @@ def test_listed_reads_build_exactly_what_read_builds(world, type_name, calls):
     ids = _ids(session, type_name)
     lives = _read(rt, ids)
     for object_id in ids:
-        one = rt.read(object_id)
+        one = read_object(rt, object_id)  # read, with every detail field
         assert lives.get(object_id) == one, object_id
         assert fingerprint(rt, lives.get(object_id)) == fingerprint(rt, one)
     assert [i for i in ids if lives.get(i) is None] == ids[-1:]  # only the missing one is missing

@@ -178,7 +178,7 @@ class DeployerProject(DataikuResource):
 
     def read(self, object_id: str) -> Live | None:
         status = or_none(lambda: self.client.get_published_project(object_id))
-        return self.read_details(object_id, _published_view(status), self.detail_fields) if status else None
+        return _published_view(status) if status else None
 
     def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
         """Every published project, with its bundles (the settings are details)."""

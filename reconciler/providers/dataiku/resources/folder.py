@@ -89,8 +89,8 @@ class ProjectFolder(DataikuResource):
 
     # -- reading ------------------------------------------------------------------------------
     def read(self, object_id: str) -> Live | None:
-        listed = self._document(object_id)
-        return self.read_details(object_id, listed, self.detail_fields) if listed is not None else None
+        """The folder's document (its settings are details)."""
+        return self._document(object_id)
 
     def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
         """The sub-folders of the folder ``container``: its document, then each child's."""

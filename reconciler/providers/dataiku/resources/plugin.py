@@ -66,8 +66,8 @@ class Plugin(DataikuResource):
     detail_fields: ClassVar[frozenset[str]] = frozenset({"settings", "code_env"})
 
     def read(self, object_id: str) -> Live | None:
-        listed = self._listed(object_id)
-        return self.read_details(object_id, listed, self.detail_fields) if listed is not None else None
+        """The plugin as the list shows it (its settings are details)."""
+        return self._listed(object_id)
 
     def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
         """Every installed plugin (``dev``: a plugin under development, never exported)."""

@@ -137,15 +137,10 @@ class Project(DataikuResource):
 
     # -- reading ------------------------------------------------------------------------------
     def read(self, object_id: str) -> Live | None:
-        return self._read(object_id, self.detail_fields)
-
-    def _read(self, key: str, fields: frozenset[str]) -> Live | None:
-        """The project with the detail ``fields``: its summary and folder, then their documents."""
-        summary = or_none(lambda: self.client.get_project(key))
-        location = or_none(lambda: self.client.locate_project(key)) if summary is not None else None
-        if location is None:
-            return None
-        return self.read_details(key, _summary_view(key, summary, location.get("id")), fields)
+        """The project's summary and folder (its documents hold the details)."""
+        summary = or_none(lambda: self.client.get_project(object_id))
+        location = or_none(lambda: self.client.locate_project(object_id)) if summary is not None else None
+        return _summary_view(object_id, summary, location.get("id")) if location is not None else None
 
     def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
         """Every project, from one list call with locations."""
@@ -199,7 +194,9 @@ class Project(DataikuResource):
         """The documents holding changed fields read-modify-written; then the project read back,
         but for the managed documents just written."""
         written = self._sync(object_id, spec, set(changed) & set(spec))
-        new = self._read(object_id, self.detail_fields & (set(spec) - set(written)))
+        new = self.read(object_id)
+        if new is not None:
+            new = self.read_details(object_id, new, self.detail_fields & (set(spec) - set(written)))
         if new is None:
             raise NotFoundError(f"project {object_id} vanished during update")
         return {**new, **written}

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Iterable, Literal, Mapping
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.errors import NotFoundError, ProviderError
-from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
+from reconciler.providers.base import Live, ResourceType, Spec
 from reconciler.providers.datarobot.client import DataRobotClient, Doc
 from reconciler.providers.common import text
 from reconciler.providers.models import Model
