@@ -275,7 +275,9 @@ def test_spaces_are_listed_without_their_shares_and_read_by_id_alone(session, sa
     assert find_one(spaces, {"project": PROJECT, "name": "A", "users": []}) == (object_id, live)
     groups = read_groups(spaces, [object_id, f"{PROJECT}/{SHARED}"], {object_id: frozenset({"users"})})
     assert [g.listed for g in groups] == [False, False]
+    before = sandbox.counts["lightdash"]["requests"]
     assert read_group(spaces, groups[0])[0] == {object_id: live}
+    assert sandbox.counts["lightdash"]["requests"] - before == 1  # its shares came with the read
 
 
 def test_last_modified_names_who_changed_a_group(session):
