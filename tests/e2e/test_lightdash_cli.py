@@ -298,6 +298,27 @@ def test_an_existing_estate_is_exported_then_plans_no_changes(project):
     assert plan.code == 0, plan.text
 
 
+@pytest.mark.parametrize("scope, error", [
+    pytest.param("project=nope", "no Lightdash project is named or has the uuid 'nope'", id="unknown-project"),
+    pytest.param("space=finance", "unknown --scope key(s) space", id="unknown-key"),
+])
+def test_an_export_scope_naming_nothing_is_refused(project, scope, error):
+    result = project.cli("export", "--provider", "lightdash", "--scope", scope)
+    assert result.code == 1 and error in result.text
+
+
+def test_an_export_scoped_to_a_project_by_name_plans_no_changes(project):
+    applied(project)
+    for path in project.specs.glob("lightdash/*.yaml"):
+        path.unlink()
+    project.state_file.unlink()
+    exported = project.cli("export", "--provider", "lightdash", "--scope", "project=Jaffle shop")
+    assert exported.code == 0, exported.text
+    spaces = (project.specs / "lightdash-export" / "lightdash_space.yaml").read_text()
+    assert "lightdash_space.finance_quarterly_reports:" in spaces and "parent: ${lightdash_space.finance.path}" in spaces
+    assert project.cli("plan", "--detailed-exitcode").code == 0
+
+
 def _journal_lines(project) -> int:
     path = project.state_file.with_name(project.state_file.name + ".journal")
     return sum(1 for line in path.read_text().splitlines() if line.strip()) if path.exists() else 0

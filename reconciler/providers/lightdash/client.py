@@ -7,8 +7,11 @@ on members and groups, ``offset``/``total`` on content as code, ``page`` on v2 c
 organization directory (members by email, groups by name) that most resource types translate
 through. No business logic: diffing and choosing calls belong to ``resources/``.
 
-The directory is cached per client until the client itself writes anything (a plan makes no
-write, so one listing serves every resource; an apply re-lists after its own changes).
+The directory (members, groups, the organization and its projects) is listed once per client and
+shared by every caller (concurrent callers wait for the one listing); a write that changes an
+entry of it drops that entry, so the next caller lists it again. Writes to spaces, access, charts
+and dashboards leave the directory as it is. The name and uuid of a group this client created or
+renamed are known from the write's answer, and translated without listing the groups again.
 """
 
 from __future__ import annotations
@@ -80,7 +83,9 @@ class LightdashClient:
     def __init__(self, http: HttpClient) -> None:
         self.http = http
         self._cache: dict[str, Any] = {}
-        self._generation = 0
+        self._generation: dict[str, int] = {}
+        self._loading: dict[str, threading.Lock] = {}
+        self._written_groups: dict[str, str] = {}  # name -> uuid, from this client's own group writes
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -91,24 +96,39 @@ class LightdashClient:
         body = self.http.json("GET", path, **kw)
         return body.get("results") if isinstance(body, dict) else None
 
-    def _write(self, method: str, path: str, **kw: Any) -> Any:
-        with self._lock:
-            self._generation += 1
-            self._cache.clear()
-        result = self.http.request(method, path, **kw)
+    def _write(self, method: str, path: str, *, forgets: tuple[str, ...] = (), **kw: Any) -> Any:
+        """Send a write; the directory entries ``forgets`` names are dropped before and after it
+        (so that no listing made while it was in flight is kept)."""
+        self._forget(forgets)
+        try:
+            result = self.http.request(method, path, **kw)
+        finally:
+            self._forget(forgets)
         body = result.json() if result.body.strip() else None
         return body.get("results") if isinstance(body, dict) else None
 
+    def _forget(self, keys: tuple[str, ...]) -> None:
+        with self._lock:
+            for key in keys:
+                self._generation[key] = self._generation.get(key, 0) + 1
+                self._cache.pop(key, None)
+
     def _cached(self, key: str, load: Callable[[], Any]) -> Any:
+        """The directory entry ``key``, listed by ``load`` once (concurrent callers wait for it)."""
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-            generation = self._generation
-        value = load()
-        with self._lock:
-            if generation == self._generation:
-                self._cache[key] = value
-        return value
+            gate = self._loading.setdefault(key, threading.Lock())
+        with gate:
+            with self._lock:
+                if key in self._cache:
+                    return self._cache[key]
+                generation = self._generation.get(key, 0)
+            value = load()
+            with self._lock:
+                if self._generation.get(key, 0) == generation:
+                    self._cache[key] = value
+            return value
 
     def _pages(self, path: str, params: Doc | None = None) -> list[Doc]:
         """Every row of a ``{data, pagination}`` list, page by page."""
@@ -127,7 +147,7 @@ class LightdashClient:
         return self._cached("org", lambda: self._get(V1 + "/org"))
 
     def update_organization(self, body: Doc) -> None:
-        self._write("PATCH", V1 + "/org", json=body)
+        self._write("PATCH", V1 + "/org", json=body, forgets=("org",))
 
     def email_domains(self) -> Doc:
         return self._get(V1 + "/org/allowedEmailDomains")
@@ -165,14 +185,15 @@ class LightdashClient:
         return next((m["email"] for m in self.members() if m["userUuid"] == user_uuid), None)
 
     def update_member_role(self, user_uuid: str, role: str) -> Doc:
-        return self._write("PATCH", f"{V1}/org/users/{_q(user_uuid)}", json={"role": role})
+        return self._write("PATCH", f"{V1}/org/users/{_q(user_uuid)}", json={"role": role}, forgets=("members",))
 
     def delete_member(self, user_uuid: str) -> None:
-        self._write("DELETE", f"{V1}/org/user/{_q(user_uuid)}")
+        self._write("DELETE", f"{V1}/org/user/{_q(user_uuid)}", forgets=("members",))
 
     def invite(self, email: str, role: str, expires_at: str) -> Doc:
         """``POST /invite-links`` (201): creates a pending member and returns the invite link."""
-        return self._write("POST", V1 + "/invite-links", json={"email": email, "role": role, "expiresAt": expires_at})
+        return self._write("POST", V1 + "/invite-links", json={"email": email, "role": role, "expiresAt": expires_at},
+                           forgets=("members",))
 
     # -- groups -----------------------------------------------------------------------------------
     def groups(self) -> list[Doc]:
@@ -183,14 +204,25 @@ class LightdashClient:
         return self._pages(V1 + "/org/groups", {"includeMembers": MEMBER_PAGE})
 
     def group_uuid(self, name: str) -> str:
-        found = next((g for g in self.groups() if g["name"] == name), None)
+        with self._lock:
+            written = self._written_groups.get(name)
+        found = {"uuid": written} if written else next((g for g in self.groups() if g["name"] == name), None)
         if found is None:
             raise ProviderError(f"no Lightdash group is named {name!r}",
                                 hint="create it (lightdash_group) and reference it: ${lightdash_group.<name>.name}")
         return found["uuid"]
 
     def group_name(self, group_uuid: str) -> str | None:
-        return next((g["name"] for g in self.groups() if g["uuid"] == group_uuid), None)
+        with self._lock:
+            written = next((n for n, u in self._written_groups.items() if u == group_uuid), None)
+        return written or next((g["name"] for g in self.groups() if g["uuid"] == group_uuid), None)
+
+    def _wrote_group(self, group_uuid: str, group: Doc | None) -> None:
+        """Keep the name ``group_uuid`` now has (``group``: the write's answer; None: deleted)."""
+        with self._lock:
+            self._written_groups = {n: u for n, u in self._written_groups.items() if u != group_uuid}
+            if group is not None and group.get("name"):
+                self._written_groups[group["name"]] = group_uuid
 
     def group(self, group_uuid: str) -> Doc:
         """The group with every member (embedded members are paged by ``includeMembers``/``offset``)."""
@@ -205,14 +237,19 @@ class LightdashClient:
             offset += MEMBER_PAGE
 
     def create_group(self, name: str, member_uuids: list[str]) -> Doc:
-        return self._write("POST", V1 + "/org/groups",
-                           json={"name": name, "members": [{"userUuid": u} for u in member_uuids]})
+        created = self._write("POST", V1 + "/org/groups", forgets=("groups",),
+                              json={"name": name, "members": [{"userUuid": u} for u in member_uuids]})
+        self._wrote_group(created["uuid"], created)
+        return created
 
     def update_group(self, group_uuid: str, body: Doc) -> Doc:
-        return self._write("PATCH", f"{V1}/groups/{_q(group_uuid)}", json=body)
+        updated = self._write("PATCH", f"{V1}/groups/{_q(group_uuid)}", json=body, forgets=("groups",))
+        self._wrote_group(group_uuid, updated)
+        return updated
 
     def delete_group(self, group_uuid: str) -> None:
-        self._write("DELETE", f"{V1}/groups/{_q(group_uuid)}")
+        self._wrote_group(group_uuid, None)
+        self._write("DELETE", f"{V1}/groups/{_q(group_uuid)}", forgets=("groups",))
 
     # -- project access ---------------------------------------------------------------------------
     def project_access(self, project_uuid: str) -> list[Doc]:
@@ -333,14 +370,15 @@ class LightdashClient:
         self._write("DELETE", f"{V1}/dashboards/{_q(dashboard_uuid)}")
 
     # -- v2 content -------------------------------------------------------------------------------
-    def content(self, project_uuid: str, space_uuids: list[str], types: list[str]) -> list[Doc]:
-        """Charts/dashboards in the given spaces (``GET /api/v2/content``), all pages."""
+    def content(self, project_uuid: str, types: list[str], space_uuids: list[str] | None = None) -> list[Doc]:
+        """Charts/dashboards of a project (in the given spaces) (``GET /api/v2/content``), all pages."""
         rows: list[Doc] = []
         page = 1
         while True:
-            results = self._get("/api/v2/content", params={
-                "projectUuids": [project_uuid], "spaceUuids": space_uuids, "contentTypes": types,
-                "page": page, "pageSize": PAGE_SIZE}) or {}
+            params: Doc = {"projectUuids": [project_uuid], "contentTypes": types, "page": page, "pageSize": PAGE_SIZE}
+            if space_uuids is not None:
+                params["spaceUuids"] = space_uuids
+            results = self._get("/api/v2/content", params=params) or {}
             rows.extend(results.get("data") or [])
             if page >= int((results.get("pagination") or {}).get("totalPageCount") or 1):
                 return rows

@@ -3,14 +3,19 @@
 ``LIGHTDASH`` is the registry entry. ``url`` is the instance root (``https://app.lightdash.cloud``;
 the sandbox's ``http://127.0.0.1:PORT/lightdash``), under which the client calls ``/api/v1`` and
 ``/api/v2``. A personal access token is sent as ``Authorization: ApiKey <token>``; a service
-account token (``ldsvc_...``) as ``Bearer``, as Lightdash's own SDK does.
+account token (``ldsvc_...``) as ``Bearer``, as Lightdash's own SDK does. ``export`` takes
+``--scope project=<name or uuid>`` (default: every project); the organization's own objects
+(members, groups, attributes, settings) are exported whatever the scope.
 """
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from pydantic import Field, SecretStr, field_validator
 
-from reconciler.providers.base import ProviderSpec, ResourceType
+from reconciler.errors import PlanError, ProviderError
+from reconciler.providers.base import ExportScope, ProviderSpec, ResourceType
 from reconciler.providers.http import scheme_auth
 from reconciler.providers.lightdash.client import LightdashClient, error_message, is_not_found
 from reconciler.providers.lightdash.resources import (
@@ -55,6 +60,22 @@ def auth_scheme(token: str) -> str:
     return "Bearer" if token.startswith("ldsvc_") else "ApiKey"
 
 
+def export_scope(client: LightdashClient, scope: Mapping[str, str]) -> ExportScope:
+    """``--scope project=<name or uuid>``: the projects whose spaces, grants, charts and dashboards
+    are listed (default: every project of the organization)."""
+    unknown = sorted(set(scope) - {"project"})
+    if unknown:
+        raise PlanError(f"lightdash export: unknown --scope key(s) {', '.join(unknown)}",
+                        hint="scopes: project=<name or uuid>")
+    wanted = scope.get("project")
+    projects = [p["projectUuid"] for p in client.projects()
+                if wanted is None or wanted in (p["projectUuid"], p.get("name"))]
+    if wanted is not None and not projects:
+        raise ProviderError(f"no Lightdash project is named or has the uuid {wanted!r}",
+                            hint="give --scope project=<name or uuid>")
+    return ExportScope(containers={"project": projects})
+
+
 LIGHTDASH = ProviderSpec(
     name="lightdash",
     settings_model=LightdashSettings,
@@ -66,4 +87,5 @@ LIGHTDASH = ProviderSpec(
     error_message=error_message,
     is_not_found=is_not_found,
     secret_settings=frozenset({"api_key"}),
+    export_scope=export_scope,
 )

@@ -97,6 +97,33 @@ def test_the_directory_cache_is_dropped_by_the_clients_own_writes(client, sandbo
     assert client.member_by_email("NEW@acme.io") is not None  # re-listed after the write
 
 
+def test_writes_outside_the_directory_keep_it_and_concurrent_callers_share_one_listing(client, sandbox):
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = sandbox.counts["lightdash"]["requests"]
+    with ThreadPoolExecutor(8) as pool:
+        assert len(set(map(len, pool.map(lambda _: client.groups(), range(8))))) == 1
+    client.create_space(PROJECT, {"name": "Finance"})
+    client.groups()
+    assert sandbox.counts["lightdash"]["requests"] - before == 2  # one listing, one write
+    client.create_group("analysts", [])
+    assert client.group_uuid("analysts")  # a group write drops the group directory
+
+
+def test_groups_this_client_wrote_are_translated_from_the_writes_answers(client, sandbox, world):
+    group = client.create_group("analysts", [])["uuid"]
+    before = sandbox.counts["lightdash"]["requests"]
+    assert client.group_uuid("analysts") == group and client.group_name(group) == "analysts"
+    client.update_group(group, {"name": "finance"})
+    assert client.group_uuid("finance") == group and client.group_name(group) == "finance"
+    assert sandbox.counts["lightdash"]["requests"] - before == 1  # the rename; no listing
+    with pytest.raises(ProviderError, match="no Lightdash group is named 'analysts'"):
+        client.group_uuid("analysts")  # the old name: listed, and not there
+    client.delete_group(group)
+    with pytest.raises(ProviderError, match="no Lightdash group is named 'finance'"):
+        client.group_uuid("finance")
+
+
 def test_a_missing_member_or_group_is_named(client):
     with pytest.raises(ProviderError, match="no member of the Lightdash organization has the email 'x@y.io'"):
         client.user_uuid("x@y.io")

@@ -7,7 +7,7 @@ import pytest
 from reconciler.errors import ProviderError
 from reconciler.plan.model import Unknown
 from reconciler.providers.lightdash.resources import _content
-from reconciler.providers.lightdash.resources._common import code_path, normalize_emails, normalize_grants, parent_path, split_id
+from reconciler.providers.lightdash.resources._common import code_path, normalize_emails, normalize_grants, parent_path
 from reconciler.providers.lightdash.resources.chart import Chart
 from reconciler.providers.lightdash.resources.dashboard import Dashboard
 from reconciler.providers.lightdash.resources.space import Space, space_paths
@@ -125,15 +125,18 @@ def test_space_paths_from_an_older_server_without_path():
 @pytest.mark.parametrize("object_id, ok", [
     pytest.param("p/s", True, id="composite"),
     pytest.param("s", False, id="no-project"),
-    pytest.param("p/s/x", False, id="too-many-parts"),
     pytest.param("/s", False, id="empty-project"),
+    pytest.param("p/", False, id="empty-uuid"),
 ])
-def test_split_id(object_id, ok):
+@pytest.mark.parametrize("type_", [Space, Chart, Dashboard], ids=lambda t: t.type_name)
+def test_project_scoped_ids(type_, object_id, ok):
+    """``<projectUuid>/<uuid>``: the project is the container; anything else is refused before a request."""
+    rt = type_(None)
     if ok:
-        assert split_id(object_id, "space") == ("p", "s")
+        assert rt.container_of(object_id) == (None if type_ is Space else "p")  # a space is read alone
     else:
-        with pytest.raises(ProviderError, match="<projectUuid>/<spaceUuid>"):
-            split_id(object_id, "space")
+        with pytest.raises(ProviderError, match="is not a .* id: expected <container>/<"):
+            rt.container_of(object_id)
 
 
 @pytest.mark.parametrize("name, slug", [

@@ -14,6 +14,7 @@ from reconciler.providers.lightdash.sandbox import LightdashEmulator, seed
 from reconciler.providers.lightdash.sandbox.routes import ROUTES
 from reconciler.providers.registry import PROVIDERS
 from reconciler.providers.settings import resolve_settings
+from reconciler.reads import find_one, list_container, read_group, read_groups
 from reconciler.sandbox import Router, Sandbox
 from reconciler.testing import SANDBOX_BASE_URL
 from tests.providers.lightdash.conftest import ORG, PROJECT, SHARED
@@ -44,7 +45,7 @@ def test_an_object_whose_create_was_not_recorded_is_found_by_its_natural_key(san
     """As after an apply killed between the platform's answer and the journal: a second session
     (a new run) finds the object by natural key instead of creating it again."""
     object_id, _ = session_for(sandbox).resource(type_name).create(dict(spec))
-    found = session_for(sandbox).resource(type_name).find(dict(spec))
+    found = find_one(session_for(sandbox).resource(type_name), dict(spec))
     assert found is not None and found[0] == object_id
     assert not compare(session_for(sandbox).resource(type_name), spec, found[1])
 
@@ -55,7 +56,7 @@ def test_a_member_invited_twice_is_refused_then_adopted(session):
     members.update(object_id, {}, {"email": "new@acme.io", "role": "viewer"}, frozenset())
     with pytest.raises(ApiError):  # an active member cannot be invited again
         members.create({"email": "bob@acme.io", "role": "editor"})
-    assert members.find({"email": "BOB@acme.io"})[0] == seed.USERS[1][0]
+    assert find_one(members, {"email": "BOB@acme.io"})[0] == seed.USERS[1][0]
 
 
 def test_a_chart_create_racing_an_existing_slug_converges_without_a_duplicate(session, client):
@@ -102,7 +103,7 @@ def test_regranting_a_group_that_appeared_meanwhile_is_idempotent(sandbox, world
 def test_project_access_is_authoritative_and_only_explicit(session, world):
     world.grant_project_access(PROJECT, {"email": "dan@acme.io", "role": "viewer", "sendEmail": False})
     access = session.resource("lightdash_project_access")
-    found = access.find({"project": PROJECT})
+    found = find_one(access, {"project": PROJECT})
     assert found[1]["users"] == [{"email": "dan@acme.io", "role": "viewer"}]  # org roles are not listed
     live = access.update(PROJECT, found[1], {"project": PROJECT, "users": [{"email": "erin@acme.io", "role": "editor"}],
                                              "groups": []}, frozenset({"users"}))
@@ -131,9 +132,9 @@ def test_nested_spaces_are_found_under_their_parent_only(session):
     child_id, child = spaces.create({"project": PROJECT, "name": "Reports", "parent": parent["path"]})
     spaces.create({"project": PROJECT, "name": "Reports"})
     assert child["path"] == "finance/reports" and child["parent"] == "finance"
-    assert spaces.find({"project": PROJECT, "name": "Reports", "parent": "finance"})[0] == child_id
-    assert spaces.find({"project": PROJECT, "name": "Reports"})[0] != child_id
-    assert spaces.find({"project": PROJECT, "name": "Reports", "parent": Unknown("${x}")}) is None
+    assert find_one(spaces, {"project": PROJECT, "name": "Reports", "parent": "finance"})[0] == child_id
+    assert find_one(spaces, {"project": PROJECT, "name": "Reports"})[0] != child_id
+    assert find_one(spaces, {"project": PROJECT, "name": "Reports", "parent": Unknown("${x}")}) is None
     with pytest.raises(ProviderError, match="has no space at path 'nowhere'"):
         spaces.create({"project": PROJECT, "name": "X", "parent": "nowhere"})
 
@@ -141,8 +142,8 @@ def test_nested_spaces_are_found_under_their_parent_only(session):
 def test_two_spaces_with_one_name_under_one_parent_are_ambiguous(session, world):
     for _ in range(2):
         world.create_space(PROJECT, {"name": "Twin"})
-    with pytest.raises(ProviderError, match="2 spaces named 'Twin' under the project root"):
-        session.resource("lightdash_space").find({"project": PROJECT, "name": "Twin"})
+    with pytest.raises(ProviderError, match="2 lightdash_space objects have the key Twin: "):
+        find_one(session.resource("lightdash_space"), {"project": PROJECT, "name": "Twin"})
 
 
 def test_a_space_renamed_in_the_ui_is_read_by_id_and_differs_only_by_name(session, world):
@@ -187,14 +188,15 @@ def test_organization_settings_singleton(session):
     assert settings.deletable is False
     object_id, live = settings.create({"organization": ORG, "name": "Acme Inc", "chart_colors": ["#000000"]})
     assert object_id == ORG and (live["name"], live["chart_colors"]) == ("Acme Inc", ["#000000"])
-    assert settings.find({"organization": ORG})[1] == settings.read(ORG)
+    assert find_one(settings, {"organization": ORG})[1] == settings.read(ORG)
     live = settings.update(ORG, live, {"organization": ORG, "name": "Acme", "default_project": None},
                            frozenset({"name", "default_project"}))
     assert (live["name"], live["chart_colors"], live["default_project"]) == ("Acme", ["#000000"], None)
     settings.delete(ORG)
     assert settings.read(ORG) is not None  # cannot be deleted: the engine only forgets it
+    assert find_one(settings, {"organization": "another-org"}) is None
     with pytest.raises(ProviderError, match="belongs to organization"):
-        settings.find({"organization": "another-org"})
+        settings.create({"organization": "another-org", "name": "Other"})
 
 
 def test_allowed_email_domains_keep_fields_the_spec_leaves_out(session):
@@ -242,18 +244,40 @@ def test_data_sources_that_match_nothing_or_several(session, sandbox, world):
     pytest.param("lightdash_user_attribute", [{"name": "a"}, {"name": "b", "default_value": "x"}], id="attributes"),
     pytest.param("lightdash_organization_member", [{"email": "x@acme.io", "role": "viewer"}], id="members"),
     pytest.param("lightdash_chart", [CHART, {**CHART, "slug": "two", "name": "Two"}], id="charts"),
+    pytest.param("lightdash_dashboard", [{"project": PROJECT, "slug": "a", "name": "A", "space": "shared"},
+                                         {"project": PROJECT, "slug": "b", "name": "B", "space": "shared"}],
+                 id="dashboards"),
 ])
-def test_read_many_returns_what_read_returns_in_fewer_calls(session, sandbox, type_name, specs):
+def test_a_batched_read_returns_what_read_returns_in_fewer_calls(session, sandbox, type_name, specs):
+    """Refresh reads the objects of one container with one ``list`` (a few requests), and an id the
+    listing does not hold as gone."""
     rt = session.resource(type_name)
     ids = [rt.create(dict(s))[0] for s in specs]
     fresh = session_for(sandbox).resource(type_name)
+    gone = f"{PROJECT}/00000000-0000-4000-8000-000000000000" if rt.container else "00000000-0000-4000-8000-000000000000"
+    groups = read_groups(fresh, ids + [gone], {})
+    assert len(groups) == 1 and groups[0].listed
     before = sandbox.counts["lightdash"]["requests"]
-    many = fresh.read_many(ids + ([f"{PROJECT}/00000000-0000-4000-8000-000000000000"] if type_name == "lightdash_chart"
-                                  else ["00000000-0000-4000-8000-000000000000"]))
+    many, _ = read_group(fresh, groups[0])
     calls = sandbox.counts["lightdash"]["requests"] - before
-    assert calls <= 2 and set(many) == set(ids)
-    assert {i: fresh.read(i) for i in ids} == dict(many)
-    assert {rt.batch_key(i) for i in ids} == {fresh.batch_key(ids[0])}
+    assert calls <= 2 and many[gone] is None
+    assert {i: fresh.read(i) for i in ids} == {i: many[i] for i in ids}
+
+
+def test_spaces_are_listed_without_their_shares_and_read_by_id_alone(session, sandbox):
+    """A space's shares are not in the project's list: lookups and export list (and read the
+    shares of what they found), reads by id read each space alone, shares included."""
+    spaces = session.resource("lightdash_space")
+    object_id, live = spaces.create({"project": PROJECT, "name": "A", "users": [{"email": "bob@acme.io", "role": "editor"}]})
+    listed = list_container(session_for(sandbox).resource("lightdash_space"), PROJECT).objects
+    assert set(listed) == {object_id, f"{PROJECT}/{SHARED}"} and "users" not in listed[object_id]
+    assert spaces.read_details(object_id, listed[object_id], spaces.detail_fields) == live
+    assert find_one(spaces, {"project": PROJECT, "name": "A", "users": []}) == (object_id, live)
+    groups = read_groups(spaces, [object_id, f"{PROJECT}/{SHARED}"], {object_id: frozenset({"users"})})
+    assert [g.listed for g in groups] == [False, False]
+    before = sandbox.counts["lightdash"]["requests"]
+    assert read_group(spaces, groups[0])[0] == {object_id: live}
+    assert sandbox.counts["lightdash"]["requests"] - before == 1  # its shares came with the read
 
 
 def test_last_modified_names_who_changed_a_group(session):

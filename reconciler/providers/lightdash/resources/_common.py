@@ -1,5 +1,6 @@
-"""Vocabulary shared by the Lightdash resource types: roles, grant entries, composite ids,
-space paths, and the pure helpers that make grant lists comparable.
+"""Vocabulary shared by the Lightdash resource types: roles, grant entries, space paths, and the
+pure helpers that make grant lists comparable. Project-scoped ids are ``<projectUuid>/<uuid>``
+(``common.join_id``/``split_id`` with ``sep="/"``).
 
 Grant lists are *sets keyed by principal*: users by email (case-insensitive, so lowercased),
 groups by name. Values that are not of the expected shape (a ``(known after apply)`` marker at
@@ -13,7 +14,6 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from reconciler.errors import ProviderError
 from reconciler.providers.models import Model
 
 OrgRole = Literal["member", "viewer", "interactive_viewer", "editor", "developer", "admin"]
@@ -80,15 +80,6 @@ def normalize_grants(entries: Any, key: str) -> Any:
     return [out[k] for k in sorted(out)]
 
 
-def split_id(object_id: str, what: str) -> tuple[str, str]:
-    """``"<projectUuid>/<uuid>"`` -> the two uuids (project-scoped objects' ids)."""
-    project, sep, uuid = object_id.partition("/")
-    if not sep or not project or not uuid or "/" in uuid:
-        raise ProviderError(f"{object_id!r} is not a {what} id: expected <projectUuid>/<{what}Uuid>",
-                            hint=f"import a {what} as <projectUuid>/<{what}Uuid>")
-    return project, uuid
-
-
 def code_path(ltree: str) -> str:
     """Lightdash's ltree path (``finance.q_reports``) as content-as-code writes it (``finance/q-reports``)."""
     return ltree.replace("_", "-").replace(".", "/")
@@ -100,19 +91,10 @@ def parent_path(path: str) -> str | None:
     return head if sep else None
 
 
-def text(value: Any) -> Any:
-    """Optional text: ``""`` and ``None`` are the same (``None``)."""
+def nullable_text(value: Any) -> Any:
+    """Optional text as Lightdash stores it: ``""`` and ``None`` are the same, ``None`` (null).
+
+    Unlike ``common.text`` (which reads both as ``""``): live views, plans and the fingerprints
+    recorded in state hold ``None`` for a chart, dashboard or attribute without a description.
+    """
     return None if value == "" else value
-
-
-def projects_in_scope(client: Any, scope: Mapping[str, str]) -> list[str]:
-    """Project uuids an export covers: ``project=<uuid or name>`` or every project."""
-    wanted = scope.get("project")
-    projects = client.projects()
-    if wanted is None:
-        return [p["projectUuid"] for p in projects]
-    found = [p["projectUuid"] for p in projects if wanted in (p["projectUuid"], p.get("name"))]
-    if not found:
-        raise ProviderError(f"no Lightdash project is named or has the uuid {wanted!r}",
-                            hint="give --scope project=<name or uuid>")
-    return found

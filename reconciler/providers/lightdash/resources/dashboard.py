@@ -7,25 +7,28 @@ tile slug, and there are no uuids. ``space`` is the space's path. The id is
 ``<projectUuid>/<dashboardUuid>``. Plans show tiles keyed by tile slug and filters keyed by
 field id, with server-added keys (``chartName``, ``tabUuid: null``, default titles) ignored.
 
+    list    GET    /projects/{p}/dashboards/code (paged) + GET /api/v2/content (slug -> uuid; on a
+            server without it, GET /dashboards/{slug}?projectUuid= each)
     read    GET    /projects/{p}/dashboards/code?ids=<uuid>   (DashboardAsCode)
-    create  POST   /projects/{p}/dashboards/{slug}/code       (upsert; the charts must exist)
-    update  the same upsert with the whole document (each one is a new dashboard version)
+    create  POST   /projects/{p}/dashboards/{slug}/code       (upsert; the charts must exist); read back
+    update  the same upsert with the whole document (each one is a new dashboard version); read back
     delete  DELETE /dashboards/{uuid}                         (its charts are kept)
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, ClassVar, Iterable, Literal, Mapping
+from typing import Any, ClassVar, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.errors import NotFoundError
+from reconciler.errors import ApiError
 from reconciler.providers.base import Live, Spec
+from reconciler.providers.common import or_none
 from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.resources import _content
 from reconciler.providers.lightdash.resources._as_code import AsCode
-from reconciler.providers.lightdash.resources._common import PATH_PATTERN, SLUG_PATTERN, projects_in_scope, text
+from reconciler.providers.lightdash.resources._common import PATH_PATTERN, SLUG_PATTERN, nullable_text
 from reconciler.providers.models import Model
 
 
@@ -83,10 +86,11 @@ class Dashboard(AsCode):
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", "uuid", "updated_at"})
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "slug"})
     delete_note: ClassVar[str | None] = "its charts are kept; its scheduled deliveries go"
+    optional: ClassVar[tuple[str, ...]] = ("description", "tiles", "tabs", "filters")
 
     client: LightdashClient
 
-    def _as_code(self, project: str, ids: list[str]) -> list[dict]:
+    def _as_code(self, project: str, ids: list[str] | None) -> list[dict]:
         return self.client.dashboards_as_code(project, ids)
 
     def _upsert(self, project: str, slug: str, body: dict) -> Any:
@@ -95,34 +99,27 @@ class Dashboard(AsCode):
     def _remove(self, uuid: str) -> None:
         self.client.delete_dashboard(uuid)
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        """Every dashboard of the projects in scope, tiles and filters as a spec writes them."""
-        out = []
-        for project in projects_in_scope(self.client, scope):
-            for doc in self.client.dashboards_as_code(project):
-                uuid = self.client.dashboard(doc["slug"], project)["uuid"]
-                live = self._live(project, uuid, doc)
-                live.update(tiles=_content.spec_tiles(live["tiles"]), filters=_content.spec_filters(live["filters"]))
-                out.append((live["id"], live))
-        return out
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        project, slug = spec.get("project"), spec.get("slug")
-        if not isinstance(project, str) or not isinstance(slug, str):
-            return None
+    def _uuids(self, project: str, slugs: list[str]) -> dict[str, str]:
+        """From one paged v2 content list, or, on a server without ``/api/v2/content`` (before
+        ~0.1788), each dashboard's own document (an older server may match a slug in another
+        project: those are left out)."""
         try:
-            doc = self.client.dashboard(slug, project)
-        except NotFoundError:
-            return None
-        if doc.get("projectUuid") != project or doc.get("slug") != slug:
-            return None  # an older server matched the slug in another project
-        live = self.read(f"{project}/{doc['uuid']}")
-        return (live["id"], live) if live else None
+            return {i["slug"]: i["uuid"] for i in self.client.content(project, ["dashboard"]) if i.get("slug")}
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+        docs = [or_none(lambda s=slug: self.client.dashboard(s, project)) for slug in slugs]
+        return {d["slug"]: d["uuid"] for d in docs if d and d.get("projectUuid") == project}
+
+    @staticmethod
+    def export_view(live: Live) -> Live:
+        """Tiles and filters as a spec writes them (without the server's derived keys)."""
+        return {**live, "tiles": _content.spec_tiles(live["tiles"]), "filters": _content.spec_filters(live["filters"])}
 
     def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(attrs)
         if "description" in out:
-            out["description"] = text(out["description"])
+            out["description"] = nullable_text(out["description"])
         if "tiles" in out:
             out["tiles"] = _content.tiles(out["tiles"])
         if "tabs" in out:
@@ -146,6 +143,6 @@ class Dashboard(AsCode):
     @staticmethod
     def _live(project: str, uuid: str, doc: Mapping[str, Any]) -> Live:
         return {"id": f"{project}/{uuid}", "uuid": uuid, "project": project, "slug": doc.get("slug"),
-                "name": doc.get("name"), "description": text(doc.get("description")), "space": doc.get("spaceSlug"),
-                "tiles": doc.get("tiles") or [], "tabs": doc.get("tabs") or [], "filters": doc.get("filters") or {},
-                "updated_at": doc.get("updatedAt")}
+                "name": doc.get("name"), "description": nullable_text(doc.get("description")),
+                "space": doc.get("spaceSlug"), "tiles": doc.get("tiles") or [], "tabs": doc.get("tabs") or [],
+                "filters": doc.get("filters") or {}, "updated_at": doc.get("updatedAt")}

@@ -10,8 +10,9 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.errors import NotFoundError, ProviderError
+from reconciler.errors import ProviderError
 from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.providers.common import or_none
 from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.resources._common import EMAIL_PATTERN
 from reconciler.providers.models import Model
@@ -73,11 +74,8 @@ class Project(ResourceType):
     client: LightdashClient
 
     def read(self, object_id: str) -> Live | None:
-        try:
-            project = self.client.project(object_id)
-        except NotFoundError:
-            return None
-        return self._live(project)
+        project = or_none(lambda: self.client.project(object_id))
+        return self._live(project) if project is not None else None
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         name = spec.get("name")
@@ -109,10 +107,8 @@ class User(ResourceType):
     client: LightdashClient
 
     def read(self, object_id: str) -> Live | None:
-        try:
-            return self._live(self.client.member(object_id))
-        except NotFoundError:
-            return None
+        member = or_none(lambda: self.client.member(object_id))
+        return self._live(member) if member is not None else None
 
     def find(self, spec: Spec) -> tuple[str, Live] | None:
         email = spec.get("email")

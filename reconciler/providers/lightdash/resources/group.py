@@ -5,20 +5,24 @@ uuid, so a rename in the UI reads as drift on ``name``. ``members`` is a set of 
 when declared, authoritative: ``PATCH /groups/{uuid}`` with ``members`` replaces the whole set
 (the API diffs it). Left out, membership is not managed (SCIM may own it).
 
-    create  POST  /api/v1/org/groups        {name, members: [{userUuid}]}   201
+    list    GET   /api/v1/org/groups?includeMembers=N   (members embedded; a full page: read alone)
     read    GET   /api/v1/groups/{uuid}?includeMembers=N&offset=M           (paged members)
-    update  PATCH /api/v1/groups/{uuid}     {name?, members?}
+    create  POST  /api/v1/org/groups        {name, members: [{userUuid}]}   201 GroupWithMembers
+    update  PATCH /api/v1/groups/{uuid}     {name?, members?}                   GroupWithMembers
     delete  DELETE /api/v1/groups/{uuid}    (its project and space grants go with it)
+
+Create and update answer the group with all its members: the live view is read from them.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Iterable, Mapping, Sequence
+from typing import Annotated, Any, ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.errors import NotFoundError
 from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.providers.common import or_none
 from reconciler.providers.lightdash.client import MEMBER_PAGE, LightdashClient
 from reconciler.providers.lightdash.resources._common import EMAIL_PATTERN, normalize_emails
 from reconciler.providers.models import Model
@@ -45,28 +49,17 @@ class Group(ResourceType):
     client: LightdashClient
 
     def read(self, object_id: str) -> Live | None:
-        try:
-            group = self.client.group(object_id)
-        except NotFoundError:
-            return None
-        return self._live(group)
+        group = or_none(lambda: self.client.group(object_id))
+        return self._live(group) if group is not None else None
 
-    def batch_key(self, object_id: str) -> Any:
-        return "organization"
-
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
         """One listing with embedded members; a group whose member page is full is read alone."""
-        wanted = set(object_ids)
-        out: dict[str, Live | None] = {}
+        out = []
         for group in self.client.groups_with_members():
-            if group["uuid"] in wanted:
-                full = len(group.get("members") or []) >= MEMBER_PAGE
-                out[group["uuid"]] = self.read(group["uuid"]) if full else self._live(group)
+            live = self.read(group["uuid"]) if len(group.get("members") or []) >= MEMBER_PAGE else self._live(group)
+            if live is not None:
+                out.append((group["uuid"], live))
         return out
-
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        lives = self.read_many([g["uuid"] for g in self.client.groups()])
-        return [(uuid, live) for uuid, live in lives.items() if live is not None]
 
     @staticmethod
     def _live(group: Mapping[str, Any]) -> Live:
@@ -74,20 +67,11 @@ class Group(ResourceType):
         return {"id": group["uuid"], "uuid": group["uuid"], "name": group["name"], "members": normalize_emails(emails),
                 "updated_at": group.get("updatedAt"), "updated_by": group.get("updatedByUserUuid")}
 
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        found = next((g for g in self.client.groups() if g.get("name") == spec.get("name")), None)
-        live = self.read(found["uuid"]) if found else None
-        return (live["id"], live) if live else None
-
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = GroupSpec.model_validate(spec)
         uuids = [self.client.user_uuid(e) for e in normalize_emails(want.members or [])]
         created = self.client.create_group(want.name, uuids)
-        group_uuid = created["uuid"]
-        live = self.read(group_uuid)
-        if live is None:
-            raise NotFoundError(f"group {want.name!r} vanished right after it was created")
-        return group_uuid, live
+        return created["uuid"], self._live(created)
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
         body: dict[str, Any] = {}
@@ -95,18 +79,13 @@ class Group(ResourceType):
             body["name"] = spec["name"]
         if "members" in changed and spec.get("members") is not None:
             body["members"] = [{"userUuid": self.client.user_uuid(e)} for e in normalize_emails(spec["members"])]
-        if body:
-            self.client.update_group(object_id, body)
-        new = self.read(object_id)
+        new = self._live(self.client.update_group(object_id, body)) if body else self.read(object_id)
         if new is None:
             raise NotFoundError(f"group {object_id} vanished during update")
         return new
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        try:
-            self.client.delete_group(object_id)
-        except NotFoundError:
-            pass
+        or_none(lambda: self.client.delete_group(object_id))
 
     def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(attrs)

@@ -5,17 +5,22 @@ The email is the natural key; the id is the user's uuid. Creating one invites th
 ``PATCH /org/users/{uuid}``. Deleting a member deletes the *user account*
 (``DELETE /org/user/{uuid}``), so deletion is opt-in per resource: removing the block only
 forgets the member unless ``lifecycle.allow_destroy: true`` was applied first.
+
+Members are listed whole (``GET /org/users``, the client's directory). The invite's answer does
+not say the member's role (an older server ignores the invite's role), so a create reads the
+member back; a role update's answer is the member.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.errors import NotFoundError
 from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.providers.common import or_none
 from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.resources._common import EMAIL_PATTERN, OrgRole, email_key
 from reconciler.providers.models import Model
@@ -50,26 +55,11 @@ class OrganizationMember(ResourceType):
     clock: Callable[[], datetime] = staticmethod(_now)
 
     def read(self, object_id: str) -> Live | None:
-        try:
-            member = self.client.member(object_id)
-        except NotFoundError:
-            return None
-        return self._live(member)
+        member = or_none(lambda: self.client.member(object_id))
+        return self._live(member) if member is not None else None
 
-    def batch_key(self, object_id: str) -> Any:
-        return "organization"
-
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        wanted = set(object_ids)
-        return {m["userUuid"]: self._live(m) for m in self.client.members() if m["userUuid"] in wanted}
-
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
         return [(m["userUuid"], self._live(m)) for m in self.client.members()]
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        email = spec.get("email")
-        member = self.client.member_by_email(email) if isinstance(email, str) else None
-        return (member["userUuid"], self._live(member)) if member else None
 
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = MemberSpec.model_validate(spec)
@@ -83,18 +73,14 @@ class OrganizationMember(ResourceType):
         return invite["userUuid"], live
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
-        if "role" in changed:
-            self.client.update_member_role(object_id, spec["role"])
-        new = self.read(object_id)
+        new = (self._live(self.client.update_member_role(object_id, spec["role"])) if "role" in changed
+               else self.read(object_id))
         if new is None:
             raise NotFoundError(f"member {object_id} vanished during update")
         return new
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        try:
-            self.client.delete_member(object_id)
-        except NotFoundError:
-            pass
+        or_none(lambda: self.client.delete_member(object_id))
 
     def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(attrs)

@@ -3,7 +3,8 @@
 
 Both are keyed by the organization's uuid (``organization: ${lightdash_organization.<name>.uuid}``;
 the API key belongs to exactly one organization, and a spec naming another is an error rather
-than a silent retarget). Settings cannot be deleted: removing the block forgets them. Allowed
+than a silent retarget: ``create`` refuses it). Each lists as the one object of the instance.
+Settings cannot be deleted: removing the block forgets them. Allowed
 email domains with no domain left are no rule at all, so deleting that resource empties the
 list (and an empty list reads as absent).
 
@@ -71,15 +72,10 @@ class _Singleton(ResourceType):
                                 hint="use ${lightdash_organization.<name>.uuid}, or the API key of that organization")
         return mine
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
         org = self.client.organization()["organizationUuid"]
         live = self.read(org)
         return [(org, live)] if live is not None else []
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        org = self._org_uuid(spec.get("organization"))
-        live = self.read(org)
-        return (org, live) if live is not None else None
 
 
 class OrganizationSettings(_Singleton):
@@ -147,7 +143,7 @@ class AllowedEmailDomains(_Singleton):
 
     def _put(self, org: str, spec: Spec) -> Live:
         """Full replace: fields the spec leaves out keep their current value (read-modify-write)."""
-        current = self.client.email_domains()
+        current = self.client.email_domains() if not {"role", "projects"} <= spec.keys() else {}
         body = {"emailDomains": sorted({d.lower() for d in spec["email_domains"]}),
                 "role": spec["role"] if "role" in spec else current.get("role") or "viewer",
                 "projects": ([{"projectUuid": p["project"], "role": p["role"]} for p in spec["projects"]]

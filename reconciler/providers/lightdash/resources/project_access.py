@@ -7,12 +7,15 @@ authoritative; a project with no explicit grant has no access list (``read`` is 
 spec must grant something, and deleting the resource revokes every explicit grant.
 
     read    GET  /projects/{p}/access                 + GET /projects/{p}/groupAccesses
+            (``list(project)``: the one object of that project, or nothing)
     users   POST /projects/{p}/access {email, role, sendEmail: false}; PATCH/DELETE .../access/{userUuid}
     groups  POST /groups/{g}/projects/{p} {role};      PATCH/DELETE the same path
 
 Re-granting is idempotent here though not on the platform: an existing user grant answers 409
 ``AlreadyExistsError`` and an existing group grant 500 ``UnexpectedDatabaseError``; both are
-turned into a role update (the grant may have appeared since the plan read the list).
+turned into a role update (the grant may have appeared since the plan read the list). A write
+answers nothing about the grants: create and update read both lists before writing and return
+the grants as they leave them.
 """
 
 from __future__ import annotations
@@ -21,15 +24,15 @@ from typing import Any, ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reconciler.errors import ApiError, NotFoundError
+from reconciler.errors import ApiError
 from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.providers.common import or_none
 from reconciler.providers.lightdash.client import LightdashClient, error_name
 from reconciler.providers.lightdash.resources._common import (
     ProjectGroupGrant,
     ProjectUserGrant,
     email_key,
     normalize_grants,
-    projects_in_scope,
 )
 from reconciler.providers.models import Model
 
@@ -57,52 +60,49 @@ class ProjectAccess(ResourceType):
     description: ClassVar[str] = "The explicit user and group grants on a project"
     natural_key: ClassVar[tuple[str, ...]] = ("project",)
     create_only: ClassVar[frozenset[str]] = frozenset({"project"})
+    container: ClassVar[str | None] = "project"
     delete_note: ClassVar[str | None] = "revokes every explicit user and group grant on the project"
 
     client: LightdashClient
 
     def read(self, object_id: str) -> Live | None:
-        try:
-            users = self.client.project_access(object_id)
-            groups = self.client.group_accesses(object_id)
-        except NotFoundError:
-            return None
+        users = or_none(lambda: self.client.project_access(object_id))
+        groups = or_none(lambda: self.client.group_accesses(object_id)) if users is not None else None
         if not users and not groups:
             return None
-        names = {g["groupUuid"]: self.client.group_name(g["groupUuid"]) or g["groupUuid"] for g in groups}
-        return {
-            "id": object_id,
-            "project": object_id,
-            "users": normalize_grants([{"email": u["email"], "role": u["role"]} for u in users], "email"),
-            "groups": normalize_grants([{"group": names[g["groupUuid"]], "role": g["role"]} for g in groups], "group"),
-        }
+        return self._live(object_id, self._users(users), self._groups(groups or []))
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        lives = [(p, self.read(p)) for p in projects_in_scope(self.client, scope)]
-        return [(p, live) for p, live in lives if live is not None]
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        live = self.read(container) if container else None
+        return [(container, live)] if live is not None else []
 
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        project = spec.get("project")
-        live = self.read(project) if isinstance(project, str) else None
-        return (project, live) if live is not None else None
+    def container_of(self, object_id: str) -> str | None:
+        return object_id
 
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = ProjectAccessSpec.model_validate(spec)
-        self.client.project(want.project)  # NotFoundError names a missing project before any write
-        live = self._sync(want.project, spec, {"users", "groups"})
-        return want.project, live
+        return want.project, self._sync(want.project, spec, {"users", "groups"})
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
         return self._sync(object_id, spec, set(changed) & {"users", "groups"})
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        try:
-            for grant in self.client.project_access(object_id):
-                self.client.revoke_user(object_id, grant["userUuid"])
-            for grant in self.client.group_accesses(object_id):
-                self.client.revoke_group(grant["groupUuid"], object_id)
-        except NotFoundError:
-            pass
+        for grant in or_none(lambda: self.client.project_access(object_id)) or []:
+            or_none(lambda: self.client.revoke_user(object_id, grant["userUuid"]))
+        for grant in or_none(lambda: self.client.group_accesses(object_id)) or []:
+            or_none(lambda: self.client.revoke_group(grant["groupUuid"], object_id))
+
+    @staticmethod
+    def _live(project: str, users: list[dict[str, Any]], groups: list[dict[str, Any]]) -> Live:
+        return {"id": project, "project": project, "users": normalize_grants(users, "email"),
+                "groups": normalize_grants(groups, "group")}
+
+    @staticmethod
+    def _users(grants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"email": g["email"], "role": g["role"]} for g in grants]
+
+    def _groups(self, grants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"group": self.client.group_name(g["groupUuid"]) or g["groupUuid"], "role": g["role"]} for g in grants]
 
     def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(attrs)
@@ -114,17 +114,21 @@ class ProjectAccess(ResourceType):
 
     # -- converging -------------------------------------------------------------------------------
     def _sync(self, project: str, spec: Spec, fields: set[str]) -> Live:
+        """Bring the declared lists in line; the grants as they are afterwards. Both lists are read
+        first (a project that does not exist is a ``NotFoundError`` before any write)."""
+        users = self.client.project_access(project)
+        groups = self.client.group_accesses(project)
+        wanted_users = normalize_grants(spec.get("users") or [], "email")
+        wanted_groups = normalize_grants(spec.get("groups") or [], "group")
         if "users" in fields:
-            self._sync_users(project, normalize_grants(spec.get("users") or [], "email"))
+            self._sync_users(project, users, wanted_users)
         if "groups" in fields:
-            self._sync_groups(project, normalize_grants(spec.get("groups") or [], "group"))
-        new = self.read(project)
-        if new is None:
-            raise NotFoundError(f"project {project} has no explicit grants after applying them")
-        return new
+            self._sync_groups(project, groups, wanted_groups)
+        return self._live(project, wanted_users if "users" in fields else self._users(users),
+                          wanted_groups if "groups" in fields else self._groups(groups))
 
-    def _sync_users(self, project: str, wanted: list[dict[str, Any]]) -> None:
-        current = {email_key(g["email"]): g for g in self.client.project_access(project)}
+    def _sync_users(self, project: str, grants: list[dict[str, Any]], wanted: list[dict[str, Any]]) -> None:
+        current = {email_key(g["email"]): g for g in grants}
         for grant in wanted:
             have = current.pop(grant["email"], None)
             if have is None:
@@ -139,8 +143,8 @@ class ProjectAccess(ResourceType):
         for extra in current.values():
             self.client.revoke_user(project, extra["userUuid"])
 
-    def _sync_groups(self, project: str, wanted: list[dict[str, Any]]) -> None:
-        current = {g["groupUuid"]: g for g in self.client.group_accesses(project)}
+    def _sync_groups(self, project: str, grants: list[dict[str, Any]], wanted: list[dict[str, Any]]) -> None:
+        current = {g["groupUuid"]: g for g in grants}
         for grant in wanted:
             group_uuid = self.client.group_uuid(grant["group"])
             have = current.pop(group_uuid, None)

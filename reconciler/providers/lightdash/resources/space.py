@@ -1,22 +1,28 @@
 """``lightdash_space``: a space of a project, where it sits in the tree, and who may open it.
 
-Identity: the path within the project (``parent`` path + ``name``) is the natural key used for
-adoption; the id is ``<projectUuid>/<spaceUuid>`` and reads go by uuid, so a rename in the UI is
+Identity: the id is ``<projectUuid>/<spaceUuid>`` and reads go by uuid, so a rename in the UI is
 drift on ``name`` (Lightdash keeps the slug and path on a rename) rather than a delete and a
-create. Paths are Lightdash's content-as-code paths: slugs joined by ``/`` (``finance/q-reports``);
-``path`` is server-owned and referable (``parent: ${lightdash_space.finance.path}``, a chart's
-``space``). ``users`` / ``groups`` are the *direct* shares (inherited access is not touched);
-each is authoritative when declared. The share endpoints are upserts.
+create. The natural key, for adoption, is ``project`` + ``parent`` + ``name`` (two spaces may
+share a name under different parents; two under one parent are ambiguous); ``parent`` is ``""``
+at the top level (a key field the engine can look up by), read as ``None``. Paths are
+Lightdash's content-as-code paths: slugs joined by ``/`` (``finance/q-reports``); ``path`` is
+server-owned and referable (``parent: ${lightdash_space.finance.path}``, a chart's ``space``).
+``users`` / ``groups`` are the *direct* shares (inherited access is not touched); each is
+authoritative when declared. The share endpoints are upserts.
 
-    create  POST   /projects/{p}/spaces {name, isPrivate, parentSpaceUuid, access: [{userUuid, role}]}
+    list    GET    /projects/{p}/spaces       (no shares: ``users``/``groups`` are detail fields;
+                                               lookups and export list, reads by id do not)
     read    GET    /projects/{p}/spaces/{s}   (access rows with hasDirectAccess, groupsAccess)
-    update  PATCH  /projects/{p}/spaces/{s} {name, isPrivate}; POST .../share, .../group/share;
+    create  POST   /projects/{p}/spaces {name, isPrivate, parentSpaceUuid, access: [{userUuid, role}]}
+    update  PATCH  /projects/{p}/spaces/{s} {name, isPrivate?}; POST .../share, .../group/share;
             DELETE .../share/{userUuid}, .../group/share/{groupUuid}
     delete  DELETE /projects/{p}/spaces/{s}   (child spaces, charts and dashboards go with it)
 
-Lightdash makes the creator of a private space its admin; when ``users`` is declared that
-share is removed again unless the creator is listed. Moving a space (a new ``parent``) is not
-in the v1 API: it replaces the space, which the cascade guard makes visible.
+Create and PATCH answer the whole space, shares included; the share calls answer nothing, so
+the live view is that answer with the shares as they were set. Lightdash makes the creator of a
+private space its admin; when ``users`` is declared that share is removed again unless the
+creator is listed. Moving a space (a new ``parent``) is not in the v1 API: it replaces the
+space, which the cascade guard makes visible.
 """
 
 from __future__ import annotations
@@ -25,9 +31,9 @@ from typing import Any, ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.errors import ApiError, NotFoundError, ProviderError
-from reconciler.values import contains_unknown
+from reconciler.errors import ApiError, ProviderError
 from reconciler.providers.base import Collateral, CreatedButFailed, Live, ResourceType, Spec
+from reconciler.providers.common import or_none, split_id
 from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.resources._common import (
     PATH_PATTERN,
@@ -37,8 +43,6 @@ from reconciler.providers.lightdash.resources._common import (
     email_key,
     normalize_grants,
     parent_path,
-    projects_in_scope,
-    split_id,
 )
 from reconciler.providers.models import Model
 
@@ -50,8 +54,9 @@ class SpaceSpec(Model):
 
     project: str = Field(min_length=1, description="project uuid, e.g. ${lightdash_project.<name>.uuid}")
     name: str = Field(min_length=1, description="display name; with parent, identifies the space")
-    parent: str | None = Field(None, pattern=PATH_PATTERN,
-                               description="path of the parent space (finance/q-reports); top level when left out")
+    parent: str | None = Field("", pattern=r"^$|" + PATH_PATTERN,
+                               description="path of the parent space (finance/q-reports); top level when empty or "
+                                           "left out")
     private: bool = Field(True, description="only people with access see it (false: everyone in the project)")
     users: list[SpaceUserGrant] | None = Field(
         None, description="direct user shares [{email, role}]; authoritative when given")
@@ -78,14 +83,31 @@ def space_paths(spaces: list[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
+def _split(object_id: str) -> tuple[str, str]:
+    """``<projectUuid>/<spaceUuid>`` -> the two uuids."""
+    project, space_uuid = split_id(object_id, "space", sep="/")
+    return project, space_uuid
+
+
+def shares(space: Mapping[str, Any]) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The direct user shares (by lowercased email) and group shares (by name) of a ``Space``."""
+    users = {email_key(a["email"]): {"email": a["email"], "role": a["role"], "userUuid": a["userUuid"]}
+             for a in space.get("access") or [] if a.get("hasDirectAccess")}
+    groups = {g["groupName"]: {"group": g["groupName"], "role": g["spaceRole"], "groupUuid": g["groupUuid"]}
+              for g in space.get("groupsAccess") or []}
+    return users, groups
+
+
 class Space(ResourceType):
     type_name: ClassVar[str] = "lightdash_space"
     spec_model: ClassVar[type[BaseModel]] = SpaceSpec
     description: ClassVar[str] = "A space (nested by parent path) with its user and group shares"
-    natural_key: ClassVar[tuple[str, ...]] = ("project", "name")
+    natural_key: ClassVar[tuple[str, ...]] = ("project", "parent", "name")
     ref_fields: ClassVar[Mapping[str, str]] = {"parent": "lightdash_space.path"}
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", "uuid", "path", "slug"})
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "parent"})
+    container: ClassVar[str | None] = "project"
+    detail_fields: ClassVar[frozenset[str]] = frozenset({"users", "groups"})
     delete_note: ClassVar[str | None] = "deletes the space, its child spaces and every chart and dashboard in them"
 
     client: LightdashClient
@@ -98,48 +120,57 @@ class Space(ResourceType):
         parent = spec.get("parent")
         return f"{parent}/{name}" if isinstance(parent, str) and parent else name
 
-    def read(self, object_id: str) -> Live | None:
-        project, space_uuid = split_id(object_id, "space")
-        try:
-            space = self.client.space(project, space_uuid)
-        except NotFoundError:
-            return None
-        path = code_path(space["path"]) if space.get("path") else space_paths(self.client.spaces(project))[space_uuid]
-        users = [{"email": a["email"], "role": a["role"]} for a in space.get("access") or [] if a.get("hasDirectAccess")]
-        groups = [{"group": g["groupName"], "role": g["spaceRole"]} for g in space.get("groupsAccess") or []]
-        return {"id": object_id, "uuid": space_uuid, "project": project, "name": space["name"],
-                "parent": parent_path(path), "path": path, "slug": space.get("slug"),
-                "private": bool(space.get("isPrivate")), "users": normalize_grants(users, "email"),
-                "groups": normalize_grants(groups, "group")}
+    def container_of(self, object_id: str) -> str | None:
+        """None: a space known by id is read alone (one GET, shares included). The project's list
+        holds no shares, so where a spec or state manages them (what the type is for) a listed
+        space would cost that GET anyway, after the list; read alone it costs only the GET."""
+        _split(object_id)
+        return None
 
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        out = []
-        for project in projects_in_scope(self.client, scope):
-            for space in self.client.spaces(project):
-                live = self.read(f"{project}/{space['uuid']}")
-                if live is not None:
-                    out.append((live["id"], live))
-        return out
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        project, name, parent = spec.get("project"), spec.get("name"), spec.get("parent")
-        if contains_unknown(parent) or not isinstance(project, str):
-            return None
-        try:
-            spaces = self.client.spaces(project)
-        except NotFoundError:
-            return None
+    # -- reading ----------------------------------------------------------------------------------
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
+        """The project's spaces without their shares (the list does not hold them)."""
+        spaces = (or_none(lambda: self.client.spaces(container)) if container else None) or []
         paths = space_paths(spaces)
-        matches = [s for s in spaces if s["name"] == name and parent_path(paths[s["uuid"]]) == (parent or None)]
-        if len(matches) > 1:
-            where = ", ".join(paths[s["uuid"]] for s in matches)
-            raise ProviderError(f"{len(matches)} spaces named {name!r} under {parent or 'the project root'} ({where})",
-                                hint=f"adopt one explicitly: reconciler import <address> {project}/<spaceUuid>")
-        if not matches:
-            return None
-        live = self.read(f"{project}/{matches[0]['uuid']}")
-        return (live["id"], live) if live else None
+        return [(f"{container}/{s['uuid']}", self._live(container, s, paths[s["uuid"]])) for s in spaces]
 
+    def read(self, object_id: str) -> Live | None:
+        project, space_uuid = _split(object_id)
+        space = or_none(lambda: self.client.space(project, space_uuid))
+        if space is None:
+            return None
+        return self._whole(self._live(project, space, self._path(project, space)), *shares(space))
+
+    def read_details(self, object_id: str, listed: Live, fields: frozenset[str]) -> Live | None:
+        """A listed space with its shares (one GET); a space ``read`` gave already holds them."""
+        if fields <= listed.keys():
+            return listed
+        project, space_uuid = _split(object_id)
+        space = or_none(lambda: self.client.space(project, space_uuid))
+        return self._whole(listed, *shares(space)) if space is not None else None
+
+    @staticmethod
+    def _live(project: str, space: Mapping[str, Any], path: str) -> Live:
+        """The fields a ``SpaceSummary`` and a ``Space`` both hold."""
+        return {"id": f"{project}/{space['uuid']}", "uuid": space["uuid"], "project": project, "name": space["name"],
+                "parent": parent_path(path), "path": path, "slug": space.get("slug"),
+                "private": bool(space.get("isPrivate"))}
+
+    def _path(self, project: str, space: Mapping[str, Any]) -> str:
+        """The space's path, from its ``path`` or (an older server) the parent chain in the list."""
+        if space.get("path"):
+            return code_path(space["path"])
+        return space_paths(self.client.spaces(project))[space["uuid"]]
+
+    @staticmethod
+    def _whole(live: Live, users: Mapping[str, dict], groups: Mapping[str, dict]) -> Live:
+        """``live`` with the direct shares ``users`` and ``groups`` (as ``shares`` gives them)."""
+        def grants(entries: Iterable[dict], key: str) -> list:
+            return normalize_grants([{key: e[key], "role": e["role"]} for e in entries], key)
+
+        return {**live, "users": grants(users.values(), "email"), "groups": grants(groups.values(), "group")}
+
+    # -- writing ----------------------------------------------------------------------------------
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = SpaceSpec.model_validate(spec)
         body: dict[str, Any] = {"name": want.name, "isPrivate": want.private}
@@ -150,35 +181,29 @@ class Space(ResourceType):
         created = self.client.create_space(want.project, body)
         object_id = f"{want.project}/{created['uuid']}"
         try:
-            self._sync(object_id, spec, {"users", "groups"})
-            live = self.read(object_id)
+            users, groups = self._sync(object_id, created, spec, {"users", "groups"})
         except ProviderError as exc:
             raise CreatedButFailed(object_id, exc) from exc
-        if live is None:
-            raise CreatedButFailed(object_id, NotFoundError(f"space {want.name!r} vanished right after its creation"))
-        return object_id, live
+        live = self._live(want.project, created, self._path(want.project, created))
+        return object_id, self._whole(live, users, groups)
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
-        project, space_uuid = split_id(object_id, "space")
+        project, space_uuid = _split(object_id)
         if changed & {"name", "private"}:
-            private = spec["private"] if "private" in spec else self.client.space(project, space_uuid)["isPrivate"]
-            self.client.update_space(project, space_uuid, {"name": spec["name"], "isPrivate": private})
-        self._sync(object_id, spec, set(changed))
-        new = self.read(object_id)
-        if new is None:
-            raise NotFoundError(f"space {object_id} vanished during update")
-        return new
+            body = {"name": spec["name"], **({"isPrivate": spec["private"]} if "private" in spec else {})}
+            space = self.client.update_space(project, space_uuid, body)
+        else:
+            space = self.client.space(project, space_uuid)
+        users, groups = self._sync(object_id, space, spec, set(changed))
+        return self._whole(self._live(project, space, self._path(project, space)), users, groups)
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        project, space_uuid = split_id(object_id, "space")
-        try:
-            self.client.delete_space(project, space_uuid)
-        except NotFoundError:
-            pass
+        project, space_uuid = _split(object_id)
+        or_none(lambda: self.client.delete_space(project, space_uuid))
 
     def cascades(self, object_id: str, live: Live) -> list[Collateral]:
         """Its child spaces (any depth) and every chart and dashboard in it or in them."""
-        project, space_uuid = split_id(object_id, "space")
+        project, space_uuid = _split(object_id)
         spaces = self.client.spaces(project)
         paths = space_paths(spaces)
         own = paths.get(space_uuid)
@@ -195,7 +220,7 @@ class Space(ResourceType):
         """(kind, uuid, label) of the charts and dashboards in the spaces: one paged v2 content list,
         or, on a server without ``/api/v2/content`` (before ~0.1788), each space's own document."""
         try:
-            items = self.client.content(project, space_uuids, ["chart", "dashboard"])
+            items = self.client.content(project, ["chart", "dashboard"], space_uuids)
             return [(i["contentType"], i["uuid"], i.get("slug") or i["name"]) for i in items
                     if i.get("contentType") in ("chart", "dashboard")]
         except ApiError as exc:
@@ -227,29 +252,30 @@ class Space(ResourceType):
                                 hint="create the parent first (reference ${lightdash_space.<name>.path})")
         return found[0]
 
-    def _sync(self, object_id: str, spec: Spec, fields: set[str]) -> None:
-        """Bring the declared direct shares in line (share = upsert, unshare what is not declared)."""
-        users = spec.get("users") if "users" in fields else None
-        groups = spec.get("groups") if "groups" in fields else None
-        if users is None and groups is None:
-            return
-        project, space_uuid = split_id(object_id, "space")
-        space = self.client.space(project, space_uuid)
-        if users is not None:
-            current = {email_key(a["email"]): a for a in space.get("access") or [] if a.get("hasDirectAccess")}
-            for grant in normalize_grants(users, "email"):
-                have = current.pop(grant["email"], None)
+    def _sync(self, object_id: str, space: Mapping[str, Any], spec: Spec,
+              fields: set[str]) -> tuple[dict[str, dict], dict[str, dict]]:
+        """Bring the declared direct shares of ``space`` (the space as just read or answered) in
+        line (share = upsert, unshare what is not declared); the shares as they are afterwards."""
+        users, groups = shares(space)
+        project, space_uuid = _split(object_id)
+        if "users" in fields and spec.get("users") is not None:
+            wanted = {g["email"]: g for g in normalize_grants(spec["users"], "email")}
+            for email, grant in wanted.items():
+                have = users.get(email)
                 if have is None or have["role"] != grant["role"]:
-                    uuid = have["userUuid"] if have else self.client.user_uuid(grant["email"])
+                    uuid = have["userUuid"] if have else self.client.user_uuid(email)
                     self.client.share_space(project, space_uuid, uuid, grant["role"])
-            for extra in current.values():
-                self.client.unshare_space(project, space_uuid, extra["userUuid"])
-        if groups is not None:
-            current_groups = {g["groupName"]: g for g in space.get("groupsAccess") or []}
-            for grant in normalize_grants(groups, "group"):
-                have = current_groups.pop(grant["group"], None)
-                if have is None or have["spaceRole"] != grant["role"]:
-                    uuid = have["groupUuid"] if have else self.client.group_uuid(grant["group"])
+                    users[email] = {"email": email, "role": grant["role"], "userUuid": uuid}
+            for email in [e for e in users if e not in wanted]:
+                self.client.unshare_space(project, space_uuid, users.pop(email)["userUuid"])
+        if "groups" in fields and spec.get("groups") is not None:
+            wanted = {g["group"]: g for g in normalize_grants(spec["groups"], "group")}
+            for name, grant in wanted.items():
+                have = groups.get(name)
+                if have is None or have["role"] != grant["role"]:
+                    uuid = have["groupUuid"] if have else self.client.group_uuid(name)
                     self.client.share_space_group(project, space_uuid, uuid, grant["role"])
-            for extra in current_groups.values():
-                self.client.unshare_space_group(project, space_uuid, extra["groupUuid"])
+                    groups[name] = {"group": name, "role": grant["role"], "groupUuid": uuid}
+            for name in [n for n in groups if n not in wanted]:
+                self.client.unshare_space_group(project, space_uuid, groups.pop(name)["groupUuid"])
+        return users, groups

@@ -2,7 +2,8 @@
 with its default and its values per user (by email) and per group (by name).
 
 The name is the natural key (unique per organization); the id is the attribute's uuid. There
-is no ``GET`` by uuid: reads list ``/org/attributes``. ``PUT`` replaces the whole attribute, so
+is no ``GET`` by uuid: reads list ``/org/attributes`` (whole). Create and update answer the
+attribute. ``PUT`` replaces the whole attribute, so
 an update sends every field, keeping the current value of those the spec leaves out (``users``
 and ``groups`` are authoritative when declared).
 
@@ -13,14 +14,15 @@ and ``groups`` are authoritative when declared).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.errors import NotFoundError
 from reconciler.providers.base import Live, ResourceType, Spec
+from reconciler.providers.common import or_none
 from reconciler.providers.lightdash.client import LightdashClient
-from reconciler.providers.lightdash.resources._common import EMAIL_PATTERN, normalize_grants, text
+from reconciler.providers.lightdash.resources._common import EMAIL_PATTERN, normalize_grants, nullable_text
 from reconciler.providers.models import Model
 
 
@@ -64,19 +66,8 @@ class UserAttribute(ResourceType):
         found = next((a for a in self.client.attributes() if a["uuid"] == object_id), None)
         return self._live(found) if found else None
 
-    def batch_key(self, object_id: str) -> Any:
-        return "organization"
-
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        wanted = set(object_ids)
-        return {a["uuid"]: self._live(a) for a in self.client.attributes() if a["uuid"] in wanted}
-
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
         return [(a["uuid"], self._live(a)) for a in self.client.attributes()]
-
-    def find(self, spec: Spec) -> tuple[str, Live] | None:
-        found = next((a for a in self.client.attributes() if a["name"] == spec.get("name")), None)
-        return (found["uuid"], self._live(found)) if found else None
 
     def create(self, spec: Spec) -> tuple[str, Live]:
         created = self.client.create_attribute(self._body(spec))
@@ -90,15 +81,12 @@ class UserAttribute(ResourceType):
         return self._live(updated)
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        try:
-            self.client.delete_attribute(object_id)
-        except NotFoundError:
-            pass
+        or_none(lambda: self.client.delete_attribute(object_id))
 
     def normalize(self, attrs: Mapping[str, Any]) -> dict[str, Any]:
         out = dict(attrs)
         if "description" in out:
-            out["description"] = text(out["description"])
+            out["description"] = nullable_text(out["description"])
         if "users" in out:
             out["users"] = normalize_grants(out["users"], "email")
         if "groups" in out:
@@ -128,5 +116,5 @@ class UserAttribute(ResourceType):
         groups = [{"group": self.client.group_name(g["groupUuid"]) or g["groupUuid"], "value": g["value"]}
                   for g in attribute.get("groups") or []]
         return {"id": attribute["uuid"], "uuid": attribute["uuid"], "name": attribute["name"],
-                "description": text(attribute.get("description")), "default_value": attribute.get("attributeDefault"),
+                "description": nullable_text(attribute.get("description")), "default_value": attribute.get("attributeDefault"),
                 "users": normalize_grants(users, "email"), "groups": normalize_grants(groups, "group")}
