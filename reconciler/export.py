@@ -1,10 +1,11 @@
 """Export: turn an existing estate into specs and state, so adoption starts from "no changes".
 
-Owns ``reconciler export --provider P``: enumerate live objects (``ResourceType.discover``), keep
-the fields a spec would declare (defaults left out), name each resource from its natural key,
-wire ``ref_fields`` into ``${type.name.attr}`` references to the other exported resources, write
-one YAML file per resource type (deterministic: the same estate gives byte-identical files), and
-record every exported object in state, so that the first plan shows no changes. Objects the state
+Owns ``reconciler export --provider P``: enumerate live objects (``reads.discover`` over what the
+provider's ``export_scope`` covers), keep the fields a spec would declare (defaults left out),
+name each resource from its natural key, wire ``ref_fields`` into ``${type.name.attr}``
+references to the other exported resources, write one YAML file per resource type
+(deterministic: the same estate gives byte-identical files), and record every exported object
+in state, so that the first plan shows no changes. Objects the state
 already manages are skipped (never two addresses for one object).
 """
 
@@ -46,19 +47,14 @@ def discover(provider: ProviderSpec, types: Mapping[str, ResourceType], scope: M
     managed = {(rs.type, rs.object_id) for rs in state.resources.values()}
     taken = {a for a in state.resources}
     client = next(iter(types.values())).client if types else None
-    covered = provider.export_scope(client, scope) if provider.export_scope is not None else None
+    covered = provider.export_scope(client, scope)
     found: list[tuple[ResourceType, str, dict]] = []
     for type_name in sorted(provider.resource_types):
         rt = types[type_name]
-        if rt.data_source:
+        if rt.data_source or not lists(rt):
             continue
-        if covered is not None and lists(rt):
-            containers = [None] if rt.container is None else covered.containers.get(rt.container, ())
-            listed = reads.discover(rt, containers, lambda live, t=type_name: covered.keep(t, live))
-        elif covered is None and type(rt).discover is not ResourceType.discover:  # (not yet on ``list``)
-            listed = list(rt.discover(scope))
-        else:
-            continue
+        containers = [None] if rt.container is None else covered.containers.get(rt.container, ())
+        listed = reads.discover(rt, containers, lambda live, t=type_name: covered.keep(t, live))
         for object_id, live in sorted(listed, key=lambda item: str(item[0])):
             if (type_name, str(object_id)) not in managed and rt.export_view(live) is not None:
                 found.append((rt, str(object_id), live))

@@ -36,10 +36,6 @@ def lists(rt: ResourceType) -> bool:
     return type(rt).list is not ResourceType.list
 
 
-def _legacy_reads(rt: ResourceType) -> bool:
-    return type(rt).read_many is not ResourceType.read_many
-
-
 @dataclass
 class Listing:
     """One ``list`` answer: the objects of one container of one type, by id."""
@@ -83,12 +79,6 @@ def read_groups(rt: ResourceType, ids: Iterable[str], details: Mapping[str, froz
         groups = [ReadGroup(tuple(members), True, container, {i: details[i] for i in members if details.get(i)})
                   for container, members in by_container.items() if len(members) > 1]
         return groups + [ReadGroup((i,), details={i: details[i]} if details.get(i) else {}) for i in alone]
-    if _legacy_reads(rt):  # (a type not yet on ``list``: its own batched read per container)
-        by_key: dict[Any, list[str]] = {}
-        for object_id in ids:
-            by_key.setdefault(rt.batch_key(object_id), []).append(object_id)
-        return [ReadGroup(tuple(members), True, None, {i: details[i] for i in members if details.get(i)})
-                for members in by_key.values()]
     return [ReadGroup((i,), details={i: details[i]} if details.get(i) else {}) for i in ids]
 
 
@@ -104,10 +94,6 @@ def read_group(rt: ResourceType, group: ReadGroup) -> tuple[dict[str, Live | Non
     """The objects of ``group`` (None for one that is gone) and the listing made for them, if any."""
     if not group.listed:
         return {i: read_object(rt, i, group.details.get(i, ())) for i in group.ids}, None
-    if not lists(rt):  # legacy batched read
-        brief = [i for i in group.ids if not group.details.get(i)]
-        found = rt.read_many(list(group.ids), brief=brief) if rt.detail_fields else rt.read_many(list(group.ids))
-        return {i: found.get(i) for i in group.ids}, None
     listing = list_container(rt, group.container)
     out: dict[str, Live | None] = {i: listing.objects.get(i) for i in group.ids}
     whole = [i for i in group.ids if out[i] is not None and group.details.get(i)]  # detail reads side by side
@@ -130,8 +116,8 @@ def key_defaults(rt: ResourceType, desired: Mapping[str, Any]) -> dict[str, Any]
 
 def lookup_key(rt: ResourceType, spec: Spec) -> tuple[str, Any] | None:
     """How ``spec`` (its natural key known: no ``Unknown``) is looked up, as a group key: specs
-    with the same key are answered by one unit of work. ``("list", container)``, ``("id", id)``,
-    a legacy type's ``("many", key)`` or ``("one", address-free key)``; None: it cannot be."""
+    with the same key are answered by one unit of work: ``("list", container)`` for a type that
+    lists, ``("id", id)`` for one whose ``id_of`` names the object; None: it cannot be."""
     if rt.data_source or not rt.natural_key:
         return None
     if lists(rt):
@@ -140,14 +126,7 @@ def lookup_key(rt: ResourceType, spec: Spec) -> tuple[str, Any] | None:
             return None
         return ("list", container)
     object_id = rt.id_of(spec)
-    if object_id is not None:
-        return ("id", object_id)
-    legacy = rt.find_key(spec)  # (a type not yet on ``list``)
-    if legacy is not None:
-        return ("many", legacy)
-    if type(rt).find is not ResourceType.find:
-        return ("one", None)
-    return None
+    return ("id", object_id) if object_id is not None else None
 
 
 def match(rt: ResourceType, spec: Spec, listing: Listing) -> Found | None:
@@ -173,15 +152,8 @@ def look_up(rt: ResourceType, specs: Sequence[Spec], key: tuple[str, Any],
     if kind == "list":
         listing = listing if listing is not None else list_container(rt, value)
         return fan_out(lambda s: _one(lambda: _complete(rt, s, match(rt, s, listing))), list(specs)), listing
-    if kind == "id":
-        live = read_object(rt, value, [k for spec in specs for k in spec])
-        return [(value, live) if live is not None else None for _ in specs], None
-    if kind == "many":
-        try:
-            return list(rt.find_many(list(specs))), None
-        except ProviderError:  # one key matched several objects: each alone, so each error is its own
-            pass
-    return [_one(lambda s=spec: rt.find(s)) for spec in specs], None
+    live = read_object(rt, value, [k for spec in specs for k in spec])  # ("id", object_id)
+    return [(value, live) if live is not None else None for _ in specs], None
 
 
 def _complete(rt: ResourceType, spec: Spec, found: Found | None) -> Found | None:

@@ -33,7 +33,7 @@ class ChartSpec(BaseModel):
 
 
 class _Fake(ResourceType):
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
+    def list(self, container: str | None) -> Iterable[tuple[str, Live]]:
         return WORLD.get(self.type_name, [])
 
 

@@ -45,11 +45,8 @@ class KeyedNote(ResourceType):
         obj = self.client.objects.get(object_id)
         return {"id": object_id, **obj} if obj else None
 
-    def find(self, spec):
-        for oid, obj in self.client.objects.items():
-            if obj["title"] == spec["title"]:
-                return oid, {"id": oid, **obj}
-        return None
+    def list(self, container):
+        return [(oid, {"id": oid, **obj}) for oid, obj in self.client.objects.items()]
 
     def create(self, spec):
         oid = next(self.client.ids)
@@ -67,9 +64,6 @@ class KeyedNote(ResourceType):
 class BlindNote(KeyedNote):
     type_name: ClassVar[str] = "mem_blind"
     natural_key: ClassVar[tuple[str, ...]] = ()
-
-    def find(self, spec):
-        return None
 
 
 @pytest.fixture

@@ -214,22 +214,6 @@ class ResourceType:
         """A data source's lookup: the one object the arguments ``spec`` name, or None."""
         return None
 
-    # -- legacy batched calls (being replaced by ``list``; see reconciler.reads) ------------
-    def batch_key(self, object_id: str) -> Any:
-        return None
-
-    def read_many(self, object_ids: Sequence[str]) -> Mapping[str, Live | None]:
-        raise NotImplementedError
-
-    def find_key(self, spec: Spec) -> Any:
-        return None
-
-    def find_many(self, specs: Sequence[Spec]) -> list[tuple[str, Live] | None]:
-        raise NotImplementedError
-
-    def discover(self, scope: Mapping[str, str]) -> Iterable[tuple[str, Live]]:
-        raise NotImplementedError
-
     def export_view(self, live: Live) -> Live | None:
         """The live view as ``export`` should write it (e.g. drop one of two fields a spec may
         declare only one of), or None for an object this type does not export. Default:
@@ -359,7 +343,7 @@ class ProviderSpec:
     is_not_found: Callable[[httpx.Response], bool] | None = None
     #: settings fields that are secrets (never printed)
     secret_settings: frozenset[str] = frozenset()
-    export_scope: Callable[[Any, Mapping[str, str]], ExportScope] | None = None
+    export_scope: Callable[[Any, Mapping[str, str]], ExportScope] = no_scope
 
     def env_vars(self, field_name: str) -> tuple[str, ...]:
         """The env vars the setting ``field_name`` falls back to, first one first."""

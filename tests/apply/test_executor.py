@@ -58,11 +58,8 @@ class BoxType(ResourceType):
             w.objects[oid] = {"id": oid, **spec}
         return oid, dict(w.objects[oid])
 
-    def find(self, spec):
-        for oid, obj in self.client.objects.items():
-            if obj["name"] == spec["name"]:
-                return oid, dict(obj)
-        return None
+    def list(self, container):
+        return [(oid, dict(obj)) for oid, obj in self.client.objects.items()]
 
     def update(self, object_id, live, spec, changed):
         w: World = self.client

@@ -1,6 +1,7 @@
-"""Natural-key lookups are batched per container (``find_key`` / ``find_many``): a plan of new
-datasets and semantic models from empty state lists each project / the model list once instead
-of one lookup per object, and finds what exists (adoption) exactly as one-by-one lookups do."""
+"""Natural-key lookups are batched per container (one ``list`` per container, ``reconciler.reads``):
+a plan of new datasets and semantic models from empty state lists each project / the model list
+once instead of one lookup per object, and finds what exists (adoption) exactly as one-by-one
+lookups do."""
 
 from __future__ import annotations
 
