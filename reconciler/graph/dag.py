@@ -168,18 +168,9 @@ class Graph(Generic[N]):
             raise GraphCycleError(self.find_cycle() or [])
         return out
 
-    def topological_order(self) -> list[N]:
-        """All nodes, dependencies first (the layers, flattened)."""
-        return [n for layer in self.layers() for n in layer]
-
     def reversed(self) -> "Graph[N]":
         """The same nodes with every edge flipped (for deletes: dependents first)."""
         return Graph(self._deps, ((b, a) for a, b in self.edges()))
-
-    def subgraph(self, keep: Iterable[N]) -> "Graph[N]":
-        """Only the nodes in ``keep`` and the edges between them."""
-        kept = {n for n in keep if n in self._deps}
-        return Graph(ordered(kept), ((a, b) for a, b in self.edges() if a in kept and b in kept))
 
     def __repr__(self) -> str:
         return f"Graph(nodes={len(self._deps)}, edges={sum(len(d) for d in self._deps.values())})"

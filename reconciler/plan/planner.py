@@ -91,21 +91,10 @@ def select(graph: Graph, targets: Iterable[Address], resources: Mapping, state: 
         if target not in graph.nodes:
             raise PlanError(f"--target {target}: no such resource in the specs or the state")
         selected.add(target)
-        selected |= _transitive(graph, target)
+        selected |= graph.transitive_dependencies(target)
         if target not in resources:
             selected |= set(graph.transitive_dependents(target))
     return selected
-
-
-def _transitive(graph: Graph, node: Address) -> set[Address]:
-    seen: set[Address] = set()
-    stack = list(graph.dependencies(node))
-    while stack:
-        n = stack.pop()
-        if n not in seen:
-            seen.add(n)
-            stack.extend(graph.dependencies(n))
-    return seen
 
 
 def decide(

@@ -86,22 +86,34 @@ class Emulator(abc.ABC):
 
 
 class RoutedEmulator(Emulator):
-    """An emulator whose operations are a ``Router`` of handlers.
+    """An emulator whose operations are a ``Router`` of handlers over one in-memory world.
 
-    Subclasses set ``router`` and implement ``invoke`` (how to call a handler with their world)
-    and ``render_error`` (turn their domain error into a response, or return ``None`` to let
-    the exception propagate). ``decorate`` adds headers every response carries.
+    Subclasses set ``router`` and ``world`` (the ``models``: reset, snapshot and restore are its
+    own) and ``domain_error``, the base of their ``errors``, each with ``to_response()``; a
+    handler is called as ``handler(world, request, params)``. ``decorate`` adds headers every
+    response carries.
     """
 
     router: Router
+    world: Any
+    domain_error: ClassVar[type[Exception]]
 
-    @abc.abstractmethod
     def invoke(self, match: RouteMatch, request: SandboxRequest) -> SandboxResponse:
         """Call ``match.route.handler`` for ``request``."""
+        return match.route.handler(self.world, request, match.params)
 
-    @abc.abstractmethod
     def render_error(self, error: Exception) -> SandboxResponse | None:
         """The wire form of a domain error, or ``None`` if ``error`` is not one."""
+        return error.to_response() if isinstance(error, self.domain_error) else None  # type: ignore[attr-defined]
+
+    def reset(self) -> None:
+        self.world.reset()
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.world.snapshot()
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        self.world.restore(data)
 
     def decorate(self, response: SandboxResponse) -> SandboxResponse:
         return response

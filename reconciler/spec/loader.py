@@ -157,20 +157,11 @@ class _Merge:
         self.env = env
         self.errors: list[SpecError] = list(errors)
         self.types: Mapping[str, type[ResourceType]] = all_types(registry)
-        self._type_names = frozenset(self.types)
-        self._classes: dict[str, type[ResourceType]] = {}  # the ones used so far, by name
         self._attributes: dict[str, list[str]] = {}  # type -> the attributes a reference may name
         self.variables: dict[str, _Raw] = {}
         self.providers: dict[str, _Raw] = {}
         self.resources: dict[Address, _Raw] = {}
         self.backend: _Raw | None = None
-
-    def type_class(self, name: str) -> type[ResourceType]:
-        """The class of resource type ``name`` (a known one), looked up in the registry once per load."""
-        cls = self._classes.get(name)
-        if cls is None:
-            cls = self._classes[name] = self.types[name]
-        return cls
 
     def fail(self, cls: type[SpecError], message: str, location: Location, address: Any = None,
              hint: str | None = None) -> None:
@@ -257,7 +248,7 @@ class _Merge:
                 self.fail(SpecValidationError, f"'{key}' is not a resource address; expected {ADDRESS_FORMAT}",
                           raw.location)
                 continue
-            if address.type not in self._type_names:
+            if address.type not in self.types:
                 close = difflib.get_close_matches(address.type, list(self.types), n=1)
                 self.fail(SpecValidationError, f"unknown resource type '{address.type}'; known types: "
                           f"{', '.join(sorted(self.types))}", raw.location, address,
@@ -349,7 +340,7 @@ class _Merge:
 
     def build_resource(self, address: Address, raw: _Raw, variables: dict,
                        env_variables: frozenset[str]) -> ResourceSpec:
-        rtype = self.type_class(address.type)
+        rtype = self.types[address.type]
         body = dict(raw.value or {})
         reserved = {k: body.pop(k) for k in RESERVED if k in body}
         locations, location = raw.locations, raw.location
@@ -393,7 +384,7 @@ class _Merge:
             return False
         allowed = self._attributes.get(target.type)
         if allowed is None:  # once per type: thousands of references point at a few types
-            rtype = self.type_class(target.type)
+            rtype = self.types[target.type]
             fields = validate.spec_keys(rtype.spec_model)
             allowed = self._attributes[target.type] = fields + sorted(set(rtype.server_owned) - set(fields))
         if token.attr[0] not in allowed:

@@ -6,7 +6,7 @@ import pytest
 
 from reconciler.errors import ConfigError
 from reconciler.providers.dataiku.provider import DATAIKU, DataikuSettings
-from reconciler.providers.registry import PROVIDERS, resource_type
+from reconciler.providers.registry import PROVIDERS
 from reconciler.providers.settings import resolve_settings
 
 SECRET = "dku-s3cr3t-never-print"
@@ -76,19 +76,16 @@ def test_secret_is_not_in_repr():
 
 def test_registry():
     assert PROVIDERS["dataiku"] is DATAIKU
-    assert resource_type("dataiku_project").type_name == "dataiku_project"
     assert set(DATAIKU.resource_types) == {
         "dataiku_project_folder", "dataiku_project", "dataiku_dataset", "dataiku_managed_dataset", "dataiku_recipe",
         "dataiku_scenario", "dataiku_managed_folder", "dataiku_meaning", "dataiku_wiki_article", "dataiku_plugin",
         "dataiku_deployer_infra", "dataiku_deployer_project", "dataiku_deployer_deployment",
         "dataiku_connection", "dataiku_code_env", "dataiku_root_folder"}
-    with pytest.raises(KeyError, match="known: .*dataiku_dataset"):
-        resource_type("dataiku_recipe_x")
 
 
 @pytest.mark.parametrize("type_name", sorted(DATAIKU.resource_types))
 def test_resource_type_declarations(type_name):
-    rt = resource_type(type_name)
+    rt = DATAIKU.resource_types[type_name]
     assert rt.type_name == type_name
     assert rt.spec_model.model_config.get("extra") == "forbid"
     for name, info in rt.spec_model.model_fields.items():

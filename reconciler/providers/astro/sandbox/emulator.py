@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from reconciler.providers.astro.sandbox.errors import AstroError, BlobError, error_response
 from reconciler.providers.astro.sandbox.models import AstroWorld
@@ -25,6 +24,7 @@ class AstroEmulator(RoutedEmulator):
     """Astro platform API: organizations, workspaces, deployments, deploys (+ upload stand-in)."""
 
     name = "astro"
+    domain_error = AstroError
 
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.world = AstroWorld(seed=seed, clock=clock)
@@ -55,23 +55,8 @@ class AstroEmulator(RoutedEmulator):
                 return error.to_response()
         return super().handle(request, path)
 
-    def invoke(self, match: RouteMatch, request: SandboxRequest) -> SandboxResponse:
-        return match.route.handler(self.world, request, match.params)
-
-    def render_error(self, error: Exception) -> SandboxResponse | None:
-        return error.to_response() if isinstance(error, AstroError) else None
-
     def error_response(self, status: int, message: str) -> SandboxResponse:
         return error_response(status, message)
-
-    def reset(self) -> None:
-        self.world.reset()
-
-    def snapshot(self) -> dict[str, Any]:
-        return self.world.snapshot()
-
-    def restore(self, data: Mapping[str, Any]) -> None:
-        self.world.restore(data)
 
     def env(self, base_url: str, token: str) -> dict[str, str]:
         return {"ASTRO_API_URL": f"{base_url}/astro", "ASTRO_API_TOKEN": token,

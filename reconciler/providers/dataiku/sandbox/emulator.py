@@ -12,15 +12,14 @@ import base64
 import binascii
 import hmac
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from reconciler.providers.dataiku.sandbox import seed
 from reconciler.providers.dataiku.sandbox.errors import DSSError, error_response
 from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.providers.dataiku.sandbox.routes import PREFIXES, ROUTES
 from reconciler.sandbox.emulator import RoutedEmulator
-from reconciler.sandbox.routing import RouteMatch, Router
+from reconciler.sandbox.routing import Router
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 DSS_HEADERS = {"DSS-API-Version": seed.API_VERSION, "DSS-Version": seed.DSS_VERSION}
@@ -46,6 +45,7 @@ class DataikuEmulator(RoutedEmulator):
     objects and the project deployer. ``pending_polls``: see ``models.core`` (futures and runs)."""
 
     name = "dataiku"
+    domain_error = DSSError
 
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time, pending_polls: int = 0) -> None:
         self.world = DataikuWorld(seed=seed, clock=clock, pending_polls=pending_polls)
@@ -60,26 +60,11 @@ class DataikuEmulator(RoutedEmulator):
             error_response(401, "Not authenticated", f"{reason}: use HTTP Basic auth with the API key as user")
         )
 
-    def invoke(self, match: RouteMatch, request: SandboxRequest) -> SandboxResponse:
-        return match.route.handler(self.world, request, match.params)
-
-    def render_error(self, error: Exception) -> SandboxResponse | None:
-        return error.to_response() if isinstance(error, DSSError) else None
-
     def decorate(self, response: SandboxResponse) -> SandboxResponse:
         return response.with_headers(DSS_HEADERS)
 
     def error_response(self, status: int, message: str) -> SandboxResponse:
         return self.decorate(error_response(status, message))
-
-    def reset(self) -> None:
-        self.world.reset()
-
-    def snapshot(self) -> dict[str, Any]:
-        return self.world.snapshot()
-
-    def restore(self, data: Mapping[str, Any]) -> None:
-        self.world.restore(data)
 
     def env(self, base_url: str, token: str) -> dict[str, str]:
         return {"DATAIKU_URL": f"{base_url}/dataiku", "DATAIKU_API_KEY": token}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from reconciler.providers.datarobot.sandbox.errors import DataRobotError, error_response
@@ -48,6 +48,7 @@ class DataRobotEmulator(RoutedEmulator):
     """DataRobot MLOps API v2: deployments, status jobs, prediction environments, catalog."""
 
     name = "datarobot"
+    domain_error = DataRobotError
 
     job_outcome = _knob("job_outcome")
     job_running_polls = _knob("job_running_polls")
@@ -71,20 +72,8 @@ class DataRobotEmulator(RoutedEmulator):
         self.world.tick()
         return match.route.handler(self.world, request, match.params)
 
-    def render_error(self, error: Exception) -> SandboxResponse | None:
-        return error.to_response() if isinstance(error, DataRobotError) else None
-
     def error_response(self, status: int, message: str) -> SandboxResponse:
         return error_response(status, message)
-
-    def reset(self) -> None:
-        self.world.reset()
-
-    def snapshot(self) -> dict[str, Any]:
-        return self.world.snapshot()
-
-    def restore(self, data: Mapping[str, Any]) -> None:
-        self.world.restore(data)
 
     def env(self, base_url: str, token: str) -> dict[str, str]:
         return {"DATAROBOT_ENDPOINT": f"{base_url}/datarobot/api/v2", "DATAROBOT_API_TOKEN": token}

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from reconciler.providers.lightdash.sandbox.errors import LightdashApiError, error_response
 from reconciler.providers.lightdash.sandbox.models import LightdashWorld
 from reconciler.providers.lightdash.sandbox.routes import PUBLIC_PATHS, ROUTES
 from reconciler.sandbox.emulator import RoutedEmulator
-from reconciler.sandbox.routing import RouteMatch, Router
+from reconciler.sandbox.routing import Router
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 SCHEMES = ("apikey", "bearer")
@@ -34,6 +33,7 @@ class LightdashEmulator(RoutedEmulator):
     """Lightdash API v1/v2: organization, members, groups, access, spaces, attributes, content."""
 
     name = "lightdash"
+    domain_error = LightdashApiError
 
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.world = LightdashWorld(seed, clock)
@@ -49,26 +49,11 @@ class LightdashEmulator(RoutedEmulator):
                    else "Personal access token is not recognised")
         return error_response(401, message, "AuthorizationError")
 
-    def invoke(self, match: RouteMatch, request: SandboxRequest) -> SandboxResponse:
-        return match.route.handler(self.world, request, match.params)
-
-    def render_error(self, error: Exception) -> SandboxResponse | None:
-        return error.to_response() if isinstance(error, LightdashApiError) else None
-
     def not_found(self, request: SandboxRequest) -> SandboxResponse:
         return error_response(404, f"No API route for {request.method} {request.path}", "NotFoundError")
 
     def error_response(self, status: int, message: str) -> SandboxResponse:
         return error_response(status, message)
-
-    def reset(self) -> None:
-        self.world.reset()
-
-    def snapshot(self) -> dict[str, Any]:
-        return self.world.snapshot()
-
-    def restore(self, data: Mapping[str, Any]) -> None:
-        self.world.restore(data)
 
     def env(self, base_url: str, token: str) -> dict[str, str]:
         return {"LIGHTDASH_URL": f"{base_url}/lightdash", "LIGHTDASH_API_KEY": token}

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from reconciler.providers.semantic.sandbox.errors import SemanticError, error_response
 from reconciler.providers.semantic.sandbox.models import SemanticWorld
 from reconciler.providers.semantic.sandbox.routes import PREFIXES, ROUTES
 from reconciler.sandbox.emulator import RoutedEmulator
-from reconciler.sandbox.routing import RouteMatch, Router
+from reconciler.sandbox.routing import Router
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 
@@ -24,6 +23,7 @@ class SemanticEmulator(RoutedEmulator):
     """NexusOne semantic models: authoring, review, deploy."""
 
     name = "semantic"
+    domain_error = SemanticError
 
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.world = SemanticWorld(seed=seed, clock=clock)
@@ -35,12 +35,6 @@ class SemanticEmulator(RoutedEmulator):
             return None
         return error_response(401, "Not authenticated").with_headers({"WWW-Authenticate": "Bearer"})
 
-    def invoke(self, match: RouteMatch, request: SandboxRequest) -> SandboxResponse:
-        return match.route.handler(self.world, request, match.params)
-
-    def render_error(self, error: Exception) -> SandboxResponse | None:
-        return error.to_response() if isinstance(error, SemanticError) else None
-
     def not_found(self, request: SandboxRequest) -> SandboxResponse:
         return error_response(404, "Not Found")
 
@@ -49,15 +43,6 @@ class SemanticEmulator(RoutedEmulator):
 
     def error_response(self, status: int, message: str) -> SandboxResponse:
         return error_response(status, message)
-
-    def reset(self) -> None:
-        self.world.reset()
-
-    def snapshot(self) -> dict[str, Any]:
-        return self.world.snapshot()
-
-    def restore(self, data: Mapping[str, Any]) -> None:
-        self.world.restore(data)
 
     def env(self, base_url: str, token: str) -> dict[str, str]:
         """The provider's URL and token, and the explicit auto-approval opt-in: the sandbox is a
