@@ -8,7 +8,8 @@ the next plan has nothing to do; without it every model would wait for a reviewe
 The floor (fewest requests the semantic-model API allows):
 
 refresh (no-change plan), one round:
-    1 GET /api/semantic-models per 100 models (its maximum ``limit``; items are whole models)
+    1 GET /api/semantic-models per 100 models the platform holds (its maximum ``limit``; items
+    are whole models): the estate's and the sandbox's seeded ones, which the list pages too
 create (from empty), five rounds:
     0. 1 GET /api/semantic-models (nothing exists yet)
     1. 1 POST /api/semantic-models each
@@ -26,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 from benchmarks.estate import EstateGenerator, Floor, ProviderEstate, Read, StateObject
+from reconciler.providers.semantic.sandbox.seed import seeded_models
 
 PREFIX = "/api/semantic-models"
 PAGE = 100
@@ -49,7 +51,7 @@ def generate(n: int, concurrency: int) -> ProviderEstate:
             "deploy": {"register_in_datahub": True, "add_lineage": True, "create_dashboard": False},
         }
     rounds = tuple(r for r in (1, n, n, 1, n) if r) if n else ()
-    return ProviderEstate("semantic", resources, Floor(math.ceil(n / PAGE), rounds, concurrency),
+    return ProviderEstate("semantic", resources, Floor(math.ceil((n + len(seeded_models())) / PAGE), rounds, concurrency),
                           settings={"auto_approve": True} if n else {})
 
 
