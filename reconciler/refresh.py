@@ -180,7 +180,7 @@ class _Run:
                 self.settle(Observed(address, desired, live, self.state.resources[address].object_id, "state",
                                      fingerprint(rt, live)))
             else:
-                settled = _without_lookup(address, rt, desired)
+                settled = _without_lookup(address, rt, desired) or self.in_new_container(address, rt, desired)
                 key = None if settled is not None else lookup_key(rt, key_defaults(rt, desired or {}))
                 if settled is None and key is None:
                     settled = Observed(address, desired, None, None, "absent")
@@ -218,6 +218,22 @@ class _Run:
     def desired(self, address: Address) -> dict[str, Any] | None:
         spec = self.resources.get(address)
         return resolve_spec(spec, self.observed, self.state) if spec is not None else None
+
+    def in_new_container(self, address: Address, rt: ResourceType, desired: dict | None) -> Observed | None:
+        """Absent without a lookup when ``address``'s container field (``rt.container``) is a
+        reference to the whole natural key of something that does not exist yet (``${p.key}`` of a
+        project ``p`` apply will create): nothing can be inside a container that does not exist."""
+        spec = self.resources.get(address)
+        if rt.container is None or spec is None:
+            return None
+        for ref in spec.references:
+            if ref.path != (rt.container,):
+                continue
+            target = self.observed.get(ref.address)
+            if (target is not None and target.live is None and target.source in ("absent", "unknown_key")
+                    and ref.attr == self.sessions.resource(ref.address).natural_key):
+                return Observed(address, desired, None, None, "absent")
+        return None
 
     def waits_for_unreadable(self, address: Address) -> bool:
         """Whether ``address`` depends on something that could not be read (then it is left out
