@@ -60,7 +60,7 @@ class ApplyResult:
 
     @property
     def ok(self) -> bool:
-        return not any(e.outcome != "applied" for e in self.ledger)
+        return not any(e.outcome not in ("applied", "blocked") for e in self.ledger)
 
 
 @dataclass(frozen=True)

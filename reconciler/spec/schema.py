@@ -121,6 +121,14 @@ def _lifecycle(fields: list[str]) -> dict[str, Any]:
             "prevent_destroy": {"type": "boolean", "description": "refuse to delete this resource"},
             "allow_destroy": {"type": "boolean",
                               "description": "opt in to deleting a kind whose deletion needs one (e.g. users)"},
+            "create_before_destroy": {"type": "boolean",
+                                      "description": "replace by creating the new object first, then deleting the "
+                                                     "old one (refused for types whose natural key is unique)"},
+            "replace_triggered_by": {
+                "type": "array",
+                "description": "addresses (or address.attribute) whose change or replacement replaces this one",
+                "items": {"type": "string"},
+            },
             "ignore_changes": {
                 "type": "array",
                 "description": "fields whose differences are ignored",
