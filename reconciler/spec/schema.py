@@ -65,7 +65,7 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
                 "items": {"type": "string", "pattern": ADDRESS_PATTERN},
                 "uniqueItems": True,
             }
-            props["lifecycle"] = _lifecycle(spec_keys(rt.spec_model))
+            props["lifecycle"] = _lifecycle(spec_keys(rt.spec_model), create_first=rt.unique_key is None and not rt.data_source)
             if rt.description:
                 schema["description"] = rt.description
             schema["title"] = type_name
@@ -113,8 +113,9 @@ BACKEND: dict[str, Any] = {
 }
 
 
-def _lifecycle(fields: list[str]) -> dict[str, Any]:
-    return {
+def _lifecycle(fields: list[str], *, create_first: bool = True) -> dict[str, Any]:
+    """The ``lifecycle:`` block; ``create_before_destroy`` only where the type allows it."""
+    schema = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -136,6 +137,9 @@ def _lifecycle(fields: list[str]) -> dict[str, Any]:
             },
         },
     }
+    if not create_first:
+        del schema["properties"]["create_before_destroy"]
+    return schema
 
 
 _KEEP_OUTSIDE = ("title", "description", "default", "examples", "deprecated")
