@@ -389,6 +389,8 @@ class Executor:
                 return rt.create(spec)
             except ReconcilerError as err:
                 looked, found = self._look_up(rt, spec)
+                if found is not None and op.change.create_before_destroy and found[0] == op.change.object_id:
+                    found = None  # the object being replaced: the create did not land (else two would match)
                 if found is not None:
                     object_id, live = found
                     try:

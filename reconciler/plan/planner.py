@@ -70,6 +70,10 @@ def make_plan(
             raise PlanError(f"--replace {address}: the resource is in {where}",
                             hint="--replace names a resource block of the specs")
     selected = select(graph, targets, resources, state) if targets else None
+    outside = sorted(forced - selected) if selected is not None else []
+    if outside:
+        raise PlanError(f"--replace {outside[0]}: not among the --target resources (nor what they depend on)",
+                        hint="add it with --target, or leave --target out")
     changes: list[Change] = []
     drifts: list[Drift] = []
     unknowns = _Unknowns(observed, state, type_of)

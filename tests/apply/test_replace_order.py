@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from reconciler.addresses import Address
 from reconciler.apply.executor import Executor
+from reconciler.errors import ApiError
 from reconciler.plan.model import Action, Change, DiffItem, Plan, Unknown
 from reconciler.state import open_store
 from reconciler.state.model import ResourceState, State
@@ -115,3 +116,28 @@ def test_a_blocked_change_is_not_applied_and_says_why(tmp_path):
     assert ledger["test_box.root"].detail == "not changed: cannot be renamed right now"
     assert ledger["test_box.child"].outcome == "applied"
     assert new.resources[addr("root")] == root
+
+
+def test_a_failed_create_before_destroy_never_adopts_the_object_it_replaces(tmp_path):
+    """The natural-key lookup after a failed create finds the old object (same key): not the
+    create having landed, so it is created again (the failure may pass), never adopted."""
+    world = World()
+    root, child, state = setup(world)
+    failures = [1]
+
+    class Flaky(LooseBox):
+        def create(self, spec):
+            if failures:
+                failures.pop()
+                raise ApiError("busy", method="POST", url="http://x/boxes", status=503)
+            return super().create(spec)
+
+    store = open_store(tmp_path / "state.json")
+    plan = Plan(changes=(change(root, Action.REPLACE, first=True),), state_lineage=state.lineage,
+                state_serial=state.serial)
+    ex = Executor(plan, state, store, lambda a: Flaky(world), parallelism=2, sleep=lambda s: None)
+    new, ledger = ex.run()
+    assert [e.outcome for e in ledger] == ["applied"]
+    new_root = new.resources[addr("root")]
+    assert new_root.object_id != root.object_id and root.object_id not in world.objects
+    assert new_root.object_id in world.objects

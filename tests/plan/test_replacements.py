@@ -269,3 +269,10 @@ def test_golden_json_plan_with_unknowns():
     assert dep["after_unknown"] == {"env_id": True} and dep["caused_by"] == ["test_env.e"]
     assert dep["after"]["env_id"] == {"$unknown": "${test_env.e.id}"}
     assert Plan.from_json(doc).to_json() == plan.to_json()
+
+
+def test_forced_replacement_outside_the_targets_is_refused():
+    with pytest.raises(PlanError, match=r"--replace test_dep\.o: not among the --target resources"):
+        world([rspec(ENV, ENV_SPEC), rspec(DEP, DEP_SPEC), rspec(OTHER, {"label": "other"})],
+              {ENV: ENV_LIVE, DEP: DEP_LIVE, OTHER: {"id": "o-1", "label": "other"}},
+              targets=[DEP], force_replace=[OTHER])
