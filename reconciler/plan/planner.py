@@ -76,7 +76,7 @@ def make_plan(
                         hint="add it with --target, or leave --target out")
     changes: list[Change] = []
     drifts: list[Drift] = []
-    unknowns = _Unknowns(observed, state, type_of)
+    unknowns = _Unknowns(observed, state)
     for layer in graph.layers():
         for address in layer:
             drift = _drift(address, state, observed, type_of, resources, hasher)
@@ -126,13 +126,14 @@ class _Unknowns:
     planned for create or replace has, until apply, unknown values for every attribute its desired
     values do not give; a desired value holding an ``Unknown`` passes it on."""
 
-    def __init__(self, observed: Mapping[Address, Observed], state: State, type_of: TypeOf) -> None:
-        self.observed, self.state, self.type_of = observed, state, type_of
+    def __init__(self, observed: Mapping[Address, Observed], state: State) -> None:
+        self.observed, self.state = observed, state
         #: addresses planned for create or replace
         self.renewed: dict[Address, Action] = {}
         #: the decided change of every address so far (for ``replace_triggered_by``)
         self.changes: dict[Address, Change] = {}
-        #: desired values resolved again here (they hold unknowns refresh could not see)
+        #: the desired values each decision was made with (resolved again where they hold unknowns
+        #: refresh could not see)
         self.desired: dict[Address, dict[str, Any]] = {}
 
     def decided(self, change: Change, obs: Observed | None) -> None:
