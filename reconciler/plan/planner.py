@@ -358,8 +358,8 @@ def _replace_reason(rules: Mapping[str, str], causes: Causes) -> tuple[list[str]
             other.append(f"{name}: {rule}")
     out = []
     if upstream:
-        out.append(f"replaced because {' and '.join(p for _, p in upstream)} "
-                   f"(its new value reaches create-only field(s) {', '.join(reached)})")
+        out.append(f"replaced because {' and '.join(p for _, p in upstream)}: its new value reaches "
+                   f"create-only field(s) {', '.join(reached)}")
     if plain:
         out.append(f"create-only field(s) changed: {', '.join(plain)}")
     return out + other, tuple(dict.fromkeys(a for a, _ in upstream))
