@@ -60,7 +60,7 @@ class ApplyResult:
 
     @property
     def ok(self) -> bool:
-        return not any(e.outcome != "applied" for e in self.ledger)
+        return not any(e.outcome not in ("applied", "blocked") for e in self.ledger)
 
 
 @dataclass(frozen=True)
@@ -114,8 +114,10 @@ class Workspace:
 
     # -- plan --------------------------------------------------------------------------------
     def plan(self, *, mode: str = "normal", targets: Iterable[Address] = (), allow_cascade: bool = False,
-             changed_since: str | None = None) -> Plan:
+             changed_since: str | None = None, force_replace: Iterable[Address] = ()) -> Plan:
         """Refresh and plan. Takes no lock, writes nothing (only read calls reach the platforms).
+
+        ``force_replace`` (``--replace``) plans a replacement of those objects even if unchanged.
 
         ``changed_since`` (a git ref) limits the plan to resources declared in spec files changed
         since then, what they depend on and what depends on them, plus state-only deletions.
@@ -124,12 +126,14 @@ class Workspace:
         store = self.store(specs)
         state = store.read()  # also loads the journal's unanswered intents (store.pending())
         plan, _ = self._plan(specs, state, store.pending(), mode=mode, targets=tuple(targets),
-                             allow_cascade=allow_cascade, changed_since=changed_since)
+                             allow_cascade=allow_cascade, changed_since=changed_since,
+                             force_replace=tuple(force_replace))
         return plan
 
     def _plan(self, specs: SpecSet | None, state: State, pending: list, *, mode: str,
               targets: tuple[Address, ...], allow_cascade: bool, changed_since: str | None = None,
-              keep_going: bool = False) -> tuple[Plan, dict[Address, ProviderError]]:
+              keep_going: bool = False, force_replace: tuple[Address, ...] = ()
+              ) -> tuple[Plan, dict[Address, ProviderError]]:
         """The plan, and (with ``keep_going``, for apply) the addresses whose platform could not be
         read: those are left out of the plan with everything that depends on them."""
         graph = build_graph(specs, state) if specs is not None else _state_graph(state)
@@ -145,7 +149,8 @@ class Workspace:
                                 progress=self.progress, keep_going=keep_going)
             observed = refreshed.observed
             plan = make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
-                             mode=mode, targets=targets, created_at=_now(), hasher=self.hasher(state))
+                             mode=mode, targets=targets, created_at=_now(), hasher=self.hasher(state),
+                             force_replace=force_replace)
             collateral = {
                 c.address: sessions.resource(c.address).cascades(c.object_id, observed[c.address].live)
                 for c in plan.changes
@@ -200,6 +205,7 @@ class Workspace:
         allow_cascade: bool = False,
         confirm: Callable[[Plan], bool] | None = None,
         hooks: Hooks | None = None,
+        force_replace: Iterable[Address] = (),
     ) -> ApplyResult:
         """Plan (or take ``saved``), confirm, and execute under the state's write lock.
 
@@ -216,7 +222,8 @@ class Workspace:
             unreadable: dict[Address, ProviderError] = {}
             if saved is None:
                 plan, unreadable = self._plan(specs, state, store.pending(), mode=mode, targets=tuple(targets),
-                                              allow_cascade=allow_cascade, keep_going=mode != "refresh-only")
+                                              allow_cascade=allow_cascade, keep_going=mode != "refresh-only",
+                                              force_replace=tuple(force_replace))
             else:
                 plan = saved
                 state = self._check_fresh(plan, state)

@@ -4,9 +4,14 @@ Owns all apply-time concurrency. Each change becomes one or two operations (a re
 then a create); operations run on a bounded thread pool as soon as what they wait for is done:
 
 - applying X (create / update / adopt) waits for applying X's dependencies, and for X's own
-  delete when X is replaced;
+  delete when X is replaced (by default the old object goes first);
 - deleting X waits for deleting whatever depends on X (reverse order), and for updating anything
-  that used to depend on X and no longer does (so a project leaves a folder before it is deleted).
+  that used to depend on X and no longer does (so a project leaves a folder before it is deleted);
+- a create-before-destroy replace turns X's own order round: X's delete (of the old object) waits
+  for X's create and for applying everything that depends on X, so they point at the new object
+  before the old one goes; the state keeps the new object's record.
+
+A blocked change (``Change.blocked``) is not applied: the ledger says ``blocked`` with its reason.
 
 A failure skips everything that (transitively) waits for it; independent branches finish.
 Every step is journaled as it lands (an intent before each create and delete, a result after
@@ -28,7 +33,7 @@ from typing import Any, Callable, Mapping, Protocol
 from pydantic import ValidationError
 
 from reconciler.addresses import Address
-from reconciler.plan.ledger import APPLIED, FAILED, SKIPPED, LedgerEntry
+from reconciler.plan.ledger import APPLIED, BLOCKED, FAILED, SKIPPED, LedgerEntry
 from reconciler.errors import ApiError, ReconcilerError, TransportError
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, Unknown, contains_unknown
 from reconciler.pools import ProviderPools
@@ -121,6 +126,8 @@ class Executor:
         #: secret strings met while resolving references: stored in state only as keyed hashes
         self._secret_values: set[str] = set()
         self._applied: dict[Address, dict[str, Any]] = {}
+        #: the records applies made, by address (a create-before-destroy delete journals it again)
+        self._records: dict[Address, ResourceState] = {}
         self._results_lock = threading.Lock()
 
     # -- graph of operations -------------------------------------------------------------
@@ -139,7 +146,7 @@ class Executor:
                 for dep in op.change.depends_on:
                     if (dep, APPLY) in ops:
                         waits[(address, APPLY)].add((dep, APPLY))
-                if (address, DELETE) in ops:
+                if (address, DELETE) in ops and not op.change.create_before_destroy:
                     waits[(address, APPLY)].add((address, DELETE))
         users: dict[Address, set[Address]] = {}  # address -> changes that depend (or depended) on it
         for other in changes.values():
@@ -149,12 +156,16 @@ class Executor:
         for (address, part), op in ops.items():
             if part != DELETE:
                 continue
+            create_first = op.change.action is Action.REPLACE and op.change.create_before_destroy
+            if create_first:
+                waits[(address, DELETE)].add((address, APPLY))
             for user in users.get(address, ()):
                 if user == address:
                     continue
                 if (user, DELETE) in ops:
                     waits[(address, DELETE)].add((user, DELETE))
-                elif (user, APPLY) in ops and address not in set(changes[user].depends_on):
+                if (user, APPLY) in ops and (create_first or (user, DELETE) not in ops
+                                             and address not in set(changes[user].depends_on)):
                     waits[(address, DELETE)].add((user, APPLY))
         return ops, waits
 
@@ -191,6 +202,11 @@ class Executor:
         completions: queue.SimpleQueue[Future] = queue.SimpleQueue()
         resources = dict(self.state.resources)
         interrupted: BaseException | None = None
+        for change in self.plan.changes:
+            if change.blocked and (change.action is not Action.NOOP or change.importing):
+                key = (change.address, APPLY)
+                ledger[key] = LedgerEntry(change.address, change.action, BLOCKED, f"not changed: {change.blocked}")
+                self.hooks.on_finish(ledger[key])
 
         def submit(key: tuple) -> None:
             provider = key[0].provider
@@ -306,8 +322,15 @@ class Executor:
             except ReconcilerError as err:
                 self._journal("failed", action, op.address, error=str(err))
                 raise
-        outcome.remove = True
         outcome.object_id = change.object_id
+        if change.action is Action.REPLACE and change.create_before_destroy:
+            # the old object is gone; the address keeps the new one's record (journaled by its create)
+            with self._results_lock:
+                current = self._records.get(op.address)
+            if current is not None:
+                self._journal("result", "replace", op.address, resource=current)
+            return
+        outcome.remove = True
         self._journal("result", action, op.address)
 
     def _apply(self, op: Op, outcome: _Outcome) -> None:
@@ -349,6 +372,7 @@ class Executor:
         outcome.detail += f"id={object_id}"
         with self._results_lock:
             self._applied[op.address] = {**spec, **outcome.record.outputs}
+            self._records[op.address] = outcome.record
         self._journal("result", action, op.address, resource=outcome.record)
 
     def _create(self, op: Op, rt: ResourceType, spec: dict[str, Any], outcome: _Outcome) -> tuple[str, Any]:
@@ -365,6 +389,8 @@ class Executor:
                 return rt.create(spec)
             except ReconcilerError as err:
                 looked, found = self._look_up(rt, spec)
+                if found is not None and op.change.create_before_destroy and found[0] == op.change.object_id:
+                    found = None  # the object being replaced: the create did not land (else two would match)
                 if found is not None:
                     object_id, live = found
                     try:
@@ -502,7 +528,7 @@ def _op_order(key: tuple) -> tuple:
 
 def _collapse(ledger: Mapping[tuple, LedgerEntry]) -> list[LedgerEntry]:
     """One entry per address (a replace's two operations become one), failures first."""
-    rank = {FAILED: 0, SKIPPED: 1, APPLIED: 2}
+    rank = {FAILED: 0, SKIPPED: 1, BLOCKED: 2, APPLIED: 3}
     by_address: dict[Address, LedgerEntry] = {}
     for key in sorted(ledger, key=_op_order):
         entry = ledger[key]

@@ -105,11 +105,13 @@ def validate(ctx: click.Context) -> int:
 @click.option("--destroy", is_flag=True, help="Plan deleting everything the state manages.")
 @click.option("--allow-cascade", is_flag=True, help="Accept deletes that take unplanned objects with them.")
 @click.option("--changed-since", metavar="GIT_REF", help="Plan only what spec changes since GIT_REF can affect.")
+@click.option("--replace", "replace", multiple=True, callback=_address, metavar="ADDR",
+              help="Replace ADDR even if it is unchanged (repeatable).")
 @click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True,
               help=PARALLELISM_HELP)
 @click.pass_context
 def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow_cascade, changed_since,
-         parallelism) -> int:
+         replace, parallelism) -> int:
     """Refresh and show what apply would do. Writes nothing to any backend.
 
     With --detailed-exitcode: 0 no changes, 2 changes, 3 nothing to apply but something is
@@ -120,8 +122,10 @@ def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow
     mode = "destroy" if destroy else ("refresh-only" if refresh_only else "normal")
     if changed_since and (targets or destroy or refresh_only):
         raise click.UsageError("--changed-since cannot be combined with --target, --destroy or --refresh-only")
+    if replace and (destroy or refresh_only):
+        raise click.UsageError("--replace cannot be combined with --destroy or --refresh-only")
     result = _ws(ctx, parallelism).plan(mode=mode, targets=targets, allow_cascade=allow_cascade,
-                                        changed_since=changed_since)
+                                        changed_since=changed_since, force_replace=replace)
     if refresh_only:
         _out(render_drift(result, fmt, color=fmt == "text" and use_color(sys.stdout)))
     else:
@@ -144,18 +148,23 @@ def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow
 @click.option("--target", "targets", multiple=True, callback=_address)
 @click.option("--refresh-only", is_flag=True, help="Record live values of drifted objects in state.")
 @click.option("--allow-cascade", is_flag=True, help="Accept deletes that take unplanned objects with them.")
+@click.option("--replace", "replace", multiple=True, callback=_address, metavar="ADDR",
+              help="Replace ADDR even if it is unchanged (repeatable).")
 @click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True,
               help=PARALLELISM_HELP)
 @click.pass_context
-def apply(ctx, planfile, auto_approve, targets, refresh_only, allow_cascade, parallelism) -> int:
+def apply(ctx, planfile, auto_approve, targets, refresh_only, allow_cascade, replace, parallelism) -> int:
     """Apply a fresh plan (after confirmation) or exactly a saved one."""
     ws = _ws(ctx, parallelism)
     saved = _load_plan(planfile) if planfile else None
-    if saved is not None and (targets or refresh_only or allow_cascade):
-        raise click.UsageError("a saved plan is applied as it is: --target/--refresh-only/--allow-cascade belong to `plan`")
+    if saved is not None and (targets or refresh_only or allow_cascade or replace):
+        raise click.UsageError("a saved plan is applied as it is: --target/--refresh-only/--allow-cascade/--replace "
+                               "belong to `plan`")
+    if replace and refresh_only:
+        raise click.UsageError("--replace cannot be combined with --refresh-only")
     mode = "refresh-only" if refresh_only else "normal"
     return _apply(ws, saved, mode=mode, targets=targets, allow_cascade=allow_cascade,
-                  auto_approve=auto_approve or saved is not None)
+                  auto_approve=auto_approve or saved is not None, force_replace=replace)
 
 
 @cli.command()
@@ -172,7 +181,7 @@ def destroy(ctx, auto_approve, targets, allow_cascade, parallelism) -> int:
 
 
 def _apply(ws: Workspace, saved: Plan | None, *, mode: str, targets, auto_approve: bool,
-           allow_cascade: bool = False) -> int:
+           allow_cascade: bool = False, force_replace=()) -> int:
     color = use_color(sys.stdout)
 
     def confirm(p: Plan) -> bool:
@@ -191,7 +200,8 @@ def _apply(ws: Workspace, saved: Plan | None, *, mode: str, targets, auto_approv
 
     hooks = CliHooks(sys.stderr, color=use_color(sys.stderr))
     try:
-        result = ws.apply(saved, mode=mode, targets=targets, allow_cascade=allow_cascade, confirm=confirm, hooks=hooks)
+        result = ws.apply(saved, mode=mode, targets=targets, allow_cascade=allow_cascade, confirm=confirm, hooks=hooks,
+                          force_replace=force_replace)
     except ReconcilerError as err:
         ledger = getattr(getattr(err, "ledger", None), "ledger", None)
         if ledger:

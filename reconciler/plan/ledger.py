@@ -11,14 +11,18 @@ from reconciler.plan.model import Action
 APPLIED = "applied"
 FAILED = "failed"
 SKIPPED = "skipped"
-OUTCOMES = (APPLIED, FAILED, SKIPPED)
+#: not attempted because the plan said the change is blocked outside the tool (not a failure)
+BLOCKED = "blocked"
+OUTCOMES = (APPLIED, FAILED, SKIPPED, BLOCKED)
 
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """What apply did to one address. ``outcome`` is ``applied`` | ``failed`` | ``skipped``.
+    """What apply did to one address. ``outcome`` is ``applied`` | ``failed`` | ``skipped`` |
+    ``blocked``.
 
-    ``detail`` is the (already redacted) error message of a failure, or why it was skipped.
+    ``detail`` is the (already redacted) error message of a failure, or why it was skipped or
+    blocked.
     """
 
     address: Address

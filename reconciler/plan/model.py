@@ -95,9 +95,27 @@ class Change:
     prevent_destroy: bool = False
     #: ``lifecycle.allow_destroy`` (opt-in deletion of kinds that need it), recorded in state
     allow_destroy: bool = False
-    #: why the desired state cannot be reached yet for a reason outside the tool (pending
-    #: review); apply still does what ``action`` says, the rest waits for the platform
+    #: why the desired state cannot be reached for a reason outside the tool (pending review, a
+    #: Runtime downgrade): the change is not actionable, and apply skips it, saying why
     blocked: str | None = None
+    #: a replace that creates the new object first and deletes the old one last
+    #: (``lifecycle.create_before_destroy``)
+    create_before_destroy: bool = False
+    #: the addresses whose replacement (or change) makes this change: their unknown values reach
+    #: this one's create-only fields, or ``lifecycle.replace_triggered_by`` names them
+    caused_by: tuple[Address, ...] = ()
+
+    @property
+    def symbol(self) -> str:
+        """The text plan's symbol: ``+/-`` for a create-before-destroy replace."""
+        return "+/-" if self.action is Action.REPLACE and self.create_before_destroy else self.action.symbol
+
+    @property
+    def actionable(self) -> bool:
+        """Whether apply has something to do here: not a no-op (unless adopting), not blocked."""
+        if self.blocked:
+            return False
+        return self.action is not Action.NOOP or self.importing
 
     @property
     def type(self) -> str:
@@ -108,11 +126,12 @@ class Change:
             "address": str(self.address),
             "type": self.address.type,
             "name": self.address.name,
-            "actions": _json_actions(self.action),
+            "actions": _json_actions(self.action, self.create_before_destroy),
             "action": self.action.value,
             "reason": self.reason,
             "before": encode_value(self.before),
             "after": encode_value(self.after),
+            "after_unknown": after_unknown(self.after),
             "diff": [d.to_json() for d in self.diff],
             "id": self.object_id,
             "importing": self.importing,
@@ -125,6 +144,8 @@ class Change:
             "prevent_destroy": self.prevent_destroy,
             "allow_destroy": self.allow_destroy,
             "blocked": self.blocked,
+            "create_before_destroy": self.create_before_destroy,
+            "caused_by": [str(a) for a in self.caused_by],
         }
 
     @classmethod
@@ -147,11 +168,27 @@ class Change:
             prevent_destroy=bool(data.get("prevent_destroy")),
             allow_destroy=bool(data.get("allow_destroy")),
             blocked=data.get("blocked"),
+            create_before_destroy=bool(data.get("create_before_destroy")),
+            caused_by=tuple(Address.parse(a) for a in data.get("caused_by", [])),
         )
 
 
-def _json_actions(action: Action) -> list[str]:
+def after_unknown(after: Any) -> Any:
+    """Terraform's ``after_unknown``: ``after``'s shape with ``true`` where a value is known only
+    after apply, and only there (a dict or list holding none is left out; ``{}`` when nothing is)."""
+    if isinstance(after, Unknown):
+        return True
+    if isinstance(after, dict):
+        return {k: after_unknown(v) for k, v in after.items() if contains_unknown(v)}
+    if isinstance(after, (list, tuple)):
+        return [after_unknown(v) if contains_unknown(v) else False for v in after]
+    return {} if after is None else False
+
+
+def _json_actions(action: Action, create_first: bool = False) -> list[str]:
     """Terraform-compatible ``actions`` list."""
+    if action is Action.REPLACE and create_first:
+        return ["create", "delete"]
     return {
         Action.CREATE: ["create"],
         Action.UPDATE: ["update"],
@@ -211,7 +248,7 @@ class Plan:
 
     @property
     def actionable(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.action is not Action.NOOP or c.importing)
+        return tuple(c for c in self.changes if c.actionable)
 
     @property
     def blocked(self) -> tuple[Change, ...]:
@@ -226,6 +263,7 @@ class Plan:
         for c in self.changes:
             if c.blocked:
                 counts["blocked"] += 1
+                continue
             if c.importing:
                 counts["import"] += 1
             if c.action is Action.CREATE:

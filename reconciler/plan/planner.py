@@ -5,6 +5,13 @@ no-op per address, adoption of existing objects, which fields are managed, prote
 (``prevent_destroy`` and protected kinds, also when the spec block is gone), targeting, destroy
 and refresh-only modes, and drift (live vs last applied). It performs no I/O.
 
+Replacements reach what depends on them: the layers are walked dependencies first, and an
+address planned for create or replace has every attribute its desired values do not give (its
+id, server-generated outputs) unknown until apply. A spec referencing one is resolved again with
+``Unknown`` there: its diff shows "(known after apply)", and when the field needs a replacement
+(``ResourceType.replace_rule``) it is replaced in the same plan, its reason naming the cause.
+``--replace`` and ``lifecycle.replace_triggered_by`` force a replacement of an unchanged object.
+
 Which fields are managed: the fields the spec declares, plus fields the state says were managed
 before but are no longer declared; those are reset to the model's default when it has a non-null
 default, and otherwise simply stop being managed. ``ignore_changes`` fields are set on create but
@@ -13,6 +20,7 @@ never compared afterwards.
 
 from __future__ import annotations
 
+from dataclasses import replace as _replace
 from typing import Any, Callable, Iterable, Mapping
 
 from reconciler.addresses import Address
@@ -21,13 +29,16 @@ from reconciler.errors import PlanError, ProtectedResourceError
 from reconciler.graph.dag import Graph
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, DiffItem, Drift, Plan, Unknown, contains_unknown
 from reconciler.providers.base import ResourceType
-from reconciler.refresh import Observed
+from reconciler.refresh import Observed, lookup_attr
 from reconciler.secrets import PREFIX as HASH_PREFIX, SecretHasher
-from reconciler.spec import ResourceSpec, SpecSet
+from reconciler.spec import ResourceSpec, SpecSet, resolve
 from reconciler.state.model import ResourceState, State
-from reconciler.values import comparable
+from reconciler.values import comparable, descend
 
 TypeOf = Callable[[Address], ResourceType]
+#: by top-level field (None: a reference whose place is unknown), the (address, why) that makes a
+#: value there known only after apply
+Causes = dict[str | None, list[tuple[Address, str]]]
 
 
 def make_plan(
@@ -42,16 +53,30 @@ def make_plan(
     created_at: str = "",
     stats: dict[str, dict[str, int]] | None = None,
     hasher: SecretHasher | None = None,
+    force_replace: Iterable[Address] = (),
 ) -> Plan:
     """Decide every change, in apply order (dependencies first). Raises ``ProtectedResourceError``
-    if a protected object would be deleted or replaced."""
+    if a protected object would be deleted or replaced. ``force_replace`` (``--replace``) names
+    objects to replace even if unchanged; each must be in the specs."""
     if mode not in ("normal", "destroy", "refresh-only"):
         raise PlanError(f"unknown plan mode {mode!r}; expected normal, destroy or refresh-only")
     targets = tuple(targets)
     resources = specs.resources if (specs and mode != "destroy") else {}
+    forced = set(force_replace)
+    for address in sorted(forced):
+        if address not in resources:
+            where = "the state only (its block is gone, so it is deleted)" if address in graph.nodes else \
+                "neither the specs nor the state"
+            raise PlanError(f"--replace {address}: the resource is in {where}",
+                            hint="--replace names a resource block of the specs")
     selected = select(graph, targets, resources, state) if targets else None
+    outside = sorted(forced - selected) if selected is not None else []
+    if outside:
+        raise PlanError(f"--replace {outside[0]}: not among the --target resources (nor what they depend on)",
+                        hint="add it with --target, or leave --target out")
     changes: list[Change] = []
     drifts: list[Drift] = []
+    unknowns = _Unknowns(observed, state)
     for layer in graph.layers():
         for address in layer:
             drift = _drift(address, state, observed, type_of, resources, hasher)
@@ -59,10 +84,22 @@ def make_plan(
                 drifts.append(drift)
             if mode == "refresh-only" or (selected is not None and address not in selected):
                 continue
-            change = decide(address, resources.get(address), state.get(address), observed.get(address),
-                            type_of(address), graph, destroy=(mode == "destroy"), hasher=hasher)
+            spec = resources.get(address)
+            obs = observed.get(address)
+            causes: Causes = {}
+            if spec is not None and obs is not None and obs.desired is not None:
+                obs, causes = unknowns.resolve(spec, obs)
+            force = None
+            if address in forced:
+                force = ("replacement requested with --replace", ())
+            elif spec is not None and spec.lifecycle.replace_triggered_by:
+                force = unknowns.triggered(spec)
+            change = decide(address, spec, state.get(address), obs, type_of(address), graph,
+                            destroy=(mode == "destroy"), hasher=hasher, causes=causes, force=force)
             if change is not None:
                 changes.append(change)
+                unknowns.decided(change, obs)
+    changes = _create_first_where_possible(changes)
     refused = [c for c in changes if c.action.destructive and c.prevent_destroy]
     if refused:
         names = ", ".join(str(c.address) for c in refused)
@@ -82,6 +119,108 @@ def make_plan(
         targets=tuple(str(t) for t in targets),
         stats=stats or {},
     )
+
+
+class _Unknowns:
+    """What the plan decided so far, as the specs that reference it must see it: an address
+    planned for create or replace has, until apply, unknown values for every attribute its desired
+    values do not give; a desired value holding an ``Unknown`` passes it on."""
+
+    def __init__(self, observed: Mapping[Address, Observed], state: State) -> None:
+        self.observed, self.state = observed, state
+        #: addresses planned for create or replace
+        self.renewed: dict[Address, Action] = {}
+        #: the decided change of every address so far (for ``replace_triggered_by``)
+        self.changes: dict[Address, Change] = {}
+        #: the desired values each decision was made with (resolved again where they hold unknowns
+        #: refresh could not see)
+        self.desired: dict[Address, dict[str, Any]] = {}
+
+    def decided(self, change: Change, obs: Observed | None) -> None:
+        self.changes[change.address] = change
+        if change.action in (Action.CREATE, Action.REPLACE) and not change.blocked:
+            self.renewed[change.address] = change.action
+        if obs is not None and obs.desired is not None:
+            self.desired[change.address] = obs.desired
+
+    def uncertain(self, target: Address, head: str) -> bool:
+        """Whether ``${target.head...}`` is known only after apply, by what this plan decided."""
+        desired = self.desired.get(target)
+        if desired is not None and head in desired:
+            return contains_unknown(desired[head])
+        return target in self.renewed
+
+    def cause(self, target: Address, head: str) -> str:
+        action = self.renewed.get(target)
+        if action is Action.REPLACE:
+            return f"`{target}` is replaced"
+        if action is Action.CREATE:
+            return f"`{target}` is created"
+        return f"`{target}.{head}` is known only after apply"
+
+    def resolve(self, spec: ResourceSpec, obs: Observed) -> tuple[Observed, Causes]:
+        """``obs`` with its desired values resolved again where a reference is uncertain, and the
+        causes by top-level field (None: a reference whose place is not known)."""
+        causes: Causes = {}
+        for ref in spec.references:
+            if self.uncertain(ref.address, ref.attr[0]):
+                field = ref.path[0] if ref.path else None
+                cause = (ref.address, self.cause(ref.address, ref.attr[0]))
+                if cause not in causes.setdefault(field, []):
+                    causes[field].append(cause)
+        if not causes:
+            return obs, causes
+
+        def lookup(target: Address, attr: tuple[str, ...]) -> Any:
+            expr = "${" + ".".join((str(target), *attr)) + "}"
+            desired = self.desired.get(target)
+            if desired is not None and attr[0] in desired:
+                value = desired[attr[0]]
+                return Unknown(expr) if contains_unknown(value) else descend(value, target, attr)
+            if target in self.renewed:
+                return Unknown(expr)
+            return lookup_attr(target, attr, self.observed, self.state)
+
+        return _replace(obs, desired=resolve(spec.attrs, lookup)), causes
+
+    def triggered(self, spec: ResourceSpec) -> tuple[str, tuple[Address, ...]] | None:
+        """``lifecycle.replace_triggered_by``: why it fires, and for which addresses (None: it does not)."""
+        why: list[str] = []
+        who: list[Address] = []
+        for target, attr in spec.lifecycle.replace_triggered_by:
+            change = self.changes.get(target)
+            if change is None or not change.actionable:
+                continue
+            if change.action in (Action.CREATE, Action.REPLACE):
+                why.append(f"`{target}` is {'replaced' if change.action is Action.REPLACE else 'created'}")
+            elif change.action is Action.UPDATE and attr is None:
+                why.append(f"`{target}` changes")
+            elif change.action is Action.UPDATE and attr in {d.top for d in change.diff}:
+                why.append(f"`{target}.{attr}` changes")
+            else:
+                continue
+            who.append(target)
+        if not why:
+            return None
+        return "lifecycle.replace_triggered_by: " + ", ".join(why), tuple(who)
+
+
+def _create_first_where_possible(changes: list[Change]) -> list[Change]:
+    """A create-before-destroy replace cannot wait for a dependency that is replaced by deleting
+    first (that delete waits for this object's delete): it is replaced delete-first too, with a note."""
+    delete_first = {c.address for c in changes if c.action is Action.REPLACE and not c.create_before_destroy}
+    if not delete_first:
+        return changes
+    out = []
+    for c in changes:
+        blocking = [str(d) for d in c.depends_on if d in delete_first]
+        if c.action is Action.REPLACE and c.create_before_destroy and blocking:
+            note = (f"lifecycle.create_before_destroy not possible in this plan: {', '.join(blocking)} "
+                    "is replaced by deleting it first, so this object is deleted before its replacement is created")
+            c = _replace(c, create_before_destroy=False, notes=c.notes + (note,))
+            delete_first.add(c.address)
+        out.append(c)
+    return out
 
 
 def select(graph: Graph, targets: Iterable[Address], resources: Mapping, state: State) -> set[Address]:
@@ -107,8 +246,14 @@ def decide(
     *,
     destroy: bool = False,
     hasher: SecretHasher | None = None,
+    causes: Causes | None = None,
+    force: tuple[str, tuple[Address, ...]] | None = None,
 ) -> Change | None:
-    """The change for one address (``None`` if it is neither in specs nor in state)."""
+    """The change for one address (``None`` if it is neither in specs nor in state).
+
+    ``causes``: by top-level field (None: anywhere), why a value there is known only after apply
+    ("`x.y` is replaced"); ``force``: why this object is replaced even if unchanged, and the
+    addresses that caused it (``--replace``, ``lifecycle.replace_triggered_by``)."""
     live = obs.live if obs else None
     depends = tuple(sorted(graph.dependencies(address)))
     protect = bool((rs and rs.prevent_destroy) or (spec and spec.lifecycle.prevent_destroy))
@@ -149,7 +294,7 @@ def decide(
     after = _view(rt, full_desired, managed, unknowns=bool(spec.references),
                   holding=None if any(not r.path for r in spec.references) else {r.path[0] for r in spec.references})
     common = dict(config=_mask(rt, config), managed=tuple(managed), depends_on=depends, prevent_destroy=protect,
-                  allow_destroy=spec.lifecycle.allow_destroy, blocked=rt.blocked(live, full_desired))
+                  allow_destroy=spec.lifecycle.allow_destroy)
     waits = (rt.wait_note,) if rt.wait_note else ()
 
     if live is None:
@@ -175,15 +320,49 @@ def decide(
     base = dict(before=before, after=_mask_view(rt, after), diff=diff, object_id=obs.object_id,
                 importing=importing, fingerprint=obs.fingerprint, **common)
     adopt = f"adopting existing object {rt.identity_of(desired) or obs.object_id}; " if importing else ""
-    if not diff:
-        return Change(address, Action.NOOP, adopt + "matches the specs" if importing else "up to date", **base)
     changed = sorted({d.top for d in diff})
-    forcing = tuple(k for k in changed if k in rt.create_only)
-    if forcing:
-        return Change(address, Action.REPLACE,
-                      adopt + f"create-only field(s) changed: {', '.join(forcing)}",
-                      replace_fields=forcing, notes=_delete_notes(rt) + waits, **base)
-    return Change(address, Action.UPDATE, adopt + f"field(s) differ: {', '.join(changed)}", notes=waits, **base)
+    rules = {k: rule for k in changed if (rule := rt.replace_rule(k, before_cmp.get(k), after_cmp.get(k)))}
+    if rules or force is not None:
+        forcing = tuple(rules)
+        why, caused = _replace_reason(rules, causes or {})
+        if force is not None:
+            why = [force[0], *why]
+            caused = tuple(dict.fromkeys(force[1] + caused))
+        return Change(address, Action.REPLACE, adopt + "; ".join(why), replace_fields=forcing,
+                      notes=_delete_notes(rt) + waits, create_before_destroy=spec.lifecycle.create_before_destroy,
+                      caused_by=caused, **base)
+    blocked = rt.blocked(live, full_desired)
+    if not diff:
+        return Change(address, Action.NOOP, adopt + "matches the specs" if importing else "up to date",
+                      blocked=blocked, **base)
+    return Change(address, Action.UPDATE, adopt + f"field(s) differ: {', '.join(changed)}", notes=waits,
+                  blocked=blocked, **base)
+
+
+def _replace_reason(rules: Mapping[str, str], causes: Causes) -> tuple[list[str], tuple[Address, ...]]:
+    """Why the fields ``rules`` name need a replacement, and the addresses behind it: the upstream
+    replacement that makes their values unknown, else the rule that fired
+    (``create-only field(s) changed: a, b``; ``field: <the type's rule>``)."""
+    upstream: list[tuple[Address, str]] = []
+    reached: list[str] = []
+    plain: list[str] = []
+    other: list[str] = []
+    for name, rule in rules.items():
+        cause = causes.get(name) or causes.get(None)
+        if cause:
+            upstream.extend(c for c in cause if c not in upstream)
+            reached.append(name)
+        elif rule == "create-only field":
+            plain.append(name)
+        else:
+            other.append(f"{name}: {rule}")
+    out = []
+    if upstream:
+        out.append(f"replaced because {' and '.join(p for _, p in upstream)}: its new value reaches "
+                   f"create-only field(s) {', '.join(reached)}")
+    if plain:
+        out.append(f"create-only field(s) changed: {', '.join(plain)}")
+    return out + other, tuple(dict.fromkeys(a for a, _ in upstream))
 
 
 def _hashed_match(hasher: SecretHasher | None, live_value: Any, recorded: Any) -> bool:

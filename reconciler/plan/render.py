@@ -63,14 +63,15 @@ def render_drift(plan: Plan, fmt: str = "text", *, color: bool = False) -> str:
 
 # ---------------------------------------------------------------- apply ledger
 
-_LABELS = {"failed": ("FAILED", "1;31"), "skipped": ("skipped", "33"), "applied": ("ok", "32")}
+_LABELS = {"failed": ("FAILED", "1;31"), "skipped": ("skipped", "33"), "blocked": ("blocked", "33"),
+           "applied": ("ok", "32")}
 
 
 def render_ledger(ledger: Sequence[LedgerEntry], *, color: bool = False) -> str:
-    """One line per entry (failures, then skips, then successes), then the outcome line."""
+    """One line per entry (failures, skips, blocked changes, successes), then the outcome line."""
     paint = Paint(color)
     lines = []
-    for outcome in ("failed", "skipped", "applied"):
+    for outcome in ("failed", "skipped", "blocked", "applied"):
         label, code = _LABELS[outcome]
         for e in (e for e in ledger if e.outcome == outcome):
             took = f", {e.duration_s:.1f}s" if e.duration_s else ""
@@ -84,7 +85,8 @@ def render_ledger(ledger: Sequence[LedgerEntry], *, color: bool = False) -> str:
         lines += ["", paint.style(verdict, "1;31") + f": {counts['failed']} failed, {counts['skipped']} skipped, "
                   f"{counts['applied']} applied."]
     else:
-        lines += ["", paint.style("Apply complete!", "1;32") + f" Resources: {_resources(ledger)}."]
+        blocked = f" ({counts['blocked']} blocked, not changed)" if counts["blocked"] else ""
+        lines += ["", paint.style("Apply complete!", "1;32") + f" Resources: {_resources(ledger)}.{blocked}"]
     return "\n".join(lines).lstrip("\n") + "\n"
 
 

@@ -146,7 +146,7 @@ class _ChangeEntry:
     @cached_property
     def compact(self) -> str:
         c = self.change
-        sign = f"{code(c.action.symbol)} " if c.action is not Action.NOOP else ""
+        sign = f"{code(c.symbol)} " if c.action is not Action.NOOP and c.actionable else ""
         out = [f"#### {sign}{code(str(c.address))} {headline(c, where=False)}", ""]
         info = [md_escape(c.reason)] if c.reason else []
         if c.object_id:

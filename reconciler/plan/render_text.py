@@ -45,6 +45,9 @@ LEGEND = {
     Action.DELETE: "destroy",
     Action.FORGET: "forget (remove from state, leave in place)",
 }
+#: (symbol, meaning) in legend order: a create-before-destroy replace has its own symbol
+_LEGEND_SIGNS = [(a.symbol, text) for a, text in LEGEND.items()]
+_LEGEND_SIGNS.insert(3, ("+/-", "create replacement and then destroy"))
 NO_CHANGES = "No changes. Your infrastructure matches the configuration."
 DRIFT_TITLE = "Objects have changed outside of reconciler"
 DRIFT_INTRO = ('reconciler detected the following changes made outside of reconciler since the last '
@@ -67,11 +70,11 @@ class Paint:
         return self.style(text, "1")
 
     def sign(self, sign: str) -> str:
-        """A symbol (``+``, ``-/+``...) coloured by what it does; ``-/+`` gets both colours."""
+        """A symbol (``+``, ``-/+``...) coloured by what it does; ``-/+`` and ``+/-`` get both colours."""
         if not self.on or not sign.strip():
             return sign
-        if sign == "-/+":
-            return self.sign("-") + "/" + self.sign("+")
+        if sign in ("-/+", "+/-"):
+            return self.sign(sign[0]) + "/" + self.sign(sign[2])
         code = self._SIGN.get(sign[0])
         return self.style(sign, code) if code else sign
 
@@ -247,7 +250,7 @@ def display_order(plan: Plan) -> list[Change]:
 
 def headline(change: Change, *, where: bool = True) -> str:
     """``will be created`` ... or, for an adoption, what will be adopted and (``where``) from what."""
-    if change.blocked and change.action is Action.NOOP and not change.importing:
+    if change.blocked:
         return "is blocked"
     if not change.importing:
         return PHRASES[change.action]
@@ -287,7 +290,7 @@ def change_lines(change: Change, paint: Paint) -> list[str]:
         hidden = _hidden_count(change)
         if hidden:
             body.append(f"        # ({hidden} unchanged attribute{'s' if hidden != 1 else ''} hidden)")
-    sign = action.symbol if action is not Action.NOOP else " "
+    sign = change.symbol if change.actionable and action is not Action.NOOP else " "
     return out + resource_line(sign, change.address.type, change.address.name, paint, body)
 
 
@@ -384,9 +387,10 @@ def render_plan_text(plan: Plan, paint: Paint) -> str:
         elif plan.mode != "refresh-only":
             out.append(NO_CHANGES)
     else:
-        used = [a for a in LEGEND if any(c.action is a for c in shown)]
+        signs = {c.symbol for c in shown if c.actionable}
+        used = [(sign, text) for sign, text in _LEGEND_SIGNS if sign in signs]
         out.append("Resource actions are indicated with the following symbols:")
-        out += [" " * (3 - len(a.symbol)) + f"{paint.sign(a.symbol)} {LEGEND[a]}" for a in used]
+        out += [" " * (3 - len(sign)) + f"{paint.sign(sign)} {text}" for sign, text in used]
         out += ["", "reconciler will perform the following actions:", ""]
         for change in shown:
             out += change_lines(change, paint) + [""]

@@ -129,8 +129,14 @@ class ResourceType:
     #: attributes only the server sets (``id``...): readable through ``${type.name.attr}``,
     #: never diffed, never settable.
     server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
-    #: fields whose change means replace (delete + create) rather than update.
+    #: fields whose change means replace (delete + create) rather than update; a change whose need
+    #: for a replacement depends on the old and new values is decided by ``replace_rule``.
     create_only: ClassVar[frozenset[str]] = frozenset()
+    #: why a replacement cannot exist next to the object it replaces, for a type whose platform keeps
+    #: the natural key unique ("a Dataiku project key is unique in its instance"):
+    #: ``lifecycle.create_before_destroy`` is refused with it. None: two objects with one natural key
+    #: can exist for a moment, so the replacement may be created first.
+    unique_key: ClassVar[str | None] = None
     #: fields never stored in state, plans or logs (write-only secrets).
     sensitive: ClassVar[frozenset[str]] = frozenset()
     #: True when deleting the object cannot be undone: the plan says so on every delete.
@@ -242,6 +248,13 @@ class ResourceType:
         """Why the desired state cannot be reached yet for a reason outside the tool (a model
         pending review), or None. The plan shows it as blocked (not failed)."""
         return None
+
+    def replace_rule(self, field: str, old: Any, new: Any) -> str | None:
+        """Why changing top-level ``field`` from ``old`` (live, normalized) to ``new`` (desired,
+        normalized) needs a replacement, or None when the platform changes it in place. The plan
+        quotes the answer as the rule that fired. Default: a ``create_only`` field always needs one.
+        Pure: no platform call. ``new`` may hold an ``Unknown`` (known only after apply)."""
+        return "create-only field" if field in self.create_only else None
 
     def last_modified(self, live: Live) -> tuple[str | None, str | None] | None:
         """(who, when ISO-8601) of the object's last change, where the platform says; for drift."""

@@ -27,7 +27,8 @@ from reconciler.spec.yamlsource import Document, Position, parse_document
 TOP_LEVEL = ("providers", "variables", "resources", "backend")
 BACKEND_KEYS = ("url", "name")
 RESERVED = ("depends_on", "lifecycle")
-LIFECYCLE_KEYS = ("prevent_destroy", "ignore_changes", "allow_destroy")
+LIFECYCLE_KEYS = ("prevent_destroy", "ignore_changes", "allow_destroy", "create_before_destroy",
+                  "replace_triggered_by")
 SUFFIXES = (".yaml", ".yml")
 #: a spec file larger than this is refused, not parsed (memory stays bounded)
 MAX_FILE_BYTES = 10 * 10**6
@@ -436,7 +437,7 @@ class _Merge:
                           f"{', '.join(LIFECYCLE_KEYS)}", raw.doc.location_of(base + (key,)), address,
                           hint=f"did you mean '{close[0]}'?" if close else None)
         flags = {}
-        for flag in ("prevent_destroy", "allow_destroy"):
+        for flag in ("prevent_destroy", "allow_destroy", "create_before_destroy"):
             flags[flag] = value.get(flag, False)
             if not isinstance(flags[flag], bool):
                 self.fail(SpecValidationError, f"lifecycle.{flag}: expected true or false, got {flags[flag]!r}",
@@ -447,19 +448,85 @@ class _Merge:
             self.fail(SpecValidationError, f"lifecycle.allow_destroy: {address.type} needs no opt-in to be deleted; "
                       "remove the key", raw.doc.location_of(base + ("allow_destroy",)), address)
             allow = False
+        before = flags["create_before_destroy"]
+        if before and rtype.unique_key:
+            self.fail(SpecValidationError, f"lifecycle.create_before_destroy: {address.type} cannot have a replacement "
+                      f"next to the object it replaces: {rtype.unique_key}",
+                      raw.doc.location_of(base + ("create_before_destroy",)), address,
+                      hint="remove the key (the default replaces by deleting first, then creating)")
+            before = False
+        triggers = self.build_triggers(address, raw, value.get("replace_triggered_by"))
         ignore = value.get("ignore_changes") or []
         fields = validate.spec_keys(rtype.spec_model)
+        common = dict(prevent_destroy=prevent, allow_destroy=allow, create_before_destroy=before,
+                      replace_triggered_by=triggers)
         if not isinstance(ignore, list) or not all(isinstance(f, str) for f in ignore):
             self.fail(SpecValidationError, f"lifecycle.ignore_changes: expected a list of field names, got {ignore!r}",
                       raw.doc.location_of(base + ("ignore_changes",)), address)
-            return Lifecycle(prevent_destroy=prevent, allow_destroy=allow)
+            return Lifecycle(**common)
         for i, name in enumerate(ignore):
             if name not in fields:
                 close = difflib.get_close_matches(name, fields, n=1)
                 self.fail(SpecValidationError, f"lifecycle.ignore_changes: '{name}' is not a field of {address.type}; "
                           f"fields: {', '.join(fields)}", raw.doc.location_of(base + ("ignore_changes", i)), address,
                           hint=f"did you mean '{close[0]}'?" if close else None)
-        return Lifecycle(prevent_destroy=prevent, ignore_changes=tuple(dict.fromkeys(ignore)), allow_destroy=allow)
+        return Lifecycle(ignore_changes=tuple(dict.fromkeys(ignore)), **common)
+
+    def build_triggers(self, address: Address, raw: _Raw, value: Any) -> tuple[tuple[Address, str | None], ...]:
+        """``lifecycle.replace_triggered_by``: a list of ``type.name`` or ``type.name.attribute``."""
+        if value is None:
+            return ()
+        base = raw.path + ("lifecycle", "replace_triggered_by")
+        if not isinstance(value, list):
+            self.fail(SpecValidationError, "lifecycle.replace_triggered_by: expected a list of resource addresses "
+                      f"(or address.attribute), got {_kind(value)}", raw.doc.location_of(base), address)
+            return ()
+        out: list[tuple[Address, str | None]] = []
+        for i, item in enumerate(value):
+            where = raw.doc.location_of(base + (i,))
+            target, attr = _trigger(item)
+            if target is None:
+                self.fail(SpecValidationError, f"lifecycle.replace_triggered_by: {item!r} is not a resource address; "
+                          f"expected {ADDRESS_FORMAT} or {ADDRESS_FORMAT}.attribute", where, address)
+                continue
+            if target not in self.resources:
+                close = difflib.get_close_matches(str(target), [str(a) for a in self.resources], n=1)
+                self.fail(ReferenceError_, f"lifecycle.replace_triggered_by: {target} is not defined in the specs",
+                          where, address, hint=f"did you mean {close[0]}?" if close else None)
+                continue
+            if target == address:
+                self.fail(SpecValidationError, "lifecycle.replace_triggered_by: a resource cannot trigger its own "
+                          "replacement (use `--replace` for a one-off)", where, address)
+                continue
+            if attr is not None:
+                rtype = self.types[target.type]
+                allowed = validate.spec_keys(rtype.spec_model) + sorted(set(rtype.server_owned))
+                if attr not in allowed:
+                    close = difflib.get_close_matches(attr, allowed, n=1)
+                    self.fail(ReferenceError_, f"lifecycle.replace_triggered_by: {target.type} has no attribute "
+                              f"'{attr}'; allowed attributes: {', '.join(allowed)}", where, address,
+                              hint=f"did you mean '{close[0]}'?" if close else None)
+                    continue
+            if (target, attr) not in out:
+                out.append((target, attr))
+        return tuple(out)
+
+
+def _trigger(item: Any) -> tuple[Address | None, str | None]:
+    """``type.name`` -> (address, None); ``type.name.attr`` -> (address, attr); else (None, None)."""
+    if not isinstance(item, str):
+        return None, None
+    try:
+        return Address.parse(item), None
+    except ValueError:
+        pass
+    head, dot, attr = item.rpartition(".")
+    if not dot or not attr.isidentifier():
+        return None, None
+    try:
+        return Address.parse(head), attr
+    except ValueError:
+        return None, None
 
 
 def _kind(value: Any) -> str:

@@ -28,6 +28,11 @@ class Lifecycle:
     ignore_changes: tuple[str, ...] = ()
     #: opt-in to deleting a type whose deletion needs one (``ResourceType.delete_opt_in``)
     allow_destroy: bool = False
+    #: a replacement is created first, dependents move to it, then the old object is deleted
+    create_before_destroy: bool = False
+    #: (address, attribute or None): a planned change of that resource (of that attribute), or its
+    #: replacement, replaces this one
+    replace_triggered_by: tuple[tuple[Address, str | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,10 @@ class ResourceSpec:
         return self.location
 
     def dependencies(self) -> tuple[Address, ...]:
-        """Every address this resource needs first: references and ``depends_on``, sorted."""
-        return tuple(sorted({r.address for r in self.references} | set(self.depends_on)))
+        """Every address this resource needs first: references, ``depends_on`` and
+        ``lifecycle.replace_triggered_by``, sorted."""
+        return tuple(sorted({r.address for r in self.references} | set(self.depends_on)
+                            | {a for a, _ in self.lifecycle.replace_triggered_by}))
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
                 "items": {"type": "string", "pattern": ADDRESS_PATTERN},
                 "uniqueItems": True,
             }
-            props["lifecycle"] = _lifecycle(spec_keys(rt.spec_model))
+            props["lifecycle"] = _lifecycle(spec_keys(rt.spec_model), create_first=rt.unique_key is None and not rt.data_source)
             if rt.description:
                 schema["description"] = rt.description
             schema["title"] = type_name
@@ -113,14 +113,23 @@ BACKEND: dict[str, Any] = {
 }
 
 
-def _lifecycle(fields: list[str]) -> dict[str, Any]:
-    return {
+def _lifecycle(fields: list[str], *, create_first: bool = True) -> dict[str, Any]:
+    """The ``lifecycle:`` block; ``create_before_destroy`` only where the type allows it."""
+    schema = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
             "prevent_destroy": {"type": "boolean", "description": "refuse to delete this resource"},
             "allow_destroy": {"type": "boolean",
                               "description": "opt in to deleting a kind whose deletion needs one (e.g. users)"},
+            "create_before_destroy": {"type": "boolean",
+                                      "description": "replace by creating the new object first, then deleting the "
+                                                     "old one (refused for types whose natural key is unique)"},
+            "replace_triggered_by": {
+                "type": "array",
+                "description": "addresses (or address.attribute) whose change or replacement replaces this one",
+                "items": {"type": "string"},
+            },
             "ignore_changes": {
                 "type": "array",
                 "description": "fields whose differences are ignored",
@@ -128,6 +137,9 @@ def _lifecycle(fields: list[str]) -> dict[str, Any]:
             },
         },
     }
+    if not create_first:
+        del schema["properties"]["create_before_destroy"]
+    return schema
 
 
 _KEEP_OUTSIDE = ("title", "description", "default", "examples", "deprecated")

@@ -212,10 +212,11 @@ def test_a_runtime_downgrade_is_blocked_not_destroyed(astro):
     drift = astro.cli("drift")
     assert drift.code == 2 and "astro_runtime_version" in drift.out
     plan = astro.cli("plan", "--detailed-exitcode")
+    assert plan.code == 3, plan.text  # nothing else to do: blocked
     assert "blocked: Astro cannot downgrade Runtime in place (live 12.4.0, specs 12.1.0)" in plan.out
-    assert "Plan: 0 to add, 1 to change, 0 to destroy (1 blocked)." in plan.out
+    assert "Plan: 0 to add, 0 to change, 0 to destroy (1 blocked)." in plan.out
     applied = astro.cli("apply", "--auto-approve")
-    assert applied.code == 0 and "not changed: Astro cannot downgrade" in applied.text
+    assert applied.code == 0 and "Astro cannot downgrade" in applied.text
     assert dep in world(astro)._s["deployments"]  # never replaced
     astro.edit_spec("deployments.yaml", 'astro_runtime: "12.1.0"', 'astro_runtime: "12.4.0"')
     assert astro.cli("plan", "--detailed-exitcode").code == 0

@@ -126,6 +126,71 @@ def scenario(root: Path, n: int, trials: int, *, seed: int = 7) -> Outcome:
         return Outcome(estate.resources, done)
 
 
+@dataclass(frozen=True)
+class ReplaceTrial:
+    """One kill of an apply that replaces an object with dependents, and the plain re-run."""
+
+    number: int
+    target_entries: int
+    killed: bool
+    rerun: Run
+    final_plan: Run
+    final: Check
+    #: the replaced object's id before, and in the state after the re-run
+    before_id: str
+    after_id: str | None
+
+    def failures(self) -> list[str]:
+        out = []
+        if self.rerun.code != 0:
+            out.append(f"re-run exited {self.rerun.code}: {self.rerun.err.strip().splitlines()[-1:]}")
+        if not self.final.ok:
+            out.append(self.final.problems())
+        if self.final_plan.code != 0:
+            out.append(f"the plan after the re-run exited {self.final_plan.code}")
+        return [f"replace trial {self.number}: {f}" for f in out]
+
+
+#: the replaced object and its dependents' provider: an environment several deployments stand on
+REPLACED = "datarobot_prediction_environment.bench_e0000"
+
+
+def replacement_trials(root: Path, trials: int, *, seed: int = 5, size: int = 10) -> list[ReplaceTrial]:
+    """Kill ``apply --replace REPLACED`` (its dependents replaced with it, delete-first) at a random
+    journal entry, then re-run a plain apply: no duplicate, nothing unknown to the state, every
+    resource held, and an empty plan after."""
+    rng = random.Random(seed)
+    out = []
+    with World(root, latency_ms=LATENCY_MS, seed=seed) as world:
+        estate = world.write_estate(size, ["datarobot"], secrets=False)
+        for number in range(1, trials + 1):
+            world.reset()
+            first = world.cli("apply", "--auto-approve")
+            if first.code != 0:
+                raise AssertionError(f"the estate did not apply: {first.err[-2000:]}")
+            before = world.read_state().resources
+            before_id = next(rs.object_id for a, rs in before.items() if str(a) == REPLACED)
+            start = _journal_entries(world)
+            dependents = sum(1 for rs in before.values() if any(str(d) == REPLACED for d in rs.dependencies))
+            target = start + rng.randint(1, max(1, 4 * (dependents + 1) - 1))
+            child = world.spawn("apply", "--auto-approve", "--replace", REPLACED)
+            deadline = time.monotonic() + 120
+            while _journal_entries(world) < target and child.running() and time.monotonic() < deadline:
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0, LATENCY_MS / 1000.0))
+            killed = child.running()
+            child.kill()
+            world.collect(child)
+            world.settle()
+            rerun = world.cli("apply", "--auto-approve")
+            final_plan = world.cli("plan", "--detailed-exitcode")
+            state = world.read_state()
+            final = check(world.census(["datarobot"]), state, estate.resources)
+            after = next((rs.object_id for a, rs in state.resources.items() if str(a) == REPLACED), None)
+            out.append(ReplaceTrial(number, target - start, killed, rerun, final_plan, final, before_id, after))
+    return out
+
+
 class HoldFirstCreates(Sandbox):
     """Answers the first successful POST of each platform only after ``release()``: the platform
     has created the object, and the client has not heard back (the moment a crash loses most)."""

@@ -37,3 +37,12 @@ def test_every_managed_type_declares_a_natural_key_to_recover_by(type_name, rt):
     tests/test_workflow_recovery.py). Today every managed type has one."""
     assert rt.natural_key, f"{type_name} has no natural key: an interrupted create would stop the plan"
     assert set(rt.natural_key) <= set(rt.spec_model.model_fields), rt.natural_key
+
+
+def test_a_killed_replacement_with_dependents_converges_on_the_next_run(tmp_path):
+    """SIGKILL an apply that replaces a DataRobot environment and the deployments on it (their
+    deletes, its delete, its create, theirs), at random moments; the next plain apply converges:
+    no duplicate, no orphan, every resource held, and an empty plan after."""
+    trials = crash.replacement_trials(tmp_path, 4, seed=3)
+    assert any(t.killed for t in trials), "no trial was killed mid-apply"
+    assert [f for t in trials for f in t.failures()] == []

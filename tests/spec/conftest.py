@@ -43,6 +43,7 @@ class DatasetModel(BaseModel):
 
 class ProjectType(ResourceType):
     type_name = "test_project"
+    unique_key = "a project key is unique"
     spec_model = ProjectModel
     natural_key = ("key",)
     server_owned = frozenset({"id", "created_on"})

@@ -357,7 +357,43 @@ ERROR_CASES = [
         ["specs/a.yaml:5: test_project.sales: lifecycle must be a mapping with keys prevent_destroy, ignore_changes"],
         id="lifecycle-not-a-mapping",
     ),
+    pytest.param(
+        {"a.yaml": PROJECT + "    lifecycle:\n      create_before_destroy: true\n"},
+        SpecValidationError,
+        ["specs/a.yaml:6: test_project.sales: lifecycle.create_before_destroy: test_project cannot have a "
+         "replacement next to the object it replaces: a project key is unique"],
+        id="create-before-destroy-refused-for-a-unique-key",
+    ),
+    pytest.param(
+        {"a.yaml": PROJECT + "    lifecycle:\n      replace_triggered_by: [test_project.nope]\n"},
+        ReferenceError_,
+        ["specs/a.yaml:6: test_project.sales: lifecycle.replace_triggered_by: test_project.nope is not defined"],
+        id="replace-triggered-by-unknown-address",
+    ),
+    pytest.param(
+        {"a.yaml": PROJECT + "  test_dataset.orders:\n    project: SALES\n    name: o\n    type: PostgreSQL\n"
+                             "    lifecycle:\n      replace_triggered_by: [test_project.sales.kee]\n"},
+        ReferenceError_,
+        ["lifecycle.replace_triggered_by: test_project has no attribute 'kee'", "did you mean 'key'?"],
+        id="replace-triggered-by-unknown-attribute",
+    ),
+    pytest.param(
+        {"a.yaml": PROJECT + "    lifecycle:\n      replace_triggered_by: [test_project.sales]\n"},
+        SpecValidationError,
+        ["lifecycle.replace_triggered_by: a resource cannot trigger its own replacement"],
+        id="replace-triggered-by-itself",
+    ),
 ]
+
+
+def test_lifecycle_create_before_destroy_and_replace_triggered_by(load):
+    specs = load({"a.yaml": PROJECT + "  test_dataset.orders:\n    project: SALES\n    name: o\n    type: PostgreSQL\n"
+                                      "    lifecycle:\n      create_before_destroy: true\n"
+                                      "      replace_triggered_by: [test_project.sales, test_project.sales.name]\n"})
+    orders = specs.resources[Address("test_dataset", "orders")]
+    assert orders.lifecycle == Lifecycle(create_before_destroy=True,
+                                         replace_triggered_by=((SALES, None), (SALES, "name")))
+    assert orders.dependencies() == (SALES,)  # a trigger orders the block after its target
 
 
 @pytest.mark.parametrize("files, cls, fragments", ERROR_CASES)

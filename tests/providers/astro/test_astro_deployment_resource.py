@@ -69,16 +69,26 @@ def test_lookup_adopts_by_workspace_and_name(astro):
     assert find_one(rt, deployment_spec())[0] == dep
 
 
-def test_update_changes_the_rest_and_leaves_what_blocked_reports(astro):
+def test_update_never_lowers_the_runtime(astro):
     rt = astro.rt("astro_deployment")
     dep = make_deployment(astro)
     astro.world.set_runtime(dep, "12.4.0")
-    notes: list[str] = []
-    rt.notify = notes.append
-    live = rt.update(dep, rt.read(dep), deployment_spec(description="x", is_development_mode=True),
-                     frozenset({"description", "astro_runtime_version", "is_development_mode"}))
-    assert (live["description"], live["astro_runtime_version"], live["is_development_mode"]) == ("x", "12.4.0", False)
-    assert notes and notes[0].startswith("not changed: Astro cannot downgrade Runtime")
+    live = rt.update(dep, rt.read(dep), deployment_spec(description="x"),
+                     frozenset({"description", "astro_runtime_version"}))
+    assert (live["description"], live["astro_runtime_version"]) == ("x", "12.4.0")
+
+
+@pytest.mark.parametrize("field, old, new, replaces", [
+    pytest.param("is_development_mode", False, True, True, id="dev-mode-on-replaces"),
+    pytest.param("is_development_mode", True, False, False, id="dev-mode-off-updates"),
+    pytest.param("region", "us-east-1", "eu-west-1", True, id="create-only-region"),
+    pytest.param("description", "a", "b", False, id="plain-field"),
+])
+def test_replace_rule(field, old, new, replaces):
+    rule = Deployment(None).replace_rule(field, old, new)
+    assert (rule is not None) is replaces
+    if field == "is_development_mode" and replaces:
+        assert "cannot turn development mode on" in rule
 
 
 def test_runtime_upgrade_is_an_update_that_waits_for_an_image(astro):
@@ -100,8 +110,7 @@ def test_runtime_upgrade_is_an_update_that_waits_for_an_image(astro):
     pytest.param({"astro_runtime_version": "12.10.0"}, {"astro_runtime_version": "12.9.0"}, "cannot downgrade",
                  id="numeric-not-lexical"),
     pytest.param({"astro_runtime_version": "12.1.0"}, {}, None, id="undeclared"),
-    pytest.param({"is_development_mode": False}, {"is_development_mode": True}, "development mode", id="dev-mode-on"),
-    pytest.param({"is_development_mode": True}, {"is_development_mode": False}, None, id="dev-mode-off"),
+    pytest.param({"is_development_mode": False}, {"is_development_mode": True}, None, id="dev-mode-on-replaces"),
     pytest.param(None, {"astro_runtime_version": "1.0.0"}, None, id="absent"),
 ])
 def test_blocked(live, desired, expected):

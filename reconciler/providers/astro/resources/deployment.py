@@ -11,11 +11,11 @@ What cannot change in place:
   Runtime raises it. So: omitted -> the newest release from ``deployment-options`` at create
   (pinned in state); declared and equal -> nothing; declared and *higher* than live -> an update
   that changes nothing else, reported with a note (it arrives with your next image deploy);
-  declared and *lower* than live -> ``blocked`` (the plan shows it, nothing is destroyed; apply
-  changes the other fields and leaves the Runtime): Astro cannot downgrade, so raise the spec to
-  the live version or replace the deployment on purpose. The engine has no "replace only if"
-  hook, which is why a downgrade is blocked rather than planned as a replace.
-- ``is_development_mode`` false -> true: refused by Astro, reported as ``blocked`` likewise.
+  declared and *lower* than live -> ``blocked`` (the plan shows it, nothing is destroyed, apply
+  leaves the deployment alone): Astro cannot downgrade, so raise the spec to the live version or
+  replace the deployment on purpose (``--replace``).
+- ``is_development_mode`` false -> true: Astro refuses it on an existing deployment, so it plans a
+  replace (``replace_rule``); true -> false is an ordinary update.
 
 Secrets: ``secret_environment_variables`` is ``sensitive``: sent to Astro, never read back
 (Astro never returns secret values), never stored (state keeps a keyed hash, so rotating the
@@ -145,11 +145,6 @@ class Deployment(ResourceType):
         full = DeploymentSpec.model_validate(spec).model_dump()
         spec = {k: full[k] for k in spec if k in full}  # declared fields, nested defaults filled
         current = self.client.get_deployment(object_id)
-        reason = self.blocked(wire.live_view(current), spec)
-        if reason:  # the plan showed it as blocked; change everything else
-            self.notify(f"not changed: {reason}")
-            if spec.get("is_development_mode") and not current.get("isDevelopmentMode"):
-                spec["is_development_mode"] = False
         want = spec.get("astro_runtime_version")
         have = current.get("astroRuntimeVersion")
         if want and have and version_key(want) > version_key(have):
@@ -166,10 +161,13 @@ class Deployment(ResourceType):
         if isinstance(want, str) and isinstance(have, str) and version_key(want) < version_key(have):
             return (f"Astro cannot downgrade Runtime in place (live {have}, specs {want}): set astro_runtime_version "
                     f"to {have} or later, or replace the deployment on purpose")
-        if desired.get("is_development_mode") is True and live.get("is_development_mode") is False:
-            return ("Astro cannot turn development mode on for an existing deployment: set is_development_mode: "
-                    "false, or replace the deployment on purpose")
         return None
+
+    def replace_rule(self, field: str, old: Any, new: Any) -> str | None:
+        if field == "is_development_mode" and old is False and new is True:
+            return ("Astro cannot turn development mode on for an existing deployment (false -> true replaces it; "
+                    "true -> false is an update)")
+        return super().replace_rule(field, old, new)
 
     def last_modified(self, live: Live) -> tuple[str | None, str | None] | None:
         return last_modified(live)

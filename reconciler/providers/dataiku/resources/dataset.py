@@ -102,6 +102,7 @@ class Dataset(DataikuResource):
     spec_model: ClassVar[type[BaseModel]] = DatasetSpec
     description: ClassVar[str] = "An external dataset (params, format, schema, metadata, partitioning)"
     natural_key: ClassVar[tuple[str, ...]] = ("project", "name")
+    unique_key: ClassVar[str | None] = "a Dataiku dataset name is unique in its project"
     server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "name", "type"})
     delete_note: ClassVar[str | None] = "deletes the dataset's recipes and analyses (Dataiku cascades)"

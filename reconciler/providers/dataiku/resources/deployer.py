@@ -104,6 +104,7 @@ class DeployerInfra(DataikuResource):
     spec_model: ClassVar[type[BaseModel]] = DeployerInfraSpec
     description: ClassVar[str] = "A project deployer infrastructure (automation node, stage, permissions)"
     natural_key: ClassVar[tuple[str, ...]] = ("id",)
+    unique_key: ClassVar[str | None] = "a Dataiku deployer infrastructure id is unique"
     server_owned: ClassVar[frozenset[str]] = frozenset()
     create_only: ClassVar[frozenset[str]] = frozenset({"id", "stage"})
     #: the key is write-only: ``read`` never returns it (so it is in no fingerprint); the engine's
@@ -168,6 +169,7 @@ class DeployerProject(DataikuResource):
     spec_model: ClassVar[type[BaseModel]] = DeployerProjectSpec
     description: ClassVar[str] = "A published project on the project deployer (bundles, permissions)"
     natural_key: ClassVar[tuple[str, ...]] = ("key",)
+    unique_key: ClassVar[str | None] = "a Dataiku deployer project key is unique"
     server_owned: ClassVar[frozenset[str]] = frozenset()
     create_only: ClassVar[frozenset[str]] = frozenset({"key"})
     local_fields: ClassVar[frozenset[str]] = frozenset({"design_project"})

@@ -67,6 +67,7 @@ class Deployment(DataikuResource):
     spec_model: ClassVar[type[BaseModel]] = DeploymentSpec
     description: ClassVar[str] = "A deployment of a published project's bundle on an infra (waits for the update)"
     natural_key: ClassVar[tuple[str, ...]] = ("id",)
+    unique_key: ClassVar[str | None] = "a Dataiku deployer deployment id is unique"
     server_owned: ClassVar[frozenset[str]] = frozenset()
     create_only: ClassVar[frozenset[str]] = frozenset({"id", "published_project", "infra", "deployed_project_key"})
     local_fields: ClassVar[frozenset[str]] = frozenset({"update_timeout", "health"})

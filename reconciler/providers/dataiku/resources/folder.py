@@ -74,6 +74,7 @@ class ProjectFolder(DataikuResource):
     spec_model: ClassVar[type[BaseModel]] = ProjectFolderSpec
     description: ClassVar[str] = "A project folder (name, parent, owner, permissions)"
     natural_key: ClassVar[tuple[str, ...]] = ("parent", "name")
+    unique_key: ClassVar[str | None] = "a Dataiku project folder name is unique in its parent folder"
     server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
     ref_fields: ClassVar[Mapping[str, str]] = {"parent": "dataiku_project_folder"}
     #: nothing cascades: DSS refuses to delete a folder that still holds projects or sub-folders

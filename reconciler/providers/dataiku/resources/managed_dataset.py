@@ -51,6 +51,7 @@ class ManagedDataset(Dataset):
     spec_model: ClassVar[type[BaseModel]] = ManagedDatasetSpec
     description: ClassVar[str] = "A managed dataset (storage connection, format preset, schema, metadata)"
     natural_key: ClassVar[tuple[str, ...]] = ("project", "name")
+    unique_key: ClassVar[str | None] = "a Dataiku dataset name is unique in its project"
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "name", "connection"})
     local_fields: ClassVar[frozenset[str]] = frozenset({"format_option", "drop_data_on_destroy"})
     delete_note: ClassVar[str | None] = "deletes the dataset's recipes and analyses (Dataiku cascades)"

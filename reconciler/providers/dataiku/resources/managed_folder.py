@@ -50,6 +50,7 @@ class ManagedFolder(DataikuResource):
     spec_model: ClassVar[type[BaseModel]] = ManagedFolderSpec
     description: ClassVar[str] = "A managed folder (connection, path, name, metadata)"
     natural_key: ClassVar[tuple[str, ...]] = ("project", "name")
+    unique_key: ClassVar[str | None] = "a Dataiku managed folder name is unique in its project"
     server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "path"})
     local_fields: ClassVar[frozenset[str]] = frozenset({"drop_data_on_destroy"})

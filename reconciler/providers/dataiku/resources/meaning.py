@@ -105,6 +105,7 @@ class Meaning(DataikuResource):
     spec_model: ClassVar[type[BaseModel]] = MeaningSpec
     description: ClassVar[str] = "An instance-level user-defined meaning (not deletable through the API)"
     natural_key: ClassVar[tuple[str, ...]] = ("id",)
+    unique_key: ClassVar[str | None] = "a Dataiku meaning id is unique in its instance"
     server_owned: ClassVar[frozenset[str]] = frozenset()
     create_only: ClassVar[frozenset[str]] = frozenset({"id", "type"})
     deletable: ClassVar[bool] = False

@@ -56,6 +56,7 @@ class Plugin(DataikuResource):
     spec_model: ClassVar[type[BaseModel]] = PluginSpec
     description: ClassVar[str] = "A plugin installed from the store or git (version, settings, code env)"
     natural_key: ClassVar[tuple[str, ...]] = ("id",)
+    unique_key: ClassVar[str | None] = "a Dataiku plugin id is unique in its instance"
     server_owned: ClassVar[frozenset[str]] = frozenset()
     local_fields: ClassVar[frozenset[str]] = frozenset(
         {"source", "git_repository", "git_checkout", "git_subpath", "force_delete"})

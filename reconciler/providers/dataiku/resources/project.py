@@ -129,6 +129,7 @@ class Project(DataikuResource):
     spec_model: ClassVar[type[BaseModel]] = ProjectSpec
     description: ClassVar[str] = "A project (metadata, checklists, custom fields, tags, variables, permissions, folder)"
     natural_key: ClassVar[tuple[str, ...]] = ("key",)
+    unique_key: ClassVar[str | None] = "a Dataiku project key is unique in its instance"
     server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
     create_only: ClassVar[frozenset[str]] = frozenset({"key"})
     delete_note: ClassVar[str | None] = "deletes the project and every dataset, recipe and scenario in it"

@@ -202,6 +202,7 @@ class Recipe(DataikuResource):
     spec_model: ClassVar[type[BaseModel]] = RecipeSpec
     description: ClassVar[str] = "A recipe (inputs, outputs, code or visual settings, params, code env)"
     natural_key: ClassVar[tuple[str, ...]] = ("project", "name")
+    unique_key: ClassVar[str | None] = "a Dataiku recipe name is unique in its project"
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "name", "type"})
     delete_note: ClassVar[str | None] = "its output datasets and folders stay (with their data)"
     ref_fields: ClassVar[Mapping[str, str]] = {"project": "dataiku_project.key"}

@@ -148,6 +148,7 @@ class Scenario(DataikuResource):
     spec_model: ClassVar[type[BaseModel]] = ScenarioSpec
     description: ClassVar[str] = "A scenario (steps, triggers, reporters, active flag; optional run after apply)"
     natural_key: ClassVar[tuple[str, ...]] = ("project", "id")
+    unique_key: ClassVar[str | None] = "a Dataiku scenario id is unique in its project"
     server_owned: ClassVar[frozenset[str]] = frozenset()
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "id", "type"})
     local_fields: ClassVar[frozenset[str]] = frozenset({"run_after_apply"})

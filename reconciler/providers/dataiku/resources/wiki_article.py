@@ -107,6 +107,7 @@ class WikiArticle(DataikuResource):
     spec_model: ClassVar[type[BaseModel]] = WikiArticleSpec
     description: ClassVar[str] = "A wiki article (markdown body, parent, tags, home page)"
     natural_key: ClassVar[tuple[str, ...]] = ("project", "name")
+    unique_key: ClassVar[str | None] = "a Dataiku wiki article name is unique in its project"
     server_owned: ClassVar[frozenset[str]] = frozenset({"id"})
     create_only: ClassVar[frozenset[str]] = frozenset({"project"})
     delete_note: ClassVar[str | None] = "its child articles move up to its parent"

@@ -63,6 +63,7 @@ class Chart(AsCode):
     spec_model: ClassVar[type[BaseModel]] = ChartSpec
     description: ClassVar[str] = "A saved chart as code, keyed by slug, placed in a space by path"
     natural_key: ClassVar[tuple[str, ...]] = ("project", "slug")
+    unique_key: ClassVar[str | None] = "a Lightdash chart slug is unique in its project"
     ref_fields: ClassVar[Mapping[str, str]] = {"space": "lightdash_space.path"}
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", "uuid", "updated_at"})
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "slug"})

@@ -82,6 +82,7 @@ class Dashboard(AsCode):
     spec_model: ClassVar[type[BaseModel]] = DashboardSpec
     description: ClassVar[str] = "A dashboard as code, keyed by slug; tiles reference charts by slug"
     natural_key: ClassVar[tuple[str, ...]] = ("project", "slug")
+    unique_key: ClassVar[str | None] = "a Lightdash dashboard slug is unique in its project"
     ref_fields: ClassVar[Mapping[str, str]] = {"space": "lightdash_space.path"}
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", "uuid", "updated_at"})
     create_only: ClassVar[frozenset[str]] = frozenset({"project", "slug"})

@@ -43,6 +43,7 @@ class Group(ResourceType):
     spec_model: ClassVar[type[BaseModel]] = GroupSpec
     description: ClassVar[str] = "A group and its members (by email)"
     natural_key: ClassVar[tuple[str, ...]] = ("name",)
+    unique_key: ClassVar[str | None] = "a Lightdash group name is unique in its organization"
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", "uuid", "updated_at", "updated_by"})
     delete_note: ClassVar[str | None] = "removes the group's project and space access"
 

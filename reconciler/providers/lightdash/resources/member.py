@@ -46,6 +46,7 @@ class OrganizationMember(ResourceType):
     spec_model: ClassVar[type[BaseModel]] = MemberSpec
     description: ClassVar[str] = "A member of the organization (invited by email) and their role"
     natural_key: ClassVar[tuple[str, ...]] = ("email",)
+    unique_key: ClassVar[str | None] = "a Lightdash member's email is unique in its organization"
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", "uuid", "pending"})
     create_only: ClassVar[frozenset[str]] = frozenset({"email"})
     delete_opt_in: ClassVar[str | None] = "deleting a member deletes the user account"

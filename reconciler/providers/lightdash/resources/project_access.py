@@ -59,6 +59,7 @@ class ProjectAccess(ResourceType):
     spec_model: ClassVar[type[BaseModel]] = ProjectAccessSpec
     description: ClassVar[str] = "The explicit user and group grants on a project"
     natural_key: ClassVar[tuple[str, ...]] = ("project",)
+    unique_key: ClassVar[str | None] = "a user has one access entry per Lightdash project"
     create_only: ClassVar[frozenset[str]] = frozenset({"project"})
     container: ClassVar[str | None] = "project"
     delete_note: ClassVar[str | None] = "revokes every explicit user and group grant on the project"

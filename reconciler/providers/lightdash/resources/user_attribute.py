@@ -58,6 +58,7 @@ class UserAttribute(ResourceType):
     spec_model: ClassVar[type[BaseModel]] = UserAttributeSpec
     description: ClassVar[str] = "A user attribute with its default and its values per user and group"
     natural_key: ClassVar[tuple[str, ...]] = ("name",)
+    unique_key: ClassVar[str | None] = "a Lightdash user attribute name is unique in its organization"
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", "uuid"})
 
     client: LightdashClient

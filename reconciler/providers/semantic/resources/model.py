@@ -190,6 +190,7 @@ class SemanticModel(ResourceType):
     spec_model: ClassVar[type[BaseModel]] = SemanticModelSpec
     description: ClassVar[str] = "A semantic model: reviewed SQL deployed as a view (schedule, DataHub, dashboard)"
     natural_key: ClassVar[tuple[str, ...]] = ("domain", "name")
+    unique_key: ClassVar[str | None] = "a semantic model name is unique in its domain"
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", *OUTPUTS})
     create_only: ClassVar[frozenset[str]] = frozenset({"domain", "target_catalog", "target_schema"})
     delete_note: ClassVar[str | None] = "archives the model (the service keeps it readable as archived)"
