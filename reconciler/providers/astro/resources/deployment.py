@@ -99,13 +99,27 @@ class DeploymentSpec(Model):
         if both:
             raise ValueError(f"env var(s) {', '.join(both)} are both plain and secret; keep each in one map")
         if self.worker_queues is not None:
-            names = [q.name for q in self.worker_queues]
-            if len(set(names)) != len(names):
-                raise ValueError("worker queue names must be unique")
-            defaults = [q.name for q in self.worker_queues if q.is_default]
-            if defaults != ["default"]:
-                raise ValueError("exactly one worker queue must be the default, and it must be named 'default'")
+            _check_queues(self.executor, self.worker_queues)
         return self
+
+
+def _check_queues(executor: str, queues: list[WorkerQueue]) -> None:
+    """Astro's queue rules: none for KUBERNETES; for CELERY and ASTRO, unique names and exactly one
+    default queue, named ``default`` (``UpdateStandardDeploymentRequest.worker_queues``)."""
+    if executor == "KUBERNETES":
+        if queues:
+            raise ValueError("worker_queues do not apply to the KUBERNETES executor: remove them or set "
+                             "worker_queues: []")
+        return
+    seen: set[str] = set()
+    for queue in queues:
+        if queue.name in seen:
+            raise ValueError(f"worker queue names must be unique: {queue.name!r} is declared more than once")
+        seen.add(queue.name)
+    defaults = [q.name for q in queues if q.is_default]
+    if defaults != ["default"]:
+        raise ValueError(f"a {executor} deployment needs exactly one default worker queue, named 'default' "
+                         "(is_default: true); leave worker_queues out to get Astro's default queue")
 
 
 class Deployment(ResourceType):
