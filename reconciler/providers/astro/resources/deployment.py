@@ -66,7 +66,7 @@ class DeploymentSpec(Model):
 
     workspace: str = Field(min_length=1, description="Workspace id, usually ${astro_workspace.<name>.id}; a change moves it")
     name: str = Field(min_length=1, description="Deployment name, unique in its Workspace (the adoption key)")
-    description: str | None = Field(None, description="free text")
+    description: str | None = Field("", description="free text")
     type: Literal["STANDARD", "DEDICATED"] = Field("STANDARD", description="STANDARD or DEDICATED (changing it replaces)")
     astro_runtime_version: str | None = Field(
         None, description="Runtime to create with (default: newest); later raised by image deploys, never lowered")

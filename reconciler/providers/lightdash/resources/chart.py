@@ -44,7 +44,7 @@ class ChartSpec(Model):
     project: str = Field(min_length=1, description="project uuid, e.g. ${lightdash_project.<name>.uuid}")
     slug: str = Field(pattern=SLUG_PATTERN, description="identifies the chart in the project; a new slug replaces it")
     name: str = Field(min_length=1, description="title")
-    description: str | None = Field(None, description="description")
+    description: str | None = Field("", description="description")
     space: str = Field(pattern=PATH_PATTERN, description="path of the space holding it: ${lightdash_space.<name>.path}")
     table_name: str = Field(min_length=1, description="the explore's base table (ChartAsCode tableName)")
     metric_query: dict[str, Any] = Field(description="ChartAsCode metricQuery: exploreName, dimensions, metrics, ...")

@@ -114,7 +114,7 @@ class SemanticModelSpec(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="model and view name (lower snake case)")
-    description: str | None = Field(None, description="what the model is for")
+    description: str | None = Field("", description="what the model is for")
     domain: str = Field(pattern=r"^urn:li:domain:.+", description="DataHub domain URN (changing it replaces)")
     sql: str = Field(min_length=1, description="the SELECT the view runs")
     columns: list[Column] = Field(default_factory=list, description="the view's columns, in order")
