@@ -60,6 +60,16 @@ def test_a_folder_without_parent_goes_back_to_the_root(session):
     run_unset_defaults(session, "dataiku_project_folder", {"name": "Sub", "parent": team})
 
 
+def test_a_project_without_folder_goes_back_to_the_root(session):
+    team = session.resource("dataiku_project_folder").create({"name": "Team"})[0]
+    run_unset_defaults(session, "dataiku_project", {"key": "MOVED", "name": "Moved", "folder": team})
+
+
+def test_an_article_without_parent_goes_back_to_the_top(session):
+    parent = session.resource("dataiku_wiki_article").create({"project": P, "name": "Home", "body": "# Home\n"})[1]["id"]
+    run_unset_defaults(session, "dataiku_wiki_article", {"project": P, "name": "Child", "parent": parent})
+
+
 def test_a_deployment_without_tags_or_timeout_goes_back_to_the_defaults(session):
     session.resource("dataiku_deployer_infra").create({"id": "prod", "stage": "Production"})
     session.resource("dataiku_deployer_project").create({"key": P, "bundles": ["v1"]})

@@ -108,7 +108,8 @@ class ProjectSpec(Model):
     description: str | None = Field("", description="long description (Markdown)")
     short_description: str | None = Field("", description="one-line summary (metadata shortDesc)")
     tags: list[str] = Field(default_factory=list, description="tags (a set: order does not matter)")
-    folder: str | None = Field(None, description="id of the project folder holding it (ROOT when null); a change moves it")
+    folder: str | None = Field(ROOT, description="id of the project folder holding it (ROOT when null or left out); "
+                                                 "a change moves it")
     variables: ProjectVariables | None = Field(None, description="{standard: {...}, local: {...}}; left alone when omitted")
     permissions: list[ProjectPermission] | None = Field(
         None, description="the complete permission set, keyed by group or user; left alone when omitted")
