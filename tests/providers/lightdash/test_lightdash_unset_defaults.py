@@ -20,8 +20,12 @@ CASES = [
                   "projects": [{"project": PROJECT, "role": "viewer"}]}, id="allowed-email-domains"),
     pytest.param("lightdash_user_attribute", {"name": "region", "users": [{"email": "bob@acme.io", "value": "EU"}],
                                               "description": "d", "default_value": "US"}, id="user-attribute"),
-    pytest.param("lightdash_chart", {**CHART, "description": "d"}, id="chart"),
-    pytest.param("lightdash_dashboard", {**DASHBOARD, "description": "d"}, id="dashboard"),
+    pytest.param("lightdash_chart", {**CHART, "description": "d", "table_config": {"columnOrder": ["orders_count"]},
+                                     "pivot_config": {"columns": ["orders_status"]}}, id="chart"),
+    pytest.param("lightdash_dashboard", {**DASHBOARD, "description": "d", "tabs": [{"uuid": "t1", "name": "Main", "order": 0}],
+                                         "filters": {"dimensions": [{"target": {"fieldId": "orders_status"},
+                                                                     "operator": "equals", "values": ["completed"]}]}},
+                 id="dashboard"),
 ]
 
 

@@ -69,7 +69,9 @@ class DashboardSpec(Model):
     tiles: list[Tile] = Field(default_factory=list, description="the tiles (order does not matter for layout)")
     tabs: list[DashboardTab] = Field(default_factory=list, description="tabs [{uuid, name, order}]")
     filters: dict[str, Any] | None = Field(
-        None, description="DashboardAsCode filters: {dimensions, metrics, tableCalculations}; tileTargets by tile slug")
+        default_factory=dict,
+        description="DashboardAsCode filters: {dimensions, metrics, tableCalculations}; tileTargets by tile slug; "
+                    "left out: none")
 
 
 def _now() -> str:
