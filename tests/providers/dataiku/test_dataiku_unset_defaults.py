@@ -52,7 +52,7 @@ CASES = [
 
 @pytest.mark.parametrize("type_name, spec", CASES)
 def test_removed_fields_go_back_to_their_defaults(session, type_name, spec):
-    run_unset_defaults(session, type_name, spec, keep=("inputs", "outputs", "source"))
+    run_unset_defaults(session, type_name, spec, keep=("outputs",))
 
 
 def test_a_folder_without_parent_goes_back_to_the_root(session):
