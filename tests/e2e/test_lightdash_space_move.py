@@ -93,3 +93,23 @@ def test_an_empty_parent_is_the_top_level_too(project):
     move(project, '    parent: ""\n')
     same, after = reports(project)
     assert same == uuid and after["path"] == "quarterly_reports" and after["queries"] == before["queries"]
+
+
+def test_a_move_under_a_space_created_in_the_same_apply(project):
+    uuid, before = reports(project)
+    path = project.spec_path("content.yaml")
+    path.write_text(path.read_text() + OPS.replace("operations", "archive").replace("Operations", "Archive"))
+    lines = path.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line == PARENT)
+    lines[at] = "    parent: ${lightdash_space.archive.path}\n"
+    path.write_text("".join(lines))
+
+    plan = project.cli("plan", "--detailed-exitcode")
+    assert plan.code == 2, plan.text
+    assert "Plan: 1 to add, 1 to change, 0 to destroy." in plan.out, plan.out
+    assert "(known after apply)" in plan.out
+    applied = project.cli("apply", "--auto-approve")
+    assert applied.code == 0, applied.text
+    assert project.cli("plan", "--detailed-exitcode").code == 0
+    same, after = reports(project)
+    assert same == uuid and after == {**before, "path": "archive.quarterly_reports"}
