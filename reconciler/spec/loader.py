@@ -174,7 +174,7 @@ class _Merge:
         values, env_variables = self.build_variables()
         providers = self.build_providers(values, env_variables)
         resources = {a: self.build_resource(a, raw, values, env_variables)
-                     for a, raw in sorted(self.resources.items(), key=lambda item: item[0].sort_key())}
+                     for a, raw in sorted(self.resources.items())}
         backend = self.build_backend(values, env_variables)
         raise_collected(self.errors, files)
         return SpecSet(resources=resources, providers=providers, variables=values, files=files, backend=backend)
