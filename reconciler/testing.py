@@ -2,9 +2,11 @@
 
 ``run_lifecycle`` drives one resource type through its whole contract against a live API (the
 sandbox, or a real platform): create -> read (no diff) -> find by natural key (same id) ->
-update -> read (no diff) -> delete -> read is None -> delete again is fine. A failing step
-raises ``AssertionError`` naming the step, the id and what differed; the object is deleted on
-the way out (best effort) so a failure leaves nothing behind on a real platform.
+update -> read (no diff) -> delete -> read is None -> delete again is fine. ``run_unset_defaults``
+drives the same lifecycle to check that removing optional fields from a block returns them to
+their defaults. A failing step raises ``AssertionError`` naming the step, the id and what
+differed; the object is deleted on the way out (best effort) so a failure leaves nothing behind on
+a real platform.
 """
 
 from __future__ import annotations
@@ -108,6 +110,34 @@ def run_lifecycle(session: Session, type_name: str, create_spec: dict, update_sp
         run.step("read after delete", lambda: _assert_gone(rt, object_id))
         run.step("delete again", lambda: rt.delete(object_id))
     return LifecycleReport(type_name, object_id, dict(created), dict(reread), changed, tuple(run.steps))
+
+
+def resettable(rt: ResourceType, spec: Mapping[str, Any]) -> list[str]:
+    """The fields of ``spec`` that go back to their default when removed from a block (as the
+    planner decides: a non-null spec-model default), leaving out create-only and sensitive ones."""
+    return [k for k in spec if k not in rt.server_owned and k not in rt.create_only and k not in rt.sensitive
+            and rt.default_of(k) is not None]
+
+
+def run_unset_defaults(session: Session, type_name: str, spec: dict,
+                       keep: tuple[str, ...] = ()) -> LifecycleReport:
+    """Unset means default: create with ``spec`` (its optional fields set away from their defaults),
+    then update as the planner does when those fields are removed from the block (each one sent at
+    its spec-model default), and check that the platform holds the defaults, through the whole
+    lifecycle (``run_lifecycle``). ``keep`` names fields the block keeps (a recipe's ``outputs``,
+    which validation requires). Fails if a field removed is at its default already, since then
+    nothing would be tested for it."""
+    rt = session.resource(type_name)
+    # options the type never compares (normalize drops them: a DSS update timeout) are not platform state
+    fields = [k for k in resettable(rt, spec) if k not in keep and rt.normalize({k: spec[k]})]
+    assert fields, f"{type_name}: the spec sets no field that has a default"
+    same = [k for k in fields if rt.normalize({k: spec[k]}) == rt.normalize({k: rt.default_of(k)})]
+    assert not same, f"{type_name}: {same} already at the default in the create spec"
+    update = {**{k: v for k, v in spec.items() if k not in fields}, **{k: rt.default_of(k) for k in fields}}
+    report = run_lifecycle(session, type_name, spec, update)
+    assert report.changed == frozenset(fields), (
+        f"{type_name}: removing {sorted(fields)} changed {sorted(report.changed)}")
+    return report
 
 
 def _create(rt: ResourceType, spec: Mapping[str, Any]) -> tuple[str, Any]:

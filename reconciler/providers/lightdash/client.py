@@ -383,3 +383,10 @@ class LightdashClient:
             if page >= int((results.get("pagination") or {}).get("totalPageCount") or 1):
                 return rows
             page += 1
+
+    def move_space(self, project_uuid: str, space_uuid: str, target_space_uuid: str | None) -> None:
+        """Move a space under another space of the project, or to the top level (``None``), keeping
+        its uuid and content (``POST /api/v2/content/{projectUuid}/move``; replaying it is harmless)."""
+        self._write("POST", f"/api/v2/content/{_q(project_uuid)}/move", idempotent=True,
+                    json={"item": {"uuid": space_uuid, "contentType": "space"},
+                          "action": {"type": "move", "targetSpaceUuid": target_space_uuid}})

@@ -147,6 +147,31 @@ def test_update_body_is_full_and_keeps_unmanaged_settings():
     assert not {"astroRuntimeVersion", "region", "cloudProvider", "clusterId"} & set(body)
 
 
+_CELERY = {"type": "STANDARD", "workspaceId": "w", "name": "n", "executor": "CELERY", "schedulerSize": "SMALL",
+           "isCicdEnforced": False, "isDagDeployEnabled": True, "isHighAvailability": False,
+           "workerQueues": [{"id": "q1", "name": "default", "isDefault": True, "astroMachine": "A5",
+                             "minWorkerCount": 0, "maxWorkerCount": 10, "workerConcurrency": 5}],
+           "environmentVariables": []}
+
+
+@pytest.mark.parametrize("current, spec, queues, remote", [
+    pytest.param(_CELERY, {"executor": "KUBERNETES"}, None, None, id="celery-to-kubernetes-drops-live-queues"),
+    pytest.param(_CELERY, {"executor": "KUBERNETES", "worker_queues": []}, None, None, id="kubernetes-empty-queues"),
+    pytest.param({**_CELERY, "executor": "KUBERNETES", "workerQueues": []}, {"executor": "CELERY"}, None, None,
+                 id="kubernetes-to-celery-lets-astro-make-the-default"),
+    pytest.param(_CELERY, {"executor": "ASTRO"}, ["default"], None, id="celery-to-astro-keeps-queues"),
+    pytest.param({**_CELERY, "executor": "ASTRO", "workerQueues": [], "remoteExecution": {"enabled": True}},
+                 {"executor": "CELERY", "worker_queues": [{"name": "default", "is_default": True}]}, ["default"], None,
+                 id="remote-execution-is-astro-only"),
+    pytest.param({**_CELERY, "executor": "ASTRO", "workerQueues": [], "remoteExecution": {"enabled": True}},
+                 {"name": "m"}, None, {"enabled": True}, id="remote-execution-kept-no-queues"),
+])
+def test_update_body_follows_the_executor(current, spec, queues, remote):
+    body = wire.update_body(current, spec)
+    assert [q["name"] for q in body["workerQueues"]] == queues if queues else "workerQueues" not in body
+    assert body.get("remoteExecution") == remote
+
+
 @pytest.mark.parametrize("attrs, expected", [
     pytest.param({"contact_emails": ["b", "a", "a"]}, {"contact_emails": ["a", "b"]}, id="emails-are-a-set"),
     pytest.param({"contact_emails": None}, {"contact_emails": []}, id="null-emails"),
@@ -172,7 +197,12 @@ def test_normalize(attrs, expected):
     pytest.param({"worker_queues": [{"name": "main", "is_default": True}]}, "named 'default'", id="default-queue-name"),
     pytest.param({"worker_queues": [{"name": "default", "is_default": True}, {"name": "default"}]}, "unique",
                  id="duplicate-queue"),
+    pytest.param({"worker_queues": [{"name": "default", "is_default": True}, {"name": "x"}, {"name": "x"}]},
+                 "'x' is declared more than once", id="duplicate-named"),
     pytest.param({"type": "HYBRID"}, "STANDARD", id="hybrid-unsupported"),
+    pytest.param({"executor": "KUBERNETES", "worker_queues": [{"name": "default", "is_default": True}]},
+                 "do not apply to the KUBERNETES executor", id="kubernetes-with-queues"),
+    pytest.param({"executor": "CELERY", "worker_queues": []}, "needs exactly one default", id="celery-no-queues"),
 ])
 def test_spec_validation(overrides, message):
     with pytest.raises(ValidationError, match=message):

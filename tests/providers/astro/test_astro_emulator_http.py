@@ -47,6 +47,10 @@ def deployment_body(**overrides) -> dict:
     return body
 
 
+_QUEUE = {"name": "default", "isDefault": True, "astroMachine": "A5", "minWorkerCount": 0, "maxWorkerCount": 2,
+          "workerConcurrency": 5}
+
+
 def assert_error(response: httpx.Response, status: int, text: str = "") -> None:
     assert response.status_code == status, response.text
     body = response.json()
@@ -143,10 +147,39 @@ def test_deployment_create_is_validated_before_any_side_effect(sb, http, overrid
     pytest.param({"isDevelopmentMode": True}, "isDevelopmentMode", id="dev-mode-on"),
     pytest.param({"environmentVariables": [{"key": "NEW", "isSecret": True}]}, "new secret", id="new-secret-no-value"),
     pytest.param({"workspaceId": "nope"}, "Workspace nope not found", id="unknown-workspace"),
+    pytest.param({"executor": "KUBERNETES", "workerQueues": [_QUEUE]}, "do not apply to the KUBERNETES executor",
+                 id="kubernetes-with-queues"),
+    pytest.param({"executor": "ASTRO", "remoteExecution": {"enabled": True}, "workerQueues": [_QUEUE]},
+                 "Remote Execution enabled", id="remote-execution-with-queues"),
+    pytest.param({"remoteExecution": {"enabled": True}}, "requires the ASTRO executor", id="remote-execution-celery"),
+    pytest.param({"workerQueues": [_QUEUE, {**_QUEUE, "isDefault": False}]}, "default appears more than once",
+                 id="duplicate-queue-name"),
+    pytest.param({"workerQueues": []}, "exactly one default worker queue", id="celery-without-queues"),
 ])
 def test_deployment_update_refusals(http, overrides, message):
     response = http.post(f"{API}/deployments/{LEGACY}", json=deployment_body(name="legacy-etl", **overrides))
     assert response.status_code in (400, 404) and message in response.json()["message"]
+
+
+def test_the_executor_changes_in_every_direction_with_its_queues(http):
+    """CELERY -> KUBERNETES drops the queues; back to CELERY or ASTRO without queues creates the
+    default one; ASTRO with Remote Execution has none; the id never changes."""
+    def update(**overrides):
+        response = http.post(f"{API}/deployments/{LEGACY}", json=deployment_body(name="legacy-etl", **overrides))
+        assert response.status_code == 200, response.text
+        doc = response.json()
+        assert doc["id"] == LEGACY
+        return doc["executor"], [q["name"] for q in doc["workerQueues"]]
+
+    heavy = {**_QUEUE, "name": "heavy", "isDefault": False}
+    assert update(executor="CELERY", workerQueues=[_QUEUE, heavy]) == ("CELERY", ["default", "heavy"])
+    assert update(executor="KUBERNETES") == ("KUBERNETES", [])
+    assert update(executor="KUBERNETES", workerQueues=[]) == ("KUBERNETES", [])
+    assert update(executor="CELERY") == ("CELERY", ["default"])
+    assert update(executor="ASTRO", workerQueues=[_QUEUE, heavy]) == ("ASTRO", ["default", "heavy"])
+    assert update(executor="ASTRO", remoteExecution={"enabled": True}) == ("ASTRO", [])
+    assert update(executor="KUBERNETES") == ("KUBERNETES", [])
+    assert update(executor="ASTRO") == ("ASTRO", ["default"])
 
 
 def test_deployment_filters(http):

@@ -140,6 +140,32 @@ def test_deployment_crud(client, world):
     assert delete_deployment.sync_detailed(ORG, dep.id, client=client).status_code == 204
 
 
+def test_executor_switches_with_the_official_client(client):
+    """KUBERNETES takes no worker queues (the client's 400 is an ``Error``); back to CELERY
+    without queues gets the default one; the deployment keeps its id throughout."""
+    dep = create_deployment.sync(ORG, client=client, body=_deployment_request("clw0000000000000000000002"))
+
+    def update(executor, queues=None):
+        body = UpdateStandardDeploymentRequest(
+            environment_variables=[DeploymentEnvironmentVariableRequest(is_secret=True, key="PW")],
+            executor=executor, is_cicd_enforced=False, is_dag_deploy_enabled=True, is_high_availability=False,
+            name="etl", scheduler_size=UpdateStandardDeploymentRequestSchedulerSize.SMALL,
+            type_=UpdateStandardDeploymentRequestType.STANDARD, workspace_id="clw0000000000000000000002",
+            **({"worker_queues": queues} if queues is not None else {}))
+        return update_deployment.sync(ORG, dep.id, client=client, body=body)
+
+    refused = update(UpdateStandardDeploymentRequestExecutor.KUBERNETES, [WorkerQueueRequest(
+        astro_machine=WorkerQueueRequestAstroMachine.A5, is_default=True, max_worker_count=4, min_worker_count=0,
+        name="default", worker_concurrency=5)])
+    assert isinstance(refused, Error) and refused.status_code == 400 and "KUBERNETES" in refused.message
+    k8s = update(UpdateStandardDeploymentRequestExecutor.KUBERNETES)
+    assert k8s.id == dep.id and k8s.executor.value == "KUBERNETES" and k8s.worker_queues == []
+    astro = update(UpdateStandardDeploymentRequestExecutor.ASTRO)
+    assert astro.executor.value == "ASTRO" and [q.name for q in astro.worker_queues] == ["default"]
+    celery = update(UpdateStandardDeploymentRequestExecutor.CELERY)
+    assert celery.id == dep.id and celery.executor.value == "CELERY" and len(celery.worker_queues) == 1
+
+
 def test_validation_errors_come_back_as_error_objects(client):
     bad = _deployment_request("clw0000000000000000000002")
     bad.region = "UNSET-REGION"

@@ -215,6 +215,58 @@ def test_deleting_a_space_takes_children_charts_and_dashboards(http):
     assert outside["action"] == "create"
 
 
+def _move(http, uuid, target, kind="space", **item):
+    return http.post(f"/api/v2/content/{P}/move", json={
+        "item": {"uuid": uuid, "contentType": kind, **item}, "action": {"type": "move", "targetSpaceUuid": target}})
+
+
+def test_v2_move_keeps_a_space_its_uuid_children_and_content(http):
+    parent = results(http.post(f"/api/v1/projects/{P}/spaces", json={"name": "Parent"}))
+    kid = results(http.post(f"/api/v1/projects/{P}/spaces", json={"name": "Kid", "parentSpaceUuid": parent["uuid"]}))
+    chart = make_chart(http, "in-parent", space="parent")
+    moved = _move(http, parent["uuid"], SHARED)
+    assert moved.status_code == 200 and moved.json() == {"status": "ok"}
+    doc = results(http.get(f"/api/v1/projects/{P}/spaces/{parent['uuid']}"))
+    assert (doc["parentSpaceUuid"], doc["path"], doc["slug"]) == (SHARED, "shared.parent", "parent")
+    assert [q["uuid"] for q in doc["queries"]] == [chart["data"]["uuid"]]
+    assert results(http.get(f"/api/v1/projects/{P}/spaces/{kid['uuid']}"))["path"] == "shared.parent.kid"
+    assert _move(http, parent["uuid"], None).status_code == 200  # to the top level
+    doc = results(http.get(f"/api/v1/projects/{P}/spaces/{parent['uuid']}"))
+    assert (doc["parentSpaceUuid"], doc["path"]) == (None, "parent")
+    assert results(http.get(f"/api/v1/projects/{P}/spaces/{kid['uuid']}"))["path"] == "parent.kid"
+
+
+def test_v2_move_of_a_chart_into_another_space(http):
+    chart = make_chart(http, "mover")
+    other = results(http.post(f"/api/v1/projects/{P}/spaces", json={"name": "Other"}))
+    assert _move(http, chart["data"]["uuid"], other["uuid"], kind="chart", source="dbt_explore").status_code == 200
+    assert [q["uuid"] for q in results(http.get(f"/api/v1/projects/{P}/spaces/{other['uuid']}"))["queries"]] == [
+        chart["data"]["uuid"]]
+
+
+@pytest.mark.parametrize("mutate, status, message", [
+    pytest.param(lambda b, ids: b["action"].update(type="delete"), 400, "Invalid action type", id="not-a-move"),
+    pytest.param(lambda b, ids: b["action"].update(targetSpaceUuid=ids["kid"]), 400, "itself or one of its child",
+                 id="into-own-child"),
+    pytest.param(lambda b, ids: b["action"].update(targetSpaceUuid=ids["parent"]), 400, "itself", id="into-itself"),
+    pytest.param(lambda b, ids: b["action"].update(targetSpaceUuid="nope"), 404, "does not exist",
+                 id="unknown-target"),
+    pytest.param(lambda b, ids: b["item"].update(uuid="nope"), 404, "does not exist", id="unknown-space"),
+    pytest.param(lambda b, ids: b["item"].update(contentType="chart"), 422, "", id="chart-without-source"),
+    pytest.param(lambda b, ids: b.pop("action"), 422, "", id="no-action"),
+])
+def test_v2_move_refusals_change_nothing(sb, http, mutate, status, message):
+    parent = results(http.post(f"/api/v1/projects/{P}/spaces", json={"name": "Parent"}))
+    kid = results(http.post(f"/api/v1/projects/{P}/spaces", json={"name": "Kid", "parentSpaceUuid": parent["uuid"]}))
+    body = {"item": {"uuid": parent["uuid"], "contentType": "space"}, "action": {"type": "move", "targetSpaceUuid": SHARED}}
+    mutate(body, {"parent": parent["uuid"], "kid": kid["uuid"]})
+    before = sb.emulators["lightdash"].world.snapshot()
+    response = http.post(f"/api/v2/content/{P}/move", json=body)
+    assert response.status_code == status, response.text
+    assert message in error(response)["message"]
+    assert sb.emulators["lightdash"].world.snapshot() == before
+
+
 # -- saved charts: express routes and as code --------------------------------------------------------
 def test_legacy_chart_routes(http):
     created = results(http.post(f"/api/v1/projects/{P}/saved", json={**CHART, "spaceUuid": SHARED}))

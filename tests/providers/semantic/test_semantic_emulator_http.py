@@ -117,13 +117,25 @@ def test_create_validation(sb, http, overrides, status):
     assert world(sb).snapshot() == before
 
 
-@pytest.mark.parametrize("patch, message", [
-    pytest.param({"target_schema": "finance"}, "target_schema cannot be changed", id="schema"),
-    pytest.param({"domain_urn": "urn:li:domain:x"}, "domain_urn cannot be changed", id="domain"),
+@pytest.mark.parametrize("patch", [
+    pytest.param({"target_schema": "finance"}, id="schema"),
+    pytest.param({"target_catalog": "lake"}, id="catalog"),
+    pytest.param({"domain_urn": "urn:li:domain:x"}, id="domain"),
 ])
-def test_location_fields_are_immutable(http, patch, message):
+def test_location_fields_change_in_place_and_need_a_new_review(http, patch):
     response = http.patch(f"{API}/{SEED(5)}", json=patch)
-    assert response.status_code == 409 and message in response.json()["detail"]
+    assert response.status_code == 200, response.text
+    doc = response.json()
+    assert doc["id"] == SEED(5) and doc["status"] == "draft"
+    assert {k: doc[k] for k in patch} == patch
+
+
+def test_a_location_change_that_collides_with_another_view_is_refused(http):
+    other = http.get(f"{API}/{SEED(5)}").json()
+    created = http.post(API, json=create_body(name=other["name"], target_schema="finance")).json()
+    response = http.patch(f"{API}/{created['id']}", json={"target_schema": other["target_schema"],
+                                                          "target_catalog": other["target_catalog"]})
+    assert response.status_code == 409 and "already exists" in response.json()["detail"]
 
 
 def test_roles_are_enforced(sb, http):

@@ -251,9 +251,18 @@ def test_spec_validation(overrides, message):
         SemanticModelSpec.model_validate(model_spec(**overrides))
 
 
-def test_replacing_fields():
-    assert SemanticModel.create_only == {"domain", "target_catalog", "target_schema"}
+def test_nothing_replaces_a_model():
+    assert SemanticModel.create_only == frozenset()
     assert {"external_id", "job_id", "airflow_url", "dashboard_id"} <= SemanticModel.server_owned
+
+
+def test_lifecycle_moving_the_view_keeps_the_model(semantic):
+    """``target_schema``, ``target_catalog`` and ``domain`` change in place: same id, back to review."""
+    report = run_lifecycle(semantic.session, "semantic_model", model_spec(),
+                           model_spec(target_schema="finance", target_catalog="lake",
+                                      domain="urn:li:domain:finance"))
+    assert report.changed == {"target_schema", "target_catalog", "domain"}
+    assert report.updated["status"] in ("pending_review", "approved", "deployed")
 
 
 def test_update_never_approves_without_the_opt_in(semantic):

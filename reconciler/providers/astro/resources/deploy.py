@@ -63,7 +63,7 @@ class DeploySpec(Model):
     image: str | None = Field(None, description="IMAGE_*: the built image to push (e.g. registry/etl:1.4.2)")
     bundle_type: str | None = Field(None, description="BUNDLE: bundle type, e.g. dbt")
     bundle_mount_path: str | None = Field(None, description="BUNDLE: where Astro mounts it on Airflow pods")
-    description: str | None = Field(None, description="free text on each deploy this tool makes (with the marker, "
+    description: str | None = Field("", description="free text on each deploy this tool makes (with the marker, "
                                     "at most 500 characters)")
 
     @model_validator(mode="after")

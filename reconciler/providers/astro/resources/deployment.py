@@ -66,7 +66,7 @@ class DeploymentSpec(Model):
 
     workspace: str = Field(min_length=1, description="Workspace id, usually ${astro_workspace.<name>.id}; a change moves it")
     name: str = Field(min_length=1, description="Deployment name, unique in its Workspace (the adoption key)")
-    description: str | None = Field(None, description="free text")
+    description: str | None = Field("", description="free text")
     type: Literal["STANDARD", "DEDICATED"] = Field("STANDARD", description="STANDARD or DEDICATED (changing it replaces)")
     astro_runtime_version: str | None = Field(
         None, description="Runtime to create with (default: newest); later raised by image deploys, never lowered")
@@ -99,13 +99,27 @@ class DeploymentSpec(Model):
         if both:
             raise ValueError(f"env var(s) {', '.join(both)} are both plain and secret; keep each in one map")
         if self.worker_queues is not None:
-            names = [q.name for q in self.worker_queues]
-            if len(set(names)) != len(names):
-                raise ValueError("worker queue names must be unique")
-            defaults = [q.name for q in self.worker_queues if q.is_default]
-            if defaults != ["default"]:
-                raise ValueError("exactly one worker queue must be the default, and it must be named 'default'")
+            _check_queues(self.executor, self.worker_queues)
         return self
+
+
+def _check_queues(executor: str, queues: list[WorkerQueue]) -> None:
+    """Astro's queue rules: none for KUBERNETES; for CELERY and ASTRO, unique names and exactly one
+    default queue, named ``default`` (``UpdateStandardDeploymentRequest.worker_queues``)."""
+    if executor == "KUBERNETES":
+        if queues:
+            raise ValueError("worker_queues do not apply to the KUBERNETES executor: remove them or set "
+                             "worker_queues: []")
+        return
+    seen: set[str] = set()
+    for queue in queues:
+        if queue.name in seen:
+            raise ValueError(f"worker queue names must be unique: {queue.name!r} is declared more than once")
+        seen.add(queue.name)
+    defaults = [q.name for q in queues if q.is_default]
+    if defaults != ["default"]:
+        raise ValueError(f"a {executor} deployment needs exactly one default worker queue, named 'default' "
+                         "(is_default: true); leave worker_queues out to get Astro's default queue")
 
 
 class Deployment(ResourceType):

@@ -4,7 +4,8 @@ Pure functions. The live view is in spec vocabulary (snake_case); secret env var
 never part of it (Astro does not return them, and we would not keep them). Request bodies follow
 ``Create{Standard,Dedicated}DeploymentRequest`` and ``Update{Standard,Dedicated}DeploymentRequest``
 of ``astro-platform-api`` 1.1.1: an update is the *full* body, so every field the spec does not
-manage is copied from the live document.
+manage is copied from the live document, except what the new executor does not take: worker
+queues go only to CELERY and to ASTRO without Remote Execution, Remote Execution only to ASTRO.
 """
 
 from __future__ import annotations
@@ -73,6 +74,13 @@ def live_view(doc: Mapping[str, Any]) -> Doc:
     return out
 
 
+def takes_queues(executor: Any, remote_execution: Any) -> bool:
+    """Whether a Deployment with this executor takes ``workerQueues``: CELERY, and ASTRO unless Remote
+    Execution is enabled (``UpdateStandardDeploymentRequest.worker_queues``); never KUBERNETES."""
+    remote = isinstance(remote_execution, Mapping) and bool(remote_execution.get("enabled"))
+    return executor == "CELERY" or (executor == "ASTRO" and not remote)
+
+
 def _queue_view(queue: Mapping[str, Any]) -> Doc:
     return {field: queue.get(key) for field, key in QUEUE_KEYS.items()}
 
@@ -123,7 +131,7 @@ def create_body(spec: Mapping[str, Any], runtime: str) -> Doc:
     for field in ("cloud_provider", "region", "cluster_id"):
         if spec.get(field) is not None:
             body[CREATE_ONLY_KEYS[field]] = spec[field]
-    if spec.get("worker_queues") is not None:
+    if spec.get("worker_queues") is not None and takes_queues(spec["executor"], None):
         body["workerQueues"] = [queue_body(q, []) for q in spec["worker_queues"]]
     return body
 
@@ -138,14 +146,16 @@ def update_body(current: Mapping[str, Any], spec: Mapping[str, Any]) -> Doc:
         value = spec[field] if field in spec else current.get(key)
         if value is not None:
             body[key] = value
+    executor = body.get("executor")
     for key in PASSTHROUGH:
-        if current.get(key) is not None:
+        if current.get(key) is not None and not (key == "remoteExecution" and executor != "ASTRO"):
             body[key] = current[key]
-    live_queues = [q for q in current.get("workerQueues") or [] if isinstance(q, Mapping)]
-    if spec.get("worker_queues") is not None:
-        body["workerQueues"] = [queue_body(q, live_queues) for q in spec["worker_queues"]]
-    elif live_queues:
-        body["workerQueues"] = [queue_body(_queue_view(q), live_queues) for q in live_queues]
+    if takes_queues(executor, body.get("remoteExecution")):
+        live_queues = [q for q in current.get("workerQueues") or [] if isinstance(q, Mapping)]
+        if spec.get("worker_queues") is not None:
+            body["workerQueues"] = [queue_body(q, live_queues) for q in spec["worker_queues"]]
+        elif live_queues:
+            body["workerQueues"] = [queue_body(_queue_view(q), live_queues) for q in live_queues]
     body["environmentVariables"] = env_body(spec, [e for e in current.get("environmentVariables") or []
                                                    if isinstance(e, Mapping)])
     return body

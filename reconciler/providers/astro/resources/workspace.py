@@ -27,7 +27,7 @@ class WorkspaceSpec(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, description="Workspace name (the adoption key)")
-    description: str | None = Field(None, description="free text")
+    description: str | None = Field("", description="free text")
     cicd_enforced_default: bool = Field(False, description="new Deployments require deploys through CI/CD")
 
 

@@ -72,8 +72,8 @@ class DatasetSpec(Model):
     format_type: str | None = Field(None, description="file format for file-based types (csv, parquet...)")
     format_params: dict[str, Any] | None = Field(None, description="format parameters in platform keys; compared as a whole")
     schema_columns: list[SchemaColumn] | None = Field(None, description="ordered columns; left alone when omitted")
-    description: str | None = Field(None, description="long description (Markdown)")
-    short_description: str | None = Field(None, description="one-line summary (metadata shortDesc)")
+    description: str | None = Field("", description="long description (Markdown)")
+    short_description: str | None = Field("", description="one-line summary (metadata shortDesc)")
     tags: list[str] = Field(default_factory=list, description="tags (a set: order does not matter)")
     partitioning: dict[str, Any] | None = Field(None, description="platform partitioning document "
                                                 "({dimensions: [...], ...}); null = not partitioned")

@@ -39,8 +39,8 @@ class ManagedDatasetSpec(Model):
                                                                  "connections; not compared afterwards")
     schema_columns: list[SchemaColumn] | None = Field(None, description="ordered columns; left alone when omitted")
     partitioning: dict[str, Any] | None = Field(None, description="platform partitioning document; null = none")
-    description: str | None = Field(None, description="long description (Markdown)")
-    short_description: str | None = Field(None, description="one-line summary (metadata shortDesc)")
+    description: str | None = Field("", description="long description (Markdown)")
+    short_description: str | None = Field("", description="one-line summary (metadata shortDesc)")
     tags: list[str] = Field(default_factory=list, description="tags (a set: order does not matter)")
     drop_data_on_destroy: bool = Field(False, description="on destroy, also delete the stored data")
 

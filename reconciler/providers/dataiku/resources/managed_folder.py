@@ -39,8 +39,8 @@ class ManagedFolderSpec(Model):
                                                               "folders); a change moves the folder's settings")
     path: str = Field(DEFAULT_PATH, description="path inside the connection (write $${projectKey} for DSS's "
                                                 "variable); changing it replaces the folder")
-    description: str | None = Field(None, description="long description (Markdown)")
-    short_description: str | None = Field(None, description="one-line summary")
+    description: str | None = Field("", description="long description (Markdown)")
+    short_description: str | None = Field("", description="one-line summary")
     tags: list[str] = Field(default_factory=list, description="tags (a set: order does not matter)")
     drop_data_on_destroy: bool = Field(False, description="on destroy, also delete the folder's files")
 

@@ -50,7 +50,7 @@ class MeaningSpec(Model):
     label: str = Field(description="display label")
     type: Literal["DECLARATIVE", "VALUES_LIST", "VALUES_MAPPING", "PATTERN"] = Field(
         description="changing it makes a new meaning")
-    description: str | None = Field(None, description="description")
+    description: str | None = Field("", description="description")
     values: list[str | MeaningValue] | None = Field(None, description="valid values (VALUES_LIST)")
     mappings: list[MeaningMapping] | None = Field(None, description="from -> to pairs (VALUES_MAPPING)")
     pattern: str | None = Field(None, description="regular expression (PATTERN)")

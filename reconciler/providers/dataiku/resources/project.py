@@ -107,10 +107,11 @@ class ProjectSpec(Model):
 
     key: str = Field(pattern=KEY_PATTERN, description="project key (letters, digits, _); changing it replaces the project")
     name: str = Field(description="display name (metadata label)")
-    description: str | None = Field(None, description="long description (Markdown)")
-    short_description: str | None = Field(None, description="one-line summary (metadata shortDesc)")
+    description: str | None = Field("", description="long description (Markdown)")
+    short_description: str | None = Field("", description="one-line summary (metadata shortDesc)")
     tags: list[str] = Field(default_factory=list, description="tags (a set: order does not matter)")
-    folder: str | None = Field(None, description="id of the project folder holding it (ROOT when null); a change moves it")
+    folder: str | None = Field(ROOT, description="id of the project folder holding it (ROOT when null or left out); "
+                                                 "a change moves it")
     variables: ProjectVariables | None = Field(None, description="{standard: {...}, local: {...}}; left alone when omitted")
     permissions: list[ProjectPermission] | None = Field(
         None, description="the complete permission set, keyed by group or user; left alone when omitted")

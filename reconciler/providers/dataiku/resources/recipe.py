@@ -86,8 +86,8 @@ class RecipeSpec(Model):
         None, description="file holding the payload, relative to the specs directory")
     params: dict[str, Any] | None = Field(None, description="recipe params in platform keys; compared as a whole")
     code_env: str | None = Field(None, description="code env name (python / r recipes); null inherits the project's")
-    description: str | None = Field(None, description="long description (Markdown)")
-    short_description: str | None = Field(None, description="one-line summary")
+    description: str | None = Field("", description="long description (Markdown)")
+    short_description: str | None = Field("", description="one-line summary")
     tags: list[str] = Field(default_factory=list, description="tags (a set: order does not matter)")
 
     @field_validator("type")

@@ -34,8 +34,8 @@ class WikiArticleSpec(Model):
 
     project: str = Field(description="key of the project holding it, usually ${dataiku_project.<name>.key}")
     name: str = Field(min_length=1, description="article name (unique in the wiki); a change renames it")
-    parent: str | None = Field(None, description="parent article id, usually ${dataiku_wiki_article.<n>.id}; "
-                                                 "null: top level; a change moves the article")
+    parent: str | None = Field("", description="parent article id, usually ${dataiku_wiki_article.<n>.id}; "
+                                               "empty, null or left out: top level; a change moves the article")
     body: str | None = Field(None, description="markdown body; or give body_file")
     body_file: str | None = Field(None, description="markdown file, relative to the specs directory")
     tags: list[str] = Field(default_factory=list, description="tags (a set: order does not matter)")
@@ -196,6 +196,8 @@ class WikiArticle(DataikuResource):
             out["body_file"] = _files.comparable(out["body_file"])
         if "tags" in out:
             out["tags"] = as_set(out["tags"])
+        if out.get("parent") == "":
+            out["parent"] = None
         if "home" in out and out["home"] is None:
             out.pop("home")
         return out
@@ -203,7 +205,7 @@ class WikiArticle(DataikuResource):
     # -- writes -------------------------------------------------------------------------------
     def _parent_id(self, project: str, parent: str | None) -> str | None:
         """An article id for ``parent`` given as id or name."""
-        if parent is None:
+        if not parent:
             return None
         try:
             return str(self.client.get_article(project, parent)["article"]["id"])

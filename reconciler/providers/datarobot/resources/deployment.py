@@ -62,7 +62,7 @@ class DeploymentSpec(Model):
     model_config = ConfigDict(extra="forbid")
 
     label: str = Field(min_length=1, max_length=512, description="human-readable name; the adoption key")
-    description: str | None = Field(None, max_length=10000, description="free text (null and empty are the same)")
+    description: str | None = Field("", max_length=10000, description="free text (null and empty are the same)")
     importance: Importance = Field("LOW", description="CRITICAL, HIGH, MODERATE or LOW")
     status: Status = Field("active", description="active or inactive (changed through DataRobot's async status job)")
     model_id: str | None = Field(None, description="learning model to deploy (a change replaces the model in place)")

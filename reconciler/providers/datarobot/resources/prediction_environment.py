@@ -43,7 +43,7 @@ class PredictionEnvironmentSpec(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=512, description="display name; the adoption key")
-    description: str | None = Field(None, max_length=10000, description="free text (null and empty are the same)")
+    description: str | None = Field("", max_length=10000, description="free text (null and empty are the same)")
     platform: Platform = Field(description="where it runs (aws, gcp, azure, onPremise, datarobot, "
                                            "datarobotServerless, ...); create-only")
     supported_model_formats: list[ModelFormat] | None = Field(

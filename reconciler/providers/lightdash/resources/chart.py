@@ -44,13 +44,15 @@ class ChartSpec(Model):
     project: str = Field(min_length=1, description="project uuid, e.g. ${lightdash_project.<name>.uuid}")
     slug: str = Field(pattern=SLUG_PATTERN, description="identifies the chart in the project; a new slug replaces it")
     name: str = Field(min_length=1, description="title")
-    description: str | None = Field(None, description="description")
+    description: str | None = Field("", description="description")
     space: str = Field(pattern=PATH_PATTERN, description="path of the space holding it: ${lightdash_space.<name>.path}")
     table_name: str = Field(min_length=1, description="the explore's base table (ChartAsCode tableName)")
     metric_query: dict[str, Any] = Field(description="ChartAsCode metricQuery: exploreName, dimensions, metrics, ...")
     chart_config: dict[str, Any] = Field(description="ChartAsCode chartConfig: {type, config}")
-    table_config: dict[str, Any] | None = Field(None, description="ChartAsCode tableConfig: {columnOrder}")
-    pivot_config: dict[str, Any] | None = Field(None, description="ChartAsCode pivotConfig: {columns}")
+    table_config: dict[str, Any] | None = Field(
+        default_factory=dict, description="ChartAsCode tableConfig: {columnOrder}; left out: Lightdash's default order")
+    pivot_config: dict[str, Any] | None = Field(
+        default_factory=dict, description="ChartAsCode pivotConfig: {columns}; left out or {}: no pivot")
 
 
 def _now() -> str:
@@ -113,8 +115,9 @@ class Chart(AsCode):
                "chartConfig": spec["chart_config"],
                "tableConfig": {"columnOrder": [], **(pick("table_config") or {})},
                "version": 1, "updatedAt": _now(), "skipSpaceCreate": True}
-        if pick("pivot_config"):
-            doc["pivotConfig"] = pick("pivot_config")
+        pivot = pick("pivot_config")
+        if pivot is not None:  # {} (the default): no pivot, said explicitly so that an upsert drops one
+            doc["pivotConfig"] = pivot or {"columns": []}
         return doc
 
     @staticmethod

@@ -64,12 +64,14 @@ class DashboardSpec(Model):
     project: str = Field(min_length=1, description="project uuid, e.g. ${lightdash_project.<name>.uuid}")
     slug: str = Field(pattern=SLUG_PATTERN, description="identifies the dashboard in the project; a new slug replaces it")
     name: str = Field(min_length=1, description="title")
-    description: str | None = Field(None, description="description")
+    description: str | None = Field("", description="description")
     space: str = Field(pattern=PATH_PATTERN, description="path of the space holding it: ${lightdash_space.<name>.path}")
     tiles: list[Tile] = Field(default_factory=list, description="the tiles (order does not matter for layout)")
     tabs: list[DashboardTab] = Field(default_factory=list, description="tabs [{uuid, name, order}]")
     filters: dict[str, Any] | None = Field(
-        None, description="DashboardAsCode filters: {dimensions, metrics, tableCalculations}; tileTargets by tile slug")
+        default_factory=dict,
+        description="DashboardAsCode filters: {dimensions, metrics, tableCalculations}; tileTargets by tile slug; "
+                    "left out: none")
 
 
 def _now() -> str:

@@ -14,15 +14,18 @@ authoritative when declared. The share endpoints are upserts.
                                                lookups and export list, reads by id do not)
     read    GET    /projects/{p}/spaces/{s}   (access rows with hasDirectAccess, groupsAccess)
     create  POST   /projects/{p}/spaces {name, isPrivate, parentSpaceUuid, access: [{userUuid, role}]}
-    update  PATCH  /projects/{p}/spaces/{s} {name, isPrivate?}; POST .../share, .../group/share;
+    update  POST   /api/v2/content/{p}/move {item: {uuid, contentType: space}, action: {type: move,
+                                              targetSpaceUuid}}  (a new ``parent``; null: top level)
+            PATCH  /projects/{p}/spaces/{s} {name, isPrivate?}; POST .../share, .../group/share;
             DELETE .../share/{userUuid}, .../group/share/{groupUuid}
     delete  DELETE /projects/{p}/spaces/{s}   (child spaces, charts and dashboards go with it)
 
 Create and PATCH answer the whole space, shares included; the share calls answer nothing, so
 the live view is that answer with the shares as they were set. Lightdash makes the creator of a
 private space its admin; when ``users`` is declared that share is removed again unless the
-creator is listed. Moving a space (a new ``parent``) is not in the v1 API: it replaces the
-space, which the cascade guard makes visible.
+creator is listed. A new ``parent`` moves the space in place with Lightdash's v2 content move
+(2025+): it keeps its uuid, shares, child spaces, charts and dashboards, and its path (and theirs)
+follows; ``parent`` removed or ``""`` moves it to the top level.
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ class Space(ResourceType):
     natural_key: ClassVar[tuple[str, ...]] = ("project", "parent", "name")
     ref_fields: ClassVar[Mapping[str, str]] = {"parent": "lightdash_space.path"}
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", "uuid", "path", "slug"})
-    create_only: ClassVar[frozenset[str]] = frozenset({"project", "parent"})
+    create_only: ClassVar[frozenset[str]] = frozenset({"project"})
     container: ClassVar[str | None] = "project"
     detail_fields: ClassVar[frozenset[str]] = frozenset({"users", "groups"})
     delete_note: ClassVar[str | None] = "deletes the space, its child spaces and every chart and dashboard in them"
@@ -189,6 +192,9 @@ class Space(ResourceType):
 
     def update(self, object_id: str, live: Live, spec: Spec, changed: frozenset[str]) -> Live:
         project, space_uuid = _split(object_id)
+        if "parent" in changed:  # first, so that the answers below carry the new path
+            target = self._space_at(project, spec["parent"]) if spec.get("parent") else None
+            self.client.move_space(project, space_uuid, target)
         if changed & {"name", "private"}:
             body = {"name": spec["name"], **({"isPrivate": spec["private"]} if "private" in spec else {})}
             space = self.client.update_space(project, space_uuid, body)

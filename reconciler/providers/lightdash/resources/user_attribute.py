@@ -47,7 +47,7 @@ class UserAttributeSpec(Model):
 
     name: str = Field(pattern=r"^[a-z_][a-z0-9_]*$",
                       description="attribute name (lowercase letters, digits, _; identifies it)")
-    description: str | None = Field(None, description="what the attribute is for")
+    description: str | None = Field("", description="what the attribute is for")
     default_value: str | None = Field(None, description="value for users with none of their own (none when null)")
     users: list[UserValue] = Field(default_factory=list, description="values per user: [{email, value}]")
     groups: list[GroupValue] = Field(default_factory=list, description="values per group: [{group, value}]")

@@ -171,6 +171,26 @@ class UpdateSpace(_Body):
     isPrivate: bool | None = None
 
 
+class ContentItem(_Body):
+    """``ItemPayload`` of ``ApiContentActionBody``: a chart carries its ``source``."""
+
+    uuid: str
+    contentType: Literal["chart", "dashboard", "space"]
+    source: Literal["dbt_explore", "sql"] | None = None
+
+
+class ContentMoveAction(_Body):
+    type: str
+    targetSpaceUuid: str | None
+
+
+class MoveContent(_Body):
+    """``ApiContentActionBody<ContentActionMove>`` (``POST /api/v2/content/{projectUuid}/move``)."""
+
+    item: ContentItem
+    action: ContentMoveAction
+
+
 class AddSpaceUserAccess(_Body):
     userUuid: str
     spaceRole: SpaceMemberRole

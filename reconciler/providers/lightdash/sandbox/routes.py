@@ -94,4 +94,5 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", _P + "/dashboards/{slug}/code", c.upsert_dashboard_as_code),
     # v2
     Route("GET", "/api/v2/content", c.list_content),
+    Route("POST", "/api/v2/content/{projectUuid}/move", c.move_content),
 )

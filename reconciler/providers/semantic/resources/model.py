@@ -1,7 +1,9 @@
 """``semantic_model``: a reviewed SQL model, deployed as a view with its deploy options.
 
-Id: the service's UUID. Natural key: (``domain``, ``name``); ``domain``, ``target_catalog`` and
-``target_schema`` are create-only (they give the view a new home: a change replaces the model).
+Id: the service's UUID. Natural key: (``domain``, ``name``). Every content field, ``domain``,
+``target_catalog`` and ``target_schema`` included, is PATCHed in place (``PATCH`` takes a partial
+Model): the model keeps its id and history, goes back to review, and its next deploy puts the
+view at its new home.
 
 The review lifecycle drives the plan:
 
@@ -114,7 +116,7 @@ class SemanticModelSpec(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="model and view name (lower snake case)")
-    description: str | None = Field(None, description="what the model is for")
+    description: str | None = Field("", description="what the model is for")
     domain: str = Field(pattern=r"^urn:li:domain:.+", description="DataHub domain URN (changing it replaces)")
     sql: str = Field(min_length=1, description="the SELECT the view runs")
     columns: list[Column] = Field(default_factory=list, description="the view's columns, in order")
@@ -192,7 +194,6 @@ class SemanticModel(ResourceType):
     natural_key: ClassVar[tuple[str, ...]] = ("domain", "name")
     unique_key: ClassVar[str | None] = "a semantic model name is unique in its domain"
     server_owned: ClassVar[frozenset[str]] = frozenset({"id", *OUTPUTS})
-    create_only: ClassVar[frozenset[str]] = frozenset({"domain", "target_catalog", "target_schema"})
     delete_note: ClassVar[str | None] = "archives the model (the service keeps it readable as archived)"
     wait_note: ClassVar[str | None] = "deploys only once an admin approved the model (pending review shows as blocked)"
 
@@ -268,7 +269,7 @@ class SemanticModel(ResourceType):
         or only its requested options while the model still waits for (or failed) review."""
         current = live_view(doc)
         patch = {CONTENT[f]: want[f] for f in CONTENT
-                 if f in want and f not in self.create_only and f != "description"
+                 if f in want and f != "description"
                  and self.normalize({f: want[f]}) != self.normalize({f: current[f]})}
         text = want["description"] if "description" in want else current["description"]
         composed = compose_description(text, want.get("deploy"))

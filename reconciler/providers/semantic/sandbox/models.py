@@ -45,7 +45,6 @@ Doc = dict[str, Any]
 MODELLER, ADMIN = "nx1_semantic_modeller", "nx1_semantic_admin"
 DEFAULT_KNOBS = {"deploy_outcome": "deployed", "duplicate_on_redeploy": False, "roles": [MODELLER, ADMIN]}
 CONTENT = ("name", "description", "domain_urn", "sql", "source_tables", "columns", "target_catalog", "target_schema")
-IMMUTABLE = ("domain_urn", "target_catalog", "target_schema")
 
 
 def public(model: Mapping[str, Any]) -> Doc:
@@ -144,11 +143,10 @@ class SemanticWorld(World):
         req = parse(UpdateModel, body).model_dump(exclude_unset=True)
         if model["status"] == "archived":
             raise Conflict("Model is archived")
-        for key in IMMUTABLE:
-            if key in req and req[key] != model[key]:
-                raise Conflict(f"{key} cannot be changed after creation; create a new model")
-        if "name" in req:
-            self._check_unique(model["target_catalog"], model["target_schema"], req["name"], exclude=model_id)
+        if {"name", "target_catalog", "target_schema"} & {k for k, v in req.items() if v is not None}:
+            self._check_unique(req.get("target_catalog") or model["target_catalog"],
+                               req.get("target_schema") or model["target_schema"],
+                               req.get("name") or model["name"], exclude=model_id)
         changes = {k: v for k, v in req.items() if v is not None and model.get(k) != v}
         if changes:
             model.update(copy.deepcopy(changes))

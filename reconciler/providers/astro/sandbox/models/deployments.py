@@ -4,8 +4,12 @@ Rules beyond the request models, each checked before anything changes:
 - ``type`` HYBRID is not emulated; STANDARD needs ``cloudProvider`` + ``region`` or a known
   ``clusterId``; DEDICATED needs a known ``clusterId``; ``astroRuntimeVersion`` must be a release
   of ``deployment-options``.
-- CELERY and ASTRO executors need exactly one default queue, named ``default`` (one is created
-  when ``workerQueues`` is omitted); KUBERNETES has none.
+- Worker queues apply to CELERY, and to ASTRO unless Remote Execution is enabled; those need
+  unique queue names and exactly one default queue, named ``default`` (one is created when
+  ``workerQueues`` is omitted, on create and on an update from an executor without queues).
+  KUBERNETES, and ASTRO with Remote Execution, have none: non-empty ``workerQueues`` is a 400.
+  Remote Execution needs the ASTRO executor (inferred). The executor can change in any direction
+  on update (Astro's docs: "you can update the executor at any time").
 - Names are unique per workspace (inferred: not documented).
 - Update is a full body. ``type`` cannot change, ``astroRuntimeVersion`` / ``cloudProvider`` /
   ``region`` / ``clusterId`` are not part of it (ignored), ``isDevelopmentMode`` cannot go
@@ -93,16 +97,29 @@ class DeploymentsMixin:
                 raise BadRequest(f"A Deployment named {name!r} already exists in Workspace {workspace_id}")
 
     @staticmethod
-    def _check_queues(executor: str, queues: list[Doc] | None, known_ids: set[str]) -> list[Doc]:
+    def _check_executor(req: Doc) -> None:
+        remote = req.get("remoteExecution") or {}
+        if remote.get("enabled") and req["executor"] != "ASTRO":
+            raise BadRequest(f"Remote Execution requires the ASTRO executor, not {req['executor']}")
+
+    @staticmethod
+    def _check_queues(req: Doc, known_ids: set[str]) -> list[Doc]:
+        executor, queues = req["executor"], req.get("workerQueues")
         if executor == "KUBERNETES":
             if queues:
                 raise BadRequest("workerQueues do not apply to the KUBERNETES executor")
             return []
+        if (req.get("remoteExecution") or {}).get("enabled"):
+            if queues:
+                raise BadRequest("workerQueues do not apply to an ASTRO Deployment with Remote Execution enabled")
+            return []
         if queues is None:
             return [default_queue_body()]
-        names = [q["name"] for q in queues]
-        if len(set(names)) != len(names):
-            raise BadRequest("Worker queue names must be unique")
+        seen: set[str] = set()
+        for q in queues:
+            if q["name"] in seen:
+                raise BadRequest(f"Worker queue names must be unique: {q['name']} appears more than once")
+            seen.add(q["name"])
         if [q["name"] for q in queues if q["isDefault"]] != ["default"]:
             raise BadRequest("A Deployment needs exactly one default worker queue, named 'default'")
         for q in queues:
@@ -158,7 +175,8 @@ class DeploymentsMixin:
             raise BadRequest("cloudProvider and region (or clusterId) are required" if req["type"] == "STANDARD"
                              else "clusterId is required for DEDICATED deployments")
         self._check_name(req["workspaceId"], req["name"])
-        queues = self._check_queues(req["executor"], req.get("workerQueues"), set())
+        self._check_executor(req)
+        queues = self._check_queues(req, set())
         env = self._check_env(req.get("environmentVariables") or [], {})
         deployment_id = self.new_id("d")  # type: ignore[attr-defined]
         doc = self._new_doc(deployment_id, req, cloud, region, self.now())  # type: ignore[attr-defined]
@@ -176,7 +194,8 @@ class DeploymentsMixin:
         if req.get("isDevelopmentMode") and not doc["isDevelopmentMode"]:
             raise BadRequest("isDevelopmentMode cannot be set to true for an existing non-development Deployment")
         self._check_name(req["workspaceId"], req["name"], exclude=deployment_id)
-        queues = self._check_queues(req["executor"], req.get("workerQueues"), {q["id"] for q in doc["workerQueues"]})
+        self._check_executor(req)
+        queues = self._check_queues(req, {q["id"] for q in doc["workerQueues"]})
         env = self._check_env(req["environmentVariables"], doc["_secrets"])
         now = self.now()  # type: ignore[attr-defined]
         for key in ("name", "workspaceId", "executor", "schedulerSize", "isCicdEnforced", "isDagDeployEnabled",

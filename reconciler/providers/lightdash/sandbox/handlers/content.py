@@ -136,3 +136,8 @@ def list_content(w: W, r: R, p: Params) -> SandboxResponse:
     return ok(w.list_content(project_uuids=r.args("projectUuids"), space_uuids=r.args("spaceUuids"),
                              content_types=r.args("contentTypes"), page=number(r, "page") or 1,
                              page_size=number(r, "pageSize") or 10, search=r.arg("search")))
+
+
+def move_content(w: W, r: R, p: Params) -> SandboxResponse:
+    w.move_content(p["projectUuid"], body(r))
+    return ok()

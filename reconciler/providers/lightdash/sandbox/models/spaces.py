@@ -3,6 +3,8 @@
 A space's slug comes from its name (``-<10 random chars>`` appended on a collision within the
 project) and its ``path`` is its ancestors' slugs in ltree form (``finance.q_reports``); a rename
 changes neither (inferred). Deleting a space deletes its descendants and everything in them.
+Moving a space (v2 content move) keeps its uuid, slug, shares and content; the paths of the space
+and of its descendants follow the new parent.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 from typing import Any
 
 from reconciler.providers.lightdash.sandbox import payloads as p
-from reconciler.providers.lightdash.sandbox.errors import NotFoundError, ParameterError
+from reconciler.providers.lightdash.sandbox.errors import NotFoundError, ParameterError, ValidateError
 from reconciler.providers.lightdash.sandbox.models.core import Doc, WorldBase, generate_slug, ltree_from_code_path
 
 #: project role -> the space role it gives on a public space (inferred)
@@ -172,6 +174,39 @@ class SpaceModels(WorldBase):
         self._delete_content_in(doomed)
         for uuid in doomed:
             del self._s["spaces"][uuid]
+
+    def move_content(self, project_uuid: str, body: Any) -> None:
+        """``POST /api/v2/content/{projectUuid}/move``: one chart, dashboard or space into another
+        space of the project (``targetSpaceUuid: null``: a space to the top level). A moved space
+        keeps its uuid, slug, shares and content; its path and its descendants' paths follow it."""
+        data = p.parse(p.MoveContent, body)
+        if data.action.type != "move":
+            raise ParameterError("Invalid action type")
+        item = data.item
+        if item.contentType == "chart" and item.source is None:
+            raise ValidateError("", {"body.item.source": {"message": "'source' is required"}})
+        self._project(project_uuid)
+        target = self._space(project_uuid, data.action.targetSpaceUuid) if data.action.targetSpaceUuid else None
+        if item.contentType == "space":
+            self._move_space(self._space(project_uuid, item.uuid), target)
+            return
+        store = self._s["charts" if item.contentType == "chart" else "dashboards"]
+        found = store.get(item.uuid)
+        if found is None or found["projectUuid"] != project_uuid:
+            raise NotFoundError(f"{item.contentType.capitalize()} {item.uuid} not found")
+        if target is None:
+            raise ParameterError(f"A {item.contentType} must be moved into a space")
+        found["spaceUuid"] = target["uuid"]
+
+    def _move_space(self, space: Doc, target: Doc | None) -> None:
+        if target is not None and (target["uuid"] == space["uuid"] or target["path"].startswith(space["path"] + ".")):
+            raise ParameterError("Cannot move a space into itself or one of its child spaces")
+        old = space["path"]
+        label = old.rsplit(".", 1)[-1]
+        new = f"{target['path']}.{label}" if target else label
+        for moved in [space] + self._descendants(space):
+            moved["path"] = new + moved["path"][len(old):]
+        space["parentSpaceUuid"] = target["uuid"] if target else None
 
     def share_space_with_user(self, project_uuid: str, space_uuid: str, body: Any) -> None:
         data = p.parse(p.AddSpaceUserAccess, body)
