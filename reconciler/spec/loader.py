@@ -20,17 +20,21 @@ from reconciler.addresses import ADDRESS_FORMAT, Address
 from reconciler.errors import Location, ReferenceError_, SpecError, SpecSyntaxError, SpecValidationError
 from reconciler.providers.base import ProviderSpec, ResourceType, all_types
 from reconciler.spec import validate
+from reconciler.spec.evaluate import Scope
+from reconciler.spec.expr import ExprError
 from reconciler.spec.interpolate import Substitution, substitute
 from reconciler.spec.model import BackendConfig, Lifecycle, ProviderConfig, Reference, ResourceSpec, SpecSet
 from reconciler.spec.yamlsource import Document, Position, parse_document
 
-TOP_LEVEL = ("providers", "variables", "resources", "backend")
+TOP_LEVEL = ("providers", "variables", "locals", "resources", "backend")
 BACKEND_KEYS = ("url", "name")
 RESERVED = ("depends_on", "lifecycle")
 LIFECYCLE_KEYS = ("prevent_destroy", "ignore_changes", "allow_destroy")
 SUFFIXES = (".yaml", ".yml")
 #: a spec file larger than this is refused, not parsed (memory stays bounded)
 MAX_FILE_BYTES = 10 * 10**6
+#: a local whose value could not be evaluated
+_FAILED = object()
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -73,7 +77,8 @@ def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
         docs.append(doc)
         problems.extend(found)
     raise_collected(syntax, files)
-    return _Merge(registry, os.environ if env is None else env, problems).run(docs, files)
+    root = FsPath(path) if FsPath(path).is_dir() else FsPath(path).parent
+    return _Merge(registry, os.environ if env is None else env, problems, root).run(docs, files)
 
 
 def discover(path: str | os.PathLike) -> tuple[str, ...]:
@@ -152,13 +157,20 @@ class _Raw:
 class _Merge:
     """One load: merges documents, then checks and builds every section, collecting errors."""
 
-    def __init__(self, registry: Mapping[str, ProviderSpec], env: Mapping[str, str], errors: list) -> None:
+    def __init__(self, registry: Mapping[str, ProviderSpec], env: Mapping[str, str], errors: list,
+                 root: FsPath | None = None) -> None:
         self.registry = registry
+        self.root = root  # the specs directory: file() reads inside it
         self.env = env
         self.errors: list[SpecError] = list(errors)
         self.types: Mapping[str, type[ResourceType]] = all_types(registry)
         self._attributes: dict[str, list[str]] = {}  # type -> the attributes a reference may name
         self.variables: dict[str, _Raw] = {}
+        self.locals: dict[str, _Raw] = {}
+        #: local name -> (value, secret) once evaluated; None while it is being evaluated (a loop)
+        self._local_values: dict[str, tuple[Any, bool] | None] = {}
+        self._values: dict[str, Any] = {}
+        self._env_variables: frozenset[str] = frozenset()
         self.providers: dict[str, _Raw] = {}
         self.resources: dict[Address, _Raw] = {}
         self.backend: _Raw | None = None
@@ -172,12 +184,15 @@ class _Merge:
         for doc in docs:
             self.merge(doc)
         values, env_variables = self.build_variables()
+        self._values, self._env_variables = values, env_variables
+        local_values = self.build_locals()
         providers = self.build_providers(values, env_variables)
         resources = {a: self.build_resource(a, raw, values, env_variables)
                      for a, raw in sorted(self.resources.items(), key=lambda item: item[0].sort_key())}
         backend = self.build_backend(values, env_variables)
         raise_collected(self.errors, files)
-        return SpecSet(resources=resources, providers=providers, variables=values, files=files, backend=backend)
+        return SpecSet(resources=resources, providers=providers, variables=values, files=files, backend=backend,
+                       locals=local_values)
 
     def merge(self, doc: Document) -> None:
         data = doc.data
@@ -218,6 +233,15 @@ class _Merge:
                           raw.location)
                 continue
             self._dup(self.variables, name, raw, "variable")
+
+    def merge_locals(self, doc: Document, section: dict) -> None:
+        for name, value in section.items():
+            raw = _Raw(value, doc, ("locals", name))
+            if not _VAR_NAME.match(name):
+                self.fail(SpecValidationError, f"'{name}' is not a valid local name (letters, digits, _ and -)",
+                          raw.location)
+                continue
+            self._dup(self.locals, name, raw, "local")
 
     def merge_providers(self, doc: Document, section: dict) -> None:
         for name, value in section.items():
@@ -269,19 +293,64 @@ class _Merge:
     def build_variables(self) -> tuple[dict[str, Any], frozenset[str]]:
         values, from_env = {}, set()
         for name, raw in self.variables.items():
-            sub = substitute(raw.value, variables=None, env=self.env, refs_allowed="in variables")
+            sub = substitute(raw.value, variables=None, env=self.env, refs_allowed="in variables",
+                             scope=Scope(root=self.root))
             self.report(sub, raw)
             values[name] = sub.value
             if sub.from_env:
                 from_env.add(name)
         return values, frozenset(from_env)
 
+    def scope(self) -> Scope:
+        """What names mean in providers, resources and the backend: locals, the specs directory."""
+        return Scope(local=self.local_value, root=self.root)
+
+    def build_locals(self) -> dict[str, Any]:
+        """Every local's value (each evaluated once, on first use or here; errors reported once)."""
+        out = {}
+        for name in self.locals:
+            try:
+                out[name] = self.local_value(name)[0]
+            except ExprError:
+                continue  # (reported where the local is written)
+        return out
+
+    def local_value(self, name: str) -> tuple[Any, bool]:
+        """``local.NAME``'s value and whether it is secret; ``ExprError`` when it is not defined,
+        is part of a loop, or could not be evaluated (that error is reported at the local)."""
+        if name not in self.locals:
+            defined = ", ".join(sorted(self.locals)) or "(none)"
+            close = difflib.get_close_matches(name, list(self.locals), n=1)
+            raise ExprError(f"undefined local '{name}'; defined locals: {defined}",
+                            f"did you mean local.{close[0]}?" if close else "define it under locals:")
+        if name in self._local_values:
+            done = self._local_values[name]
+            if done is None:
+                loop = [n for n, v in self._local_values.items() if v is None]
+                raise ExprError(f"locals refer to each other in a loop: {' -> '.join(f'local.{n}' for n in loop)}"
+                                f" -> local.{name}", "break the loop: one of them must not use the other")
+            if done[0] is _FAILED:
+                raise ExprError(f"local.{name} has an error (at {self.locals[name].location})")
+            return done
+        raw = self.locals[name]
+        self._local_values[name] = None
+        sub = substitute(raw.value, variables=self._values, env=self.env, env_variables=self._env_variables,
+                         refs_allowed="in locals (a local is known when the specs load; put the reference in "
+                                      "the resource that needs it)", scope=self.scope())
+        self._local_values.pop(name)
+        self.report(sub, raw)
+        done = (_FAILED if sub.errors else sub.value, bool(sub.from_env))
+        self._local_values[name] = done
+        if sub.errors:
+            raise ExprError(f"local.{name} has an error (at {raw.location})")
+        return done
+
     def build_providers(self, variables: dict, env_variables: frozenset[str]) -> dict[str, ProviderConfig]:
         out = {}
         for name, raw in sorted(self.providers.items()):
             spec = self.registry[name]
             sub = substitute(raw.value or {}, variables=variables, env=self.env, env_variables=env_variables,
-                             refs_allowed="in provider settings")
+                             refs_allowed="in provider settings", scope=self.scope())
             self.report(sub, raw)
             if not isinstance(sub.value, dict):
                 self.fail(SpecValidationError, f"provider '{name}' settings must be a mapping, got {_kind(sub.value)}",
@@ -302,7 +371,7 @@ class _Merge:
         if raw is None:
             return None
         sub = substitute(raw.value, variables=variables, env=self.env, env_variables=env_variables,
-                         refs_allowed="in the backend block")
+                         refs_allowed="in the backend block", scope=self.scope())
         self.report(sub, raw)
         if sub.errors:
             return None
@@ -351,7 +420,7 @@ class _Merge:
                     return Location(location.file, *at)
             return location
 
-        sub = substitute(body, variables=variables, env=self.env, env_variables=env_variables)
+        sub = substitute(body, variables=variables, env=self.env, env_variables=env_variables, scope=self.scope())
         self.report(sub, raw, address)
         references = []
         for path, token in sub.references:  # (where it is written is looked up for an error only)

@@ -72,13 +72,13 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
             resources[address_pattern(type_name)] = schema
     defs["interpolation"] = {
         "type": "string",
-        "pattern": r"^\$\{[^}]+\}$",
+        "pattern": r"^\$\{.+\}$",
         "description": f"a value given by interpolation: {FORMS}",
     }
     return {
         "$schema": DIALECT,
         "title": "reconciler spec file",
-        "description": "providers, variables, resources and backend; every *.yaml under the specs directory is merged",
+        "description": "providers, variables, locals, resources and backend; every *.yaml under the specs directory is merged",
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -86,6 +86,12 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
             "variables": {
                 "type": ["object", "null"],
                 "description": "values for ${var.NAME}; may use ${env:NAME}",
+                "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_-]*$"},
+            },
+            "locals": {
+                "type": ["object", "null"],
+                "description": "named values for ${local.NAME}: any value, with ${...} expressions of variables, "
+                               "other locals and functions (no resource references)",
                 "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_-]*$"},
             },
             "resources": {

@@ -138,6 +138,15 @@ def spec_cases(huge_mb: int) -> list[Case]:
         c(_resources("  lightdash_group.a:\n    name: ${lightdash_group.b.name}x\n"
                      "  lightdash_group.b:\n    name: ${lightdash_group.a.name}y\n"), "cycle",
           case_id="cyclic-references"),
+        # -- expressions and locals ----------------------------------------------------------------
+        c(_resources("  lightdash_group.x:\n    name: ${uper(\"x\")}\n"), "unknown function 'uper'", "allowed functions",
+          case_id="unknown-function"),
+        c(_resources("  lightdash_group.x:\n    name: '${1 + \"a\"}'\n"), "'+' takes numbers", case_id="expression-type-mismatch"),
+        c(_resources("  lightdash_group.x:\n    name: '${length(lightdash_group.bench_g0000.name) > \"2\" ? \"a\" : \"b\"}'\n"),
+          "takes numbers", case_id="expression-type-mismatch-at-plan"),
+        c(_resources("  lightdash_group.x:\n    name: ${upper(\n"), "expression", case_id="expression-syntax"),
+        c("locals:\n  a: ${local.b}\n  b: ${local.a}\n", "loop", case_id="locals-loop"),
+        c(_resources("  lightdash_group.x:\n    name: ${local.nope}\n"), "undefined local 'nope'", case_id="undefined-local"),
         # -- duplicate addresses -------------------------------------------------------------------
         c(_resources("  lightdash_group.bench_g0000:\n    name: again\n"), "lightdash_group.bench_g0000",
           case_id="duplicate-address"),
