@@ -77,6 +77,8 @@ class Scope:
     each: tuple[Any, Any] | None = None
     refs_allowed: str | None = None
     secret_vars: frozenset[str] = frozenset()
+    #: variables declared ``sensitive`` (also hidden; where they may go is the loader's rule)
+    sensitive_vars: frozenset[str] = frozenset()
     root: Path | None = None
     lookup: Lookup | None = None
 
@@ -84,12 +86,14 @@ class Scope:
 @dataclass
 class Evaluator:
     """One evaluation of one ``${...}``: ``text`` is its text as written (``Unknown`` carries it).
-    ``references`` and ``secret`` (a secret value was read) are what it met."""
+    ``references``, ``secret`` (a value to hide was read) and ``sensitive`` (a sensitive
+    variable's value was read) are what it met."""
 
     scope: Scope
     text: str
     references: list[Ref] = field(default_factory=list)
     secret: bool = False
+    sensitive: bool = False
 
     def run(self, node: Node) -> Any:
         """The value of ``node``, a ``Residual`` (at load) or an ``Unknown`` (at resolve)."""
@@ -284,14 +288,17 @@ class Evaluator:
                             f"did you mean var.{close[0]}?" if close else "declare it under variables:")
         if name in self.scope.secret_vars:
             self.secret = True
+        if name in self.scope.sensitive_vars:
+            self.secret = self.sensitive = True
         return variables[name]
 
     def local(self, step: GetAttr | Index) -> Any:
         name = self._step_name(step, "local")
         if self.scope.local is None:
             raise ExprError(f"'local.{name}': locals are not allowed here")
-        value, secret = self.scope.local(name)
-        self.secret = self.secret or secret
+        value, secret, sensitive = self.scope.local(name)
+        self.secret = self.secret or secret or sensitive
+        self.sensitive = self.sensitive or sensitive
         return value
 
     def each(self, step: GetAttr | Index) -> Any:

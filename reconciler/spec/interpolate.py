@@ -205,6 +205,8 @@ class Substitution:
     value: Any = None
     references: list[tuple[AttrPath, Token]] = field(default_factory=list)
     from_env: set[AttrPath] = field(default_factory=set)
+    #: paths whose value came (in part) from a variable declared ``sensitive``
+    sensitive: set[AttrPath] = field(default_factory=set)
     errors: list[tuple[AttrPath, str, str | None]] = field(default_factory=list)
 
 
@@ -338,6 +340,8 @@ def _evaluate(t: Token, path: AttrPath, ctx: _Ctx) -> tuple[bool, Any]:
         ctx.out.references.append((path, Token("ref", ref.text, address=ref.address, attr=ref.attr)))
     if ev.secret:
         ctx.out.from_env.add(path)
+    if ev.sensitive:
+        ctx.out.sensitive.add(path)
     return True, value
 
 
@@ -361,6 +365,9 @@ def _lookup_plain(t: Token, path: AttrPath, ctx: _Ctx) -> tuple[bool, Any]:
         return False, None
     if t.name in ctx.env_variables:
         out.from_env.add(path)
+    if t.name in ctx.scope.sensitive_vars:
+        out.from_env.add(path)
+        out.sensitive.add(path)
     return True, variables[t.name]
 
 

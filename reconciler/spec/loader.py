@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import parse_qsl
 
 from reconciler.addresses import ADDRESS_FORMAT, Address
@@ -23,6 +23,9 @@ from reconciler.spec import validate
 from reconciler.spec.evaluate import Scope
 from reconciler.spec.expr import ExprError
 from reconciler.spec.interpolate import Substitution, substitute
+from reconciler.spec.variables import (DECLARATION_KEYS, VALIDATION_KEYS, Declaration, Given, Validation, conforms,
+                                       from_text, given_values, is_declaration, parse_type, show)
+from reconciler.spec.functions import kind as value_kind
 from reconciler.spec.model import BackendConfig, Lifecycle, ProviderConfig, Reference, ResourceSpec, SpecSet
 from reconciler.spec.yamlsource import Document, Position, parse_document
 
@@ -39,10 +42,13 @@ _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
-               env: Mapping[str, str] | None = None) -> SpecSet:
+               env: Mapping[str, str] | None = None, var_args: Sequence[str] = (),
+               var_files: Sequence[str] = ()) -> SpecSet:
     """Load every ``*.yaml`` / ``*.yml`` under ``path`` (or the one file ``path``).
 
-    ``env`` (default ``os.environ``) feeds ``${env:NAME}``. Raises ``SpecSyntaxError`` for YAML
+    ``env`` (default ``os.environ``) feeds ``${env:NAME}`` and ``RECONCILER_VAR_NAME``;
+    ``var_args`` are ``--var NAME=VALUE`` texts and ``var_files`` ``--var-file`` paths (see
+    ``variables``: environment, then files, then ``--var``, the last one winning). Raises ``SpecSyntaxError`` for YAML
     that does not parse; otherwise collects every problem of every file and raises them together
     (one error: its class if all problems share one, else ``SpecValidationError``; ``.errors``
     lists them), each with ``file:line`` and the address.
@@ -78,7 +84,9 @@ def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
         problems.extend(found)
     raise_collected(syntax, files)
     root = FsPath(path) if FsPath(path).is_dir() else FsPath(path).parent
-    return _Merge(registry, os.environ if env is None else env, problems, root).run(docs, files)
+    env = os.environ if env is None else env
+    given = given_values(var_args, var_files, env)
+    return _Merge(registry, env, problems, root, given).run(docs, files)
 
 
 def discover(path: str | os.PathLike) -> tuple[str, ...]:
@@ -158,8 +166,10 @@ class _Merge:
     """One load: merges documents, then checks and builds every section, collecting errors."""
 
     def __init__(self, registry: Mapping[str, ProviderSpec], env: Mapping[str, str], errors: list,
-                 root: FsPath | None = None) -> None:
+                 root: FsPath | None = None, given: Sequence[Given] = ()) -> None:
         self.registry = registry
+        self.given = given  # variable values from outside the specs, lowest precedence first
+        self.sensitive_vars: frozenset[str] = frozenset()
         self.root = root  # the specs directory: file() reads inside it
         self.env = env
         self.errors: list[SpecError] = list(errors)
@@ -168,7 +178,7 @@ class _Merge:
         self.variables: dict[str, _Raw] = {}
         self.locals: dict[str, _Raw] = {}
         #: local name -> (value, secret) once evaluated; None while it is being evaluated (a loop)
-        self._local_values: dict[str, tuple[Any, bool] | None] = {}
+        self._local_values: dict[str, tuple[Any, bool, bool] | None] = {}
         self._values: dict[str, Any] = {}
         self._env_variables: frozenset[str] = frozenset()
         self.providers: dict[str, _Raw] = {}
@@ -291,19 +301,134 @@ class _Merge:
             self.fail(ReferenceError_, message, raw.doc.location_of(raw.path + path), address, hint)
 
     def build_variables(self) -> tuple[dict[str, Any], frozenset[str]]:
-        values, from_env = {}, set()
-        for name, raw in self.variables.items():
-            sub = substitute(raw.value, variables=None, env=self.env, refs_allowed="in variables",
+        """Every declared variable's value (given from outside, else its default), type-checked and
+        validated; and the names of those whose value must not be shown."""
+        decls = {name: self.declare(name, raw) for name, raw in self.variables.items()}
+        self.sensitive_vars = frozenset(n for n, d in decls.items() if d is not None and d.sensitive)
+        chosen: dict[str, Given] = {}
+        for g in self.given:  # lowest precedence first: the last one wins
+            if g.name in self.variables:
+                chosen[g.name] = g
+                continue
+            declared = ", ".join(sorted(self.variables)) or "(none)"
+            close = difflib.get_close_matches(g.name, list(self.variables), n=1)
+            self.errors.append(SpecValidationError(
+                f"{g.source}: no variable '{g.name}' is declared in the specs; declared variables: {declared}",
+                location=g.location, hint=f"did you mean '{close[0]}'?" if close else "declare it under variables:"))
+        values, hidden = {}, set(self.sensitive_vars)
+        for name, decl in decls.items():
+            if decl is None:
+                continue
+            g = chosen.get(name)
+            if g is None:
+                if not decl.has_default:
+                    self.fail(SpecValidationError, f"variable '{name}' has no value and no default", decl.location,
+                              hint=f"give one: --var {name}=..., a --var-file, or {'RECONCILER_VAR_'}{name}=...")
+                    continue
+                value, source = decl.default, "its default"
+                if name in self._default_from_env:
+                    hidden.add(name)
+            else:
+                value, source = g.value, g.source
+                if g.text:
+                    try:
+                        value = from_text(value, decl.vtype)
+                    except ValueError as exc:
+                        self.fail(SpecValidationError, f"variable '{name}' (from {source}): "
+                                  f"{exc if not decl.sensitive else 'expected ' + decl.vtype.describe()}",
+                                  decl.location, hint=f"its type is {decl.vtype}")
+                        continue
+            if not conforms(value, decl.vtype):
+                got = "a value of another type" if decl.sensitive else value_kind(value)
+                self.fail(SpecValidationError, f"variable '{name}' (from {source}): expected "
+                          f"{decl.vtype.describe()}, got {got}", g.location if g and g.location else decl.location,
+                          hint=f"declared at {decl.location}" if g and g.location else f"its type is {decl.vtype}")
+                continue
+            if self.validate_variable(decl, value, source):
+                values[name] = value
+        return values, frozenset(hidden)
+
+    def declare(self, name: str, raw: _Raw) -> Declaration | None:
+        """``raw`` as a declaration (a plain value is an untyped default); None after an error."""
+        if not hasattr(self, "_default_from_env"):
+            self._default_from_env: set[str] = set()
+        declared = is_declaration(raw.value)
+        body = raw.value if declared else {"default": raw.value}
+        decl = Declaration(name, raw.location)
+        where = lambda key: raw.doc.location_of(raw.path + (key,))  # noqa: E731
+        before = len(self.errors)
+        if "type" in body:
+            try:
+                decl.vtype = parse_type(body["type"])
+            except ValueError as exc:
+                self.fail(SpecValidationError, f"variable '{name}': {exc}", where("type"))
+        for key in ("description",):
+            if key in body and not isinstance(body[key], str):
+                self.fail(SpecValidationError, f"variable '{name}': description must be text", where(key))
+        decl.description = body.get("description") or ""
+        if "sensitive" in body:
+            if not isinstance(body["sensitive"], bool):
+                self.fail(SpecValidationError, f"variable '{name}': sensitive must be true or false, got "
+                          f"{value_kind(body['sensitive'])}", where("sensitive"))
+            else:
+                decl.sensitive = body["sensitive"]
+        if "default" in body:
+            sub = substitute(body["default"], variables=None, env=self.env, refs_allowed="in variables",
                              scope=Scope(root=self.root))
-            self.report(sub, raw)
-            values[name] = sub.value
+            self.report(sub, _Raw(raw.value, raw.doc, raw.path + (("default",) if declared else ())))
+            decl.default, decl.has_default = sub.value, True
             if sub.from_env:
-                from_env.add(name)
-        return values, frozenset(from_env)
+                self._default_from_env.add(name)
+            if decl.default is not None and not sub.errors and not conforms(decl.default, decl.vtype):
+                got = "a value of another type" if decl.sensitive else value_kind(decl.default)
+                self.fail(SpecValidationError, f"variable '{name}': the default is not {decl.vtype.describe()}: "
+                          f"got {got}", where("default"))
+        rules = body.get("validation") or []
+        if isinstance(rules, dict):
+            rules = [rules]
+        if not isinstance(rules, list):
+            self.fail(SpecValidationError, f"variable '{name}': validation must be a list of {{condition, message}}",
+                      where("validation"))
+            rules = []
+        for i, rule in enumerate(rules):
+            at = raw.doc.location_of(raw.path + ("validation", i)) if isinstance(body.get("validation"), list) \
+                else where("validation")
+            if not isinstance(rule, dict) or set(rule) - set(VALIDATION_KEYS) or "condition" not in rule \
+                    or not isinstance(rule.get("message", ""), str):
+                self.fail(SpecValidationError, f"variable '{name}': a validation rule is a mapping with "
+                          f"'condition' (a ${{...}} expression of var.{name}) and 'message' (text)", at)
+                continue
+            decl.validations.append(Validation(rule["condition"], rule.get("message") or "the value is not valid", at))
+        return decl if len(self.errors) == before else None
+
+    def validate_variable(self, decl: Declaration, value: Any, source: str) -> bool:
+        """Whether ``value`` passes ``decl``'s validation rules (each failure is reported)."""
+        ok = True
+        for rule in decl.validations:
+            secret = frozenset({decl.name}) if decl.sensitive else frozenset()
+            sub = substitute(rule.condition, variables={decl.name: value}, env=self.env, env_variables=secret,
+                             refs_allowed="in a validation rule",
+                             scope=Scope(root=self.root))
+            if sub.errors:
+                for _path, message, hint in sub.errors:
+                    self.fail(SpecValidationError, f"variable '{decl.name}' validation: {message}", rule.location,
+                              hint=hint)
+                ok = False
+                continue
+            if not isinstance(sub.value, bool):
+                self.fail(SpecValidationError, f"variable '{decl.name}' validation: the condition must be true or "
+                          f"false, got {value_kind(sub.value)}", rule.location,
+                          hint=f"e.g. condition: ${{contains([\"dev\", \"prod\"], var.{decl.name})}}")
+                ok = False
+            elif not sub.value:
+                self.fail(SpecValidationError, f"variable '{decl.name}' = {show(value, decl.sensitive)} (from {source}): "
+                          f"{rule.message}", rule.location)
+                ok = False
+        return ok
 
     def scope(self) -> Scope:
         """What names mean in providers, resources and the backend: locals, the specs directory."""
-        return Scope(local=self.local_value, root=self.root)
+        return Scope(local=self.local_value, root=self.root, sensitive_vars=self.sensitive_vars)
 
     def build_locals(self) -> dict[str, Any]:
         """Every local's value (each evaluated once, on first use or here; errors reported once)."""
@@ -315,8 +440,9 @@ class _Merge:
                 continue  # (reported where the local is written)
         return out
 
-    def local_value(self, name: str) -> tuple[Any, bool]:
-        """``local.NAME``'s value and whether it is secret; ``ExprError`` when it is not defined,
+    def local_value(self, name: str) -> tuple[Any, bool, bool]:
+        """``local.NAME``'s value, whether it is secret and whether it holds a sensitive variable's
+        value; ``ExprError`` when it is not defined,
         is part of a loop, or could not be evaluated (that error is reported at the local)."""
         if name not in self.locals:
             defined = ", ".join(sorted(self.locals)) or "(none)"
@@ -339,7 +465,7 @@ class _Merge:
                                       "the resource that needs it)", scope=self.scope())
         self._local_values.pop(name)
         self.report(sub, raw)
-        done = (_FAILED if sub.errors else sub.value, bool(sub.from_env))
+        done = (_FAILED if sub.errors else sub.value, bool(sub.from_env), bool(sub.sensitive))
         self._local_values[name] = done
         if sub.errors:
             raise ExprError(f"local.{name} has an error (at {raw.location})")
@@ -422,6 +548,14 @@ class _Merge:
 
         sub = substitute(body, variables=variables, env=self.env, env_variables=env_variables, scope=self.scope())
         self.report(sub, raw, address)
+        for path in sorted(sub.sensitive, key=str):
+            if not path or path[0] not in rtype.sensitive:
+                allowed = ", ".join(sorted(rtype.sensitive)) or "none"
+                self.fail(SpecValidationError, f"'{'.'.join(map(str, path))}' uses a sensitive variable, but is not a "
+                          f"sensitive field of {address.type} (its sensitive fields: {allowed}); a sensitive value is "
+                          "never printed or stored, so it may go only into sensitive fields, provider settings and "
+                          "the backend block", where(path), address,
+                          hint="remove sensitive: true from the variable if its value may be shown")
         references = []
         for path, token in sub.references:  # (where it is written is looked up for an error only)
             if self.check_reference(address, token, lambda path=path: where(path)):

@@ -48,3 +48,24 @@ def test_a_bad_expression_is_an_error_before_any_request(project):
     assert "did you mean format()?" in plan.err
     assert "Traceback" not in plan.err
     assert sum(c["requests"] for c in project.sandbox.counts.values()) == before
+
+
+def test_var_and_var_file_set_variables_from_the_command_line(project, tmp_path):
+    project.spec_path("variables.yaml").write_text(
+        "variables:\n  stage:\n    type: string\n    default: prod\n    validation:\n"
+        "      - condition: ${contains([\"dev\", \"prod\"], var.stage)}\n        message: stage is dev or prod\n"
+        "  warehouse_connection: dwh\n")
+    (tmp_path / "dev.yaml").write_text("stage: dev\n")
+    plan = project.cli("--var-file", str(tmp_path / "dev.yaml"), "plan", "--format", "json")
+    assert plan.code == 0, plan.text
+    sales = next(c for c in json.loads(plan.out)["resource_changes"] if c["address"] == "dataiku_project.sales")
+    assert sorted(sales["after"]["tags"]) == ["dev", "finance"]
+
+    bad = project.cli("--var", "stage=qa", "validate")
+    assert bad.code == 1
+    assert "variables.yaml:6: variable 'stage' = \"qa\" (from --var stage): stage is dev or prod" in bad.err
+
+    undeclared = project.cli("--var", "stagee=dev", "validate")
+    assert undeclared.code == 1
+    assert "--var stagee: no variable 'stagee' is declared in the specs" in undeclared.err
+    assert "did you mean 'stage'?" in undeclared.err

@@ -147,6 +147,12 @@ def spec_cases(huge_mb: int) -> list[Case]:
         c(_resources("  lightdash_group.x:\n    name: ${upper(\n"), "expression", case_id="expression-syntax"),
         c("locals:\n  a: ${local.b}\n  b: ${local.a}\n", "loop", case_id="locals-loop"),
         c(_resources("  lightdash_group.x:\n    name: ${local.nope}\n"), "undefined local 'nope'", case_id="undefined-local"),
+        # -- typed variables -----------------------------------------------------------------------
+        c("variables:\n  replicas:\n    type: number\n    default: many\n", "not a number", case_id="variable-type-mismatch"),
+        c("variables:\n  owner:\n    type: string\n", "no value", case_id="variable-missing-required"),
+        c("variables:\n  tier:\n    default: qa\n    validation:\n      - condition: ${contains([\"dev\"], var.tier)}\n"
+          "        message: tier must be dev\n", "tier must be dev", case_id="variable-failed-validation"),
+        c("variables:\n  x:\n    type: set(string)\n    default: []\n", "allowed: string, number", case_id="variable-unknown-type"),
         # -- duplicate addresses -------------------------------------------------------------------
         c(_resources("  lightdash_group.bench_g0000:\n    name: again\n"), "lightdash_group.bench_g0000",
           case_id="duplicate-address"),
