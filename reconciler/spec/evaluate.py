@@ -81,6 +81,8 @@ class Scope:
     sensitive_vars: frozenset[str] = frozenset()
     root: Path | None = None
     lookup: Lookup | None = None
+    #: the instance keys of a ``for_each`` block (None for a plain block); None: not known here
+    instances: Callable[[Address], list[str] | None] | None = None
 
 
 @dataclass
@@ -310,12 +312,32 @@ class Evaluator:
         return self.scope.each[0] if name == "key" else self.scope.each[1]
 
     def reference(self, type_name: str, steps: list[GetAttr | Index]) -> Any:
-        """``type.name.attr...``: a placeholder at load, the looked-up value at resolve."""
+        """``type.name.attr...`` / ``type.name["key"].attr...``: a placeholder at load, the
+        looked-up value at resolve. ``type.name.attr`` of a ``for_each`` block is the map of its
+        instances' ``attr`` (one reference per instance)."""
         if not isinstance(steps[0], GetAttr):
             raise ExprError(f"'{type_name}[...]': expected {type_name}.<name>.<attribute>")
         address = Address(type_name, steps[0].name)
+        steps = steps[1:]
+        if steps and isinstance(steps[0], Index):  # an instance of a for_each block
+            key = self.eval(steps[0].key)
+            if not isinstance(key, str):
+                raise ExprError(f"an instance key is a string known when the specs load ({address}[\"key\"]), "
+                                f"got {'a value known only at apply' if isinstance(key, (Residual, Unknown)) else kind(key)}")
+            address, steps = address.instance(key), steps[1:]
+        elif self.scope.instances is not None and (keys := self.scope.instances(address)) is not None:
+            if not steps:
+                raise ExprError(f"names a resource but no attribute; expected ${{{address}.<attribute>}} (a map of "
+                                f"its instances' values) or ${{{address}[\"key\"].<attribute>}}")
+            each: list[tuple[str, Node]] = []
+            for key in keys:
+                node: Node = Index(GetAttr(Name(type_name), address.name), Lit(key))
+                for step in steps:
+                    node = GetAttr(node, step.name) if isinstance(step, GetAttr) else Index(node, step.key)
+                each.append((key, node))
+            return self.eval(MapExpr(tuple(each)))
         attr: list[str] = []
-        for step in steps[1:]:
+        for step in steps:
             if isinstance(step, GetAttr):
                 attr.append(step.name)
                 continue
@@ -334,7 +356,9 @@ class Evaluator:
         lookup = self.scope.lookup
         if lookup is None:
             self.references.append(Ref(address, tuple(attr), text))
-            node: Node = GetAttr(Name(type_name), address.name)
+            node = GetAttr(Name(type_name), address.name)
+            if address.key is not None:
+                node = Index(node, Lit(address.key))
             for part in attr:
                 node = GetAttr(node, part) if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*|[0-9]+", part) else Index(node, Lit(part))
             return Residual(node)

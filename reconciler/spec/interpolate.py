@@ -271,6 +271,11 @@ def _sub(value: Any, path: AttrPath, ctx: _Ctx) -> Any:
     except TemplateError as exc:
         out.errors.append((path, str(exc), exc.hint))
         return value
+    instances = ctx.scope.instances
+    if instances is not None and any(isinstance(p, Token) and p.kind == "ref" and instances(p.address) is not None
+                                     for p in parts):  # all the instances of a for_each block: an expression
+        parts = [Token("expr", p.text, node=parse_expression(p.text[2:-1]))
+                 if isinstance(p, Token) and p.kind == "ref" and instances(p.address) is not None else p for p in parts]
     tokens = [p for p in parts if isinstance(p, Token)]
     refs = [t for t in tokens if t.kind == "ref"]
     if refs and ctx.refs_allowed is not None:

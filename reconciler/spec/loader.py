@@ -8,7 +8,9 @@ beyond reading the spec files, and never talks to a platform.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ from reconciler.spec.yamlsource import Document, Position, parse_document
 
 TOP_LEVEL = ("providers", "variables", "locals", "resources", "backend")
 BACKEND_KEYS = ("url", "name")
-RESERVED = ("depends_on", "lifecycle")
+RESERVED = ("depends_on", "lifecycle", "for_each")
 LIFECYCLE_KEYS = ("prevent_destroy", "ignore_changes", "allow_destroy")
 SUFFIXES = (".yaml", ".yml")
 #: a spec file larger than this is refused, not parsed (memory stays bounded)
@@ -184,6 +186,9 @@ class _Merge:
         self.providers: dict[str, _Raw] = {}
         self.resources: dict[Address, _Raw] = {}
         self.backend: _Raw | None = None
+        #: block address -> its instances' (key, each.value) for a block with for_each
+        self.for_each: dict[Address, list[tuple[str, Any]]] = {}
+        self._instance_keys: dict[Address, list[str]] = {}
 
     def fail(self, cls: type[SpecError], message: str, location: Location, address: Any = None,
              hint: str | None = None) -> None:
@@ -197,8 +202,21 @@ class _Merge:
         self._values, self._env_variables = values, env_variables
         local_values = self.build_locals()
         providers = self.build_providers(values, env_variables)
-        resources = {a: self.build_resource(a, raw, values, env_variables)
-                     for a, raw in sorted(self.resources.items(), key=lambda item: item[0].sort_key())}
+        blocks = sorted(self.resources.items(), key=lambda item: item[0].sort_key())
+        skipped = {a for a, raw in blocks if not self.expand(a, raw)}
+        resources = {}
+        for a, raw in blocks:
+            if a in skipped:
+                continue
+            instances = self.for_each.get(a)
+            if instances is None:
+                resources[a] = self.build_resource(a, raw, values, env_variables)
+                continue
+            for key, value in instances:  # (the block's body is read once; each instance substitutes it)
+                resources[a.instance(key)] = self.build_resource(a.instance(key), raw, values, env_variables,
+                                                                 each=(key, value))
+        if self.for_each:  # instances in address order, as every other resource
+            resources = dict(sorted(resources.items(), key=lambda item: item[0].sort_key()))
         backend = self.build_backend(values, env_variables)
         raise_collected(self.errors, files)
         return SpecSet(resources=resources, providers=providers, variables=values, files=files, backend=backend,
@@ -428,7 +446,8 @@ class _Merge:
 
     def scope(self) -> Scope:
         """What names mean in providers, resources and the backend: locals, the specs directory."""
-        return Scope(local=self.local_value, root=self.root, sensitive_vars=self.sensitive_vars)
+        return Scope(local=self.local_value, root=self.root, sensitive_vars=self.sensitive_vars,
+                     instances=self.instance_keys)
 
     def build_locals(self) -> dict[str, Any]:
         """Every local's value (each evaluated once, on first use or here; errors reported once)."""
@@ -533,8 +552,62 @@ class _Merge:
             return None
         return BackendConfig(url=url, name=name, location=raw.location)
 
+    def expand(self, address: Address, raw: _Raw) -> bool:
+        """Reads the block's ``for_each`` (if any) into ``self.for_each``; False after an error."""
+        if not isinstance(raw.value, dict) or "for_each" not in raw.value:
+            return True
+        at = raw.doc.location_of(raw.path + ("for_each",))
+        allowed = "a map (its keys name the instances) or a list of distinct strings"
+        sub = substitute(raw.value["for_each"], variables=self._values, env=self.env,
+                         env_variables=self._env_variables, scope=self.scope())
+        if sub.errors:
+            self.report(sub, _Raw(raw.value, raw.doc, raw.path + ("for_each",)), address)
+            return False
+        if sub.references:
+            _, token = sub.references[0]
+            self.fail(SpecValidationError, f"for_each uses '{token.text}', known only at plan or apply: the instances' "
+                      "keys would be unknown until apply; for_each must be known when the specs load", at, address,
+                      hint="build for_each from variables, locals and literals; reference resources inside the block")
+            return False
+        if sub.sensitive or sub.from_env:
+            self.fail(SpecValidationError, "for_each uses a sensitive or environment value: instance keys are shown "
+                      "in every plan and stored in state", at, address, hint="build for_each from non-secret values")
+            return False
+        value = sub.value
+        if isinstance(value, dict):
+            instances = [(str(k), v) for k, v in value.items()]
+        elif isinstance(value, list):
+            instances, first = [], {}
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    self.fail(SpecValidationError, f"for_each: item {i + 1} is {value_kind(item)}; for_each takes "
+                              f"{allowed}", raw.doc.location_of(raw.path + ("for_each", i)), address)
+                    return False
+                if item in first:
+                    self.fail(SpecValidationError, f"for_each: {item!r} is listed twice (items {first[item] + 1} and "
+                              f"{i + 1}); for_each takes {allowed}", raw.doc.location_of(raw.path + ("for_each", i)),
+                              address, hint="each instance needs its own key: remove the duplicate")
+                    return False
+                first[item] = i
+                instances.append((item, item))
+        else:
+            self.fail(SpecValidationError, f"for_each is {value_kind(value)}; for_each takes {allowed}", at, address,
+                      hint="e.g. for_each: [sales, marketing] or for_each: ${var.teams}")
+            return False
+        for key, _ in instances:
+            if not key:
+                self.fail(SpecValidationError, "for_each: an instance key is empty; keys name the instances", at, address)
+                return False
+        self.for_each[address] = instances
+        self._instance_keys[address] = [k for k, _ in instances]
+        return True
+
+    def instance_keys(self, block: Address) -> list[str] | None:
+        """The instance keys of a ``for_each`` block; None for a plain block."""
+        return self._instance_keys.get(block)
+
     def build_resource(self, address: Address, raw: _Raw, variables: dict,
-                       env_variables: frozenset[str]) -> ResourceSpec:
+                       env_variables: frozenset[str], each: tuple[str, Any] | None = None) -> ResourceSpec:
         rtype = self.types[address.type]
         body = dict(raw.value or {})
         reserved = {k: body.pop(k) for k in RESERVED if k in body}
@@ -546,7 +619,8 @@ class _Merge:
                     return Location(location.file, *at)
             return location
 
-        sub = substitute(body, variables=variables, env=self.env, env_variables=env_variables, scope=self.scope())
+        scope = self.scope() if each is None else dataclasses.replace(self.scope(), each=each)
+        sub = substitute(body, variables=variables, env=self.env, env_variables=env_variables, scope=scope)
         self.report(sub, raw, address)
         for path in sorted(sub.sensitive, key=str):
             if not path or path[0] not in rtype.sensitive:
@@ -578,12 +652,23 @@ class _Merge:
         """Whether ``token`` names a declared resource and one of its attributes; else an error
         at ``where()``."""
         target: Address = token.address
-        raw = self.resources.get(target)
+        raw = self.resources.get(target.block)
         if raw is None:
             known = [str(a) for a in self.resources]
-            close = difflib.get_close_matches(str(target), known, n=1)
-            self.fail(ReferenceError_, f"'{token.text}' refers to {target}, which is not defined in the specs",
+            close = difflib.get_close_matches(str(target.block), known, n=1)
+            self.fail(ReferenceError_, f"'{token.text}' refers to {target.block}, which is not defined in the specs",
                       where(), address, hint=f"did you mean {close[0]}?" if close else None)
+            return False
+        keys = self.instance_keys(target.block)
+        if target.key is not None and keys is None:
+            self.fail(ReferenceError_, f"'{token.text}': {target.block} has no for_each, so no instance "
+                      f"{target.key!r}", where(), address, hint=f"refer to it as ${{{target.block}.<attribute>}}")
+            return False
+        if target.key is not None and target.key not in keys:
+            close = difflib.get_close_matches(target.key, keys, n=1)
+            shown = ", ".join(json.dumps(k) for k in keys[:20]) + (" ..." if len(keys) > 20 else "")
+            self.fail(ReferenceError_, f"'{token.text}': {target.block} has no instance {json.dumps(target.key)}; its "
+                      f"keys: {shown}", where(), address, hint=f"did you mean {json.dumps(close[0])}?" if close else None)
             return False
         allowed = self._attributes.get(target.type)
         if allowed is None:  # once per type: thousands of references point at a few types
@@ -614,14 +699,21 @@ class _Merge:
                 self.fail(SpecValidationError, f"depends_on: {item!r} is not a resource address; expected "
                           f"{ADDRESS_FORMAT}", raw.doc.location_of(base + (i,)), address)
                 continue
-            if dep not in self.resources:
+            if dep.block not in self.resources:
                 close = difflib.get_close_matches(str(dep), [str(a) for a in self.resources], n=1)
                 self.fail(ReferenceError_, f"depends_on: {dep} is not defined in the specs",
                           raw.doc.location_of(base + (i,)), address,
                           hint=f"did you mean {close[0]}?" if close else None)
                 continue
-            if dep not in out:
-                out.append(dep)
+            keys = self.instance_keys(dep.block)
+            if dep.key is not None and (keys is None or dep.key not in keys):
+                self.fail(ReferenceError_, f"depends_on: {dep.block} has no instance {json.dumps(dep.key)}"
+                          + (f"; its keys: {', '.join(json.dumps(k) for k in keys[:20])}" if keys else " (no for_each)"),
+                          raw.doc.location_of(base + (i,)), address)
+                continue
+            for one in ([dep] if dep.key is not None or keys is None else [dep.instance(k) for k in keys]):
+                if one not in out:
+                    out.append(one)
         return tuple(out)
 
     def build_lifecycle(self, address: Address, raw: _Raw, rtype: type[ResourceType], value: Any) -> Lifecycle:

@@ -66,6 +66,12 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
                 "uniqueItems": True,
             }
             props["lifecycle"] = _lifecycle(spec_keys(rt.spec_model))
+            props["for_each"] = {
+                "description": "one instance per key (a map) or per string (a list), addressed "
+                               "<type>.<name>[\"key\"]; each.key and each.value are usable in the block",
+                "anyOf": [{"type": "object"}, {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                          {"$ref": _INTERPOLATION}],
+            }
             if rt.description:
                 schema["description"] = rt.description
             schema["title"] = type_name

@@ -153,6 +153,16 @@ def spec_cases(huge_mb: int) -> list[Case]:
         c("variables:\n  tier:\n    default: qa\n    validation:\n      - condition: ${contains([\"dev\"], var.tier)}\n"
           "        message: tier must be dev\n", "tier must be dev", case_id="variable-failed-validation"),
         c("variables:\n  x:\n    type: set(string)\n    default: []\n", "allowed: string, number", case_id="variable-unknown-type"),
+        # -- for_each --------------------------------------------------------------------------------
+        c(_resources("  lightdash_group.t:\n    for_each: 3\n    name: ${each.key}\n"), "for_each is a number",
+          "a map", case_id="for-each-over-a-number"),
+        c(_resources("  lightdash_group.t:\n    for_each: [a, b, a]\n    name: ${each.key}\n"), "listed twice",
+          case_id="for-each-duplicate-keys"),
+        c(_resources("  lightdash_group.t:\n    for_each: [a, b]\n    name: ${each.key}\n"
+                     "  lightdash_group.u:\n    name: '${lightdash_group.t[\"c\"].name}'\n"), "has no instance \"c\"",
+          case_id="unknown-instance-key"),
+        c(_resources("  lightdash_group.t:\n    for_each: ${lightdash_group.bench_g0000.members}\n    name: ${each.key}\n"),
+          "unknown until apply", case_id="for-each-unknown-until-apply"),
         # -- duplicate addresses -------------------------------------------------------------------
         c(_resources("  lightdash_group.bench_g0000:\n    name: again\n"), "lightdash_group.bench_g0000",
           case_id="duplicate-address"),

@@ -39,7 +39,7 @@ def test_resources_by_type_pattern(schema):
     assert project["additionalProperties"] is False
     assert project["required"] == ["key", "name"]
     assert set(project["properties"]) == {"key", "name", "tags", "folder", "variables", "permissions",
-                                          "depends_on", "lifecycle"}
+                                          "depends_on", "lifecycle", "for_each"}
     lifecycle = project["properties"]["lifecycle"]
     assert lifecycle["additionalProperties"] is False
     assert lifecycle["properties"]["ignore_changes"]["items"]["enum"] == ["key", "name", "tags", "folder",
