@@ -1,15 +1,18 @@
-"""``${...}`` interpolation: parsing templates, substituting variables / env vars at load time,
-and resolving resource references later (``resolve``) once their values are known.
+"""``${...}`` interpolation: parsing templates, substituting variables / env vars and evaluating
+expressions at load time, and resolving resource references later (``resolve``) once their
+values are known.
 
-Forms: ``${var.NAME}``, ``${env:NAME}``, ``${<type>.<name>.<attr>[.<sub>...]}``; ``$${`` is a
-literal ``${``. A string that is exactly one ``${...}`` takes the referenced value with its type
-(list, int...); ``${...}`` inside a larger string is concatenated as text. Mapping keys are
-never interpolated.
+Forms: ``${var.NAME}``, ``${env:NAME}``, ``${<type>.<name>.<attr>[.<sub>...]}`` (read without the
+expression parser: most templates are one of these), and any other expression (``expr``:
+``${upper(var.stage)}``, ``${local.x}``, ``${each.key}``, ``${a ? b : c}``...); ``$${`` is a literal
+``${``. A string that is exactly one ``${...}`` takes the value with its type (list, int...);
+``${...}`` inside a larger string is concatenated as text. Mapping keys are never interpolated.
 
-Load time (``substitute``) replaces variables and env vars and leaves resource references in
-place. A string still holding a reference is in *template form* (literal ``${`` written
-``$${``); every other string is final. ``resolve`` therefore only rewrites strings that hold a
-reference, and leaves any other ``${...}`` text alone.
+Load time (``substitute``) evaluates everything the specs tell and leaves resource references in
+place, with whatever depends on them (``evaluate.Residual``, written back as ``${...}`` text). A
+string still holding a reference is in *template form* (literal ``${`` written ``$${``); every
+other string is final. ``resolve`` therefore only rewrites strings that hold a reference, and
+leaves any other ``${...}`` text alone.
 """
 
 from __future__ import annotations

@@ -1,9 +1,12 @@
 """``load_specs``: find the spec files, merge them, interpolate, validate; return a ``SpecSet``.
 
-Owns: the spec format's top level (``providers`` / ``variables`` / ``resources`` / ``backend``), the reserved
-resource keys (``depends_on``, ``lifecycle``), checking references and types against the
+Owns: the spec format's top level (``providers`` / ``variables`` / ``locals`` / ``resources`` /
+``backend``), the reserved resource keys (``depends_on``, ``lifecycle``, ``for_each``: a block with
+``for_each`` becomes one ``ResourceSpec`` per instance, ``type.name["key"]``), the values of
+variables (``variables``) and locals, checking references and types against the
 provider registry, and collecting every problem of every file into one error. It does no I/O
-beyond reading the spec files, and never talks to a platform.
+beyond reading the spec files (and ``--var-file`` files, and what ``file()`` reads inside the specs
+directory), and never talks to a platform.
 """
 
 from __future__ import annotations
