@@ -84,6 +84,14 @@ class Scope:
     #: the instance keys of a ``for_each`` block (None for a plain block); None: not known here
     instances: Callable[[Address], list[str] | None] | None = None
 
+    def but(self, **changes: Any) -> "Scope":
+        """A copy with ``changes`` (as ``dataclasses.replace``, without its per-call cost: one
+        scope per resource instance)."""
+        new = object.__new__(Scope)
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(changes)
+        return new
+
 
 @dataclass
 class Evaluator:

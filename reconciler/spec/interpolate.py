@@ -18,7 +18,6 @@ leaves any other ``${...}`` text alone.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import difflib
 import functools
 import re
@@ -232,8 +231,7 @@ def substitute(
     ``variables``, ``refs_allowed`` and ``secret_vars`` are taken from the arguments above.
     """
     out = Substitution()
-    base = dataclasses.replace(scope or Scope(), variables=variables, refs_allowed=refs_allowed,
-                               secret_vars=env_variables)
+    base = (scope or Scope()).but(variables=variables, refs_allowed=refs_allowed, secret_vars=env_variables)
     ctx = _Ctx(variables, env, refs_allowed, env_variables, out, base)
     out.value = _sub(value, (), ctx)
     return out

@@ -11,7 +11,6 @@ directory), and never talks to a platform.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import json
 import os
@@ -175,6 +174,7 @@ class _Merge:
         self.registry = registry
         self.given = given  # variable values from outside the specs, lowest precedence first
         self.sensitive_vars: frozenset[str] = frozenset()
+        self._scope: Scope | None = None  # (built once the variables are known)
         self.root = root  # the specs directory: file() reads inside it
         self.env = env
         self.errors: list[SpecError] = list(errors)
@@ -192,6 +192,7 @@ class _Merge:
         #: block address -> its instances' (key, each.value) for a block with for_each
         self.for_each: dict[Address, list[tuple[str, Any]]] = {}
         self._instance_keys: dict[Address, list[str]] = {}
+        self._instance_sets: dict[Address, frozenset[str]] = {}  # (membership tests stay O(1))
 
     def fail(self, cls: type[SpecError], message: str, location: Location, address: Any = None,
              hint: str | None = None) -> None:
@@ -449,8 +450,10 @@ class _Merge:
 
     def scope(self) -> Scope:
         """What names mean in providers, resources and the backend: locals, the specs directory."""
-        return Scope(local=self.local_value, root=self.root, sensitive_vars=self.sensitive_vars,
-                     instances=self.instance_keys)
+        if self._scope is None:
+            self._scope = Scope(local=self.local_value, root=self.root, sensitive_vars=self.sensitive_vars,
+                                instances=self.instance_keys)
+        return self._scope
 
     def build_locals(self) -> dict[str, Any]:
         """Every local's value (each evaluated once, on first use or here; errors reported once)."""
@@ -603,6 +606,7 @@ class _Merge:
                 return False
         self.for_each[address] = instances
         self._instance_keys[address] = [k for k, _ in instances]
+        self._instance_sets[address] = frozenset(self._instance_keys[address])
         return True
 
     def instance_keys(self, block: Address) -> list[str] | None:
@@ -622,7 +626,7 @@ class _Merge:
                     return Location(location.file, *at)
             return location
 
-        scope = self.scope() if each is None else dataclasses.replace(self.scope(), each=each)
+        scope = self.scope() if each is None else self.scope().but(each=each)
         sub = substitute(body, variables=variables, env=self.env, env_variables=env_variables, scope=scope)
         self.report(sub, raw, address)
         for path in sorted(sub.sensitive, key=str):
@@ -667,7 +671,7 @@ class _Merge:
             self.fail(ReferenceError_, f"'{token.text}': {target.block} has no for_each, so no instance "
                       f"{target.key!r}", where(), address, hint=f"refer to it as ${{{target.block}.<attribute>}}")
             return False
-        if target.key is not None and target.key not in keys:
+        if target.key is not None and target.key not in self._instance_sets[target.block]:
             close = difflib.get_close_matches(target.key, keys, n=1)
             shown = ", ".join(json.dumps(k) for k in keys[:20]) + (" ..." if len(keys) > 20 else "")
             self.fail(ReferenceError_, f"'{token.text}': {target.block} has no instance {json.dumps(target.key)}; its "
@@ -709,7 +713,7 @@ class _Merge:
                           hint=f"did you mean {close[0]}?" if close else None)
                 continue
             keys = self.instance_keys(dep.block)
-            if dep.key is not None and (keys is None or dep.key not in keys):
+            if dep.key is not None and (keys is None or dep.key not in self._instance_sets[dep.block]):
                 self.fail(ReferenceError_, f"depends_on: {dep.block} has no instance {json.dumps(dep.key)}"
                           + (f"; its keys: {', '.join(json.dumps(k) for k in keys[:20])}" if keys else " (no for_each)"),
                           raw.doc.location_of(base + (i,)), address)
