@@ -17,7 +17,9 @@ reference is the user's description):
 As in HCL, a name may hold ``-`` (``var.warehouse-name``): write a minus between spaces.
 
 The parser is lark's LALR(1) parser (a well-kept, dependency-free parsing library) built once
-per process from the grammar below; each distinct text is parsed once (``lru_cache``).
+per process from the grammar below, on the first expression that is not a plain reference (lark
+is imported then: a run whose specs hold none never loads it); each distinct text is parsed once
+(``lru_cache``).
 """
 
 from __future__ import annotations
@@ -28,8 +30,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from lark import Lark, Token as LarkToken, Transformer, v_args
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 
 class ExprError(ValueError):
@@ -203,71 +203,73 @@ def _unquote(text: str) -> str:
         raise ExprError(f"the string {text} has an invalid escape; allowed: \\\" \\' \\\\ \\n \\t \\uXXXX") from None
 
 
-@v_args(inline=True)
-class _Build(Transformer):
-    """lark's parse tree → our nodes."""
-
-    def number(self, token: LarkToken) -> Lit:
-        text = str(token)
-        return Lit(int(text) if text.isdigit() else float(text))
-
-    def string(self, token: LarkToken) -> Lit:
-        return Lit(_unquote(str(token)))
-
-    def true(self) -> Lit:
-        return Lit(True)
-
-    def false(self) -> Lit:
-        return Lit(False)
-
-    def null(self) -> Lit:
-        return Lit(None)
-
-    def name(self, token: LarkToken) -> Node:
-        return Name(str(token))
-
-    def getattr(self, obj: Node, token: LarkToken) -> Node:
-        return GetAttr(obj, str(token))
-
-    def index(self, obj: Node, key: Node) -> Node:
-        return Index(obj, key)
-
-    def call(self, token: LarkToken, *args: Node | None) -> Node:
-        return Call(str(token), tuple(a for a in args if a is not None))
-
-    def list(self, *items: Node | None) -> Node:
-        return ListExpr(tuple(i for i in items if i is not None))
-
-    def map(self, *pairs: tuple[str, Node] | None) -> Node:
-        return MapExpr(tuple(p for p in pairs if p is not None))
-
-    def pair(self, key: LarkToken, value: Node) -> tuple[str, Node]:
-        return (_unquote(str(key)) if key.type == "STRING" else str(key), value)
-
-    def cond(self, test: Node, then: Node, other: Node) -> Node:
-        return Cond(test, then, other)
-
-    def or_(self, left: Node, right: Node) -> Node:
-        return Binary("||", left, right)
-
-    def and_(self, left: Node, right: Node) -> Node:
-        return Binary("&&", left, right)
-
-    def binary(self, left: Node, op: LarkToken, right: Node) -> Node:
-        return Binary(str(op), left, right)
-
-    def not_(self, operand: Node) -> Node:
-        return Unary("!", operand)
-
-    def neg(self, operand: Node) -> Node:
-        if isinstance(operand, Lit) and type(operand.value) in (int, float):
-            return Lit(-operand.value)
-        return Unary("-", operand)
-
-
 @functools.cache
-def _parser() -> Lark:
-    return Lark(_GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=True)
+def _parser() -> tuple[Any, Any]:
+    """lark's parser for the grammar, and the transformer from its trees to our nodes."""
+    from lark import Lark, Token as LarkToken, Transformer, v_args
+
+    @v_args(inline=True)
+    class Build(Transformer):
+        """lark's parse tree → our nodes."""
+
+        def number(self, token: LarkToken) -> Lit:
+            text = str(token)
+            return Lit(int(text) if text.isdigit() else float(text))
+
+        def string(self, token: LarkToken) -> Lit:
+            return Lit(_unquote(str(token)))
+
+        def true(self) -> Lit:
+            return Lit(True)
+
+        def false(self) -> Lit:
+            return Lit(False)
+
+        def null(self) -> Lit:
+            return Lit(None)
+
+        def name(self, token: LarkToken) -> Node:
+            return Name(str(token))
+
+        def getattr(self, obj: Node, token: LarkToken) -> Node:
+            return GetAttr(obj, str(token))
+
+        def index(self, obj: Node, key: Node) -> Node:
+            return Index(obj, key)
+
+        def call(self, token: LarkToken, *args: Node | None) -> Node:
+            return Call(str(token), tuple(a for a in args if a is not None))
+
+        def list(self, *items: Node | None) -> Node:
+            return ListExpr(tuple(i for i in items if i is not None))
+
+        def map(self, *pairs: tuple[str, Node] | None) -> Node:
+            return MapExpr(tuple(p for p in pairs if p is not None))
+
+        def pair(self, key: LarkToken, value: Node) -> tuple[str, Node]:
+            return (_unquote(str(key)) if key.type == "STRING" else str(key), value)
+
+        def cond(self, test: Node, then: Node, other: Node) -> Node:
+            return Cond(test, then, other)
+
+        def or_(self, left: Node, right: Node) -> Node:
+            return Binary("||", left, right)
+
+        def and_(self, left: Node, right: Node) -> Node:
+            return Binary("&&", left, right)
+
+        def binary(self, left: Node, op: LarkToken, right: Node) -> Node:
+            return Binary(str(op), left, right)
+
+        def not_(self, operand: Node) -> Node:
+            return Unary("!", operand)
+
+        def neg(self, operand: Node) -> Node:
+            if isinstance(operand, Lit) and type(operand.value) in (int, float):
+                return Lit(-operand.value)
+            return Unary("-", operand)
+
+    return Lark(_GRAMMAR, parser="lalr", lexer="contextual", maybe_placeholders=True), Build()
 
 
 _TERMINALS = {"RPAR": "')'", "LPAR": "'('", "RSQB": "']'", "LSQB": "'['", "RBRACE": "'}'", "LBRACE": "'{'",
@@ -283,9 +285,11 @@ def parse_expression(text: str) -> Node:
     where in the text the syntax breaks and what could come there."""
     if not text.strip():
         raise ExprError("the expression is empty", f"allowed: {SYNTAX}")
+    from lark.exceptions import LarkError, UnexpectedInput, VisitError
+
+    parser, build = _parser()
     try:
-        tree = _parser().parse(text)
-        return _Build().transform(tree)
+        return build.transform(parser.parse(text))
     except VisitError as exc:
         if isinstance(exc.orig_exc, ExprError):
             raise exc.orig_exc from None
@@ -296,7 +300,9 @@ def parse_expression(text: str) -> Node:
         raise ExprError(f"cannot read the expression: {exc}") from None
 
 
-def _syntax_message(text: str, exc: UnexpectedInput) -> str:
+def _syntax_message(text: str, exc: Any) -> str:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
     column = getattr(exc, "column", None)
     at = f" at column {column}" if isinstance(column, int) and column > 0 else ""
     if isinstance(exc, UnexpectedEOF):
