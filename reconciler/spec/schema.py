@@ -76,6 +76,23 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
                 schema["description"] = rt.description
             schema["title"] = type_name
             resources[address_pattern(type_name)] = schema
+    defs["variable"] = {
+        "type": "object",
+        "description": "a variable declaration",
+        "properties": {
+            "type": {"type": "string", "description": "string, number, bool, list, map, any, list(<type>) or "
+                                                      "map(<type>)"},
+            "default": {"description": "the value when none is given; no default: a value must be given"},
+            "description": {"type": "string"},
+            "sensitive": {"type": "boolean", "description": "never printed or stored; usable only in sensitive "
+                                                            "fields, provider settings and the backend block"},
+            "validation": {"type": "array", "items": {
+                "type": "object", "required": ["condition"], "additionalProperties": False,
+                "properties": {"condition": {"type": "string", "description": "a ${...} expression of var.NAME"},
+                               "message": {"type": "string"}}}},
+        },
+        "additionalProperties": False,
+    }
     defs["interpolation"] = {
         "type": "string",
         "pattern": r"^\$\{.+\}$",
@@ -91,7 +108,10 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
             "providers": {"type": ["object", "null"], "properties": providers, "additionalProperties": False},
             "variables": {
                 "type": ["object", "null"],
-                "description": "values for ${var.NAME}; may use ${env:NAME}",
+                "description": "variables for ${var.NAME}: a plain default value, or a declaration with type, "
+                               "default, description, sensitive and validation; values also come from "
+                               "RECONCILER_VAR_NAME, --var-file and --var",
+                "additionalProperties": {"anyOf": [{"$ref": "#/$defs/variable"}, {}]},
                 "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_-]*$"},
             },
             "locals": {
