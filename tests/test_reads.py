@@ -88,9 +88,29 @@ def test_a_lookup_matches_the_natural_key_as_normalize_compares_it_and_refuses_t
         reads.find_one(rt, {"schema_name": "sales", "name": "t2"})
 
 
+class SchemaSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+
+
+class Schema(ResourceType):
+    """Schemas, keyed by name: the containers of tables."""
+
+    type_name: ClassVar[str] = "db_schema"
+    spec_model: ClassVar[type[BaseModel]] = SchemaSpec
+    natural_key: ClassVar[tuple[str, ...]] = ("name",)
+
+    def read(self, object_id: str) -> dict | None:
+        CALLS["read schema"] += 1
+        return {"name": object_id} if object_id in WORLD else None
+
+    def id_of(self, spec: dict) -> str | None:
+        return spec.get("name")
+
+
 class _Sessions:
     def resource(self, address: Address) -> ResourceType:
-        return Table(None)
+        return Schema(None) if address.type == "db_schema" else Table(None)
 
 
 def _spec(address: Address, attrs: dict, references: tuple = ()) -> ResourceSpec:
@@ -136,3 +156,38 @@ def test_a_lookup_s_listing_answers_the_lookups_of_a_later_layer():
                        _Sessions(), parallelism=2).observed
     assert (observed[first].source, observed[second].source) == ("natural_key", "absent")
     assert CALLS == Counter({"list ops": 1})
+
+
+
+def _refresh_table_in(container: Address, attr: tuple[str, ...], container_attrs: dict) -> Any:
+    table = Address("db_table", "t")
+    expr = "${" + str(container) + "." + ".".join(attr) + "}"
+    ref = Reference(container, attr, expr, ("schema_name",))
+    resources = {container: _spec(container, container_attrs),
+                 table: _spec(table, {"schema_name": expr, "name": "t0"}, (ref,))}
+    graph = Graph()
+    for address in resources:
+        graph.add_node(address)
+    graph.add_edge(table, container)
+    return refresh(graph, SpecSet(resources=resources, providers={}, variables={}, files=()), State.empty(),
+                   _Sessions(), parallelism=2).observed[table]
+
+
+def test_nothing_is_looked_up_inside_a_container_that_apply_will_create():
+    observed = _refresh_table_in(Address("db_schema", "new"), ("name",), {"name": "fresh"})
+    assert observed.source == "absent" and observed.desired["schema_name"] == "fresh"
+    assert CALLS == Counter({"read schema": 1})  # the schema's lookup; no list of a schema that is not there
+
+
+def test_a_table_in_an_existing_container_is_looked_up():
+    WORLD["fresh"] = {"fresh.t0": {"schema_name": "fresh", "name": "t0", "comment": ""}}
+    observed = _refresh_table_in(Address("db_schema", "new"), ("name",), {"name": "fresh"})
+    assert observed.source == "natural_key" and CALLS == Counter({"read schema": 1, "list fresh": 1})
+
+
+def test_a_reference_to_a_missing_sibling_s_container_field_is_still_looked_up():
+    # db_table.a is absent, but the schema its schema_name names may hold t0: only a reference to
+    # the container's own whole key proves the container absent
+    WORLD["ops"]["ops.t0"] = {"schema_name": "ops", "name": "t0", "comment": ""}
+    observed = _refresh_table_in(Address("db_table", "a"), ("schema_name",), {"schema_name": "ops", "name": "zz"})
+    assert observed.source == "natural_key" and CALLS == Counter({"list ops": 1})

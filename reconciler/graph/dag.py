@@ -22,12 +22,10 @@ class GraphCycleError(ValueError):
 
 
 def ordered(nodes: Iterable[N]) -> list[N]:
-    """``nodes`` sorted by their own order (their ``sort_key`` when they have one: one key per
-    node instead of a Python comparison per pair), or by ``repr`` when they have none."""
+    """``nodes`` sorted by their own order, or by ``repr`` when they have none."""
     items = list(nodes)
-    key = getattr(type(items[0]), "sort_key", None) if items else None
     try:
-        return sorted(items, key=key) if key is not None else sorted(items)  # type: ignore[type-var]
+        return sorted(items)  # type: ignore[type-var]
     except (TypeError, AttributeError):  # unorderable, or mixed kinds of nodes
         return sorted(items, key=repr)
 

@@ -108,7 +108,7 @@ class Change:
             "address": str(self.address),
             "type": self.address.type,
             "name": self.address.name,
-            **({"index": self.address.key} if self.address.key is not None else {}),
+            **({"index": self.address.key} if self.address.key else {}),
             "actions": _json_actions(self.action),
             "action": self.action.value,
             "reason": self.reason,

@@ -89,8 +89,8 @@ def select(graph: Graph, targets: Iterable[Address], resources: Mapping, state: 
     selected: set[Address] = set()
     for given in targets:
         # a for_each block's address (without a key) targets all of its instances
-        matched = [given] if given in graph.nodes or given.key is not None else \
-            [n for n in graph.nodes if n.key is not None and n.block == given]
+        matched = [given] if given in graph.nodes or given.key else \
+            [n for n in graph.nodes if n.key and n.block == given]
         if not matched or matched[0] not in graph.nodes:
             raise PlanError(f"--target {given}: no such resource in the specs or the state")
         for target in matched:

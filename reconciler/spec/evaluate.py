@@ -329,7 +329,7 @@ class Evaluator:
         steps = steps[1:]
         if steps and isinstance(steps[0], Index):  # an instance of a for_each block
             key = self.eval(steps[0].key)
-            if not isinstance(key, str):
+            if not isinstance(key, str) or not key:
                 raise ExprError(f"an instance key is a string known when the specs load ({address}[\"key\"]), "
                                 f"got {'a value known only at apply' if isinstance(key, (Residual, Unknown)) else kind(key)}")
             address, steps = address.instance(key), steps[1:]
@@ -365,7 +365,7 @@ class Evaluator:
         if lookup is None:
             self.references.append(Ref(address, tuple(attr), text))
             node = GetAttr(Name(type_name), address.name)
-            if address.key is not None:
+            if address.key:
                 node = Index(node, Lit(address.key))
             for part in attr:
                 node = GetAttr(node, part) if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*|[0-9]+", part) else Index(node, Lit(part))

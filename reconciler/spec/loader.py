@@ -206,7 +206,7 @@ class _Merge:
         self._values, self._env_variables = values, env_variables
         local_values = self.build_locals()
         providers = self.build_providers(values, env_variables)
-        blocks = sorted(self.resources.items(), key=lambda item: item[0].sort_key())
+        blocks = sorted(self.resources.items())
         skipped = {a for a, raw in blocks if not self.expand(a, raw)}
         resources = {}
         for a, raw in blocks:
@@ -220,7 +220,7 @@ class _Merge:
                 resources[a.instance(key)] = self.build_resource(a.instance(key), raw, values, env_variables,
                                                                  each=(key, value))
         if self.for_each:  # instances in address order, as every other resource
-            resources = dict(sorted(resources.items(), key=lambda item: item[0].sort_key()))
+            resources = dict(sorted(resources.items()))
         backend = self.build_backend(values, env_variables)
         raise_collected(self.errors, files)
         return SpecSet(resources=resources, providers=providers, variables=values, files=files, backend=backend,
@@ -667,11 +667,11 @@ class _Merge:
                       where(), address, hint=f"did you mean {close[0]}?" if close else None)
             return False
         keys = self.instance_keys(target.block)
-        if target.key is not None and keys is None:
+        if target.key and keys is None:
             self.fail(ReferenceError_, f"'{token.text}': {target.block} has no for_each, so no instance "
                       f"{target.key!r}", where(), address, hint=f"refer to it as ${{{target.block}.<attribute>}}")
             return False
-        if target.key is not None and target.key not in self._instance_sets[target.block]:
+        if target.key and target.key not in self._instance_sets[target.block]:
             close = difflib.get_close_matches(target.key, keys, n=1)
             shown = ", ".join(json.dumps(k) for k in keys[:20]) + (" ..." if len(keys) > 20 else "")
             self.fail(ReferenceError_, f"'{token.text}': {target.block} has no instance {json.dumps(target.key)}; its "
@@ -713,12 +713,12 @@ class _Merge:
                           hint=f"did you mean {close[0]}?" if close else None)
                 continue
             keys = self.instance_keys(dep.block)
-            if dep.key is not None and (keys is None or dep.key not in self._instance_sets[dep.block]):
+            if dep.key and (keys is None or dep.key not in self._instance_sets[dep.block]):
                 self.fail(ReferenceError_, f"depends_on: {dep.block} has no instance {json.dumps(dep.key)}"
                           + (f"; its keys: {', '.join(json.dumps(k) for k in keys[:20])}" if keys else " (no for_each)"),
                           raw.doc.location_of(base + (i,)), address)
                 continue
-            for one in ([dep] if dep.key is not None or keys is None else [dep.instance(k) for k in keys]):
+            for one in ([dep] if dep.key or keys is None else [dep.instance(k) for k in keys]):
                 if one not in out:
                     out.append(one)
         return tuple(out)

@@ -111,7 +111,7 @@ class State:
             "format_version": FORMAT_VERSION,
             "serial": self.serial,
             "lineage": self.lineage,
-            "resources": [self.resources[a].to_json() for a in sorted(self.resources, key=Address.sort_key)],
+            "resources": [self.resources[a].to_json() for a in sorted(self.resources)],
         }
 
     @classmethod

@@ -35,15 +35,13 @@ REFERENCE = re.compile(r"\$\{([a-z0-9_]+\.[A-Za-z0-9_]+)\.[a-z_]+\}")
 def quick_run(tmp_path_factory):
     """One ``--quick`` run of the whole harness (real sandbox process, real CLI children)."""
     out = tmp_path_factory.mktemp("bench") / "latest.json"
-    started = time.monotonic()
     code = run.main(["--quick", "--json", str(out)])
-    return code, json.loads(out.read_text()), time.monotonic() - started
+    return code, json.loads(out.read_text())
 
 
 def test_quick_run_measures_every_scenario_and_baseline(quick_run):
-    code, doc, seconds = quick_run
+    code, doc = quick_run
     assert code == 0, doc["problems"]
-    assert seconds < 45, f"the smoke run took {seconds:.1f} s"
     used = doc["providers"]["used"]
     assert "dataiku" in used
     assert set(ALL_PROVIDERS) <= set(used) | set(doc["providers"]["skipped"])
@@ -69,7 +67,7 @@ def test_quick_run_measures_every_scenario_and_baseline(quick_run):
 
 
 def test_quick_run_per_provider_applies_count_requests_by_route_against_the_floor(quick_run):
-    _, doc, _ = quick_run
+    _, doc = quick_run
     n = doc["options"]["n"]
     for provider in doc["providers"]["used"]:
         alone = next(s for s in doc["scenarios"] if s["name"] == f"apply {provider}")
@@ -85,7 +83,7 @@ def test_quick_run_per_provider_applies_count_requests_by_route_against_the_floo
 
 
 def test_quick_run_rate_limited_phase_meets_the_limit_and_fails_nothing(quick_run):
-    _, doc, _ = quick_run
+    _, doc = quick_run
     platform, rps = doc["options"]["rate_limit"]["platform"], doc["options"]["rate_limit"]["rps"]
     apply, plan = (next(s for s in doc["scenarios"] if s["name"] == name)
                    for name in ("rate-limited apply", "rate-limited plan"))
@@ -108,7 +106,7 @@ def test_the_median_run_is_the_middle_one_by_wall_time():
 
 
 def test_quick_run_counts_state_writes_and_no_plan_writes(quick_run):
-    _, doc, _ = quick_run
+    _, doc = quick_run
     by_name = {s["name"]: s for s in doc["scenarios"]}
     for name in ("apply", "plan-cpu (setup)", *(f"apply {p}" for p in doc["providers"]["used"])):
         applied = by_name[name]
@@ -122,7 +120,7 @@ def test_quick_run_counts_state_writes_and_no_plan_writes(quick_run):
 
 
 def test_quick_run_baselines_read_every_object_once(quick_run):
-    _, doc, _ = quick_run
+    _, doc = quick_run
     n = doc["options"]["n"]
     for b in doc["baselines"]:
         assert b["requests"] == n and b["failures"] == 0, b

@@ -259,7 +259,7 @@ def test_snapshot_restore_and_reset(sb, http):
     assert "kept" not in {x["name"] for x in w._s["workspaces"].values()}
     w.restore(snap)
     assert "kept" in {x["name"] for x in w._s["workspaces"].values()}
-    with pytest.raises(ValueError, match="not an Astro sandbox snapshot"):
+    with pytest.raises(ValueError, match="not a snapshot of the Astro sandbox"):
         w.restore({"workspaces": {}})
 
 

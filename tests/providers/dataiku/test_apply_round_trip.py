@@ -63,3 +63,23 @@ def test_apply_records_what_the_next_refresh_reads(tmp_path, type_name, create, 
     _write(tmp_path / "specs", type_name, update)
     assert ws.apply().ok
     _settled(ws)
+
+
+def test_a_new_project_s_variables_and_datasets_are_written_without_reads_first(tmp_path):
+    """A project created by this apply: its variables are known to be empty (no GET before the
+    PUT), and nothing can be inside it yet (no dataset list in the refresh)."""
+    sandbox = Sandbox()
+    ws = Workspace(specs_path=str(tmp_path / "specs"), state_location=str(tmp_path / "state.json"),
+                   env=sandbox.env(SANDBOX_BASE_URL), transports={"dataiku": sandbox.transport()})
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "estate.yaml").write_text(yaml.safe_dump({"resources": {
+        "dataiku_project.p": {"key": "NEWPROJ", "name": "New", "variables": {"standard": {"a": 1}, "local": {}}},
+        **{f"dataiku_dataset.d{i}": {"project": "${dataiku_project.p.key}", "name": f"d{i}", "type": "PostgreSQL",
+                                     "params": {"connection": "dwh", "table": f"t{i}"}} for i in range(2)},
+    }}))
+    assert ws.apply().ok
+    routes = sandbox.route_counts["dataiku"]
+    assert "GET /dip/publicapi/projects/{projectKey}/variables" not in routes
+    assert "GET /dip/publicapi/projects/{projectKey}/datasets" not in routes
+    assert routes["PUT /dip/publicapi/projects/{projectKey}/variables"] == 1
+    _settled(ws)

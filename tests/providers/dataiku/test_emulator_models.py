@@ -41,7 +41,7 @@ def test_snapshot_is_a_copy():
 
 
 def test_restore_rejects_foreign_data():
-    with pytest.raises(ValueError, match="not a Dataiku sandbox snapshot"):
+    with pytest.raises(ValueError, match="not a snapshot of the Dataiku sandbox"):
         DataikuWorld().restore({"items": {}})
 
 

@@ -79,7 +79,7 @@ def test_snapshot_restore_round_trips_and_refuses_other_data(world):
     world.reset()
     world.restore(copy)
     assert [g["name"] for g in world.list_groups()["data"]] == ["g"]
-    with pytest.raises(ValueError, match="not a Lightdash sandbox snapshot"):
+    with pytest.raises(ValueError, match="not a snapshot of the Lightdash sandbox"):
         world.restore({"groups": {}})
 
 

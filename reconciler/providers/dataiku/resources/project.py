@@ -63,6 +63,8 @@ KEY_PATTERN = r"^[A-Za-z0-9_]+$"
 CREATED_WITH = frozenset({"key", "name", "description", "tags", "owner", "permissions", "folder"})
 #: detail fields of the metadata document (the list has the other metadata fields)
 METADATA_DETAILS = frozenset({"checklists", "custom_fields", "custom_metadata"})
+#: a new project's variables document
+EMPTY_VARIABLES = {"standard": {}, "local": {}}
 
 
 class ProjectPermission(Principal):
@@ -185,7 +187,7 @@ class Project(DataikuResource):
                 **_variables_view({}), **_permissions_view({"owner": owner, "permissions": permissions})}
         try:
             covered = CREATED_WITH if want.owner else CREATED_WITH - {"owner"}  # "" was not what the POST sent
-            live.update(self._sync(want.key, spec, set(spec) - covered))
+            live.update(self._sync(want.key, spec, set(spec) - covered, new=True))
         except ProviderError as exc:
             raise CreatedButFailed(want.key, exc) from exc
         return want.key, live
@@ -235,9 +237,10 @@ class Project(DataikuResource):
         return out
 
     # -- one read-modify-write per platform document ----------------------------------------
-    def _sync(self, key: str, spec: Spec, fields: set[str]) -> Live:
+    def _sync(self, key: str, spec: Spec, fields: set[str], *, new: bool = False) -> Live:
         """Bring the documents holding ``fields`` in line with ``spec`` (PUT only what differs);
-        the live fields of the documents written."""
+        the live fields of the documents written. ``new``: the project was just created (its
+        variables are known to be empty: not read first)."""
         out: Live = {}
         meta = self._save_metadata(key, spec, declared(spec, [f for f in METADATA_FIELDS if f in fields]))
         if meta is not None:
@@ -246,7 +249,7 @@ class Project(DataikuResource):
         if perms is not None:
             out.update(_permissions_view(perms))
         if "variables" in fields and spec.get("variables") is not None:
-            out.update(_variables_view(self._save_variables(key, spec["variables"])))
+            out.update(_variables_view(self._save_variables(key, spec["variables"], EMPTY_VARIABLES if new else None)))
         if "folder" in fields:
             out["folder"] = self._move(key, spec.get("folder") or ROOT)
         return out
@@ -286,8 +289,9 @@ class Project(DataikuResource):
             self.client.put_project_permissions(key, new)
         return new
 
-    def _save_variables(self, key: str, variables: Mapping[str, Any]) -> dict[str, Any]:
-        doc = self.client.get_project_variables(key)
+    def _save_variables(self, key: str, variables: Mapping[str, Any],
+                        current: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        doc = dict(current) if current is not None else self.client.get_project_variables(key)
         new = {**doc, "standard": dict(variables.get("standard") or {}), "local": dict(variables.get("local") or {})}
         if new != doc:
             self.client.put_project_variables(key, new)

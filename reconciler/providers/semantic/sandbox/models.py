@@ -39,20 +39,25 @@ from reconciler.providers.semantic.sandbox.payloads import (
     parse,
 )
 from reconciler.providers.semantic.sandbox.seed import SEED_TIME, seeded_models
+from reconciler.sandbox.world import World
 
 Doc = dict[str, Any]
 MODELLER, ADMIN = "nx1_semantic_modeller", "nx1_semantic_admin"
 DEFAULT_KNOBS = {"deploy_outcome": "deployed", "duplicate_on_redeploy": False, "roles": [MODELLER, ADMIN]}
 CONTENT = ("name", "description", "domain_urn", "sql", "source_tables", "columns", "target_catalog", "target_schema")
 IMMUTABLE = ("domain_urn", "target_catalog", "target_schema")
-_STATE_KEYS = ("models", "counters", "knobs")
 
 
 def public(model: Mapping[str, Any]) -> Doc:
     return {k: copy.deepcopy(v) for k, v in model.items() if not k.startswith("_")}
 
 
-class SemanticWorld:
+class SemanticWorld(World):
+    """The semantic-model service's models, review and deployments."""
+
+    platform = "semantic"
+    state_keys = ("models", "counters", "knobs")
+
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.seed = seed
         self._clock = clock
@@ -66,15 +71,6 @@ class SemanticWorld:
         self._s = {"models": seeded,
                    "counters": {"model": 0, "job": 0, "dashboard": 200, "chart": 2000},
                    "knobs": copy.deepcopy(DEFAULT_KNOBS)}
-
-    def snapshot(self) -> Doc:
-        return copy.deepcopy(self._s)
-
-    def restore(self, data: Mapping[str, Any]) -> None:
-        missing = [k for k in _STATE_KEYS if k not in data]
-        if missing:
-            raise ValueError(f"not a semantic sandbox snapshot (missing {missing})")
-        self._s = copy.deepcopy(dict(data))
 
     def set_knobs(self, **knobs: Any) -> None:
         unknown = sorted(set(knobs) - set(DEFAULT_KNOBS))

@@ -38,11 +38,11 @@ from reconciler.providers.astro.sandbox.seed import (
     deployment_options,
     organization,
 )
+from reconciler.sandbox.world import World
 
 Doc = dict[str, Any]
 DEFAULT_KNOBS = {"deploy_outcome": "DEPLOYED", "deploy_polls": 0, "report_bundle_type": False}
 MAX_LIMIT = 1000
-_STATE_KEYS = ("counters", "workspaces", "deployments", "deploys", "blobs", "knobs")
 
 
 def public(doc: Mapping[str, Any]) -> Doc:
@@ -50,8 +50,11 @@ def public(doc: Mapping[str, Any]) -> Doc:
     return {k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")}
 
 
-class AstroWorld(DeploymentsMixin, DeploysMixin):
+class AstroWorld(DeploymentsMixin, DeploysMixin, World):
     """An in-memory Astro organization (``seed.ORG_ID``) with its seeded objects."""
+
+    platform = "Astro"
+    state_keys = ("counters", "workspaces", "deployments", "deploys", "blobs", "knobs")
 
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.seed = seed
@@ -75,15 +78,6 @@ class AstroWorld(DeploymentsMixin, DeploysMixin):
             "knobs": dict(DEFAULT_KNOBS),
         }
         self._seed_legacy_deployment()
-
-    def snapshot(self) -> Doc:
-        return copy.deepcopy(self._s)
-
-    def restore(self, data: Mapping[str, Any]) -> None:
-        missing = [k for k in _STATE_KEYS if k not in data]
-        if missing:
-            raise ValueError(f"not an Astro sandbox snapshot (missing {missing})")
-        self._s = copy.deepcopy(dict(data))
 
     def set_knobs(self, **knobs: Any) -> None:
         """Change the deploy behaviour (see the module docstring)."""

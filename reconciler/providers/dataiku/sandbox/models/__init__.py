@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler.providers.dataiku.sandbox.models.core import deep_copy
 from reconciler.providers.dataiku.sandbox.models.datasets import DatasetsModel
 from reconciler.providers.dataiku.sandbox.models.deployer import DeployerModel
 from reconciler.providers.dataiku.sandbox.models.flow import FlowModel
@@ -37,16 +36,17 @@ from reconciler.providers.dataiku.sandbox.models.scenarios import ScenariosModel
 from reconciler.providers.dataiku.sandbox.models.wiki import WikiModel
 from reconciler.providers.dataiku.sandbox.payloads.projects import folder_settings
 from reconciler.providers.dataiku.sandbox.seed import seeded_code_envs, seeded_connections
+from reconciler.sandbox.world import World
 
 __all__ = ["ROOT", "DataikuWorld"]
 
-_STATE_KEYS = ("connections", "codeEnvs", "folders", "projects", "meanings", "plugins", "deployer", "futures",
-               "idCounter")
-
-
 class DataikuWorld(ProjectsModel, DatasetsModel, FlowModel, ScenariosModel, WikiModel, InstanceModel,
-                   DeployerModel):
+                   DeployerModel, World):
     """An in-memory DSS node with one user (``admin``), seeded connections and code envs."""
+
+    platform = "Dataiku"
+    state_keys = ("connections", "codeEnvs", "folders", "projects", "meanings", "plugins", "deployer", "futures",
+                  "idCounter")
 
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time, pending_polls: int = 0) -> None:
         super().__init__(seed=seed, clock=clock, pending_polls=pending_polls)
@@ -65,11 +65,5 @@ class DataikuWorld(ProjectsModel, DatasetsModel, FlowModel, ScenariosModel, Wiki
             "idCounter": 0,
         }
 
-    def snapshot(self) -> dict[str, Any]:
-        return deep_copy(self._s)
-
-    def restore(self, data: Mapping[str, Any]) -> None:
-        missing = [k for k in _STATE_KEYS if k not in data]
-        if missing or ROOT not in data.get("folders", {}):
-            raise ValueError(f"not a Dataiku sandbox snapshot (missing {missing or ['folders.ROOT']})")
-        self._s = deep_copy(dict(data))
+    def missing(self, data: Mapping[str, Any]) -> list[str]:
+        return super().missing(data) or ([] if ROOT in data.get("folders", {}) else ["folders.ROOT"])

@@ -34,7 +34,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -42,10 +42,10 @@ from reconciler.providers.datarobot.sandbox.errors import NotFound
 from reconciler.providers.datarobot.sandbox.models.catalog import CatalogOps
 from reconciler.providers.datarobot.sandbox.models.deployments import DeploymentOps
 from reconciler.providers.datarobot.sandbox.models.environments import EnvironmentOps
+from reconciler.sandbox.world import World
 
 Doc = dict[str, Any]
 JOB_OUTCOMES = ("finish", "pending", "fail")
-_STATE_KEYS = ("deployments", "deleted", "history", "environments", "jobs", "counter")
 _MAX_JOBS = 1000
 _DEFAULT_KNOBS: dict[str, Any] = {
     "job_outcome": "finish",
@@ -57,12 +57,11 @@ _DEFAULT_KNOBS: dict[str, Any] = {
 }
 
 
-def _copy(value: Any) -> Any:
-    return copy.deepcopy(value)
-
-
-class DataRobotWorld(DeploymentOps, EnvironmentOps, CatalogOps):
+class DataRobotWorld(DeploymentOps, EnvironmentOps, CatalogOps, World):
     """One DataRobot organization: seeded catalog, deployments, environments, jobs."""
+
+    platform = "DataRobot"
+    state_keys = ("deployments", "deleted", "history", "environments", "jobs", "counter")
 
     job_outcome: str
     job_running_polls: int
@@ -83,15 +82,6 @@ class DataRobotWorld(DeploymentOps, EnvironmentOps, CatalogOps):
         self._s = {"deployments": {}, "deleted": {}, "history": {}, "environments": {}, "jobs": {}, "counter": 0}
         for name, value in _DEFAULT_KNOBS.items():
             setattr(self, name, value)
-
-    def snapshot(self) -> dict[str, Any]:
-        return _copy(self._s)
-
-    def restore(self, data: Mapping[str, Any]) -> None:
-        missing = [k for k in _STATE_KEYS if k not in data]
-        if missing:
-            raise ValueError(f"not a DataRobot sandbox snapshot (missing {missing})")
-        self._s = _copy(dict(data))
 
     # -- shared helpers -------------------------------------------------------------------------
     def now(self) -> str:
@@ -148,10 +138,10 @@ class DataRobotWorld(DeploymentOps, EnvironmentOps, CatalogOps):
                 job["pollsLeft"] -= 1
             else:
                 self._resolve(job, ok=self.job_outcome == "finish")
-        return _copy(job)
+        return copy.deepcopy(job)
 
     def running_jobs(self, deployment_id: str) -> list[Doc]:
-        return [_copy(j) for j in self._s["jobs"].values()
+        return [copy.deepcopy(j) for j in self._s["jobs"].values()
                 if j["deploymentId"] == deployment_id and j["status"] == "RUNNING"]
 
     def abort_jobs(self, deployment_id: str, reason: str) -> None:
@@ -164,7 +154,7 @@ class DataRobotWorld(DeploymentOps, EnvironmentOps, CatalogOps):
         if ok:
             job["status"] = "COMPLETED"
             if deployment is not None:
-                deployment.update(_copy(job["onSuccess"]))
+                deployment.update(copy.deepcopy(job["onSuccess"]))
                 if job["history"] is not None:
                     self._append_history(deployment["id"], job["history"])
             for erased in job["erase"]:
@@ -173,4 +163,4 @@ class DataRobotWorld(DeploymentOps, EnvironmentOps, CatalogOps):
         else:
             job["status"], job["message"] = "ERROR", self.job_failure_message
             if deployment is not None:
-                deployment.update(_copy(job["onFailure"]))
+                deployment.update(copy.deepcopy(job["onFailure"]))

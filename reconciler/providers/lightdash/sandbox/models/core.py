@@ -27,12 +27,13 @@ import random
 import re
 import time
 import uuid as uuidlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from reconciler.providers.lightdash.sandbox import seed
 from reconciler.providers.lightdash.sandbox.errors import NotFoundError
+from reconciler.sandbox.world import World
 
 STATE_KEYS = ("org", "emailDomains", "users", "invites", "groups", "projects", "spaces", "charts",
               "dashboards", "attributes", "counter")
@@ -60,8 +61,11 @@ def code_path_from_ltree(path: str) -> str:
     return path.replace("_", "-").replace(".", "/")
 
 
-class WorldBase:
+class WorldBase(World):
     """State, ids, time and shared lookups; the model families are mixins over it."""
+
+    platform = "Lightdash"
+    state_keys = STATE_KEYS
 
     def __init__(self, seed_value: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.seed = seed_value
@@ -72,15 +76,6 @@ class WorldBase:
     # -- lifecycle ------------------------------------------------------------------------------
     def reset(self) -> None:
         self._s = seed.seeded_state()
-
-    def snapshot(self) -> dict[str, Any]:
-        return copied(self._s)
-
-    def restore(self, data: Mapping[str, Any]) -> None:
-        missing = [k for k in STATE_KEYS if k not in data]
-        if missing:
-            raise ValueError(f"not a Lightdash sandbox snapshot (missing {missing})")
-        self._s = copied(dict(data))
 
     # -- ids and time ---------------------------------------------------------------------------
     def _rng(self) -> random.Random:
