@@ -305,7 +305,7 @@ def resolve_spec(spec: ResourceSpec, observed: Mapping[Address, Observed], state
     def lookup(target: Address, attr: tuple[str, ...]) -> Any:
         return lookup_attr(target, attr, observed, state)
 
-    return resolve(spec.attrs, lookup)
+    return resolve(spec.attrs, lookup, where=spec.location_of)
 
 
 def lookup_attr(target: Address, attr: tuple[str, ...], observed: Mapping[Address, Observed], state: State) -> Any:

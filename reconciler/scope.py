@@ -50,7 +50,7 @@ def changed_blocks(specs_path: str, ref: str) -> set[str] | None:
         old, new = _old_document(top, path, ref), _document(path)
         if old is None or new is None:
             return None
-        if any(old.get(k) != new.get(k) for k in ("variables", "providers", "backend")):
+        if any(old.get(k) != new.get(k) for k in ("variables", "locals", "providers", "backend")):
             return None
         before, after = old.get("resources") or {}, new.get("resources") or {}
         if not isinstance(before, dict) or not isinstance(after, dict):
@@ -63,7 +63,7 @@ def scope_since(specs: SpecSet, state: State, graph: Graph, changed: set[str] | 
     """Addresses a plan must cover when only the ``changed`` blocks changed; None: everything."""
     if changed is None:
         return None
-    scoped = {a for a in graph.nodes if str(a) in changed}
+    scoped = {a for a in graph.nodes if str(a.block) in changed}  # (a for_each block: all its instances)
     scoped |= {a for a in state.resources if a not in specs.resources}
     for address in list(scoped):
         if address in graph.nodes:

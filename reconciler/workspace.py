@@ -77,6 +77,9 @@ class Workspace:
     transports: Mapping[str, httpx.BaseTransport] | None = None
     parallelism: int = DEFAULT_PARALLELISM
     lock_timeout: float = 0.0
+    #: ``--var NAME=VALUE`` texts and ``--var-file`` paths (see ``spec.variables``)
+    var_args: tuple[str, ...] = ()
+    var_files: tuple[str, ...] = ()
     progress: Progress | None = None
     #: where warnings go (a lock taken over from a dead holder...); the CLI prints them
     warn: Callable[[str], None] | None = None
@@ -84,7 +87,8 @@ class Workspace:
     # -- building blocks -------------------------------------------------------------------
     def load(self) -> SpecSet:
         set_specs_root(self.specs_path)  # providers resolve relative *_file paths against it
-        return load_specs(self.specs_path, registry=self.registry, env=self.env)
+        return load_specs(self.specs_path, registry=self.registry, env=self.env, var_args=self.var_args,
+                          var_files=self.var_files)
 
     def store(self, specs: SpecSet | None = None) -> StateStore:
         """The state backend: ``--state`` / ``RECONCILER_STATE``, else the specs' ``backend`` block

@@ -62,11 +62,17 @@ class _LazyGroup(click.Group):
                    "block; else state/default.json).")
 @click.option("--lock-timeout", envvar="RECONCILER_LOCK_TIMEOUT", type=float, default=0.0, show_default=True,
               help="Seconds to wait for the state lock before failing.")
+@click.option("--var", "var_args", multiple=True, metavar="NAME=VALUE",
+              help="A variable's value (repeatable; wins over --var-file and RECONCILER_VAR_NAME).")
+@click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="A YAML file of NAME: value (repeatable, later files win; wins over RECONCILER_VAR_NAME).")
 @click.version_option(package_name="reconciler")
 @click.pass_context
-def cli(ctx: click.Context, specs: str, state: str | None, lock_timeout: float) -> None:
+def cli(ctx: click.Context, specs: str, state: str | None, lock_timeout: float, var_args: tuple[str, ...],
+        var_files: tuple[str, ...]) -> None:
     """Declarative reconciler for data and ML platforms."""
     ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout,
+                        var_args=var_args, var_files=var_files,
                         warn=lambda message: click.echo(f"Warning: {message}", err=True))
 
 

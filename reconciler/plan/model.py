@@ -126,6 +126,7 @@ class Change:
             "address": str(self.address),
             "type": self.address.type,
             "name": self.address.name,
+            **({"index": self.address.key} if self.address.key else {}),
             "actions": _json_actions(self.action, self.create_before_destroy),
             "action": self.action.value,
             "reason": self.reason,

@@ -226,13 +226,17 @@ def _create_first_where_possible(changes: list[Change]) -> list[Change]:
 def select(graph: Graph, targets: Iterable[Address], resources: Mapping, state: State) -> set[Address]:
     """``--target``: the targets, what they depend on, and (for deletions) what depends on them."""
     selected: set[Address] = set()
-    for target in targets:
-        if target not in graph.nodes:
-            raise PlanError(f"--target {target}: no such resource in the specs or the state")
-        selected.add(target)
-        selected |= graph.transitive_dependencies(target)
-        if target not in resources:
-            selected |= set(graph.transitive_dependents(target))
+    for given in targets:
+        # a for_each block's address (without a key) targets all of its instances
+        matched = [given] if given in graph.nodes or given.key else \
+            [n for n in graph.nodes if n.key and n.block == given]
+        if not matched or matched[0] not in graph.nodes:
+            raise PlanError(f"--target {given}: no such resource in the specs or the state")
+        for target in matched:
+            selected.add(target)
+            selected |= graph.transitive_dependencies(target)
+            if target not in resources:
+                selected |= set(graph.transitive_dependents(target))
     return selected
 
 

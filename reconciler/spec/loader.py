@@ -1,45 +1,59 @@
 """``load_specs``: find the spec files, merge them, interpolate, validate; return a ``SpecSet``.
 
-Owns: the spec format's top level (``providers`` / ``variables`` / ``resources`` / ``backend``), the reserved
-resource keys (``depends_on``, ``lifecycle``), checking references and types against the
+Owns: the spec format's top level (``providers`` / ``variables`` / ``locals`` / ``resources`` /
+``backend``), the reserved resource keys (``depends_on``, ``lifecycle``, ``for_each``: a block with
+``for_each`` becomes one ``ResourceSpec`` per instance, ``type.name["key"]``), the values of
+variables (``variables``) and locals, checking references and types against the
 provider registry, and collecting every problem of every file into one error. It does no I/O
-beyond reading the spec files, and never talks to a platform.
+beyond reading the spec files (and ``--var-file`` files, and what ``file()`` reads inside the specs
+directory), and never talks to a platform.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import parse_qsl
 
 from reconciler.addresses import ADDRESS_FORMAT, Address
 from reconciler.errors import Location, ReferenceError_, SpecError, SpecSyntaxError, SpecValidationError
 from reconciler.providers.base import ProviderSpec, ResourceType, all_types
 from reconciler.spec import validate
+from reconciler.spec.evaluate import Scope
+from reconciler.spec.expr import ExprError
 from reconciler.spec.interpolate import Substitution, substitute
+from reconciler.spec.variables import (VALIDATION_KEYS, Declaration, Given, Validation, conforms,
+                                       from_text, given_values, is_declaration, parse_type, show)
+from reconciler.spec.functions import kind as value_kind
 from reconciler.spec.model import BackendConfig, Lifecycle, ProviderConfig, Reference, ResourceSpec, SpecSet
 from reconciler.spec.yamlsource import Document, Position, parse_document
 
-TOP_LEVEL = ("providers", "variables", "resources", "backend")
+TOP_LEVEL = ("providers", "variables", "locals", "resources", "backend")
 BACKEND_KEYS = ("url", "name")
-RESERVED = ("depends_on", "lifecycle")
+RESERVED = ("depends_on", "lifecycle", "for_each")
 LIFECYCLE_KEYS = ("prevent_destroy", "ignore_changes", "allow_destroy", "create_before_destroy",
                   "replace_triggered_by")
 SUFFIXES = (".yaml", ".yml")
 #: a spec file larger than this is refused, not parsed (memory stays bounded)
 MAX_FILE_BYTES = 10 * 10**6
+#: a local whose value could not be evaluated
+_FAILED = object()
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
-               env: Mapping[str, str] | None = None) -> SpecSet:
+               env: Mapping[str, str] | None = None, var_args: Sequence[str] = (),
+               var_files: Sequence[str] = ()) -> SpecSet:
     """Load every ``*.yaml`` / ``*.yml`` under ``path`` (or the one file ``path``).
 
-    ``env`` (default ``os.environ``) feeds ``${env:NAME}``. Raises ``SpecSyntaxError`` for YAML
+    ``env`` (default ``os.environ``) feeds ``${env:NAME}`` and ``RECONCILER_VAR_NAME``;
+    ``var_args`` are ``--var NAME=VALUE`` texts and ``var_files`` ``--var-file`` paths (see
+    ``variables``: environment, then files, then ``--var``, the last one winning). Raises ``SpecSyntaxError`` for YAML
     that does not parse; otherwise collects every problem of every file and raises them together
     (one error: its class if all problems share one, else ``SpecValidationError``; ``.errors``
     lists them), each with ``file:line`` and the address.
@@ -74,7 +88,10 @@ def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
         docs.append(doc)
         problems.extend(found)
     raise_collected(syntax, files)
-    return _Merge(registry, os.environ if env is None else env, problems).run(docs, files)
+    root = FsPath(path) if FsPath(path).is_dir() else FsPath(path).parent
+    env = os.environ if env is None else env
+    given = given_values(var_args, var_files, env)
+    return _Merge(registry, env, problems, root, given).run(docs, files)
 
 
 def discover(path: str | os.PathLike) -> tuple[str, ...]:
@@ -153,16 +170,30 @@ class _Raw:
 class _Merge:
     """One load: merges documents, then checks and builds every section, collecting errors."""
 
-    def __init__(self, registry: Mapping[str, ProviderSpec], env: Mapping[str, str], errors: list) -> None:
+    def __init__(self, registry: Mapping[str, ProviderSpec], env: Mapping[str, str], errors: list,
+                 root: FsPath | None = None, given: Sequence[Given] = ()) -> None:
         self.registry = registry
+        self.given = given  # variable values from outside the specs, lowest precedence first
+        self.sensitive_vars: frozenset[str] = frozenset()
+        self._scope: Scope | None = None  # (built once the variables are known)
+        self.root = root  # the specs directory: file() reads inside it
         self.env = env
         self.errors: list[SpecError] = list(errors)
         self.types: Mapping[str, type[ResourceType]] = all_types(registry)
         self._attributes: dict[str, list[str]] = {}  # type -> the attributes a reference may name
         self.variables: dict[str, _Raw] = {}
+        self.locals: dict[str, _Raw] = {}
+        #: local name -> (value, secret) once evaluated; None while it is being evaluated (a loop)
+        self._local_values: dict[str, tuple[Any, bool, bool] | None] = {}
+        self._values: dict[str, Any] = {}
+        self._env_variables: frozenset[str] = frozenset()
         self.providers: dict[str, _Raw] = {}
         self.resources: dict[Address, _Raw] = {}
         self.backend: _Raw | None = None
+        #: block address -> its instances' (key, each.value) for a block with for_each
+        self.for_each: dict[Address, list[tuple[str, Any]]] = {}
+        self._instance_keys: dict[Address, list[str]] = {}
+        self._instance_sets: dict[Address, frozenset[str]] = {}  # (membership tests stay O(1))
 
     def fail(self, cls: type[SpecError], message: str, location: Location, address: Any = None,
              hint: str | None = None) -> None:
@@ -173,12 +204,28 @@ class _Merge:
         for doc in docs:
             self.merge(doc)
         values, env_variables = self.build_variables()
+        self._values, self._env_variables = values, env_variables
+        local_values = self.build_locals()
         providers = self.build_providers(values, env_variables)
-        resources = {a: self.build_resource(a, raw, values, env_variables)
-                     for a, raw in sorted(self.resources.items())}
+        blocks = sorted(self.resources.items())
+        skipped = {a for a, raw in blocks if not self.expand(a, raw)}
+        resources = {}
+        for a, raw in blocks:
+            if a in skipped:
+                continue
+            instances = self.for_each.get(a)
+            if instances is None:
+                resources[a] = self.build_resource(a, raw, values, env_variables)
+                continue
+            for key, value in instances:  # (the block's body is read once; each instance substitutes it)
+                resources[a.instance(key)] = self.build_resource(a.instance(key), raw, values, env_variables,
+                                                                 each=(key, value))
+        if self.for_each:  # instances in address order, as every other resource
+            resources = dict(sorted(resources.items()))
         backend = self.build_backend(values, env_variables)
         raise_collected(self.errors, files)
-        return SpecSet(resources=resources, providers=providers, variables=values, files=files, backend=backend)
+        return SpecSet(resources=resources, providers=providers, variables=values, files=files, backend=backend,
+                       locals=local_values)
 
     def merge(self, doc: Document) -> None:
         data = doc.data
@@ -219,6 +266,15 @@ class _Merge:
                           raw.location)
                 continue
             self._dup(self.variables, name, raw, "variable")
+
+    def merge_locals(self, doc: Document, section: dict) -> None:
+        for name, value in section.items():
+            raw = _Raw(value, doc, ("locals", name))
+            if not _VAR_NAME.match(name):
+                self.fail(SpecValidationError, f"'{name}' is not a valid local name (letters, digits, _ and -)",
+                          raw.location)
+                continue
+            self._dup(self.locals, name, raw, "local")
 
     def merge_providers(self, doc: Document, section: dict) -> None:
         for name, value in section.items():
@@ -268,21 +324,185 @@ class _Merge:
             self.fail(ReferenceError_, message, raw.doc.location_of(raw.path + path), address, hint)
 
     def build_variables(self) -> tuple[dict[str, Any], frozenset[str]]:
-        values, from_env = {}, set()
-        for name, raw in self.variables.items():
-            sub = substitute(raw.value, variables=None, env=self.env, refs_allowed="in variables")
-            self.report(sub, raw)
-            values[name] = sub.value
+        """Every declared variable's value (given from outside, else its default), type-checked and
+        validated; and the names of those whose value must not be shown."""
+        decls = {name: self.declare(name, raw) for name, raw in self.variables.items()}
+        self.sensitive_vars = frozenset(n for n, d in decls.items() if d is not None and d.sensitive)
+        chosen: dict[str, Given] = {}
+        for g in self.given:  # lowest precedence first: the last one wins
+            if g.name in self.variables:
+                chosen[g.name] = g
+                continue
+            declared = ", ".join(sorted(self.variables)) or "(none)"
+            close = difflib.get_close_matches(g.name, list(self.variables), n=1)
+            self.errors.append(SpecValidationError(
+                f"{g.source}: no variable '{g.name}' is declared in the specs; declared variables: {declared}",
+                location=g.location, hint=f"did you mean '{close[0]}'?" if close else "declare it under variables:"))
+        values, hidden = {}, set(self.sensitive_vars)
+        for name, decl in decls.items():
+            if decl is None:
+                continue
+            g = chosen.get(name)
+            if g is None:
+                if not decl.has_default:
+                    self.fail(SpecValidationError, f"variable '{name}' has no value and no default", decl.location,
+                              hint=f"give one: --var {name}=..., a --var-file, or {'RECONCILER_VAR_'}{name}=...")
+                    continue
+                value, source = decl.default, "its default"
+                if name in self._default_from_env:
+                    hidden.add(name)
+            else:
+                value, source = g.value, g.source
+                if g.text:
+                    try:
+                        value = from_text(value, decl.vtype)
+                    except ValueError as exc:
+                        self.fail(SpecValidationError, f"variable '{name}' (from {source}): "
+                                  f"{exc if not decl.sensitive else 'expected ' + decl.vtype.describe()}",
+                                  decl.location, hint=f"its type is {decl.vtype}")
+                        continue
+            if not conforms(value, decl.vtype):
+                got = "a value of another type" if decl.sensitive else value_kind(value)
+                self.fail(SpecValidationError, f"variable '{name}' (from {source}): expected "
+                          f"{decl.vtype.describe()}, got {got}", g.location if g and g.location else decl.location,
+                          hint=f"declared at {decl.location}" if g and g.location else f"its type is {decl.vtype}")
+                continue
+            if self.validate_variable(decl, value, source):
+                values[name] = value
+        return values, frozenset(hidden)
+
+    def declare(self, name: str, raw: _Raw) -> Declaration | None:
+        """``raw`` as a declaration (a plain value is an untyped default); None after an error."""
+        if not hasattr(self, "_default_from_env"):
+            self._default_from_env: set[str] = set()
+        declared = is_declaration(raw.value)
+        body = raw.value if declared else {"default": raw.value}
+        decl = Declaration(name, raw.location)
+        where = lambda key: raw.doc.location_of(raw.path + (key,))  # noqa: E731
+        before = len(self.errors)
+        if "type" in body:
+            try:
+                decl.vtype = parse_type(body["type"])
+            except ValueError as exc:
+                self.fail(SpecValidationError, f"variable '{name}': {exc}", where("type"))
+        for key in ("description",):
+            if key in body and not isinstance(body[key], str):
+                self.fail(SpecValidationError, f"variable '{name}': description must be text", where(key))
+        decl.description = body.get("description") or ""
+        if "sensitive" in body:
+            if not isinstance(body["sensitive"], bool):
+                self.fail(SpecValidationError, f"variable '{name}': sensitive must be true or false, got "
+                          f"{value_kind(body['sensitive'])}", where("sensitive"))
+            else:
+                decl.sensitive = body["sensitive"]
+        if "default" in body:
+            sub = substitute(body["default"], variables=None, env=self.env, refs_allowed="in variables",
+                             scope=Scope(root=self.root))
+            self.report(sub, _Raw(raw.value, raw.doc, raw.path + (("default",) if declared else ())))
+            decl.default, decl.has_default = sub.value, True
             if sub.from_env:
-                from_env.add(name)
-        return values, frozenset(from_env)
+                self._default_from_env.add(name)
+            if decl.default is not None and not sub.errors and not conforms(decl.default, decl.vtype):
+                got = "a value of another type" if decl.sensitive else value_kind(decl.default)
+                self.fail(SpecValidationError, f"variable '{name}': the default is not {decl.vtype.describe()}: "
+                          f"got {got}", where("default"))
+        rules = body.get("validation") or []
+        if isinstance(rules, dict):
+            rules = [rules]
+        if not isinstance(rules, list):
+            self.fail(SpecValidationError, f"variable '{name}': validation must be a list of {{condition, message}}",
+                      where("validation"))
+            rules = []
+        for i, rule in enumerate(rules):
+            at = raw.doc.location_of(raw.path + ("validation", i)) if isinstance(body.get("validation"), list) \
+                else where("validation")
+            if not isinstance(rule, dict) or set(rule) - set(VALIDATION_KEYS) or "condition" not in rule \
+                    or not isinstance(rule.get("message", ""), str):
+                self.fail(SpecValidationError, f"variable '{name}': a validation rule is a mapping with "
+                          f"'condition' (a ${{...}} expression of var.{name}) and 'message' (text)", at)
+                continue
+            decl.validations.append(Validation(rule["condition"], rule.get("message") or "the value is not valid", at))
+        return decl if len(self.errors) == before else None
+
+    def validate_variable(self, decl: Declaration, value: Any, source: str) -> bool:
+        """Whether ``value`` passes ``decl``'s validation rules (each failure is reported)."""
+        ok = True
+        for rule in decl.validations:
+            secret = frozenset({decl.name}) if decl.sensitive else frozenset()
+            sub = substitute(rule.condition, variables={decl.name: value}, env=self.env, env_variables=secret,
+                             refs_allowed="in a validation rule",
+                             scope=Scope(root=self.root))
+            if sub.errors:
+                for _path, message, hint in sub.errors:
+                    self.fail(SpecValidationError, f"variable '{decl.name}' validation: {message}", rule.location,
+                              hint=hint)
+                ok = False
+                continue
+            if not isinstance(sub.value, bool):
+                self.fail(SpecValidationError, f"variable '{decl.name}' validation: the condition must be true or "
+                          f"false, got {value_kind(sub.value)}", rule.location,
+                          hint=f"e.g. condition: ${{contains([\"dev\", \"prod\"], var.{decl.name})}}")
+                ok = False
+            elif not sub.value:
+                self.fail(SpecValidationError, f"variable '{decl.name}' = {show(value, decl.sensitive)} (from {source}): "
+                          f"{rule.message}", rule.location)
+                ok = False
+        return ok
+
+    def scope(self) -> Scope:
+        """What names mean in providers, resources and the backend: locals, the specs directory."""
+        if self._scope is None:
+            self._scope = Scope(local=self.local_value, root=self.root, sensitive_vars=self.sensitive_vars,
+                                instances=self.instance_keys)
+        return self._scope
+
+    def build_locals(self) -> dict[str, Any]:
+        """Every local's value (each evaluated once, on first use or here; errors reported once)."""
+        out = {}
+        for name in self.locals:
+            try:
+                out[name] = self.local_value(name)[0]
+            except ExprError:
+                continue  # (reported where the local is written)
+        return out
+
+    def local_value(self, name: str) -> tuple[Any, bool, bool]:
+        """``local.NAME``'s value, whether it is secret and whether it holds a sensitive variable's
+        value; ``ExprError`` when it is not defined,
+        is part of a loop, or could not be evaluated (that error is reported at the local)."""
+        if name not in self.locals:
+            defined = ", ".join(sorted(self.locals)) or "(none)"
+            close = difflib.get_close_matches(name, list(self.locals), n=1)
+            raise ExprError(f"undefined local '{name}'; defined locals: {defined}",
+                            f"did you mean local.{close[0]}?" if close else "define it under locals:")
+        if name in self._local_values:
+            done = self._local_values[name]
+            if done is None:
+                loop = [n for n, v in self._local_values.items() if v is None]
+                raise ExprError(f"locals refer to each other in a loop: {' -> '.join(f'local.{n}' for n in loop)}"
+                                f" -> local.{name}", "break the loop: one of them must not use the other")
+            if done[0] is _FAILED:
+                raise ExprError(f"local.{name} has an error (at {self.locals[name].location})")
+            return done
+        raw = self.locals[name]
+        self._local_values[name] = None
+        sub = substitute(raw.value, variables=self._values, env=self.env, env_variables=self._env_variables,
+                         refs_allowed="in locals (a local is known when the specs load; put the reference in "
+                                      "the resource that needs it)", scope=self.scope())
+        self._local_values.pop(name)
+        self.report(sub, raw)
+        done = (_FAILED if sub.errors else sub.value, bool(sub.from_env), bool(sub.sensitive))
+        self._local_values[name] = done
+        if sub.errors:
+            raise ExprError(f"local.{name} has an error (at {raw.location})")
+        return done
 
     def build_providers(self, variables: dict, env_variables: frozenset[str]) -> dict[str, ProviderConfig]:
         out = {}
         for name, raw in sorted(self.providers.items()):
             spec = self.registry[name]
             sub = substitute(raw.value or {}, variables=variables, env=self.env, env_variables=env_variables,
-                             refs_allowed="in provider settings")
+                             refs_allowed="in provider settings", scope=self.scope())
             self.report(sub, raw)
             if not isinstance(sub.value, dict):
                 self.fail(SpecValidationError, f"provider '{name}' settings must be a mapping, got {_kind(sub.value)}",
@@ -303,7 +523,7 @@ class _Merge:
         if raw is None:
             return None
         sub = substitute(raw.value, variables=variables, env=self.env, env_variables=env_variables,
-                         refs_allowed="in the backend block")
+                         refs_allowed="in the backend block", scope=self.scope())
         self.report(sub, raw)
         if sub.errors:
             return None
@@ -339,8 +559,63 @@ class _Merge:
             return None
         return BackendConfig(url=url, name=name, location=raw.location)
 
+    def expand(self, address: Address, raw: _Raw) -> bool:
+        """Reads the block's ``for_each`` (if any) into ``self.for_each``; False after an error."""
+        if not isinstance(raw.value, dict) or "for_each" not in raw.value:
+            return True
+        at = raw.doc.location_of(raw.path + ("for_each",))
+        allowed = "a map (its keys name the instances) or a list of distinct strings"
+        sub = substitute(raw.value["for_each"], variables=self._values, env=self.env,
+                         env_variables=self._env_variables, scope=self.scope())
+        if sub.errors:
+            self.report(sub, _Raw(raw.value, raw.doc, raw.path + ("for_each",)), address)
+            return False
+        if sub.references:
+            _, token = sub.references[0]
+            self.fail(SpecValidationError, f"for_each uses '{token.text}', known only at plan or apply: the instances' "
+                      "keys would be unknown until apply; for_each must be known when the specs load", at, address,
+                      hint="build for_each from variables, locals and literals; reference resources inside the block")
+            return False
+        if sub.sensitive or sub.from_env:
+            self.fail(SpecValidationError, "for_each uses a sensitive or environment value: instance keys are shown "
+                      "in every plan and stored in state", at, address, hint="build for_each from non-secret values")
+            return False
+        value = sub.value
+        if isinstance(value, dict):
+            instances = [(str(k), v) for k, v in value.items()]
+        elif isinstance(value, list):
+            instances, first = [], {}
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    self.fail(SpecValidationError, f"for_each: item {i + 1} is {value_kind(item)}; for_each takes "
+                              f"{allowed}", raw.doc.location_of(raw.path + ("for_each", i)), address)
+                    return False
+                if item in first:
+                    self.fail(SpecValidationError, f"for_each: {item!r} is listed twice (items {first[item] + 1} and "
+                              f"{i + 1}); for_each takes {allowed}", raw.doc.location_of(raw.path + ("for_each", i)),
+                              address, hint="each instance needs its own key: remove the duplicate")
+                    return False
+                first[item] = i
+                instances.append((item, item))
+        else:
+            self.fail(SpecValidationError, f"for_each is {value_kind(value)}; for_each takes {allowed}", at, address,
+                      hint="e.g. for_each: [sales, marketing] or for_each: ${var.teams}")
+            return False
+        for key, _ in instances:
+            if not key:
+                self.fail(SpecValidationError, "for_each: an instance key is empty; keys name the instances", at, address)
+                return False
+        self.for_each[address] = instances
+        self._instance_keys[address] = [k for k, _ in instances]
+        self._instance_sets[address] = frozenset(self._instance_keys[address])
+        return True
+
+    def instance_keys(self, block: Address) -> list[str] | None:
+        """The instance keys of a ``for_each`` block; None for a plain block."""
+        return self._instance_keys.get(block)
+
     def build_resource(self, address: Address, raw: _Raw, variables: dict,
-                       env_variables: frozenset[str]) -> ResourceSpec:
+                       env_variables: frozenset[str], each: tuple[str, Any] | None = None) -> ResourceSpec:
         rtype = self.types[address.type]
         body = dict(raw.value or {})
         reserved = {k: body.pop(k) for k in RESERVED if k in body}
@@ -352,8 +627,17 @@ class _Merge:
                     return Location(location.file, *at)
             return location
 
-        sub = substitute(body, variables=variables, env=self.env, env_variables=env_variables)
+        scope = self.scope() if each is None else self.scope().but(each=each)
+        sub = substitute(body, variables=variables, env=self.env, env_variables=env_variables, scope=scope)
         self.report(sub, raw, address)
+        for path in sorted(sub.sensitive, key=str):
+            if not path or path[0] not in rtype.sensitive:
+                allowed = ", ".join(sorted(rtype.sensitive)) or "none"
+                self.fail(SpecValidationError, f"'{'.'.join(map(str, path))}' uses a sensitive variable, but is not a "
+                          f"sensitive field of {address.type} (its sensitive fields: {allowed}); a sensitive value is "
+                          "never printed or stored, so it may go only into sensitive fields, provider settings and "
+                          "the backend block", where(path), address,
+                          hint="remove sensitive: true from the variable if its value may be shown")
         references = []
         for path, token in sub.references:  # (where it is written is looked up for an error only)
             if self.check_reference(address, token, lambda path=path: where(path)):
@@ -376,12 +660,23 @@ class _Merge:
         """Whether ``token`` names a declared resource and one of its attributes; else an error
         at ``where()``."""
         target: Address = token.address
-        raw = self.resources.get(target)
+        raw = self.resources.get(target.block)
         if raw is None:
             known = [str(a) for a in self.resources]
-            close = difflib.get_close_matches(str(target), known, n=1)
-            self.fail(ReferenceError_, f"'{token.text}' refers to {target}, which is not defined in the specs",
+            close = difflib.get_close_matches(str(target.block), known, n=1)
+            self.fail(ReferenceError_, f"'{token.text}' refers to {target.block}, which is not defined in the specs",
                       where(), address, hint=f"did you mean {close[0]}?" if close else None)
+            return False
+        keys = self.instance_keys(target.block)
+        if target.key and keys is None:
+            self.fail(ReferenceError_, f"'{token.text}': {target.block} has no for_each, so no instance "
+                      f"{target.key!r}", where(), address, hint=f"refer to it as ${{{target.block}.<attribute>}}")
+            return False
+        if target.key and target.key not in self._instance_sets[target.block]:
+            close = difflib.get_close_matches(target.key, keys, n=1)
+            shown = ", ".join(json.dumps(k) for k in keys[:20]) + (" ..." if len(keys) > 20 else "")
+            self.fail(ReferenceError_, f"'{token.text}': {target.block} has no instance {json.dumps(target.key)}; its "
+                      f"keys: {shown}", where(), address, hint=f"did you mean {json.dumps(close[0])}?" if close else None)
             return False
         allowed = self._attributes.get(target.type)
         if allowed is None:  # once per type: thousands of references point at a few types
@@ -412,14 +707,21 @@ class _Merge:
                 self.fail(SpecValidationError, f"depends_on: {item!r} is not a resource address; expected "
                           f"{ADDRESS_FORMAT}", raw.doc.location_of(base + (i,)), address)
                 continue
-            if dep not in self.resources:
+            if dep.block not in self.resources:
                 close = difflib.get_close_matches(str(dep), [str(a) for a in self.resources], n=1)
                 self.fail(ReferenceError_, f"depends_on: {dep} is not defined in the specs",
                           raw.doc.location_of(base + (i,)), address,
                           hint=f"did you mean {close[0]}?" if close else None)
                 continue
-            if dep not in out:
-                out.append(dep)
+            keys = self.instance_keys(dep.block)
+            if dep.key and (keys is None or dep.key not in self._instance_sets[dep.block]):
+                self.fail(ReferenceError_, f"depends_on: {dep.block} has no instance {json.dumps(dep.key)}"
+                          + (f"; its keys: {', '.join(json.dumps(k) for k in keys[:20])}" if keys else " (no for_each)"),
+                          raw.doc.location_of(base + (i,)), address)
+                continue
+            for one in ([dep] if dep.key or keys is None else [dep.instance(k) for k in keys]):
+                if one not in out:
+                    out.append(one)
         return tuple(out)
 
     def build_lifecycle(self, address: Address, raw: _Raw, rtype: type[ResourceType], value: Any) -> Lifecycle:

@@ -137,11 +137,13 @@ class SpecSet:
     files: tuple[str, ...]
     #: the ``backend:`` block, if any file has one
     backend: BackendConfig | None = None
+    #: ``locals:`` by name, evaluated
+    locals: dict[str, Any] = field(default_factory=dict)
 
     def get(self, address: Address) -> ResourceSpec | None:
         return self.resources.get(address)
 
     def __repr__(self) -> str:  # variables may come from ${env:...}: show names only
         return (f"SpecSet(resources={len(self.resources)}, providers={sorted(self.providers)}, "
-                f"variables={sorted(self.variables)}, files={list(self.files)}, "
+                f"variables={sorted(self.variables)}, locals={sorted(self.locals)}, files={list(self.files)}, "
                 f"backend={self.backend!r})")

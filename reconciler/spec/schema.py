@@ -66,26 +66,58 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
                 "uniqueItems": True,
             }
             props["lifecycle"] = _lifecycle(spec_keys(rt.spec_model), create_first=rt.unique_key is None and not rt.data_source)
+            props["for_each"] = {
+                "description": "one instance per key (a map) or per string (a list), addressed "
+                               "<type>.<name>[\"key\"]; each.key and each.value are usable in the block",
+                "anyOf": [{"type": "object"}, {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+                          {"$ref": _INTERPOLATION}],
+            }
             if rt.description:
                 schema["description"] = rt.description
             schema["title"] = type_name
             resources[address_pattern(type_name)] = schema
+    defs["variable"] = {
+        "type": "object",
+        "description": "a variable declaration",
+        "properties": {
+            "type": {"type": "string", "description": "string, number, bool, list, map, any, list(<type>) or "
+                                                      "map(<type>)"},
+            "default": {"description": "the value when none is given; no default: a value must be given"},
+            "description": {"type": "string"},
+            "sensitive": {"type": "boolean", "description": "never printed or stored; usable only in sensitive "
+                                                            "fields, provider settings and the backend block"},
+            "validation": {"type": "array", "items": {
+                "type": "object", "required": ["condition"], "additionalProperties": False,
+                "properties": {"condition": {"type": "string", "description": "a ${...} expression of var.NAME"},
+                               "message": {"type": "string"}}}},
+        },
+        "additionalProperties": False,
+    }
     defs["interpolation"] = {
         "type": "string",
-        "pattern": r"^\$\{[^}]+\}$",
+        "pattern": r"^\$\{.+\}$",
         "description": f"a value given by interpolation: {FORMS}",
     }
     return {
         "$schema": DIALECT,
         "title": "reconciler spec file",
-        "description": "providers, variables, resources and backend; every *.yaml under the specs directory is merged",
+        "description": "providers, variables, locals, resources and backend; every *.yaml under the specs directory is merged",
         "type": "object",
         "additionalProperties": False,
         "properties": {
             "providers": {"type": ["object", "null"], "properties": providers, "additionalProperties": False},
             "variables": {
                 "type": ["object", "null"],
-                "description": "values for ${var.NAME}; may use ${env:NAME}",
+                "description": "variables for ${var.NAME}: a plain default value, or a declaration with type, "
+                               "default, description, sensitive and validation; values also come from "
+                               "RECONCILER_VAR_NAME, --var-file and --var",
+                "additionalProperties": {"anyOf": [{"$ref": "#/$defs/variable"}, {}]},
+                "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_-]*$"},
+            },
+            "locals": {
+                "type": ["object", "null"],
+                "description": "named values for ${local.NAME}: any value, with ${...} expressions of variables, "
+                               "other locals and functions (no resource references)",
                 "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_-]*$"},
             },
             "resources": {

@@ -46,3 +46,24 @@ def test_unknown_ref_is_a_clear_error(project):
     result = project.cli("plan", "--changed-since", "no-such-ref")
     assert result.code == 1
     assert "no such git revision" in result.err
+
+
+def test_a_changed_for_each_block_scopes_all_its_instances_and_locals_mean_a_full_plan(project):
+    (project.specs / "teams.yaml").write_text(
+        "resources:\n  dataiku_project.team:\n    for_each: [alpha, beta]\n    key: TEAM_${upper(each.key)}\n"
+        "    name: Team ${each.key}\n")
+    _git(project.root, "init", "-q")
+    _git(project.root, "add", "specs")
+    _git(project.root, "commit", "-qm", "base")
+    assert project.cli("apply", "--auto-approve").code == 0
+    project.edit_spec("teams.yaml", "name: Team ${each.key}", "name: The ${each.key} team")
+    scoped = project.cli("plan", "--changed-since", "HEAD")
+    assert scoped.code == 0, scoped.text
+    assert "covers part of the estate" in scoped.out
+    assert '# dataiku_project.team["alpha"] will be updated in-place' in scoped.out
+    assert '# dataiku_project.team["beta"] will be updated in-place' in scoped.out
+
+    _git(project.root, "commit", "-qam", "rename")
+    project.spec_path("variables.yaml").write_text(project.spec_path("variables.yaml").read_text()
+                                                   + "locals:\n  unused: x\n")
+    assert "covers part of the estate" not in project.cli("plan", "--changed-since", "HEAD").out

@@ -138,6 +138,31 @@ def spec_cases(huge_mb: int) -> list[Case]:
         c(_resources("  lightdash_group.a:\n    name: ${lightdash_group.b.name}x\n"
                      "  lightdash_group.b:\n    name: ${lightdash_group.a.name}y\n"), "cycle",
           case_id="cyclic-references"),
+        # -- expressions and locals ----------------------------------------------------------------
+        c(_resources("  lightdash_group.x:\n    name: ${uper(\"x\")}\n"), "unknown function 'uper'", "allowed functions",
+          case_id="unknown-function"),
+        c(_resources("  lightdash_group.x:\n    name: '${1 + \"a\"}'\n"), "'+' takes numbers", case_id="expression-type-mismatch"),
+        c(_resources("  lightdash_group.x:\n    name: '${length(lightdash_group.bench_g0000.name) > \"2\" ? \"a\" : \"b\"}'\n"),
+          "takes numbers", case_id="expression-type-mismatch-at-plan"),
+        c(_resources("  lightdash_group.x:\n    name: ${upper(\n"), "expression", case_id="expression-syntax"),
+        c("locals:\n  a: ${local.b}\n  b: ${local.a}\n", "loop", case_id="locals-loop"),
+        c(_resources("  lightdash_group.x:\n    name: ${local.nope}\n"), "undefined local 'nope'", case_id="undefined-local"),
+        # -- typed variables -----------------------------------------------------------------------
+        c("variables:\n  replicas:\n    type: number\n    default: many\n", "not a number", case_id="variable-type-mismatch"),
+        c("variables:\n  owner:\n    type: string\n", "no value", case_id="variable-missing-required"),
+        c("variables:\n  tier:\n    default: qa\n    validation:\n      - condition: ${contains([\"dev\"], var.tier)}\n"
+          "        message: tier must be dev\n", "tier must be dev", case_id="variable-failed-validation"),
+        c("variables:\n  x:\n    type: set(string)\n    default: []\n", "allowed: string, number", case_id="variable-unknown-type"),
+        # -- for_each --------------------------------------------------------------------------------
+        c(_resources("  lightdash_group.t:\n    for_each: 3\n    name: ${each.key}\n"), "for_each is a number",
+          "a map", case_id="for-each-over-a-number"),
+        c(_resources("  lightdash_group.t:\n    for_each: [a, b, a]\n    name: ${each.key}\n"), "listed twice",
+          case_id="for-each-duplicate-keys"),
+        c(_resources("  lightdash_group.t:\n    for_each: [a, b]\n    name: ${each.key}\n"
+                     "  lightdash_group.u:\n    name: '${lightdash_group.t[\"c\"].name}'\n"), "has no instance \"c\"",
+          case_id="unknown-instance-key"),
+        c(_resources("  lightdash_group.t:\n    for_each: ${lightdash_group.bench_g0000.members}\n    name: ${each.key}\n"),
+          "unknown until apply", case_id="for-each-unknown-until-apply"),
         # -- duplicate addresses -------------------------------------------------------------------
         c(_resources("  lightdash_group.bench_g0000:\n    name: again\n"), "lightdash_group.bench_g0000",
           case_id="duplicate-address"),

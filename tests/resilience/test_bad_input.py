@@ -38,7 +38,9 @@ def test_the_corpus_covers_the_issue():
     for needed in ("yaml-unclosed-bracket", "tab-indentation", "duplicate-key-in-resource", "wrong-type-list",
                    "unknown-field", "unknown-type-typo", "dangling-reference", "cyclic-references",
                    "duplicate-address", "invalid-cron", "invalid-project-key", "non-utf8-bytes", "alias-bomb",
-                   "huge-file", "deep-nesting", "empty-directory"):
+                   "huge-file", "deep-nesting", "empty-directory", "unknown-function", "expression-type-mismatch",
+                   "variable-type-mismatch", "unknown-instance-key", "for-each-over-a-number",
+                   "for-each-duplicate-keys"):
         assert needed in ids
 
 

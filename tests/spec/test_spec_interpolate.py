@@ -37,16 +37,28 @@ def test_parse(text, expected):
     "text, fragment",
     [
         pytest.param("${", "unterminated", id="unterminated"),
-        pytest.param("${}", "not an interpolation", id="empty"),
-        pytest.param("${var.}", "not a valid variable reference", id="var-without-name"),
+        pytest.param("${}", "the expression is empty", id="empty"),
+        pytest.param("${var.}", "the expression ends too early at column 4; expected a name", id="var-without-name"),
         pytest.param("${env:A-B}", "not a valid environment reference", id="env-bad-name"),
-        pytest.param("${test_project.sales}", "names a resource but no attribute", id="ref-without-attr"),
-        pytest.param("${projectKey}", "not an interpolation reconciler understands", id="unknown"),
+        pytest.param("${upper(}", "ends too early", id="unclosed-call"),
     ],
 )
 def test_parse_strict_rejects_malformed(text, fragment):
     with pytest.raises(TemplateError, match=fragment):
         parse(text)
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        pytest.param("${test_project.sales}", "names a resource but no attribute", id="ref-without-attr"),
+        pytest.param("${projectKey}", "unknown name 'projectKey'; names are var.NAME", id="unknown-name"),
+    ],
+)
+def test_substitute_rejects_what_names_nothing(text, fragment):
+    sub = substitute(text, variables={}, env={})
+    assert sub.value == text
+    assert fragment in sub.errors[0][1]
 
 
 def test_parse_lenient_keeps_everything_but_references_as_text():

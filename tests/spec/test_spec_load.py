@@ -149,14 +149,14 @@ ERROR_CASES = [
     pytest.param(
         {"a.yaml": "resource:\n  test_project.sales: {key: S, name: S}\n"},
         SpecValidationError,
-        ["specs/a.yaml:1: top-level key 'resource' is not allowed; allowed keys: providers, variables, resources",
+        ["specs/a.yaml:1: top-level key 'resource' is not allowed; allowed keys: providers, variables, locals, resources",
          "did you mean 'resources'?"],
         id="unknown-top-level-key",
     ),
     pytest.param(
         {"a.yaml": "- just\n- a list\n"},
         SpecValidationError,
-        ["specs/a.yaml:1: a spec file must be a mapping with keys providers, variables, resources"],
+        ["specs/a.yaml:1: a spec file must be a mapping with keys providers, variables, locals, resources"],
         id="top-level-not-a-mapping",
     ),
     pytest.param(
@@ -257,14 +257,14 @@ ERROR_CASES = [
     pytest.param(
         {"a.yaml": PROJECT + "    folder: ${test_project.sales}\n"},
         ReferenceError_,
-        ["specs/a.yaml:5: test_project.sales: '${test_project.sales}' names a resource but no attribute; "
+        ["specs/a.yaml:5: test_project.sales: '${test_project.sales}': names a resource but no attribute; "
          "expected ${test_project.sales.<attribute>}"],
         id="reference-without-attribute",
     ),
     pytest.param(
         {"a.yaml": PROJECT + "    folder: ${projectKey}_x\n"},
         ReferenceError_,
-        ["specs/a.yaml:5: test_project.sales: '${projectKey}' is not an interpolation reconciler understands",
+        ["specs/a.yaml:5: test_project.sales: '${projectKey}': unknown name 'projectKey'; names are var.NAME",
          "write $${...}"],
         id="unknown-interpolation-suggests-escape",
     ),

@@ -26,7 +26,7 @@ def _resolve(schema, node):
 def test_top_level(schema, registry):
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["type"] == "object" and schema["additionalProperties"] is False
-    assert set(schema["properties"]) == {"providers", "variables", "resources", "backend"}
+    assert set(schema["properties"]) == {"providers", "variables", "locals", "resources", "backend"}
     assert json.loads(json.dumps(schema)) == schema  # plain JSON
     assert json_schema(registry) == schema  # deterministic
 
@@ -39,7 +39,7 @@ def test_resources_by_type_pattern(schema):
     assert project["additionalProperties"] is False
     assert project["required"] == ["key", "name"]
     assert set(project["properties"]) == {"key", "name", "tags", "folder", "variables", "permissions",
-                                          "depends_on", "lifecycle"}
+                                          "depends_on", "lifecycle", "for_each"}
     lifecycle = project["properties"]["lifecycle"]
     assert lifecycle["additionalProperties"] is False
     assert lifecycle["properties"]["ignore_changes"]["items"]["enum"] == ["key", "name", "tags", "folder",
