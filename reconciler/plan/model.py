@@ -98,6 +98,9 @@ class Change:
     #: why the desired state cannot be reached yet for a reason outside the tool (pending
     #: review); apply still does what ``action`` says, the rest waits for the platform
     blocked: str | None = None
+    #: ``lifecycle.ignore_changes``: fields set on create, never compared afterwards (nor verified
+    #: after an apply)
+    ignore_changes: tuple[str, ...] = ()
 
     @property
     def type(self) -> str:
@@ -125,6 +128,7 @@ class Change:
             "prevent_destroy": self.prevent_destroy,
             "allow_destroy": self.allow_destroy,
             "blocked": self.blocked,
+            **({"ignore_changes": list(self.ignore_changes)} if self.ignore_changes else {}),
         }
 
     @classmethod
@@ -147,6 +151,7 @@ class Change:
             prevent_destroy=bool(data.get("prevent_destroy")),
             allow_destroy=bool(data.get("allow_destroy")),
             blocked=data.get("blocked"),
+            ignore_changes=tuple(data.get("ignore_changes", [])),
         )
 
 

@@ -20,6 +20,7 @@ from reconciler.addresses import ADDRESS_FORMAT, Address
 from reconciler.errors import Location, ReferenceError_, SpecError, SpecSyntaxError, SpecValidationError
 from reconciler.providers.base import ProviderSpec, ResourceType, all_types
 from reconciler.spec import validate
+from reconciler.spec.identity import static_clashes
 from reconciler.spec.interpolate import Substitution, substitute
 from reconciler.spec.model import BackendConfig, Lifecycle, ProviderConfig, Reference, ResourceSpec, SpecSet
 from reconciler.spec.yamlsource import Document, Position, parse_document
@@ -176,6 +177,8 @@ class _Merge:
         resources = {a: self.build_resource(a, raw, values, env_variables)
                      for a, raw in sorted(self.resources.items(), key=lambda item: item[0].sort_key())}
         backend = self.build_backend(values, env_variables)
+        if not self.errors:  # (keys are compared once every block is valid)
+            self.errors.extend(static_clashes(resources, self.types))
         raise_collected(self.errors, files)
         return SpecSet(resources=resources, providers=providers, variables=values, files=files, backend=backend)
 
