@@ -8,9 +8,9 @@ then a create); operations run on a bounded thread pool as soon as what they wai
 - deleting X waits for deleting whatever depends on X (reverse order), and for updating anything
   that used to depend on X and no longer does (so a project leaves a folder before it is deleted).
 
-Every create and update is verified (``apply.verify``): the object as read back must hold the
-managed fields as asked, else the operation fails naming each field, and the state records what
-the platform holds. An object found by natural key after a failed create is adopted only if no
+Every create and update is verified (``apply.verify``): the object as the create or update returns
+it (the platform's view, by the provider contract) must hold the managed fields as asked, else the
+operation fails naming each field, and the state records what the platform holds. An object found by natural key after a failed create is adopted only if no
 other address manages it.
 
 A failure skips everything that (transitively) waits for it; independent branches finish.
@@ -366,12 +366,11 @@ class Executor:
         with self._results_lock:
             self._applied[op.address] = {**spec, **outcome.record.outputs}
             self._owners[(op.address.type, object_id)] = op.address
-        hide = lambda value: _holds_secret(value, self._secret_values)  # noqa: E731
         later = [m for m in found if m.field in rt.settles_later]
         if later:
-            outcome.detail += "; " + describe_later(later, rt.settles_later, hide)
+            outcome.detail += "; " + describe_later(later, rt.settles_later, self._holds_secret)
         failed = [m for m in found if m.field not in rt.settles_later]
-        failure = describe(failed, hide) if failed else None
+        failure = describe(failed, self._holds_secret) if failed else None
         self._journal("result", action, op.address, resource=outcome.record, error=failure)
         if failure is not None:
             raise VerificationError(failure)
@@ -412,6 +411,10 @@ class Executor:
                     continue
                 self._journal("failed", "create", op.address, error=str(err))
                 raise
+
+    def _holds_secret(self, value: Any) -> bool:
+        """Whether ``value`` holds a secret met through a reference (never shown in a message)."""
+        return _holds_secret(value, self._secret_values)
 
     def _owner(self, address: Address, object_id: str) -> Address | None:
         """The other address that manages ``object_id`` (of ``address``'s type), if any."""
