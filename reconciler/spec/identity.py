@@ -25,7 +25,7 @@ Never talks to a platform.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 from reconciler.addresses import Address
@@ -38,8 +38,8 @@ from reconciler.values import Unknown, contains_unknown, descend, encode_value
 Block = tuple[Address, ResourceType, Mapping[str, Any]]
 
 
-def key_of(rt: ResourceType, attrs: Mapping[str, Any]) -> str | None:
-    """``attrs``' natural key as a comparable text (see the module docstring), or None."""
+def key_of(rt: ResourceType, attrs: Mapping[str, Any]) -> Hashable | None:
+    """``attrs``' natural key as a comparable, hashable value (see the module docstring), or None."""
     if rt.data_source or not rt.natural_key:
         return None
     values = {k: attrs[k] if k in attrs else rt.default_of(k) for k in rt.natural_key}
@@ -47,13 +47,15 @@ def key_of(rt: ResourceType, attrs: Mapping[str, Any]) -> str | None:
         return None
     known = {k: v for k, v in values.items() if not contains_unknown(v)}
     normalized = rt.normalize(known) if known else {}
-    key = [normalized.get(k, values[k]) for k in rt.natural_key]
-    return json.dumps(encode_value(key), sort_keys=True, default=str)
+    key = tuple(normalized.get(k, values[k]) for k in rt.natural_key)
+    if all(isinstance(v, (str, int, float, bool, Unknown)) for v in key):
+        return key
+    return json.dumps(encode_value(list(key)), sort_keys=True, default=str)  # (lists, mappings)
 
 
 def clashes(blocks: Iterable[Block]) -> list[list[Address]]:
     """The groups (two or more addresses, sorted) of blocks of one type whose keys are equal."""
-    by_key: dict[tuple[str, str], list[Address]] = {}
+    by_key: dict[tuple[str, Hashable], list[Address]] = {}
     for address, rt, attrs in blocks:
         key = key_of(rt, attrs)
         if key is not None:
@@ -105,6 +107,7 @@ class _StaticResolver:
     def __init__(self, resources: Mapping[Address, ResourceSpec], types: Mapping[str, type[ResourceType]]) -> None:
         self.resources, self.types = resources, types
         self._visiting: set[Address] = set()
+        self._values: dict[tuple[Address, str], Any] = {}  # (a project's key, read by its many datasets)
 
     def key_attrs(self, address: Address) -> dict[str, Any]:
         spec = self.resources[address]
@@ -117,13 +120,16 @@ class _StaticResolver:
         raw = spec.attrs[name]
         if not any(r.path[:1] == (name,) or not r.path for r in spec.references):
             return raw
+        if (address, name) in self._values:
+            return self._values[(address, name)]
         if address in self._visiting:  # a cycle: the graph reports it
             return Unknown(f"${{{address}.{name}}}")
         self._visiting.add(address)
         try:
-            return resolve(raw, self.lookup)
+            value = self._values[(address, name)] = resolve(raw, self.lookup)
         finally:
             self._visiting.discard(address)
+        return value
 
     def lookup(self, target: Address, attr: tuple[str, ...]) -> Any:
         spec = self.resources.get(target)
