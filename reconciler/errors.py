@@ -22,7 +22,8 @@ contains a credential: the HTTP layer redacts before it raises.
     │   ├── ApiError               the platform answered with an error status
     │   │   └── NotFoundError      ... and it means "no such object"
     │   ├── TransportError         no answer: connection refused, dropped, timed out
-    │   └── ProviderContractError  the platform answered something we cannot interpret
+    │   ├── ProviderContractError  the platform answered something we cannot interpret
+    │   └── VerificationError      an apply was accepted, but the object read back is not what was asked
     └── ApplyError                 some changes failed; the ledger says which
 """
 
@@ -195,6 +196,11 @@ class TransportError(ProviderError):
 
 class ProviderContractError(ProviderError):
     """The platform answered, but with something that breaks its documented contract."""
+
+
+class VerificationError(ProviderError):
+    """A create or update was accepted, but the object as read back does not hold what was asked
+    (the message names each field with the expected and the actual value)."""
 
 
 class ApplyError(ReconcilerError):

@@ -26,6 +26,7 @@ from reconciler.graph.dag import Graph
 from reconciler.plan.ledger import FAILED, LedgerEntry
 from reconciler.plan.cascade import apply_cascades
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan
+from reconciler.plan.ownership import check_ownership
 from reconciler.plan.planner import make_plan, select
 from reconciler.providers.base import ProviderSpec, ResourceType, set_specs_root
 from reconciler.providers.registry import PROVIDERS
@@ -152,6 +153,8 @@ class Workspace:
             refreshed = refresh(graph, specs, state, sessions, parallelism=self.parallelism, include=include,
                                 progress=self.progress, keep_going=keep_going)
             observed = refreshed.observed
+            if mode == "normal" and specs is not None:
+                check_ownership(specs, state, observed, sessions.resource)
             plan = make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
                              mode=mode, targets=targets, created_at=_now(), hasher=self.hasher(state),
                              force_replace=force_replace)

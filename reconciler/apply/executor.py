@@ -13,6 +13,11 @@ then a create); operations run on a bounded thread pool as soon as what they wai
 
 A blocked change (``Change.blocked``) is not applied: the ledger says ``blocked`` with its reason.
 
+Every create and update is verified (``apply.verify``): the object as the create or update returns
+it (the platform's view, by the provider contract) must hold the managed fields as asked, else the
+operation fails naming each field, and the state records what the platform holds. An object found by natural key after a failed create is adopted only if no
+other address manages it.
+
 A failure skips everything that (transitively) waits for it; independent branches finish.
 Every step is journaled as it lands (an intent before each create and delete, a result after
 every operation), so a killed apply loses nothing: the next run reads the journal and finds
@@ -33,8 +38,10 @@ from typing import Any, Callable, Mapping, Protocol
 from pydantic import ValidationError
 
 from reconciler.addresses import Address
+from reconciler.apply.verify import (Mismatch, describe, describe_later, mismatches, recorded_attrs, verified_fields,
+                                     with_details)
 from reconciler.plan.ledger import APPLIED, BLOCKED, FAILED, SKIPPED, LedgerEntry
-from reconciler.errors import ApiError, ReconcilerError, TransportError
+from reconciler.errors import ApiError, ReconcilerError, TransportError, VerificationError
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan, Unknown, contains_unknown
 from reconciler.pools import ProviderPools
 from reconciler.providers.base import (CreatedButFailed, ResourceType, UpdatedButFailed, progress_to,
@@ -128,6 +135,10 @@ class Executor:
         self._applied: dict[Address, dict[str, Any]] = {}
         #: the records applies made, by address (a create-before-destroy delete journals it again)
         self._records: dict[Address, ResourceState] = {}
+        #: (type, object id) -> the address managing it: in the state, in the plan, or applied now
+        self._owners: dict[tuple[str, str], Address] = {
+            **{(a.type, rs.object_id): a for a, rs in state.resources.items()},
+            **{(c.address.type, c.object_id): c.address for c in plan.changes if c.object_id}}
         self._results_lock = threading.Lock()
 
     # -- graph of operations -------------------------------------------------------------
@@ -368,18 +379,32 @@ class Executor:
             live = rt.read(object_id)
             action = "import"
         outcome.object_id = object_id
-        outcome.record = self._record(op.address, change, rt, object_id, spec, live)
+        found: list[Mismatch] = []
+        if change.action is not Action.NOOP and live is not None and not change.blocked:  # verified
+            fields = verified_fields(rt, spec, change.managed or spec, change.ignore_changes)
+            live = with_details(rt, object_id, live, fields)
+            found = mismatches(rt, spec, live, fields)
+        outcome.record = self._record(op.address, change, rt, object_id, spec, live, mismatched=found)
         outcome.detail += f"id={object_id}"
         with self._results_lock:
             self._applied[op.address] = {**spec, **outcome.record.outputs}
             self._records[op.address] = outcome.record
-        self._journal("result", action, op.address, resource=outcome.record)
+            self._owners[(op.address.type, object_id)] = op.address
+        later = [m for m in found if m.field in rt.settles_later]
+        if later:
+            outcome.detail += "; " + describe_later(later, rt.settles_later, self._holds_secret)
+        failed = [m for m in found if m.field not in rt.settles_later]
+        failure = describe(failed, self._holds_secret) if failed else None
+        self._journal("result", action, op.address, resource=outcome.record, error=failure)
+        if failure is not None:
+            raise VerificationError(failure)
 
     def _create(self, op: Op, rt: ResourceType, spec: dict[str, Any], outcome: _Outcome) -> tuple[str, Any]:
         """Create, recovering from a failed attempt without ever making a second object.
 
         After a failure the object is looked up by its natural key: found (the request landed, or
-        someone else made it) -> adopted and converged; proved absent after a failure that may
+        someone else made it) -> adopted and converged, unless another address manages it (in the
+        state or in this plan: then the create fails); proved absent after a failure that may
         pass (5xx, 429, a dropped connection) -> created again, a bounded number of times. Types
         without a natural key cannot prove absence and are never retried here.
         """
@@ -391,6 +416,11 @@ class Executor:
                 looked, found = self._look_up(rt, spec)
                 if found is not None and op.change.create_before_destroy and found[0] == op.change.object_id:
                     found = None  # the object being replaced: the create did not land (else two would match)
+                owner = self._owner(op.address, found[0]) if found is not None else None
+                if owner is not None:  # never handed to a second address
+                    self._journal("failed", "create", op.address, error=str(err))
+                    raise ReconcilerError(f"{err}; the object its natural key names ({found[0]}) is managed by "
+                                          f"{owner}, so it is not adopted") from None
                 if found is not None:
                     object_id, live = found
                     try:
@@ -407,6 +437,16 @@ class Executor:
                     continue
                 self._journal("failed", "create", op.address, error=str(err))
                 raise
+
+    def _holds_secret(self, value: Any) -> bool:
+        """Whether ``value`` holds a secret met through a reference (never shown in a message)."""
+        return _holds_secret(value, self._secret_values)
+
+    def _owner(self, address: Address, object_id: str) -> Address | None:
+        """The other address that manages ``object_id`` (of ``address``'s type), if any."""
+        with self._results_lock:
+            owner = self._owners.get((address.type, object_id))
+        return owner if owner != address else None
 
     @staticmethod
     def _look_up(rt: ResourceType, spec: dict[str, Any]) -> tuple[bool, tuple[str, Any] | None]:
@@ -471,8 +511,12 @@ class Executor:
         return descend(value, target, attr)
 
     def _record(self, address: Address, change: Change, rt: ResourceType, object_id: str,
-                spec: Mapping[str, Any], live: Mapping[str, Any] | None, *, partial: bool = False) -> ResourceState:
+                spec: Mapping[str, Any], live: Mapping[str, Any] | None, *, partial: bool = False,
+                mismatched: list[Mismatch] | None = None) -> ResourceState:
+        """The state record of what was applied; a ``mismatched`` field as the platform holds it."""
         attrs = {k: v for k, v in spec.items() if k not in rt.sensitive and k not in rt.server_owned}
+        if mismatched and live is not None:
+            attrs = recorded_attrs(attrs, live, mismatched)
         if self.hasher is not None and self._secret_values:
             attrs = {k: self.hasher.digest(v) if _holds_secret(v, self._secret_values) else v
                      for k, v in attrs.items()}

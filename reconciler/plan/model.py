@@ -116,6 +116,9 @@ class Change:
         if self.blocked:
             return False
         return self.action is not Action.NOOP or self.importing
+    #: ``lifecycle.ignore_changes``: fields set on create, never compared afterwards (nor verified
+    #: after an apply)
+    ignore_changes: tuple[str, ...] = ()
 
     @property
     def type(self) -> str:
@@ -147,6 +150,7 @@ class Change:
             "blocked": self.blocked,
             "create_before_destroy": self.create_before_destroy,
             "caused_by": [str(a) for a in self.caused_by],
+            **({"ignore_changes": list(self.ignore_changes)} if self.ignore_changes else {}),
         }
 
     @classmethod
@@ -171,6 +175,7 @@ class Change:
             blocked=data.get("blocked"),
             create_before_destroy=bool(data.get("create_before_destroy")),
             caused_by=tuple(Address.parse(a) for a in data.get("caused_by", [])),
+            ignore_changes=tuple(data.get("ignore_changes", [])),
         )
 
 

@@ -298,7 +298,7 @@ def decide(
     after = _view(rt, full_desired, managed, unknowns=bool(spec.references),
                   holding=None if any(not r.path for r in spec.references) else {r.path[0] for r in spec.references})
     common = dict(config=_mask(rt, config), managed=tuple(managed), depends_on=depends, prevent_destroy=protect,
-                  allow_destroy=spec.lifecycle.allow_destroy)
+                  allow_destroy=spec.lifecycle.allow_destroy, ignore_changes=spec.lifecycle.ignore_changes)
     waits = (rt.wait_note,) if rt.wait_note else ()
 
     if live is None:

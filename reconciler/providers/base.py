@@ -168,6 +168,11 @@ class ResourceType:
     #: the spec field whose value names the container one ``list`` call reads (a project key); None:
     #: ``list(None)`` reads the whole instance
     container: ClassVar[str | None] = None
+    #: fields an apply may leave unlike the spec until something outside it happens, with why (an
+    #: Astro Runtime is raised by an image deploy). Every create and update is verified (the object
+    #: as returned must hold the managed fields as asked, else the apply fails); a mismatch in one of
+    #: these is reported with the reason instead, and the next plan shows it again.
+    settles_later: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, client: Any) -> None:
         self.client = client

@@ -26,6 +26,7 @@ from reconciler.providers.base import ProviderSpec, ResourceType, all_types
 from reconciler.spec import validate
 from reconciler.spec.evaluate import Scope
 from reconciler.spec.expr import ExprError
+from reconciler.spec.identity import static_clashes
 from reconciler.spec.interpolate import Substitution, substitute
 from reconciler.spec.variables import (VALIDATION_KEYS, Declaration, Given, Validation, conforms,
                                        from_text, given_values, is_declaration, parse_type, show)
@@ -223,6 +224,8 @@ class _Merge:
         if self.for_each:  # instances in address order, as every other resource
             resources = dict(sorted(resources.items()))
         backend = self.build_backend(values, env_variables)
+        if not self.errors:  # (keys are compared once every block is valid)
+            self.errors.extend(static_clashes(resources, self.types))
         raise_collected(self.errors, files)
         return SpecSet(resources=resources, providers=providers, variables=values, files=files, backend=backend,
                        locals=local_values)

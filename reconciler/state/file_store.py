@@ -347,8 +347,10 @@ class FileStateStore:
         than the one on disk, unless ``replace_lineage`` (``state push --force``: the journal of
         the replaced state is set aside as ``P.journal.ignored``). Keeps the previous snapshot
         as ``P.backup``; then resets the journal to the intents still unanswered (a possibly
-        leaked create is never forgotten).
+        leaked create is never forgotten). Refuses a state in which two addresses record one object
+        (``State.refuse_shared_ids``).
         """
+        state.refuse_shared_ids()
         with self._mutex:
             self._fence()
             disk = self._load_snapshot()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.addresses import Address
+from reconciler.errors import StateError
 
 FORMAT_VERSION = 1
 _new = object.__new__
@@ -105,6 +106,27 @@ class State:
         resources = dict(self.resources)
         resources.pop(address, None)
         return replace(self, resources=resources)
+
+    def shared_ids(self) -> list[tuple[str, str, tuple[Address, ...]]]:
+        """``(type, object id, addresses)`` for each object id that several addresses of one type
+        record (sorted). Every type's ids name one object each, so each of these is one object
+        managed twice."""
+        by_id: dict[tuple[str, str], list[Address]] = {}
+        for address, rs in self.resources.items():
+            by_id.setdefault((address.type, rs.object_id), []).append(address)
+        return sorted((t, i, tuple(sorted(a))) for (t, i), a in by_id.items() if len(a) > 1)
+
+    def refuse_shared_ids(self) -> None:
+        """Raise ``StateError`` naming the addresses when two of them record one object
+        (``shared_ids``): the stores refuse to write such a state."""
+        shared = self.shared_ids()
+        if not shared:
+            return
+        lines = [f"{' and '.join(str(a) for a in addresses)} both record {type_name} id {object_id}"
+                 for type_name, object_id, addresses in shared]
+        raise StateError("refusing to write a state in which two addresses manage one object: " + "; ".join(lines),
+                         hint="one object is managed by one address: keep one of them (`reconciler state rm "
+                              "ADDRESS` forgets the other)")
 
     def to_json(self) -> dict[str, Any]:
         return {

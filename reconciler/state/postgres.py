@@ -263,8 +263,10 @@ class PostgresStateStore:
         """Write ``state``; return it as written (see the module docstring for the rules).
 
         Refuses another lineage than the stored one unless ``replace_lineage`` (``state push
-        --force``), which also drops the replaced state's journal.
+        --force``), which also drops the replaced state's journal, and a state in which two addresses
+        record one object (``State.refuse_shared_ids``).
         """
+        state.refuse_shared_ids()
         with self._session("write", schema=True) as conn:
             with conn.transaction():
                 head = conn.execute("SELECT lineage, serial, format_version FROM reconciler_states "

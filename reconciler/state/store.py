@@ -31,7 +31,8 @@ class StateStore(Protocol):
       thread-safe (apply's steps record from several threads).
     - ``write(state, replace_lineage=False)``: atomic snapshot; returns it as written (serial
       bumped iff the resources changed); resets the journal to the unanswered intents. Refuses
-      another lineage unless ``replace_lineage``.
+      another lineage unless ``replace_lineage``, and a state in which two addresses of one type
+      record one object id (``State.refuse_shared_ids``).
     - ``force_unlock(lock_id)``, ``lock_info()``: the lock's escape hatch and its holder record
       (``"stale": True`` when its lease expired).
     - ``close()``: release connections (a no-op for files).

@@ -322,3 +322,119 @@ def test_a_create_that_got_a_server_error_is_retried_only_when_proved_absent(tmp
     new_state, ledger = Executor(plan, state, store, lambda a: Flaky(world), sleep=lambda s: None).run()
     assert ledger[0].outcome == "applied", ledger[0].detail
     assert world.calls[:len(calls)] == calls and len(world.objects) == 1
+
+
+# -- one object, one address -----------------------------------------------------------------------
+
+
+def test_a_failed_create_never_adopts_an_object_another_address_manages(tmp_path):
+    """The create of ``late`` is refused (the name is taken); the object its key names is already
+    ``test_box.owner``'s, so it is not handed to a second address."""
+    world = World()
+    owner = _managed(world, "late")
+    owner = ResourceState(addr("owner"), owner.object_id, attrs={"name": "late"}, outputs={"id": owner.object_id})
+    state = State("lin", 1, {owner.address: owner})
+    _, new_state, ledger = run([create("late")], world, tmp_path, state=state)
+    entry = ledger["test_box.late"]
+    assert entry.outcome == "failed"
+    assert "already exists" in entry.detail and f"({owner.object_id}) is managed by test_box.owner" in entry.detail
+    assert set(new_state.resources) == {addr("owner")}
+    assert world.calls == [("create", "late")]  # no update of the other address's object
+
+
+# -- verified applies ------------------------------------------------------------------------------
+
+
+class DropsParent(BoxType):
+    """A platform that answers every write with success but silently keeps no ``parent``."""
+
+    def create(self, spec):
+        oid, live = super().create({k: v for k, v in spec.items() if k != "parent"})
+        return oid, live
+
+    def update(self, object_id, live, spec, changed):
+        return super().update(object_id, live, {k: v for k, v in spec.items() if k != "parent"}, changed)
+
+
+def _update(old: ResourceState, **after) -> Change:
+    config = {"name": old.attrs["name"], **after}
+    return Change(old.address, Action.UPDATE, "differs", before=dict(old.attrs), after=config,
+                  diff=tuple(DiffItem("add", (k,), None, v) for k, v in after.items()), object_id=old.object_id,
+                  config=config, managed=tuple(config))
+
+
+def test_an_update_the_platform_did_not_keep_fails_naming_the_field_and_state_records_the_platform(tmp_path):
+    world = World()
+    old = _managed(world, "box")
+    old = ResourceState(old.address, old.object_id, attrs={"name": "box", "parent": "was"}, outputs=old.outputs)
+    world.objects[old.object_id]["parent"] = "was"
+    child = create("child", "box")
+    state = State("lin", 1, {old.address: old})
+    plan = Plan(changes=(_update(old, parent="wanted"), child), state_lineage="lin", state_serial=1)
+    new_state, ledger = Executor(plan, state, open_store(tmp_path / "state.json"), lambda a: DropsParent(world)).run()
+    by_address = {str(e.address): e for e in ledger}
+    failed = by_address["test_box.box"]
+    assert failed.outcome == "failed"
+    assert "parent: expected 'wanted', got 'was'" in failed.detail
+    assert by_address["test_box.child"].outcome == "skipped"
+    recorded = new_state.resources[addr("box")]
+    assert recorded.attrs == {"name": "box", "parent": "was"}  # what the platform holds: the next plan shows it
+
+
+def test_a_create_the_platform_kept_only_partly_records_the_object_and_fails(tmp_path):
+    world = World()
+    plan_change = Change(addr("box"), Action.CREATE, "new", after={"name": "box", "parent": "p"},
+                         config={"name": "box", "parent": "p"}, managed=("name", "parent"))
+    store = open_store(tmp_path / "state.json")
+    plan = Plan(changes=(plan_change,), state_lineage=State.empty().lineage)
+    new_state, ledger = Executor(plan, State.empty(), store, lambda a: DropsParent(world)).run()
+    assert ledger[0].outcome == "failed"
+    assert "parent: expected 'p', got nothing (the platform does not return it)" in ledger[0].detail
+    recorded = new_state.resources[addr("box")]  # the object exists: recorded, never orphaned
+    assert recorded.object_id in world.objects and recorded.attrs == {"name": "box"}
+
+
+def test_ignored_fields_are_not_verified(tmp_path):
+    from dataclasses import replace
+
+    world = World()
+    old = _managed(world, "box")
+    state = State("lin", 1, {old.address: old})
+    plan = Plan(changes=(replace(_update(old, parent="p"), ignore_changes=("parent",)),), state_lineage="lin",
+                state_serial=1)
+    _, ledger = Executor(plan, state, open_store(tmp_path / "state.json"), lambda a: DropsParent(world)).run()
+    assert ledger[0].outcome == "applied", ledger[0].detail
+
+
+def test_a_blocked_change_is_neither_applied_nor_verified(tmp_path):
+    from dataclasses import replace
+
+    world = World()
+    old = _managed(world, "box")
+    state = State("lin", 1, {old.address: old})
+    plan = Plan(changes=(replace(_update(old, parent="p"), blocked="the platform cannot do it yet"),),
+                state_lineage="lin", state_serial=1)
+    _, ledger = Executor(plan, state, open_store(tmp_path / "state.json"), lambda a: DropsParent(world)).run()
+    assert ledger[0].outcome == "blocked" and "the platform cannot do it yet" in ledger[0].detail
+
+
+def test_a_field_the_type_says_settles_later_is_reported_not_failed(tmp_path):
+    class Later(DropsParent):
+        settles_later: ClassVar = {"parent": "it moves with the next nightly sync"}
+
+    world = World()
+    old = _managed(world, "box")
+    state = State("lin", 1, {old.address: old})
+    plan = Plan(changes=(_update(old, parent="p"),), state_lineage="lin", state_serial=1)
+    new_state, ledger = Executor(plan, state, open_store(tmp_path / "state.json"), lambda a: Later(world)).run()
+    assert ledger[0].outcome == "applied"
+    assert "parent is not 'p' yet (nothing (the platform does not return it)): it moves with the next nightly " \
+           "sync" in ledger[0].detail
+    assert "parent" not in new_state.resources[addr("box")].attrs
+
+
+def test_a_secret_met_through_a_reference_is_masked_in_the_mismatch(tmp_path):
+    from reconciler.apply.verify import Mismatch, describe
+
+    text = describe([Mismatch("parent", "tok-secret", "other")], hide=lambda v: v == "tok-secret")
+    assert "tok-secret" not in text and "parent: expected (sensitive value), got 'other'" in text

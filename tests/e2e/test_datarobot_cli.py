@@ -238,3 +238,41 @@ def test_token_never_appears_in_state_plans_or_output(proj):
     state = json.loads(proj.state_file.read_text())
     assert not any(r["type"].startswith("datarobot_") and r["type"] not in
                    ("datarobot_deployment", "datarobot_prediction_environment") for r in state["resources"])
+
+
+HOUSE_RIDGE_PACKAGE = "650000000000000000000602"
+HOUSE_XGB_PACKAGE = "650000000000000000000601"
+
+
+def _served_package(official, label: str) -> str:
+    deployment = _by_label(official)[label][0]
+    return official.client.get_client().get(f"deployments/{deployment.id}/").json()["modelPackage"]["id"]
+
+
+def test_a_replacement_job_that_succeeds_without_replacing_fails_the_apply_and_the_change_stays(proj, official):
+    """DataRobot's job says COMPLETED, but the deployment still serves the old package: the apply
+    is verified, so it fails naming the field, and the state keeps what the platform holds."""
+    _applied(proj)
+    proj.edit_spec("deployments.yaml", "model_package_id: ${datarobot_model_package.house_xgb.id}",
+                   f'model_package_id: "{HOUSE_RIDGE_PACKAGE}"')
+    proj.sandbox.emulators["datarobot"].replacement_keeps_model = True
+
+    failed = proj.cli("apply", "--auto-approve")
+    assert failed.code == 1, failed.text
+    assert "datarobot_deployment.house_prices" in failed.text
+    assert (f"model_package_id: expected '{HOUSE_RIDGE_PACKAGE}', got '{HOUSE_XGB_PACKAGE}'") in failed.text
+    assert "Traceback" not in failed.text
+    assert _served_package(official, HOUSE) == HOUSE_XGB_PACKAGE
+    state = json.loads(proj.state_file.read_text())
+    house = next(r for r in state["resources"] if r["address"] == "datarobot_deployment.house_prices")
+    assert house["attrs"]["model_package_id"] == HOUSE_XGB_PACKAGE  # what the platform holds
+
+    assert proj.cli("drift", "--detailed-exitcode").code == 0  # nothing changed outside the tool
+    plan = proj.cli("plan", "--detailed-exitcode")
+    assert plan.code == 2, plan.text
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in plan.out and "model_package_id" in plan.out
+
+    proj.sandbox.emulators["datarobot"].replacement_keeps_model = False
+    _applied(proj)
+    assert _served_package(official, HOUSE) == HOUSE_RIDGE_PACKAGE
+    assert proj.cli("plan", "--detailed-exitcode").code == 0

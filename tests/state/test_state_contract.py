@@ -96,6 +96,17 @@ def test_a_state_of_another_lineage_is_never_written(backend) -> None:
     assert backend.open().read() == kept
 
 
+def test_two_addresses_with_one_object_id_are_never_written(backend) -> None:
+    store = backend.open()
+    kept = store.write(State.empty().with_resource(rec()))
+    twin = replace(rec(Y), object_id=rec().object_id)
+    with pytest.raises(StateError, match=r"dataiku_project.x and dataiku_project.y both record dataiku_project id X"):
+        store.write(kept.with_resource(twin))
+    assert backend.open().read() == kept
+    other_type = replace(twin, address=Address.parse("dataiku_deployer_project.y"))
+    assert store.write(kept.with_resource(other_type)).serial == kept.serial + 1  # ids are unique per type
+
+
 def test_replace_lineage_overwrites_another_state_and_continues_the_serial(backend) -> None:
     store = backend.open()
     old = store.write(State.empty().with_resource(rec()))

@@ -180,8 +180,10 @@ def test_create_inactive_lands_inactive(api):
 
 def test_reset_restores_the_knobs(emulator):
     emulator.job_outcome, emulator.job_running_polls, emulator.max_deployments = "fail", 3, 0
+    emulator.replacement_keeps_model = True
     emulator.reset()
     assert (emulator.job_outcome, emulator.job_running_polls, emulator.max_deployments) == ("finish", 0, None)
+    assert emulator.replacement_keeps_model is False
     with pytest.raises(ValueError):
         emulator.job_outcome = "sometimes"
 
@@ -256,6 +258,17 @@ def test_model_replacement_swaps_the_champion_and_records_history(api, emulator)
     newest, oldest = history["data"]
     assert newest["replacementReason"] == "ACCURACY" and newest["endDate"] is None
     assert oldest["modelPackage"]["modelId"] == CHURN_XGB and oldest["endDate"] is not None
+
+
+def test_a_replacement_can_complete_while_the_deployment_keeps_its_model(api, emulator):
+    """The ``replacement_keeps_model`` knob: the job completes, the champion stays."""
+    deployment_id = _active(api)
+    emulator.replacement_keeps_model = True
+    response = api.patch(f"/deployments/{deployment_id}/model/",
+                         json={"modelPackageId": CHURN_GLM_PACKAGE, "reason": "ACCURACY"})
+    assert api.get(response.headers["Location"]).status_code == 303  # COMPLETED
+    doc = api.get(f"/deployments/{deployment_id}/").json()
+    assert (doc["status"], doc["model"]["id"]) == ("active", CHURN_XGB)
 
 
 @pytest.mark.parametrize("body, status", [

@@ -133,6 +133,8 @@ class Deployment(ResourceType):
     sensitive: ClassVar[frozenset[str]] = frozenset({"secret_environment_variables"})
     delete_note: ClassVar[str | None] = "deletes the Airflow environment with its DAG runs, logs and deploy history"
     ref_fields: ClassVar[Mapping[str, str]] = {"workspace": "astro_workspace"}
+    settles_later: ClassVar[Mapping[str, str]] = {
+        "astro_runtime_version": "Astro has no call that changes the Runtime: an image deploy built on it raises it"}
 
     client: AstroClient
 

@@ -174,6 +174,8 @@ class DeployerProject(DataikuResource):
     create_only: ClassVar[frozenset[str]] = frozenset({"key"})
     local_fields: ClassVar[frozenset[str]] = frozenset({"design_project"})
     delete_note: ClassVar[str | None] = "deletes its published bundles; DSS refuses while deployments use it"
+    settles_later: ClassVar[Mapping[str, str]] = {
+        "bundles": "a bundle a deployment still uses is deleted by a later apply, once no deployment uses it"}
 
     #: only the settings document has them (one GET per published project)
     detail_fields: ClassVar[frozenset[str]] = frozenset({"permissions", "owner"})

@@ -6,7 +6,8 @@ request the world's async jobs make their background progress (``DataRobotWorld.
 
 Knobs for tests are forwarded to the world (see ``models`` for their meaning):
 ``job_outcome``, ``job_running_polls``, ``job_failure_message``, ``max_deployments``,
-``bundles_enabled``, ``pps_image_available``. ``reset()`` restores them.
+``bundles_enabled``, ``pps_image_available``, ``replacement_keeps_model``. ``reset()`` restores
+them.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class DataRobotEmulator(RoutedEmulator):
     max_deployments = _knob("max_deployments")
     bundles_enabled = _knob("bundles_enabled")
     pps_image_available = _knob("pps_image_available")
+    replacement_keeps_model = _knob("replacement_keeps_model")
 
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.world = DataRobotWorld(seed=seed, clock=clock)

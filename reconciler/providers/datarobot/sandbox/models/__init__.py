@@ -27,6 +27,9 @@ Knobs (plain attributes, restored by ``reset``):
     max_deployments    None, or the organization limit (409 on create beyond it)
     bundles_enabled    compute bundles feature flag (403 when off; default on)
     pps_image_available  portable prediction server image metadata present (404 when not)
+    replacement_keeps_model  a model replacement job completes (COMPLETED, model history
+                       entry and all) while the deployment keeps serving its previous model and
+                       package: an apply that did not happen although the platform says it did
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ _DEFAULT_KNOBS: dict[str, Any] = {
     "max_deployments": None,
     "bundles_enabled": True,
     "pps_image_available": True,
+    "replacement_keeps_model": False,
 }
 
 
@@ -69,6 +73,7 @@ class DataRobotWorld(DeploymentOps, EnvironmentOps, CatalogOps, World):
     max_deployments: int | None
     bundles_enabled: bool
     pps_image_available: bool
+    replacement_keeps_model: bool
 
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.seed = seed

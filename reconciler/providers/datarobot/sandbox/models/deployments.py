@@ -262,11 +262,12 @@ class DeploymentOps:
             raise Unprocessable(result["message"], failing)
         project = seed.project(model["projectId"]) or {}
         doc["status"] = "replacingModel"
+        served = {"model": model_ref(model, project, self.now()),
+                  "modelPackage": {"id": package["id"], "name": package["name"],
+                                   "registeredModelId": package["registeredModelId"]}}
         return self.start_job(
             "model", f"Replacing the model of deployment {deployment_id}", deployment_id=deployment_id,
-            on_success={"status": "active", "model": model_ref(model, project, self.now()),
-                        "modelPackage": {"id": package["id"], "name": package["name"],
-                                         "registeredModelId": package["registeredModelId"]}},
+            on_success={"status": "active", **({} if self.replacement_keeps_model else served)},
             on_failure={"status": "active"},
             history=history_entry(model, package, want.reason, None),
             result_path=f"deployments/{deployment_id}/")
