@@ -6,7 +6,9 @@ name each resource from its natural key, wire ``ref_fields`` into ``${type.name.
 references to the other exported resources, write one YAML file per resource type
 (deterministic: the same estate gives byte-identical files), and record every exported object
 in state, so that the first plan shows no changes. Objects the state
-already manages are skipped (never two addresses for one object).
+already manages are skipped (never two addresses for one object). Into a new repository (no spec
+files yet) it also writes a ``providers`` block reading the provider's settings from the
+environment (``${env:NAME}``, never the values).
 """
 
 from __future__ import annotations
@@ -91,6 +93,23 @@ def write_specs(exported: Iterable[Exported], out_dir: Path, provider: str) -> l
         path.write_text(text)
         written.append(path)
     return written
+
+
+def write_providers(provider: ProviderSpec, env: Mapping[str, str], out_dir: Path) -> Path:
+    """``providers.yaml`` under ``out_dir``: a ``providers.<name>`` block whose settings read the
+    provider's env vars (``${env:NAME}``) for every setting that ``env`` sets. The values themselves
+    (a token, a password) are never written."""
+    settings = {name: f"${{env:{var}}}" for name in provider.settings_model.model_fields
+                for var in provider.env_vars(name)[:1] if env.get(var)}
+    path = out_dir / "providers.yaml"
+    if path.exists():
+        raise PlanError(f"{path} already exists; export writes new files only",
+                        hint="choose another --out directory or remove the file")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER.format(provider=provider.name)
+                    + "# Settings come from the environment; set these variables where reconciler runs.\n"
+                    + yaml.safe_dump({"providers": {provider.name: settings}}, sort_keys=False))
+    return path
 
 
 class _Dumper(yaml.SafeDumper):

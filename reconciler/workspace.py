@@ -19,15 +19,18 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from reconciler.addresses import Address
 from reconciler.apply.executor import Executor, Hooks
-from reconciler.errors import ApplyError, PlanError, ProviderError, ReconcilerError, StalePlanError, StateError
-from reconciler.export import discover, state_records, write_specs
+from reconciler.errors import ApplyError, PlanError, ProviderError, ReconcilerError, SpecError, StalePlanError, StateError
+from reconciler.export import discover, state_records, write_providers, write_specs
 from reconciler.graph.build import build_graph
 from reconciler.graph.dag import Graph
+from reconciler.graph.render import subgraph
 from reconciler.plan.ledger import FAILED, LedgerEntry
 from reconciler.plan.cascade import apply_cascades
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan
 from reconciler.plan.ownership import check_ownership
 from reconciler.plan.planner import make_plan, select
+from reconciler.plan.render_markdown import node_action
+from reconciler.plan.render_text import display_order
 from reconciler.providers.base import ProviderSpec, ResourceType, set_specs_root
 from reconciler.providers.registry import PROVIDERS
 from reconciler.reads import find_one, read_object
@@ -36,6 +39,7 @@ from reconciler.scope import changed_blocks, scope_since
 from reconciler.secrets import SecretHasher, redact_plan, sensitive_values
 from reconciler.sessions import Sessions, open_sessions
 from reconciler.spec import SpecSet, load_specs, resolve
+from reconciler.spec.loader import discover as spec_files
 from reconciler.state import JournalEntry, StateStore, open_store
 from reconciler.state.model import ResourceState, State
 from reconciler.values import contains_unknown, fingerprint
@@ -96,7 +100,7 @@ class Workspace:
         (``specs`` when given, else loaded), else ``state/default.json``."""
         location = self.state_location
         if location is None:
-            if specs is None and os.path.exists(self.specs_path):
+            if specs is None and self._has_specs():
                 specs = self.load()
             backend = specs.backend if specs is not None else None
             location = backend.state_location if backend is not None else DEFAULT_STATE
@@ -134,6 +138,18 @@ class Workspace:
                              allow_cascade=allow_cascade, changed_since=changed_since,
                              force_replace=tuple(force_replace))
         return plan
+
+    def dependency_graph(self, *, plan_only: bool = False) -> tuple[Graph, dict[Address, str]]:
+        """The graph of specs ∪ state, and no actions; with ``plan_only``, the graph of what a plan
+        changes (edges between changed addresses) and each one's action. Like ``plan``: no writes."""
+        if not plan_only:
+            specs = self.load()
+            return build_graph(specs, self.store(specs).read()), {}
+        plan = self.plan()
+        actions = {c.address: node_action(c) for c in display_order(plan)}
+        specs = self.load()
+        graph = build_graph(specs, self.store(specs).read())
+        return subgraph(graph, actions), actions
 
     def _plan(self, specs: SpecSet | None, state: State, pending: list, *, mode: str,
               targets: tuple[Address, ...], allow_cascade: bool, changed_since: str | None = None,
@@ -193,10 +209,17 @@ class Workspace:
             self.warn(message)
 
     def _load_optional(self) -> SpecSet | None:
-        """``destroy`` works from state alone when the specs are gone."""
-        if not os.path.exists(self.specs_path):
+        """``destroy`` works from state alone when the specs are gone (no directory, or no spec files)."""
+        if not self._has_specs():
             return None
         return self.load()
+
+    def _has_specs(self) -> bool:
+        try:
+            spec_files(self.specs_path)
+        except SpecError:
+            return False
+        return True
 
     def drift(self) -> Plan:
         """Read-only: live objects vs the state's last applied attributes."""
@@ -355,6 +378,8 @@ class Workspace:
                 return rs.outputs.get(attr[0], rs.attrs.get(attr[0]))
 
             written = write_specs(exported, target, provider)
+            if specs is None:  # a new repository: the provider's settings come from the environment
+                written.append(write_providers(spec, self.env, target))
             try:
                 loaded = self.load()
             except ReconcilerError:

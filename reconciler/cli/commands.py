@@ -16,6 +16,7 @@ from reconciler.cli.progress import CliHooks, refresh_progress
 from reconciler.cli.state_transfer import pull, push
 from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.graph.build import build_graph
+from reconciler.graph.render import render_dot, render_mermaid
 from reconciler.plan.model import Plan
 from reconciler.plan.render import render_drift, render_ledger, render_plan, use_color
 from reconciler.providers.registry import PROVIDERS
@@ -272,6 +273,18 @@ def export(ctx, provider: str, scopes, out_dir) -> int:
     for path in files:
         click.echo(f"Wrote {path}")
     click.echo(f"Adopted {len(addresses)} object(s) into the state. Run `reconciler plan`: it should show no changes.")
+    return 0
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default="dot", show_default=True)
+@click.option("--plan", "plan_only", is_flag=True,
+              help="Only what a plan changes, each node styled by its action (refreshes; writes nothing).")
+@click.pass_context
+def graph(ctx, fmt: str, plan_only: bool) -> int:
+    """Print the dependency graph of specs and state (an edge points at what a resource depends on)."""
+    dag, actions = ctx.obj.dependency_graph(plan_only=plan_only)
+    click.echo(render_dot(dag, actions) if fmt == "dot" else render_mermaid(dag, actions), nl=False)
     return 0
 
 

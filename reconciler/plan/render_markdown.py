@@ -5,7 +5,8 @@ warnings), only the changed fields of each change in a ```diff block, the full o
 collapsed ``<details>`` block, and never more than ``max_chars`` characters (GitHub refuses
 comments over 65,535). When the whole would not fit, details blocks go first, then changes
 from the end (destructive ones, listed first, are kept longest), and the comment ends with a
-note saying what was left out. Entries are rendered lazily, so a 10,000-change plan costs only
+note saying what was left out. A plan changing at most ``GRAPH_NODES`` addresses shows them as
+a Mermaid graph (edges from each change's ``depends_on``, between changed addresses). Entries are rendered lazily, so a 10,000-change plan costs only
 what fits. Pure: no I/O.
 """
 
@@ -15,12 +16,17 @@ import re
 from functools import cached_property
 from typing import Sequence
 
+from reconciler.addresses import Address
+from reconciler.graph.dag import Graph
+from reconciler.graph.render import render_mermaid
 from reconciler.plan.model import Action, Change, DiffItem, Drift, Plan
 from reconciler.plan.render_text import (
     Paint, attr_lines, change_lines, counts_phrase, display_order, drift_counts, headline, inline,
     is_multiline, is_text_change, key_text, printable, stats_line, unified_lines,
 )
 
+#: the plan comment shows the graph of the changes when there are at most this many
+GRAPH_NODES = 30
 #: room kept for the truncation note when something must be left out
 NOTE_RESERVE = 400
 #: at most this many lines in one change's ```diff block; the rest is in its details
@@ -292,7 +298,23 @@ def _plan_head(plan: Plan, shown: list[Change]) -> str:
                    "apply (listed at the end).")
     if plan.stats:
         out.append(f"_{stats_line(plan.stats)}_")
+    if 0 < len(shown) <= GRAPH_NODES:
+        out.append(changes_graph(shown))
     return "\n\n".join(out) + "\n\n"
+
+
+def node_action(change: Change) -> str:
+    """A change's name in a graph: its action, ``import`` for an adoption alone, or ``blocked``."""
+    if change.blocked:
+        return "blocked"
+    return "import" if change.importing and change.action is Action.NOOP else change.action.value
+
+
+def changes_graph(changes: Sequence[Change]) -> str:
+    """The changed addresses as a collapsed Mermaid graph, styled by action."""
+    actions: dict[Address, str] = {c.address: node_action(c) for c in changes}
+    graph: Graph[Address] = Graph(actions, [(c.address, d) for c in changes for d in c.depends_on if d in actions])
+    return details("Dependency graph of the changes", fenced(render_mermaid(graph, actions).splitlines(), "mermaid")).rstrip("\n")
 
 
 def render_plan_markdown(plan: Plan, max_chars: int = 65000) -> str:
