@@ -259,12 +259,13 @@ class Workspace:
         return result
 
     def _record_outputs(self, specs: SpecSet | None, mode: str, state: State, store: StateStore) -> State:
-        """``state`` with the specs' outputs as they evaluate against it (none after a destroy),
-        written when they changed. A saved plan's apply (no specs loaded) keeps the recorded ones."""
-        if specs is None and mode != "destroy":
+        """``state`` with the specs' outputs as they evaluate against it, written when they changed:
+        an output whose resource is gone (or not applied) is left out, and a destroy that leaves no
+        resource leaves no output. A saved plan's apply (no specs loaded) keeps the recorded ones."""
+        if specs is None and not (mode == "destroy" and not state.resources):
             return state
-        outputs = {} if mode == "destroy" or specs is None else evaluate_outputs(specs.outputs, state,
-                                                                                 self.hasher(state))
+        outputs = {} if specs is None or (mode == "destroy" and not state.resources) else evaluate_outputs(
+            specs.outputs, state, self.hasher(state))
         if outputs == state.outputs:
             return state
         return store.write(replace(state, outputs=outputs))
