@@ -613,8 +613,14 @@ class _Merge:
                       hint="add sensitive: true (then only a keyed hash is stored and nothing is printed)")
         references = []
         for path, token in sub.references:
-            if self.check_reference(label, token, lambda path=path: where("value", *path)):  # type: ignore[arg-type]
-                references.append(Reference(token.address, token.attr, token.text, path))
+            if not self.check_reference(label, token, lambda path=path: where("value", *path)):  # type: ignore[arg-type]
+                continue
+            if token.attr[0] in self.types[token.address.type].sensitive:
+                self.fail(SpecValidationError, f"output '{name}': '{token.text}' is a sensitive field of "
+                          f"{token.address.type}, which is never stored, so no output can hold it",
+                          where("value", *path), label, hint="output another attribute")
+                continue
+            references.append(Reference(token.address, token.attr, token.text, path))
         if len(self.errors) > before:
             return None
         return OutputSpec(name, sub.value, description, sensitive, raw.location, tuple(references))

@@ -72,6 +72,9 @@ outputs:
      ["specs/a.yaml:8", "sensitive must be true or false"]),
     ({"a.yaml": "variables:\n  t:\n    default: s3cr3t\n    sensitive: true\noutputs:\n  x:\n    value: ${var.t}\n"},
      ["specs/a.yaml:7", "output 'x' uses a sensitive variable", "add sensitive: true"]),
+    ({"a.yaml": "resources:\n  test_dataset.d:\n    project: P\n    name: d\n    type: PostgreSQL\n"
+                "outputs:\n  x:\n    value: ${test_dataset.d.password}\n    sensitive: true\n"},
+     ["specs/a.yaml:8", "'${test_dataset.d.password}' is a sensitive field of test_dataset, which is never stored"]),
     ({"a.yaml": "outputs:\n  x: {value: a}\n", "b.yaml": "outputs:\n  x: {value: b}\n"},
      ["output 'x' is defined twice"]),
 ])
