@@ -40,6 +40,7 @@ from reconciler.secrets import SecretHasher, redact_plan, sensitive_values
 from reconciler.sessions import Sessions, open_sessions
 from reconciler.spec import SpecSet, load_specs, resolve
 from reconciler.spec.loader import discover as spec_files
+from reconciler.spec.outputs import evaluate_outputs
 from reconciler.state import JournalEntry, StateStore, open_store
 from reconciler.state.model import ResourceState, State
 from reconciler.values import contains_unknown, fingerprint
@@ -260,7 +261,8 @@ class Workspace:
             if plan.mode == "refresh-only":
                 return self._accept_refresh(plan, state, store)
             if not plan.has_changes() and not unreadable:
-                return ApplyResult(plan, (), _record_lifecycle(plan, state, store))
+                state = _record_lifecycle(plan, state, store)
+                return ApplyResult(plan, (), self._record_outputs(specs, mode, state, store))
             if confirm is not None and not confirm(plan):
                 raise PlanError("apply cancelled: nothing was changed")
             state = _record_lifecycle(plan, state, store)
@@ -270,6 +272,7 @@ class Workspace:
                 executor = Executor(plan, state, store, sessions.resource, parallelism=self.parallelism, hooks=hooks,
                                     secrets=secrets, hasher=self.hasher(state))
                 new_state, ledger = executor.run()
+            new_state = self._record_outputs(specs, mode, new_state, store)
         ledger = _unreadable_entries(unreadable, specs, state) + list(ledger)
         result = ApplyResult(plan, tuple(ledger), new_state)
         if not result.ok:
@@ -277,6 +280,18 @@ class Workspace:
             raise ApplyError(f"apply finished with {len(failed)} failure(s); the state records everything that "
                              f"was applied", ledger=result)
         return result
+
+    def _record_outputs(self, specs: SpecSet | None, mode: str, state: State, store: StateStore) -> State:
+        """``state`` with the specs' outputs as they evaluate against it, written when they changed:
+        an output whose resource is gone (or not applied) is left out, and a destroy that leaves no
+        resource leaves no output. A saved plan's apply (no specs loaded) keeps the recorded ones."""
+        if specs is None and not (mode == "destroy" and not state.resources):
+            return state
+        outputs = {} if specs is None or (mode == "destroy" and not state.resources) else evaluate_outputs(
+            specs.outputs, state, self.hasher(state))
+        if outputs == state.outputs:
+            return state
+        return store.write(replace(state, outputs=outputs))
 
     def _secrets(self, plan: Plan, specs: SpecSet | None) -> dict[Address, dict]:
         """Sensitive values for the plan's changes, read from the specs (plans never hold them)."""

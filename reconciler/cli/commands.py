@@ -297,6 +297,46 @@ state.add_command(pull)
 state.add_command(push)
 
 
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (all outputs: one object by name).")
+@click.pass_context
+def output(ctx, name: str | None, as_json: bool) -> int:
+    """Print the outputs recorded by the last apply (all, or NAME's value alone).
+
+    A sensitive output prints (sensitive): state holds only a keyed hash of its value."""
+    outputs = ctx.find_object(Workspace).store().read().outputs
+    if name is not None:
+        entry = outputs.get(name)
+        if entry is None:
+            known = ", ".join(sorted(outputs)) or "(none: apply the specs first)"
+            raise StateError(f"no output '{name}' in the state; recorded outputs: {known}",
+                             hint="outputs are recorded by `reconciler apply`")
+        if as_json:
+            click.echo(json.dumps({"sensitive": True} if entry.get("sensitive") else entry.get("value"),
+                                  sort_keys=True))
+        else:
+            click.echo(_output_text(entry, plain=True))
+        return 0
+    if as_json:
+        click.echo(json.dumps({n: ({"sensitive": True} if e.get("sensitive") else
+                                   {"sensitive": False, "value": e.get("value")})
+                               | ({"description": e["description"]} if e.get("description") else {})
+                               for n, e in outputs.items()}, indent=2, sort_keys=True))
+        return 0
+    for n in sorted(outputs):
+        click.echo(f"{n} = {_output_text(outputs[n], plain=False)}")
+    return 0
+
+
+def _output_text(entry: dict, *, plain: bool) -> str:
+    """An output as text: ``(sensitive)``; a string as is when ``plain``; else JSON."""
+    if entry.get("sensitive"):
+        return "(sensitive)"
+    value = entry.get("value")
+    return value if plain and isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
 @state.command("list")
 @click.pass_context
 def state_list(ctx) -> int:

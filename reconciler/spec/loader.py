@@ -1,7 +1,7 @@
 """``load_specs``: find the spec files, merge them, interpolate, validate; return a ``SpecSet``.
 
 Owns: the spec format's top level (``providers`` / ``variables`` / ``locals`` / ``resources`` /
-``backend``), the reserved resource keys (``depends_on``, ``lifecycle``, ``for_each``: a block with
+``outputs`` / ``backend``), the reserved resource keys (``depends_on``, ``lifecycle``, ``for_each``: a block with
 ``for_each`` becomes one ``ResourceSpec`` per instance, ``type.name["key"]``), the values of
 variables (``variables``) and locals, checking references and types against the
 provider registry, and collecting every problem of every file into one error. It does no I/O
@@ -31,10 +31,12 @@ from reconciler.spec.interpolate import Substitution, substitute
 from reconciler.spec.variables import (VALIDATION_KEYS, Declaration, Given, Validation, conforms,
                                        from_text, given_values, is_declaration, parse_type, show)
 from reconciler.spec.functions import kind as value_kind
-from reconciler.spec.model import BackendConfig, Lifecycle, ProviderConfig, Reference, ResourceSpec, SpecSet
+from reconciler.spec.model import (BackendConfig, Lifecycle, OutputSpec, ProviderConfig, Reference, ResourceSpec,
+                                   SpecSet)
 from reconciler.spec.yamlsource import Document, Position, parse_document
 
-TOP_LEVEL = ("providers", "variables", "locals", "resources", "backend")
+TOP_LEVEL = ("providers", "variables", "locals", "resources", "outputs", "backend")
+OUTPUT_KEYS = ("value", "description", "sensitive")
 BACKEND_KEYS = ("url", "name")
 RESERVED = ("depends_on", "lifecycle", "for_each")
 LIFECYCLE_KEYS = ("prevent_destroy", "ignore_changes", "allow_destroy", "create_before_destroy",
@@ -184,6 +186,7 @@ class _Merge:
         self._attributes: dict[str, list[str]] = {}  # type -> the attributes a reference may name
         self.variables: dict[str, _Raw] = {}
         self.locals: dict[str, _Raw] = {}
+        self.outputs: dict[str, _Raw] = {}
         #: local name -> (value, secret) once evaluated; None while it is being evaluated (a loop)
         self._local_values: dict[str, tuple[Any, bool, bool] | None] = {}
         self._values: dict[str, Any] = {}
@@ -224,11 +227,13 @@ class _Merge:
         if self.for_each:  # instances in address order, as every other resource
             resources = dict(sorted(resources.items()))
         backend = self.build_backend(values, env_variables)
+        outputs = {name: out for name, raw in sorted(self.outputs.items())
+                   if (out := self.build_output(name, raw, values, env_variables)) is not None}
         if not self.errors:  # (keys are compared once every block is valid)
             self.errors.extend(static_clashes(resources, self.types))
         raise_collected(self.errors, files)
         return SpecSet(resources=resources, providers=providers, variables=values, files=files, backend=backend,
-                       locals=local_values)
+                       locals=local_values, outputs=outputs)
 
     def merge(self, doc: Document) -> None:
         data = doc.data
@@ -278,6 +283,15 @@ class _Merge:
                           raw.location)
                 continue
             self._dup(self.locals, name, raw, "local")
+
+    def merge_outputs(self, doc: Document, section: dict) -> None:
+        for name, value in section.items():
+            raw = _Raw(value, doc, ("outputs", name))
+            if not _VAR_NAME.match(str(name)):
+                self.fail(SpecValidationError, f"'{name}' is not a valid output name (letters, digits, _ and -)",
+                          raw.location)
+                continue
+            self._dup(self.outputs, name, raw, "output")
 
     def merge_providers(self, doc: Document, section: dict) -> None:
         for name, value in section.items():
@@ -561,6 +575,55 @@ class _Merge:
         if len(self.errors) > before:
             return None
         return BackendConfig(url=url, name=name, location=raw.location)
+
+    def build_output(self, name: str, raw: _Raw, variables: dict,
+                     env_variables: frozenset[str]) -> OutputSpec | None:
+        """One ``outputs:`` entry: ``value`` (required; may reference resources, locals, variables),
+        ``description`` (text), ``sensitive`` (true/false). None after an error."""
+        body, before, label = raw.value, len(self.errors), f"output.{name}"
+
+        def where(*path: Any) -> Location:
+            return raw.doc.location_of(raw.path + path)
+
+        if not isinstance(body, dict) or "value" not in body:
+            self.fail(SpecValidationError, f"output '{name}' must be a mapping with 'value' (and optionally "
+                      f"'description', 'sensitive'), got {_kind(body) if not isinstance(body, dict) else 'no value'}",
+                      raw.location, label, hint="e.g. value: ${dataiku_project.sales.key}")
+            return None
+        for key in body:
+            if key not in OUTPUT_KEYS:
+                close = difflib.get_close_matches(str(key), OUTPUT_KEYS, n=1)
+                self.fail(SpecValidationError, f"output '{name}': key '{key}' is not allowed; allowed keys: "
+                          f"{', '.join(OUTPUT_KEYS)}", where(key), label,
+                          hint=f"did you mean '{close[0]}'?" if close else None)
+        description = body.get("description", "")
+        if not isinstance(description, str):
+            self.fail(SpecValidationError, f"output '{name}': description must be text, got {_kind(description)}",
+                      where("description"), label)
+        sensitive = body.get("sensitive", False)
+        if not isinstance(sensitive, bool):
+            self.fail(SpecValidationError, f"output '{name}': sensitive must be true or false, got "
+                      f"{_kind(sensitive)}", where("sensitive"), label)
+        sub = substitute(body["value"], variables=variables, env=self.env, env_variables=env_variables,
+                         scope=self.scope())
+        self.report(sub, _Raw(body, raw.doc, raw.path + ("value",)), label)
+        if (sub.sensitive or sub.from_env) and sensitive is not True:
+            self.fail(SpecValidationError, f"output '{name}' uses a sensitive variable or an environment value, "
+                      "which would be stored and printed", where("value"), label,
+                      hint="add sensitive: true (then only a keyed hash is stored and nothing is printed)")
+        references = []
+        for path, token in sub.references:
+            if not self.check_reference(label, token, lambda path=path: where("value", *path)):  # type: ignore[arg-type]
+                continue
+            if token.attr[0] in self.types[token.address.type].sensitive:
+                self.fail(SpecValidationError, f"output '{name}': '{token.text}' is a sensitive field of "
+                          f"{token.address.type}, which is never stored, so no output can hold it",
+                          where("value", *path), label, hint="output another attribute")
+                continue
+            references.append(Reference(token.address, token.attr, token.text, path))
+        if len(self.errors) > before:
+            return None
+        return OutputSpec(name, sub.value, description, sensitive, raw.location, tuple(references))
 
     def expand(self, address: Address, raw: _Raw) -> bool:
         """Reads the block's ``for_each`` (if any) into ``self.for_each``; False after an error."""

@@ -128,6 +128,23 @@ class BackendConfig:
 
 
 @dataclass(frozen=True)
+class OutputSpec:
+    """One ``outputs:`` entry. ``value`` is in template form (as ``ResourceSpec.attrs``): its
+    references are resolved against the state after an apply. A ``sensitive`` output is stored
+    only as a keyed hash and never printed."""
+
+    name: str
+    value: Any
+    description: str = ""
+    sensitive: bool = False
+    location: Location = Location("<unknown>", 0)
+    references: tuple[Reference, ...] = ()
+
+    def __repr__(self) -> str:  # the value may come from ${env:...}
+        return f"OutputSpec(name={self.name!r}, sensitive={self.sensitive}, location={self.location!s})"
+
+
+@dataclass(frozen=True)
 class SpecSet:
     """Everything loaded from a specs directory (or one file), merged and validated."""
 
@@ -139,6 +156,8 @@ class SpecSet:
     backend: BackendConfig | None = None
     #: ``locals:`` by name, evaluated
     locals: dict[str, Any] = field(default_factory=dict)
+    #: ``outputs:`` by name
+    outputs: dict[str, OutputSpec] = field(default_factory=dict)
 
     def get(self, address: Address) -> ResourceSpec | None:
         return self.resources.get(address)

@@ -101,7 +101,7 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
     return {
         "$schema": DIALECT,
         "title": "reconciler spec file",
-        "description": "providers, variables, locals, resources and backend; every *.yaml under the specs directory is merged",
+        "description": "providers, variables, locals, resources, outputs and backend; every *.yaml under the specs directory is merged",
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -125,6 +125,21 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
                 "description": "resources by address <type>.<name>",
                 "patternProperties": resources,
                 "additionalProperties": False,
+            },
+            "outputs": {
+                "type": ["object", "null"],
+                "description": "named values recorded in state by apply and printed by `reconciler output`",
+                "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_-]*$"},
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["value"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "value": {"description": "any value; ${...} may reference resources, locals and variables"},
+                        "description": {"type": "string"},
+                        "sensitive": {"type": "boolean", "description": "store only a keyed hash; never printed"},
+                    },
+                },
             },
             "backend": copy.deepcopy(BACKEND),
         },

@@ -88,6 +88,10 @@ class State:
     lineage: str
     serial: int = 0
     resources: dict[Address, ResourceState] = field(default_factory=dict)
+    #: the specs' ``outputs:`` as evaluated after the last apply, by name: ``{"value": ...}``, or
+    #: ``{"sensitive": True, "hash": "hmac-sha256:..."}`` (a sensitive value is never stored);
+    #: each may carry ``"description"``
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def empty(cls) -> "State":
@@ -129,12 +133,16 @@ class State:
                               "ADDRESS` forgets the other)")
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The state document; ``outputs`` only when there are some (older readers stay happy)."""
+        document: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "serial": self.serial,
             "lineage": self.lineage,
             "resources": [self.resources[a].to_json() for a in sorted(self.resources)],
         }
+        if self.outputs:
+            document["outputs"] = {name: dict(self.outputs[name]) for name in sorted(self.outputs)}
+        return document
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "State":
@@ -142,4 +150,8 @@ class State:
         for item in data.get("resources", []):
             rs = ResourceState.from_json(item)
             resources[rs.address] = rs
-        return cls(lineage=data["lineage"], serial=int(data.get("serial", 0)), resources=resources)
+        outputs = data.get("outputs") or {}  # (absent in states written before outputs existed)
+        if not isinstance(outputs, dict) or not all(isinstance(v, dict) for v in outputs.values()):
+            raise ValueError("'outputs' must map each output name to a mapping")
+        return cls(lineage=data["lineage"], serial=int(data.get("serial", 0)), resources=resources,
+                   outputs={str(k): dict(v) for k, v in outputs.items()})

@@ -13,7 +13,8 @@ Tables (created on first use by ``ensure_schema``; idempotent, serialized by an 
 
     reconciler_meta       schema_version
     reconciler_states     one row per named state: lineage, serial, format_version
-    reconciler_resources  one row per managed resource: its ResourceState JSON
+    reconciler_resources  one row per managed resource: its ResourceState JSON (and the row
+                          "(outputs)": the state's outputs, when it has some)
     reconciler_journal    the apply journal: one row per entry
     reconciler_versions   history: per serial, who wrote it and each changed row before/after
     reconciler_locks      the lease record of the write lock's holder

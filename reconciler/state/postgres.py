@@ -58,6 +58,10 @@ _UPSERT = """
     ON CONFLICT (state_name, address) DO UPDATE SET document = EXCLUDED.document"""
 
 
+#: the reconciler_resources row that holds the state's ``outputs`` (not an address: none can clash)
+OUTPUTS_ROW = "(outputs)"
+
+
 def canonical(document: Any) -> str:
     """The stored JSON text of a document: equal documents give equal text."""
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -174,9 +178,10 @@ class PostgresStateStore:
 
     def _decode(self, rows: _Rows) -> State:
         try:
+            outputs = json.loads(rows.docs[OUTPUTS_ROW])["outputs"] if OUTPUTS_ROW in rows.docs else {}
             document = upgrade({"format_version": rows.format_version, "lineage": rows.lineage,
-                                "serial": rows.serial,
-                                "resources": [json.loads(d) for d in rows.docs.values()]})
+                                "serial": rows.serial, "outputs": outputs,
+                                "resources": [json.loads(d) for a, d in rows.docs.items() if a != OUTPUTS_ROW]})
             return State.from_json(document)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise StateCorruptError(
@@ -284,6 +289,8 @@ class PostgresStateStore:
                     raise self._other_lineage(head, rows, journal, state)
                 written, entries = self._next(state, head, rows, journal, replacing)
                 docs = {str(a): canonical(rs.to_json()) for a, rs in written.resources.items()}
+                if written.outputs:
+                    docs[OUTPUTS_ROW] = canonical({"outputs": written.to_json()["outputs"]})
                 self._save(conn, written, head, rows, docs, replacing)
                 self._reset_journal(conn, written, journal, entries, replacing)
             self._rows = _Rows(written.lineage, written.serial, FORMAT_VERSION, docs)

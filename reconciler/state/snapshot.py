@@ -65,8 +65,9 @@ def encode_state(state: State) -> bytes:
 
 
 def resources_document(state: State) -> list[Any]:
-    """The serialized resources, for "did anything change" comparisons."""
-    return state.to_json()["resources"]
+    """The serialized resources and outputs, for "did anything change" comparisons."""
+    document = state.to_json()
+    return [*document["resources"], {"outputs": document.get("outputs", {})}]
 
 
 def upgrade(

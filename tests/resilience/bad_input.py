@@ -147,6 +147,11 @@ def spec_cases(huge_mb: int) -> list[Case]:
         c(_resources("  lightdash_group.x:\n    name: ${upper(\n"), "expression", case_id="expression-syntax"),
         c("locals:\n  a: ${local.b}\n  b: ${local.a}\n", "loop", case_id="locals-loop"),
         c(_resources("  lightdash_group.x:\n    name: ${local.nope}\n"), "undefined local 'nope'", case_id="undefined-local"),
+        # -- outputs ------------------------------------------------------------------------------
+        c("outputs:\n  x:\n    value: ${lightdash_group.nope.name}\n", "lightdash_group.nope",
+          case_id="output-dangling-reference"),
+        c("outputs:\n  x:\n    description: no value\n", "must be a mapping with 'value'", case_id="output-without-value"),
+        c("outputs:\n  x:\n    value: a\n    sensitiv: true\n", "sensitiv", case_id="output-unknown-key"),
         # -- typed variables -----------------------------------------------------------------------
         c("variables:\n  replicas:\n    type: number\n    default: many\n", "not a number", case_id="variable-type-mismatch"),
         c("variables:\n  owner:\n    type: string\n", "no value", case_id="variable-missing-required"),

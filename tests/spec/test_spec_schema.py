@@ -26,7 +26,7 @@ def _resolve(schema, node):
 def test_top_level(schema, registry):
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["type"] == "object" and schema["additionalProperties"] is False
-    assert set(schema["properties"]) == {"providers", "variables", "locals", "resources", "backend"}
+    assert set(schema["properties"]) == {"providers", "variables", "locals", "resources", "outputs", "backend"}
     assert json.loads(json.dumps(schema)) == schema  # plain JSON
     assert json_schema(registry) == schema  # deterministic
 
@@ -83,3 +83,10 @@ def test_patterns_agree_with_address_parsing(text):
     assert bool(re.match(ADDRESS_PATTERN, text)) is valid
     if text.startswith("test_project."):
         assert bool(re.match(address_pattern("test_project"), text)) is valid
+
+
+def test_outputs_need_a_value_and_allow_description_and_sensitive(schema):
+    entry = schema["properties"]["outputs"]["additionalProperties"]
+    assert entry["required"] == ["value"] and entry["additionalProperties"] is False
+    assert set(entry["properties"]) == {"value", "description", "sensitive"}
+    assert entry["properties"]["sensitive"]["type"] == "boolean"

@@ -70,6 +70,21 @@ def test_a_written_state_reads_back_equal_from_a_new_store(backend) -> None:
     assert backend.open().read() == written
 
 
+def test_outputs_round_trip_and_a_change_of_them_bumps_the_serial(backend) -> None:
+    outputs = {"key": {"value": "SALES", "description": "the key"},
+               "token": {"sensitive": True, "hash": "hmac-sha256:00ff"}}
+    store = backend.open()
+    first = store.write(replace(State.empty().with_resource(rec()), outputs=outputs))
+    assert first.serial == 1
+    assert backend.open().read() == first and backend.open().read().outputs == outputs
+    assert store.write(first).serial == 1  # unchanged
+    changed = store.write(replace(first, outputs={"key": {"value": "OTHER"}}))
+    assert changed.serial == 2 and backend.open().read().outputs == {"key": {"value": "OTHER"}}
+    cleared = store.write(replace(changed, outputs={}))
+    assert cleared.serial == 3 and backend.open().read().outputs == {}
+    assert backend.open().read().resources == first.resources
+
+
 @pytest.mark.parametrize(
     ("change", "serial"),
     [
