@@ -261,6 +261,8 @@ def decide(
     live = obs.live if obs else None
     depends = tuple(sorted(graph.dependencies(address)))
     protect = bool((rs and rs.prevent_destroy) or (spec and spec.lifecycle.prevent_destroy))
+    if spec is not None and ("lifecycle", "prevent_destroy") in spec.locations:
+        protect = spec.lifecycle.prevent_destroy  # written in the block: an explicit false lifts the guard
     if rt.data_source:
         if spec is None or destroy:
             return None

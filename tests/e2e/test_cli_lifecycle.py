@@ -127,6 +127,12 @@ def test_destroy_honours_prevent_destroy(project):
     assert result.code == 1
     assert "dataiku_project.sales" in result.err
     assert "SALES" in project.dss().list_project_keys()
+    # what the refusal's hint says: set prevent_destroy: false and apply (nothing else changes)
+    project.edit_spec("projects.yaml", "      prevent_destroy: true\n", "      prevent_destroy: false\n")
+    assert project.cli("apply", "--auto-approve").code == 0
+    result = project.cli("destroy", "--auto-approve")
+    assert result.code == 0, result.text
+    assert "SALES" not in project.dss().list_project_keys()
 
 
 def test_existing_project_is_adopted_not_duplicated(project):

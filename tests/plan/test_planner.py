@@ -139,6 +139,15 @@ def test_prevent_destroy_recorded_in_state_refuses_deletion_after_the_block_is_g
     assert "test_thing.a" in str(err.value)
 
 
+@pytest.mark.parametrize("written, protected", [(True, False), (False, True)])
+def test_the_guard_state_keeps_is_lifted_only_by_an_explicit_false(written, protected):
+    state = State("lin", 3, {A: rstate(BASE, prevent_destroy=True)})
+    block = ResourceSpec(address=A, attrs=BASE, lifecycle=Lifecycle(prevent_destroy=False), location=LOC,
+                         locations={("lifecycle", "prevent_destroy"): (4, 7)} if written else {})
+    plan = _plan({A: block}, state, {A: obs(BASE, LIVE)})
+    assert [(c.action, c.prevent_destroy) for c in plan.changes] == [(Action.NOOP, protected)]
+
+
 def test_destroy_mode_deletes_everything_in_state():
     state = State("lin", 3, {A: rstate(BASE)})
     plan = _plan({A: spec(BASE)}, state, {A: obs(BASE, LIVE)}, mode="destroy")
