@@ -4,13 +4,12 @@ Owns the read side of a run, in two steps:
 
 1. every object state knows is read by its id, all at once, batched per container where the
    type lists (``reads.read_groups``): most of a plan's requests, all of them in flight together;
-2. the graph is walked layer by layer, dependencies first, while step 1's reads are still in
-   flight (a layer waits only for the step-1 reads of its own addresses, and of the types it
-   looks up): each spec's ``${type.name.attr}`` references are resolved against what their
-   targets are (desired, else applied, else live), and an address that step 1 did not find (new
-   in the specs, gone, or a data source) is looked up by its natural key, the lookups of one
-   layer batched per container and sent together (a container step 1 listed is not listed
-   again). That is how an object created by an interrupted apply is found, never duplicated.
+2. the graph is walked layer by layer, dependencies first: each spec's ``${type.name.attr}``
+   references are resolved against what their targets are (desired, else applied, else live),
+   and an address that step 1 did not find (new in the specs, gone, or a data source) is looked
+   up by its natural key, the lookups of one layer batched per container and sent together (a
+   container step 1 listed is not listed again). That is how an object created by an interrupted
+   apply is found, never duplicated.
 
 Each provider has its own ``parallelism`` threads; its HTTP client's budget bounds what reaches
 the platform. Never writes: it calls only the reads of ``reconciler.reads``.
@@ -99,8 +98,6 @@ class _Run:
         self.read: dict[Address, dict[str, Any] | None] = {}
         #: step 1's listings, by (type, container): lookups in a listed container use them
         self.listings: dict[tuple[str, str | None], Listing] = {}
-        #: step 1's reads not collected yet, in the order they were sent
-        self.in_flight: dict[Future, tuple[ResourceType, ReadGroup, dict[str, list[Address]]]] = {}
         self.total = len(graph.nodes)
 
     def wanted(self, address: Address) -> bool:
@@ -112,6 +109,7 @@ class _Run:
         for address in self.graph.nodes:
             if address in self.state.resources and self.wanted(address):
                 by_type.setdefault(address.type, []).append(address)
+        work: dict[Future, tuple[ResourceType, ReadGroup, dict[str, list[Address]]]] = {}
         for addresses in by_type.values():
             rt = self.sessions.resource(addresses[0])
             if rt.data_source:
@@ -126,18 +124,9 @@ class _Run:
                 details[rs.object_id] = details.get(rs.object_id, frozenset()) | (rt.detail_fields & managed)
             for group in read_groups(rt, owners, details):
                 future = self.pools.submit(addresses[0].provider, read_group, rt, group)
-                self.in_flight[future] = (rt, group, owners)
-
-    def collect(self, layer: Iterable[Address]) -> None:
-        """Wait for the step-1 reads that ``layer`` needs (those of its addresses, and every read
-        of a type it may look up, whose listings the lookups reuse) and record their answers, in
-        the order they were sent."""
-        types = {a.type for a in layer}
-        needed = [f for f, (rt, group, owners) in self.in_flight.items()
-                  if rt.type_name in types]
-        wait(needed)
-        for future in needed:
-            rt, group, owners = self.in_flight.pop(future)
+                work[future] = (rt, group, owners)
+        wait(work)
+        for future, (rt, group, owners) in work.items():
             members = [a for i in group.ids for a in owners[i]]
             try:
                 found, listing = future.result()
@@ -152,33 +141,26 @@ class _Run:
                     self.read[address] = found.get(object_id)
 
     # -- step 2: the graph, layer by layer -----------------------------------------------------------
-    def settle_layer(self, layer: list[Address]) -> None:
-        work: dict[Future, list[Address]] = {}
-        for address in layer:  # data sources first: they need nothing from step 1
-            rt = self.sessions.resource(address)
-            if not rt.data_source:
-                continue
-            desired = self.desired(address)
-            if not self.wanted(address) or self.waits_for_unreadable(address):
-                self.settle(self.from_state(address, desired, "skipped"))
-            elif desired is None:
-                self.settle(Observed(address, None, None, None, "absent"))
-            else:
-                work[self.pools.submit(address.provider, _read_data_source, address, rt, desired)] = [address]
-        self.collect(layer)
+    def settle_layer(self, layer: Iterable[Address]) -> None:
         lookups: dict[tuple[str, Any], list[tuple[Address, dict[str, Any]]]] = {}
+        sources: list[tuple[Address, dict[str, Any]]] = []
         for address in layer:
-            rt = self.sessions.resource(address)
-            if address in self.observed or rt.data_source:  # (failed in step 1, or above)
+            if address in self.observed:  # (failed in step 1)
                 continue
             desired = self.desired(address)
             if not self.wanted(address) or self.waits_for_unreadable(address):
                 self.settle(self.from_state(address, desired, "skipped"))
                 continue
+            rt = self.sessions.resource(address)
             live = self.read.get(address)
             if live is not None:
                 self.settle(Observed(address, desired, live, self.state.resources[address].object_id, "state",
                                      fingerprint(rt, live)))
+            elif rt.data_source:
+                if desired is not None:
+                    sources.append((address, desired))
+                else:
+                    self.settle(Observed(address, None, None, None, "absent"))
             else:
                 settled = _without_lookup(address, rt, desired) or self.in_new_container(address, rt, desired)
                 key = None if settled is not None else lookup_key(rt, key_defaults(rt, desired or {}))
@@ -188,12 +170,17 @@ class _Run:
                     self.settle(settled)
                 else:
                     lookups.setdefault((address.type, key), []).append((address, desired or {}))
+        work: dict[Future, list[Address]] = {}
         for (type_name, key), members in lookups.items():
             rt = self.sessions.resource(members[0][0])
             listing = self.listings.get((type_name, key[1])) if key[0] == "list" else None
             specs = [key_defaults(rt, desired) for _, desired in members]
             future = self.pools.submit(members[0][0].provider, look_up, rt, specs, key, listing)
             work[future] = [address for address, _ in members]
+        for address, desired in sources:
+            future = self.pools.submit(address.provider, _read_data_source, address,
+                                       self.sessions.resource(address), desired)
+            work[future] = [address]
         wait(work)
         for future, addresses in work.items():
             try:

@@ -17,9 +17,8 @@ reference is the user's description):
 As in HCL, a name may hold ``-`` (``var.warehouse-name``): write a minus between spaces.
 
 The parser is lark's LALR(1) parser (a well-kept, dependency-free parsing library) built once
-per process from the grammar below, on the first expression that is not a plain reference (lark
-is imported then: a run whose specs hold none never loads it); each distinct text is parsed once
-(``lru_cache``).
+per process from the grammar below, when the first expression is parsed; each distinct text is
+parsed once (``lru_cache``).
 """
 
 from __future__ import annotations
@@ -30,6 +29,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from lark import Lark, Token as LarkToken, Transformer, v_args
+from lark.exceptions import (LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken,
+                             VisitError)
 
 
 class ExprError(ValueError):
@@ -206,8 +208,6 @@ def _unquote(text: str) -> str:
 @functools.cache
 def _parser() -> tuple[Any, Any]:
     """lark's parser for the grammar, and the transformer from its trees to our nodes."""
-    from lark import Lark, Token as LarkToken, Transformer, v_args
-
     @v_args(inline=True)
     class Build(Transformer):
         """lark's parse tree → our nodes."""
@@ -285,8 +285,6 @@ def parse_expression(text: str) -> Node:
     where in the text the syntax breaks and what could come there."""
     if not text.strip():
         raise ExprError("the expression is empty", f"allowed: {SYNTAX}")
-    from lark.exceptions import LarkError, UnexpectedInput, VisitError
-
     parser, build = _parser()
     try:
         return build.transform(parser.parse(text))
@@ -301,8 +299,6 @@ def parse_expression(text: str) -> Node:
 
 
 def _syntax_message(text: str, exc: Any) -> str:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
-
     column = getattr(exc, "column", None)
     at = f" at column {column}" if isinstance(column, int) and column > 0 else ""
     if isinstance(exc, UnexpectedEOF):

@@ -6,21 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.testing import run_unset_defaults, sandbox_session
+from reconciler.testing import run_unset_defaults
 
-P = "SALES"
-STEP = {"name": "build", "type": "build_flowitem", "params": {"builds": [{"type": "DATASET", "itemId": "orders"}]}}
-
-
-@pytest.fixture
-def session():
-    _, session = sandbox_session()
-    session.resource("dataiku_project").create({"key": P, "name": "Sales"})
-    session.resource("dataiku_dataset").create({"project": P, "name": "orders", "type": "PostgreSQL",
-                                                "params": {"connection": "dwh", "mode": "table", "table": "orders"}})
-    session.resource("dataiku_managed_dataset").create({"project": P, "name": "clean", "connection": "dwh"})
-    yield session
-    session.close()
+from tests.providers.dataiku.test_dataiku_lifecycles import P, STEP, session  # noqa: F401 (a fixture)
 
 
 CASES = [
