@@ -11,6 +11,10 @@ Owns the read side of a run, in two steps:
    container step 1 listed is not listed again). That is how an object created by an interrupted
    apply is found, never duplicated.
 
+An ``import:`` entry's address (``imports``: address -> object id, not in state) is read by that
+id in step 1, like a state record, and observed with ``source="import"`` (absent if no object
+has that id: never looked up by natural key instead).
+
 Each provider has its own ``parallelism`` threads; its HTTP client's budget bounds what reaches
 the platform. Never writes: it calls only the reads of ``reconciler.reads``.
 """
@@ -40,7 +44,8 @@ class Observed:
 
     ``desired`` is the spec with references resolved (``Unknown`` where only apply will tell);
     ``live`` the object as read (spec vocabulary), ``None`` when absent; ``source`` says how it
-    was found: ``state`` (by id), ``natural_key`` (adoption), ``data`` (a data source),
+    was found: ``state`` (by id), ``natural_key`` (adoption), ``import`` (by the id of an
+    ``import:`` entry), ``data`` (a data source),
     ``absent``, ``unknown_key`` (its natural key is known only after apply) or ``skipped``
     (outside ``--target``, or waiting for something that could not be read).
     """
@@ -67,15 +72,17 @@ Progress = Callable[[int, int], None]
 
 def refresh(graph: Graph, specs: SpecSet | None, state: State, sessions: Sessions, *, parallelism: int = 8,
             include: set[Address] | None = None, progress: Progress | None = None,
-            keep_going: bool = False) -> Refreshed:
+            keep_going: bool = False, imports: Mapping[Address, str] | None = None) -> Refreshed:
     """Observe every node of ``graph`` (only ``include`` ones, and what they reference, when given).
 
     Raises the first ``ProviderError`` met, labelled with its address. With ``keep_going`` (apply),
     an address whose read fails is recorded in ``unreadable`` instead and observed as ``skipped``
     with everything that depends on it, so one platform that is down does not stop the others.
+    ``imports`` (address -> id) are read by those ids (see the module docstring).
     """
     with ProviderPools(parallelism, "refresh") as pools:
         run = _Run(graph, specs.resources if specs else {}, state, sessions, pools, include, progress, keep_going)
+        run.imports = dict(imports or {})
         run.read_known()
         for layer in graph.layers():
             run.settle_layer(layer)
@@ -99,6 +106,8 @@ class _Run:
         #: step 1's listings, by (type, container): lookups in a listed container use them
         self.listings: dict[tuple[str, str | None], Listing] = {}
         self.total = len(graph.nodes)
+        #: ``import:`` entries still to do: address -> the id to read (see ``refresh``)
+        self.imports: dict[Address, str] = {}
 
     def wanted(self, address: Address) -> bool:
         return self.include is None or address in self.include
@@ -107,7 +116,7 @@ class _Run:
     def read_known(self) -> None:
         by_type: dict[str, list[Address]] = {}
         for address in self.graph.nodes:
-            if address in self.state.resources and self.wanted(address):
+            if (address in self.state.resources or address in self.imports) and self.wanted(address):
                 by_type.setdefault(address.type, []).append(address)
         work: dict[Future, tuple[ResourceType, ReadGroup, dict[str, list[Address]]]] = {}
         for addresses in by_type.values():
@@ -117,11 +126,12 @@ class _Run:
             owners: dict[str, list[Address]] = {}
             details: dict[str, frozenset[str]] = {}
             for address in addresses:
-                rs = self.state.resources[address]
-                owners.setdefault(rs.object_id, []).append(address)
+                rs = self.state.resources.get(address)
+                object_id = rs.object_id if rs is not None else self.imports[address]
+                owners.setdefault(object_id, []).append(address)
                 spec = self.resources.get(address)
-                managed = set(rs.attrs) | (set(spec.attrs) if spec is not None else set())
-                details[rs.object_id] = details.get(rs.object_id, frozenset()) | (rt.detail_fields & managed)
+                managed = (set(rs.attrs) if rs is not None else set()) | (set(spec.attrs) if spec is not None else set())
+                details[object_id] = details.get(object_id, frozenset()) | (rt.detail_fields & managed)
             for group in read_groups(rt, owners, details):
                 future = self.pools.submit(addresses[0].provider, read_group, rt, group)
                 work[future] = (rt, group, owners)
@@ -153,7 +163,10 @@ class _Run:
                 continue
             rt = self.sessions.resource(address)
             live = self.read.get(address)
-            if live is not None:
+            if address in self.imports and address not in self.state.resources:
+                self.settle(Observed(address, desired, live, self.imports[address] if live is not None else None,
+                                     "import", fingerprint(rt, live) if live is not None else None))
+            elif live is not None:
                 self.settle(Observed(address, desired, live, self.state.resources[address].object_id, "state",
                                      fingerprint(rt, live)))
             elif rt.data_source:

@@ -24,9 +24,10 @@ from reconciler.export import discover, state_records, write_providers, write_sp
 from reconciler.graph.build import build_graph
 from reconciler.graph.dag import Graph
 from reconciler.graph.render import subgraph
-from reconciler.plan.ledger import FAILED, LedgerEntry
+from reconciler.plan.ledger import APPLIED, FAILED, LedgerEntry
 from reconciler.plan.cascade import apply_cascades
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan
+from reconciler.plan.moves import check_imported, imports_to_read, note_moves, resolve_moves
 from reconciler.plan.ownership import check_ownership
 from reconciler.plan.planner import make_plan, select
 from reconciler.plan.render_markdown import node_action
@@ -43,6 +44,7 @@ from reconciler.spec.loader import discover as spec_files
 from reconciler.spec.outputs import evaluate_outputs
 from reconciler.state import JournalEntry, StateStore, open_store
 from reconciler.state.model import ResourceState, State
+from reconciler.state.moves import move_records
 from reconciler.values import contains_unknown, fingerprint
 
 if TYPE_CHECKING:
@@ -158,6 +160,11 @@ class Workspace:
               ) -> tuple[Plan, dict[Address, ProviderError]]:
         """The plan, and (with ``keep_going``, for apply) the addresses whose platform could not be
         read: those are left out of the plan with everything that depends on them."""
+        moves, imports = {}, {}
+        if specs is not None:  # ``moved:`` / ``import:``: the plan is made against the moved state
+            moves = resolve_moves(specs.moved, state, specs.resources if mode != "destroy" else None)
+            state = move_records(state, moves)
+            imports = imports_to_read(specs.imports, state) if mode == "normal" else {}
         graph = build_graph(specs, state) if specs is not None else _state_graph(state)
         scope = ""
         if changed_since and specs is not None and not targets:
@@ -168,13 +175,16 @@ class Workspace:
         include = select(graph, targets, specs.resources if specs else {}, state) if targets else None
         with self.sessions(graph.nodes, specs) as sessions:
             refreshed = refresh(graph, specs, state, sessions, parallelism=self.parallelism, include=include,
-                                progress=self.progress, keep_going=keep_going)
+                                progress=self.progress, keep_going=keep_going,
+                                imports={a: e.object_id for a, e in imports.items()})
             observed = refreshed.observed
+            check_imported(imports, observed)
             if mode == "normal" and specs is not None:
                 check_ownership(specs, state, observed, sessions.resource)
             plan = make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
                              mode=mode, targets=targets, created_at=_now(), hasher=self.hasher(state),
                              force_replace=force_replace)
+            plan = note_moves(plan, moves)
             collateral = {
                 c.address: sessions.resource(c.address).cascades(c.object_id, observed[c.address].live)
                 for c in plan.changes
@@ -265,6 +275,7 @@ class Workspace:
                 return ApplyResult(plan, (), self._record_outputs(specs, mode, state, store))
             if confirm is not None and not confirm(plan):
                 raise PlanError("apply cancelled: nothing was changed")
+            state = _record_moves(plan, state, store)
             state = _record_lifecycle(plan, state, store)
             addresses = [c.address for c in plan.changes]
             secrets = self._secrets(plan, specs)
@@ -273,7 +284,7 @@ class Workspace:
                                     secrets=secrets, hasher=self.hasher(state))
                 new_state, ledger = executor.run()
             new_state = self._record_outputs(specs, mode, new_state, store)
-        ledger = _unreadable_entries(unreadable, specs, state) + list(ledger)
+        ledger = _unreadable_entries(unreadable, specs, state) + _moved_entries(plan, ledger)
         result = ApplyResult(plan, tuple(ledger), new_state)
         if not result.ok:
             failed = [e for e in ledger if e.outcome == FAILED]
@@ -486,6 +497,29 @@ def _unreadable_entries(unreadable: Mapping[Address, ProviderError], specs: Spec
         entries.append(LedgerEntry(address, action, FAILED,
                                    f"could not read it, so nothing was done to it or what depends on it: {err}"))
     return entries
+
+
+def _record_moves(plan: Plan, state: State, store: StateStore) -> State:
+    """Move the records of ``plan.moves`` to their new addresses, all in one atomic state write,
+    before any platform call (a move alone touches no platform). A killed apply leaves the state
+    before or after every move: the next plan shows the moves again, or finds them done."""
+    moves = {c.moved_from: c.address for c in plan.moves}
+    if not moves:
+        return state
+    return store.write(move_records(state, moves))
+
+
+def _moved_entries(plan: Plan, ledger: Iterable[LedgerEntry]) -> list[LedgerEntry]:
+    """The ledger with its moves: each entry at a moved address says so, and a move alone (nothing
+    else to do there) is an entry of its own."""
+    origin = {c.address: c.moved_from for c in plan.moves}
+    if not origin:
+        return list(ledger)
+    out = [replace(e, moved_from=origin[e.address]) if e.address in origin else e for e in ledger]
+    done = {e.address for e in out}
+    out += [LedgerEntry(c.address, c.action, APPLIED, f"moved from {c.moved_from}", moved_from=c.moved_from)
+            for c in plan.moves if c.address not in done]
+    return out
 
 
 def _record_lifecycle(plan: Plan, state: State, store: StateStore) -> State:

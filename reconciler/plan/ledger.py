@@ -31,6 +31,8 @@ class LedgerEntry:
     detail: str = ""
     duration_s: float = 0.0
     object_id: str | None = None
+    #: the address the object was recorded at before a ``moved`` entry moved it here
+    moved_from: Address | None = None
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
@@ -38,9 +40,11 @@ class LedgerEntry:
 
     def to_json(self) -> dict[str, Any]:
         return {"address": str(self.address), "action": self.action.value, "outcome": self.outcome,
-                "detail": self.detail, "duration_s": round(self.duration_s, 3), "id": self.object_id}
+                "detail": self.detail, "duration_s": round(self.duration_s, 3), "id": self.object_id,
+                **({"previous_address": str(self.moved_from)} if self.moved_from else {})}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "LedgerEntry":
         return cls(Address.parse(data["address"]), Action(data["action"]), data["outcome"],
-                   data.get("detail", ""), float(data.get("duration_s", 0.0)), data.get("id"))
+                   data.get("detail", ""), float(data.get("duration_s", 0.0)), data.get("id"),
+                   Address.parse(data["previous_address"]) if data.get("previous_address") else None)

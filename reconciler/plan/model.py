@@ -11,6 +11,9 @@ sensitive fields masked; ``Unknown`` marks a value known only after apply):
     delete    live (or last applied)      None
     forget    last applied                None       (removed from state, left in place)
     noop      live managed attributes     desired attributes
+
+A change whose ``moved_from`` is set is at the object's new address (a ``moved`` entry): apply
+moves its state record first, then does the action (a no-op: the move alone).
 """
 
 from __future__ import annotations
@@ -119,6 +122,9 @@ class Change:
     #: ``lifecycle.ignore_changes``: fields set on create, never compared afterwards (nor verified
     #: after an apply)
     ignore_changes: tuple[str, ...] = ()
+    #: the address the state recorded this object at: a ``moved`` entry moves it here (apply
+    #: rewrites the state before anything else; a move alone touches no platform)
+    moved_from: Address | None = None
 
     @property
     def type(self) -> str:
@@ -151,6 +157,7 @@ class Change:
             "create_before_destroy": self.create_before_destroy,
             "caused_by": [str(a) for a in self.caused_by],
             **({"ignore_changes": list(self.ignore_changes)} if self.ignore_changes else {}),
+            **({"previous_address": str(self.moved_from)} if self.moved_from else {}),
         }
 
     @classmethod
@@ -176,6 +183,7 @@ class Change:
             create_before_destroy=bool(data.get("create_before_destroy")),
             caused_by=tuple(Address.parse(a) for a in data.get("caused_by", [])),
             ignore_changes=tuple(data.get("ignore_changes", [])),
+            moved_from=Address.parse(data["previous_address"]) if data.get("previous_address") else None,
         )
 
 
@@ -261,12 +269,19 @@ class Plan:
         """Changes waiting on something outside the tool (shown, counted, own exit code)."""
         return tuple(c for c in self.changes if c.blocked)
 
+    @property
+    def moves(self) -> tuple[Change, ...]:
+        """The changes whose object moves to a new address (``Change.moved_from``)."""
+        return tuple(c for c in self.changes if c.moved_from is not None)
+
     def has_changes(self) -> bool:
-        return bool(self.actionable)
+        return bool(self.actionable) or bool(self.moves)
 
     def summary(self) -> dict[str, int]:
         counts = {"add": 0, "change": 0, "destroy": 0, "import": 0, "forget": 0, "blocked": 0}
         for c in self.changes:
+            if c.moved_from is not None:  # (the key only when something moves: older readers stay happy)
+                counts["move"] = counts.get("move", 0) + 1
             if c.blocked:
                 counts["blocked"] += 1
                 continue

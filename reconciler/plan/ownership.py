@@ -6,7 +6,7 @@ Owns the refusals that keep two addresses from managing one platform object:
   dataset's ``project`` read from another resource); ``validate`` already refused the keys the
   specs alone tell (``spec.identity``);
 - an object that two addresses would manage: one found by its natural key (adoption, crash
-  recovery) while another address manages it in the state or adopts it in this plan, or two
+  recovery) or named by an ``import:`` entry while another address manages it in the state or adopts it in this plan, or two
   addresses that the state records with one object id (a state written before this rule).
 
 Each refusal is a ``PlanError`` naming both addresses (and, for blocks, their ``file:line``),
@@ -66,7 +66,7 @@ def _shared_objects(state: State, observed: Mapping[Address, Observed],
         managers.setdefault((address.type, rs.object_id), []).append(address)
     adopters: dict[tuple[str, str], list[Address]] = {}
     for address, obs in observed.items():
-        if obs.source == "natural_key" and obs.object_id is not None:
+        if obs.source in ("natural_key", "import") and obs.object_id is not None:
             adopters.setdefault((address.type, obs.object_id), []).append(address)
     problems = []
     for (type_name, object_id), addresses in sorted(managers.items()):

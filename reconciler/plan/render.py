@@ -92,10 +92,13 @@ def render_ledger(ledger: Sequence[LedgerEntry], *, color: bool = False) -> str:
 
 def _resources(ledger: Sequence[LedgerEntry]) -> str:
     """``2 added, 1 changed, 0 destroyed`` (a replace is one added and one destroyed)."""
-    n = {"imported": 0, "added": 0, "changed": 0, "destroyed": 0, "forgotten": 0}
+    n = {"imported": 0, "added": 0, "changed": 0, "destroyed": 0, "forgotten": 0, "moved": 0}
     for e in ledger:
         if e.outcome != "applied":
             continue
+        n["moved"] += e.moved_from is not None
+        if e.action is Action.NOOP and e.moved_from is not None:
+            continue  # a move alone (an adoption is never a move: it was not in state)
         if e.action in (Action.CREATE, Action.REPLACE):
             n["added"] += 1
         if e.action in (Action.DELETE, Action.REPLACE):
@@ -108,4 +111,6 @@ def _resources(ledger: Sequence[LedgerEntry]) -> str:
         parts.insert(0, f"{n['imported']} imported")
     if n["forgotten"]:
         parts.append(f"{n['forgotten']} forgotten")
+    if n["moved"]:
+        parts.append(f"{n['moved']} moved")
     return ", ".join(parts)

@@ -153,8 +153,12 @@ class _ChangeEntry:
     def compact(self) -> str:
         c = self.change
         sign = f"{code(c.symbol)} " if c.action is not Action.NOOP and c.actionable else ""
-        out = [f"#### {sign}{code(str(c.address))} {headline(c, where=False)}", ""]
-        info = [md_escape(c.reason)] if c.reason else []
+        moved_alone = c.moved_from is not None and c.action is Action.NOOP and not c.blocked
+        said = f"has moved from {code(str(c.moved_from))}" if moved_alone else headline(c, where=False)
+        out = [f"#### {sign}{code(str(c.address))} {said}", ""]
+        info = [md_escape(c.reason)] if c.reason and not moved_alone else []
+        if c.moved_from is not None and not moved_alone:
+            info.insert(0, f"moved from {code(str(c.moved_from))}")
         if c.object_id:
             info.append(f"id {code(c.object_id)}")
         if info:
@@ -274,6 +278,7 @@ def _plan_head(plan: Plan, shown: list[Change]) -> str:
         out.append(f"**Plan:** {counts_phrase(plan.summary())}")
         rows = [(label, sum(1 for c in shown if c.action is a)) for a, label in _ACTION_ROWS]
         rows.append(("adopt (import)", sum(1 for c in shown if c.importing)))
+        rows.append(("move (state only)", sum(1 for c in shown if c.moved_from is not None)))
         out.append("\n".join(["| action | count |", "| :-- | --: |",
                               *(f"| {label} | {n} |" for label, n in rows if n)]))
         destructive = sum(1 for c in shown if c.action.destructive)
@@ -307,6 +312,8 @@ def node_action(change: Change) -> str:
     """A change's name in a graph: its action, ``import`` for an adoption alone, or ``blocked``."""
     if change.blocked:
         return "blocked"
+    if change.moved_from is not None and change.action is Action.NOOP:
+        return "move"
     return "import" if change.importing and change.action is Action.NOOP else change.action.value
 
 

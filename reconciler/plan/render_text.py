@@ -242,9 +242,10 @@ def diff_lines(diff: Iterable[DiffItem], col: int, paint: Paint,
 
 
 def display_order(plan: Plan) -> list[Change]:
-    """What a reviewer sees, in order: destructive changes first, then the rest in plan order."""
+    """What a reviewer sees, in order: destructive changes first, then the rest in plan order (a
+    move is seen, even when nothing else changes)."""
     actionable = {id(c) for c in plan.actionable}
-    shown = [c for c in plan.changes if id(c) in actionable or c.blocked]
+    shown = [c for c in plan.changes if id(c) in actionable or c.blocked or c.moved_from is not None]
     return [c for c in shown if c.action.destructive] + [c for c in shown if not c.action.destructive]
 
 
@@ -252,6 +253,8 @@ def headline(change: Change, *, where: bool = True) -> str:
     """``will be created`` ... or, for an adoption, what will be adopted and (``where``) from what."""
     if change.blocked:
         return "is blocked"
+    if change.moved_from is not None and change.action is Action.NOOP:
+        return f"has moved from {change.moved_from}"
     if not change.importing:
         return PHRASES[change.action]
     also = "" if change.action is Action.NOOP else " and " + PHRASES[change.action].removeprefix("will be ")
@@ -269,7 +272,10 @@ def resource_line(sign: str, type_: str, name: str, paint: Paint, body: list[str
 def change_lines(change: Change, paint: Paint) -> list[str]:
     """The full text of one change: header comments, warnings, then the resource block."""
     out = [f"  # {paint.bold(str(change.address))} {headline(change)}"]
-    if change.reason:
+    moved_alone = change.moved_from is not None and change.action is Action.NOOP and not change.blocked
+    if change.moved_from is not None and not moved_alone:
+        out.append(f"  # (moved from {change.moved_from})")
+    if change.reason and not moved_alone:
         out.append(f"  # ({printable(' '.join(change.reason.split()))})")
     if change.blocked:
         out.append(f"  # {paint.warning('blocked:')} {printable(change.blocked)}")
@@ -326,12 +332,15 @@ def _who(drift: Drift) -> str:
 
 
 def counts_phrase(summary: dict[str, int]) -> str:
-    """``1 to import, 2 to add, 0 to change, 0 to destroy, 1 to forget`` (import/forget if any)."""
+    """``1 to import, 2 to add, 0 to change, 0 to destroy, 1 to forget, 2 to move`` (import, forget and
+    move if any)."""
     parts = [f"{summary.get(k, 0)} to {k}" for k in ("add", "change", "destroy")]
     if summary.get("import"):
         parts.insert(0, f"{summary['import']} to import")
     if summary.get("forget"):
         parts.append(f"{summary['forget']} to forget")
+    if summary.get("move"):
+        parts.append(f"{summary['move']} to move")
     phrase = ", ".join(parts)
     if summary.get("blocked"):
         phrase += f" ({summary['blocked']} blocked)"
@@ -389,9 +398,11 @@ def render_plan_text(plan: Plan, paint: Paint) -> str:
     else:
         signs = {c.symbol for c in shown if c.actionable}
         used = [(sign, text) for sign, text in _LEGEND_SIGNS if sign in signs]
-        out.append("Resource actions are indicated with the following symbols:")
-        out += [" " * (3 - len(sign)) + f"{paint.sign(sign)} {text}" for sign, text in used]
-        out += ["", "reconciler will perform the following actions:", ""]
+        if used:
+            out.append("Resource actions are indicated with the following symbols:")
+            out += [" " * (3 - len(sign)) + f"{paint.sign(sign)} {text}" for sign, text in used]
+            out.append("")
+        out += ["reconciler will perform the following actions:", ""]
         for change in shown:
             out += change_lines(change, paint) + [""]
         out.append(paint.bold("Plan:") + f" {counts_phrase(plan.summary())}.")

@@ -1,7 +1,7 @@
 """``load_specs``: find the spec files, merge them, interpolate, validate; return a ``SpecSet``.
 
 Owns: the spec format's top level (``providers`` / ``variables`` / ``locals`` / ``resources`` /
-``outputs`` / ``backend``), the reserved resource keys (``depends_on``, ``lifecycle``, ``for_each``: a block with
+``outputs`` / ``backend``; the lists ``moved`` / ``import`` are ``spec.moves``), the reserved resource keys (``depends_on``, ``lifecycle``, ``for_each``: a block with
 ``for_each`` becomes one ``ResourceSpec`` per instance, ``type.name["key"]``), the values of
 variables (``variables``) and locals, checking references and types against the
 provider registry, and collecting every problem of every file into one error. It does no I/O
@@ -31,11 +31,12 @@ from reconciler.spec.interpolate import Substitution, substitute
 from reconciler.spec.variables import (VALIDATION_KEYS, Declaration, Given, Validation, conforms,
                                        from_text, given_values, is_declaration, parse_type, show)
 from reconciler.spec.functions import kind as value_kind
+from reconciler.spec.moves import SECTIONS as MOVES_SECTIONS, Refactorings
 from reconciler.spec.model import (BackendConfig, Lifecycle, OutputSpec, ProviderConfig, Reference, ResourceSpec,
                                    SpecSet)
 from reconciler.spec.yamlsource import Document, Position, parse_document
 
-TOP_LEVEL = ("providers", "variables", "locals", "resources", "outputs", "backend")
+TOP_LEVEL = ("providers", "variables", "locals", "resources", "outputs", "backend", *MOVES_SECTIONS)
 OUTPUT_KEYS = ("value", "description", "sensitive")
 BACKEND_KEYS = ("url", "name")
 RESERVED = ("depends_on", "lifecycle", "for_each")
@@ -198,6 +199,8 @@ class _Merge:
         self.for_each: dict[Address, list[tuple[str, Any]]] = {}
         self._instance_keys: dict[Address, list[str]] = {}
         self._instance_sets: dict[Address, frozenset[str]] = {}  # (membership tests stay O(1))
+        #: ``moved:`` and ``import:`` entries (lists, not mappings: ``spec.moves``)
+        self.refactorings = Refactorings(self.fail)
 
     def fail(self, cls: type[SpecError], message: str, location: Location, address: Any = None,
              hint: str | None = None) -> None:
@@ -229,11 +232,15 @@ class _Merge:
         backend = self.build_backend(values, env_variables)
         outputs = {name: out for name, raw in sorted(self.outputs.items())
                    if (out := self.build_output(name, raw, values, env_variables)) is not None}
+        moved = self.refactorings.moved(resources, self.types)
+        imports = self.refactorings.imports(resources, self.types, lambda value: substitute(
+            value, variables=values, env=self.env, env_variables=env_variables, scope=self.scope(),
+            refs_allowed="in an import id (it is known when the specs load)"))
         if not self.errors:  # (keys are compared once every block is valid)
             self.errors.extend(static_clashes(resources, self.types))
         raise_collected(self.errors, files)
         return SpecSet(resources=resources, providers=providers, variables=values, files=files, backend=backend,
-                       locals=local_values, outputs=outputs)
+                       locals=local_values, outputs=outputs, moved=moved, imports=imports)
 
     def merge(self, doc: Document) -> None:
         data = doc.data
@@ -249,6 +256,9 @@ class _Merge:
                 close = difflib.get_close_matches(key, TOP_LEVEL, n=1)
                 self.fail(SpecValidationError, f"top-level key '{key}' is not allowed; allowed keys: "
                           f"{', '.join(TOP_LEVEL)}", where, hint=f"did you mean '{close[0]}'?" if close else None)
+                continue
+            if key in MOVES_SECTIONS:
+                self.refactorings.add(key, section, doc.location_of)
                 continue
             if section is None:
                 continue

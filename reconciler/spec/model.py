@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from reconciler.addresses import Address
 from reconciler.errors import Location
+from reconciler.spec.moves import ImportSpec, MovedSpec
 
 AttrPath = tuple[Any, ...]
 
@@ -158,6 +159,10 @@ class SpecSet:
     locals: dict[str, Any] = field(default_factory=dict)
     #: ``outputs:`` by name
     outputs: dict[str, OutputSpec] = field(default_factory=dict)
+    #: ``moved:`` entries, checked against the specs (``spec.moves``; ``plan.moves`` applies them)
+    moved: tuple[MovedSpec, ...] = ()
+    #: ``import:`` entries, checked against the specs
+    imports: tuple[ImportSpec, ...] = ()
 
     def get(self, address: Address) -> ResourceSpec | None:
         return self.resources.get(address)
