@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from reconciler.addresses import _NAME, ADDRESS_RE  # noqa: PLC2701 - one definition of a name
+from reconciler.addresses import _NAME, ADDRESS_RE, INSTANCE_RE  # noqa: PLC2701 - one definition of a name
 from reconciler.providers.base import ProviderSpec
 from reconciler.spec.interpolate import FORMS
 from reconciler.spec.validate import spec_keys
@@ -23,6 +23,8 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _INTERPOLATION = "#/$defs/interpolation"
 #: the address pattern without Python-only named groups (JSON Schema patterns are ECMA 262)
 ADDRESS_PATTERN = re.sub(r"\(\?P<\w+>", "(", ADDRESS_RE.pattern)
+#: ... and of an address that may name a for_each instance (``moved`` and ``import`` entries)
+INSTANCE_PATTERN = re.sub(r"\(\?P<\w+>", "(", INSTANCE_RE.pattern)
 
 
 def address_pattern(type_name: str) -> str:
@@ -101,7 +103,7 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
     return {
         "$schema": DIALECT,
         "title": "reconciler spec file",
-        "description": "providers, variables, locals, resources, outputs and backend; every *.yaml under the specs directory is merged",
+        "description": "providers, variables, locals, resources, outputs, backend, moved and import; every *.yaml under the specs directory is merged",
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -142,9 +144,37 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
                 },
             },
             "backend": copy.deepcopy(BACKEND),
+            **copy.deepcopy(REFACTORINGS),
         },
         "$defs": defs,
     }
+
+
+def _entry_address(what: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": INSTANCE_PATTERN,
+            "description": f"{what}: <type>.<name>, or <type>.<name>[\"key\"] for a for_each instance"}
+
+
+#: the ``moved:`` and ``import:`` lists (``spec.moves``)
+REFACTORINGS: dict[str, Any] = {
+    "moved": {
+        "type": ["array", "null"],
+        "description": "objects the state records at `from` are managed at `to` from now on: apply rewrites the "
+                       "state and touches no platform; a `from` the state does not know is a no-op",
+        "items": {"type": "object", "required": ["from", "to"], "additionalProperties": False,
+                  "properties": {"from": _entry_address("the old address (no longer in the specs)"),
+                                 "to": _entry_address("the new address (declared in the specs)")}},
+    },
+    "import": {
+        "type": ["array", "null"],
+        "description": "existing objects to adopt into resources the specs declare (as `reconciler import`); an "
+                       "import whose address the state already manages with that id is a no-op",
+        "items": {"type": "object", "required": ["to", "id"], "additionalProperties": False,
+                  "properties": {"to": _entry_address("the resource that adopts the object"),
+                                 "id": {"type": ["string", "number"], "description": "the object's platform id; "
+                                        "may use ${...} with variables and locals"}}},
+    },
+}
 
 
 BACKEND: dict[str, Any] = {

@@ -75,7 +75,7 @@ def test_two_blocks_become_a_for_each_without_touching_the_platform(project):
     assert '# dataiku_project.team["alpha"] has moved from dataiku_project.alpha' in text.out
     assert "Plan: 0 to add, 0 to change, 0 to destroy, 2 to move." in text.out
     markdown = project.cli("plan", "--format", "markdown")
-    assert "has moved from dataiku_project.alpha" in markdown.out and "| move (state only) | 2 |" in markdown.out
+    assert "has moved from `dataiku_project.alpha`" in markdown.out and "| move (state only) | 2 |" in markdown.out
 
     before = _requests(project)
     applied = project.cli("apply", "--auto-approve")

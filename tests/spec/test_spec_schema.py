@@ -26,7 +26,8 @@ def _resolve(schema, node):
 def test_top_level(schema, registry):
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["type"] == "object" and schema["additionalProperties"] is False
-    assert set(schema["properties"]) == {"providers", "variables", "locals", "resources", "outputs", "backend"}
+    assert set(schema["properties"]) == {"providers", "variables", "locals", "resources", "outputs", "backend",
+                                           "moved", "import"}
     assert json.loads(json.dumps(schema)) == schema  # plain JSON
     assert json_schema(registry) == schema  # deterministic
 
@@ -90,3 +91,19 @@ def test_outputs_need_a_value_and_allow_description_and_sensitive(schema):
     assert entry["required"] == ["value"] and entry["additionalProperties"] is False
     assert set(entry["properties"]) == {"value", "description", "sensitive"}
     assert entry["properties"]["sensitive"]["type"] == "boolean"
+
+
+@pytest.mark.parametrize("text", ['test_project.sales', 'test_project.team["a b"]', 'test_project.team[a]',
+                                  'test_project.team[""]', 'test_project.team["a"].x'])
+def test_moved_and_import_entries_take_instance_addresses(schema, text):
+    for section, keys in (("moved", {"from", "to"}), ("import", {"to", "id"})):
+        items = schema["properties"][section]["items"]
+        assert set(items["required"]) == keys and items["additionalProperties"] is False
+        pattern = items["properties"]["to"]["pattern"]
+        try:
+            Address.parse(text)
+            valid = True
+        except ValueError:
+            valid = False
+        # the schema cannot tell an empty key (refused by the parser) from another string
+        assert bool(re.match(pattern, text)) is (valid or text.endswith('[""]'))
