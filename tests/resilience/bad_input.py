@@ -168,6 +168,23 @@ def spec_cases(huge_mb: int) -> list[Case]:
           case_id="unknown-instance-key"),
         c(_resources("  lightdash_group.t:\n    for_each: ${lightdash_group.bench_g0000.members}\n    name: ${each.key}\n"),
           "unknown until apply", case_id="for-each-unknown-until-apply"),
+        # -- moved and import entries ----------------------------------------------------------------
+        c("moved:\n  - {from: lightdash_group, to: lightdash_group.bench_g0000}\n", "not a resource address",
+          "expected", case_id="moved-malformed-address"),
+        c("moved:\n  - {from: lightdash_group.gone, to: lightdash_group.gone}\n", "from and to are both",
+          case_id="moved-from-equals-to"),
+        c("moved:\n  - {from: lightdash_group.gone, to: lightdash_group.bench_g0000}\n"
+          "  - {from: lightdash_group.gone, to: lightdash_group.bench_g0001}\n", "moved twice",
+          case_id="moved-twice-from-one-address"),
+        c(_resources("  lightdash_group.x:\n    name: x\n") + "moved:\n  - {from: lightdash_group.bench_g0000, "
+          "to: lightdash_group.x}\n", "which the specs still declare", case_id="moved-onto-another-declared-object"),
+        c("moved:\n  - {from: lightdash_group.gone, to: lightdash_group.nope}\n", "not declared in the specs",
+          case_id="moved-to-an-undeclared-address"),
+        c("moved:\n  from: lightdash_group.gone\n  to: lightdash_group.bench_g0000\n", "must be a list",
+          case_id="moved-not-a-list"),
+        c("import:\n  - {to: lightdash_group.nope, id: '1'}\n", "not declared in the specs",
+          case_id="import-to-an-undeclared-address"),
+        c("import:\n  - {to: lightdash_group.bench_g0000}\n", "'id' is required", case_id="import-without-id"),
         # -- duplicate addresses -------------------------------------------------------------------
         c(_resources("  lightdash_group.bench_g0000:\n    name: again\n"), "lightdash_group.bench_g0000",
           case_id="duplicate-address"),
