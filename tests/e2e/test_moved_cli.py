@@ -9,6 +9,15 @@ before any request.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import ROOT
 
 TWO_BLOCKS = """
 resources:
@@ -190,3 +199,46 @@ def test_an_import_to_an_undeclared_address_stops_before_any_request(project):
     assert plan.code == 1
     assert "imports.yaml:2: import[0]: import to dataiku_project.nope, which is not declared in the specs" in plan.err
     assert _requests(project) == before
+
+
+def _journal_text(project) -> str:
+    path = project.state_file.with_name(project.state_file.name + ".journal")
+    return path.read_text() if path.exists() else ""
+
+
+@pytest.mark.parametrize("moment", ["moves-recorded", "one-update-journaled"])
+def test_sigkill_during_an_apply_with_moves_then_rerun_converges(project, moment):
+    _teams(project)
+    (project.specs / "teams.yaml").write_text(FOR_EACH % "\n    description: owned by ${each.key}")
+    project.sandbox.latency_ms = 40
+    env = {**os.environ, **project.env()}
+    proc = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--parallelism", "1"],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if moment == "moves-recorded" and 'team[\\"alpha\\"]' in project.state_file.read_text():
+                break
+            if moment == "one-update-journaled" and '"action":"update"' in _journal_text(project):
+                break
+            time.sleep(0.002)
+        assert proc.poll() is None, "the apply ended before the moment to kill it"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while project.sandbox.in_flight and time.monotonic() < deadline:
+            time.sleep(0.005)
+    finally:
+        project.sandbox.latency_ms = 0
+        if proc.poll() is None:
+            proc.kill()
+
+    rerun = project.cli("apply", "--auto-approve")
+    assert rerun.code == 0, rerun.text
+    state = json.loads(project.state_file.read_text())
+    assert sorted(r["address"] for r in state["resources"]) == [
+        "dataiku_dataset.alpha_events", 'dataiku_project.team["alpha"]', 'dataiku_project.team["beta"]']
+    keys = project.dss().list_project_keys()
+    assert keys.count("TEAM_ALPHA") == 1 and keys.count("TEAM_BETA") == 1
+    assert project.dss().get_project("TEAM_ALPHA").get_metadata()["description"] == "owned by alpha"
+    assert project.cli("plan", "--detailed-exitcode").code == 0
