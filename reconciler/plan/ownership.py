@@ -80,6 +80,12 @@ def _shared_objects(state: State, observed: Mapping[Address, Observed],
         if owners:
             owner = owners[0]
             for address in adopting:
+                if observed[address].source == "import":  # an import: entry names the id itself
+                    problems.append((f"{address} would import {type_name} id {object_id}, which {owner} already "
+                                     "manages (in the state)",
+                                     f"if the block was renamed, a moved entry (from: {owner}, to: {address}); "
+                                     "otherwise import another id"))
+                    continue
                 found = type_of(address).identity_of(observed[address].desired or {}) or object_id
                 problems.append((f"{address} would adopt {type_name} {found} (id {object_id}), which {owner} "
                                  "already manages (in the state)",

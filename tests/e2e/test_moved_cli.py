@@ -242,3 +242,14 @@ def test_sigkill_during_an_apply_with_moves_then_rerun_converges(project, moment
     assert keys.count("TEAM_ALPHA") == 1 and keys.count("TEAM_BETA") == 1
     assert project.dss().get_project("TEAM_ALPHA").get_metadata()["description"] == "owned by alpha"
     assert project.cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_an_import_of_an_object_another_address_manages_is_refused(project):
+    _teams(project)
+    (project.specs / "more.yaml").write_text(
+        "resources:\n  dataiku_project.again:\n    key: OTHER\n    name: Team alpha\n"
+        "import:\n  - {to: dataiku_project.again, id: TEAM_ALPHA}\n")
+    plan = project.cli("plan")
+    assert plan.code == 1
+    assert "dataiku_project.again would import dataiku_project id TEAM_ALPHA, which dataiku_project.alpha " \
+           "already manages" in plan.err
