@@ -147,12 +147,17 @@ class Workspace:
         changes (edges between changed addresses) and each one's action. Like ``plan``: no writes."""
         if not plan_only:
             specs = self.load()
-            return build_graph(specs, self.store(specs).read()), {}
+            return build_graph(specs, self._moved(specs, self.store(specs).read())), {}
         plan = self.plan()
         actions = {c.address: node_action(c) for c in display_order(plan)}
         specs = self.load()
-        graph = build_graph(specs, self.store(specs).read())
+        graph = build_graph(specs, self._moved(specs, self.store(specs).read()))
         return subgraph(graph, actions), actions
+
+    @staticmethod
+    def _moved(specs: SpecSet, state: State) -> State:
+        """``state`` with the specs' ``moved:`` entries applied (in memory: see ``plan.moves``)."""
+        return move_records(state, resolve_moves(specs.moved, state, specs.resources))
 
     def _plan(self, specs: SpecSet | None, state: State, pending: list, *, mode: str,
               targets: tuple[Address, ...], allow_cascade: bool, changed_since: str | None = None,

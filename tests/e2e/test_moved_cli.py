@@ -253,3 +253,12 @@ def test_an_import_of_an_object_another_address_manages_is_refused(project):
     assert plan.code == 1
     assert "dataiku_project.again would import dataiku_project id TEAM_ALPHA, which dataiku_project.alpha " \
            "already manages" in plan.err
+
+
+def test_the_graph_draws_moved_objects_at_their_new_addresses(project):
+    _teams(project)
+    (project.specs / "teams.yaml").write_text(FOR_EACH % "")
+    graph = project.cli("graph")
+    assert graph.code == 0, graph.text
+    assert "team[" in graph.out
+    assert "dataiku_project.alpha" not in graph.out.replace("dataiku_project.alpha_", "")
