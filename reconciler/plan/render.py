@@ -97,8 +97,8 @@ def _resources(ledger: Sequence[LedgerEntry]) -> str:
         if e.outcome != "applied":
             continue
         n["moved"] += e.moved_from is not None
-        if e.action is Action.NOOP and e.moved_from is not None:
-            continue  # a move alone (an adoption is never a move: it was not in state)
+        if e.action is Action.NOOP and e.moved_from is not None and e.detail == f"moved from {e.moved_from}":
+            continue  # a move alone
         if e.action in (Action.CREATE, Action.REPLACE):
             n["added"] += 1
         if e.action in (Action.DELETE, Action.REPLACE):

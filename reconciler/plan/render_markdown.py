@@ -153,7 +153,7 @@ class _ChangeEntry:
     def compact(self) -> str:
         c = self.change
         sign = f"{code(c.symbol)} " if c.action is not Action.NOOP and c.actionable else ""
-        moved_alone = c.moved_from is not None and c.action is Action.NOOP and not c.blocked
+        moved_alone = c.moved_only
         said = f"has moved from {code(str(c.moved_from))}" if moved_alone else headline(c, where=False)
         out = [f"#### {sign}{code(str(c.address))} {said}", ""]
         info = [md_escape(c.reason)] if c.reason and not moved_alone else []
@@ -312,7 +312,7 @@ def node_action(change: Change) -> str:
     """A change's name in a graph: its action, ``import`` for an adoption alone, or ``blocked``."""
     if change.blocked:
         return "blocked"
-    if change.moved_from is not None and change.action is Action.NOOP:
+    if change.moved_only:
         return "move"
     return "import" if change.importing and change.action is Action.NOOP else change.action.value
 
