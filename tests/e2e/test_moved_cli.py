@@ -262,3 +262,63 @@ def test_the_graph_draws_moved_objects_at_their_new_addresses(project):
     assert graph.code == 0, graph.text
     assert "team[" in graph.out
     assert "dataiku_project.alpha" not in graph.out.replace("dataiku_project.alpha_", "")
+
+
+MODULE = """
+variables:
+  key: {type: string}
+  title: {type: string}
+resources:
+  dataiku_project.p:
+    key: ${var.key}
+    name: ${var.title}
+"""
+
+INTO_A_MODULE = """
+modules:
+  team:
+    source: ./modules/team
+    for_each: {alpha: TEAM_ALPHA, beta: TEAM_BETA}
+    key: ${each.value}
+    title: Team ${each.key}
+resources:
+  dataiku_dataset.alpha_events:
+    project: '${module.team["alpha"].project_key}'
+    name: events
+    type: Filesystem
+    params: {connection: filesystem_managed, path: /alpha/events}
+moved:
+  - {from: dataiku_project.alpha, to: 'module.team["alpha"].dataiku_project.p'}
+  - {from: dataiku_project.beta, to: 'module.team["beta"].dataiku_project.p'}
+"""
+
+
+def test_two_blocks_move_into_the_instances_of_a_module(project):
+    _teams(project)
+    (project.specs / "modules" / "team").mkdir(parents=True)
+    (project.specs / "modules" / "team" / "main.yaml").write_text(
+        MODULE + "outputs:\n  project_key:\n    value: ${dataiku_project.p.key}\n")
+    (project.specs / "teams.yaml").write_text(INTO_A_MODULE)
+    plan = project.cli("plan", "--format", "json")
+    assert plan.code == 0, plan.text
+    moved = {c["address"]: c.get("previous_address") for c in json.loads(plan.out)["resource_changes"]
+             if c["actions"] == ["no-op"]}
+    assert moved['module.team["alpha"].dataiku_project.p'] == "dataiku_project.alpha"
+    assert moved['module.team["beta"].dataiku_project.p'] == "dataiku_project.beta"
+    writes = _requests(project)[1]
+    applied = project.cli("apply", "--auto-approve")
+    assert applied.code == 0, applied.text
+    assert _requests(project)[1] == writes
+    state = {r["address"]: r for r in json.loads(project.state_file.read_text())["resources"]}
+    assert state["dataiku_dataset.alpha_events"]["dependencies"] == ['module.team["alpha"].dataiku_project.p']
+    assert project.cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_module_file_cannot_hold_moved_entries(project):
+    (project.specs / "modules" / "team").mkdir(parents=True)
+    (project.specs / "modules" / "team" / "main.yaml").write_text(
+        MODULE + "moved:\n  - {from: dataiku_project.q, to: dataiku_project.p}\n")
+    (project.specs / "teams.yaml").write_text("modules:\n  team:\n    source: ./modules/team\n    key: K\n    title: T\n")
+    plan = project.cli("plan")
+    assert plan.code == 1
+    assert "main.yaml:9: a module cannot declare 'moved'" in plan.err
