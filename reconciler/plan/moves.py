@@ -5,7 +5,8 @@ Owns the state-dependent half of ``spec.moves`` (the specs-only half is checked 
 - ``resolve_moves``: which state records move where. An entry whose ``from`` the state does not
   know is a no-op (it was applied before, or never existed: as in Terraform, so entries can stay
   in the specs); chains resolve (A -> B, B -> C moves A's record to C); a keyless ``from`` and
-  ``to`` move a whole block, each instance keeping its key. Refused, each at the entry's
+  ``to`` move a whole block, each instance keeping its key; a module entry moves every record
+  under its ``from`` module instance (the innermost matching entry first). Refused, each at the entry's
   ``file:line``: a destination the state already holds (and that does not move away itself),
   two records moving to one address, and a destination the specs do not declare.
 - ``imports_to_read``: which import entries still have work (an address the state already
@@ -20,7 +21,7 @@ Pure: no I/O, no platform.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import replace as _replace
 from typing import Mapping, Sequence
 
 from reconciler.addresses import Address
@@ -28,7 +29,7 @@ from reconciler.errors import PlanError, SpecError, SpecValidationError
 from reconciler.plan.model import Plan
 from reconciler.refresh import Observed
 from reconciler.spec.loader import raise_collected
-from reconciler.spec.moves import ImportSpec, MovedSpec
+from reconciler.spec.moves import ImportSpec, MovedSpec, under
 from reconciler.state.model import State
 
 
@@ -38,12 +39,13 @@ def resolve_moves(moved: Sequence[MovedSpec], state: State,
     specs' resources (None: do not check that destinations are declared, as in a destroy)."""
     if not moved:
         return {}
-    exact = {m.source: m for m in moved}
+    exact = {m.source: m for m in moved if not m.modules}
+    modules = sorted((m for m in moved if m.modules), key=lambda m: -len(m.source))  # innermost first
     found: dict[Address, tuple[Address, MovedSpec]] = {}
     errors: list[SpecError] = []
     for address in sorted(state.resources):
         at, last, seen = address, None, {address}
-        while (step := _step(at, exact)) is not None:
+        while (step := _step(at, exact, modules)) is not None:
             at, last = step
             if at in seen:
                 errors.append(SpecValidationError(f"moved entries move {address} in a loop back to {at}",
@@ -80,9 +82,11 @@ def resolve_moves(moved: Sequence[MovedSpec], state: State,
     return {old: new for new, old in targets.items()}
 
 
-def _step(address: Address, exact: Mapping[Address, MovedSpec]) -> tuple[Address, MovedSpec] | None:
+def _step(address: Address, exact: Mapping[Address, MovedSpec],
+          modules: Sequence[MovedSpec] = ()) -> tuple[Address, MovedSpec] | None:
     """Where one entry moves ``address``: an entry from exactly it, else (for an instance) an entry
-    moving its whole block (keyless from and to: the key is kept)."""
+    moving its whole block (keyless from and to: the key is kept), else an entry moving a module
+    instance it lies under."""
     entry = exact.get(address)
     if entry is not None:
         return entry.target, entry
@@ -90,6 +94,11 @@ def _step(address: Address, exact: Mapping[Address, MovedSpec]) -> tuple[Address
         entry = exact.get(address.block)
         if entry is not None and not entry.target.key:
             return entry.target.instance(address.key), entry
+    for entry in modules if address.module else ():
+        source, target = str(entry.source), str(entry.target)
+        whole = not source.endswith("]") and not target.endswith("]")
+        if under(address.module, source, whole=whole):
+            return _replace(address, module=target + address.module[len(source):]), entry
     return None
 
 
@@ -130,5 +139,5 @@ def note_moves(plan: Plan, moves: Mapping[Address, Address]) -> Plan:
     if not moves:
         return plan
     origin = {new: old for old, new in moves.items()}
-    changes = tuple(replace(c, moved_from=origin[c.address]) if c.address in origin else c for c in plan.changes)
-    return replace(plan, changes=changes)
+    changes = tuple(_replace(c, moved_from=origin[c.address]) if c.address in origin else c for c in plan.changes)
+    return _replace(plan, changes=changes)

@@ -8,7 +8,10 @@ platform), every problem reported at its ``file:line``:
   renamed with all of its instances when both addresses have no key). Both addresses name one
   resource type; ``from`` is no longer declared in the specs (else it would be created again);
   ``to`` is declared, or is the ``from`` of another entry (a chain: A -> B, B -> C moves A to C);
-  one address is moved from at most once and to at most once, and entries never loop. Whether a
+  one address is moved from at most once and to at most once, and entries never loop. ``from``
+  and ``to`` may also both be module instances (``module.a`` -> ``module.b["x"]``): every
+  resource under ``from`` moves under ``to`` (keyless ``from`` and ``to`` also move each instance
+  of a module with ``for_each``, keeping its key). Whether a
   move happens depends on the state: ``plan.moves`` decides (a ``from`` the state does not know
   is a no-op, as in Terraform, so entries can stay in the specs after the apply).
 - ``import: [{to: ADDRESS, id: OBJECT_ID}]``: adopt the existing object ``id`` as ``to``, which
@@ -16,8 +19,8 @@ platform), every problem reported at its ``file:line``:
   with variables and locals, not resource references nor sensitive values (ids are shown in the
   plan and stored). At most one import per address.
 
-Addresses are parsed by ``Address.parse``: a module address (``module.NAME[KEY].type.name``)
-works here as soon as ``Address`` knows module paths.
+Addresses are parsed by ``Address.parse`` (``module.NAME[KEY].type.name`` included) and module
+paths by ``addresses.module_path``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from reconciler.addresses import ADDRESS_FORMAT, Address
+from reconciler.addresses import ADDRESS_FORMAT, Address, module_path
 from reconciler.errors import Location, ReferenceError_, SpecError, SpecValidationError
 
 SECTIONS = ("moved", "import")
@@ -41,11 +44,17 @@ Fail = Callable[..., None]
 
 @dataclass(frozen=True)
 class MovedSpec:
-    """One ``moved:`` entry: state's ``source`` is managed at ``target`` from now on."""
+    """One ``moved:`` entry: state's ``source`` is managed at ``target`` from now on. Both are
+    ``Address`` es, or both module instance paths (``str``: ``module.team["a"]``)."""
 
-    source: Address
-    target: Address
+    source: Address | str
+    target: Address | str
     location: Location = Location("<unknown>", 0)
+
+    @property
+    def modules(self) -> bool:
+        """Whether this entry moves a module instance (everything under ``source``)."""
+        return isinstance(self.source, str)
 
     def __str__(self) -> str:
         return f"moved {self.source} -> {self.target} ({self.location})"
@@ -114,14 +123,21 @@ class Refactorings:
                 ok = False
         return value if ok else None
 
-    def _address(self, entry: _Entry, key: str, text: Any, types: Mapping[str, Any]) -> Address | None:
+    def _address(self, entry: _Entry, key: str, text: Any, types: Mapping[str, Any],
+                 modules: bool = False) -> Address | str | None:
         try:
             address = Address.parse(text) if isinstance(text, str) else None
         except ValueError:
             address = None
+        if address is None and modules and isinstance(text, str) and text.startswith("module."):
+            try:
+                return module_path(text.strip())
+            except ValueError:
+                pass
         if address is None:
             self.fail(SpecValidationError, f"{entry.label}.{key}: {text!r} is not a resource address; expected "
-                      f"{ADDRESS_FORMAT}", entry.at(key))
+                      f"{ADDRESS_FORMAT}" + (", or a module instance: module.NAME or module.NAME[\"key\"]"
+                                             if modules else ""), entry.at(key))
             return None
         if address.type not in types:
             close = difflib.get_close_matches(address.type, list(types), n=1)
@@ -139,13 +155,21 @@ class Refactorings:
             body = self._mapping(entry, MOVED_KEYS)
             if body is None:
                 continue
-            source = self._address(entry, "from", body["from"], types)
-            target = self._address(entry, "to", body["to"], types)
+            source = self._address(entry, "from", body["from"], types, modules=True)
+            target = self._address(entry, "to", body["to"], types, modules=True)
             if source is None or target is None:
                 continue
             if source == target:
                 self.fail(SpecValidationError, f"{entry.label}: from and to are both {source}; a move names two "
                           "different addresses", entry.at(), hint="remove the entry")
+                continue
+            if isinstance(source, str) or isinstance(target, str):
+                if not (isinstance(source, str) and isinstance(target, str)):
+                    self.fail(SpecValidationError, f"{entry.label}: a module instance moves to a module instance and "
+                              f"a resource to a resource; got from {source} and to {target}", entry.at(),
+                              hint="move each resource of the module: module.NAME.<type>.<name>")
+                    continue
+                parsed.append(MovedSpec(source, target, entry.at()))
                 continue
             if source.type != target.type:
                 self.fail(SpecValidationError, f"{entry.label}: a move keeps the resource type, but from is "
@@ -182,12 +206,13 @@ class Refactorings:
             kept.append(move)
         out: list[MovedSpec] = []
         for move in kept:
-            if _declared(resources, move.source, whole=not move.source.key and not move.target.key):
+            if _declared(resources, move.source, whole=_keyless(move.source) and _keyless(move.target)):
+                what = "module block" if move.modules else "block"
                 self.fail(SpecValidationError, f"moved from {move.source}, which the specs still declare; a move's "
                           "from is the old address, no longer in the specs", move.location,
-                          hint=f"remove or rename the block {move.source.block}, or remove the entry")
+                          hint=f"remove or rename the {what} {_block(move.source)}, or remove the entry")
                 continue
-            if move.target not in froms and not _declared(resources, move.target, whole=not move.target.key):
+            if not _chained(move.target, froms) and not _declared(resources, move.target, whole=_keyless(move.target)):
                 known = [str(a) for a in resources]
                 close = difflib.get_close_matches(str(move.target), known, n=1)
                 self.fail(ReferenceError_, f"moved to {move.target}, which is not declared in the specs; a move's "
@@ -267,9 +292,39 @@ def _has_instances(resources: Mapping[Address, Any], block: Address) -> bool:
     return not block.key and block not in resources and any(a.key and a.block == block for a in resources)
 
 
-def _declared(resources: Mapping[Address, Any], address: Address, *, whole: bool) -> bool:
-    """Whether the specs declare ``address`` (with ``whole``: or instances of the block it names)."""
+def _keyless(address: Address | str) -> bool:
+    """An address without an instance key (a module path whose last step has none)."""
+    return not address.endswith("]") if isinstance(address, str) else not address.key
+
+
+def _block(address: Address | str) -> str:
+    """The block (or module block) ``address`` is an instance of, as text."""
+    if isinstance(address, str):
+        return address.rsplit("[", 1)[0] if address.endswith("]") else address
+    return str(address.block)
+
+
+def under(module: str, path: str, *, whole: bool = False) -> bool:
+    """Whether a resource of module instance ``module`` lies under module path ``path`` (with
+    ``whole``: or under an instance of ``path``'s module block)."""
+    return module == path or module.startswith(path + ".") or (whole and module.startswith(path + "["))
+
+
+def _declared(resources: Mapping[Address, Any], address: Address | str, *, whole: bool) -> bool:
+    """Whether the specs declare ``address`` (with ``whole``: or instances of the block it names);
+    for a module path, whether a resource lies under it."""
+    if isinstance(address, str):
+        return any(under(a.module, address, whole=whole) for a in resources)
     return address in resources or (whole and _has_instances(resources, address))
+
+
+def _chained(target: Address | str, froms: Mapping[Address | str, MovedSpec]) -> bool:
+    """Whether another entry moves ``target`` on: from exactly it, or from a module it lies under."""
+    if target in froms:
+        return True
+    module = target if isinstance(target, str) else target.module
+    return bool(module) and any(isinstance(f, str) and under(module, f, whole=_keyless(f) and _keyless(m.target))
+                                for f, m in froms.items())
 
 
 def _loop(move: MovedSpec, froms: Mapping[Address, MovedSpec]) -> list[Address]:

@@ -14,7 +14,8 @@ from typing import Any, Mapping
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from reconciler.addresses import _NAME, ADDRESS_RE, INSTANCE_RE  # noqa: PLC2701 - one definition of a name
+from reconciler.addresses import (  # noqa: PLC2701 - one definition of a name
+    _NAME, ADDRESS_RE, INSTANCE_RE, MODULE_STEP)
 from reconciler.providers.base import ProviderSpec
 from reconciler.spec.interpolate import FORMS
 from reconciler.spec.validate import spec_keys
@@ -25,6 +26,8 @@ _INTERPOLATION = "#/$defs/interpolation"
 ADDRESS_PATTERN = re.sub(r"\(\?P<\w+>", "(", ADDRESS_RE.pattern)
 #: ... and of an address that may name a for_each instance (``moved`` and ``import`` entries)
 INSTANCE_PATTERN = re.sub(r"\(\?P<\w+>", "(", INSTANCE_RE.pattern)
+#: ... or a module instance path (``moved`` entries move whole module instances too)
+MOVED_PATTERN = f"(?:{INSTANCE_PATTERN})|(?:^{MODULE_STEP}(?:\\.{MODULE_STEP})*$)"
 
 
 def address_pattern(type_name: str) -> str:
@@ -171,9 +174,11 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
     }
 
 
-def _entry_address(what: str) -> dict[str, Any]:
-    return {"type": "string", "pattern": INSTANCE_PATTERN,
-            "description": f"{what}: <type>.<name>, or <type>.<name>[\"key\"] for a for_each instance"}
+def _entry_address(what: str, modules: bool = False) -> dict[str, Any]:
+    return {"type": "string", "pattern": MOVED_PATTERN if modules else INSTANCE_PATTERN,
+            "description": f"{what}: <type>.<name>, or <type>.<name>[\"key\"] for a for_each instance, either "
+                           "inside a module (module.NAME[\"key\"].<type>.<name>)"
+                           + ("; or a whole module instance: module.NAME[\"key\"]" if modules else "")}
 
 
 #: the ``moved:`` and ``import:`` lists (``spec.moves``)
@@ -183,8 +188,8 @@ REFACTORINGS: dict[str, Any] = {
         "description": "objects the state records at `from` are managed at `to` from now on: apply rewrites the "
                        "state and touches no platform; a `from` the state does not know is a no-op",
         "items": {"type": "object", "required": ["from", "to"], "additionalProperties": False,
-                  "properties": {"from": _entry_address("the old address (no longer in the specs)"),
-                                 "to": _entry_address("the new address (declared in the specs)")}},
+                  "properties": {"from": _entry_address("the old address (no longer in the specs)", True),
+                                 "to": _entry_address("the new address (declared in the specs)", True)}},
     },
     "import": {
         "type": ["array", "null"],

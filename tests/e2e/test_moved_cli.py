@@ -313,6 +313,19 @@ def test_two_blocks_move_into_the_instances_of_a_module(project):
     assert state["dataiku_dataset.alpha_events"]["dependencies"] == ['module.team["alpha"].dataiku_project.p']
     assert project.cli("plan", "--detailed-exitcode").code == 0
 
+    # the module block is renamed: one entry moves every instance, keys kept
+    renamed = INTO_A_MODULE.replace("  team:\n", "  squad:\n").replace('module.team["alpha"].project_key',
+                                                                        'module.squad["alpha"].project_key')
+    (project.specs / "teams.yaml").write_text(renamed + "  - {from: module.team, to: module.squad}\n")
+    plan = project.cli("plan")
+    assert '# module.squad["beta"].dataiku_project.p has moved from module.team["beta"].dataiku_project.p' in plan.out
+    assert "0 to add, 0 to change, 0 to destroy, 2 to move" in plan.out
+    assert project.cli("apply", "--auto-approve").code == 0
+    assert _requests(project)[1] == writes
+    state = {r["address"]: r for r in json.loads(project.state_file.read_text())["resources"]}
+    assert state["dataiku_dataset.alpha_events"]["dependencies"] == ['module.squad["alpha"].dataiku_project.p']
+    assert project.cli("plan", "--detailed-exitcode").code == 0
+
 
 def test_a_module_file_cannot_hold_moved_entries(project):
     (project.specs / "modules" / "team").mkdir(parents=True)

@@ -154,3 +154,26 @@ def test_the_ledger_counts_moves():
     text = render_ledger(ledger)
     assert "Resources: 0 added, 1 changed, 0 destroyed, 2 moved." in text
     assert LedgerEntry.from_json(ledger[0].to_json()) == ledger[0]
+
+
+def module_moved(*pairs: tuple[str, str]) -> tuple[MovedSpec, ...]:
+    return tuple(MovedSpec(f, t, Location("specs/m.yaml", i + 2)) for i, (f, t) in enumerate(pairs))
+
+
+@pytest.mark.parametrize("records, pairs, expected", [
+    pytest.param(["module.old.t_p.a", "module.old.module.inner.t_p.b"], [("module.old", "module.new")],
+                 {"module.old.t_p.a": "module.new.t_p.a",
+                  "module.old.module.inner.t_p.b": "module.new.module.inner.t_p.b"}, id="rename-a-module"),
+    pytest.param(['module.old["x"].t_p.a', 'module.old["y"].t_p.a'], [("module.old", "module.new")],
+                 {'module.old["x"].t_p.a': 'module.new["x"].t_p.a', 'module.old["y"].t_p.a': 'module.new["y"].t_p.a'},
+                 id="rename-a-for-each-module-keeps-keys"),
+    pytest.param(["module.team.t_p.a"], [("module.team", 'module.team["a"]')],
+                 {"module.team.t_p.a": 'module.team["a"].t_p.a'}, id="a-module-gains-for-each"),
+    pytest.param(['module.team["x"].t_p.a'], [("module.team", "module.squad")],
+                 {'module.team["x"].t_p.a': 'module.squad["x"].t_p.a'}, id="instances-of-a-renamed-block"),
+    pytest.param(["module.a.module.b.t_p.c"], [("module.a.module.b", "module.c"), ("module.a", "module.z")],
+                 {"module.a.module.b.t_p.c": "module.c.t_p.c"}, id="innermost-entry-first"),
+])
+def test_module_entries_move_everything_under_them(records, pairs, expected):
+    found = resolve_moves(module_moved(*pairs), state(*[(r, str(i)) for i, r in enumerate(records)]), None)
+    assert {str(k): str(v) for k, v in found.items()} == expected

@@ -125,3 +125,32 @@ def test_an_import_id_from_the_environment_is_refused(load):
 def test_empty_sections_are_fine(load):
     specs = load({"a.yaml": BLOCKS, "m.yaml": "moved:\nimport: []\n"})
     assert specs.moved == () and specs.imports == ()
+
+
+MODULE_ROOT = {"a.yaml": BLOCKS + "modules:\n  squad:\n    source: ./mod\n    for_each: [x, y]\n    k: ${each.key}\n",
+               "mod/main.yaml": "variables:\n  k: {type: string}\nresources:\n  test_project.p:\n    key: K_${var.k}\n"
+                                "    name: N\n"}
+
+
+def test_a_module_instance_moves_as_a_whole(load):
+    specs = load({**MODULE_ROOT, "m.yaml": "moved:\n  - {from: module.team, to: module.squad}\n"
+                                           "  - {from: test_project.x, to: 'module.squad[\"x\"].test_project.p'}\n"})
+    assert [(m.source, str(m.target)) for m in specs.moved] == [
+        ("module.team", "module.squad"), (Address("test_project", "x"), 'module.squad["x"].test_project.p')]
+    assert specs.moved[0].modules and not specs.moved[1].modules
+
+
+@pytest.mark.parametrize("entries, expected", [
+    pytest.param("moved:\n  - {from: module.squad, to: module.other}\n",
+                 "moved from module.squad, which the specs still declare", id="module-still-declared"),
+    pytest.param("moved:\n  - {from: module.gone, to: module.nowhere}\n",
+                 "moved to module.nowhere, which is not declared in the specs", id="module-to-undeclared"),
+    pytest.param("moved:\n  - {from: module.gone, to: test_project.solo}\n",
+                 "a module instance moves to a module instance and a resource to a resource", id="module-to-resource"),
+    pytest.param("moved:\n  - {from: 'module.gone[x]', to: module.squad}\n",
+                 "or a module instance: module.NAME or module.NAME[\"key\"]", id="malformed-module-path"),
+])
+def test_bad_module_entries(load, entries, expected):
+    with pytest.raises(SpecError) as info:
+        load({**MODULE_ROOT, "m.yaml": entries})
+    assert expected in str(info.value)
