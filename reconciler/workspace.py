@@ -162,7 +162,8 @@ class Workspace:
         graph = build_graph(specs, state) if specs is not None else _state_graph(state)
         scope = ""
         if changed_since and specs is not None and not targets:
-            scoped = scope_since(specs, state, graph, changed_blocks(self.specs_path, changed_since))
+            scoped = scope_since(specs, state, graph,
+                                 changed_blocks(self.specs_path, changed_since, specs.module_dirs))
             if scoped is not None:
                 targets = tuple(sorted(scoped))
                 scope = f"spec files changed since {changed_since}: {len(scoped)} of {len(graph.nodes)} resources"
