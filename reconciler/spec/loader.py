@@ -1,9 +1,10 @@
 """``load_specs``: find the spec files, merge them, interpolate, validate; return a ``SpecSet``.
 
 Owns: the spec format's top level (``providers`` / ``variables`` / ``locals`` / ``resources`` /
-``outputs`` / ``backend``; the lists ``moved`` / ``import`` are ``spec.moves``), the reserved resource keys (``depends_on``, ``lifecycle``, ``for_each``: a block with
-``for_each`` becomes one ``ResourceSpec`` per instance, ``type.name["key"]``), the values of
-variables (``variables``) and locals, checking references and types against the
+``outputs`` / ``backend``; the lists ``moved`` / ``import`` are ``spec.moves``), the reserved
+resource keys (``depends_on``, ``lifecycle``, ``for_each``: a block with ``for_each`` becomes
+one ``ResourceSpec`` per instance, ``type.name["key"]``), the values of variables
+(``variables``) and locals, checking references and types against the
 provider registry, and collecting every problem of every file into one error. It does no I/O
 beyond reading the spec files (and ``--var-file`` files, and what ``file()`` reads inside the specs
 directory), and never talks to a platform.
@@ -273,7 +274,16 @@ class _Merge:
             self.errors.extend(static_clashes(resources, self.types))
         raise_collected(self.errors, files)
         return SpecSet(resources=resources, providers=providers, variables=self._values, files=files,
-                       backend=backend, locals=self._locals, outputs=outputs, moved=moved, imports=imports)
+                       backend=backend, locals=self._locals, outputs=outputs, moved=moved, imports=imports,
+                       module_dirs=tuple(sorted({str(c.root) for c in self.descendants()})))
+
+    def descendants(self) -> list["_Merge"]:
+        """Every module instance loaded under this one."""
+        out = []
+        for instances in self.children.values():
+            for child in (instances or {}).values():
+                out += [child, *child.descendants()]
+        return out
 
     def load(self, docs: list[Document]) -> None:
         """Everything but the resources' bodies: the documents merged, variables, locals, the

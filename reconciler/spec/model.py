@@ -163,6 +163,8 @@ class SpecSet:
     moved: tuple[MovedSpec, ...] = ()
     #: ``import:`` entries, checked against the specs
     imports: tuple[ImportSpec, ...] = ()
+    #: the directories the ``modules:`` blocks load (absolute, sorted; nested modules' too)
+    module_dirs: tuple[str, ...] = ()
 
     def get(self, address: Address) -> ResourceSpec | None:
         return self.resources.get(address)
