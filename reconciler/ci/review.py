@@ -70,25 +70,30 @@ class Reviewed:
     fingerprint: str | None = None
     #: desired top-level field -> digest of its value
     after: Mapping[str, str] = field(default_factory=dict)
+    #: the address a ``moved`` entry moves this object from (``Change.moved_from``)
+    moved_from: str | None = None
 
     @classmethod
     def of(cls, change: Change) -> "Reviewed":
         after = {k: digest(v) for k, v in sorted((change.after or {}).items())}
-        return cls(change.action.value, change.importing, change.object_id, change.fingerprint, after)
+        return cls(change.action.value, change.importing, change.object_id, change.fingerprint, after,
+                   str(change.moved_from) if change.moved_from is not None else None)
 
     def to_json(self) -> dict[str, Any]:
         return {"action": self.action, "importing": self.importing, "id": self.object_id,
-                "fingerprint": self.fingerprint, "after": dict(self.after)}
+                "fingerprint": self.fingerprint, "after": dict(self.after),
+                **({"moved_from": self.moved_from} if self.moved_from else {})}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Reviewed":
         return cls(str(data["action"]), bool(data.get("importing")), data.get("id"), data.get("fingerprint"),
-                   {str(k): str(v) for k, v in (data.get("after") or {}).items()})
+                   {str(k): str(v) for k, v in (data.get("after") or {}).items()}, data.get("moved_from"))
 
 
 @dataclass(frozen=True)
 class ReviewRecord:
-    """Every actionable change of a plan, by address; plus where it came from (informational)."""
+    """Every actionable change (and every move) of a plan, by address; plus where it came from
+    (informational)."""
 
     changes: Mapping[Address, Reviewed]
     mode: str = "normal"
@@ -100,8 +105,8 @@ class ReviewRecord:
 
     @classmethod
     def of(cls, plan: Plan, *, commit: str | None = None, run_url: str | None = None) -> "ReviewRecord":
-        return cls({c.address: Reviewed.of(c) for c in plan.actionable}, plan.mode, plan.created_at, commit,
-                   run_url, plan.state_lineage, plan.state_serial)
+        return cls({c.address: Reviewed.of(c) for c in plan.changes if c.actionable or c.moved_from is not None},
+                   plan.mode, plan.created_at, commit, run_url, plan.state_lineage, plan.state_serial)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -165,7 +170,7 @@ def compare(reviewed: ReviewRecord, fresh: ReviewRecord, *, ignore: Iterable[Ign
         if was is None:
             out.append(Difference(name, f"not in the reviewed plan; now: {_verb(now)}"))
             continue
-        if (was.action, was.importing) != (now.action, now.importing):
+        if (was.action, was.importing, was.moved_from) != (now.action, now.importing, now.moved_from):
             out.append(Difference(name, f"reviewed: {_verb(was)}; now: {_verb(now)}"))
             continue
         if was.object_id != now.object_id:
@@ -183,7 +188,10 @@ def compare(reviewed: ReviewRecord, fresh: ReviewRecord, *, ignore: Iterable[Ign
 def _verb(r: Reviewed | None) -> str:
     if r is None:
         return "nothing"
-    return f"{r.action} (adopting the existing object)" if r.importing else r.action
+    verb = f"{r.action} (adopting the existing object)" if r.importing else r.action
+    if r.moved_from:
+        verb = f"moved from {r.moved_from}" + ("" if r.action == "no-op" else f" and {verb}")
+    return verb
 
 
 def _field_change(address: Address, key: str, was: Reviewed, now: Reviewed,

@@ -88,6 +88,23 @@ def test_ignore_rejects_what_it_cannot_read(text):
         Ignore.parse(text)
 
 
+def test_a_move_is_reviewed_like_a_change():
+    moved = Change(ORDERS, Action.NOOP, "up to date", after={"name": "orders"}, object_id="o", fingerprint="f",
+                   moved_from=Address.parse("dataiku_dataset.old"))
+    reviewed = _plan(_update(), moved)
+    record = ReviewRecord.of(reviewed)
+    assert record.changes[ORDERS].moved_from == "dataiku_dataset.old"
+    assert ReviewRecord.from_json(json.loads(json.dumps(record.to_json()))) == record
+    assert compare(record, ReviewRecord.of(reviewed)) == []
+    unmoved = compare(record, ReviewRecord.of(_plan(_update())))
+    assert [str(d) for d in unmoved] == ["dataiku_dataset.orders: reviewed: moved from dataiku_dataset.old; now: "
+                                         "nothing to do"]
+    elsewhere = compare(record, ReviewRecord.of(_plan(_update(), replace(moved, moved_from=Address.parse(
+        "dataiku_dataset.older"), action=Action.UPDATE))))
+    assert [str(d) for d in elsewhere] == ["dataiku_dataset.orders: reviewed: moved from dataiku_dataset.old; now: "
+                                           "moved from dataiku_dataset.older and update"]
+
+
 def test_noops_are_not_part_of_the_record():
     plan = _plan(_update(), Change(ORDERS, Action.NOOP, "", after={"name": "orders"}, object_id="o", fingerprint="f"))
     assert list(ReviewRecord.of(plan).changes) == [SALES]
