@@ -27,7 +27,7 @@ from reconciler.graph.render import subgraph
 from reconciler.plan.ledger import APPLIED, FAILED, LedgerEntry
 from reconciler.plan.cascade import apply_cascades
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan
-from reconciler.plan.moves import check_imported, imports_to_read, note_moves, resolve_moves
+from reconciler.plan.moves import check_imported, imports_to_read, note_imports, note_moves, resolve_moves
 from reconciler.plan.ownership import check_ownership
 from reconciler.plan.planner import make_plan, select
 from reconciler.plan.render_markdown import node_action
@@ -192,7 +192,7 @@ class Workspace:
             plan = make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
                              mode=mode, targets=targets, created_at=_now(), hasher=self.hasher(state),
                              force_replace=force_replace)
-            plan = note_moves(plan, moves)
+            plan = note_imports(note_moves(plan, moves), imports)
             if recovered:
                 plan = replace(plan, changes=tuple(
                     replace(c, importing=True, notes=c.notes + (recovered[c.address],)) if c.address in recovered

@@ -12,7 +12,8 @@ Owns the state-dependent half of ``spec.moves`` (the specs-only half is checked 
 - ``imports_to_read``: which import entries still have work (an address the state already
   manages with that id is a no-op; with another id, an error).
 - ``check_imported``: after refresh, an import whose id names no object is an error.
-- ``note_moves``: each planned change at a moved address says where it moved from.
+- ``note_moves``: each planned change at a moved address says where it moved from;
+  ``note_imports``: each adoption an import entry asks for says which entry.
 
 The plan is made against the state with the moves applied (``state.moves.move_records``), so a
 moved object plans as an update or a no-op at its new address, never as a delete and a create.
@@ -140,4 +141,13 @@ def note_moves(plan: Plan, moves: Mapping[Address, Address]) -> Plan:
         return plan
     origin = {new: old for old, new in moves.items()}
     changes = tuple(_replace(c, moved_from=origin[c.address]) if c.address in origin else c for c in plan.changes)
+    return _replace(plan, changes=changes)
+
+
+def note_imports(plan: Plan, todo: Mapping[Address, ImportSpec]) -> Plan:
+    """``plan`` with each adoption that an import entry asks for naming the entry in its reason."""
+    if not todo:
+        return plan
+    changes = tuple(_replace(c, reason=f"import entry at {todo[c.address].location}: {c.reason}")
+                    if c.importing and c.address in todo else c for c in plan.changes)
     return _replace(plan, changes=changes)

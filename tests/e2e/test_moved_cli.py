@@ -169,6 +169,7 @@ def test_an_import_entry_adopts_like_reconciler_import(project):
     text = project.cli("plan")
     assert "# dataiku_project.alpha will be adopted (imported): exists on the platform with id TEAM_ALPHA" in text.out
     assert "1 to import" in text.out
+    assert "teams.yaml:9: adopting existing object TEAM_ALPHA; matches the specs)" in text.out
     before = _requests(project)
     applied = project.cli("apply", "--auto-approve")
     assert applied.code == 0, applied.text
