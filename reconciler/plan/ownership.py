@@ -89,8 +89,9 @@ def _shared_objects(state: State, observed: Mapping[Address, Observed],
                 found = type_of(address).identity_of(observed[address].desired or {}) or object_id
                 problems.append((f"{address} would adopt {type_name} {found} (id {object_id}), which {owner} "
                                  "already manages (in the state)",
-                                 f"if the block was renamed, `reconciler state mv {owner} {address}`; otherwise "
-                                 "give the new block a key of its own"))
+                                 f"if the block was renamed, a moved entry (from: {owner}, to: {address}) or "
+                                 f"`reconciler state mv {owner} {address}`; otherwise give the new block a key of "
+                                 "its own"))
         elif len(adopting) > 1:
             both = " and ".join(str(a) for a in adopting)
             problems.append((f"{both} would both adopt {type_name} {object_id}",
