@@ -177,3 +177,14 @@ def module_moved(*pairs: tuple[str, str]) -> tuple[MovedSpec, ...]:
 def test_module_entries_move_everything_under_them(records, pairs, expected):
     found = resolve_moves(module_moved(*pairs), state(*[(r, str(i)) for i, r in enumerate(records)]), None)
     assert {str(k): str(v) for k, v in found.items()} == expected
+
+
+def test_a_moved_record_keeps_its_deposed_objects():
+    from dataclasses import replace
+
+    from reconciler.state.model import Deposed
+
+    before = state(("t_p.a", "2"))
+    before = before.with_resource(replace(before.resources[a("t_p.a")], deposed=(Deposed("1", {"key": "A"}),)))
+    after = move_records(before, {a("t_p.a"): a("t_p.b")})
+    assert after.resources[a("t_p.b")].deposed == (Deposed("1", {"key": "A"}),)
