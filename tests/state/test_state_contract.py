@@ -421,3 +421,17 @@ def test_the_heartbeat_renews_the_lease_while_the_lock_is_held(backend) -> None:
             time.sleep(0.005)
         assert lock.info["expires"] == backend.open().lock_info()["expires"]
         assert lock.lost is None
+
+
+def test_moves_are_one_write_that_renames_records_and_their_dependents(backend) -> None:
+    from reconciler.state.moves import move_records
+
+    store = backend.open()
+    base = store.write(State(State.empty().lineage, 0, {X: rec(X), Y: rec(Y)}))
+    moved_y = Address.parse('dataiku_project.team["y"]')
+    written = store.write(move_records(base, {Y: moved_y}))
+    assert written.serial == base.serial + 1
+    again = backend.open().read()
+    assert sorted(map(str, again.resources)) == ["dataiku_project.team[\"y\"]", "dataiku_project.x"]
+    assert again.resources[X].dependencies == (moved_y,)
+    assert again.resources[moved_y].object_id == "Y"
