@@ -168,7 +168,7 @@ class Workspace:
         read: those are left out of the plan with everything that depends on them."""
         moves, imports = {}, {}
         if specs is not None:  # ``moved:`` / ``import:``: the plan is made against the moved state
-            moves = resolve_moves(specs.moved, state, specs.resources if mode != "destroy" else None)
+            moves = resolve_moves(specs.moved, state, specs.resources if mode != "destroy" else None, self.type_of)
             state = move_records(state, moves)
             imports = imports_to_read(specs.imports, state) if mode == "normal" else {}
         graph = build_graph(specs, state) if specs is not None else _state_graph(state)

@@ -8,7 +8,10 @@ Owns the state-dependent half of ``spec.moves`` (the specs-only half is checked 
   ``to`` move a whole block, each instance keeping its key; a module entry moves every record
   under its ``from`` module instance (the innermost matching entry first). Refused, each at the entry's
   ``file:line``: a destination the state already holds (and that does not move away itself),
-  two records moving to one address, and a destination the specs do not declare.
+  two records moving to one address, a destination the specs do not declare, and (given
+  ``type_of``) a destination whose block declares another object: a natural-key field that differs
+  from the moved record's and cannot change in place (the move would be followed by a
+  replacement, deleting the object it keeps).
 - ``imports_to_read``: which import entries still have work (an address the state already
   manages with that id is a no-op; with another id, an error).
 - ``check_imported``: after refresh, an import whose id names no object is an error.
@@ -23,7 +26,7 @@ Pure: no I/O, no platform.
 from __future__ import annotations
 
 from dataclasses import replace as _replace
-from typing import Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from reconciler.addresses import Address
 from reconciler.errors import PlanError, SpecError, SpecValidationError
@@ -34,10 +37,12 @@ from reconciler.spec.moves import ImportSpec, MovedSpec, under
 from reconciler.state.model import State
 
 
-def resolve_moves(moved: Sequence[MovedSpec], state: State,
-                  declared: Mapping[Address, object] | None) -> dict[Address, Address]:
+def resolve_moves(moved: Sequence[MovedSpec], state: State, declared: Mapping[Address, Any] | None,
+                  type_of: Callable[[Address], Any] | None = None) -> dict[Address, Address]:
     """``{old: new}`` for every record of ``state`` that ``moved`` moves; ``declared`` are the
-    specs' resources (None: do not check that destinations are declared, as in a destroy)."""
+    specs' resources (None: do not check that destinations are declared, as in a destroy);
+    ``type_of`` (an unbound ``ResourceType`` per address) checks that each destination's block
+    declares the moved object (see the module docstring)."""
     if not moved:
         return {}
     exact = {m.source: m for m in moved if not m.modules}
@@ -78,9 +83,33 @@ def resolve_moves(moved: Sequence[MovedSpec], state: State,
                 hint="move it to a declared address (for a for_each block, one of its instances: "
                      f"{new.block}[\"KEY\"])"))
             continue
+        other = _another_object(state.resources[old].attrs, declared[new], type_of(new)) \
+            if declared is not None and type_of is not None else None
+        if other is not None:
+            name, was, now = other
+            errors.append(SpecValidationError(
+                f"moved: {old} ({name} {was!r}) would move to {new}, whose block declares another object "
+                f"({name} {now!r}); a move keeps the object, and its {name} cannot change in place",
+                location=entry.location,
+                hint=f"if {new} is a new object, remove this entry; if it is the same one, give its block the "
+                     f"recorded {name} {was!r}"))
+            continue
         targets[new] = old
     raise_collected(errors)
     return {old: new for new, old in targets.items()}
+
+
+def _another_object(recorded: Mapping[str, Any], spec: Any, rt: Any) -> tuple[str, Any, Any] | None:
+    """(field, recorded value, declared value) of a natural-key field that the destination block
+    sets to another value the platform cannot change in place; None when it is the same object
+    (or the block's value is known only at plan time)."""
+    for name in rt.natural_key:
+        was, now = recorded.get(name), spec.attrs.get(name)
+        if was is None or now is None or (isinstance(now, str) and "${" in now):
+            continue
+        if was != now and rt.replace_rule(name, was, now):
+            return name, was, now
+    return None
 
 
 def _step(address: Address, exact: Mapping[Address, MovedSpec],

@@ -336,3 +336,15 @@ def test_a_module_file_cannot_hold_moved_entries(project):
     plan = project.cli("plan")
     assert plan.code == 1
     assert "main.yaml:9: a module cannot declare 'moved'" in plan.err
+
+
+def test_a_move_onto_a_block_that_declares_another_object_stops_before_any_request(project):
+    _teams(project)
+    (project.specs / "teams.yaml").write_text((FOR_EACH % "").replace("{alpha: TEAM_ALPHA, beta: TEAM_BETA}",
+                                                                       "{alpha: TEAM_A, beta: TEAM_BETA}"))
+    before = _requests(project)
+    plan = project.cli("plan")
+    assert plan.code == 1
+    assert ("teams.yaml:13: moved: dataiku_project.alpha (key 'TEAM_ALPHA') would move to "
+            "dataiku_project.team[\"alpha\"], whose block declares another object (key 'TEAM_A')") in plan.err
+    assert _requests(project) == before

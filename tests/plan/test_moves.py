@@ -188,3 +188,31 @@ def test_a_moved_record_keeps_its_deposed_objects():
     before = before.with_resource(replace(before.resources[a("t_p.a")], deposed=(Deposed("1", {"key": "A"}),)))
     after = move_records(before, {a("t_p.a"): a("t_p.b")})
     assert after.resources[a("t_p.b")].deposed == (Deposed("1", {"key": "A"}),)
+
+
+class _Keyed:
+    natural_key = ("key",)
+
+    @staticmethod
+    def replace_rule(name, old, new):
+        return "create-only field" if name == "key" else None
+
+
+class _Spec:
+    def __init__(self, **attrs):
+        self.attrs = attrs
+
+
+@pytest.mark.parametrize("declared_key, refused", [
+    pytest.param("A", False, id="same-key"),
+    pytest.param("OTHER", True, id="another-object"),
+    pytest.param("${t_p.x.key}", False, id="known-only-at-plan-time"),
+])
+def test_a_destination_block_must_declare_the_moved_object(declared_key, refused):
+    records = State("l", 1, {a("t_p.a"): ResourceState(a("t_p.a"), "1", attrs={"key": "A"})})
+    specs = {a("t_p.b"): _Spec(key=declared_key, name="n")}
+    if not refused:
+        assert resolve_moves(moved(("t_p.a", "t_p.b")), records, specs, lambda _: _Keyed) == {a("t_p.a"): a("t_p.b")}
+        return
+    with pytest.raises(SpecError, match="whose block declares another object \\(key 'OTHER'\\)"):
+        resolve_moves(moved(("t_p.a", "t_p.b")), records, specs, lambda _: _Keyed)
