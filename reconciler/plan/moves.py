@@ -31,14 +31,16 @@ from typing import Any, Callable, Mapping, Sequence
 from reconciler.addresses import Address
 from reconciler.errors import PlanError, SpecError, SpecValidationError
 from reconciler.plan.model import Plan
+from reconciler.providers.base import ResourceType
 from reconciler.refresh import Observed
+from reconciler.spec import ResourceSpec
 from reconciler.spec.loader import raise_collected
 from reconciler.spec.moves import ImportSpec, MovedSpec, under
 from reconciler.state.model import State
 
 
-def resolve_moves(moved: Sequence[MovedSpec], state: State, declared: Mapping[Address, Any] | None,
-                  type_of: Callable[[Address], Any] | None = None) -> dict[Address, Address]:
+def resolve_moves(moved: Sequence[MovedSpec], state: State, declared: Mapping[Address, ResourceSpec] | None,
+                  type_of: Callable[[Address], ResourceType] | None = None) -> dict[Address, Address]:
     """``{old: new}`` for every record of ``state`` that ``moved`` moves; ``declared`` are the
     specs' resources (None: do not check that destinations are declared, as in a destroy);
     ``type_of`` (an unbound ``ResourceType`` per address) checks that each destination's block
@@ -99,7 +101,7 @@ def resolve_moves(moved: Sequence[MovedSpec], state: State, declared: Mapping[Ad
     return {old: new for new, old in targets.items()}
 
 
-def _another_object(recorded: Mapping[str, Any], spec: Any, rt: Any) -> tuple[str, Any, Any] | None:
+def _another_object(recorded: Mapping[str, Any], spec: ResourceSpec, rt: ResourceType) -> tuple[str, Any, Any] | None:
     """(field, recorded value, declared value) of a natural-key field that the destination block
     sets to another value the platform cannot change in place; None when it is the same object
     (or the block's value is known only at plan time)."""
