@@ -348,3 +348,21 @@ def test_a_move_onto_a_block_that_declares_another_object_stops_before_any_reque
     assert ("teams.yaml:13: moved: dataiku_project.alpha (key 'TEAM_ALPHA') would move to "
             "dataiku_project.team[\"alpha\"], whose block declares another object (key 'TEAM_A')") in plan.err
     assert _requests(project) == before
+
+
+def test_an_instance_moves_out_of_a_for_each(project):
+    _teams(project)
+    (project.specs / "teams.yaml").write_text(FOR_EACH % "")
+    assert project.cli("apply", "--auto-approve").code == 0
+    out = (FOR_EACH % "").replace("{alpha: TEAM_ALPHA, beta: TEAM_BETA}", "{alpha: TEAM_ALPHA}").split("moved:")[0]
+    (project.specs / "teams.yaml").write_text(
+        out + "  dataiku_project.beta:\n    key: TEAM_BETA\n    name: Team beta\n"
+        "moved:\n  - {from: 'dataiku_project.team[\"beta\"]', to: dataiku_project.beta}\n")
+    plan = project.cli("plan")
+    assert plan.code == 0, plan.text
+    assert '# dataiku_project.beta has moved from dataiku_project.team["beta"]' in plan.out
+    assert "0 to add, 0 to change, 0 to destroy, 1 to move" in plan.out
+    writes = _requests(project)[1]
+    assert project.cli("apply", "--auto-approve").code == 0
+    assert _requests(project)[1] == writes
+    assert project.cli("plan", "--detailed-exitcode").code == 0
