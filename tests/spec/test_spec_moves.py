@@ -154,3 +154,8 @@ def test_bad_module_entries(load, entries, expected):
     with pytest.raises(SpecError) as info:
         load({**MODULE_ROOT, "m.yaml": entries})
     assert expected in str(info.value)
+
+
+def test_an_import_into_a_module_instance(load):
+    specs = load({**MODULE_ROOT, "m.yaml": "import:\n  - {to: 'module.squad[\"x\"].test_project.p', id: K_x}\n"})
+    assert [str(i.address) for i in specs.imports] == ['module.squad["x"].test_project.p']
