@@ -27,6 +27,9 @@ from reconciler.graph.render import subgraph
 from reconciler.plan.ledger import FAILED, LedgerEntry
 from reconciler.plan.cascade import apply_cascades
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan
+from reconciler.plan.instances import label as label_instances
+from reconciler.plan.instances import of_plan as plan_instances
+from reconciler.plan.instances import route as route_instances
 from reconciler.plan.ownership import check_ownership
 from reconciler.plan.planner import make_plan, select
 from reconciler.plan.render_markdown import node_action
@@ -107,9 +110,12 @@ class Workspace:
             location = backend.state_location if backend is not None else DEFAULT_STATE
         return open_store(location)
 
-    def sessions(self, addresses: Iterable[Address], specs: SpecSet | None) -> Sessions:
+    def sessions(self, addresses: Iterable[Address], specs: SpecSet | None,
+                 instances: Mapping[Address, str] | None = None) -> Sessions:
+        """Sessions for ``addresses``; ``instances`` routes those on a named provider instance
+        (default: what the specs say, ``plan.instances``)."""
         return open_sessions(addresses, specs, self.registry, self.env, self.transports,
-                             parallelism=self.parallelism)
+                             parallelism=self.parallelism, instances=instances)
 
     def type_of(self, address: Address) -> ResourceType:
         """An unbound resource type instance (for pure uses: normalize, metadata)."""
@@ -166,15 +172,17 @@ class Workspace:
                 targets = tuple(sorted(scoped))
                 scope = f"spec files changed since {changed_since}: {len(scoped)} of {len(graph.nodes)} resources"
         include = select(graph, targets, specs.resources if specs else {}, state) if targets else None
-        with self.sessions(graph.nodes, specs) as sessions:
+        routes = route_instances(specs, state)
+        with self.sessions(graph.nodes, specs, routes) as sessions:
             refreshed = refresh(graph, specs, state, sessions, parallelism=self.parallelism, include=include,
                                 progress=self.progress, keep_going=keep_going)
             observed = refreshed.observed
             if mode == "normal" and specs is not None:
-                check_ownership(specs, state, observed, sessions.resource)
+                check_ownership(specs, state, observed, sessions.resource, sessions.instance)
             plan = make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
                              mode=mode, targets=targets, created_at=_now(), hasher=self.hasher(state),
                              force_replace=force_replace)
+            plan = label_instances(plan, routes, sessions.names)
             collateral = {
                 c.address: sessions.resource(c.address).cascades(c.object_id, observed[c.address].live)
                 for c in plan.changes
@@ -268,7 +276,7 @@ class Workspace:
             state = _record_lifecycle(plan, state, store)
             addresses = [c.address for c in plan.changes]
             secrets = self._secrets(plan, specs)
-            with self.sessions(addresses, specs) as sessions:
+            with self.sessions(addresses, specs, plan_instances(plan)) as sessions:
                 executor = Executor(plan, state, store, sessions.resource, parallelism=self.parallelism, hooks=hooks,
                                     secrets=secrets, hasher=self.hasher(state))
                 new_state, ledger = executor.run()
@@ -321,7 +329,7 @@ class Workspace:
         changes = [c for c in plan.actionable if c.action is not Action.FORGET]
         if not changes:
             return state
-        with self.sessions([c.address for c in changes], None) as sessions:
+        with self.sessions([c.address for c in changes], None, plan_instances(plan)) as sessions:
             def current(change: Change) -> str | None:
                 rt = sessions.resource(change.address)
                 if change.object_id is not None:
@@ -343,7 +351,7 @@ class Workspace:
     def _accept_refresh(self, plan: Plan, state: State, store: StateStore) -> ApplyResult:
         """Apply a refresh-only plan: record live values in state for what drifted."""
         graph = _state_graph(state)
-        with self.sessions(graph.nodes, self._load_optional()) as sessions:
+        with self.sessions(graph.nodes, self._load_optional(), route_instances(None, state)) as sessions:
             observed = refresh(graph, None, state, sessions, parallelism=self.parallelism).observed
             new = state
             for address, rs in state.resources.items():
@@ -421,7 +429,7 @@ class Workspace:
             if address in state.resources:
                 raise StateError(f"{address} is already managed (id {state.resources[address].object_id})",
                                  hint=f"`reconciler state rm {address}` first to re-import")
-            with self.sessions([address], specs) as sessions:
+            with self.sessions([address], specs, route_instances(specs, None)) as sessions:
                 rt = sessions.resource(address)
                 live = read_object(rt, object_id)
                 if live is None:
@@ -433,7 +441,8 @@ class Workspace:
                                    outputs={k: live[k] for k in rt.server_owned if k in live} or {"id": object_id},
                                    fingerprint=fingerprint(rt, live),
                                    dependencies=tuple(r.address for r in spec.references) + spec.depends_on,
-                                   prevent_destroy=spec.lifecycle.prevent_destroy, protected=rt.protected)
+                                   prevent_destroy=spec.lifecycle.prevent_destroy, protected=rt.protected,
+                                   provider=spec.provider)
             if any(op.address == address for op in store.pending()):
                 store.record(JournalEntry.result("import", address, lineage=state.lineage, resource=rs))
             store.write(state.with_resource(rs))

@@ -37,6 +37,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 from pydantic import ValidationError
 
+from reconciler import instances
 from reconciler.addresses import Address
 from reconciler.apply.verify import (Mismatch, describe, describe_later, mismatches, recorded_attrs, verified_fields,
                                      with_details)
@@ -534,6 +535,7 @@ class Executor:
             prevent_destroy=change.prevent_destroy,
             protected=rt.protected,
             allow_destroy=change.allow_destroy,
+            provider=instances.stored(change.provider),
         )
 
 

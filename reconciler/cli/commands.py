@@ -415,17 +415,20 @@ def _sandbox_address(fn):
 @click.option("--rate-limit", "rate_limits", multiple=True, metavar="PLATFORM=RPS",
               help="Allow each token at most RPS requests per second on PLATFORM; beyond it, the "
                    "platform's 429 with Retry-After (repeatable).")
+@click.option("--instance", "instances", multiple=True, metavar="PLATFORM.ALIAS",
+              help="Serve one more world of PLATFORM at /PLATFORM.ALIAS, for a named provider instance "
+                   "(e.g. dataiku.automation; repeatable).")
 @click.pass_context
-def sandbox(ctx, host, port, token, latency_ms, fault_rate, data, rate_limits) -> int:
+def sandbox(ctx, host, port, token, latency_ms, fault_rate, data, rate_limits, instances) -> int:
     """Serve every platform emulator on one port (Ctrl-C stops)."""
     host, port, token = host or "127.0.0.1", port or 8765, token or "sandbox-token"
-    ctx.meta["sandbox"] = dict(host=host, port=port, token=token)
+    ctx.meta["sandbox"] = dict(host=host, port=port, token=token, instances=tuple(instances))
     if ctx.invoked_subcommand is not None:
         return 0
     if not 0.0 <= fault_rate <= 1.0:
         raise click.BadParameter("must be between 0 and 1", param_hint="--fault-rate")
     sb = Sandbox(token=token, latency_ms=latency_ms, fault_rate=fault_rate, data_file=data,
-                 rate_limits=_rate_limits(rate_limits))
+                 rate_limits=_rate_limits(rate_limits), instances=tuple(instances))
     base = f"http://{host}:{port}"
     click.echo(f"Sandbox listening on {base} (Ctrl-C to stop). Point the providers at it with:", err=True)
     for key, value in sb.env(base).items():
@@ -456,7 +459,7 @@ def sandbox_env(ctx, host, port, token) -> int:
     """Print the env exports that point every provider at the sandbox."""
     opts = dict(ctx.meta["sandbox"])
     opts.update({k: v for k, v in dict(host=host, port=port, token=token).items() if v is not None})
-    sb = Sandbox(token=opts["token"])
+    sb = Sandbox(token=opts["token"], instances=opts.get("instances", ()))
     for key, value in sb.env(f"http://{opts['host']}:{opts['port']}").items():
         click.echo(f"export {key}={value}")
     return 0

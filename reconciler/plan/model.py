@@ -119,6 +119,10 @@ class Change:
     #: ``lifecycle.ignore_changes``: fields set on create, never compared afterwards (nor verified
     #: after an apply)
     ignore_changes: tuple[str, ...] = ()
+    #: the provider instance the object lives on (``dataiku.automation``), set when it is a named
+    #: one or when the plan touches several instances of its platform (then the default one is
+    #: named too, so the reader sees which); None: the platform's only instance
+    provider: str | None = None
 
     @property
     def type(self) -> str:
@@ -151,6 +155,7 @@ class Change:
             "create_before_destroy": self.create_before_destroy,
             "caused_by": [str(a) for a in self.caused_by],
             **({"ignore_changes": list(self.ignore_changes)} if self.ignore_changes else {}),
+            **({"provider": self.provider} if self.provider else {}),
         }
 
     @classmethod
@@ -176,6 +181,7 @@ class Change:
             create_before_destroy=bool(data.get("create_before_destroy")),
             caused_by=tuple(Address.parse(a) for a in data.get("caused_by", [])),
             ignore_changes=tuple(data.get("ignore_changes", [])),
+            provider=data.get("provider") or None,
         )
 
 
@@ -219,6 +225,8 @@ class Drift:
     diff: Diff = ()
     changed_by: str | None = None
     changed_at: str | None = None
+    #: the provider instance, as ``Change.provider``
+    provider: str | None = None
 
     @property
     def alarm(self) -> bool:
@@ -227,13 +235,13 @@ class Drift:
     def to_json(self) -> dict[str, Any]:
         return {"address": str(self.address), "type": self.address.type, "kind": self.kind,
                 "diff": [d.to_json() for d in self.diff], "changed_by": self.changed_by,
-                "changed_at": self.changed_at}
+                "changed_at": self.changed_at, **({"provider": self.provider} if self.provider else {})}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Drift":
         return cls(Address.parse(data["address"]), data["kind"],
                    tuple(DiffItem.from_json(d) for d in data.get("diff", [])),
-                   data.get("changed_by"), data.get("changed_at"))
+                   data.get("changed_by"), data.get("changed_at"), data.get("provider") or None)
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,8 @@ class _ChangeEntry:
     def compact(self) -> str:
         c = self.change
         sign = f"{code(c.symbol)} " if c.action is not Action.NOOP and c.actionable else ""
-        out = [f"#### {sign}{code(str(c.address))} {headline(c, where=False)}", ""]
+        where = f" on {code(c.provider)}" if c.provider else ""
+        out = [f"#### {sign}{code(str(c.address))}{where} {headline(c, where=False)}", ""]
         info = [md_escape(c.reason)] if c.reason else []
         if c.object_id:
             info.append(f"id {code(c.object_id)}")
@@ -189,6 +190,7 @@ class _DriftEntry:
     def compact(self) -> str:
         d = self.drift
         sign, what = ("-", "has been deleted") if d.kind == "deleted" else ("~", "has changed")
+        what = f"on {code(d.provider)} {what}" if d.provider else what
         if not self.full:
             fields = list(dict.fromkeys(item.path_str() or "(root)" for item in d.diff))
             shown = ", ".join(code(f) for f in fields[:5]) + (f" and {len(fields) - 5} more" if len(fields) > 5 else "")

@@ -370,11 +370,14 @@ class ProviderSpec:
         var = self.env.get(field_name)
         return (var,) if var else ()
 
-    def connect(self, settings: PlatformSettings, transport: httpx.BaseTransport | None = None) -> Session:
+    def connect(self, settings: PlatformSettings, transport: httpx.BaseTransport | None = None, *,
+                instance: str | None = None) -> Session:
         """A session on the platform the settings name. On a real network (no ``transport``) the TLS
-        rules of ``transport.tls_verify`` apply; a ``transport`` is an in-process server (tests)."""
+        rules of ``transport.tls_verify`` apply; a ``transport`` is an in-process server (tests).
+        ``instance`` names the provider instance in errors (``dataiku.automation``; default: the
+        platform's name)."""
         http = HttpClient(
-            provider=self.name,
+            provider=instance or self.name,
             base_url=getattr(settings, self.url_field),
             auth=self.auth(settings) if self.auth is not None else None,
             timeout=settings.timeout,

@@ -20,6 +20,7 @@ from pathlib import Path as FsPath
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import parse_qsl
 
+from reconciler import instances
 from reconciler.addresses import ADDRESS_FORMAT, Address
 from reconciler.errors import Location, ReferenceError_, SpecError, SpecSyntaxError, SpecValidationError
 from reconciler.providers.base import ProviderSpec, ResourceType, all_types
@@ -38,7 +39,7 @@ from reconciler.spec.yamlsource import Document, Position, parse_document
 TOP_LEVEL = ("providers", "variables", "locals", "resources", "outputs", "backend")
 OUTPUT_KEYS = ("value", "description", "sensitive")
 BACKEND_KEYS = ("url", "name")
-RESERVED = ("depends_on", "lifecycle", "for_each")
+RESERVED = ("depends_on", "lifecycle", "for_each", "provider")
 LIFECYCLE_KEYS = ("prevent_destroy", "ignore_changes", "allow_destroy", "create_before_destroy",
                   "replace_triggered_by")
 SUFFIXES = (".yaml", ".yml")
@@ -294,12 +295,21 @@ class _Merge:
             self._dup(self.outputs, name, raw, "output")
 
     def merge_providers(self, doc: Document, section: dict) -> None:
+        """Each key is a provider instance (``reconciler.instances``): a platform (its default
+        instance) or ``<platform>.<alias>`` (a named one, e.g. a Dataiku automation node)."""
         for name, value in section.items():
             raw = _Raw(value, doc, ("providers", name))
-            if name not in self.registry:
-                close = difflib.get_close_matches(name, list(self.registry), n=1)
+            try:
+                platform, _ = instances.parse(name)
+            except ValueError as exc:
+                self.fail(SpecValidationError, f"providers: {exc}", raw.location,
+                          hint=f"known platforms: {', '.join(sorted(self.registry))}")
+                continue
+            if platform not in self.registry:
+                close = difflib.get_close_matches(platform, list(self.registry), n=1)
                 self.fail(SpecValidationError, f"unknown provider '{name}'; known providers: "
-                          f"{', '.join(sorted(self.registry))}", raw.location,
+                          f"{', '.join(sorted(self.registry))} (a second instance of one is "
+                          "<provider>.<alias>, e.g. dataiku.automation)", raw.location,
                           hint=f"did you mean '{close[0]}'?" if close else None)
                 continue
             self._dup(self.providers, name, raw, "provider")
@@ -517,7 +527,7 @@ class _Merge:
     def build_providers(self, variables: dict, env_variables: frozenset[str]) -> dict[str, ProviderConfig]:
         out = {}
         for name, raw in sorted(self.providers.items()):
-            spec = self.registry[name]
+            spec = self.registry[instances.platform_of(name)]
             sub = substitute(raw.value or {}, variables=variables, env=self.env, env_variables=env_variables,
                              refs_allowed="in provider settings", scope=self.scope())
             self.report(sub, raw)
@@ -720,7 +730,34 @@ class _Merge:
             location=location,
             locations=locations,
             references=tuple(references),
+            provider=self.build_instance(address, raw, reserved.get("provider")) if "provider" in reserved else None,
         )
+
+    def build_instance(self, address: Address, raw: _Raw, value: Any) -> str | None:
+        """A resource's ``provider:`` key: the instance of its platform it talks to (None: the
+        default one). It must name the resource's platform and, unless it is the default instance,
+        an instance the ``providers:`` section declares."""
+        where = raw.doc.location_of(raw.path + ("provider",))
+        platform = address.provider
+        allowed = instances.known_list(platform, self.providers)
+        try:
+            named_platform, _ = instances.parse(value)
+        except ValueError as exc:
+            self.fail(SpecValidationError, f"provider: {exc}", where, address,
+                      hint=f"instances of {platform}: {allowed}")
+            return None
+        if named_platform != platform:
+            self.fail(SpecValidationError, f"provider: {address.type} is a {platform} resource, so it cannot talk to "
+                      f"'{value}'; instances of {platform}: {allowed}", where, address)
+            return None
+        if not instances.is_default(value) and value not in self.providers:
+            close = difflib.get_close_matches(value, allowed.split(", "), n=1)
+            self.fail(SpecValidationError, f"provider: unknown provider instance '{value}'; instances of {platform}: "
+                      f"{allowed}", where, address,
+                      hint=f"did you mean '{close[0]}'?" if close else f"declare it under providers: ({value}: "
+                           "{url: ..., ...})")
+            return None
+        return instances.stored(value)
 
     def check_reference(self, address: Address, token: Any, where: Callable[[], Location]) -> bool:
         """Whether ``token`` names a declared resource and one of its attributes; else an error

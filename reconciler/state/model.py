@@ -38,10 +38,18 @@ class ResourceState:
     protected: bool = False
     #: ``lifecycle.allow_destroy`` as last applied: deletion opted into for kinds that need it
     allow_destroy: bool = False
+    #: the named provider instance the object lives on (``dataiku.automation``); None: its
+    #: platform's default instance (written only when set, so older states stay valid)
+    provider: str | None = None
 
     @property
     def type(self) -> str:
         return self.address.type
+
+    @property
+    def instance(self) -> str:
+        """The provider instance the object lives on."""
+        return self.provider or self.address.provider
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +63,7 @@ class ResourceState:
             "prevent_destroy": self.prevent_destroy,
             "protected": self.protected,
             "allow_destroy": self.allow_destroy,
+            **({"provider": self.provider} if self.provider else {}),
         }
 
     @classmethod
@@ -77,6 +86,7 @@ class ResourceState:
             prevent_destroy=bool(data.get("prevent_destroy")),
             protected=bool(data.get("protected")),
             allow_destroy=bool(data.get("allow_destroy")),
+            provider=data.get("provider") or None,
         )
         return rs
 
@@ -113,12 +123,13 @@ class State:
 
     def shared_ids(self) -> list[tuple[str, str, tuple[Address, ...]]]:
         """``(type, object id, addresses)`` for each object id that several addresses of one type
-        record (sorted). Every type's ids name one object each, so each of these is one object
-        managed twice."""
-        by_id: dict[tuple[str, str], list[Address]] = {}
+        record on one provider instance (sorted). Every type's ids name one object each on an
+        instance, so each of these is one object managed twice (one id on two instances is two
+        objects)."""
+        by_id: dict[tuple[str, str, str], list[Address]] = {}
         for address, rs in self.resources.items():
-            by_id.setdefault((address.type, rs.object_id), []).append(address)
-        return sorted((t, i, tuple(sorted(a))) for (t, i), a in by_id.items() if len(a) > 1)
+            by_id.setdefault((address.type, rs.object_id, rs.provider or ""), []).append(address)
+        return sorted((t, i, tuple(sorted(a))) for (t, i, _), a in by_id.items() if len(a) > 1)
 
     def refuse_shared_ids(self) -> None:
         """Raise ``StateError`` naming the addresses when two of them record one object

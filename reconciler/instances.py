@@ -1,0 +1,90 @@
+"""Provider instances: several connections to one platform, told apart by name.
+
+A *provider instance* is one configured connection to a platform: its own URL, credentials and
+budgets, its own HTTP session. Its name is the platform (``dataiku``: the *default* instance,
+which falls back to the platform's env vars as before) or ``<platform>.<alias>``
+(``dataiku.automation``: a *named* instance, configured only by its ``providers:`` block).
+
+Where the name appears:
+
+- ``providers:`` keys in the specs (``dataiku.automation: {url: ..., api_key: ...}``);
+- a resource's reserved key ``provider: dataiku.automation`` (absent: the default instance);
+- a state record's ``provider`` field and a plan change's ``provider`` field (see ``stored``: a
+  record names its instance only when it is not the default, so older states stay valid).
+
+Two objects with one id on two instances are two objects: every "one object, one address"
+check keys objects by ``(instance, type, id)``.
+
+``remap`` is how a module hands a resource the instances it uses: a module block's
+``providers: {dataiku: dataiku.automation}`` maps the names written inside the module to the
+caller's instances. This module is pure vocabulary: it imports nothing of the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+_PLATFORM = r"[a-z][a-z0-9]*"
+_ALIAS = r"[a-z][a-z0-9_]*"
+INSTANCE_RE = re.compile(rf"^(?P<platform>{_PLATFORM})(?:\.(?P<alias>{_ALIAS}))?$")
+INSTANCE_FORMAT = ("<platform> (the default instance, e.g. dataiku) or <platform>.<alias> (a named instance, "
+                   "e.g. dataiku.automation; alias: lower-case letters, digits and _, starting with a letter)")
+
+
+def parse(name: object) -> tuple[str, str | None]:
+    """``dataiku.automation`` -> ``("dataiku", "automation")``; ``dataiku`` -> ``("dataiku", None)``.
+    Raises ``ValueError`` naming the allowed form when ``name`` is not an instance name."""
+    match = INSTANCE_RE.match(name) if isinstance(name, str) else None
+    if match is None:
+        raise ValueError(f"{name!r} is not a provider instance name; expected {INSTANCE_FORMAT}")
+    return match["platform"], match["alias"]
+
+
+def platform_of(name: str) -> str:
+    """The platform of an instance name (``dataiku`` for ``dataiku.automation``)."""
+    return name.split(".", 1)[0]
+
+
+def is_default(name: str) -> bool:
+    """Whether ``name`` is a platform's default instance (no alias)."""
+    return "." not in name
+
+
+def stored(name: str | None) -> str | None:
+    """What a record (state, plan change, resource spec) keeps for instance ``name``: the name of
+    a named instance, None for the default one (which records never spell out)."""
+    return None if name is None or is_default(name) else name
+
+
+def resolve(provider: str | None, platform: str) -> str:
+    """The instance a resource of ``platform`` talks to: ``provider`` (its ``provider:`` key, or
+    what a record stored), else the platform's default instance."""
+    return provider or platform
+
+
+def remap(provider: str | None, platform: str, mapping: Mapping[str, str]) -> str | None:
+    """The caller's instance for a resource written in a module: ``provider`` is the resource's
+    ``provider:`` value as written inside the module (None: the default instance of
+    ``platform``), ``mapping`` the module block's ``providers:`` (name inside the module -> the
+    caller's instance). A name the mapping does not mention stays as it is (the module then uses
+    the caller's instance of that name). Returns what ``ResourceSpec.provider`` holds (None for a
+    default instance)."""
+    name = resolve(provider, platform)
+    return stored(mapping.get(name, name))
+
+
+def several(names: Iterable[str]) -> frozenset[str]:
+    """The platforms with more than one instance among ``names`` (instance names): the plan
+    shows each change's instance for these."""
+    seen: dict[str, set[str]] = {}
+    for name in names:
+        seen.setdefault(platform_of(name), set()).add(name)
+    return frozenset(p for p, found in seen.items() if len(found) > 1)
+
+
+def known_list(platform: str, declared: Iterable[str]) -> str:
+    """The instances of ``platform`` a message lists as allowed: the default one, then the named
+    ones declared in the specs."""
+    named = sorted(n for n in declared if platform_of(n) == platform and not is_default(n))
+    return ", ".join([platform, *named])
