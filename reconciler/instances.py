@@ -3,7 +3,9 @@
 A *provider instance* is one configured connection to a platform: its own URL, credentials and
 budgets, its own HTTP session. Its name is the platform (``dataiku``: the *default* instance,
 which falls back to the platform's env vars as before) or ``<platform>.<alias>``
-(``dataiku.automation``: a *named* instance, configured only by its ``providers:`` block).
+(``dataiku.automation``: a *named* instance, configured by its ``providers:`` block, else by its
+own env vars, the platform's with the alias inserted: ``DATAIKU_AUTOMATION_URL``; see
+``env_var``). A named instance never reads the default instance's env vars.
 
 Where the name appears:
 
@@ -72,6 +74,19 @@ def remap(provider: str | None, platform: str, mapping: Mapping[str, str]) -> st
     default instance)."""
     name = resolve(provider, platform)
     return stored(mapping.get(name, name))
+
+
+def env_var(var: str, name: str) -> str:
+    """The env var a setting of instance ``name`` reads where its platform's default instance
+    reads ``var``: unchanged for a default instance and for the global ``RECONCILER_*`` ones;
+    else the alias inserted after the platform (``DATAIKU_URL`` -> ``DATAIKU_AUTOMATION_URL`` for
+    ``dataiku.automation``)."""
+    if is_default(name) or var.startswith("RECONCILER_"):
+        return var
+    platform = platform_of(name)
+    prefix = name.upper().replace(".", "_") + "_"
+    head = platform.upper() + "_"
+    return prefix + (var[len(head):] if var.startswith(head) else var)
 
 
 def several(names: Iterable[str]) -> frozenset[str]:

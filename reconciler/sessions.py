@@ -2,7 +2,7 @@
 
 Owns: choosing which provider instances a run needs (the platforms of the addresses in specs ∪
 state, and the named instances ``instances`` gives them, see ``reconciler.instances``),
-resolving their settings (specs' ``providers`` block, then env vars for a default instance) and
+resolving their settings (specs' ``providers`` block, then the instance's env vars) and
 connecting them, before any request is made, so a missing credential fails the run up front with
 no half-done work. Each instance has its own HTTP client, so its own budget. It makes no request
 itself.
@@ -92,11 +92,6 @@ def open_sessions(
         if spec is None:
             raise ConfigError(f"no provider named {platform!r}; known providers: {', '.join(sorted(registry))}")
         configured = specs.providers.get(name) if specs is not None else None
-        if configured is None and not inst.is_default(name):
-            declared = inst.known_list(platform, specs.providers if specs is not None else ())
-            raise ConfigError(f"provider instance {name!r} is not declared in the specs' providers section; "
-                              f"instances of {platform}: {declared}",
-                              hint=f"declare it: providers: {{{name}: {{url: ..., ...}}}}")
         settings = resolve_settings(spec, configured.settings if configured is not None else None, env,
                                     instance=name)
         transport = (transports or {}).get(name) or (transports or {}).get(platform)

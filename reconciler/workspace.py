@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from reconciler.addresses import Address
 from reconciler.apply.executor import Executor, Hooks
+from reconciler.instances import parse as parse_instance
 from reconciler.errors import ApplyError, PlanError, ProviderError, ReconcilerError, SpecError, StalePlanError, StateError
 from reconciler.export import discover, state_records, write_providers, write_specs
 from reconciler.graph.build import build_graph
@@ -374,9 +375,14 @@ class Workspace:
 
         Returns the files written and the addresses adopted; the next plan shows no changes.
         """
-        if provider not in self.registry:
-            raise PlanError(f"no provider named {provider!r}; known: {', '.join(sorted(self.registry))}")
-        spec = self.registry[provider]
+        try:
+            platform, _ = parse_instance(provider)
+        except ValueError as exc:
+            raise PlanError(f"--provider: {exc}") from None
+        if platform not in self.registry:
+            raise PlanError(f"no provider named {provider!r}; known: {', '.join(sorted(self.registry))} "
+                            "(or a named instance of one: <provider>.<alias>)")
+        spec = self.registry[platform]
         target = Path(out_dir) if out_dir else Path(self.specs_path) / f"{provider}-export"
         if not target.resolve().is_relative_to(Path(self.specs_path).resolve()):
             raise PlanError(f"--out {target} is outside the specs directory {self.specs_path}",
@@ -386,9 +392,9 @@ class Workspace:
         with store.lock("export", timeout=self.lock_timeout):
             state = store.read()
             probes = [Address(t, "export") for t in spec.resource_types]
-            with self.sessions(probes, specs) as sessions:
+            with self.sessions(probes, specs, {a: provider for a in probes}) as sessions:
                 types = {a.type: sessions.resource(a) for a in probes}
-                exported = discover(spec, types, scope or {}, state)
+                exported = discover(spec, types, scope or {}, state, provider)
             if not exported:
                 return [], []
             by_address = {e.address: e for e in exported}
@@ -401,8 +407,10 @@ class Workspace:
                 return rs.outputs.get(attr[0], rs.attrs.get(attr[0]))
 
             written = write_specs(exported, target, provider)
-            if specs is None:  # a new repository: the provider's settings come from the environment
-                written.append(write_providers(spec, self.env, target))
+            if specs is None or (provider != platform and provider not in specs.providers):
+                # a new repository, or a named instance the specs do not declare yet: its settings
+                # come from the environment
+                written.append(write_providers(spec, self.env, target, provider))
             try:
                 loaded = self.load()
             except ReconcilerError:
@@ -411,7 +419,7 @@ class Workspace:
                 raise
             resolved = {e.address: resolve(loaded.resources[e.address].attrs, lookup) for e in exported}
             new = state
-            for record in state_records(exported, types, resolved):
+            for record in state_records(exported, types, resolved, provider):
                 new = new.with_resource(record)
             store.write(new)
         return [str(p) for p in written], [e.address for e in exported]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
+from reconciler.instances import env_var
 from reconciler.instances import parse as parse_instance
 from reconciler.sandbox.emulator import Emulator
 
@@ -77,15 +78,12 @@ def build_emulators(seed: int = 0, instances: Iterable[str] = ()) -> dict[str, E
 
 def instance_env(mount: str, platform_env: Mapping[str, str], root: str) -> dict[str, str]:
     """The env vars for the world mounted at ``mount`` (``dataiku.automation``), made from its
-    platform's (``DATAIKU_URL=<root>/dataiku`` -> ``DATAIKU_AUTOMATION_URL=<root>/dataiku.automation``).
-    A named provider instance does not read them by itself: its ``providers:`` block names them
-    (``url: ${env:DATAIKU_AUTOMATION_URL}``)."""
+    platform's: ``DATAIKU_URL=<root>/dataiku`` -> ``DATAIKU_AUTOMATION_URL=<root>/dataiku.automation``,
+    the names the named provider instance reads (``reconciler.instances.env_var``)."""
     platform = mount.split(".", 1)[0]
-    prefix = mount.upper().replace(".", "_") + "_"
     out = {}
     for var, value in platform_env.items():
-        rest = var[len(platform) + 1:] if var.startswith(platform.upper() + "_") else var
         if value.startswith(f"{root}/{platform}"):
             value = f"{root}/{mount}" + value[len(root) + 1 + len(platform):]
-        out[prefix + rest] = value
+        out[env_var(var, mount)] = value
     return out

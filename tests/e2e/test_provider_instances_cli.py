@@ -135,3 +135,44 @@ def test_an_unknown_or_malformed_instance_stops_before_any_request(estate):
     assert code == 1 and "estate.yaml:6:" in err and "is not a provider instance name" in err
     assert sum(c["requests"] for c in sb.counts.values()) == before
     assert "Traceback" not in err
+
+
+def test_export_and_import_on_a_named_instance(estate):
+    sb, base_url, root, cli = estate
+    automation, design = _dss(base_url, "dataiku.automation"), _dss(base_url, "dataiku")
+    automation.create_project("OPS", "Operations (automation)", "admin")
+    design.create_project("OPS", "Operations (design)", "admin")
+    spec = root / "specs" / "estate.yaml"
+    spec.write_text(spec.read_text().split("\nresources:")[0] + "\n")  # only the providers block
+
+    code, out, err = cli("export", "--provider", "dataiku.automation", "--scope", "project=OPS")
+    assert code == 0, out + err
+    written = (root / "specs" / "dataiku.automation-export" / "dataiku_project.yaml").read_text()
+    assert "provider: dataiku.automation" in written and "Operations (automation)" in written
+    records = {r["address"]: r for r in json.loads((root / "state.json").read_text())["resources"]}
+    assert records["dataiku_project.ops"]["provider"] == "dataiku.automation"
+    assert cli("plan", "--detailed-exitcode")[0] == 0
+
+    # the design node's OPS is another object: importing it under a new address is no clash
+    spec.write_text(spec.read_text() + "resources:\n  dataiku_project.ops_design:\n    key: OPS\n"
+                    "    name: Operations (design)\n")
+    code, out, err = cli("import", "dataiku_project.ops_design", "OPS")
+    assert code == 0, out + err
+    records = {r["address"]: r for r in json.loads((root / "state.json").read_text())["resources"]}
+    assert "provider" not in records["dataiku_project.ops_design"]
+    assert cli("plan", "--detailed-exitcode")[0] == 0
+
+
+def test_a_block_moved_to_another_instance_is_refused(estate):
+    sb, base_url, root, cli = estate
+    assert cli("apply", "--auto-approve")[0] == 0
+    spec = root / "specs" / "estate.yaml"
+    text = spec.read_text()
+    moved = text.replace("    provider: dataiku.automation\n    key: SALES", "    provider: dataiku\n    key: SALES")
+    # (the design node's block goes, or the two blocks would name one object on one instance)
+    spec.write_text(moved.split("  dataiku_project.sales_design:")[0]
+                    + "  dataiku_project.sales_automation:" + moved.split("  dataiku_project.sales_automation:")[1])
+    code, out, err = cli("plan")
+    assert code == 1
+    assert "dataiku_project.sales_automation" in err and "lives on dataiku.automation" in err
+    assert "cannot move to another provider instance" in err
