@@ -89,6 +89,46 @@ def env_var(var: str, name: str) -> str:
     return prefix + (var[len(head):] if var.startswith(head) else var)
 
 
+def remap_block(body: Mapping[str, object], platform: str, mapping: Mapping[str, str]) -> dict[str, object]:
+    """A resource block's body (as written inside a module, before it is loaded) with its
+    ``provider:`` key remapped by the module block's ``providers:`` (``remap``): set to the
+    caller's named instance, or removed for the default one. Other keys are untouched."""
+    out = {k: v for k, v in body.items() if k != "provider"}
+    written = body.get("provider")
+    if written is not None and not isinstance(written, str):
+        return dict(body)  # (malformed: the loader reports it where it is written)
+    mapped = remap(written, platform, mapping)
+    if mapped is not None:
+        out["provider"] = mapped
+    return out
+
+
+def mapping_problems(mapping: object, declared: Iterable[str]) -> list[str]:
+    """What is wrong with a module block's ``providers:`` (name inside the module -> the caller's
+    instance), one message each, saying what is allowed: it must be a mapping of instance names to
+    instances of the same platform, each either a default instance or one ``declared`` (the
+    caller's ``providers:`` keys)."""
+    if not isinstance(mapping, Mapping):
+        return ["providers: expected a mapping of instance names inside the module to the caller's instances, "
+                "e.g. {dataiku: dataiku.automation}"]
+    declared = set(declared)
+    problems = []
+    for inner, outer in mapping.items():
+        try:
+            inner_platform, _ = parse(inner)
+            outer_platform, _ = parse(outer)
+        except ValueError as exc:
+            problems.append(f"providers: {exc}")
+            continue
+        if inner_platform != outer_platform:
+            problems.append(f"providers: {inner} cannot be handed {outer}: an instance of {inner_platform} is "
+                            f"needed ({known_list(inner_platform, declared)})")
+        elif not is_default(outer) and outer not in declared:
+            problems.append(f"providers: unknown provider instance '{outer}'; instances of {outer_platform}: "
+                            f"{known_list(outer_platform, declared)}")
+    return problems
+
+
 def several(names: Iterable[str]) -> frozenset[str]:
     """The platforms with more than one instance among ``names`` (instance names): the plan
     shows each change's instance for these."""

@@ -58,3 +58,25 @@ def test_several_and_known_list():
     assert instances.several(["dataiku.automation", "lightdash"]) == frozenset()
     assert instances.known_list("dataiku", ["dataiku.b", "lightdash.x", "dataiku.a", "dataiku"]) == \
         "dataiku, dataiku.a, dataiku.b"
+
+
+def test_remap_block_rewrites_only_the_provider_key():
+    mapping = {"dataiku": "dataiku.automation"}
+    assert instances.remap_block({"key": "S"}, "dataiku", mapping) == {"key": "S", "provider": "dataiku.automation"}
+    assert instances.remap_block({"key": "S", "provider": "dataiku.x"}, "dataiku", {"dataiku.x": "dataiku"}) == {
+        "key": "S"}
+    assert instances.remap_block({"key": "S"}, "dataiku", {}) == {"key": "S"}
+
+
+@pytest.mark.parametrize("mapping, problem", [
+    pytest.param({"dataiku": "dataiku.automation"}, None, id="ok"),
+    pytest.param({"dataiku": "dataiku"}, None, id="default-to-default"),
+    pytest.param(["dataiku"], "expected a mapping", id="not-a-mapping"),
+    pytest.param({"dataiku": "lightdash"}, "dataiku cannot be handed lightdash", id="other-platform"),
+    pytest.param({"dataiku": "dataiku.prod"}, "unknown provider instance 'dataiku.prod'; instances of dataiku: "
+                                              "dataiku, dataiku.automation", id="undeclared"),
+    pytest.param({"Dataiku": "dataiku"}, "is not a provider instance name", id="malformed"),
+])
+def test_mapping_problems_say_what_is_allowed(mapping, problem):
+    found = instances.mapping_problems(mapping, ["dataiku", "dataiku.automation"])
+    assert (found == []) if problem is None else (len(found) == 1 and problem in found[0])

@@ -104,8 +104,13 @@ def test_one_project_key_on_two_instances_through_plan_apply_drift_and_repair(es
     assert code == 2 and "dataiku_project.sales_automation on dataiku.automation has changed" in out
     assert "sales_design" not in out
 
-    code, out, err = cli("apply", "--auto-approve")
+    saved = root / "repair.json"  # a saved plan routes its apply by the instances it recorded
+    code, out, err = cli("plan", "--out", str(saved))
+    assert code == 0 and "dataiku_project.sales_automation on dataiku.automation will be updated in-place" in out
+    writes = sb.counts["dataiku"]["writes"]
+    code, out, err = cli("apply", str(saved))
     assert code == 0, out + err
+    assert sb.counts["dataiku"]["writes"] == writes  # the design node was not touched
     assert automation.get_project("SALES").get_metadata()["label"] == "Sales analytics (production)"
     assert design.get_project("SALES").get_metadata()["label"] == "Sales analytics"
     assert cli("drift", "--detailed-exitcode")[0] == 0
