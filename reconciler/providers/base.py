@@ -382,7 +382,7 @@ class ProviderSpec:
             auth=self.auth(settings) if self.auth is not None else None,
             timeout=settings.timeout,
             concurrency=settings.concurrency,
-            verify=tls_verify(self.name, settings) if transport is None else True,
+            verify=tls_verify(instance or self.name, settings) if transport is None else True,
             transport=transport,
             error_message=self.error_message,
             is_not_found=self.is_not_found,
