@@ -41,6 +41,10 @@ class ResourceState:
     #: the named provider instance the object lives on (``dataiku.automation``); None: its
     #: platform's default instance (written only when set, so older states stay valid)
     provider: str | None = None
+    #: objects this address managed before a create-before-destroy replacement, whose delete has
+    #: not succeeded yet (an apply stopped between the new object's create and the old one's
+    #: delete, or the delete failed): the next apply deletes them. Kept so they are never orphaned.
+    deposed: tuple["Deposed", ...] = ()
 
     @property
     def type(self) -> str:
@@ -64,6 +68,7 @@ class ResourceState:
             "protected": self.protected,
             "allow_destroy": self.allow_destroy,
             **({"provider": self.provider} if self.provider else {}),
+            **({"deposed": [d.to_json() for d in self.deposed]} if self.deposed else {}),
         }
 
     @classmethod
@@ -87,8 +92,29 @@ class ResourceState:
             protected=bool(data.get("protected")),
             allow_destroy=bool(data.get("allow_destroy")),
             provider=data.get("provider") or None,
+            deposed=tuple(Deposed.from_json(d) for d in data.get("deposed") or ()),
         )
         return rs
+
+    def without_deposed(self, object_ids: "set[str] | frozenset[str]") -> "ResourceState":
+        """A copy whose ``deposed`` leaves out ``object_ids`` (deleted now)."""
+        return replace(self, deposed=tuple(d for d in self.deposed if d.object_id not in object_ids))
+
+
+@dataclass(frozen=True)
+class Deposed:
+    """An object an address managed before a create-before-destroy replacement, awaiting its
+    delete: its platform id and its last applied attributes (delete options live there)."""
+
+    object_id: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.object_id, "attrs": self.attrs}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Deposed":
+        return cls(object_id=str(data["id"]), attrs=dict(data.get("attrs") or {}))
 
 
 @dataclass(frozen=True)
@@ -128,7 +154,8 @@ class State:
         objects)."""
         by_id: dict[tuple[str, str, str], list[Address]] = {}
         for address, rs in self.resources.items():
-            by_id.setdefault((address.type, rs.object_id, rs.provider or ""), []).append(address)
+            for object_id in {rs.object_id, *(d.object_id for d in rs.deposed)}:
+                by_id.setdefault((address.type, object_id, rs.provider or ""), []).append(address)
         return sorted((t, i, tuple(sorted(a))) for (t, i, _), a in by_id.items() if len(a) > 1)
 
     def refuse_shared_ids(self) -> None:

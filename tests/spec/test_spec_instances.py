@@ -78,3 +78,75 @@ def test_a_bad_instance_name_in_providers_is_refused(load, key, message):
 def test_a_named_instance_has_its_platforms_settings(load):
     with pytest.raises(SpecValidationError, match="provider 'test.automation'"):
         load({"a.yaml": TWO.replace("concurrency: 2", "concurrency: many")}, env={"AUTO_URL": "http://auto"})
+
+
+MODULE = """
+variables:
+  key: {type: string}
+resources:
+  test_project.p:
+    key: ${var.key}
+    name: P ${var.key}
+  test_project.pinned:
+    provider: test.prod
+    key: PIN_${var.key}
+    name: pinned
+"""
+
+ROOT = """
+providers:
+  test.automation:
+    url: http://auto
+modules:
+  design:
+    source: ./mod
+    key: D
+    providers: {test.prod: test}
+  auto:
+    source: ./mod
+    for_each: [x, y]
+    key: A_${upper(each.key)}
+    providers: {test: test.automation, test.prod: test.automation}
+"""
+
+
+def _modules(load, root: str = ROOT, module: str = MODULE):
+    return load({"root.yaml": root, "mod/main.yaml": module})
+
+
+def test_a_module_block_hands_its_module_the_instances_it_uses(load):
+    specs = _modules(load)
+    on = {str(a): r.provider for a, r in specs.resources.items()}
+    assert on == {"module.design.test_project.p": None, "module.design.test_project.pinned": None,
+                  'module.auto["x"].test_project.p': "test.automation",
+                  'module.auto["x"].test_project.pinned': "test.automation",
+                  'module.auto["y"].test_project.p': "test.automation",
+                  'module.auto["y"].test_project.pinned': "test.automation"}
+
+
+def test_a_nested_module_inherits_and_composes_what_it_was_handed(load):
+    root = ("providers:\n  test.automation:\n    url: http://auto\nmodules:\n  design:\n    source: ./outer\n"
+            "    providers: {test: test.automation, test.prod: test}\n")
+    outer = "modules:\n  inner:\n    source: ../mod\n    key: IN\n    providers: {test.prod: test}\n"
+    specs = load({"root.yaml": root, "outer/main.yaml": outer, "mod/main.yaml": MODULE})
+    on = {str(a): r.provider for a, r in specs.resources.items()}
+    # inside inner, "test" is outer's "test" (handed test.automation); "test.prod" is outer's "test" too
+    assert on == {"module.design.module.inner.test_project.p": "test.automation",
+                  "module.design.module.inner.test_project.pinned": "test.automation"}
+
+
+@pytest.mark.parametrize("edit, message", [
+    pytest.param(("    providers: {test.prod: test}\n", ""),
+                 "module.design.test_project.pinned: provider: unknown provider instance 'test.prod' "
+                 "(module.design (./mod): its module block may hand it one", id="unhanded-named-instance"),
+    pytest.param(("{test.prod: test}", "{test.prod: test.nope}"),
+                 "root.yaml:8: module.design: module 'design': providers: unknown provider instance 'test.nope'; "
+                 "instances of test: test, test.automation", id="handed-an-undeclared-instance"),
+    pytest.param(("{test.prod: test}", "{test.prod: other}"), "test.prod cannot be handed other",
+                 id="handed-another-platform"),
+])
+def test_a_bad_handover_is_an_error_at_the_module_block(load, edit, message):
+    with pytest.raises(SpecValidationError) as caught:
+        _modules(load, ROOT.replace(*edit))
+    assert message in str(caught.value)
+    assert str(caught.value).count("module 'auto'") == 0  # (reported once, for the block that is wrong)
