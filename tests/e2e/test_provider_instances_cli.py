@@ -181,3 +181,22 @@ def test_a_block_moved_to_another_instance_is_refused(estate):
     assert code == 1
     assert "dataiku_project.sales_automation" in err and "lives on dataiku.automation" in err
     assert "cannot move to another provider instance" in err
+
+
+def test_a_module_handed_the_automation_node_creates_its_project_there(estate):
+    sb, base_url, root, cli = estate
+    (root / "specs" / "modules" / "team").mkdir(parents=True)
+    (root / "specs" / "modules" / "team" / "main.yaml").write_text(
+        "variables:\n  key: {type: string}\nresources:\n  dataiku_project.p:\n    key: ${var.key}\n"
+        "    name: Team ${var.key}\n")
+    (root / "specs" / "teams.yaml").write_text(
+        "modules:\n  team_prod:\n    source: ./modules/team\n    key: TEAM\n"
+        "    providers: {dataiku: dataiku.automation}\n  team_dev:\n    source: ./modules/team\n    key: TEAM\n")
+    code, out, err = cli("plan")
+    assert code == 0, err
+    assert "# module.team_prod.dataiku_project.p on dataiku.automation will be created" in out
+    assert "# module.team_dev.dataiku_project.p on dataiku will be created" in out
+    assert cli("apply", "--auto-approve")[0] == 0
+    assert "TEAM" in _dss(base_url, "dataiku.automation").list_project_keys()
+    assert "TEAM" in _dss(base_url, "dataiku").list_project_keys()
+    assert cli("plan", "--detailed-exitcode")[0] == 0
