@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from reconciler.addresses import Address
 from reconciler.apply.executor import Executor, Hooks
@@ -45,10 +45,10 @@ from reconciler.secrets import SecretHasher, redact_plan, sensitive_values
 from reconciler.sessions import Sessions, open_sessions
 from reconciler.spec import SpecSet, load_specs, resolve
 from reconciler.spec.loader import discover as spec_files
-from reconciler.spec.outputs import evaluate_outputs
+from reconciler.spec.outputs import evaluate_outputs, output_value
 from reconciler.state import JournalEntry, StateStore, open_store
 from reconciler.state.model import ResourceState, State
-from reconciler.values import contains_unknown, fingerprint
+from reconciler.values import Unknown, contains_unknown, fingerprint
 
 if TYPE_CHECKING:
     import httpx
@@ -169,7 +169,8 @@ class Workspace:
         graph = build_graph(specs, state) if specs is not None else _state_graph(state)
         scope = ""
         if changed_since and specs is not None and not targets:
-            scoped = scope_since(specs, state, graph, changed_blocks(self.specs_path, changed_since))
+            scoped = scope_since(specs, state, graph,
+                                 changed_blocks(self.specs_path, changed_since, specs.module_dirs))
             if scoped is not None:
                 targets = tuple(sorted(scoped))
                 scope = f"spec files changed since {changed_since}: {len(scoped)} of {len(graph.nodes)} resources"
@@ -307,6 +308,28 @@ class Workspace:
         if outputs == state.outputs:
             return state
         return store.write(replace(state, outputs=outputs))
+
+    def sensitive_output(self, name: str) -> Any:
+        """A sensitive output's value, evaluated again from the specs against the state, and only
+        when it is what the last apply recorded (its keyed hash matches): the state never holds
+        it. Reads only; ``StateError`` when there is no such output or the value changed since."""
+        specs = self.load()
+        state = self.store(specs).read()
+        entry = state.outputs.get(name)
+        if entry is None:
+            known = ", ".join(sorted(state.outputs)) or "(none: apply the specs first)"
+            raise StateError(f"no output '{name}' in the state; recorded outputs: {known}",
+                             hint="outputs are recorded by `reconciler apply`")
+        if not entry.get("sensitive"):
+            return entry.get("value")
+        out = specs.outputs.get(name)
+        value = output_value(out, state) if out is not None else None
+        if out is None or not out.sensitive or isinstance(value, Unknown) or \
+                self.hasher(state).digest(value) != entry.get("hash"):
+            raise StateError(f"output '{name}': the specs no longer give the value the last apply recorded, so it "
+                             "cannot be shown (the state keeps only its keyed hash)",
+                             hint="apply the specs, then ask again")
+        return value
 
     def _secrets(self, plan: Plan, specs: SpecSet | None) -> dict[Address, dict]:
         """Sensitive values for the plan's changes, read from the specs (plans never hold them)."""
