@@ -196,7 +196,8 @@ class _Run:
                 continue
             answers, listing = answers
             if listing is not None:  # a later layer's lookups in this container use it
-                self.listings[(self.sessions.instance(addresses[0]), addresses[0].type, listing.container)] = listing
+                where = self.sessions.instance(addresses[0])
+                self.listings[(where, addresses[0].type, listing.container)] = listing
             for address, answer in zip(addresses, answers):
                 if isinstance(answer, ProviderError):
                     self.fail(address, answer, batched=False)

@@ -115,7 +115,7 @@ class Workspace:
     def sessions(self, addresses: Iterable[Address], specs: SpecSet | None,
                  instances: Mapping[Address, str] | None = None) -> Sessions:
         """Sessions for ``addresses``; ``instances`` routes those on a named provider instance
-        (default: what the specs say, ``plan.instances``)."""
+        (``plan.instances``; default: what the specs say)."""
         return open_sessions(addresses, specs, self.registry, self.env, self.transports,
                              parallelism=self.parallelism, instances=instances)
 
