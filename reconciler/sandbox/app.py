@@ -30,7 +30,7 @@ Knobs, in Python and over HTTP (for a sandbox served by ``reconciler sandbox``):
 ``POST /_sandbox/latency`` (JSON object)     ``{"ms": 20}``; ``GET`` says what is in force
 ``GET /_sandbox/stats``                      per platform: requests answered, writes among them
 ``GET /_sandbox/routes``                     per platform: requests by ``METHOD /route``
-``Sandbox(instances=["dataiku.automation"])``  one more Dataiku world, at ``/dataiku.automation``
+``Sandbox(instances=("dataiku.b",))``         one more Dataiku world, at ``/dataiku.b``
                                              (a named provider instance); outages, rate
                                              limits and counters name it like a platform
 ``reconciler sandbox --instance NAME``       the same from the command line (repeatable)
