@@ -24,6 +24,9 @@ from reconciler.sandbox import Sandbox
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".demo"
 TOKEN = "sandbox-token"
+#: named provider instances the sandbox also serves (a Dataiku automation node next to the design
+#: node), for specs that put resources on them (``provider: dataiku.automation``)
+INSTANCES = ("dataiku.automation",)
 
 
 def _free_port() -> int:
@@ -74,15 +77,18 @@ def main() -> int:
     WORK.mkdir()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    sandbox_env = Sandbox(token=TOKEN).env(base)
+    sandbox_env = Sandbox(token=TOKEN, instances=INSTANCES).env(base)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_") and k not in sandbox_env}
     env.update({
         **sandbox_env,
         "RECONCILER_SPECS": str(ROOT / "specs"),
         "RECONCILER_STATE": str(WORK / "state.json"),
     })
-    _banner(f"reconciler sandbox --port {port}   (every platform emulator on one port)")
-    server = subprocess.Popen([sys.executable, "-m", "reconciler", "sandbox", "--port", str(port)], env=env, cwd=ROOT)
+    instance_args = [arg for name in INSTANCES for arg in ("--instance", name)]
+    _banner(f"reconciler sandbox --port {port} {' '.join(instance_args)}   (every platform emulator on one port; "
+            "a second Dataiku world for the automation node)")
+    server = subprocess.Popen([sys.executable, "-m", "reconciler", "sandbox", "--port", str(port), *instance_args],
+                              env=env, cwd=ROOT)
     try:
         _wait_for(base, server)
         _run(env, "validate")

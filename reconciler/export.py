@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from reconciler import instances
 from reconciler.addresses import Address
 from reconciler.errors import PlanError
 from reconciler import reads
@@ -42,12 +43,14 @@ class Exported:
 
 
 def discover(provider: ProviderSpec, types: Mapping[str, ResourceType], scope: Mapping[str, str],
-             state: State) -> list[Exported]:
+             state: State, instance: str | None = None) -> list[Exported]:
     """Every exportable object of ``provider`` in ``scope`` not yet managed, named and with
     references wired. A type exports what its ``list`` returns (every container the scope
-    covers) that its ``export_view`` keeps."""
-    managed = {(rs.type, rs.object_id) for rs in state.resources.values()}
+    covers) that its ``export_view`` keeps. ``instance`` is the provider instance listed (default:
+    the platform's default one): only what the state records on it counts as managed."""
     taken = {a for a in state.resources}
+    state = on_instance(state, instance or provider.name)
+    managed = {(rs.type, rs.object_id) for rs in state.resources.values()}
     client = next(iter(types.values())).client if types else None
     covered = provider.export_scope(client, scope)
     found: list[tuple[ResourceType, str, dict]] = []
@@ -75,15 +78,25 @@ def discover(provider: ProviderSpec, types: Mapping[str, ResourceType], scope: M
     return _wire(exported, types, state)
 
 
+def on_instance(state: State, instance: str) -> State:
+    """``state`` without the records of the other instances of ``instance``'s platform."""
+    platform = instances.platform_of(instance)
+    kept = {a: rs for a, rs in state.resources.items() if rs.instance == instance or a.provider != platform}
+    return state if len(kept) == len(state.resources) else State(state.lineage, state.serial, kept, state.outputs)
+
+
 def write_specs(exported: Iterable[Exported], out_dir: Path, provider: str) -> list[Path]:
-    """One ``<type>.yaml`` per type under ``out_dir``; returns the files written."""
+    """One ``<type>.yaml`` per type under ``out_dir``; returns the files written. ``provider`` is
+    the provider instance exported: a named one is written into each block (``provider:``)."""
+    named = instances.stored(provider)
     by_type: dict[str, list[Exported]] = {}
     for item in exported:
         by_type.setdefault(item.address.type, []).append(item)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for type_name, items in sorted(by_type.items()):
-        body = {"resources": {str(i.address): i.attrs for i in sorted(items, key=lambda i: i.address)}}
+        body = {"resources": {str(i.address): ({"provider": named, **i.attrs} if named else i.attrs)
+                              for i in sorted(items, key=lambda i: i.address)}}
         path = out_dir / f"{type_name}.yaml"
         if path.exists():
             raise PlanError(f"{path} already exists; export writes new files only",
@@ -95,20 +108,22 @@ def write_specs(exported: Iterable[Exported], out_dir: Path, provider: str) -> l
     return written
 
 
-def write_providers(provider: ProviderSpec, env: Mapping[str, str], out_dir: Path) -> Path:
-    """``providers.yaml`` under ``out_dir``: a ``providers.<name>`` block whose settings read the
-    provider's env vars (``${env:NAME}``) for every setting that ``env`` sets. The values themselves
-    (a token, a password) are never written."""
+def write_providers(provider: ProviderSpec, env: Mapping[str, str], out_dir: Path,
+                    instance: str | None = None) -> Path:
+    """``providers.yaml`` under ``out_dir``: a ``providers.<instance>`` block whose settings read the
+    instance's env vars (``${env:NAME}``; a named instance's own, ``instances.env_var``) for every
+    setting that ``env`` sets. The values themselves (a token, a password) are never written."""
+    instance = instance or provider.name
     settings = {name: f"${{env:{var}}}" for name in provider.settings_model.model_fields
-                for var in provider.env_vars(name)[:1] if env.get(var)}
+                for var in [instances.env_var(v, instance) for v in provider.env_vars(name)][:1] if env.get(var)}
     path = out_dir / "providers.yaml"
     if path.exists():
         raise PlanError(f"{path} already exists; export writes new files only",
                         hint="choose another --out directory or remove the file")
     out_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(HEADER.format(provider=provider.name)
+    path.write_text(HEADER.format(provider=instance)
                     + "# Settings come from the environment; set these variables where reconciler runs.\n"
-                    + yaml.safe_dump({"providers": {provider.name: settings}}, sort_keys=False))
+                    + yaml.safe_dump({"providers": {instance: settings}}, sort_keys=False))
     return path
 
 
@@ -125,8 +140,9 @@ _Dumper.add_representer(str, _text)
 
 
 def state_records(exported: Iterable[Exported], types: Mapping[str, ResourceType],
-                  resolved: Mapping[Address, dict[str, Any]]) -> list[ResourceState]:
-    """State entries for the exported objects (attributes as the specs resolve them)."""
+                  resolved: Mapping[Address, dict[str, Any]], instance: str | None = None) -> list[ResourceState]:
+    """State entries for the exported objects (attributes as the specs resolve them), on the
+    provider instance ``instance`` (default: the platform's default one)."""
     records = []
     for item in exported:
         rt = types[item.address.type]
@@ -136,7 +152,7 @@ def state_records(exported: Iterable[Exported], types: Mapping[str, ResourceType
         outputs = {k: item.live[k] for k in rt.server_owned if k in item.live} or {"id": item.object_id}
         records.append(ResourceState(item.address, item.object_id, attrs=dict(resolved[item.address]),
                                      outputs=outputs, fingerprint=fingerprint(rt, item.live), dependencies=deps,
-                                     protected=rt.protected))
+                                     protected=rt.protected, provider=instances.stored(instance)))
     return records
 
 

@@ -103,8 +103,9 @@ class _Run:
         self.blocked: set[Address] = set()
         #: step 1's answers: address -> the object read by its id (None: not found)
         self.read: dict[Address, dict[str, Any] | None] = {}
-        #: step 1's listings, by (type, container): lookups in a listed container use them
-        self.listings: dict[tuple[str, str | None], Listing] = {}
+        #: step 1's listings, by (provider instance, type, container): lookups in a listed container
+        #: use them
+        self.listings: dict[tuple[str, str, str | None], Listing] = {}
         self.total = len(graph.nodes)
         #: ``import:`` entries still to do: address -> the id to read (see ``refresh``)
         self.imports: dict[Address, str] = {}
@@ -114,12 +115,12 @@ class _Run:
 
     # -- step 1: every object state knows, by id ----------------------------------------------------
     def read_known(self) -> None:
-        by_type: dict[str, list[Address]] = {}
+        by_type: dict[tuple[str, str], list[Address]] = {}  # (provider instance, type) -> addresses
         for address in self.graph.nodes:
             if (address in self.state.resources or address in self.imports) and self.wanted(address):
-                by_type.setdefault(address.type, []).append(address)
-        work: dict[Future, tuple[ResourceType, ReadGroup, dict[str, list[Address]]]] = {}
-        for addresses in by_type.values():
+                by_type.setdefault((self.sessions.instance(address), address.type), []).append(address)
+        work: dict[Future, tuple[ResourceType, ReadGroup, dict[str, list[Address]], str]] = {}
+        for (instance, _), addresses in by_type.items():
             rt = self.sessions.resource(addresses[0])
             if rt.data_source:
                 continue
@@ -133,10 +134,10 @@ class _Run:
                 managed = (set(rs.attrs) if rs is not None else set()) | (set(spec.attrs) if spec is not None else set())
                 details[object_id] = details.get(object_id, frozenset()) | (rt.detail_fields & managed)
             for group in read_groups(rt, owners, details):
-                future = self.pools.submit(addresses[0].provider, read_group, rt, group)
-                work[future] = (rt, group, owners)
+                future = self.pools.submit(instance, read_group, rt, group)
+                work[future] = (rt, group, owners, instance)
         wait(work)
-        for future, (rt, group, owners) in work.items():
+        for future, (rt, group, owners, instance) in work.items():
             members = [a for i in group.ids for a in owners[i]]
             try:
                 found, listing = future.result()
@@ -145,14 +146,14 @@ class _Run:
                     self.fail(address, err, batched=len(members) > 1)
                 continue
             if listing is not None:
-                self.listings[(rt.type_name, listing.container)] = listing
+                self.listings[(instance, rt.type_name, listing.container)] = listing
             for object_id in group.ids:
                 for address in owners[object_id]:
                     self.read[address] = found.get(object_id)
 
     # -- step 2: the graph, layer by layer -----------------------------------------------------------
     def settle_layer(self, layer: Iterable[Address]) -> None:
-        lookups: dict[tuple[str, Any], list[tuple[Address, dict[str, Any]]]] = {}
+        lookups: dict[tuple[str, str, Any], list[tuple[Address, dict[str, Any]]]] = {}
         sources: list[tuple[Address, dict[str, Any]]] = []
         for address in layer:
             if address in self.observed:  # (failed in step 1)
@@ -182,16 +183,17 @@ class _Run:
                 if settled is not None:
                     self.settle(settled)
                 else:
-                    lookups.setdefault((address.type, key), []).append((address, desired or {}))
+                    instance = self.sessions.instance(address)
+                    lookups.setdefault((instance, address.type, key), []).append((address, desired or {}))
         work: dict[Future, list[Address]] = {}
-        for (type_name, key), members in lookups.items():
+        for (instance, type_name, key), members in lookups.items():
             rt = self.sessions.resource(members[0][0])
-            listing = self.listings.get((type_name, key[1])) if key[0] == "list" else None
+            listing = self.listings.get((instance, type_name, key[1])) if key[0] == "list" else None
             specs = [key_defaults(rt, desired) for _, desired in members]
-            future = self.pools.submit(members[0][0].provider, look_up, rt, specs, key, listing)
+            future = self.pools.submit(instance, look_up, rt, specs, key, listing)
             work[future] = [address for address, _ in members]
         for address, desired in sources:
-            future = self.pools.submit(address.provider, _read_data_source, address,
+            future = self.pools.submit(self.sessions.instance(address), _read_data_source, address,
                                        self.sessions.resource(address), desired)
             work[future] = [address]
         wait(work)
@@ -207,7 +209,8 @@ class _Run:
                 continue
             answers, listing = answers
             if listing is not None:  # a later layer's lookups in this container use it
-                self.listings[(addresses[0].type, listing.container)] = listing
+                where = self.sessions.instance(addresses[0])
+                self.listings[(where, addresses[0].type, listing.container)] = listing
             for address, answer in zip(addresses, answers):
                 if isinstance(answer, ProviderError):
                     self.fail(address, answer, batched=False)

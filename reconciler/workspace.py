@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from reconciler.addresses import Address
 from reconciler.apply.executor import Executor, Hooks
+from reconciler.instances import parse as parse_instance
 from reconciler.errors import ApplyError, PlanError, ProviderError, ReconcilerError, SpecError, StalePlanError, StateError
 from reconciler.export import discover, state_records, write_providers, write_specs
 from reconciler.graph.build import build_graph
@@ -28,6 +29,9 @@ from reconciler.plan.ledger import APPLIED, FAILED, LedgerEntry
 from reconciler.plan.cascade import apply_cascades
 from reconciler.plan.model import SENSITIVE_MASK, Action, Change, Plan
 from reconciler.plan.moves import check_imported, imports_to_read, note_imports, note_moves, resolve_moves
+from reconciler.plan.instances import label as label_instances
+from reconciler.plan.instances import of_plan as plan_instances
+from reconciler.plan.instances import route as route_instances
 from reconciler.plan.ownership import check_ownership
 from reconciler.plan.planner import make_plan, select
 from reconciler.plan.render_markdown import node_action
@@ -110,9 +114,12 @@ class Workspace:
             location = backend.state_location if backend is not None else DEFAULT_STATE
         return open_store(location)
 
-    def sessions(self, addresses: Iterable[Address], specs: SpecSet | None) -> Sessions:
+    def sessions(self, addresses: Iterable[Address], specs: SpecSet | None,
+                 instances: Mapping[Address, str] | None = None) -> Sessions:
+        """Sessions for ``addresses``; ``instances`` routes those on a named provider instance
+        (``plan.instances``; default: what the specs say)."""
         return open_sessions(addresses, specs, self.registry, self.env, self.transports,
-                             parallelism=self.parallelism)
+                             parallelism=self.parallelism, instances=instances)
 
     def type_of(self, address: Address) -> ResourceType:
         """An unbound resource type instance (for pure uses: normalize, metadata)."""
@@ -180,7 +187,8 @@ class Workspace:
                 targets = tuple(sorted(scoped))
                 scope = f"spec files changed since {changed_since}: {len(scoped)} of {len(graph.nodes)} resources"
         include = select(graph, targets, specs.resources if specs else {}, state) if targets else None
-        with self.sessions(graph.nodes, specs) as sessions:
+        routes = route_instances(specs, state)
+        with self.sessions(graph.nodes, specs, routes) as sessions:
             state, recovered = recover_replacements(specs, state, pending, sessions.resource)
             refreshed = refresh(graph, specs, state, sessions, parallelism=self.parallelism, include=include,
                                 progress=self.progress, keep_going=keep_going,
@@ -188,7 +196,7 @@ class Workspace:
             observed = refreshed.observed
             check_imported(imports, observed)
             if mode == "normal" and specs is not None:
-                check_ownership(specs, state, observed, sessions.resource)
+                check_ownership(specs, state, observed, sessions.resource, sessions.instance)
             plan = make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
                              mode=mode, targets=targets, created_at=_now(), hasher=self.hasher(state),
                              force_replace=force_replace)
@@ -197,6 +205,7 @@ class Workspace:
                 plan = replace(plan, changes=tuple(
                     replace(c, importing=True, notes=c.notes + (recovered[c.address],)) if c.address in recovered
                     else c for c in plan.changes))
+            plan = label_instances(plan, routes, sessions.names)
             collateral = {
                 c.address: sessions.resource(c.address).cascades(c.object_id, observed[c.address].live)
                 for c in plan.changes
@@ -291,7 +300,7 @@ class Workspace:
             state = _record_lifecycle(plan, state, store)
             addresses = [c.address for c in plan.changes]
             secrets = self._secrets(plan, specs)
-            with self.sessions(addresses, specs) as sessions:
+            with self.sessions(addresses, specs, plan_instances(plan)) as sessions:
                 executor = Executor(plan, state, store, sessions.resource, parallelism=self.parallelism, hooks=hooks,
                                     secrets=secrets, hasher=self.hasher(state))
                 new_state, ledger = executor.run()
@@ -366,7 +375,7 @@ class Workspace:
         changes = [c for c in plan.actionable if c.action is not Action.FORGET]
         if not changes:
             return state
-        with self.sessions([c.address for c in changes], None) as sessions:
+        with self.sessions([c.address for c in changes], None, plan_instances(plan)) as sessions:
             def current(change: Change) -> str | None:
                 rt = sessions.resource(change.address)
                 if change.object_id is not None:
@@ -388,7 +397,7 @@ class Workspace:
     def _accept_refresh(self, plan: Plan, state: State, store: StateStore) -> ApplyResult:
         """Apply a refresh-only plan: record live values in state for what drifted."""
         graph = _state_graph(state)
-        with self.sessions(graph.nodes, self._load_optional()) as sessions:
+        with self.sessions(graph.nodes, self._load_optional(), route_instances(None, state)) as sessions:
             observed = refresh(graph, None, state, sessions, parallelism=self.parallelism).observed
             new = state
             for address, rs in state.resources.items():
@@ -411,9 +420,14 @@ class Workspace:
 
         Returns the files written and the addresses adopted; the next plan shows no changes.
         """
-        if provider not in self.registry:
-            raise PlanError(f"no provider named {provider!r}; known: {', '.join(sorted(self.registry))}")
-        spec = self.registry[provider]
+        try:
+            platform, _ = parse_instance(provider)
+        except ValueError as exc:
+            raise PlanError(f"--provider: {exc}") from None
+        if platform not in self.registry:
+            raise PlanError(f"no provider named {provider!r}; known: {', '.join(sorted(self.registry))} "
+                            "(or a named instance of one: <provider>.<alias>)")
+        spec = self.registry[platform]
         target = Path(out_dir) if out_dir else Path(self.specs_path) / f"{provider}-export"
         if not target.resolve().is_relative_to(Path(self.specs_path).resolve()):
             raise PlanError(f"--out {target} is outside the specs directory {self.specs_path}",
@@ -423,9 +437,9 @@ class Workspace:
         with store.lock("export", timeout=self.lock_timeout):
             state = store.read()
             probes = [Address(t, "export") for t in spec.resource_types]
-            with self.sessions(probes, specs) as sessions:
+            with self.sessions(probes, specs, {a: provider for a in probes}) as sessions:
                 types = {a.type: sessions.resource(a) for a in probes}
-                exported = discover(spec, types, scope or {}, state)
+                exported = discover(spec, types, scope or {}, state, provider)
             if not exported:
                 return [], []
             by_address = {e.address: e for e in exported}
@@ -438,8 +452,10 @@ class Workspace:
                 return rs.outputs.get(attr[0], rs.attrs.get(attr[0]))
 
             written = write_specs(exported, target, provider)
-            if specs is None:  # a new repository: the provider's settings come from the environment
-                written.append(write_providers(spec, self.env, target))
+            if specs is None or (provider != platform and provider not in specs.providers):
+                # a new repository, or a named instance the specs do not declare yet: its settings
+                # come from the environment
+                written.append(write_providers(spec, self.env, target, provider))
             try:
                 loaded = self.load()
             except ReconcilerError:
@@ -448,7 +464,7 @@ class Workspace:
                 raise
             resolved = {e.address: resolve(loaded.resources[e.address].attrs, lookup) for e in exported}
             new = state
-            for record in state_records(exported, types, resolved):
+            for record in state_records(exported, types, resolved, provider):
                 new = new.with_resource(record)
             store.write(new)
         return [str(p) for p in written], [e.address for e in exported]
@@ -466,7 +482,7 @@ class Workspace:
             if address in state.resources:
                 raise StateError(f"{address} is already managed (id {state.resources[address].object_id})",
                                  hint=f"`reconciler state rm {address}` first to re-import")
-            with self.sessions([address], specs) as sessions:
+            with self.sessions([address], specs, route_instances(specs, None)) as sessions:
                 rt = sessions.resource(address)
                 live = read_object(rt, object_id)
                 if live is None:
@@ -478,7 +494,8 @@ class Workspace:
                                    outputs={k: live[k] for k in rt.server_owned if k in live} or {"id": object_id},
                                    fingerprint=fingerprint(rt, live),
                                    dependencies=tuple(r.address for r in spec.references) + spec.depends_on,
-                                   prevent_destroy=spec.lifecycle.prevent_destroy, protected=rt.protected)
+                                   prevent_destroy=spec.lifecycle.prevent_destroy, protected=rt.protected,
+                                   provider=spec.provider)
             if any(op.address == address for op in store.pending()):
                 store.record(JournalEntry.result("import", address, lineage=state.lineage, resource=rs))
             store.write(state.with_resource(rs))

@@ -112,6 +112,9 @@ class _Sessions:
     def resource(self, address: Address) -> ResourceType:
         return Schema(None) if address.type == "db_schema" else Table(None)
 
+    def instance(self, address: Address) -> str:
+        return address.provider
+
 
 def _spec(address: Address, attrs: dict, references: tuple = ()) -> ResourceSpec:
     return ResourceSpec(address=address, attrs=attrs, depends_on=(), lifecycle=Lifecycle(),

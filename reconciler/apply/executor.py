@@ -39,6 +39,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 from pydantic import ValidationError
 
+from reconciler import instances
 from reconciler.addresses import Address
 from reconciler.apply.verify import (Mismatch, describe, describe_later, mismatches, recorded_attrs, verified_fields,
                                      with_details)
@@ -207,12 +208,17 @@ class Executor:
             for need in needs:
                 dependents[need].append(key)
         remaining = {k: len(needs) for k, needs in waits.items()}
-        # one ready queue and one pool of ``parallelism`` threads per provider: a slow platform
-        # does not hold back the others (its HTTP budget bounds what reaches it)
+        # one ready queue and one pool of ``parallelism`` threads per provider instance: a slow
+        # platform does not hold back the others (its HTTP budget bounds what reaches it)
+        lanes = {c.address: c.provider for c in self.plan.changes if c.provider}
+
+        def lane(address: Address) -> str:
+            return lanes.get(address) or address.provider
+
         ready: dict[str, list] = {}
         for k, n in remaining.items():
             if n == 0:
-                ready.setdefault(k[0].provider, []).append((_op_order(k), k))
+                ready.setdefault(lane(k[0]), []).append((_op_order(k), k))
         for heap in ready.values():
             heapq.heapify(heap)
         in_flight: dict[str, int] = {}
@@ -230,7 +236,7 @@ class Executor:
                 self.hooks.on_finish(ledger[key])
 
         def submit(key: tuple) -> None:
-            provider = key[0].provider
+            provider = lane(key[0])
             future = pools.submit(provider, self._run_op, ops[key])
             running[future] = ops[key]
             future.add_done_callback(completions.put)
@@ -273,7 +279,7 @@ class Executor:
                     done.append(completions.get())
                 for future in done:
                     op = running.pop(future)
-                    in_flight[op.address.provider] -= 1
+                    in_flight[lane(op.address)] -= 1
                     outcome, error, duration = future.result()
                     if outcome.record is not None:
                         resources[op.address] = outcome.record
@@ -286,7 +292,7 @@ class Executor:
                         for dep in dependents[op.key]:
                             remaining[dep] -= 1
                             if remaining[dep] == 0:
-                                heapq.heappush(ready.setdefault(dep[0].provider, []), (_op_order(dep), dep))
+                                heapq.heappush(ready.setdefault(lane(dep[0]), []), (_op_order(dep), dep))
                     else:
                         entry = LedgerEntry(op.address, op.change.action, FAILED, error, duration, outcome.object_id)
                         for dep in dependents[op.key]:
@@ -575,6 +581,7 @@ class Executor:
             prevent_destroy=change.prevent_destroy,
             protected=rt.protected,
             allow_destroy=change.allow_destroy,
+            provider=instances.stored(change.provider),
             deposed=tuple(d for d in self._deposed(address, change) if d.object_id != object_id),
         )
 

@@ -16,7 +16,7 @@ from reconciler.ci.ack import Ack
 from reconciler.ci.triage import DriftReport, Expired, Silenced
 from reconciler.plan.model import Drift
 from reconciler.plan.render_markdown import code, diff_block, fenced, md_escape
-from reconciler.plan.render_text import Paint, diff_lines, stats_line
+from reconciler.plan.render_text import Paint, diff_lines, on_instance, stats_line
 
 FORMATS = ("text", "json", "markdown")
 _FIELDS_SHOWN = 8
@@ -90,7 +90,8 @@ def render_text(report: DriftReport, paint: Paint | None = None) -> str:
         for d in report.alarms:
             sign = "-" if d.kind == "deleted" else "~"
             who = who_when(d)
-            out.append(f"  {sign} {d.address} {what_happened(d)}" + (f" ({who})" if who else ""))
+            out.append(f"  {sign} {d.address}{on_instance(d.provider)} {what_happened(d)}"
+                       + (f" ({who})" if who else ""))
             out += diff_lines(d.diff, 6, paint)
     if report.silenced:
         out += ["", paint.bold("Acknowledged (no alarm):")]
@@ -128,14 +129,16 @@ class _Entry:
 def _alarm_entry(d: Drift) -> _Entry:
     sign = "-" if d.kind == "deleted" else "~"
     who = who_when(d)
-    title = f"#### {code(sign)} {code(str(d.address))} {what_happened(d)}\n\n"
+    where = f" on {code(d.provider)}" if d.provider else ""
+    title = f"#### {code(sign)} {code(str(d.address))}{where} {what_happened(d)}\n\n"
     title += f"_{md_escape(who)}_\n\n" if who else ""
     lines, _ = diff_block(d.diff)
     full = title + (fenced(lines, "diff") + "\n" if lines else "")
     fields = changed_fields(d)
     shown = ", ".join(code(f) for f in fields[:_FIELDS_SHOWN])
     more = f" and {len(fields) - _FIELDS_SHOWN} more" if len(fields) > _FIELDS_SHOWN else ""
-    compact = (f"- {code(sign)} {code(str(d.address))} {what_happened(d)}" + (f": {shown}{more}" if shown else "")
+    compact = (f"- {code(sign)} {code(str(d.address))}{where} {what_happened(d)}"
+               + (f": {shown}{more}" if shown else "")
                + (f" ({md_escape(who)})" if who else "") + "\n")
     return _Entry(full, compact)
 

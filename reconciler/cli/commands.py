@@ -411,7 +411,10 @@ def schema() -> int:
 
 
 def _sandbox_address(fn):
-    """--host/--port/--token, shared by `sandbox` and `sandbox env` (either position works)."""
+    """--host/--port/--token/--instance, shared by `sandbox` and `sandbox env` (either position works)."""
+    fn = click.option("--instance", "instances", multiple=True, metavar="PLATFORM.ALIAS",
+                      help="Serve one more world of PLATFORM at /PLATFORM.ALIAS, for a named provider instance "
+                           "(e.g. dataiku.automation; repeatable).")(fn)
     fn = click.option("--token", default=None, help="Token every request must carry [default: sandbox-token].")(fn)
     fn = click.option("--port", type=int, default=None, help="[default: 8765]")(fn)
     fn = click.option("--host", default=None, help="[default: 127.0.0.1]")(fn)
@@ -427,16 +430,16 @@ def _sandbox_address(fn):
               help="Allow each token at most RPS requests per second on PLATFORM; beyond it, the "
                    "platform's 429 with Retry-After (repeatable).")
 @click.pass_context
-def sandbox(ctx, host, port, token, latency_ms, fault_rate, data, rate_limits) -> int:
+def sandbox(ctx, host, port, token, latency_ms, fault_rate, data, rate_limits, instances) -> int:
     """Serve every platform emulator on one port (Ctrl-C stops)."""
     host, port, token = host or "127.0.0.1", port or 8765, token or "sandbox-token"
-    ctx.meta["sandbox"] = dict(host=host, port=port, token=token)
+    ctx.meta["sandbox"] = dict(host=host, port=port, token=token, instances=tuple(instances))
     if ctx.invoked_subcommand is not None:
         return 0
     if not 0.0 <= fault_rate <= 1.0:
         raise click.BadParameter("must be between 0 and 1", param_hint="--fault-rate")
     sb = Sandbox(token=token, latency_ms=latency_ms, fault_rate=fault_rate, data_file=data,
-                 rate_limits=_rate_limits(rate_limits))
+                 rate_limits=_rate_limits(rate_limits), instances=tuple(instances))
     base = f"http://{host}:{port}"
     click.echo(f"Sandbox listening on {base} (Ctrl-C to stop). Point the providers at it with:", err=True)
     for key, value in sb.env(base).items():
@@ -463,11 +466,12 @@ def _rate_limits(values: tuple[str, ...]) -> dict[str, float]:
 @sandbox.command("env")
 @_sandbox_address
 @click.pass_context
-def sandbox_env(ctx, host, port, token) -> int:
+def sandbox_env(ctx, host, port, token, instances) -> int:
     """Print the env exports that point every provider at the sandbox."""
     opts = dict(ctx.meta["sandbox"])
-    opts.update({k: v for k, v in dict(host=host, port=port, token=token).items() if v is not None})
-    sb = Sandbox(token=opts["token"])
+    opts.update({k: v for k, v in dict(host=host, port=port, token=token, instances=instances or None).items()
+                 if v is not None})
+    sb = Sandbox(token=opts["token"], instances=opts.get("instances", ()))
     for key, value in sb.env(f"http://{opts['host']}:{opts['port']}").items():
         click.echo(f"export {key}={value}")
     return 0

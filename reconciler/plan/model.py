@@ -136,6 +136,10 @@ class Change:
     #: the address the state recorded this object at: a ``moved`` entry moves it here (apply
     #: rewrites the state before anything else; a move alone touches no platform)
     moved_from: Address | None = None
+    #: the provider instance the object lives on (``dataiku.automation``), set when it is a named
+    #: one or when the plan touches several instances of its platform (then the default one is
+    #: named too, so the reader sees which); None: the platform's only instance
+    provider: str | None = None
 
     @property
     def type(self) -> str:
@@ -169,6 +173,7 @@ class Change:
             "caused_by": [str(a) for a in self.caused_by],
             **({"ignore_changes": list(self.ignore_changes)} if self.ignore_changes else {}),
             **({"previous_address": str(self.moved_from)} if self.moved_from else {}),
+            **({"provider": self.provider} if self.provider else {}),
             **({"deposed": list(self.deposed)} if self.deposed else {}),
         }
 
@@ -196,6 +201,7 @@ class Change:
             caused_by=tuple(Address.parse(a) for a in data.get("caused_by", [])),
             ignore_changes=tuple(data.get("ignore_changes", [])),
             moved_from=Address.parse(data["previous_address"]) if data.get("previous_address") else None,
+            provider=data.get("provider") or None,
             deposed=tuple(str(i) for i in data.get("deposed", [])),
         )
 
@@ -240,6 +246,8 @@ class Drift:
     diff: Diff = ()
     changed_by: str | None = None
     changed_at: str | None = None
+    #: the provider instance, as ``Change.provider``
+    provider: str | None = None
 
     @property
     def alarm(self) -> bool:
@@ -248,13 +256,13 @@ class Drift:
     def to_json(self) -> dict[str, Any]:
         return {"address": str(self.address), "type": self.address.type, "kind": self.kind,
                 "diff": [d.to_json() for d in self.diff], "changed_by": self.changed_by,
-                "changed_at": self.changed_at}
+                "changed_at": self.changed_at, **({"provider": self.provider} if self.provider else {})}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Drift":
         return cls(Address.parse(data["address"]), data["kind"],
                    tuple(DiffItem.from_json(d) for d in data.get("diff", [])),
-                   data.get("changed_by"), data.get("changed_at"))
+                   data.get("changed_by"), data.get("changed_at"), data.get("provider") or None)
 
 
 @dataclass(frozen=True)

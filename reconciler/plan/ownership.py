@@ -27,9 +27,18 @@ from reconciler.state.model import State
 
 
 def check_ownership(specs: SpecSet, state: State, observed: Mapping[Address, Observed],
-                    type_of: Callable[[Address], ResourceType]) -> None:
-    """Raise ``PlanError`` when two addresses would manage one object (see the module docstring)."""
-    problems = _key_clashes(specs, observed, type_of) + _shared_objects(state, observed, type_of)
+                    type_of: Callable[[Address], ResourceType],
+                    instance_of: Callable[[Address], str] | None = None) -> None:
+    """Raise ``PlanError`` when two addresses would manage one object (see the module docstring).
+    ``instance_of`` tells each address's provider instance (default: the specs' and the state's
+    word): one id, or one key, on two instances is two objects."""
+    if instance_of is None:
+        def instance_of(address: Address) -> str:
+            spec = specs.resources.get(address)
+            rs = state.get(address)
+            return spec.instance if spec is not None else rs.instance if rs is not None else address.provider
+    problems = (_key_clashes(specs, observed, type_of, instance_of)
+                + _shared_objects(state, observed, type_of, instance_of))
     if not problems:
         return
     if len(problems) == 1:
@@ -42,13 +51,14 @@ def check_ownership(specs: SpecSet, state: State, observed: Mapping[Address, Obs
 
 
 def _key_clashes(specs: SpecSet, observed: Mapping[Address, Observed],
-                 type_of: Callable[[Address], ResourceType]) -> list[tuple[str, str]]:
+                 type_of: Callable[[Address], ResourceType],
+                 instance_of: Callable[[Address], str]) -> list[tuple[str, str]]:
     blocks = []
     for address, obs in observed.items():
         if address in specs.resources and obs.desired is not None:
             blocks.append((address, type_of(address), obs.desired))
     problems = []
-    for group in clashes(blocks):
+    for group in clashes(blocks, instance_of):
         first = group[0]
         rt = type_of(first)
         key = describe_key(rt, observed[first].desired or {})
@@ -60,22 +70,23 @@ def _key_clashes(specs: SpecSet, observed: Mapping[Address, Observed],
 
 
 def _shared_objects(state: State, observed: Mapping[Address, Observed],
-                    type_of: Callable[[Address], ResourceType]) -> list[tuple[str, str]]:
-    managers: dict[tuple[str, str], list[Address]] = {}
+                    type_of: Callable[[Address], ResourceType],
+                    instance_of: Callable[[Address], str]) -> list[tuple[str, str]]:
+    managers: dict[tuple[str, str, str], list[Address]] = {}
     for address, rs in state.resources.items():
-        managers.setdefault((address.type, rs.object_id), []).append(address)
-    adopters: dict[tuple[str, str], list[Address]] = {}
+        managers.setdefault((address.type, rs.object_id, rs.instance), []).append(address)
+    adopters: dict[tuple[str, str, str], list[Address]] = {}
     for address, obs in observed.items():
         if obs.source in ("natural_key", "import") and obs.object_id is not None:
-            adopters.setdefault((address.type, obs.object_id), []).append(address)
+            adopters.setdefault((address.type, obs.object_id, instance_of(address)), []).append(address)
     problems = []
-    for (type_name, object_id), addresses in sorted(managers.items()):
+    for (type_name, object_id, _), addresses in sorted(managers.items()):
         if len(addresses) > 1:
             both = " and ".join(str(a) for a in sorted(addresses))
             problems.append((f"the state records {both} with one {type_name} (id {object_id})",
                              "`reconciler state rm ADDRESS` the one that should not manage it"))
-    for (type_name, object_id), addresses in sorted(adopters.items()):
-        owners = [a for a in managers.get((type_name, object_id), ()) if a not in addresses]
+    for (type_name, object_id, where), addresses in sorted(adopters.items()):
+        owners = [a for a in managers.get((type_name, object_id, where), ()) if a not in addresses]
         adopting = sorted(addresses)
         if owners:
             owner = owners[0]

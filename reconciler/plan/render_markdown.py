@@ -154,8 +154,9 @@ class _ChangeEntry:
         c = self.change
         sign = f"{code(c.symbol)} " if c.action is not Action.NOOP and c.actionable else ""
         moved_alone = c.moved_only
+        where = f" on {code(c.provider)}" if c.provider else ""
         said = f"has moved from {code(str(c.moved_from))}" if moved_alone else headline(c, where=False)
-        out = [f"#### {sign}{code(str(c.address))} {said}", ""]
+        out = [f"#### {sign}{code(str(c.address))}{where} {said}", ""]
         info = [md_escape(c.reason)] if c.reason and not moved_alone else []
         if c.moved_from is not None and not moved_alone:
             info.insert(0, f"moved from {code(str(c.moved_from))}")
@@ -193,6 +194,7 @@ class _DriftEntry:
     def compact(self) -> str:
         d = self.drift
         sign, what = ("-", "has been deleted") if d.kind == "deleted" else ("~", "has changed")
+        what = f"on {code(d.provider)} {what}" if d.provider else what
         if not self.full:
             fields = list(dict.fromkeys(item.path_str() or "(root)" for item in d.diff))
             shown = ", ".join(code(f) for f in fields[:5]) + (f" and {len(fields) - 5} more" if len(fields) > 5 else "")

@@ -266,6 +266,12 @@ def headline(change: Change, *, where: bool = True) -> str:
     return f"will be adopted (imported){also}: exists on the platform{with_id}"
 
 
+def on_instance(provider: str | None) -> str:
+    """`` on dataiku.automation`` after an address whose provider instance the plan shows
+    (``plan.instances.label``); nothing otherwise."""
+    return f" on {provider}" if provider else ""
+
+
 def resource_line(sign: str, type_: str, name: str, paint: Paint, body: list[str]) -> list[str]:
     head = " " * (3 - len(sign)) + paint.sign(sign) + f' resource "{type_}" "{name}" {{'
     return [head + "}"] if not body else [head, *body, "    }"]
@@ -273,7 +279,7 @@ def resource_line(sign: str, type_: str, name: str, paint: Paint, body: list[str
 
 def change_lines(change: Change, paint: Paint) -> list[str]:
     """The full text of one change: header comments, warnings, then the resource block."""
-    out = [f"  # {paint.bold(str(change.address))} {headline(change)}"]
+    out = [f"  # {paint.bold(str(change.address))}{on_instance(change.provider)} {headline(change)}"]
     moved_alone = change.moved_only
     if change.moved_from is not None and not moved_alone:
         out.append(f"  # (moved from {change.moved_from})")
@@ -312,7 +318,7 @@ def _hidden_count(change: Change) -> int:
 
 
 def drift_lines(drift: Drift, paint: Paint) -> list[str]:
-    addr = paint.bold(str(drift.address))
+    addr = paint.bold(str(drift.address)) + on_instance(drift.provider)
     who = _who(drift)
     if drift.kind == "unmanaged":
         return [f"  # {addr}: only fields reconciler does not manage changed (info){who}"]

@@ -370,16 +370,19 @@ class ProviderSpec:
         var = self.env.get(field_name)
         return (var,) if var else ()
 
-    def connect(self, settings: PlatformSettings, transport: httpx.BaseTransport | None = None) -> Session:
+    def connect(self, settings: PlatformSettings, transport: httpx.BaseTransport | None = None, *,
+                instance: str | None = None) -> Session:
         """A session on the platform the settings name. On a real network (no ``transport``) the TLS
-        rules of ``transport.tls_verify`` apply; a ``transport`` is an in-process server (tests)."""
+        rules of ``transport.tls_verify`` apply; a ``transport`` is an in-process server (tests).
+        ``instance`` names the provider instance in errors (``dataiku.automation``; default: the
+        platform's name)."""
         http = HttpClient(
-            provider=self.name,
+            provider=instance or self.name,
             base_url=getattr(settings, self.url_field),
             auth=self.auth(settings) if self.auth is not None else None,
             timeout=settings.timeout,
             concurrency=settings.concurrency,
-            verify=tls_verify(self.name, settings) if transport is None else True,
+            verify=tls_verify(instance or self.name, settings) if transport is None else True,
             transport=transport,
             error_message=self.error_message,
             is_not_found=self.is_not_found,

@@ -30,6 +30,10 @@ Knobs, in Python and over HTTP (for a sandbox served by ``reconciler sandbox``):
 ``POST /_sandbox/latency`` (JSON object)     ``{"ms": 20}``; ``GET`` says what is in force
 ``GET /_sandbox/stats``                      per platform: requests answered, writes among them
 ``GET /_sandbox/routes``                     per platform: requests by ``METHOD /route``
+``Sandbox(instances=("dataiku.b",))``         one more Dataiku world, at ``/dataiku.b``
+                                             (a named provider instance); outages, rate
+                                             limits and counters name it like a platform
+``reconciler sandbox --instance NAME``       the same from the command line (repeatable)
 ===========================================  ================================================
 
 Knobs are not part of the world: ``reset()`` restores the world, restarts the fault sequence,
@@ -57,7 +61,7 @@ from reconciler.errors import ConfigError
 from reconciler.sandbox.emulator import Emulator
 from reconciler.sandbox.faults import FAULT_KINDS, Fault, FaultInjector
 from reconciler.sandbox.persistence import WorldFile
-from reconciler.sandbox.registry import build_emulators
+from reconciler.sandbox.registry import build_emulators, instance_env
 from reconciler.sandbox.traffic import RateLimiter, RouteCounter, retry_after_header
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
@@ -98,6 +102,7 @@ class Sandbox:
         fault_kinds: tuple[str, ...] = FAULT_KINDS,
         faults: Mapping[str, float] | None = None,
         emulators: Mapping[str, Emulator] | None = None,
+        instances: tuple[str, ...] = (),
         rate_limits: Mapping[str, float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -123,7 +128,11 @@ class Sandbox:
         self.seed = seed
         self._sleep = sleep
         self._lock = threading.RLock()
-        self.emulators: dict[str, Emulator] = dict(emulators) if emulators is not None else build_emulators(seed)
+        try:
+            self.emulators: dict[str, Emulator] = (dict(emulators) if emulators is not None
+                                                   else build_emulators(seed, instances))
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
         self._clock = clock
         self._limiter = self._make_limiter(rate_limits or {})
         self._routes = RouteCounter()
@@ -314,14 +323,16 @@ class Sandbox:
         with self._lock:
             self._in_flight += 1
         try:
-            return self._handle_platform(emulator, request, segments[1:])
+            return self._handle_platform(emulator, request, segments[1:], segments[0])
         finally:
             with self._lock:
                 self._in_flight -= 1
 
     def _handle_platform(
-        self, emulator: Emulator, request: SandboxRequest, path: tuple[str, ...]
+        self, emulator: Emulator, request: SandboxRequest, path: tuple[str, ...], mount: str
     ) -> SandboxResponse:
+        """``mount``: the first path segment, the world's name (a platform, or a named instance of
+        one): outages, rate limits and counters are per world."""
         latency_ms = self.latency_ms
         if latency_ms:
             self._sleep(latency_ms / 1000.0)
@@ -331,12 +342,12 @@ class Sandbox:
                     self._load()
                 except ConfigError as error:
                     return emulator.error_response(500, str(error))
-            if self._outage == emulator.name:
+            if self._outage == mount:
                 self.outage_count += 1
-                return emulator.error_response(503, f"{emulator.name} is unavailable (sandbox outage)")
-            wait = self._limiter.admit(emulator.name, request.headers.get("Authorization", ""))
+                return emulator.error_response(503, f"{mount} is unavailable (sandbox outage)")
+            wait = self._limiter.admit(mount, request.headers.get("Authorization", ""))
             if wait is not None:
-                rps = self._limiter.rates[emulator.name]
+                rps = self._limiter.rates[mount]
                 return emulator.error_response(
                     429, f"Rate limit exceeded: at most {rps:g} requests per second per token"
                 ).with_headers({"Retry-After": retry_after_header(wait)})
@@ -349,10 +360,10 @@ class Sandbox:
             if denied is not None:
                 return denied
             is_write = request.method not in READ_METHODS
-            counts = self._counts[emulator.name]
+            counts = self._counts[mount]
             counts["requests"] += 1
             counts["writes"] += int(is_write)
-            self._routes.add(emulator.name, request.method, path)
+            self._routes.add(mount, request.method, path)
             try:
                 response = emulator.handle(request, path)
             except Exception as error:  # a bug in an emulator: answer 500, keep serving
@@ -440,8 +451,9 @@ class Sandbox:
         """The env vars pointing every provider at a sandbox served at ``base_url``."""
         root = base_url.rstrip("/")
         merged: dict[str, str] = {}
-        for emulator in self.emulators.values():
-            merged.update(emulator.env(root, self.token))
+        for mount, emulator in self.emulators.items():
+            found = emulator.env(root, self.token)
+            merged.update(found if mount == emulator.name else instance_env(mount, found, root))
         return merged
 
     def serve(

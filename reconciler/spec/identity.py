@@ -25,7 +25,7 @@ Never talks to a platform.
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 from reconciler.addresses import Address
@@ -53,13 +53,16 @@ def key_of(rt: ResourceType, attrs: Mapping[str, Any]) -> Hashable | None:
     return json.dumps(encode_value(list(key)), sort_keys=True, default=str)  # (lists, mappings)
 
 
-def clashes(blocks: Iterable[Block]) -> list[list[Address]]:
-    """The groups (two or more addresses, sorted) of blocks of one type whose keys are equal."""
-    by_key: dict[tuple[str, Hashable], list[Address]] = {}
+def clashes(blocks: Iterable[Block], instance_of: Callable[[Address], str] | None = None) -> list[list[Address]]:
+    """The groups (two or more addresses, sorted) of blocks of one type whose keys are equal on
+    one provider instance (``instance_of``; default: every block on its platform's default one):
+    one key on two instances names two objects."""
+    by_key: dict[tuple[str, str, Hashable], list[Address]] = {}
     for address, rt, attrs in blocks:
         key = key_of(rt, attrs)
         if key is not None:
-            by_key.setdefault((address.type, key), []).append(address)
+            where = instance_of(address) if instance_of is not None else ""
+            by_key.setdefault((address.type, where, key), []).append(address)
     return sorted((sorted(group) for group in by_key.values() if len(group) > 1),
                   key=lambda group: group[0])
 
@@ -89,7 +92,7 @@ def static_clashes(resources: Mapping[Address, ResourceSpec],
         blocks.append((address, rt, resolver.key_attrs(address)))
     attrs = {address: a for address, _, a in blocks}
     errors = []
-    for group in clashes(blocks):
+    for group in clashes(blocks, lambda a: resources[a].instance):
         first = group[0]
         for other in group[1:]:
             spec, rt = resources[other], bound[other.type]

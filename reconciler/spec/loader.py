@@ -21,6 +21,7 @@ from pathlib import Path as FsPath
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import parse_qsl
 
+from reconciler import instances
 from reconciler.addresses import ADDRESS_FORMAT, MODULE_STEP_RE, Address, module_step
 from reconciler.errors import Location, ReferenceError_, SpecError, SpecSyntaxError, SpecValidationError
 from reconciler.providers.base import ProviderSpec, ResourceType, all_types
@@ -41,10 +42,10 @@ TOP_LEVEL = ("providers", "variables", "locals", "resources", "modules", "output
 #: what a module's own files may not declare: the root specs do, for every module
 ROOT_ONLY = ("providers", "backend", *MOVES_SECTIONS)
 #: the keys of a ``modules:`` block that are not inputs
-MODULE_KEYS = ("source", "for_each")
+MODULE_KEYS = ("source", "for_each", "providers")
 OUTPUT_KEYS = ("value", "description", "sensitive")
 BACKEND_KEYS = ("url", "name")
-RESERVED = ("depends_on", "lifecycle", "for_each")
+RESERVED = ("depends_on", "lifecycle", "for_each", "provider")
 LIFECYCLE_KEYS = ("prevent_destroy", "ignore_changes", "allow_destroy", "create_before_destroy",
                   "replace_triggered_by")
 SUFFIXES = (".yaml", ".yml")
@@ -232,6 +233,11 @@ class _Merge:
         self._values: dict[str, Any] = {}
         self._env_variables: frozenset[str] = frozenset()
         self.providers: dict[str, _Raw] = {}
+        #: the root specs' ``providers:`` (the instances every module may use), and the instances
+        #: this module instance was handed (name written in its files -> the root's instance)
+        self.root_providers: dict[str, _Raw] = self.providers
+        self.provider_map: dict[str, str] = {}
+        self._bad_handovers: set[str] = set()  # module blocks whose providers: was reported
         self.resources: dict[Address, _Raw] = {}
         self.backend: _Raw | None = None
         #: block address -> its instances' (key, each.value) for a block with for_each
@@ -280,8 +286,8 @@ class _Merge:
     def descendants(self) -> list["_Merge"]:
         """Every module instance loaded under this one."""
         out = []
-        for instances in self.children.values():
-            for child in (instances or {}).values():
+        for by_key in self.children.values():
+            for child in (by_key or {}).values():
                 out += [child, *child.descendants()]
         return out
 
@@ -384,12 +390,21 @@ class _Merge:
             self._dup(self.outputs, name, raw, "output")
 
     def merge_providers(self, doc: Document, section: dict) -> None:
+        """Each key is a provider instance (``reconciler.instances``): a platform (its default
+        instance) or ``<platform>.<alias>`` (a named one, e.g. a Dataiku automation node)."""
         for name, value in section.items():
             raw = _Raw(value, doc, ("providers", name))
-            if name not in self.registry:
-                close = difflib.get_close_matches(name, list(self.registry), n=1)
+            try:
+                platform, _ = instances.parse(name)
+            except ValueError as exc:
+                self.fail(SpecValidationError, f"providers: {exc}", raw.location,
+                          hint=f"known platforms: {', '.join(sorted(self.registry))}")
+                continue
+            if platform not in self.registry:
+                close = difflib.get_close_matches(platform, list(self.registry), n=1)
                 self.fail(SpecValidationError, f"unknown provider '{name}'; known providers: "
-                          f"{', '.join(sorted(self.registry))}", raw.location,
+                          f"{', '.join(sorted(self.registry))} (a second instance of one is "
+                          "<provider>.<alias>, e.g. dataiku.automation)", raw.location,
                           hint=f"did you mean '{close[0]}'?" if close else None)
                 continue
             self._dup(self.providers, name, raw, "provider")
@@ -684,8 +699,28 @@ class _Merge:
         child.resources, child._attributes = self.resources, self._attributes  # one table for every module
         child._instance_keys, child._instance_sets = self._instance_keys, self._instance_sets
         child.module_location = raw.location
+        child.root_providers = self.root_providers
+        child.provider_map = self.handed_instances(name, raw, path)
         child.load(docs)
         return child
+
+    def handed_instances(self, name: str, raw: _Raw, path: str) -> dict[str, str]:
+        """The provider instances module block ``name`` hands its module (``providers: {dataiku:
+        dataiku.automation}``: name inside the module -> this merge's instance), composed with those
+        this merge was handed; a name the block does not mention is this merge's own. A bad mapping
+        is an error (reported once per block, not per instance) and hands nothing."""
+        mapping = raw.value.get("providers")
+        if mapping is None:
+            return dict(self.provider_map)
+        problems = instances.mapping_problems(mapping, set(self.root_providers) | set(self.provider_map))
+        if problems:
+            if name not in self._bad_handovers:
+                self._bad_handovers.add(name)
+                for problem in problems:
+                    self.fail(SpecValidationError, f"module '{name}': {problem}",
+                              raw.doc.location_of(raw.path + ("providers",)), path)
+            return dict(self.provider_map)
+        return {**self.provider_map, **{k: self.provider_map.get(v, v) for k, v in mapping.items()}}
 
     def module_output(self, full: str, name: str) -> Any:
         """``module.NAME[KEY].OUTPUT`` (``full`` is the module instance path, or a ``for_each``
@@ -778,7 +813,7 @@ class _Merge:
     def build_providers(self, variables: dict, env_variables: frozenset[str]) -> dict[str, ProviderConfig]:
         out = {}
         for name, raw in sorted(self.providers.items()):
-            spec = self.registry[name]
+            spec = self.registry[instances.platform_of(name)]
             sub = substitute(raw.value or {}, variables=variables, env=self.env, env_variables=env_variables,
                              refs_allowed="in provider settings", scope=self.scope())
             self.report(sub, raw)
@@ -988,7 +1023,41 @@ class _Merge:
             location=location,
             locations=locations,
             references=tuple(references),
+            provider=(self.build_instance(address, raw, reserved.get("provider"), "provider" in reserved)
+                      if "provider" in reserved or self.provider_map else None),
         )
+
+    def build_instance(self, address: Address, raw: _Raw, value: Any, written: bool = True) -> str | None:
+        """A resource's ``provider:`` key (``written``; else the default instance): the instance of
+        its platform it talks to, as a module block handed it (``reconciler.instances.remap``); None
+        for the default one. It must name the resource's platform and, unless it is the default
+        instance, an instance the root specs' ``providers:`` section declares."""
+        where = raw.doc.location_of(raw.path + ("provider",)) if written else raw.location
+        platform = address.provider
+        allowed = instances.known_list(platform, self.root_providers)
+        if written:
+            try:
+                named_platform, _ = instances.parse(value)
+            except ValueError as exc:
+                self.fail(SpecValidationError, f"provider: {exc}", where, address,
+                          hint=f"instances of {platform}: {allowed}")
+                return None
+            if named_platform != platform:
+                self.fail(SpecValidationError, f"provider: {address.type} is a {platform} resource, so it cannot talk "
+                          f"to '{value}'; instances of {platform}: {allowed}", where, address)
+                return None
+        mapped = instances.resolve(instances.remap(value if written else None, platform, self.provider_map), platform)
+        if not instances.is_default(mapped) and mapped not in self.root_providers:
+            close = difflib.get_close_matches(mapped, allowed.split(", "), n=1)
+            handed = (f" (as {self.label} was handed it)" if mapped != value else
+                      f" ({self.label}: its module block may hand it one: providers: {{{value}: ...}})") \
+                if self.prefix else ""
+            self.fail(SpecValidationError, f"provider: unknown provider instance '{mapped}'{handed}; instances of "
+                      f"{platform}: {allowed}", where, address,
+                      hint=f"did you mean '{close[0]}'?" if close else f"declare it under providers: ({mapped}: "
+                           "{url: ..., ...})")
+            return None
+        return instances.stored(mapped)
 
     def check_reference(self, address: Address, token: Any, where: Callable[[], Location]) -> bool:
         """Whether ``token`` names a declared resource and one of its attributes; else an error

@@ -64,10 +64,18 @@ class ResourceSpec:
     #: -> (line, column) where it was written, in the file of ``location``
     locations: Mapping[AttrPath, tuple[int, int]] = field(default_factory=dict)
     references: tuple[Reference, ...] = ()
+    #: the named provider instance it talks to (``provider: dataiku.automation``); None: the
+    #: platform's default instance (``reconciler.instances``)
+    provider: str | None = None
 
     @property
     def type(self) -> str:
         return self.address.type
+
+    @property
+    def instance(self) -> str:
+        """The provider instance it talks to: ``provider``, else its platform's default one."""
+        return self.provider or self.address.provider
 
     def __repr__(self) -> str:  # values may come from ${env:...} (credentials): show keys only
         return (f"ResourceSpec(address={self.address!s}, attrs=<keys {sorted(self.attrs)}>, "
@@ -90,11 +98,18 @@ class ResourceSpec:
 
 @dataclass(frozen=True)
 class ProviderConfig:
-    """A ``providers:`` entry; ``settings`` are final values (``${env:...}`` substituted)."""
+    """A ``providers:`` entry; ``settings`` are final values (``${env:...}`` substituted).
+    ``name`` is the instance name: a platform (its default instance) or ``<platform>.<alias>``
+    (a named instance, see ``reconciler.instances``)."""
 
     name: str
     settings: dict[str, Any]
     location: Location
+
+    @property
+    def platform(self) -> str:
+        """The platform (registry name) this instance connects to."""
+        return self.name.split(".", 1)[0]
 
     def __repr__(self) -> str:  # settings may hold credentials: never show their values
         return f"ProviderConfig(name={self.name!r}, settings=<{len(self.settings)} keys>, location={self.location!s})"

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from reconciler.addresses import ADDRESS_FORMAT, Address, module_path
-from reconciler.errors import Location, ReferenceError_, SpecError, SpecValidationError
+from reconciler.errors import Location, ReferenceError_, SpecValidationError
 
 SECTIONS = ("moved", "import")
 MOVED_KEYS = ("from", "to")

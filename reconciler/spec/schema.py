@@ -1,7 +1,8 @@
 """The JSON Schema (draft 2020-12) of a spec file, for editor completion (``reconciler schema``).
 
 Built from the registry: each provider's settings model, each resource type's spec model plus
-the reserved ``depends_on`` / ``lifecycle`` keys. Any field may also hold a whole-string
+the reserved ``depends_on`` / ``lifecycle`` / ``for_each`` / ``provider`` keys; a named provider
+instance (``dataiku.automation``) has its platform's settings. Any field may also hold a whole-string
 ``${...}`` interpolation, whatever its type, so that editors do not flag ``tags: ${var.tags}``.
 """
 
@@ -16,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 
 from reconciler.addresses import (  # noqa: PLC2701 - one definition of a name
     _NAME, ADDRESS_RE, INSTANCE_RE, MODULE_STEP)
+from reconciler.instances import _ALIAS as ALIAS  # noqa: PLC2701 - one definition of an alias
 from reconciler.providers.base import ProviderSpec
 from reconciler.spec.interpolate import FORMS
 from reconciler.spec.validate import spec_keys
@@ -52,11 +54,16 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
         ref = entry.get("$ref", "")
         return copy.deepcopy(defs[ref.rsplit("/", 1)[1]] if ref.startswith("#/$defs/") else entry)
 
-    providers = {}
+    providers, named = {}, {}
     for name in sorted(registry):
         schema = inline(registry[name].settings_model)
         schema.setdefault("description", f"settings of the {name} provider; each falls back to its env var")
         providers[name] = schema
+        named[f"^{re.escape(name)}\\.{ALIAS}$"] = {
+            **copy.deepcopy(schema),
+            "description": f"settings of a named instance of the {name} provider ({name}.<alias>, e.g. a second "
+                           "node or tenant); each falls back to the instance's own env var "
+                           f"({name.upper()}_<ALIAS>_...)"}
     resources = {}
     for provider in sorted(registry):
         for type_name, rt in sorted(registry[provider].resource_types.items()):
@@ -71,6 +78,12 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
                 "uniqueItems": True,
             }
             props["lifecycle"] = _lifecycle(spec_keys(rt.spec_model), create_first=rt.unique_key is None and not rt.data_source)
+            props["provider"] = {
+                "type": "string",
+                "pattern": f"^{re.escape(provider)}(\\.{ALIAS})?$",
+                "description": f"the {provider} provider instance this resource lives on: {provider} (the default) "
+                               f"or a named one declared under providers ({provider}.<alias>)",
+            }
             props["for_each"] = {
                 "description": "one instance per key (a map) or per string (a list), addressed "
                                "<type>.<name>[\"key\"]; each.key and each.value are usable in the block",
@@ -112,7 +125,8 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "providers": {"type": ["object", "null"], "properties": providers, "additionalProperties": False},
+            "providers": {"type": ["object", "null"], "properties": providers, "patternProperties": named,
+                          "additionalProperties": False},
             "variables": {
                 "type": ["object", "null"],
                 "description": "variables for ${var.NAME}: a plain default value, or a declaration with type, "
@@ -147,6 +161,10 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
                                    "description": "the module's directory, relative to this file (./modules/team)"},
                         "for_each": {"description": "a map or a list of distinct strings: one module instance per "
                                                     "key, module.NAME[\"key\"]; each.key and each.value in inputs"},
+                        "providers": {"type": "object", "description": "the provider instances handed to the module: "
+                                      "instance name inside the module -> an instance of these specs, e.g. "
+                                      "{dataiku: dataiku.automation}",
+                                      "additionalProperties": {"type": "string"}},
                     },
                     "additionalProperties": {"description": "an input: a variable the module declares; any value, "
                                                             "${...} may reference resources and other modules' outputs"},

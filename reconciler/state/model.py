@@ -38,6 +38,9 @@ class ResourceState:
     protected: bool = False
     #: ``lifecycle.allow_destroy`` as last applied: deletion opted into for kinds that need it
     allow_destroy: bool = False
+    #: the named provider instance the object lives on (``dataiku.automation``); None: its
+    #: platform's default instance (written only when set, so older states stay valid)
+    provider: str | None = None
     #: objects this address managed before a create-before-destroy replacement, whose delete has
     #: not succeeded yet (an apply stopped between the new object's create and the old one's
     #: delete, or the delete failed): the next apply deletes them. Kept so they are never orphaned.
@@ -46,6 +49,11 @@ class ResourceState:
     @property
     def type(self) -> str:
         return self.address.type
+
+    @property
+    def instance(self) -> str:
+        """The provider instance the object lives on."""
+        return self.provider or self.address.provider
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +67,7 @@ class ResourceState:
             "prevent_destroy": self.prevent_destroy,
             "protected": self.protected,
             "allow_destroy": self.allow_destroy,
+            **({"provider": self.provider} if self.provider else {}),
             **({"deposed": [d.to_json() for d in self.deposed]} if self.deposed else {}),
         }
 
@@ -82,6 +91,7 @@ class ResourceState:
             prevent_destroy=bool(data.get("prevent_destroy")),
             protected=bool(data.get("protected")),
             allow_destroy=bool(data.get("allow_destroy")),
+            provider=data.get("provider") or None,
             deposed=tuple(Deposed.from_json(d) for d in data.get("deposed") or ()),
         )
         return rs
@@ -139,13 +149,14 @@ class State:
 
     def shared_ids(self) -> list[tuple[str, str, tuple[Address, ...]]]:
         """``(type, object id, addresses)`` for each object id that several addresses of one type
-        record (sorted). Every type's ids name one object each, so each of these is one object
-        managed twice."""
-        by_id: dict[tuple[str, str], list[Address]] = {}
+        record on one provider instance (sorted). Every type's ids name one object each on an
+        instance, so each of these is one object managed twice (one id on two instances is two
+        objects)."""
+        by_id: dict[tuple[str, str, str], list[Address]] = {}
         for address, rs in self.resources.items():
             for object_id in {rs.object_id, *(d.object_id for d in rs.deposed)}:
-                by_id.setdefault((address.type, object_id), []).append(address)
-        return sorted((t, i, tuple(sorted(a))) for (t, i), a in by_id.items() if len(a) > 1)
+                by_id.setdefault((address.type, object_id, rs.provider or ""), []).append(address)
+        return sorted((t, i, tuple(sorted(a))) for (t, i, _), a in by_id.items() if len(a) > 1)
 
     def refuse_shared_ids(self) -> None:
         """Raise ``StateError`` naming the addresses when two of them record one object

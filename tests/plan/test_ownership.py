@@ -56,3 +56,41 @@ def test_refused(specs, state, observed, message):
 ])
 def test_accepted(specs, state, observed):
     check_ownership(specs, state, {o.address: o for o in observed}, lambda a: Project(None))
+
+
+AUTO = "dataiku.automation"
+
+
+def _on(specs: SpecSet, **instances: str) -> SpecSet:
+    """``specs`` with some blocks on a named provider instance."""
+    from dataclasses import replace
+
+    return replace(specs, resources={a: replace(r, provider=instances.get(a.name)) for a, r in specs.resources.items()})
+
+
+def _state_on(auto: dict[str, str], **ids: str) -> State:
+    """A state whose records named in ``auto`` (name -> id) live on the automation node."""
+    records = {Address("dataiku_project", n): ResourceState(Address("dataiku_project", n), i)
+               for n, i in ids.items()}
+    records.update({Address("dataiku_project", n): ResourceState(Address("dataiku_project", n), i, provider=AUTO)
+                    for n, i in auto.items()})
+    return State("lin", 1, records)
+
+
+@pytest.mark.parametrize("specs, state, observed", [
+    pytest.param(_on(_specs(A, B), b=AUTO), _state(), [_obs(A, "K"), _obs(B, "K")], id="one-key-two-instances"),
+    pytest.param(_on(_specs(B), b=AUTO), _state(a="K"), [_obs(B, "K", "natural_key", "K")],
+                 id="adopts-the-same-id-on-another-instance"),
+    pytest.param(_on(_specs(A, B), b=AUTO), _state_on({"b": "X"}, a="X"),
+                 [_obs(A, "X", "state", "X"), _obs(B, "X", "state", "X")], id="state-one-id-two-instances"),
+])
+def test_one_id_on_two_instances_is_two_objects(specs, state, observed):
+    check_ownership(specs, state, {o.address: o for o in observed}, lambda a: Project(None))
+    state.refuse_shared_ids()  # (the stores' check agrees)
+
+
+def test_one_id_twice_on_one_named_instance_is_still_refused():
+    specs, state = _on(_specs(A, B), a=AUTO, b=AUTO), _state_on({"a": "X", "b": "X"})
+    with pytest.raises(PlanError, match="the state records dataiku_project.a and dataiku_project.b with one"):
+        check_ownership(specs, state, {A: _obs(A, "X", "state", "X"), B: _obs(B, "X", "state", "X")},
+                        lambda a: Project(None))

@@ -147,6 +147,16 @@ def spec_cases(huge_mb: int) -> list[Case]:
         c(_resources("  lightdash_group.x:\n    name: ${upper(\n"), "expression", case_id="expression-syntax"),
         c("locals:\n  a: ${local.b}\n  b: ${local.a}\n", "loop", case_id="locals-loop"),
         c(_resources("  lightdash_group.x:\n    name: ${local.nope}\n"), "undefined local 'nope'", case_id="undefined-local"),
+        # -- provider instances ---------------------------------------------------------------------
+        c(_resources("  lightdash_group.x:\n    provider: lightdash.eu\n    name: x\n"),
+          "unknown provider instance 'lightdash.eu'", "instances of lightdash: lightdash",
+          case_id="unknown-provider-instance"),
+        c(_resources("  lightdash_group.x:\n    provider: Lightdash/EU\n    name: x\n"),
+          "is not a provider instance name", "<platform>.<alias>", case_id="malformed-provider-instance"),
+        c("providers:\n  lightdash.EU:\n    url: http://eu\n", "is not a provider instance name",
+          case_id="malformed-instance-in-providers"),
+        c(_resources("  lightdash_group.x:\n    provider: dataiku\n    name: x\n"),
+          "is a lightdash resource", "instances of lightdash", case_id="provider-instance-of-another-platform"),
         # -- outputs ------------------------------------------------------------------------------
         c("outputs:\n  x:\n    value: ${lightdash_group.nope.name}\n", "lightdash_group.nope",
           case_id="output-dangling-reference"),

@@ -40,7 +40,7 @@ def test_resources_by_type_pattern(schema):
     assert project["additionalProperties"] is False
     assert project["required"] == ["key", "name"]
     assert set(project["properties"]) == {"key", "name", "tags", "folder", "variables", "permissions",
-                                          "depends_on", "lifecycle", "for_each"}
+                                          "depends_on", "lifecycle", "for_each", "provider"}
     lifecycle = project["properties"]["lifecycle"]
     assert lifecycle["additionalProperties"] is False
     assert lifecycle["properties"]["ignore_changes"]["items"]["enum"] == ["key", "name", "tags", "folder",
@@ -71,6 +71,27 @@ def test_providers_have_their_settings(schema):
     assert set(test["properties"]) == {"url", "api_key", "max_concurrency", "concurrency", "timeout", "ca_bundle",
                                        "allow_insecure", "verify_tls"}
     assert test["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("name", ["test", "test.automation", "test.a_2", "test.", "test.Auto", "other.x", "test.a.b",
+                                  "test.2x"])
+def test_instance_patterns_agree_with_instance_parsing(schema, name):
+    """A named instance (``test.automation``) has its platform's settings; a resource's ``provider``
+    names an instance of its own platform; the patterns say what ``reconciler.instances.parse`` says."""
+    from reconciler import instances
+
+    try:
+        valid = instances.parse(name)[0] == "test"
+    except ValueError:
+        valid = False
+    providers = schema["properties"]["providers"]
+    named = [p for p in providers["patternProperties"] if re.match(p, name)]
+    assert bool(named or name in providers["properties"]) is valid
+    for pattern in named:
+        assert set(providers["patternProperties"][pattern]["properties"]) == set(providers["properties"]["test"]
+                                                                                 ["properties"])
+    project = schema["properties"]["resources"]["patternProperties"][address_pattern("test_project")]
+    assert bool(re.match(project["properties"]["provider"]["pattern"], name)) is valid
 
 
 @pytest.mark.parametrize("text", ["test_project.sales", "test_project.a-b_1", "test_project.1x", "test_project.",
