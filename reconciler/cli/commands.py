@@ -13,6 +13,7 @@ import click
 
 from reconciler.addresses import Address
 from reconciler.cli.progress import CliHooks, refresh_progress
+from reconciler.cli.stacks import choose_stack, stacks
 from reconciler.cli.state_transfer import pull, push
 from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.graph.build import build_graph
@@ -67,13 +68,21 @@ class _LazyGroup(click.Group):
               help="A variable's value (repeatable; wins over --var-file and RECONCILER_VAR_NAME).")
 @click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
               help="A YAML file of NAME: value (repeatable, later files win; wins over RECONCILER_VAR_NAME).")
+@click.option("--stack", envvar="RECONCILER_STACK", default=None, metavar="NAME",
+              help="Run on the stack NAME of stacks.yaml: its specs, variable values, provider settings and "
+                   "state (env RECONCILER_STACK).")
+@click.option("--stacks-file", envvar="RECONCILER_STACKS_FILE", default=None, type=click.Path(dir_okay=False),
+              help="The stacks file [default: stacks.yaml in the current directory or a parent] "
+                   "(env RECONCILER_STACKS_FILE).")
 @click.version_option(package_name="reconciler")
 @click.pass_context
 def cli(ctx: click.Context, specs: str, state: str | None, lock_timeout: float, var_args: tuple[str, ...],
-        var_files: tuple[str, ...]) -> None:
+        var_files: tuple[str, ...], stack: str | None, stacks_file: str | None) -> None:
     """Declarative reconciler for data and ML platforms."""
-    ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout,
-                        var_args=var_args, var_files=var_files,
+    ctx.meta["stacks_file"] = stacks_file
+    chosen = choose_stack(ctx, stack, stacks_file)
+    ctx.obj = Workspace(specs_path=chosen.specs[0] if chosen else specs, state_location=state,
+                        lock_timeout=lock_timeout, var_args=var_args, var_files=var_files, stack=chosen,
                         warn=lambda message: click.echo(f"Warning: {message}", err=True))
 
 
@@ -295,6 +304,7 @@ def state() -> None:
 
 state.add_command(pull)
 state.add_command(push)
+cli.add_command(stacks)
 
 
 @cli.command()

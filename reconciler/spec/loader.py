@@ -49,9 +49,9 @@ _FAILED = object()
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
+def load_specs(path: str | os.PathLike | Sequence[str | os.PathLike], *, registry: Mapping[str, ProviderSpec],
                env: Mapping[str, str] | None = None, var_args: Sequence[str] = (),
-               var_files: Sequence[str] = ()) -> SpecSet:
+               var_files: Sequence[str] = (), stack_values: Sequence[Given] = ()) -> SpecSet:
     """Load every ``*.yaml`` / ``*.yml`` under ``path`` (or the one file ``path``).
 
     ``env`` (default ``os.environ``) feeds ``${env:NAME}`` and ``RECONCILER_VAR_NAME``;
@@ -60,8 +60,14 @@ def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
     that does not parse; otherwise collects every problem of every file and raises them together
     (one error: its class if all problems share one, else ``SpecValidationError``; ``.errors``
     lists them), each with ``file:line`` and the address.
+
+    ``path`` may be several directories (a stack's): their files are merged as one set, and
+    relative paths (``file()``) resolve against the first. ``stack_values`` (a stack's values,
+    see ``spec.stacks``) rank below every other given value.
     """
-    files = discover(path)
+    paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    path = paths[0]
+    files = tuple(dict.fromkeys(f for p in paths for f in discover(p)))
     docs, problems = [], []
     syntax: list[SpecError] = []
     for file in files:
@@ -93,7 +99,7 @@ def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
     raise_collected(syntax, files)
     root = FsPath(path) if FsPath(path).is_dir() else FsPath(path).parent
     env = os.environ if env is None else env
-    given = given_values(var_args, var_files, env)
+    given = [*stack_values, *given_values(var_args, var_files, env)]
     return _Merge(registry, env, problems, root, given).run(docs, files)
 
 
