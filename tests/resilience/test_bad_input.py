@@ -40,7 +40,8 @@ def test_the_corpus_covers_the_issue():
                    "duplicate-address", "invalid-cron", "invalid-project-key", "non-utf8-bytes", "alias-bomb",
                    "huge-file", "deep-nesting", "empty-directory", "unknown-function", "expression-type-mismatch",
                    "variable-type-mismatch", "unknown-instance-key", "for-each-over-a-number",
-                   "for-each-duplicate-keys"):
+                   "for-each-duplicate-keys", "stacks-shared-state", "stacks-unknown-name",
+                   "stacks-missing-specs-directory"):
         assert needed in ids
 
 
