@@ -23,6 +23,7 @@ from reconciler.plan.render import render_drift, render_ledger, render_plan, use
 from reconciler.providers.registry import PROVIDERS
 from reconciler.sandbox import Sandbox
 from reconciler.spec.schema import json_schema
+from reconciler.spec.stacks import json_schema as stacks_json_schema
 from reconciler.workspace import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
 
 FORMATS = click.Choice(["text", "json", "markdown"])
@@ -403,9 +404,10 @@ def force_unlock(ctx, lock_id: str) -> int:
 
 
 @cli.command()
-def schema() -> int:
+@click.option("--stacks", "of_stacks", is_flag=True, help="The schema of stacks.yaml instead.")
+def schema(of_stacks: bool) -> int:
     """Print the JSON Schema of the spec format (for editor completion)."""
-    click.echo(json.dumps(json_schema(PROVIDERS), indent=2))
+    click.echo(json.dumps(stacks_json_schema(PROVIDERS) if of_stacks else json_schema(PROVIDERS), indent=2))
     return 0
 
 

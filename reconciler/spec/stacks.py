@@ -313,6 +313,46 @@ class _Reader:
                 seen[key] = stack.name
 
 
+def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
+    """The JSON Schema of a stacks file, for editors (``reconciler schema --stacks``)."""
+    paths = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
+    settings = {name: {"type": "object", "additionalProperties": False,
+                       "properties": {k: {"type": ["string", "number", "boolean"]}
+                                      for k in spec.settings_model.model_fields}}
+                for name, spec in sorted(registry.items())}
+    stack = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["specs"],
+        "properties": {
+            "description": {"type": "string"},
+            "specs": {**paths, "description": "the directory (or directories) of the stack's spec files, "
+                                              "relative to the stacks file"},
+            "var_files": {"type": "array", "items": {"type": "string"},
+                          "description": "files of NAME: value, relative to the stacks file (a later one wins)"},
+            "variables": {"type": "object", "description": "variable values (win over var_files)"},
+            "providers": {"type": "object", "description": "provider settings for this stack only; "
+                                                           "${env:NAME} reads the environment",
+                          "properties": settings,
+                          "patternProperties": {rf"^({'|'.join(sorted(registry))})\.[A-Za-z0-9_-]+$":
+                                                {"type": "object"}},
+                          "additionalProperties": False},
+            "state": {"type": "string", "description": "a state file (relative to the stacks file) or a "
+                                                       "postgresql:// URL (?name=<stack> is added when absent); "
+                                                       "default state/<stack>.json"},
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "reconciler stacks file (stacks.yaml)",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["stacks"],
+        "properties": {"stacks": {"type": "object", "minProperties": 1, "additionalProperties": False,
+                                  "patternProperties": {NAME_RE.pattern: stack}}},
+    }
+
+
 def state_key(location: str) -> tuple:
     """What makes two state locations the same state: the resolved file, or the PostgreSQL
     server, database and state name (users and passwords do not count)."""

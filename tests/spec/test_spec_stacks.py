@@ -124,3 +124,23 @@ def test_state_keys_tell_states_apart():
     assert state_key("postgresql://a@db/x?name=p") != state_key("postgresql://a@db/x?name=q")
     assert state_key("postgresql://a@db/x") == state_key("postgresql://a@db/x?name=default")
     assert state_key("s.json") == state_key(os.path.abspath("s.json"))
+
+
+def test_published_stacks_schema_is_what_reconciler_schema_prints(capsys):
+    from reconciler.cli import main
+
+    published = Path(__file__).resolve().parents[2] / "schema" / "stacks.schema.json"
+    assert main(["schema", "--stacks"]) == 0
+    assert published.read_text() == capsys.readouterr().out, (
+        "schema/stacks.schema.json is stale: regenerate it with `make schema`")
+
+
+def test_the_schema_knows_every_key_the_reader_allows():
+    import json
+
+    from reconciler.spec.stacks import NAME_RE, STACK_KEYS, json_schema
+
+    schema = json.loads(json.dumps(json_schema(PROVIDERS)))
+    stack = schema["properties"]["stacks"]["patternProperties"][NAME_RE.pattern]
+    assert tuple(stack["properties"]) == STACK_KEYS
+    assert set(stack["properties"]["providers"]["properties"]) == set(PROVIDERS)
