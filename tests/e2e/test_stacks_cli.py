@@ -113,3 +113,55 @@ def test_bad_stack_choices_exit_1_before_any_request(repo):
     assert "stacks.yaml:23: stacks dev and prod share one state" in shared.err
     assert sum(c["requests"] for c in proj.sandbox.counts.values()) == before
     assert "Traceback" not in unknown.text + both.text + shared.text
+
+
+def _postgres() -> str | None:
+    import os
+
+    import psycopg
+
+    for url in filter(None, (os.environ.get("RECONCILER_TEST_POSTGRES_URL"),
+                             "postgresql://postgres@127.0.0.1:5432/test", "postgresql://root@127.0.0.1:5432/test")):
+        try:
+            psycopg.connect(url, connect_timeout=3).close()
+            return url
+        except psycopg.Error:
+            continue
+    return None
+
+
+def test_stacks_keep_their_states_and_locks_in_one_postgresql_database(repo):
+    import os
+    import uuid
+
+    import psycopg
+
+    server = _postgres()
+    if server is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no PostgreSQL server; CI=true requires one (set RECONCILER_TEST_POSTGRES_URL)")
+        pytest.skip("no PostgreSQL server (set RECONCILER_TEST_POSTGRES_URL)")
+    proj, root = repo
+    schema = f"reconciler_stacks_{uuid.uuid4().hex[:10]}"
+    admin = psycopg.connect(server, autocommit=True)
+    admin.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        url = f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{schema}"
+        text = (root / "stacks.yaml").read_text()
+        text = text.replace("state: state/dev.json", f'state: "{url}"')
+        text = text.replace("state: state/prod.json ", f'state: "{url}" ')
+        (root / "stacks.yaml").write_text(text)
+        listed = proj.cli("stacks", "list")
+        assert listed.code == 0, listed.text
+        assert "name=dev" in listed.out and "name=prod" in listed.out  # one named state per stack
+        for stack in ("dev", "prod"):
+            applied = proj.cli("--stack", stack, "apply", "--auto-approve")
+            assert applied.code == 0, applied.text
+        rows = admin.execute(f'SELECT state_name, address FROM "{schema}".reconciler_resources '
+                             "ORDER BY state_name").fetchall()
+        assert [r[0] for r in rows] == ["dev", "prod"]
+        assert not (root / "state").exists()
+        assert proj.cli("--stack", "prod", "plan", "--detailed-exitcode").code == 0
+    finally:
+        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()
