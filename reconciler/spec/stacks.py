@@ -59,9 +59,9 @@ class Stack:
     state: str
     description: str = ""
     var_files: tuple[str, ...] = ()
-    variables: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict, repr=False)
     #: provider (or ``provider.instance``) -> settings, values as written (``${env:NAME}`` kept)
-    providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    providers: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     #: where each item was written (for messages): ("variables", NAME), ("providers", P, KEY)...
     locations: dict[tuple, Location] = field(default_factory=dict, repr=False, compare=False)
 
@@ -96,6 +96,10 @@ class Stack:
             out[provider] = resolved
         return out
 
+    def __repr__(self) -> str:  # values and the state URL may hold secrets: names only
+        return (f"Stack(name={self.name!r}, specs={self.specs!r}, state={self.public_state()!r}, "
+                f"variables={sorted(self.variables)}, providers={sorted(self.providers)}, location={self.location!s})")
+
     def public_state(self) -> str:
         """The state location without a password (for messages and listings)."""
         return re.sub(r"(?<=://)([^/@:]*):[^/@]*@", r"\1@", self.state)
@@ -107,6 +111,8 @@ class StackFile:
 
     path: str
     stacks: dict[str, Stack]
+    #: where ``stacks:`` is written (what an unknown stack name points at)
+    location: Location = Location("<unknown>", 1)
     #: the raw entry of each stack as written (to tell which stacks a change of the file touches)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -115,8 +121,8 @@ class StackFile:
         stack = self.stacks.get(name)
         if stack is None:
             known = ", ".join(sorted(self.stacks)) or "(none)"
-            raise SpecValidationError(f"no stack named {name!r} in {self.path}; known stacks: {known}",
-                                      location=Location(self.path, 1),
+            raise SpecValidationError(f"no stack named {name!r}; known stacks: {known}",
+                                      location=self.location,
                                       hint="pick one of those with --stack NAME (or RECONCILER_STACK)")
         return stack
 
@@ -155,7 +161,7 @@ def load_stacks(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec]
     stacks = _Reader(doc, registry, errors).run()
     raise_collected(errors, (file,))
     raw = dict((doc.data or {}).get("stacks") or {})
-    return StackFile(file, stacks, raw)
+    return StackFile(file, stacks, doc.location_of(("stacks",)), raw)
 
 
 class _Reader:

@@ -103,7 +103,7 @@ def test_bad_stack_choices_exit_1_before_any_request(repo):
     before = sum(c["requests"] for c in proj.sandbox.counts.values())
     unknown = proj.cli("--stack", "staging", "plan")
     assert unknown.code == 1
-    assert "stacks.yaml:1: no stack named 'staging'" in unknown.err and "known stacks: dev, prod" in unknown.err
+    assert "stacks.yaml:5: no stack named 'staging'; known stacks: dev, prod" in unknown.err and "known stacks: dev, prod" in unknown.err
     both = proj.cli("--stack", "dev", "--state", "other.json", "plan")
     assert both.code == 1 and "cannot be combined" in both.err
     text = (root / "stacks.yaml").read_text()
