@@ -114,3 +114,13 @@ def test_the_cli_prints_a_github_actions_matrix(repo, capsys):
     (repo / "vars" / "prod.yaml").write_text("stage: prod\n")
     assert main(["stacks", "list", "--changed-since", "main", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"include": []}
+
+
+def test_stacks_list_without_a_stacks_file_says_where_it_looked(tmp_path, monkeypatch, capsys):
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert main(["stacks", "list"]) == 1
+    err = capsys.readouterr().err
+    assert f"no stacks.yaml in {tmp_path} or its parents" in err and "--stacks-file" in err
+    assert main(["--stack", "prod", "plan"]) == 1
+    assert "no stacks.yaml" in capsys.readouterr().err

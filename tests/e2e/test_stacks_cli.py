@@ -69,6 +69,8 @@ def test_two_stacks_plan_and_apply_with_their_own_values_and_state(repo, monkeyp
         assert proj.cli("--stack", stack, "state", "list").out.splitlines() == ["dataiku_project.analytics"]
     drift = proj.cli("--stack", "prod", "drift")
     assert drift.code == 0, drift.text
+    graph = proj.cli("--stack", "dev", "graph")
+    assert graph.code == 0 and "dataiku_project.analytics" in graph.out
 
 
 def test_values_given_for_the_run_win_over_the_stacks(repo, monkeypatch):
