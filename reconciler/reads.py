@@ -189,6 +189,24 @@ def find_one(rt: ResourceType, spec: Spec) -> Found | None:
     return answer
 
 
+def find_all(rt: ResourceType, spec: Spec) -> list[Found]:
+    """Every object ``spec``'s natural key names (a type whose key may name two objects at once
+    during a create-before-destroy replacement); empty when it cannot be looked up."""
+    spec = key_defaults(rt, spec)
+    if any(contains_unknown(spec.get(k)) or spec.get(k) is None for k in rt.natural_key):
+        return []
+    key = lookup_key(rt, spec)
+    if key is None:
+        return []
+    kind, value = key
+    if kind == "id":
+        live = read_object(rt, value, list(spec))
+        return [(value, live)] if live is not None else []
+    want = rt.normalize({k: spec.get(k) for k in rt.natural_key})
+    return [(object_id, live) for object_id, live in list_container(rt, value).objects.items()
+            if rt.normalize({k: live.get(k) for k in rt.natural_key}) == want]
+
+
 # -- discovery -----------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 from reconciler.errors import PlanError, SpecError
-from reconciler.spec.loader import discover
+from reconciler.spec.loader import discover, module_sources
 from reconciler.spec.stacks import Stack, StackFile
 from reconciler.spec.yamlsource import parse_document
 
@@ -49,37 +49,28 @@ def owned_paths(stack: Stack) -> list[Path]:
         if directory in seen:
             continue
         seen.add(directory)
-        for source in module_sources(directory):
+        for source in modules_used(directory):
             if source not in seen:
                 owned.append(source)
                 todo.append(source)
     return owned
 
 
-def module_sources(directory: Path) -> list[Path]:
-    """The local module directories that the spec files under ``directory`` name: the
-    ``source:`` of each block under a top-level ``modules:`` mapping, relative to its file.
-    A file that does not parse names none (the plan of the stack reports it)."""
+def modules_used(directory: Path) -> list[Path]:
+    """The local module directories that the spec files under ``directory`` name (the loader's
+    ``module_sources``: each ``modules:`` block's ``source``, relative to its file). A file that
+    does not parse names none (the plan of the stack reports it)."""
     try:
         files = discover(directory)
     except SpecError:
         return []
-    out = []
+    docs = []
     for file in files:
         try:
-            doc, _ = parse_document(file, Path(file).read_text(encoding="utf-8"))
+            docs.append(parse_document(file, Path(file).read_text(encoding="utf-8"))[0])
         except (SpecError, OSError, UnicodeDecodeError):
             continue
-        modules = doc.data.get("modules") if isinstance(doc.data, dict) else None
-        if not isinstance(modules, dict):
-            continue
-        for block in modules.values():
-            source = block.get("source") if isinstance(block, dict) else None
-            if isinstance(source, str) and "://" not in source and "${" not in source:
-                path = (Path(file).parent / source).resolve()
-                if path.is_dir():
-                    out.append(path)
-    return out
+    return sorted(p for p in module_sources(docs) if p.is_dir())
 
 
 def _entries_changed(stacks: StackFile, top: Path, path: Path, ref: str) -> set[str]:

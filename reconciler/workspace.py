@@ -34,6 +34,7 @@ from reconciler.plan.render_text import display_order
 from reconciler.providers.base import ProviderSpec, ResourceType, set_specs_root
 from reconciler.providers.registry import PROVIDERS
 from reconciler.reads import find_one, read_object
+from reconciler.recovery import recover_replacements
 from reconciler.refresh import Progress, Refreshed, refresh
 from reconciler.scope import changed_blocks, scope_since
 from reconciler.secrets import SecretHasher, redact_plan, sensitive_values
@@ -180,6 +181,7 @@ class Workspace:
                 scope = f"spec files changed since {changed_since}: {len(scoped)} of {len(graph.nodes)} resources"
         include = select(graph, targets, specs.resources if specs else {}, state) if targets else None
         with self.sessions(graph.nodes, specs) as sessions:
+            state, recovered = recover_replacements(specs, state, pending, sessions.resource)
             refreshed = refresh(graph, specs, state, sessions, parallelism=self.parallelism, include=include,
                                 progress=self.progress, keep_going=keep_going)
             observed = refreshed.observed
@@ -188,6 +190,10 @@ class Workspace:
             plan = make_plan(specs=specs, state=state, observed=observed, graph=graph, type_of=sessions.resource,
                              mode=mode, targets=targets, created_at=_now(), hasher=self.hasher(state),
                              force_replace=force_replace)
+            if recovered:
+                plan = replace(plan, changes=tuple(
+                    replace(c, importing=True, notes=c.notes + (recovered[c.address],)) if c.address in recovered
+                    else c for c in plan.changes))
             collateral = {
                 c.address: sessions.resource(c.address).cascades(c.object_id, observed[c.address].live)
                 for c in plan.changes

@@ -7,9 +7,11 @@ then a create); operations run on a bounded thread pool as soon as what they wai
   delete when X is replaced (by default the old object goes first);
 - deleting X waits for deleting whatever depends on X (reverse order), and for updating anything
   that used to depend on X and no longer does (so a project leaves a folder before it is deleted);
-- a create-before-destroy replace turns X's own order round: X's delete (of the old object) waits
-  for X's create and for applying everything that depends on X, so they point at the new object
-  before the old one goes; the state keeps the new object's record.
+- a create-before-destroy replace turns X's own order round: X's create comes first, and its
+  record keeps the old object as *deposed*; deleting the deposed objects of X waits for X's create
+  and for applying everything that depends on X, so they point at the new object before the old
+  one goes. A deposed object outlives a killed or failed apply in the state, and the next apply
+  deletes it (``Change.deposed``): nothing is orphaned.
 
 A blocked change (``Change.blocked``) is not applied: the ledger says ``blocked`` with its reason.
 
@@ -50,11 +52,13 @@ from reconciler.reads import find_one, read_object
 from reconciler.secrets import SecretHasher, sensitive_values
 from reconciler.spec import resolve
 from reconciler.state import JournalEntry, StateStore
-from reconciler.state.model import ResourceState, State
+from reconciler.state.model import Deposed, ResourceState, State
 from reconciler.values import descend, fingerprint
 
 DELETE = "delete"
 APPLY = "apply"
+#: deleting the objects an address keeps as deposed (create-before-destroy)
+DEPOSED = "deposed"
 #: creates retried after the natural-key lookup proved the object absent (5xx, 429, dropped)
 CREATE_RETRIES = 5
 CREATE_RETRY_DELAY = 0.25
@@ -84,7 +88,7 @@ class NoHooks:
 @dataclass(frozen=True)
 class Op:
     address: Address
-    part: str  # DELETE | APPLY
+    part: str  # DELETE | APPLY | DEPOSED
     change: Change
 
     @property
@@ -147,9 +151,12 @@ class Executor:
         changes = {c.address: c for c in self.plan.actionable}
         ops: dict[tuple, Op] = {}
         for c in changes.values():
-            if c.action in (Action.DELETE, Action.FORGET, Action.REPLACE):
+            create_first = c.action is Action.REPLACE and c.create_before_destroy
+            if c.action in (Action.DELETE, Action.FORGET) or (c.action is Action.REPLACE and not create_first):
                 ops[(c.address, DELETE)] = Op(c.address, DELETE, c)
-            if c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.NOOP):
+            if create_first or c.deposed:
+                ops[(c.address, DEPOSED)] = Op(c.address, DEPOSED, c)
+            if c.action in (Action.CREATE, Action.UPDATE, Action.REPLACE) or (c.action is Action.NOOP and c.importing):
                 ops[(c.address, APPLY)] = Op(c.address, APPLY, c)
         waits: dict[tuple, set[tuple]] = {k: set() for k in ops}
         for (address, part), op in ops.items():
@@ -157,27 +164,30 @@ class Executor:
                 for dep in op.change.depends_on:
                     if (dep, APPLY) in ops:
                         waits[(address, APPLY)].add((dep, APPLY))
-                if (address, DELETE) in ops and not op.change.create_before_destroy:
+                if (address, DELETE) in ops:
                     waits[(address, APPLY)].add((address, DELETE))
+            elif part == DEPOSED and (address, APPLY) in ops:
+                waits[(address, DEPOSED)].add((address, APPLY))
+            elif part == DELETE and (address, DEPOSED) in ops:
+                waits[(address, DELETE)].add((address, DEPOSED))
         users: dict[Address, set[Address]] = {}  # address -> changes that depend (or depended) on it
         for other in changes.values():
             old = self.state.get(other.address)
             for dep in set(old.dependencies if old else ()) | set(other.depends_on):
                 users.setdefault(dep, set()).add(other.address)
         for (address, part), op in ops.items():
-            if part != DELETE:
+            if part == APPLY:
                 continue
-            create_first = op.change.action is Action.REPLACE and op.change.create_before_destroy
-            if create_first:
-                waits[(address, DELETE)].add((address, APPLY))
+            # a deposed object goes after everything that used it points at the new one
+            create_first = part == DEPOSED
             for user in users.get(address, ()):
                 if user == address:
                     continue
                 if (user, DELETE) in ops:
-                    waits[(address, DELETE)].add((user, DELETE))
+                    waits[(address, part)].add((user, DELETE))
                 if (user, APPLY) in ops and (create_first or (user, DELETE) not in ops
                                              and address not in set(changes[user].depends_on)):
-                    waits[(address, DELETE)].add((user, APPLY))
+                    waits[(address, part)].add((user, APPLY))
         return ops, waits
 
     # -- run -------------------------------------------------------------------------------
@@ -298,6 +308,8 @@ class Executor:
         try:
             if op.part == DELETE:
                 self._delete(op, outcome)
+            elif op.part == DEPOSED:
+                self._delete_deposed(op, outcome)
             else:
                 self._apply(op, outcome)
             return outcome, None, time.monotonic() - started
@@ -334,15 +346,44 @@ class Executor:
                 self._journal("failed", action, op.address, error=str(err))
                 raise
         outcome.object_id = change.object_id
-        if change.action is Action.REPLACE and change.create_before_destroy:
-            # the old object is gone; the address keeps the new one's record (journaled by its create)
-            with self._results_lock:
-                current = self._records.get(op.address)
-            if current is not None:
-                self._journal("result", "replace", op.address, resource=current)
-            return
         outcome.remove = True
         self._journal("result", action, op.address)
+
+    def _deposed(self, address: Address, change: Change) -> tuple[Deposed, ...]:
+        """The objects ``address`` keeps as deposed once ``change``'s create or update lands: those
+        the plan deletes (``change.deposed``), and the old object of a create-before-destroy
+        replace; each with its last applied attributes (delete options live there)."""
+        previous = self.state.get(address)
+        known: dict[str, dict[str, Any]] = {}
+        if previous is not None:
+            known = {previous.object_id: previous.attrs, **{d.object_id: d.attrs for d in previous.deposed}}
+        ids = list(change.deposed)
+        if change.action is Action.REPLACE and change.create_before_destroy and change.object_id:
+            ids.append(change.object_id)
+        return tuple(Deposed(i, dict(known.get(i, {}))) for i in dict.fromkeys(ids))
+
+    def _delete_deposed(self, op: Op, outcome: _Outcome) -> None:
+        """Delete ``op``'s deposed objects one by one, journaling the record without each as it goes."""
+        rt = self.type_of(op.address)
+        self.hooks.on_start(op.address, "Destroying deposed")
+        for deposed in self._deposed(op.address, op.change):
+            self._journal("intent", "delete", op.address, natural_key=deposed.object_id)
+            try:
+                rt.delete(deposed.object_id, attrs=deposed.attrs)
+            except ReconcilerError as err:
+                self._journal("failed", "delete", op.address, error=str(err))
+                raise
+            with self._results_lock:
+                current = self._records.get(op.address) or self.state.get(op.address)
+                record = current.without_deposed({deposed.object_id}) if current is not None else None
+                if record is not None:
+                    self._records[op.address] = record
+            if record is None:  # (the address holds no record to keep it in)
+                continue
+            outcome.record = record
+            outcome.detail += f"deposed {deposed.object_id} destroyed; "
+            self._journal("result", "replace", op.address, resource=record)
+        outcome.object_id = op.change.object_id
 
     def _apply(self, op: Op, outcome: _Outcome) -> None:
         change = op.change
@@ -534,6 +575,7 @@ class Executor:
             prevent_destroy=change.prevent_destroy,
             protected=rt.protected,
             allow_destroy=change.allow_destroy,
+            deposed=tuple(d for d in self._deposed(address, change) if d.object_id != object_id),
         )
 
 
@@ -567,7 +609,7 @@ def _unknowns(value: Any) -> list[Unknown]:
 
 def _op_order(key: tuple) -> tuple:
     address, part = key
-    return (0 if part == DELETE else 1, address)
+    return ({DELETE: 0, APPLY: 1}.get(part, 2), address)
 
 
 def _collapse(ledger: Mapping[tuple, LedgerEntry]) -> list[LedgerEntry]:

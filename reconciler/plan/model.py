@@ -104,10 +104,16 @@ class Change:
     #: the addresses whose replacement (or change) makes this change: their unknown values reach
     #: this one's create-only fields, or ``lifecycle.replace_triggered_by`` names them
     caused_by: tuple[Address, ...] = ()
+    #: ids of objects this address managed before a create-before-destroy replacement that an
+    #: earlier apply did not get to delete (the state's ``deposed``): this apply deletes them
+    deposed: tuple[str, ...] = ()
 
     @property
     def symbol(self) -> str:
-        """The text plan's symbol: ``+/-`` for a create-before-destroy replace."""
+        """The text plan's symbol: ``+/-`` for a create-before-destroy replace, ``-`` for a no-op
+        that deletes deposed objects."""
+        if self.action is Action.NOOP and self.deposed and not self.importing:
+            return "-"
         return "+/-" if self.action is Action.REPLACE and self.create_before_destroy else self.action.symbol
 
     @property
@@ -115,7 +121,7 @@ class Change:
         """Whether apply has something to do here: not a no-op (unless adopting), not blocked."""
         if self.blocked:
             return False
-        return self.action is not Action.NOOP or self.importing
+        return self.action is not Action.NOOP or self.importing or bool(self.deposed)
     #: ``lifecycle.ignore_changes``: fields set on create, never compared afterwards (nor verified
     #: after an apply)
     ignore_changes: tuple[str, ...] = ()
@@ -151,6 +157,7 @@ class Change:
             "create_before_destroy": self.create_before_destroy,
             "caused_by": [str(a) for a in self.caused_by],
             **({"ignore_changes": list(self.ignore_changes)} if self.ignore_changes else {}),
+            **({"deposed": list(self.deposed)} if self.deposed else {}),
         }
 
     @classmethod
@@ -176,6 +183,7 @@ class Change:
             create_before_destroy=bool(data.get("create_before_destroy")),
             caused_by=tuple(Address.parse(a) for a in data.get("caused_by", [])),
             ignore_changes=tuple(data.get("ignore_changes", [])),
+            deposed=tuple(str(i) for i in data.get("deposed", [])),
         )
 
 
@@ -283,6 +291,7 @@ class Plan:
                 counts["destroy"] += 1
             elif c.action is Action.FORGET:
                 counts["forget"] += 1
+            counts["destroy"] += len(c.deposed)
         return counts
 
     def change_for(self, address: Address) -> Change | None:

@@ -97,6 +97,9 @@ def make_plan(
             change = decide(address, spec, state.get(address), obs, type_of(address), graph,
                             destroy=(mode == "destroy"), hasher=hasher, causes=causes, force=force)
             if change is not None:
+                rs = state.get(address)
+                if rs is not None and rs.deposed:
+                    change = _with_deposed(change, rs)
                 changes.append(change)
                 unknowns.decided(change, obs)
     changes = _create_first_where_possible(changes)
@@ -203,6 +206,15 @@ class _Unknowns:
         if not why:
             return None
         return "lifecycle.replace_triggered_by: " + ", ".join(why), tuple(who)
+
+
+def _with_deposed(change: Change, rs: ResourceState) -> Change:
+    """``change`` also deleting the objects ``rs`` keeps as deposed (a create-before-destroy
+    replacement whose old object an earlier apply did not get to delete)."""
+    ids = tuple(d.object_id for d in rs.deposed)
+    note = (f"{len(ids)} deposed object{'s' if len(ids) != 1 else ''} ({', '.join(ids)}) left by an earlier "
+            "create_before_destroy replacement will be destroyed, after what depends on this address is updated")
+    return _replace(change, deposed=ids, notes=change.notes + (note,))
 
 
 def _create_first_where_possible(changes: list[Change]) -> list[Change]:

@@ -252,6 +252,8 @@ def headline(change: Change, *, where: bool = True) -> str:
     """``will be created`` ... or, for an adoption, what will be adopted and (``where``) from what."""
     if change.blocked:
         return "is blocked"
+    if change.action is Action.NOOP and change.deposed and not change.importing:
+        return "will destroy its deposed object" + ("s" if len(change.deposed) != 1 else "")
     if not change.importing:
         return PHRASES[change.action]
     also = "" if change.action is Action.NOOP else " and " + PHRASES[change.action].removeprefix("will be ")
@@ -285,12 +287,14 @@ def change_lines(change: Change, paint: Paint) -> list[str]:
         body = [f"      {paint.sign('-')} id = {scalar(change.object_id)}"] if change.object_id else []
     elif action in (Action.FORGET, Action.NOOP):
         body = id_line
+        if change.deposed and action is Action.NOOP:
+            body = body + [f"      {paint.sign('-')} deposed id = {scalar(i)}" for i in change.deposed]
     else:
         body = id_line + diff_lines(change.diff, 8, paint, change.replace_fields, width)
         hidden = _hidden_count(change)
         if hidden:
             body.append(f"        # ({hidden} unchanged attribute{'s' if hidden != 1 else ''} hidden)")
-    sign = change.symbol if change.actionable and action is not Action.NOOP else " "
+    sign = change.symbol if change.actionable and (action is not Action.NOOP or change.deposed) else " "
     return out + resource_line(sign, change.address.type, change.address.name, paint, body)
 
 

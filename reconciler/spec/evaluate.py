@@ -24,13 +24,14 @@ a conditional's test a boolean; ``ExprError`` says what was given and what is al
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.addresses import Address
+from reconciler.addresses import MODULE_STEP_RE, Address
 from reconciler.errors import ReferenceError_
 from reconciler.spec.expr import (Binary, Call, Cond, ExprError, Fail, GetAttr, Index, ListExpr, Lit, MapExpr, Name,
                                   Node, Unary, render)
@@ -83,6 +84,12 @@ class Scope:
     lookup: Lookup | None = None
     #: the instance keys of a ``for_each`` block (None for a plain block); None: not known here
     instances: Callable[[Address], list[str] | None] | None = None
+    #: the module instance being loaded (``module.team["sales"]``; "" at the root): its resource
+    #: references are to its own resources
+    module: str = ""
+    #: ``module.PATH.OUTPUT`` at load time: (full module path, output name) -> the output's value
+    #: (a ``Passed`` when it waits for apply; raises ``ExprError``); None where not allowed
+    module_output: Callable[[str, str], Any] | None = None
 
     def but(self, **changes: Any) -> "Scope":
         """A copy with ``changes`` (as ``dataclasses.replace``, without its per-call cost: one
@@ -91,6 +98,15 @@ class Scope:
         new.__dict__.update(self.__dict__)
         new.__dict__.update(changes)
         return new
+
+
+@dataclass(frozen=True)
+class Passed:
+    """A value that waits for apply, handed from one scope to another (a module's input, a
+    module's output): its tree, with the references in it (they carry the dependency edges)."""
+
+    node: Node
+    refs: tuple[Ref, ...]
 
 
 @dataclass
@@ -275,9 +291,45 @@ class Evaluator:
                 return self.walk(self.local(steps[0]), steps[1:])
             if root.name == "each":
                 return self.walk(self.each(steps[0]), steps[1:])
+            if root.name == "module":
+                return self.module_traversal(steps)
             if RESOURCE_TYPE.match(root.name):
                 return self.reference(root.name, steps)
         return self.walk(self.eval(root), steps)
+
+    def module_traversal(self, steps: list[GetAttr | Index]) -> Any:
+        """``module.NAME[KEY]...``: a module's output (at load), or a resource inside a module
+        instance (``module.team["sales"].dataiku_project.p.key``, as the loader writes references
+        made inside a module)."""
+        path: list[str] = []
+        i = 0
+        while True:
+            if i >= len(steps) or not isinstance(steps[i], GetAttr):
+                raise ExprError("'module' needs a module name after it: module.NAME.OUTPUT or "
+                                "module.NAME[\"key\"].OUTPUT")
+            step = "module." + steps[i].name  # type: ignore[union-attr]
+            i += 1
+            if i < len(steps) and isinstance(steps[i], Index):
+                key = self.eval(steps[i].key)  # type: ignore[union-attr]
+                if not isinstance(key, str) or not key:
+                    raise ExprError(f"a module instance key is a string known when the specs load ({step}[\"key\"]), "
+                                    f"got {'a value known only at apply' if isinstance(key, (Residual, Unknown)) else kind(key)}")
+                step += "[" + json.dumps(key, ensure_ascii=False) + "]"
+                i += 1
+            path.append(step)
+            if i < len(steps) and isinstance(steps[i], GetAttr) and steps[i].name == "module":  # type: ignore[union-attr]
+                i += 1
+                continue
+            break
+        full = ".".join(([self.scope.module] if self.scope.module else []) + path)
+        rest = steps[i:]
+        if rest and isinstance(rest[0], GetAttr) and RESOURCE_TYPE.match(rest[0].name) and len(rest) > 1:
+            return self.reference(rest[0].name, rest[1:], module=full)
+        if not rest or not isinstance(rest[0], GetAttr):
+            raise ExprError(f"'{full}' names a module but no output; expected {full}.<output>")
+        if self.scope.module_output is None:
+            raise ExprError(f"'{full}.{rest[0].name}': module outputs are not allowed here")
+        return self.walk(self.taken(self.scope.module_output(full, rest[0].name)), rest[1:])
 
     def _step_name(self, step: GetAttr | Index, what: str) -> str:
         if isinstance(step, GetAttr):
@@ -300,7 +352,15 @@ class Evaluator:
             self.secret = True
         if name in self.scope.sensitive_vars:
             self.secret = self.sensitive = True
-        return variables[name]
+        return self.taken(variables[name])
+
+    def taken(self, value: Any) -> Any:
+        """``value`` as this evaluation uses it: a ``Passed`` value becomes a ``Residual`` whose
+        references are this evaluation's too."""
+        if isinstance(value, Passed):
+            self.references.extend(value.refs)
+            return Residual(value.node)
+        return value
 
     def local(self, step: GetAttr | Index) -> Any:
         name = self._step_name(step, "local")
@@ -319,13 +379,14 @@ class Evaluator:
             raise ExprError(f"'each.{name}' is not allowed; allowed: each.key, each.value")
         return self.scope.each[0] if name == "key" else self.scope.each[1]
 
-    def reference(self, type_name: str, steps: list[GetAttr | Index]) -> Any:
+    def reference(self, type_name: str, steps: list[GetAttr | Index], module: str | None = None) -> Any:
         """``type.name.attr...`` / ``type.name["key"].attr...``: a placeholder at load, the
         looked-up value at resolve. ``type.name.attr`` of a ``for_each`` block is the map of its
-        instances' ``attr`` (one reference per instance)."""
+        instances' ``attr`` (one reference per instance). Inside a module the address is the
+        module instance's (``module``, default the scope's)."""
         if not isinstance(steps[0], GetAttr):
             raise ExprError(f"'{type_name}[...]': expected {type_name}.<name>.<attribute>")
-        address = Address(type_name, steps[0].name)
+        address = Address(type_name, steps[0].name, "", self.scope.module if module is None else module)
         steps = steps[1:]
         if steps and isinstance(steps[0], Index):  # an instance of a for_each block
             key = self.eval(steps[0].key)
@@ -339,7 +400,7 @@ class Evaluator:
                                 f"its instances' values) or ${{{address}[\"key\"].<attribute>}}")
             each: list[tuple[str, Node]] = []
             for key in keys:
-                node: Node = Index(GetAttr(Name(type_name), address.name), Lit(key))
+                node: Node = Index(GetAttr(_root(type_name, address.module), address.name), Lit(key))
                 for step in steps:
                     node = GetAttr(node, step.name) if isinstance(step, GetAttr) else Index(node, step.key)
                 each.append((key, node))
@@ -364,7 +425,7 @@ class Evaluator:
         lookup = self.scope.lookup
         if lookup is None:
             self.references.append(Ref(address, tuple(attr), text))
-            node = GetAttr(Name(type_name), address.name)
+            node = GetAttr(_root(type_name, address.module), address.name)
             if address.key:
                 node = Index(node, Lit(address.key))
             for part in attr:
@@ -431,6 +492,19 @@ def _step(value: Any, key: Any) -> Any:
     raise ExprError(f"{kind(value)} has no key or index {key!r}")
 
 
+def _root(type_name: str, module: str) -> Node:
+    """``type_name`` as the root of a reference, after its module path when it has one."""
+    if not module:
+        return Name(type_name)
+    node: Node | None = None
+    for step in MODULE_STEP_RE.finditer(module):
+        node = GetAttr(Name("module") if node is None else GetAttr(node, "module"), step["name"])
+        if step["key"]:
+            node = Index(node, Lit(json.loads(step["key"])))
+    assert node is not None
+    return GetAttr(node, type_name)
+
+
 def _node(value: Any) -> Node:
     return value.node if isinstance(value, Residual) else Lit(value)
 
@@ -459,7 +533,8 @@ def references_in(node: Node) -> bool:
                 return True
             root = root.obj
         if isinstance(root, Name):
-            return bool(RESOURCE_TYPE.match(root.name)) and root.name not in ("var", "local", "each")
+            return root.name == "module" or (bool(RESOURCE_TYPE.match(root.name))
+                                             and root.name not in ("var", "local", "each"))
         return references_in(root)
     if isinstance(node, Call):
         return any(references_in(a) for a in node.args)

@@ -26,8 +26,8 @@ from typing import Any, Callable, Iterator, Mapping
 
 from reconciler.addresses import ADDRESS_RE, Address
 from reconciler.errors import Location, ReferenceError_
-from reconciler.spec.evaluate import Evaluator, Residual, Scope, references_in
-from reconciler.spec.expr import ExprError, Name, Node, parse_expression, render
+from reconciler.spec.evaluate import Evaluator, Passed, Ref, Residual, Scope, references_in
+from reconciler.spec.expr import Call, ExprError, ListExpr, Lit, MapExpr, Name, Node, parse_expression, render
 from reconciler.values import Unknown, contains_unknown
 
 Lookup = Callable[[Address, tuple[str, ...]], Any]
@@ -163,6 +163,27 @@ def _token(raw: str, strict: bool) -> Token | None:
     return Token("expr", raw, node=node)
 
 
+def passed(value: Any, references: list[Ref]) -> Any:
+    """A substituted value handed to another scope: as it is when final, else a ``Passed`` (its
+    tree, and the ``references`` met substituting it)."""
+    if not references:
+        return value
+    return Passed(_template_node(value), tuple(references))
+
+
+def _template_node(value: Any) -> Node:
+    """The expression tree of a value in template form."""
+    if isinstance(value, dict):
+        return MapExpr(tuple((str(k), _template_node(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ListExpr(tuple(_template_node(v) for v in value))
+    if not isinstance(value, str) or "${" not in value:
+        return Lit(value)
+    nodes = [Lit(p) if isinstance(p, str) else (p.node if p.node is not None else parse_expression(p.text[2:-1]))
+             for p in parse(value, strict=False)]
+    return nodes[0] if len(nodes) == 1 else Call("join", (Lit(""), ListExpr(tuple(nodes))))
+
+
 def escape(text: str) -> str:
     """Template form of a final string: literal ``${`` becomes ``$${``."""
     return text.replace("${", "$${")
@@ -272,8 +293,11 @@ def _sub(value: Any, path: AttrPath, ctx: _Ctx) -> Any:
         out.errors.append((path, str(exc), exc.hint))
         return value
     instances = ctx.scope.instances
-    if instances is not None and any(isinstance(p, Token) and p.kind == "ref" and instances(p.address) is not None
-                                     for p in parts):  # all the instances of a for_each block: an expression
+    if ctx.scope.module:  # inside a module, references name the module instance's resources: evaluated
+        parts = [Token("expr", p.text, node=parse_expression(p.text[2:-1])) if isinstance(p, Token) and p.kind == "ref"
+                 else p for p in parts]
+    elif instances is not None and any(isinstance(p, Token) and p.kind == "ref" and instances(p.address) is not None
+                                       for p in parts):  # all the instances of a for_each block: an expression
         parts = [Token("expr", p.text, node=parse_expression(p.text[2:-1]))
                  if isinstance(p, Token) and p.kind == "ref" and instances(p.address) is not None else p for p in parts]
     tokens = [p for p in parts if isinstance(p, Token)]
@@ -362,6 +386,10 @@ def _lookup_plain(t: Token, path: AttrPath, ctx: _Ctx) -> tuple[bool, Any]:
     if variables is None:
         out.errors.append((path, f"'{t.text}': {ctx.scope.var_note}; only ${{env:NAME}}", None))
         return False, None
+    if t.name in variables and isinstance(variables[t.name], Passed):  # a module input that waits for apply
+        passed = variables[t.name]
+        out.references.extend((path, Token("ref", r.text, address=r.address, attr=r.attr)) for r in passed.refs)
+        return True, Residual(passed.node)
     if t.name not in variables:
         defined = ", ".join(sorted(variables)) or "(none)"
         close = difflib.get_close_matches(t.name, list(variables), n=1)

@@ -20,14 +20,14 @@ from pathlib import Path as FsPath
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import parse_qsl
 
-from reconciler.addresses import ADDRESS_FORMAT, Address
+from reconciler.addresses import ADDRESS_FORMAT, MODULE_STEP_RE, Address, module_step
 from reconciler.errors import Location, ReferenceError_, SpecError, SpecSyntaxError, SpecValidationError
 from reconciler.providers.base import ProviderSpec, ResourceType, all_types
 from reconciler.spec import validate
-from reconciler.spec.evaluate import Scope
-from reconciler.spec.expr import ExprError
+from reconciler.spec.evaluate import Passed, Ref, Scope
+from reconciler.spec.expr import ExprError, Lit, MapExpr
 from reconciler.spec.identity import static_clashes
-from reconciler.spec.interpolate import Substitution, substitute
+from reconciler.spec.interpolate import Substitution, passed, substitute
 from reconciler.spec.variables import (VALIDATION_KEYS, Declaration, Given, Validation, conforms,
                                        from_text, given_values, is_declaration, parse_type, show)
 from reconciler.spec.functions import kind as value_kind
@@ -35,7 +35,11 @@ from reconciler.spec.model import (BackendConfig, Lifecycle, OutputSpec, Provide
                                    SpecSet)
 from reconciler.spec.yamlsource import Document, Position, parse_document
 
-TOP_LEVEL = ("providers", "variables", "locals", "resources", "outputs", "backend")
+TOP_LEVEL = ("providers", "variables", "locals", "resources", "modules", "outputs", "backend")
+#: what a module's own files may not declare: the root specs do, for every module
+ROOT_ONLY = ("providers", "backend")
+#: the keys of a ``modules:`` block that are not inputs
+MODULE_KEYS = ("source", "for_each")
 OUTPUT_KEYS = ("value", "description", "sensitive")
 BACKEND_KEYS = ("url", "name")
 RESERVED = ("depends_on", "lifecycle", "for_each")
@@ -67,40 +71,80 @@ def load_specs(path: str | os.PathLike | Sequence[str | os.PathLike], *, registr
     """
     paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
     path = paths[0]
-    files = tuple(dict.fromkeys(f for p in paths for f in discover(p)))
+    docs, problems, files = read_specs(path)
+    for more in paths[1:]:  # (a stack's further directories; a file already read is read once)
+        seen = set(files)
+        more_docs, more_problems, more_files = read_specs(more)
+        docs += [d for d in more_docs if d.file not in seen]
+        problems += [p for p in more_problems if not p.location or p.location.file not in seen]
+        files += tuple(f for f in more_files if f not in seen)
+    root = FsPath(path) if FsPath(path).is_dir() else FsPath(path).parent
+    env = os.environ if env is None else env
+    given = [*stack_values, *given_values(var_args, var_files, env)]
+    return _Merge(registry, env, problems, root, given).run(docs, files)
+
+
+def read_specs(path: str | os.PathLike) -> tuple[list[Document], list[SpecError], tuple[str, ...]]:
+    """The parsed documents of the spec files ``path`` stands for, the problems found parsing
+    them, and the files; files inside a directory a ``modules:`` block of these files uses as its
+    source are left out (they are the module's, loaded with each instance). Raises
+    ``SpecSyntaxError`` (every file's) for what does not parse."""
+    files = discover(path)
     docs, problems = [], []
     syntax: list[SpecError] = []
     for file in files:
         try:
-            size = FsPath(file).stat().st_size
-            if size > MAX_FILE_BYTES:
-                syntax.append(_at(SpecSyntaxError(
-                    f"{file}:1: the file is too large ({size / 1e6:.1f} MB); spec files are limited to {MAX_FILE_BYTES // 10**6} MB",
-                    hint="split it into several files in the specs directory"), Location(file, 1)))
-                continue
-            raw_bytes = FsPath(file).read_bytes()
-            text = raw_bytes.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = raw_bytes.count(b"\n", 0, exc.start) + 1
-            syntax.append(_at(SpecSyntaxError(f"{file}:{line}: not UTF-8 text (byte {exc.start} is "
-                                              f"0x{raw_bytes[exc.start]:02x})",
-                                              hint="spec files must be UTF-8: save the file as UTF-8"),
-                              Location(file, line)))
-            continue
-        except OSError as exc:
-            raise SpecError(f"cannot read spec file {file}: {exc.strerror or exc}") from None
-        try:
-            doc, found = parse_document(file, text)
+            doc, found = _read(file)
         except SpecSyntaxError as exc:
             syntax.append(exc)
             continue
         docs.append(doc)
         problems.extend(found)
     raise_collected(syntax, files)
-    root = FsPath(path) if FsPath(path).is_dir() else FsPath(path).parent
-    env = os.environ if env is None else env
-    given = [*stack_values, *given_values(var_args, var_files, env)]
-    return _Merge(registry, env, problems, root, given).run(docs, files)
+    top = FsPath(path).resolve()
+    used = {u for u in module_sources(docs) if u != top and u.is_relative_to(top)}  # (only what lies inside)
+    if used:
+        inside = {d.file for d in docs if any(FsPath(d.file).resolve().is_relative_to(u) for u in used)}
+        docs = [d for d in docs if d.file not in inside]
+        problems = [p for p in problems if not p.location or p.location.file not in inside]
+        files = tuple(f for f in files if f not in inside)
+    return docs, problems, files
+
+
+def module_sources(docs: Sequence[Document]) -> set[FsPath]:
+    """The directories the ``modules:`` blocks of ``docs`` use (resolved; a source that is not a
+    plain path is left to the loader to report)."""
+    out: set[FsPath] = set()
+    for doc in docs:
+        section = doc.data.get("modules") if isinstance(doc.data, dict) else None
+        if not isinstance(section, dict):
+            continue
+        for body in section.values():
+            source = body.get("source") if isinstance(body, dict) else None
+            if isinstance(source, str) and "${" not in source:
+                out.add((FsPath(doc.file).parent / source).resolve())
+    return out
+
+
+def _read(file: str) -> tuple[Document, list[SpecError]]:
+    """One spec file parsed; ``SpecSyntaxError`` when it cannot be."""
+    try:
+        size = FsPath(file).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _at(SpecSyntaxError(
+                f"{file}:1: the file is too large ({size / 1e6:.1f} MB); spec files are limited to {MAX_FILE_BYTES // 10**6} MB",
+                hint="split it into several files in the specs directory"), Location(file, 1))
+        raw_bytes = FsPath(file).read_bytes()
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw_bytes.count(b"\n", 0, exc.start) + 1
+        raise _at(SpecSyntaxError(f"{file}:{line}: not UTF-8 text (byte {exc.start} is "
+                                  f"0x{raw_bytes[exc.start]:02x})",
+                                  hint="spec files must be UTF-8: save the file as UTF-8"),
+                  Location(file, line)) from None
+    except OSError as exc:
+        raise SpecError(f"cannot read spec file {file}: {exc.strerror or exc}") from None
+    return parse_document(file, text)
 
 
 def discover(path: str | os.PathLike) -> tuple[str, ...]:
@@ -202,6 +246,19 @@ class _Merge:
         self.backend: _Raw | None = None
         #: block address -> its instances' (key, each.value) for a block with for_each
         self.for_each: dict[Address, list[tuple[str, Any]]] = {}
+        #: the blocks of this module instance's own files (``resources`` holds every module's)
+        self.own: list[Address] = []
+        #: the module instance this merge loads ("" for the root specs), and the source
+        #: directories from the root down to it (a source met twice is a loop)
+        self.prefix = ""
+        self.chain: tuple[FsPath, ...] = ()
+        self.label = ""  # "module.team["sales"] (./modules/team)" in messages; "" at the root
+        self.modules: dict[str, _Raw] = {}
+        #: module block name -> {instance key ("" without for_each) -> its merge}; None while loading
+        self.children: dict[str, dict[str, "_Merge"] | None] = {}
+        self._module_keys: dict[str, list[str] | None] = {}
+        self._output_values: dict[str, Any] = {}
+        self.module_location: Location | None = None  # where the module block of this instance is
         self._instance_keys: dict[Address, list[str]] = {}
         self._instance_sets: dict[Address, frozenset[str]] = {}  # (membership tests stay O(1))
 
@@ -211,35 +268,49 @@ class _Merge:
 
     # -- merging --------------------------------------------------------------------------------
     def run(self, docs: list[Document], files: tuple[str, ...]) -> SpecSet:
-        for doc in docs:
-            self.merge(doc)
-        values, env_variables = self.build_variables()
-        self._values, self._env_variables = values, env_variables
-        local_values = self.build_locals()
-        providers = self.build_providers(values, env_variables)
-        blocks = sorted(self.resources.items())
-        skipped = {a for a, raw in blocks if not self.expand(a, raw)}
-        resources = {}
-        for a, raw in blocks:
-            if a in skipped:
-                continue
-            instances = self.for_each.get(a)
-            if instances is None:
-                resources[a] = self.build_resource(a, raw, values, env_variables)
-                continue
-            for key, value in instances:  # (the block's body is read once; each instance substitutes it)
-                resources[a.instance(key)] = self.build_resource(a.instance(key), raw, values, env_variables,
-                                                                 each=(key, value))
-        if self.for_each:  # instances in address order, as every other resource
-            resources = dict(sorted(resources.items()))
-        backend = self.build_backend(values, env_variables)
+        self.load(docs)
+        providers = self.build_providers(self._values, self._env_variables)
+        resources = self.build_resources()
+        backend = self.build_backend(self._values, self._env_variables)
         outputs = {name: out for name, raw in sorted(self.outputs.items())
-                   if (out := self.build_output(name, raw, values, env_variables)) is not None}
+                   if (out := self.build_output(name, raw, self._values, self._env_variables)) is not None}
         if not self.errors:  # (keys are compared once every block is valid)
             self.errors.extend(static_clashes(resources, self.types))
         raise_collected(self.errors, files)
-        return SpecSet(resources=resources, providers=providers, variables=values, files=files, backend=backend,
-                       locals=local_values, outputs=outputs)
+        return SpecSet(resources=resources, providers=providers, variables=self._values, files=files,
+                       backend=backend, locals=self._locals, outputs=outputs)
+
+    def load(self, docs: list[Document]) -> None:
+        """Everything but the resources' bodies: the documents merged, variables, locals, the
+        blocks' ``for_each`` and every module instance (whose own blocks join ``resources``)."""
+        for doc in docs:
+            self.merge(doc)
+        self._values, self._env_variables = self.build_variables()
+        self._locals = self.build_locals()
+        self._skipped = {a for a in self.own if not self.expand(a, self.resources[a])}
+        for name in self.modules:
+            self.instances_of(name)
+
+    def build_resources(self) -> dict[Address, ResourceSpec]:
+        """This merge's resources and those of every module instance under it, in address order."""
+        resources: dict[Address, ResourceSpec] = {}
+        for a in sorted(self.own):
+            if a in self._skipped:
+                continue
+            raw = self.resources[a]
+            instances = self.for_each.get(a)
+            if instances is None:
+                resources[a] = self.build_resource(a, raw, self._values, self._env_variables)
+                continue
+            for key, value in instances:  # (the block's body is read once; each instance substitutes it)
+                resources[a.instance(key)] = self.build_resource(a.instance(key), raw, self._values,
+                                                                 self._env_variables, each=(key, value))
+        for instances in self.children.values():
+            for child in (instances or {}).values():
+                resources.update(child.build_resources())
+        if self.for_each or self.children:  # instances in address order, as every other resource
+            resources = dict(sorted(resources.items()))
+        return resources
 
     def merge(self, doc: Document) -> None:
         data = doc.data
@@ -257,6 +328,11 @@ class _Merge:
                           f"{', '.join(TOP_LEVEL)}", where, hint=f"did you mean '{close[0]}'?" if close else None)
                 continue
             if section is None:
+                continue
+            if self.prefix and key in ROOT_ONLY:
+                self.fail(SpecValidationError, f"a module cannot declare '{key}' ({self.label}): the root specs "
+                          f"declare {' and '.join(ROOT_ONLY)} for every module", where,
+                          hint=f"move the '{key}' block to the specs directory")
                 continue
             if not isinstance(section, dict):
                 self.fail(SpecValidationError, f"'{key}' must be a mapping, got {_kind(section)}", where)
@@ -328,6 +404,12 @@ class _Merge:
                 self.fail(SpecValidationError, f"'{key}' is not a resource address; expected {ADDRESS_FORMAT}",
                           raw.location)
                 continue
+            if address.module:
+                self.fail(SpecValidationError, f"'{key}': a resource block's key has no module path; a module's "
+                          "blocks are written as type.name in its own files", raw.location)
+                continue
+            if self.prefix:
+                address = Address(address.type, address.name, address.key, self.prefix)
             if address.type not in self.types:
                 close = difflib.get_close_matches(address.type, list(self.types), n=1)
                 self.fail(SpecValidationError, f"unknown resource type '{address.type}'; known types: "
@@ -340,6 +422,23 @@ class _Merge:
                 self.fail(SpecValidationError, f"a resource body must be a mapping of fields, got {_kind(body)}",
                           raw.location, address)
                 self.resources.pop(address)
+                continue
+            self.own.append(address)
+
+    def merge_modules(self, doc: Document, section: dict) -> None:
+        for name, body in section.items():
+            raw = _Raw(body, doc, ("modules", name))
+            if not isinstance(name, str) or not _VAR_NAME.match(name):
+                self.fail(SpecValidationError, f"'{name}' is not a valid module name (letters, digits, _ and -)",
+                          raw.location)
+                continue
+            if not isinstance(body, dict) or not isinstance(body.get("source"), str):
+                self.fail(SpecValidationError, f"module '{name}' must be a mapping with 'source' (a directory of spec "
+                          f"files, relative to this file), its inputs and optionally 'for_each'; got "
+                          f"{_kind(body) if not isinstance(body, dict) else 'no source'}", raw.location,
+                          hint="e.g. source: ./modules/team")
+                continue
+            self._dup(self.modules, name, raw, "module")
 
     # -- building ---------------------------------------------------------------------------------
     def report(self, sub: Substitution, raw: _Raw, address: Any = None) -> None:
@@ -358,8 +457,10 @@ class _Merge:
                 continue
             declared = ", ".join(sorted(self.variables)) or "(none)"
             close = difflib.get_close_matches(g.name, list(self.variables), n=1)
+            what = f"the module {self.label} declares no input '{g.name}'; its inputs" if self.prefix else \
+                f"no variable '{g.name}' is declared in the specs; declared variables"
             self.errors.append(SpecValidationError(
-                f"{g.source}: no variable '{g.name}' is declared in the specs; declared variables: {declared}",
+                f"{g.source}: {what}: {declared}",
                 location=g.location, hint=f"did you mean '{close[0]}'?" if close else "declare it under variables:"))
         values, hidden = {}, set(self.sensitive_vars)
         for name, decl in decls.items():
@@ -367,6 +468,11 @@ class _Merge:
                 continue
             g = chosen.get(name)
             if g is None:
+                if not decl.has_default and self.prefix:
+                    self.fail(SpecValidationError, f"{self.label}: input '{name}' is required (it has no default) "
+                              f"and the module block does not give it", self.module_location,
+                              hint=f"add {name}: ... to the module block (declared at {decl.location})")
+                    continue
                 if not decl.has_default:
                     self.fail(SpecValidationError, f"variable '{name}' has no value and no default", decl.location,
                               hint=f"give one: --var {name}=..., a --var-file, or {'RECONCILER_VAR_'}{name}=...")
@@ -384,6 +490,9 @@ class _Merge:
                                   f"{exc if not decl.sensitive else 'expected ' + decl.vtype.describe()}",
                                   decl.location, hint=f"its type is {decl.vtype}")
                         continue
+            if isinstance(value, Passed):  # known only at apply: checked by the resources that use it
+                values[name] = value
+                continue
             if not conforms(value, decl.vtype):
                 got = "a value of another type" if decl.sensitive else value_kind(value)
                 self.fail(SpecValidationError, f"variable '{name}' (from {source}): expected "
@@ -473,11 +582,149 @@ class _Merge:
         return ok
 
     def scope(self) -> Scope:
-        """What names mean in providers, resources and the backend: locals, the specs directory."""
+        """What names mean in providers, resources and the backend: locals, the specs directory,
+        the module instance and its modules' outputs."""
         if self._scope is None:
             self._scope = Scope(local=self.local_value, root=self.root, sensitive_vars=self.sensitive_vars,
-                                instances=self.instance_keys)
+                                instances=self.instance_keys, module=self.prefix, module_output=self.module_output)
         return self._scope
+
+    # -- modules ----------------------------------------------------------------------------------
+    def instances_of(self, name: str) -> dict[str, "_Merge"]:
+        """Module block ``name``'s instances, by key ("" without ``for_each``), loaded on first use
+        (a module's input may use another module's output); ``ExprError`` for a loop."""
+        if name in self.children:
+            done = self.children[name]
+            if done is None:
+                loading = [n for n, v in self.children.items() if v is None]
+                raise ExprError(f"modules use each other's outputs in a loop: {' -> '.join(loading)} -> {name}",
+                                "one of them must not take an input from the other's outputs")
+            return done
+        self.children[name] = None
+        raw = self.modules[name]
+        out: dict[str, _Merge] = {}
+        try:
+            source = self.module_source(name, raw)
+            keys = self.module_for_each(name, raw) if source is not None else None
+            if source is not None and keys is not None:
+                out = {key: child for key, each in keys
+                       if (child := self.instantiate(name, raw, source, key, each)) is not None}
+        finally:
+            self.children[name] = out
+        self._module_keys[name] = sorted(out) if "for_each" in raw.value else None
+        return out
+
+    def module_source(self, name: str, raw: _Raw) -> FsPath | None:
+        """The directory module block ``name`` loads (None after an error: missing, a loop)."""
+        at = raw.doc.location_of(raw.path + ("source",))
+        written = raw.value["source"]
+        source = (FsPath(raw.doc.file).parent / written).resolve()
+        if not source.is_dir() or not any(p.suffix in SUFFIXES for p in source.rglob("*")):
+            self.fail(SpecValidationError, f"module '{name}': source {written!r} is not a directory of spec files "
+                      f"(looked in {source})", at, f"module.{name}",
+                      hint="source is a local directory, relative to this file, holding the module's *.yaml files")
+            return None
+        if source in self.chain:
+            loop = " -> ".join(str(p) for p in (*self.chain[self.chain.index(source):], source))
+            self.fail(SpecValidationError, f"module '{name}': source {written!r} loops back on itself: {loop}", at,
+                      f"module.{name}", hint="a module cannot use itself, directly or through other modules")
+            return None
+        return source
+
+    def module_for_each(self, name: str, raw: _Raw) -> list[tuple[str, Any]] | None:
+        """``[(key, each.value)]`` of module block ``name`` (``[("", None)]`` without for_each)."""
+        if "for_each" not in raw.value:
+            return [("", None)]
+        block = Address("module_block", name)  # (only a label for expand's bookkeeping)
+        if not self.expand(block, raw):
+            return None
+        instances = self.for_each.pop(block)
+        self._instance_keys.pop(block, None)
+        self._instance_sets.pop(block, None)
+        return instances
+
+    def instantiate(self, name: str, raw: _Raw, source: FsPath, key: str, each: Any) -> "_Merge | None":
+        """One instance of module block ``name``: its inputs evaluated here, its files loaded."""
+        step = module_step(name, key)
+        path = f"{self.prefix}.{step}" if self.prefix else step
+        inputs = {k: v for k, v in raw.value.items() if k not in MODULE_KEYS}
+        given: list[Given] = []
+        scope = self.scope() if not key else self.scope().but(each=(key, each))
+        for input_name, value in inputs.items():
+            at = raw.doc.location_of(raw.path + (input_name,))
+            sub = substitute(value, variables=self._values, env=self.env, env_variables=self._env_variables,
+                             scope=scope)
+            self.report(sub, _Raw(raw.value, raw.doc, raw.path + (input_name,)), path)
+            if sub.errors:
+                continue
+            refs = []
+            for ref_path, token in sub.references:
+                if self.check_reference(path, token, lambda: at):
+                    refs.append(Ref(token.address, token.attr, token.text))
+            given.append(Given(str(input_name), passed(sub.value, refs), f"{path}: input '{input_name}'",
+                               False, at))
+        try:
+            docs, problems, _files = read_specs(source)
+        except SpecError as exc:
+            self.errors.append(exc)
+            return None
+        child = _Merge(self.registry, self.env, [], source, given)
+        child.errors = self.errors
+        self.errors.extend(problems)
+        child.prefix, child.chain = path, (*self.chain, source)
+        child.label = f"{path} ({raw.value['source']})"
+        child.resources, child._attributes = self.resources, self._attributes  # one table for every module
+        child._instance_keys, child._instance_sets = self._instance_keys, self._instance_sets
+        child.module_location = raw.location
+        child.load(docs)
+        return child
+
+    def module_output(self, full: str, name: str) -> Any:
+        """``module.NAME[KEY].OUTPUT`` (``full`` is the module instance path, or a ``for_each``
+        module block's path: then the map of its instances' values)."""
+        own = full[len(self.prefix) + 1:] if self.prefix else full
+        steps = list(MODULE_STEP_RE.finditer(own))
+        if len(steps) != 1 or steps[0].end() != len(own):
+            raise ExprError(f"'{full}.{name}': only the outputs of this specs' own module blocks can be read "
+                            "(module.NAME.OUTPUT); a nested module's outputs reach here through its parent's outputs")
+        block, key = steps[0]["name"], json.loads(steps[0]["key"]) if steps[0]["key"] else ""
+        if block not in self.modules:
+            known = ", ".join(sorted(self.modules)) or "(none)"
+            raise ExprError(f"'module.{block}' is not a module block of these specs; module blocks: {known}")
+        instances = self.instances_of(block)
+        keys = self._module_keys.get(block)
+        if key:
+            if keys is None:
+                raise ExprError(f"module.{block} has no for_each, so no instance {json.dumps(key)}",
+                                f"write module.{block}.{name}")
+            if key not in instances:
+                raise ExprError(f"module.{block} has no instance {json.dumps(key)}; its keys: "
+                                f"{', '.join(json.dumps(k) for k in keys[:20])}")
+            return instances[key].output_value(name)
+        if keys is not None:  # every instance's value, by key
+            values = {k: instances[k].output_value(name) for k in keys}
+            if not any(isinstance(v, Passed) for v in values.values()):
+                return values
+            return Passed(MapExpr(tuple((k, v.node if isinstance(v, Passed) else Lit(v)) for k, v in values.items())),
+                          tuple(r for v in values.values() if isinstance(v, Passed) for r in v.refs))
+        if "" not in instances:
+            raise ExprError(f"module.{block} could not be loaded (see its error)")
+        return instances[""].output_value(name)
+
+    def output_value(self, name: str) -> Any:
+        """This module instance's output ``name``: final, or a ``Passed`` that waits for apply."""
+        if name in self._output_values:
+            return self._output_values[name]
+        raw = self.outputs.get(name)
+        if raw is None:
+            known = ", ".join(sorted(self.outputs)) or "(none)"
+            raise ExprError(f"{self.label} has no output '{name}'; its outputs: {known}")
+        out = self.build_output(name, raw, self._values, self._env_variables)
+        if out is None:
+            raise ExprError(f"{self.label}: output '{name}' has an error (at {raw.location})")
+        value = passed(out.value, [Ref(r.address, r.attr, r.expr) for r in out.references])
+        self._output_values[name] = value
+        return value
 
     def build_locals(self) -> dict[str, Any]:
         """Every local's value (each evaluated once, on first use or here; errors reported once)."""
@@ -682,6 +929,13 @@ class _Merge:
         self._instance_sets[address] = frozenset(self._instance_keys[address])
         return True
 
+    def inside(self, address: Address) -> Address:
+        """``address`` as written in this module instance's files, made whole."""
+        if not self.prefix:
+            return address
+        return Address(address.type, address.name, address.key,
+                       f"{self.prefix}.{address.module}" if address.module else self.prefix)
+
     def instance_keys(self, block: Address) -> list[str] | None:
         """The instance keys of a ``for_each`` block; None for a plain block."""
         return self._instance_keys.get(block)
@@ -774,7 +1028,7 @@ class _Merge:
         out: list[Address] = []
         for i, item in enumerate(value):
             try:
-                dep = Address.parse(item)
+                dep = self.inside(Address.parse(item))
             except ValueError:
                 self.fail(SpecValidationError, f"depends_on: {item!r} is not a resource address; expected "
                           f"{ADDRESS_FORMAT}", raw.doc.location_of(base + (i,)), address)
@@ -859,6 +1113,7 @@ class _Merge:
         for i, item in enumerate(value):
             where = raw.doc.location_of(base + (i,))
             target, attr = _trigger(item)
+            target = self.inside(target) if target is not None else None
             if target is None:
                 self.fail(SpecValidationError, f"lifecycle.replace_triggered_by: {item!r} is not a resource address; "
                           f"expected {ADDRESS_FORMAT} or {ADDRESS_FORMAT}.attribute", where, address)

@@ -101,7 +101,8 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
     return {
         "$schema": DIALECT,
         "title": "reconciler spec file",
-        "description": "providers, variables, locals, resources, outputs and backend; every *.yaml under the specs directory is merged",
+        "description": "providers, variables, locals, resources, modules, outputs and backend; every *.yaml under "
+                       "the specs directory is merged (except the files of a directory a module block uses)",
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -125,6 +126,25 @@ def json_schema(registry: Mapping[str, ProviderSpec]) -> dict[str, Any]:
                 "description": "resources by address <type>.<name>",
                 "patternProperties": resources,
                 "additionalProperties": False,
+            },
+            "modules": {
+                "type": ["object", "null"],
+                "description": "module blocks by name: each loads a directory of spec files (its own variables are "
+                               "its inputs, its outputs are read as ${module.NAME.OUTPUT}); its resources are "
+                               "addressed module.NAME[KEY].<type>.<name>. A module declares no providers or backend",
+                "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_-]*$"},
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["source"],
+                    "properties": {
+                        "source": {"type": "string",
+                                   "description": "the module's directory, relative to this file (./modules/team)"},
+                        "for_each": {"description": "a map or a list of distinct strings: one module instance per "
+                                                    "key, module.NAME[\"key\"]; each.key and each.value in inputs"},
+                    },
+                    "additionalProperties": {"description": "an input: a variable the module declares; any value, "
+                                                            "${...} may reference resources and other modules' outputs"},
+                },
             },
             "outputs": {
                 "type": ["object", "null"],

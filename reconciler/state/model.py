@@ -38,6 +38,10 @@ class ResourceState:
     protected: bool = False
     #: ``lifecycle.allow_destroy`` as last applied: deletion opted into for kinds that need it
     allow_destroy: bool = False
+    #: objects this address managed before a create-before-destroy replacement, whose delete has
+    #: not succeeded yet (an apply stopped between the new object's create and the old one's
+    #: delete, or the delete failed): the next apply deletes them. Kept so they are never orphaned.
+    deposed: tuple["Deposed", ...] = ()
 
     @property
     def type(self) -> str:
@@ -55,6 +59,7 @@ class ResourceState:
             "prevent_destroy": self.prevent_destroy,
             "protected": self.protected,
             "allow_destroy": self.allow_destroy,
+            **({"deposed": [d.to_json() for d in self.deposed]} if self.deposed else {}),
         }
 
     @classmethod
@@ -77,8 +82,29 @@ class ResourceState:
             prevent_destroy=bool(data.get("prevent_destroy")),
             protected=bool(data.get("protected")),
             allow_destroy=bool(data.get("allow_destroy")),
+            deposed=tuple(Deposed.from_json(d) for d in data.get("deposed") or ()),
         )
         return rs
+
+    def without_deposed(self, object_ids: "set[str] | frozenset[str]") -> "ResourceState":
+        """A copy whose ``deposed`` leaves out ``object_ids`` (deleted now)."""
+        return replace(self, deposed=tuple(d for d in self.deposed if d.object_id not in object_ids))
+
+
+@dataclass(frozen=True)
+class Deposed:
+    """An object an address managed before a create-before-destroy replacement, awaiting its
+    delete: its platform id and its last applied attributes (delete options live there)."""
+
+    object_id: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.object_id, "attrs": self.attrs}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Deposed":
+        return cls(object_id=str(data["id"]), attrs=dict(data.get("attrs") or {}))
 
 
 @dataclass(frozen=True)
@@ -117,7 +143,8 @@ class State:
         managed twice."""
         by_id: dict[tuple[str, str], list[Address]] = {}
         for address, rs in self.resources.items():
-            by_id.setdefault((address.type, rs.object_id), []).append(address)
+            for object_id in {rs.object_id, *(d.object_id for d in rs.deposed)}:
+                by_id.setdefault((address.type, object_id), []).append(address)
         return sorted((t, i, tuple(sorted(a))) for (t, i), a in by_id.items() if len(a) > 1)
 
     def refuse_shared_ids(self) -> None:

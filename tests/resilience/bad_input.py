@@ -172,6 +172,25 @@ def spec_cases(huge_mb: int) -> list[Case]:
           case_id="unknown-instance-key"),
         c(_resources("  lightdash_group.t:\n    for_each: ${lightdash_group.bench_g0000.members}\n    name: ${each.key}\n"),
           "unknown until apply", case_id="for-each-unknown-until-apply"),
+        # -- modules ----------------------------------------------------------------------------------
+        c("modules:\n  team:\n    source: ./nowhere\n", "is not a directory of spec files", case_id="module-source-missing"),
+        Case("module-source-loop", {"broken.yaml": "modules:\n  a:\n    source: ./mod_a\n",
+                                    "mod_a/main.yaml": "modules:\n  b:\n    source: ../mod_b\n",
+                                    "mod_b/main.yaml": "modules:\n  a:\n    source: ../mod_a\n"},
+             ("loops back on itself",), located=False),
+        Case("module-missing-input", {"broken.yaml": "modules:\n  team:\n    source: ./mod\n",
+                                      "mod/main.yaml": "variables:\n  owner: {type: string}\n"},
+             ("input 'owner' is required",)),
+        Case("module-unknown-input", {"broken.yaml": "modules:\n  team:\n    source: ./mod\n    ownr: x\n",
+                                      "mod/main.yaml": "variables:\n  owner: {type: string, default: a}\n"},
+             ("declares no input 'ownr'", "owner")),
+        Case("module-input-type-mismatch", {"broken.yaml": "modules:\n  team:\n    source: ./mod\n    owner: [a]\n",
+                                            "mod/main.yaml": "variables:\n  owner: {type: string}\n"},
+             ("expected a string",)),
+        Case("module-unknown-output", {"broken.yaml": "modules:\n  team:\n    source: ./mod\n"
+                                                      "outputs:\n  x:\n    value: ${module.team.nope}\n",
+                                       "mod/main.yaml": "variables:\n  owner: {type: string, default: a}\n"},
+             ("has no output 'nope'",)),
         # -- duplicate addresses -------------------------------------------------------------------
         c(_resources("  lightdash_group.bench_g0000:\n    name: again\n"), "lightdash_group.bench_g0000",
           case_id="duplicate-address"),
@@ -249,6 +268,7 @@ def _write(specs: Path, case: Case, base: Path) -> None:
         shutil.copytree(base, specs)
     for name, content in case.files.items():
         path = specs / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:

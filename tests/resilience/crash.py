@@ -155,14 +155,31 @@ class ReplaceTrial:
 REPLACED = "datarobot_prediction_environment.bench_e0000"
 
 
-def replacement_trials(root: Path, trials: int, *, seed: int = 5, size: int = 10) -> list[ReplaceTrial]:
+def _create_before_destroy(world: World, address: str) -> None:
+    """Give ``address``'s block in the written estate ``lifecycle.create_before_destroy``."""
+    kind, name = address.split(".")
+    for path in world.specs.rglob("*.yaml"):
+        text = path.read_text()
+        head = f"  {kind}.{name}:\n"
+        if head in text:
+            path.write_text(text.replace(head, head + "    lifecycle:\n      create_before_destroy: true\n"))
+            return
+    raise AssertionError(f"{address} is not in the written estate")
+
+
+def replacement_trials(root: Path, trials: int, *, seed: int = 5, size: int = 10,
+                       create_before_destroy: bool = False) -> list[ReplaceTrial]:
     """Kill ``apply --replace REPLACED`` (its dependents replaced with it, delete-first) at a random
-    journal entry, then re-run a plain apply: no duplicate, nothing unknown to the state, every
-    resource held, and an empty plan after."""
+    journal entry, then re-run a plain apply: no duplicate, nothing unknown to the state (an old
+    object a create-before-destroy replacement left behind included), every resource held, and an
+    empty plan after. ``create_before_destroy``: REPLACED has ``lifecycle.create_before_destroy``
+    (its new object is made first, the old one deleted after the dependents moved)."""
     rng = random.Random(seed)
     out = []
     with World(root, latency_ms=LATENCY_MS, seed=seed) as world:
         estate = world.write_estate(size, ["datarobot"], secrets=False)
+        if create_before_destroy:
+            _create_before_destroy(world, REPLACED)
         for number in range(1, trials + 1):
             world.reset()
             first = world.cli("apply", "--auto-approve")

@@ -46,3 +46,14 @@ def test_a_killed_replacement_with_dependents_converges_on_the_next_run(tmp_path
     trials = crash.replacement_trials(tmp_path, 4, seed=3)
     assert any(t.killed for t in trials), "no trial was killed mid-apply"
     assert [f for t in trials for f in t.failures()] == []
+
+
+def test_a_killed_create_before_destroy_replacement_leaves_no_orphan(tmp_path):
+    """The same with ``lifecycle.create_before_destroy`` on the environment: a kill between the new
+    object's create and the old one's delete leaves the old one deposed in the state (deleted by
+    the re-run), a kill during the create is recovered by natural key: never an orphan, never a
+    duplicate."""
+    trials = crash.replacement_trials(tmp_path, 6, seed=11, create_before_destroy=True)
+    assert any(t.killed for t in trials), "no trial was killed mid-apply"
+    assert [f for t in trials for f in t.failures()] == []
+    assert all(t.after_id != t.before_id for t in trials if t.rerun.code == 0)

@@ -26,7 +26,8 @@ def _resolve(schema, node):
 def test_top_level(schema, registry):
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["type"] == "object" and schema["additionalProperties"] is False
-    assert set(schema["properties"]) == {"providers", "variables", "locals", "resources", "outputs", "backend"}
+    assert set(schema["properties"]) == {"providers", "variables", "locals", "resources", "modules", "outputs",
+                                           "backend"}
     assert json.loads(json.dumps(schema)) == schema  # plain JSON
     assert json_schema(registry) == schema  # deterministic
 
