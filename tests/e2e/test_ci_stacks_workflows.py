@@ -61,6 +61,13 @@ def test_plan_per_changed_stack_apply_per_reviewed_stack_drift_per_stack(repo):
     assert stacks.ok, stacks.log()
     assert stacks.outputs == {"matrix": '{"include":[{"stack":"prod"}]}', "count": "1"}
 
+    # a change to the module both stacks use touches both
+    module = root / "modules" / "team" / "main.yaml"
+    module.write_text(module.read_text() + "\n")
+    stacks = runner.run(PLAN, "stacks", event_name="pull_request", event=event, run_id=500)
+    assert stacks.outputs["count"] == "2"
+    _git(root, "checkout", "-q", "--", "modules")
+
     # a change to the shared specs touches both
     (root / "specs" / "estate.yaml").write_text((root / "specs" / "estate.yaml").read_text()
                                                  .replace("Refreshed daily", "Refreshed every day"))
