@@ -25,6 +25,10 @@ Then, each against its own sandbox process:
                     shown, not a target), then a no-change plan ``repeat`` times whose CPU and
                     peak RSS are the figures; with ``profile``, once more under cProfile for
                     its hotspots (whose figures are not reported: the profiler slows it down).
+``plan-cpu-for-each`` ``n_cpu`` Lightdash groups and Dataiku projects, written out one block
+                    each, then the same objects as 20 ``for_each`` blocks (each on its own
+                    sandbox at 0 ms, applied once, then planned ``repeat`` times): the CPU per
+                    resource of the two plans (``estate/expansion.py``).
 """
 
 from __future__ import annotations
@@ -52,7 +56,9 @@ from benchmarks.estate import (
 from benchmarks.hotspots import summarize
 from benchmarks.measure import Measurement, run_cli
 from benchmarks.sandbox_process import SandboxProcess, Traffic
-from benchmarks.scenarios import CPU, MIXED, RATE_LIMITED, BaselineRun, Options, RunResult, ScenarioResult
+from benchmarks.estate import expansion
+from benchmarks.scenarios import (CPU, FOR_EACH, MIXED, RATE_LIMITED, WRITTEN_OUT, BaselineRun, Options, RunResult,
+                                  ScenarioResult)
 
 Log = Callable[[str], None]
 PARALLEL = f"parallel-{TERRAFORM_PARALLELISM}"
@@ -80,6 +86,8 @@ def run(opts: Options, selection: Selection, *, log: Log = lambda _: None) -> Ru
             _rate_limited_phase(opts, selection.used, workdir, result, log)
         if opts.runs("plan-cpu"):
             _cpu_phase(opts, selection.used, workdir, result, log)
+        if opts.runs("plan-cpu-for-each"):
+            _expansion_phase(opts, selection.used, workdir, result, log)
     finally:
         if own_tmp is not None:
             own_tmp.cleanup()
@@ -242,6 +250,36 @@ def _cpu_phase(opts: Options, used: Sequence[EstateGenerator], workdir: Path, re
                 result.hotspots = summarize(dump)
             else:
                 log(f"the profiled plan failed (exit {profiled.exit_code}): no hotspots")
+
+
+class _Written:
+    """An estate written by ``estate/expansion.py`` (no floor: only its CPU is compared)."""
+
+    def __init__(self, name: str, n: int, resources: dict[str, dict], workdir: Path) -> None:
+        self.name, self.n = name, n
+        slug = name.replace(" ", "-")
+        self.specs, self.state = workdir / f"specs-{slug}", workdir / f"state-{slug}.json"
+        expansion.write(self.specs, resources)
+
+
+def _expansion_phase(opts: Options, used: Sequence[EstateGenerator], workdir: Path, result: RunResult,
+                     log: Log) -> None:
+    missing = sorted(set(expansion.providers()) - {g.provider for g in used})
+    if missing:
+        log(f"plan-cpu-for-each: skipped ({', '.join(missing)} not in this run)")
+        return
+    for name, resources in ((WRITTEN_OUT, expansion.written_out(opts.n_cpu)), (FOR_EACH, expansion.compact(opts.n_cpu))):
+        estate = _Written(name, opts.n_cpu, resources, workdir)
+        with SandboxProcess(latency_ms=0) as sandbox:
+            log(f"{name} (setup): {opts.n_cpu:,} creates at 0 ms from {len(resources):,} blocks")
+            setup = _cli(sandbox, f"{name} (setup)", estate, opts.command("apply", "--auto-approve"), opts,  # type: ignore[arg-type]
+                         kind=None, latency_ms=0.0)
+            result.scenarios.append(setup)
+            if setup.problem:
+                return
+            log(f"{name}: no-change plan of {opts.n_cpu:,} at 0 ms, {opts.repeat} time(s)")
+            result.scenarios.append(_cli(sandbox, name, estate, opts.command("plan", "--detailed-exitcode"),  # type: ignore[arg-type]
+                                         opts, kind=None, latency_ms=0.0, repeat=opts.repeat))
 
 
 def _cli(sandbox: SandboxProcess, name: str, estate: _Estate, command: list[str], opts: Options, *,

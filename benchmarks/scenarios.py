@@ -19,7 +19,7 @@ from benchmarks.measure import Measurement
 from benchmarks.sandbox_process import Traffic
 
 #: the phases of a run, in the order they run (``--only`` picks some)
-PHASES = ("apply", "plan", "plan-secondary", "per-provider", "rate-limited", "plan-cpu")
+PHASES = ("apply", "plan", "plan-secondary", "per-provider", "rate-limited", "plan-cpu", "plan-cpu-for-each")
 #: runs of each repeated scenario (the median is reported); odd, so the median is one run
 REPEAT = 5
 #: the sizes of a full run and of ``--quick`` (the smoke test)
@@ -31,6 +31,8 @@ RATE_LIMIT = ("dataiku", 10.0)
 
 #: keys of ``RunResult.estates`` other than a provider's name (its estate applied alone)
 MIXED, CPU, RATE_LIMITED = "mixed", "cpu", "rate-limited"
+#: the plan-cpu-for-each phase's scenarios: the estate written out, and as 20 for_each blocks
+WRITTEN_OUT, FOR_EACH = "plan-cpu written out", "plan-cpu for_each"
 
 
 @dataclass(frozen=True)

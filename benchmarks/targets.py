@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.baselines import TERRAFORM_PARALLELISM
-from benchmarks.scenarios import RunResult, ScenarioResult
+from benchmarks.scenarios import FOR_EACH, WRITTEN_OUT, RunResult, ScenarioResult
 
 PARALLEL = f"parallel-{TERRAFORM_PARALLELISM}"
 #: the plans compared with the baselines read at their latency
@@ -130,8 +130,19 @@ def targets(result: RunResult) -> list[Target]:
                "MB"),
         Target(f"apply of {n:,} creates: state bytes written / final state size (DESIGN §9)",
                _state_ratio(apply), 3.0, True, "x"),
+        Target(f"plan CPU at {o.n_cpu:,}, 0 ms: 20 for_each blocks / the same written out, per resource",
+               *_expansion_ratio(result)),
     ]
     return out
+
+
+def _expansion_ratio(result: RunResult) -> tuple[float | None, float, bool, str, str]:
+    """(measured, limit, at_most, unit, detail) of the for_each CPU comparison (issue 20)."""
+    flat, compact = (_ok(result.scenario(name)) for name in (WRITTEN_OUT, FOR_EACH))
+    if flat is None or compact is None or not flat.measurement.cpu_s:
+        return None, 1.2, True, "x", ""
+    per = [s.measurement.cpu_s * 1000.0 / s.n for s in (flat, compact)]
+    return per[1] / per[0], 1.2, True, "x", f"{per[1]:.2f} vs {per[0]:.2f} ms CPU per resource"
 
 
 def _ok(scenario: ScenarioResult | None) -> ScenarioResult | None:

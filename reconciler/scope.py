@@ -3,9 +3,10 @@
 Owns ``--changed-since REF``: in the spec files that differ from git ``REF`` (committed, staged,
 unstaged or untracked), the resource blocks that were added, removed or edited are in scope;
 state entries no longer in the specs (deletions) always are; the planner then adds what those
-depend on, and this module adds what depends on them. A change to ``variables``, ``providers``
-or ``backend``, or a file that no longer parses, can affect anything, so the scope is then
-everything (``None``). Read-only: runs ``git`` and nothing else.
+depend on, and this module adds what depends on them. A change to ``variables``, ``locals``,
+``providers``, ``modules`` or ``backend``, to any file of a module the specs use (wherever it
+lives), or a file that no longer parses, can affect anything, so the scope is then everything
+(``None``). Read-only: runs ``git`` and nothing else.
 """
 
 from __future__ import annotations
@@ -39,8 +40,11 @@ def changed_files(specs_path: str, ref: str) -> set[Path]:
     return {(top / n).resolve() for n in names if n.endswith((".yaml", ".yml"))}
 
 
-def changed_blocks(specs_path: str, ref: str) -> set[str] | None:
-    """Addresses (as written) whose resource block differs from ``ref``; None: anything may have."""
+def changed_blocks(specs_path: str, ref: str, module_dirs: tuple[str, ...] = ()) -> set[str] | None:
+    """Addresses (as written) whose resource block differs from ``ref``; None: anything may have
+    (among them: any change in ``module_dirs``, the directories the specs' modules load)."""
+    if any(changed_files(d, ref) for d in module_dirs):
+        return None
     files = changed_files(specs_path, ref)
     if not files:
         return set()
@@ -50,7 +54,7 @@ def changed_blocks(specs_path: str, ref: str) -> set[str] | None:
         old, new = _old_document(top, path, ref), _document(path)
         if old is None or new is None:
             return None
-        if any(old.get(k) != new.get(k) for k in ("variables", "locals", "providers", "backend")):
+        if any(old.get(k) != new.get(k) for k in ("variables", "locals", "providers", "modules", "backend")):
             return None
         before, after = old.get("resources") or {}, new.get("resources") or {}
         if not isinstance(before, dict) or not isinstance(after, dict):

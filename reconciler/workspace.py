@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from reconciler.addresses import Address
 from reconciler.apply.executor import Executor, Hooks
@@ -42,11 +42,11 @@ from reconciler.sessions import Sessions, open_sessions
 from reconciler.spec import SpecSet, load_specs, resolve
 from reconciler.spec.loader import discover as spec_files
 from reconciler.spec.model import ProviderConfig
-from reconciler.spec.outputs import evaluate_outputs
+from reconciler.spec.outputs import evaluate_outputs, output_value
 from reconciler.spec.stacks import Stack
 from reconciler.state import JournalEntry, StateStore, open_store
 from reconciler.state.model import ResourceState, State
-from reconciler.values import contains_unknown, fingerprint
+from reconciler.values import Unknown, contains_unknown, fingerprint
 
 if TYPE_CHECKING:
     import httpx
@@ -175,7 +175,7 @@ class Workspace:
         graph = build_graph(specs, state) if specs is not None else _state_graph(state)
         scope = ""
         if changed_since and specs is not None and not targets:
-            scoped = scope_since(specs, state, graph, self._changed_blocks(changed_since))
+            scoped = scope_since(specs, state, graph, self._changed_blocks(changed_since, specs.module_dirs))
             if scoped is not None:
                 targets = tuple(sorted(scoped))
                 scope = f"spec files changed since {changed_since}: {len(scoped)} of {len(graph.nodes)} resources"
@@ -242,11 +242,11 @@ class Workspace:
             return False
         return True
 
-    def _changed_blocks(self, ref: str) -> set[str] | None:
+    def _changed_blocks(self, ref: str, module_dirs: tuple[str, ...]) -> set[str] | None:
         """The blocks changed since ``ref`` in every spec directory (None: anything may have)."""
         changed: set[str] = set()
         for path in self.stack.specs if self.stack is not None else (self.specs_path,):
-            blocks = changed_blocks(path, ref)
+            blocks = changed_blocks(path, ref, module_dirs)
             if blocks is None:
                 return None
             changed |= blocks
@@ -322,6 +322,28 @@ class Workspace:
         if outputs == state.outputs:
             return state
         return store.write(replace(state, outputs=outputs))
+
+    def sensitive_output(self, name: str) -> Any:
+        """A sensitive output's value, evaluated again from the specs against the state, and only
+        when it is what the last apply recorded (its keyed hash matches): the state never holds
+        it. Reads only; ``StateError`` when there is no such output or the value changed since."""
+        specs = self.load()
+        state = self.store(specs).read()
+        entry = state.outputs.get(name)
+        if entry is None:
+            known = ", ".join(sorted(state.outputs)) or "(none: apply the specs first)"
+            raise StateError(f"no output '{name}' in the state; recorded outputs: {known}",
+                             hint="outputs are recorded by `reconciler apply`")
+        if not entry.get("sensitive"):
+            return entry.get("value")
+        out = specs.outputs.get(name)
+        value = output_value(out, state) if out is not None else None
+        if out is None or not out.sensitive or isinstance(value, Unknown) or \
+                self.hasher(state).digest(value) != entry.get("hash"):
+            raise StateError(f"output '{name}': the specs no longer give the value the last apply recorded, so it "
+                             "cannot be shown (the state keeps only its keyed hash)",
+                             hint="apply the specs, then ask again")
+        return value
 
     def _secrets(self, plan: Plan, specs: SpecSet | None) -> dict[Address, dict]:
         """Sensitive values for the plan's changes, read from the specs (plans never hold them)."""

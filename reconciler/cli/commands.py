@@ -311,12 +311,23 @@ cli.add_command(stacks)
 @cli.command()
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (all outputs: one object by name).")
+@click.option("--show-sensitive", is_flag=True,
+              help="Print NAME's value even if it is sensitive (evaluated again from the specs; shown only when "
+                   "it is what the last apply recorded).")
 @click.pass_context
-def output(ctx, name: str | None, as_json: bool) -> int:
+def output(ctx, name: str | None, as_json: bool, show_sensitive: bool) -> int:
     """Print the outputs recorded by the last apply (all, or NAME's value alone).
 
-    A sensitive output prints (sensitive): state holds only a keyed hash of its value."""
-    outputs = ctx.find_object(Workspace).store().read().outputs
+    A sensitive output prints (sensitive): state holds only a keyed hash of its value;
+    ``output NAME --show-sensitive`` asks for it."""
+    workspace = ctx.find_object(Workspace)
+    if show_sensitive:
+        if name is None:
+            raise click.UsageError("--show-sensitive prints one output: give its NAME")
+        value = workspace.sensitive_output(name)
+        click.echo(json.dumps(value, sort_keys=True) if as_json or not isinstance(value, str) else value)
+        return 0
+    outputs = workspace.store().read().outputs
     if name is not None:
         entry = outputs.get(name)
         if entry is None:

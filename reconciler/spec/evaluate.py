@@ -358,6 +358,9 @@ class Evaluator:
         """``value`` as this evaluation uses it: a ``Passed`` value becomes a ``Residual`` whose
         references are this evaluation's too."""
         if isinstance(value, Passed):
+            if self.scope.refs_allowed is not None:
+                raise ExprError(f"'{self.text}' waits for {value.refs[0].text}, known only at apply; resource "
+                                f"references are not allowed {self.scope.refs_allowed}")
             self.references.extend(value.refs)
             return Residual(value.node)
         return value

@@ -278,7 +278,16 @@ class _Merge:
             self.errors.extend(static_clashes(resources, self.types))
         raise_collected(self.errors, files)
         return SpecSet(resources=resources, providers=providers, variables=self._values, files=files,
-                       backend=backend, locals=self._locals, outputs=outputs)
+                       backend=backend, locals=self._locals, outputs=outputs,
+                       module_dirs=tuple(sorted({str(c.root) for c in self.descendants()})))
+
+    def descendants(self) -> list["_Merge"]:
+        """Every module instance loaded under this one."""
+        out = []
+        for instances in self.children.values():
+            for child in (instances or {}).values():
+                out += [child, *child.descendants()]
+        return out
 
     def load(self, docs: list[Document]) -> None:
         """Everything but the resources' bodies: the documents merged, variables, locals, the

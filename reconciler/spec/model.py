@@ -158,6 +158,8 @@ class SpecSet:
     locals: dict[str, Any] = field(default_factory=dict)
     #: ``outputs:`` by name
     outputs: dict[str, OutputSpec] = field(default_factory=dict)
+    #: the directories the ``modules:`` blocks load (absolute, sorted; nested modules' too)
+    module_dirs: tuple[str, ...] = ()
 
     def get(self, address: Address) -> ResourceSpec | None:
         return self.resources.get(address)

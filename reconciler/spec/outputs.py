@@ -2,7 +2,8 @@
 
 Owns what an output looks like in state: ``{"value": ...}`` (plus ``"description"``), or for a
 sensitive one ``{"sensitive": true, "hash": "hmac-sha256:..."}``: the value itself is never
-stored, so it can never be printed. An output whose value is not known from the state (a
+stored; ``output NAME --show-sensitive`` evaluates it again from the specs and prints it only
+when its hash is the recorded one. An output whose value is not known from the state (a
 resource that failed to apply, a data source, a sensitive field) is left out.
 """
 
@@ -22,6 +23,21 @@ from reconciler.values import Unknown, contains_unknown, descend
 def evaluate_outputs(outputs: Mapping[str, OutputSpec], state: State,
                      hasher: SecretHasher) -> dict[str, dict[str, Any]]:
     """Each output of ``outputs`` whose value ``state`` tells, in its state form (see above)."""
+    recorded: dict[str, dict[str, Any]] = {}
+    for name, out in sorted(outputs.items()):
+        value = output_value(out, state)
+        if isinstance(value, Unknown):
+            continue
+        entry: dict[str, Any] = {"sensitive": True, "hash": hasher.digest(value)} if out.sensitive \
+            else {"value": value}
+        if out.description:
+            entry["description"] = out.description
+        recorded[name] = entry
+    return recorded
+
+
+def output_value(out: OutputSpec, state: State) -> Any:
+    """``out``'s value as ``state`` tells it; an ``Unknown`` when it does not."""
 
     def lookup(target: Address, attr: tuple[str, ...]) -> Any:
         rs = state.get(target)
@@ -32,17 +48,10 @@ def evaluate_outputs(outputs: Mapping[str, OutputSpec], state: State,
             return descend(rs.attrs[head], target, attr)
         return Unknown("${" + ".".join((str(target), *attr)) + "}")
 
-    recorded: dict[str, dict[str, Any]] = {}
-    for name, out in sorted(outputs.items()):
-        try:
-            value = resolve(out.value, lookup, location=out.location) if out.references else out.value
-        except ReferenceError_:
-            continue
-        if isinstance(value, Unknown) or contains_unknown(value):
-            continue
-        entry: dict[str, Any] = {"sensitive": True, "hash": hasher.digest(value)} if out.sensitive \
-            else {"value": value}
-        if out.description:
-            entry["description"] = out.description
-        recorded[name] = entry
-    return recorded
+    try:
+        value = resolve(out.value, lookup, location=out.location) if out.references else out.value
+    except ReferenceError_ as exc:
+        return Unknown(str(exc))
+    if contains_unknown(value):
+        return Unknown(out.name)
+    return value

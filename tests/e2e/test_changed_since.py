@@ -67,3 +67,22 @@ def test_a_changed_for_each_block_scopes_all_its_instances_and_locals_mean_a_ful
     project.spec_path("variables.yaml").write_text(project.spec_path("variables.yaml").read_text()
                                                    + "locals:\n  unused: x\n")
     assert "covers part of the estate" not in project.cli("plan", "--changed-since", "HEAD").out
+
+
+def test_a_changed_module_file_means_a_full_plan_wherever_the_module_lives(project):
+    """A module's file changes every instance (addresses the file does not spell): the plan covers
+    everything, also for a module directory outside the specs directory."""
+    module = project.root / "modules" / "team"
+    module.mkdir(parents=True)
+    (module / "main.yaml").write_text("variables:\n  key: {type: string}\nresources:\n  dataiku_project.p:\n"
+                                      "    key: ${var.key}\n    name: Team ${var.key}\n")
+    (project.specs / "teams.yaml").write_text("modules:\n  team:\n    source: ../modules/team\n    key: TEAM_A\n")
+    _git(project.root, "init", "-q")
+    _git(project.root, "add", "specs", "modules")
+    _git(project.root, "commit", "-qm", "base")
+    assert project.cli("apply", "--auto-approve").code == 0
+    (module / "main.yaml").write_text((module / "main.yaml").read_text().replace("Team ${var.key}", "The ${var.key}"))
+    result = project.cli("plan", "--changed-since", "HEAD", "--detailed-exitcode")
+    assert result.code == 2, result.text
+    assert "covers part of the estate" not in result.out
+    assert "module.team.dataiku_project.p will be updated in-place" in result.out

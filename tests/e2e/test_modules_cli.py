@@ -164,3 +164,8 @@ def test_an_unknown_output_and_instance_key_are_refused(project):
 def test_a_module_cannot_declare_providers(project):
     err = bad(project, ROOT, TEAM_MODULE + "providers:\n  dataiku: {}\n")
     assert "a module cannot declare 'providers'" in err
+
+
+def test_a_module_output_known_only_at_apply_is_refused_in_a_local(project):
+    err = bad(project, ROOT + "locals:\n  k: ${module.platform.project_key}\n")
+    assert "known only at apply" in err and "not allowed in locals" in err

@@ -90,3 +90,20 @@ def test_an_output_with_an_unknown_reference_stops_before_any_request(project):
     assert "refers to dataiku_project.saels, which is not defined in the specs" in plan.err
     assert "Traceback" not in plan.err
     assert sum(c["requests"] for c in project.sandbox.counts.values()) == before
+
+
+def test_a_sensitive_output_is_shown_only_when_asked_and_only_as_last_applied(project, monkeypatch):
+    monkeypatch.setenv("OUT_TOKEN", SECRET)
+    _add_outputs(project)
+    assert project.cli("apply", "--auto-approve").code == 0
+    shown = project.cli("output", "token", "--show-sensitive")
+    assert (shown.code, shown.out) == (0, SECRET + "\n")
+    assert json.loads(project.cli("output", "sales_key", "--show-sensitive", "--json").out) == "SALES"
+    assert SECRET not in project.state_file.read_text()
+
+    monkeypatch.setenv("OUT_TOKEN", "another-value")  # the specs now give another value than applied
+    changed = project.cli("output", "token", "--show-sensitive")
+    assert changed.code == 1 and "no longer give the value the last apply recorded" in changed.err
+    assert SECRET not in changed.text and "another-value" not in changed.text
+    no_name = project.cli("output", "--show-sensitive")
+    assert no_name.code != 0 and "give its NAME" in no_name.err and "Traceback" not in no_name.err

@@ -69,7 +69,7 @@ def test_a_file_backend_needs_no_name(tmp_path: Path) -> None:
                      id="not-a-mapping"),
         pytest.param(["backend: {url: '${dataiku_project.x.key}'}\n"], ["in the backend block"],
                      id="no-resource-references"),
-        pytest.param(["backeend: {url: a}\n"], ["allowed keys: providers, variables, locals, resources, outputs, backend",
+        pytest.param(["backeend: {url: a}\n"], ["allowed keys: providers, variables, locals, resources, modules, outputs, backend",
                                                 "did you mean 'backend'?"], id="misspelt-block"),
     ],
 )
