@@ -181,3 +181,18 @@ def test_stacks_keep_their_states_and_locks_in_one_postgresql_database(repo):
     finally:
         admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         admin.close()
+
+
+def test_a_stack_of_several_spec_directories_loads_them_as_one_set(repo):
+    proj, root = repo
+    (root / "extra").mkdir()
+    (root / "extra" / "more.yaml").write_text(
+        "resources:\n  dataiku_project.extra:\n    key: EXTRA_${upper(var.stage)}\n    name: Extra\n")
+    text = (root / "stacks.yaml").read_text()
+    (root / "stacks.yaml").write_text(text + "  both:\n    specs: [specs, extra, specs]\n    variables: {stage: qa}\n")
+    plan = proj.cli("--stack", "both", "plan", "--format", "json")
+    assert plan.code == 0, plan.text
+    changes = _changes(plan.out)
+    assert changes["dataiku_project.extra"]["after"]["key"] == "EXTRA_QA"  # a variable of the other directory
+    assert changes["dataiku_project.analytics"]["after"]["key"] == "ANALYTICS_QA"
+    assert proj.cli("--stack", "both", "validate").out.startswith("Success! 3 resource(s) in 2 file(s)")
