@@ -30,3 +30,4 @@ bench: $(STAMP)
 # the published JSON Schema of the spec format (editors read it; a test keeps it current)
 schema: $(STAMP)
 	$(PY) -m reconciler schema > schema/reconciler.schema.json
+	$(PY) -m reconciler schema --stacks > schema/stacks.schema.json

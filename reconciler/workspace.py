@@ -46,7 +46,9 @@ from reconciler.secrets import SecretHasher, redact_plan, sensitive_values
 from reconciler.sessions import Sessions, open_sessions
 from reconciler.spec import SpecSet, load_specs, resolve
 from reconciler.spec.loader import discover as spec_files
+from reconciler.spec.model import ProviderConfig
 from reconciler.spec.outputs import evaluate_outputs, output_value
+from reconciler.spec.stacks import Stack
 from reconciler.state import JournalEntry, StateStore, open_store
 from reconciler.state.model import ResourceState, State
 from reconciler.state.moves import move_records
@@ -96,17 +98,28 @@ class Workspace:
     progress: Progress | None = None
     #: where warnings go (a lock taken over from a dead holder...); the CLI prints them
     warn: Callable[[str], None] | None = None
+    #: the stack chosen with ``--stack`` (``spec.stacks``): its spec directories replace
+    #: ``specs_path`` (which the CLI sets to the first), its values rank below every other given
+    #: value, its provider settings win over the specs' ``providers`` blocks, and its state is
+    #: the default state location (before the specs' ``backend`` block)
+    stack: Stack | None = None
 
     # -- building blocks -------------------------------------------------------------------
     def load(self) -> SpecSet:
         set_specs_root(self.specs_path)  # providers resolve relative *_file paths against it
-        return load_specs(self.specs_path, registry=self.registry, env=self.env, var_args=self.var_args,
-                          var_files=self.var_files)
+        if self.stack is None:
+            return load_specs(self.specs_path, registry=self.registry, env=self.env, var_args=self.var_args,
+                              var_files=self.var_files)
+        specs = load_specs(self.stack.specs, registry=self.registry, env=self.env, var_args=self.var_args,
+                           var_files=self.var_files, stack_values=self.stack.given())
+        return _with_stack_providers(specs, self.stack, self.env)
 
     def store(self, specs: SpecSet | None = None) -> StateStore:
         """The state backend: ``--state`` / ``RECONCILER_STATE``, else the specs' ``backend`` block
         (``specs`` when given, else loaded), else ``state/default.json``."""
         location = self.state_location
+        if location is None and self.stack is not None:
+            location = self.stack.state
         if location is None:
             if specs is None and self._has_specs():
                 specs = self.load()
@@ -181,8 +194,7 @@ class Workspace:
         graph = build_graph(specs, state) if specs is not None else _state_graph(state)
         scope = ""
         if changed_since and specs is not None and not targets:
-            scoped = scope_since(specs, state, graph,
-                                 changed_blocks(self.specs_path, changed_since, specs.module_dirs))
+            scoped = scope_since(specs, state, graph, self._changed_blocks(changed_since, specs.module_dirs))
             if scoped is not None:
                 targets = tuple(sorted(scoped))
                 scope = f"spec files changed since {changed_since}: {len(scoped)} of {len(graph.nodes)} resources"
@@ -248,10 +260,21 @@ class Workspace:
 
     def _has_specs(self) -> bool:
         try:
-            spec_files(self.specs_path)
+            for path in self.stack.specs if self.stack is not None else (self.specs_path,):
+                spec_files(path)
         except SpecError:
             return False
         return True
+
+    def _changed_blocks(self, ref: str, module_dirs: tuple[str, ...]) -> set[str] | None:
+        """The blocks changed since ``ref`` in every spec directory (None: anything may have)."""
+        changed: set[str] = set()
+        for path in self.stack.specs if self.stack is not None else (self.specs_path,):
+            blocks = changed_blocks(path, ref, module_dirs)
+            if blocks is None:
+                return None
+            changed |= blocks
+        return changed
 
     def drift(self) -> Plan:
         """Read-only: live objects vs the state's last applied attributes."""
@@ -530,6 +553,20 @@ class Workspace:
                 raise StateError(f"cannot move {old} to {new}: the type must stay {old.type}")
             state = state.without(old).with_resource(replace(rs, address=new))
             return store.write(state)
+
+
+def _with_stack_providers(specs: SpecSet, stack: Stack, env: Mapping[str, str]) -> SpecSet:
+    """``specs`` with the stack's provider settings laid over the ``providers`` blocks."""
+    overrides = stack.provider_settings(env)
+    if not overrides:
+        return specs
+    providers = dict(specs.providers)
+    for name, settings in overrides.items():
+        base = providers.get(name)
+        location = stack.locations.get(("providers", name, next(iter(settings), "")), stack.location)
+        providers[name] = ProviderConfig(name, {**(base.settings if base else {}), **settings},
+                                         base.location if base else location)
+    return replace(specs, providers=providers)
 
 
 def _state_graph(state: State) -> Graph:

@@ -7,6 +7,10 @@
     ci drift-report             drift with acknowledgements (drift-ack.yaml) applied; exit 2 on alarm
     ci drift-issue              the same, kept in one GitHub issue (and/or a Slack-style webhook)
     ci drift-ack-check [FILE]   validate drift-ack.yaml (the pre-commit hook)
+    ci stacks                   the stacks to fan out over (all, changed since a ref, or reviewed)
+
+With ``--stack NAME`` (``RECONCILER_STACK``), each command runs on that stack, and ``--id``
+defaults to the stack's name: one plan comment, reviewed plan and drift issue per stack.
 
 Thin like every command: options in, engine and ``reconciler.ci`` calls, output, exit code.
 GitHub is reached with the token in ``$GITHUB_TOKEN`` (never an option, so never in a process
@@ -41,9 +45,11 @@ from reconciler.ci.review import Ignore, ReviewRecord, account, compare, fingerp
     summarize, write_record
 from reconciler.ci.triage import DriftReport, triage
 from reconciler.cli.progress import CliHooks
+from reconciler.cli.stacks import stacks_file
 from reconciler.errors import PlanError, ReconcilerError, StalePlanError
 from reconciler.plan.model import Drift, Plan
 from reconciler.plan.render import render_ledger, render_plan, use_color
+from reconciler.stack_changes import changed_stacks
 from reconciler.workspace import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
 
 TOKEN_ENV = "GITHUB_TOKEN"
@@ -80,7 +86,10 @@ def _out(text: str) -> None:
     click.echo(text, nl=not text.endswith("\n"))
 
 
-def _comment_id(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+def _comment_id(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    if value is None:  # one comment (reviewed plan, drift issue) per stack
+        ws = ctx.find_object(Workspace)
+        value = ws.stack.name if ws is not None and ws.stack is not None else DEFAULT_ID
     try:
         return check_id(value)
     except ValueError as err:
@@ -91,8 +100,9 @@ def _github_options(fn):
     fn = click.option("--author", envvar="RECONCILER_COMMENT_AUTHOR", default=None,
                       help="Login that writes reconciler's comments (default: any bot account, as the "
                            "workflow token is); set it when the token is a person's.")(fn)
-    fn = click.option("--id", "comment_id", default=DEFAULT_ID, show_default=True, callback=_comment_id,
-                      help="Tells apart several reconciler estates commenting in one repository.")(fn)
+    fn = click.option("--id", "comment_id", default=None, callback=_comment_id,
+                      help="Tells apart several reconciler estates commenting in one repository "
+                           f"[default: the stack's name with --stack, else {DEFAULT_ID}].")(fn)
     fn = click.option("--repo", default=None, help="OWNER/NAME [default: $GITHUB_REPOSITORY]")(fn)
     return fn
 
@@ -436,3 +446,39 @@ def drift_issue_cmd(ctx, issue, webhook_url, detailed_exitcode, repo, comment_id
                                                         resolved=resolved, scope=scope))
         click.echo("Posted the drift message to the webhook.")
     return 2 if detailed_exitcode and report.alarm else 0
+
+
+# ---------------------------------------------------------------- stacks
+
+
+@ci.command("stacks")
+@click.option("--changed-since", metavar="GIT_REF",
+              help="Only the stacks that changes since GIT_REF touch (a pull request: its base commit).")
+@click.option("--reviewed", is_flag=True,
+              help="Only the stacks whose plan comment is on the pull request (what was reviewed: apply on merge).")
+@click.option("--repo", default=None, help="OWNER/NAME [default: $GITHUB_REPOSITORY]")
+@click.option("--author", envvar="RECONCILER_COMMENT_AUTHOR", default=None,
+              help="Login that writes reconciler's comments (default: any bot account).")
+@_pr_option
+@click.pass_context
+def stacks_cmd(ctx, changed_since, reviewed, repo, author, pr) -> int:
+    """Print the stacks to fan out over as a GitHub Actions matrix, and set the step outputs
+    ``matrix`` ({"include": [{"stack": NAME}, ...]}) and ``count``."""
+    if changed_since and reviewed:
+        raise click.UsageError("--changed-since and --reviewed cannot be combined")
+    actions = ActionsEnv.from_env()
+    found = stacks_file(ctx.meta.get("stacks_file"))  # (``--stacks-file``; meta is shared by the contexts)
+    if changed_since:
+        chosen = changed_stacks(found, changed_since)
+    elif reviewed:
+        repo, number = actions.require_repository(repo), actions.require_pr(pr)
+        with _github(actions) as gh:
+            comments = gh.list_comments(repo, number)
+        chosen = [s for s in found.stacks.values() if find_marked(comments, "plan", s.name, author) is not None]
+    else:
+        chosen = list(found.stacks.values())
+    matrix = json.dumps({"include": [{"stack": s.name} for s in chosen]}, separators=(",", ":"))
+    click.echo(matrix)
+    actions.set_output("matrix", matrix)
+    actions.set_output("count", str(len(chosen)))
+    return 0

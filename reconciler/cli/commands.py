@@ -13,6 +13,7 @@ import click
 
 from reconciler.addresses import Address
 from reconciler.cli.progress import CliHooks, refresh_progress
+from reconciler.cli.stacks import choose_stack, stacks
 from reconciler.cli.state_transfer import pull, push
 from reconciler.errors import PlanError, ReconcilerError, StateError
 from reconciler.graph.build import build_graph
@@ -22,6 +23,7 @@ from reconciler.plan.render import render_drift, render_ledger, render_plan, use
 from reconciler.providers.registry import PROVIDERS
 from reconciler.sandbox import Sandbox
 from reconciler.spec.schema import json_schema
+from reconciler.spec.stacks import json_schema as stacks_json_schema
 from reconciler.workspace import DEFAULT_PARALLELISM, PARALLELISM_HELP, Workspace
 
 FORMATS = click.Choice(["text", "json", "markdown"])
@@ -67,13 +69,21 @@ class _LazyGroup(click.Group):
               help="A variable's value (repeatable; wins over --var-file and RECONCILER_VAR_NAME).")
 @click.option("--var-file", "var_files", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
               help="A YAML file of NAME: value (repeatable, later files win; wins over RECONCILER_VAR_NAME).")
+@click.option("--stack", envvar="RECONCILER_STACK", default=None, metavar="NAME",
+              help="Run on the stack NAME of stacks.yaml: its specs, variable values, provider settings and "
+                   "state (env RECONCILER_STACK).")
+@click.option("--stacks-file", envvar="RECONCILER_STACKS_FILE", default=None, type=click.Path(dir_okay=False),
+              help="The stacks file [default: stacks.yaml in the current directory or a parent] "
+                   "(env RECONCILER_STACKS_FILE).")
 @click.version_option(package_name="reconciler")
 @click.pass_context
 def cli(ctx: click.Context, specs: str, state: str | None, lock_timeout: float, var_args: tuple[str, ...],
-        var_files: tuple[str, ...]) -> None:
+        var_files: tuple[str, ...], stack: str | None, stacks_file: str | None) -> None:
     """Declarative reconciler for data and ML platforms."""
-    ctx.obj = Workspace(specs_path=specs, state_location=state, lock_timeout=lock_timeout,
-                        var_args=var_args, var_files=var_files,
+    ctx.meta["stacks_file"] = stacks_file
+    chosen = choose_stack(ctx, stack, stacks_file)
+    ctx.obj = Workspace(specs_path=chosen.specs[0] if chosen else specs, state_location=state,
+                        lock_timeout=lock_timeout, var_args=var_args, var_files=var_files, stack=chosen,
                         warn=lambda message: click.echo(f"Warning: {message}", err=True))
 
 
@@ -295,6 +305,7 @@ def state() -> None:
 
 state.add_command(pull)
 state.add_command(push)
+cli.add_command(stacks)
 
 
 @cli.command()
@@ -404,9 +415,10 @@ def force_unlock(ctx, lock_id: str) -> int:
 
 
 @cli.command()
-def schema() -> int:
+@click.option("--stacks", "of_stacks", is_flag=True, help="The schema of stacks.yaml instead.")
+def schema(of_stacks: bool) -> int:
     """Print the JSON Schema of the spec format (for editor completion)."""
-    click.echo(json.dumps(json_schema(PROVIDERS), indent=2))
+    click.echo(json.dumps(stacks_json_schema(PROVIDERS) if of_stacks else json_schema(PROVIDERS), indent=2))
     return 0
 
 

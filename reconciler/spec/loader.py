@@ -56,9 +56,9 @@ _FAILED = object()
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
+def load_specs(path: str | os.PathLike | Sequence[str | os.PathLike], *, registry: Mapping[str, ProviderSpec],
                env: Mapping[str, str] | None = None, var_args: Sequence[str] = (),
-               var_files: Sequence[str] = ()) -> SpecSet:
+               var_files: Sequence[str] = (), stack_values: Sequence[Given] = ()) -> SpecSet:
     """Load every ``*.yaml`` / ``*.yml`` under ``path`` (or the one file ``path``).
 
     ``env`` (default ``os.environ``) feeds ``${env:NAME}`` and ``RECONCILER_VAR_NAME``;
@@ -67,11 +67,23 @@ def load_specs(path: str | os.PathLike, *, registry: Mapping[str, ProviderSpec],
     that does not parse; otherwise collects every problem of every file and raises them together
     (one error: its class if all problems share one, else ``SpecValidationError``; ``.errors``
     lists them), each with ``file:line`` and the address.
+
+    ``path`` may be several directories (a stack's): their files are merged as one set, and
+    relative paths (``file()``) resolve against the first. ``stack_values`` (a stack's values,
+    see ``spec.stacks``) rank below every other given value.
     """
+    paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    path = paths[0]
     docs, problems, files = read_specs(path)
+    for more in paths[1:]:  # (a stack's further directories; a file already read is read once)
+        seen = set(files)
+        more_docs, more_problems, more_files = read_specs(more)
+        docs += [d for d in more_docs if d.file not in seen]
+        problems += [p for p in more_problems if not p.location or p.location.file not in seen]
+        files += tuple(f for f in more_files if f not in seen)
     root = FsPath(path) if FsPath(path).is_dir() else FsPath(path).parent
     env = os.environ if env is None else env
-    given = given_values(var_args, var_files, env)
+    given = [*stack_values, *given_values(var_args, var_files, env)]
     return _Merge(registry, env, problems, root, given).run(docs, files)
 
 

@@ -4,7 +4,8 @@ Owns: reading a ``variables:`` entry as a declaration (``type``, ``default``, ``
 ``sensitive``, ``validation``) or as a plain default (``stage: prod``), the type language
 (``string``, ``number``, ``bool``, ``list``, ``map``, ``any``, ``list(T)``, ``map(T)``), gathering the
 values given from outside (``RECONCILER_VAR_NAME``, ``--var-file FILE``, ``--var NAME=VALUE``, in
-that order of precedence, the last one winning), converting text to a declared type, and saying
+that order of precedence, the last one winning; a stack's values, ``spec.stacks``, rank below
+all three), converting text to a declared type, and saying
 what is wrong naming where the value came from. It never shows a sensitive value.
 """
 

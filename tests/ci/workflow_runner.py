@@ -6,7 +6,9 @@ Faithful where the templates depend on it: the ``GITHUB_*`` variables Actions se
 ``GITHUB_TOKEN``, which Actions never exports: a step must ask for ``${{ github.token }}``),
 ``env`` at workflow, job and step level with ``${{ ... }}`` expressions, ``GITHUB_OUTPUT`` read
 back into ``steps.<id>.outputs``, per-step job summaries, ``if:`` on jobs and steps, and a
-failing step skipping the rest. Anything else in a template (an unknown action, an expression
+failing step skipping the rest. A matrix job runs once per ``matrix`` the test gives (its
+``strategy`` is not evaluated), with ``needs`` (the outputs of the jobs it needs, as
+``JobResult.outputs`` returns them). Anything else in a template (an unknown action, an expression
 this runner cannot evaluate) is an error, so a template cannot silently outgrow its test.
 """
 
@@ -49,6 +51,8 @@ class StepResult:
 @dataclass
 class JobResult:
     steps: list[StepResult]
+    #: the job's ``outputs:``, evaluated after its steps (for ``needs.<job>.outputs``)
+    outputs: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -80,13 +84,15 @@ class LocalRunner:
         shim.chmod(0o755)
 
     def run(self, workflow: Path, job: str, *, event_name: str, event: dict[str, Any], run_id: int,
-            sha: str = "0" * 40) -> JobResult:
+            sha: str = "0" * 40, matrix: Mapping[str, str] | None = None,
+            needs: Mapping[str, JobResult] | None = None) -> JobResult:
         doc = load_workflow(workflow)
         spec = doc["jobs"][job]
         event_path = self.scratch / f"event-{run_id}.json"
         event_path.write_text(json.dumps(event))
         ctx = {"event": event, "event_name": event_name, "run_id": str(run_id), "token": self.token,
-               "repository": self.repository, "sha": sha, "steps": {}, "status": "success"}
+               "repository": self.repository, "sha": sha, "steps": {}, "status": "success",
+               "matrix": dict(matrix or {}), "needs": {k: {"outputs": v.outputs} for k, v in (needs or {}).items()}}
         if "if" in spec and not self._truthy(self._condition(spec["if"], ctx)):
             return JobResult([StepResult(s.get("name", s.get("uses", "?")), "skipped") for s in spec["steps"]])
         base = {
@@ -116,7 +122,7 @@ class LocalRunner:
                 ctx["steps"][step["id"]] = {"outputs": result.outputs, "outcome": result.outcome}
             if result.outcome == "failure":
                 ctx["status"] = "failure"
-        return JobResult(results)
+        return JobResult(results, {k: self._eval(str(v), ctx) for k, v in (spec.get("outputs") or {}).items()})
 
     # -- steps -------------------------------------------------------------------------------------
     def _step(self, step: dict, name: str, index: int, env: dict[str, str], ctx: dict, run_id: int) -> StepResult:
@@ -173,6 +179,9 @@ class LocalRunner:
 
     def _value(self, expr: str, ctx: dict) -> Any:
         expr = expr.strip()
+        if "!=" in expr:
+            left, right = expr.split("!=", 1)
+            return self._value(left, ctx) != self._value(right, ctx)
         if "==" in expr:
             left, right = expr.split("==", 1)
             return self._value(left, ctx) == self._value(right, ctx)
@@ -195,6 +204,10 @@ class LocalRunner:
             for key in parts[1:] if parts[1] != "event" else parts[2:]:
                 value = value.get(key) if isinstance(value, dict) else None
             return value
+        if parts[0] == "matrix" and len(parts) == 2:
+            return ctx["matrix"][parts[1]]
+        if parts[0] == "needs" and len(parts) == 4 and parts[2] == "outputs":
+            return ctx["needs"][parts[1]]["outputs"].get(parts[3], "")
         if parts[0] == "steps" and len(parts) == 4 and parts[2] == "outputs":
             return ctx["steps"].get(parts[1], {}).get("outputs", {}).get(parts[3], "")
         raise AssertionError(f"the local runner cannot evaluate ${{{{ {expr} }}}}")

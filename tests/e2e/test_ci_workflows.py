@@ -18,6 +18,8 @@ from tests.conftest import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 PLAN, APPLY, DRIFT = (WORKFLOWS / f"reconciler-{n}.yml" for n in ("plan", "apply", "drift"))
+#: the same three for a repository of several stacks (tests/e2e/test_ci_stacks_workflows.py runs them)
+STACK_WORKFLOWS = [WORKFLOWS / f"reconciler-stacks-{n}.yml" for n in ("plan", "apply", "drift")]
 HEAD = "5" * 40
 
 
@@ -42,7 +44,7 @@ def _platform_steps(path: Path):
     for job in load_workflow(path)["jobs"].values():
         for step in job["steps"]:
             if "reconciler ci " in step.get("run", "") and "comment" not in step["run"].split("ci ", 1)[1][:8] \
-                    and "reviewed-run" not in step["run"]:
+                    and "reviewed-run" not in step["run"] and "ci stacks" not in step["run"]:
                 yield step
 
 
@@ -54,7 +56,7 @@ def _required_settings() -> set[str]:
             for name, info in spec.settings_model.model_fields.items() if info.is_required() and name in spec.env}
 
 
-@pytest.mark.parametrize("path", [PLAN, APPLY, DRIFT], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [PLAN, APPLY, DRIFT, *STACK_WORKFLOWS], ids=lambda p: p.stem)
 def test_steps_that_reach_the_platforms_get_every_providers_settings(path):
     wanted = _required_settings()
     assert {"DATAIKU_URL", "DATAIKU_API_KEY"} <= wanted
@@ -65,12 +67,13 @@ def test_steps_that_reach_the_platforms_get_every_providers_settings(path):
         assert not missing, f"{path.name}: step {step['name']!r} does not pass {sorted(missing)}"
 
 
-@pytest.mark.parametrize("path", [PLAN, APPLY, DRIFT], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [PLAN, APPLY, DRIFT, *STACK_WORKFLOWS], ids=lambda p: p.stem)
 def test_github_token_only_where_github_is_called(path):
     for job in load_workflow(path)["jobs"].values():
         for step in job["steps"]:
             run = step.get("run", "")
-            calls_github = any(c in run for c in ("ci comment", "ci reviewed-run", "--comment", "ci drift-issue"))
+            calls_github = any(c in run for c in ("ci comment", "ci reviewed-run", "--comment", "ci drift-issue",
+                                                  "ci stacks --reviewed"))
             assert ("GITHUB_TOKEN" in (step.get("env") or {})) is calls_github, step.get("name")
 
 

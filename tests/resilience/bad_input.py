@@ -50,6 +50,10 @@ class Case:
     alone: bool = False  # the set is only these files (no valid base)
     heavy: bool = False  # run as a child process under the memory limit
     located: bool = True  # the message must name broken.yaml:LINE
+    #: a stacks file (``broken.yaml`` outside the specs; ``{specs}`` is the case's valid specs
+    #: directory) and the stack ``plan`` runs on with ``--stacks-file ... --stack STACK``
+    stacks: str | None = None
+    stack: str = ""
 
 
 def _broken(text: str, *expect: str, case_id: str, **kw) -> Case:
@@ -235,6 +239,14 @@ def spec_cases(huge_mb: int) -> list[Case]:
         Case("deep-nesting", {"broken.yaml": "variables:\n  x: " + "[" * 10_000 + "]" * 10_000 + "\n"},
              ("nest",), heavy=True),
         Case("empty-directory", {}, ("no spec files",), alone=True, located=False),
+        # -- stacks (stacks.yaml) ----------------------------------------------------------------------
+        Case("stacks-shared-state", expect=("share one state", "each stack needs its own"), stack="dev",
+             stacks="stacks:\n  dev:\n    specs: {specs}\n    state: one.json\n"
+                    "  prod:\n    specs: {specs}\n    state: ./one.json\n"),
+        Case("stacks-unknown-name", expect=("no stack named 'staging'", "known stacks: dev, prod"), stack="staging",
+             stacks="stacks:\n  dev:\n    specs: {specs}\n  prod:\n    specs: {specs}\n"),
+        Case("stacks-missing-specs-directory", expect=("specs", "no such directory", "relative to the stacks file"),
+             stack="dev", stacks="stacks:\n  dev:\n    specs: [{specs}, {specs}-gone]\n"),
     ]
 
 
@@ -319,6 +331,22 @@ def _child(world: World, specs: Path, time_limit: float, memory_limit: int) -> t
     return proc.returncode, out_text + err_text, seconds, usage.ru_maxrss / 1024
 
 
+def _stack_run(world: World, specs: Path, case: Case) -> tuple[int, str, float, None]:
+    """``reconciler --stacks-file FILE --stack STACK plan``, with no RECONCILER_SPECS / _STATE
+    (the stack says where its specs and state are)."""
+    stacks_file = specs.with_name(f"{case.id}.stacks") / "broken.yaml"
+    stacks_file.parent.mkdir(parents=True, exist_ok=True)
+    stacks_file.write_text((case.stacks or "").format(specs=specs))
+    saved = dict(world.extra_env)
+    world.extra_env.update(RECONCILER_SPECS="", RECONCILER_STATE="")  # (empty: unset, for click)
+    try:
+        run = world.cli("--stacks-file", str(stacks_file), "--stack", case.stack, "plan")
+    finally:
+        world.extra_env.clear()
+        world.extra_env.update(saved)
+    return run.code, run.text, run.seconds, None
+
+
 def make_base(world: World) -> Path:
     """The valid estate every case breaks (written once, copied per case)."""
     base = world.root / "base"
@@ -337,6 +365,8 @@ def answer(world: World, base: Path, case: Case, *, time_limit: float = TIME_LIM
     before = sum(c["requests"] for c in world.sb.counts.values()) + world.sb.fault_count
     if case.heavy:
         code, message, seconds, peak = _child(world, specs, time_limit, memory_limit)
+    elif case.stacks is not None:
+        code, message, seconds, peak = _stack_run(world, specs, case)
     else:
         run = world.cli("--specs", str(specs), "plan")
         code, message, seconds, peak = run.code, run.text, run.seconds, None

@@ -42,7 +42,8 @@ def test_the_corpus_covers_the_issue():
                    "variable-type-mismatch", "unknown-instance-key", "for-each-over-a-number",
                    "for-each-duplicate-keys", "moved-malformed-address", "moved-from-equals-to",
                    "moved-twice-from-one-address", "moved-onto-another-declared-object",
-                   "import-to-an-undeclared-address"):
+                   "import-to-an-undeclared-address", "stacks-shared-state", "stacks-unknown-name",
+                   "stacks-missing-specs-directory"):
         assert needed in ids
 
 
