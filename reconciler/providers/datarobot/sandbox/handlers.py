@@ -196,6 +196,52 @@ def erase_deleted(world: DataRobotWorld, request: SandboxRequest, p: Params) -> 
     return _accepted(request, world.erase_deleted(_body(request)))
 
 
+# -- deployment settings ----------------------------------------------------------------------
+def get_settings(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_settings(p["deploymentId"]))
+
+
+def update_settings(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _accepted(request, world.update_settings(p["deploymentId"], _body(request)))
+
+
+def get_health_settings(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_health_settings(p["deploymentId"]))
+
+
+def get_default_health_settings(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.default_health_settings(p["deploymentId"]))
+
+
+def update_health_settings(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.update_health_settings(p["deploymentId"], _body(request)))
+
+
+def get_challenger_replay(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_challenger_replay(p["deploymentId"]))
+
+
+def update_challenger_replay(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.update_challenger_replay(p["deploymentId"], _body(request)))
+
+
+def get_accuracy_metrics(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok({"data": world.get_accuracy_metrics(p["deploymentId"])})
+
+
+def update_accuracy_metrics(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok({"data": world.update_accuracy_metrics(p["deploymentId"], _body(request))})
+
+
+def get_retraining(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_retraining(p["deploymentId"]))
+
+
+def update_retraining(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    world.update_retraining(p["deploymentId"], _body(request))
+    return _ok(world.get_retraining(p["deploymentId"]))
+
+
 # -- prediction environments ------------------------------------------------------------------
 def list_environments(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
     return _ok(page(request, world.list_environments(), default_limit=100))

@@ -31,6 +31,18 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", _D + "/capabilities", h.get_capabilities),
     Route("GET", _D + "/features", h.list_features),
     Route("GET", _D + "/modelHistory", h.list_model_history),
+    # deployment settings
+    Route("GET", _D + "/settings", h.get_settings),
+    Route("PATCH", _D + "/settings", h.update_settings),
+    Route("GET", _D + "/healthSettings", h.get_health_settings),
+    Route("PATCH", _D + "/healthSettings", h.update_health_settings),
+    Route("GET", _D + "/healthSettings/defaults", h.get_default_health_settings),
+    Route("GET", _D + "/challengerReplaySettings", h.get_challenger_replay),
+    Route("PATCH", _D + "/challengerReplaySettings", h.update_challenger_replay),
+    Route("GET", _D + "/accuracyMetrics", h.get_accuracy_metrics),
+    Route("PUT", _D + "/accuracyMetrics", h.update_accuracy_metrics),
+    Route("GET", _D + "/retrainingSettings", h.get_retraining),
+    Route("PATCH", _D + "/retrainingSettings", h.update_retraining),
     Route("GET", "/deletedDeployments", h.list_deleted),
     Route("PATCH", "/deletedDeployments", h.erase_deleted),
     # prediction environments

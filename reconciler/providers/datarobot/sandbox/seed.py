@@ -65,6 +65,12 @@ COMPUTE_BUNDLES: tuple[Doc, ...] = (
      "isDeleted": True, "useCases": ["customModel"]},
 )
 
+#: AI Catalog datasets a retraining setting may name (``{id, name}``)
+DATASETS: tuple[Doc, ...] = (
+    {"id": "650000000000000000000d01", "name": "churn_training_2026q1.csv"},
+    {"id": "650000000000000000000d02", "name": "house_prices_2026q1.csv"},
+)
+
 PPS_IMAGE: Doc = {
     "baseImageId": "650000000000000000000c01",
     "created": "2026-01-01T00:00:00Z",

@@ -51,6 +51,7 @@ class DeploymentOps:
     running_jobs: Callable[[str], list]
     abort_jobs: Callable[[str, str], None]
     max_deployments: int | None
+    drop_settings: Callable[[str], None]
 
     # -- lookups ------------------------------------------------------------------------------
     def _deployment(self, deployment_id: str) -> Doc:
@@ -277,6 +278,7 @@ class DeploymentOps:
         doc = self._deployment(deployment_id)
         self.abort_jobs(deployment_id, "The deployment was deleted")
         del self._s["deployments"][deployment_id]
+        self.drop_settings(deployment_id)
         self._s["deleted"][deployment_id] = {"id": deployment_id, "label": doc["label"], "deletedAt": self.now()}
 
     def list_deleted(self) -> list[Doc]:
