@@ -341,7 +341,8 @@ def decide(
     if not diff:
         return Change(address, Action.NOOP, adopt + "matches the specs" if importing else "up to date",
                       blocked=blocked, **base)
-    return Change(address, Action.UPDATE, adopt + f"field(s) differ: {', '.join(changed)}", notes=waits,
+    notes = waits + rt.update_notes(live, full_desired, frozenset(changed))
+    return Change(address, Action.UPDATE, adopt + f"field(s) differ: {', '.join(changed)}", notes=notes,
                   blocked=blocked, **base)
 
 

@@ -254,6 +254,11 @@ class ResourceType:
         pending review), or None. The plan shows it as blocked (not failed)."""
         return None
 
+    def update_notes(self, live: Live, desired: Mapping[str, Any], changed: frozenset[str]) -> tuple[str, ...]:
+        """What an update of these ``changed`` fields does beyond the change itself, shown in the
+        plan ("the deployment is deactivated around it"). Pure: no request."""
+        return ()
+
     def replace_rule(self, field: str, old: Any, new: Any) -> str | None:
         """Why changing top-level ``field`` from ``old`` (live, normalized) to ``new`` (desired,
         normalized) needs a replacement, or None when the platform changes it in place. The plan

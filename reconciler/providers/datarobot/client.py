@@ -152,6 +152,41 @@ class DataRobotClient:
         except NotFoundError:
             pass
 
+    # -- deployment settings ----------------------------------------------------------------
+    def get_deployment_settings(self, deployment_id: str) -> Doc | None:
+        return self._maybe(f"deployments/{_seg(deployment_id)}/settings/")
+
+    def update_deployment_settings(self, deployment_id: str, body: Doc) -> str | None:
+        """``PATCH .../settings/``: 202 + the status URL of the job applying it."""
+        result = self.http.request("PATCH", f"deployments/{_seg(deployment_id)}/settings/", json=body)
+        return result.headers.get("location")
+
+    def get_health_settings(self, deployment_id: str) -> Doc | None:
+        return self._maybe(f"deployments/{_seg(deployment_id)}/healthSettings/")
+
+    def update_health_settings(self, deployment_id: str, body: Doc) -> Doc:
+        return self._json("PATCH", f"deployments/{_seg(deployment_id)}/healthSettings/", json=body)
+
+    def get_challenger_replay_settings(self, deployment_id: str) -> Doc | None:
+        return self._maybe(f"deployments/{_seg(deployment_id)}/challengerReplaySettings/")
+
+    def update_challenger_replay_settings(self, deployment_id: str, body: Doc) -> Doc:
+        return self._json("PATCH", f"deployments/{_seg(deployment_id)}/challengerReplaySettings/", json=body)
+
+    def get_accuracy_metrics(self, deployment_id: str) -> list[str] | None:
+        doc = self._maybe(f"deployments/{_seg(deployment_id)}/accuracyMetrics/")
+        return None if doc is None else list(doc.get("data") or [])
+
+    def update_accuracy_metrics(self, deployment_id: str, metrics: list[str]) -> list[str]:
+        doc = self._json("PUT", f"deployments/{_seg(deployment_id)}/accuracyMetrics/", json={"data": metrics})
+        return list((doc or {}).get("data") or [])
+
+    def get_retraining_settings(self, deployment_id: str) -> Doc | None:
+        return self._maybe(f"deployments/{_seg(deployment_id)}/retrainingSettings/")
+
+    def update_retraining_settings(self, deployment_id: str, body: Doc) -> None:
+        self.http.request("PATCH", f"deployments/{_seg(deployment_id)}/retrainingSettings/", json=body)
+
     # -- prediction environments ------------------------------------------------------------
     def list_environments(self) -> list[Doc]:
         return self.paginate("predictionEnvironments/")

@@ -131,9 +131,9 @@ class SettingsOps:
 
     def update_challenger_replay(self, deployment_id: str, body: Any) -> Doc:
         store = self._settings(deployment_id)
-        want = parse(ChallengerReplayUpdate, body, "challenger replay settings").model_dump()
-        store["replay"] = want
-        return copy.deepcopy(want)
+        want = parse(ChallengerReplayUpdate, body, "challenger replay settings").model_dump(exclude_unset=True)
+        store["replay"] = {**store["replay"], **want}
+        return copy.deepcopy(store["replay"])
 
     # -- accuracy metrics -----------------------------------------------------------------------
     def get_accuracy_metrics(self, deployment_id: str) -> list[str]:
