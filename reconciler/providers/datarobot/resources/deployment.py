@@ -31,6 +31,8 @@ once it has settled). Every live deployment names both its learning model and it
 a spec declares one: ``model_package_id`` when the deployment predicts in a prediction environment
 (or has no learning model), else ``model_id`` with its prediction server. Models, packages and
 servers are data sources, so their ids stay pasted; the prediction environment becomes a reference.
+Settings blocks are exported only where they differ from their defaults (``accuracy_metrics``,
+whose default depends on the model, never). Settings blocks: see ``deployment_settings``.
 """
 
 from __future__ import annotations
@@ -199,7 +201,7 @@ class Deployment(ResourceType):
         live view carries both): the package when the deployment predicts in a prediction environment."""
         if live.get("status") not in SETTLED:
             return None
-        out = dict(live)
+        out = {k: v for k, v in live.items() if k not in ds.FIELDS or ds.exported(k, v)}
         if out.get("prediction_environment_id") is not None or out.get("model_id") is None:
             out.pop("model_id", None)
         else:

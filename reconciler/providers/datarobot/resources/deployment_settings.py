@@ -241,6 +241,17 @@ def canonical(name: str, value: Any) -> Any:
     return out
 
 
+def exported(name: str, value: Any) -> bool:
+    """Whether export writes the block: set and not at its defaults (``accuracy_metrics``, whose
+    default depends on the model's target type, never)."""
+    if value is None or name in LISTS:
+        return False
+    try:
+        return canonical(name, value) != canonical(name, {})
+    except ValidationError:  # a block with required fields has no defaults to be at
+        return True
+
+
 # -- live views -----------------------------------------------------------------------------------
 def _enabled(doc: Any) -> dict[str, bool]:
     return {"enabled": bool((doc or {}).get("enabled"))}
