@@ -242,6 +242,63 @@ def update_retraining(world: DataRobotWorld, request: SandboxRequest, p: Params)
     return _ok(world.get_retraining(p["deploymentId"]))
 
 
+# -- use cases and registered models ----------------------------------------------------------
+def list_use_cases(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(page(request, world.list_use_cases(request.arg("search")), default_limit=100))
+
+
+def create_use_case(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.create_use_case(_body(request)), 201)
+
+
+def get_use_case(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_use_case(p["useCaseId"]))
+
+
+def update_use_case(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.update_use_case(p["useCaseId"], _body(request)))
+
+
+def delete_use_case(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    world.delete_use_case(p["useCaseId"])
+    return SandboxResponse.empty(204)
+
+
+def list_registered_models(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(page(request, world.list_registered_models(request.arg("search")), default_limit=100))
+
+
+def get_registered_model(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_registered_model(p["registeredModelId"]))
+
+
+def update_registered_model(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.update_registered_model(p["registeredModelId"], _body(request)))
+
+
+def archive_registered_model(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    world.archive_registered_model(p["registeredModelId"])
+    return SandboxResponse.empty(204)
+
+
+def list_registered_versions(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    items = [world.counted(v) for v in world.list_versions(p["registeredModelId"])]
+    return _ok(page(request, items, default_limit=100))
+
+
+def get_registered_version(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.counted(world.get_version(p["registeredModelId"], p["versionId"])))
+
+
+def update_registered_version(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    doc = world.update_version(p["registeredModelId"], p["versionId"], _body(request))
+    return _ok(world.counted(doc))
+
+
+def create_from_leaderboard(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.counted(world.create_from_leaderboard(_body(request))), 201)
+
+
 # -- prediction environments ------------------------------------------------------------------
 def list_environments(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
     return _ok(page(request, world.list_environments(), default_limit=100))

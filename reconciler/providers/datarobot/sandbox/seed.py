@@ -120,13 +120,15 @@ def _model(model_id: str, project_id: str, model_type: str, number: int, family:
     }
 
 
-def _package(model: Doc, package_id: str, registered_id: str) -> Doc:
+def package_document(model: Doc, package_id: str, registered_id: str, version: int, name: str,
+                     created_at: str) -> Doc:
+    """A model package (registered model version) of the learning model ``model``."""
     project = _project(model["projectId"])
     return {
-        "id": package_id, "name": f"{model['modelType']} (v1)",
-        "registeredModelId": registered_id, "registeredModelVersion": 1,
+        "id": package_id, "name": name,
+        "registeredModelId": registered_id, "registeredModelVersion": version,
         "modelId": model["id"], "modelExecutionType": "dedicated", "isArchived": False, "isDeprecated": False,
-        "importMeta": {"creatorId": OWNER["id"], "dateCreated": SEEDED_AT, "containsFearPipeline": False},
+        "importMeta": {"creatorId": OWNER["id"], "dateCreated": created_at, "containsFearPipeline": False},
         "sourceMeta": {"projectId": project["id"], "projectName": project["projectName"]},
         "modelKind": {"isTimeSeries": False, "isMultiseries": False, "isUnsupervisedLearning": False},
         "target": {"name": project["target"], "type": project["targetType"],
@@ -136,9 +138,25 @@ def _package(model: Doc, package_id: str, registered_id: str) -> Doc:
     }
 
 
+def _package(model: Doc, package_id: str, registered_id: str) -> Doc:
+    return package_document(model, package_id, registered_id, 1, f"{model['modelType']} (v1)", SEEDED_AT)
+
+
+def _registered(package: Doc) -> Doc:
+    """The registered model a seeded package is version 1 of."""
+    user = {"id": OWNER["id"], "email": OWNER["email"], "username": OWNER["email"]}
+    return {"id": package["registeredModelId"], "name": package["modelDescription"]["modelName"] + " #"
+            + package["registeredModelId"][-3:], "description": "", "createdAt": SEEDED_AT,
+            "modifiedAt": SEEDED_AT, "modifiedBy": user, "createdBy": user, "lastVersionNum": 1,
+            "isArchived": False, "isGlobal": False,
+            "target": {"name": package["target"]["name"], "type": package["target"]["type"]}}
+
+
 MODELS: tuple[Doc, ...] = tuple(_model(m, project, kind, number, family)
                                 for m, _, _, project, kind, number, family in _MODELS)
 MODEL_PACKAGES: tuple[Doc, ...] = tuple(_package(model, row[1], row[2]) for model, row in zip(MODELS, _MODELS))
+#: one registered model per seeded package (``…09xx``), named after the model type and its id's tail
+REGISTERED_MODELS: tuple[Doc, ...] = tuple(_registered(p) for p in MODEL_PACKAGES)
 
 
 def project(project_id: str) -> Doc | None:

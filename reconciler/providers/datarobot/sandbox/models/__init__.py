@@ -14,6 +14,7 @@ and lives in ``seed``):
     environments  {id: prediction environment document}
     settings      {deployment id: its settings documents}  (``models.settings``; not in
                   ``state_keys``, so world files saved before settings existed still load)
+    use_cases, registered, packages   (``models.registry``; made on first use, likewise)
     jobs          {status id: job}                   async work behind a 202 + Location
     counter       ids come from sha1(f"{seed}:{counter}"): stable for a given seed
 
@@ -47,6 +48,7 @@ from reconciler.providers.datarobot.sandbox.errors import NotFound
 from reconciler.providers.datarobot.sandbox.models.catalog import CatalogOps
 from reconciler.providers.datarobot.sandbox.models.deployments import DeploymentOps
 from reconciler.providers.datarobot.sandbox.models.environments import EnvironmentOps
+from reconciler.providers.datarobot.sandbox.models.registry import RegistryOps
 from reconciler.providers.datarobot.sandbox.models.settings import SettingsOps
 from reconciler.sandbox.world import World
 
@@ -64,7 +66,7 @@ _DEFAULT_KNOBS: dict[str, Any] = {
 }
 
 
-class DataRobotWorld(DeploymentOps, SettingsOps, EnvironmentOps, CatalogOps, World):
+class DataRobotWorld(DeploymentOps, SettingsOps, RegistryOps, EnvironmentOps, CatalogOps, World):
     """One DataRobot organization: seeded catalog, deployments, environments, jobs."""
 
     platform = "DataRobot"

@@ -52,6 +52,7 @@ class DeploymentOps:
     abort_jobs: Callable[[str, str], None]
     max_deployments: int | None
     drop_settings: Callable[[str], None]
+    created_package: Callable[[str], Doc | None]
 
     # -- lookups ------------------------------------------------------------------------------
     def _deployment(self, deployment_id: str) -> Doc:
@@ -63,7 +64,7 @@ class DeploymentOps:
     def _resolve_model(self, model_id: str | None, package_id: str | None) -> tuple[Doc, Doc]:
         """(learning model, model package) for either id; 422 naming the field when unknown."""
         if package_id is not None:
-            package = seed.package(package_id)
+            package = seed.package(package_id) or self.created_package(package_id)
             if package is None:
                 raise Unprocessable(f"Model package {package_id} not found",
                                     {"modelPackageId": "model package not found"})
