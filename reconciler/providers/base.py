@@ -174,6 +174,11 @@ class ResourceType:
     #: these is reported with the reason instead, and the next plan shows it again.
     settles_later: ClassVar[Mapping[str, str]] = {}
 
+    #: server-owned outputs an update gives a new value, by the fields whose change does it (a
+    #: registered model's ``version_id`` when its source ``model_id`` changes): the plan shows what
+    #: references them as known only after apply, and apply resolves them once the update is done.
+    outputs_on_update: ClassVar[Mapping[str, frozenset[str]]] = {}
+
     def __init__(self, client: Any) -> None:
         self.client = client
 
