@@ -59,3 +59,27 @@ def test_a_version_is_deployable_and_archive_reads_as_gone(session):
     assert rt.read(object_id) is None
     assert find_one(rt, {"name": "Churn"}) is None
     rt.delete(object_id)  # already archived: not an error
+
+
+def test_prediction_environment_with_batch_limits_and_managed_by(session):
+    report = run_lifecycle(
+        session, "datarobot_prediction_environment",
+        {"name": "edge", "platform": "aws", "managed_by": "datarobot", "credential_id": "650000000000000000000e01",
+         "datastore_id": "650000000000000000000e02", "batch_jobs_priority": "high", "batch_jobs_max_concurrent": 4},
+        {"name": "edge", "platform": "aws", "managed_by": "datarobot", "credential_id": "650000000000000000000e01",
+         "datastore_id": "650000000000000000000e02", "batch_jobs_priority": "low", "batch_jobs_max_concurrent": 8})
+    assert report.changed == {"batch_jobs_priority", "batch_jobs_max_concurrent"}
+    rt = session.resource("datarobot_prediction_environment")
+    assert {"managed_by", "credential_id", "datastore_id"} <= rt.create_only
+
+
+def test_prediction_environment_refuses_a_credential_on_a_self_managed_one():
+    from pydantic import ValidationError
+
+    from reconciler.providers.datarobot.resources.prediction_environment import PredictionEnvironmentSpec
+    import pytest
+    with pytest.raises(ValidationError, match="credential_id and datastore_id apply only"):
+        PredictionEnvironmentSpec.model_validate({"name": "e", "platform": "aws", "credential_id": "x"})
+    with pytest.raises(ValidationError, match="exactly when managed_by"):
+        PredictionEnvironmentSpec.model_validate({"name": "e", "platform": "aws", "managed_by": "datarobot",
+                                                  "is_managed_by_management_agent": False})
