@@ -27,7 +27,7 @@ from typing import Any, Callable
 from reconciler.providers.datarobot.sandbox import seed
 from reconciler.providers.datarobot.sandbox.errors import Conflict, Unprocessable
 from reconciler.providers.datarobot.sandbox.payloads import parse
-from reconciler.providers.datarobot.sandbox.settings_payloads import (
+from reconciler.providers.datarobot.sandbox.payloads.settings import (
     HEALTH_DEFAULTS,
     AccuracyMetricsUpdate,
     ChallengerReplayUpdate,

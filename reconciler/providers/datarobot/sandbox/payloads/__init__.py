@@ -8,6 +8,8 @@ official client sends where the seed is silent (``fromModelPackage``, prediction
 model replacement). Unknown fields are refused. The client drops ``None`` values before sending,
 so a field the seed marks required-but-nullable (``description``) may be absent.
 ``parse(model, body, what)`` turns a failure into a 422 whose ``errors`` map names each field.
+Deployment settings bodies live in ``payloads.settings``, Use Case and Model Registry bodies in
+``payloads.registry``.
 """
 
 from __future__ import annotations
