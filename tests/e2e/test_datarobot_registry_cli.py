@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import warnings
 
+import httpx
 import pytest
 
 from tests.conftest import TOKEN
@@ -27,6 +28,14 @@ resources:
     description: The production churn model.
     model_id: ${datarobot_learning_model.churn_xgb.id}
     version_name: xgb-2026q1
+
+  datarobot_prediction_environment.batch:
+    name: batch-scoring
+    platform: aws
+    managed_by: datarobot
+    credential_id: "650000000000000000000e01"
+    batch_jobs_priority: high
+    batch_jobs_max_concurrent: 4
 
   datarobot_deployment.registered:
     label: Churn (registered)
@@ -96,3 +105,22 @@ def test_a_new_source_model_is_a_new_version_and_the_deployment_follows(proj, of
     latest = max(versions, key=lambda v: v.registered_model_version)
     assert deployment.model_package["id"] == latest.id and deployment.model["id"] == CHURN_GLM
     assert proj.cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_batch_limits_changed_through_the_api_are_drift_and_apply_repairs(proj, official):
+    _applied(proj)
+    env = next(e for e in official.PredictionEnvironment.list() if e.name == "batch-scoring")
+    assert (env.is_managed_by_management_agent, env.credential_id) == (True, "650000000000000000000e01")
+    with httpx.Client(base_url=f"{proj.base_url}/datarobot/api/v2", headers={"Authorization": f"Token {TOKEN}"}) as api:
+        # the official client has no update for environments: the raw API, as the TF provider calls it
+        assert api.patch(f"predictionEnvironments/{env.id}/", json={"priority": 0}).status_code == 200
+    drift = proj.cli("drift")
+    assert drift.code == 2 and "batch_jobs_priority" in drift.out and "low" in drift.out, drift.text
+    _applied(proj)
+    assert proj.cli("drift").code == 0
+
+    path = proj.specs / "datarobot" / "registry.yaml"
+    path.write_text(path.read_text().replace("managed_by: datarobot", "managed_by: managementAgent"))
+    plan = proj.cli("plan")
+    assert '-/+ resource "datarobot_prediction_environment" "batch"' in plan.out, plan.text
+    assert "managed_by" in plan.out
