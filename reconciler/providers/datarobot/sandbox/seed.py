@@ -3,7 +3,10 @@
 Static catalog (identical after every ``reset``; ids are stable and documented in COVERAGE.md):
 projects with their learning models, one model package (registered model version) per model,
 prediction servers, compute bundles and the portable prediction server image metadata. Shapes
-follow the seed's response schemas and the official client's converters (``datarobot`` 3.20).
+follow the seed's response schemas and the official client's converters (``datarobot`` 3.20);
+``tests/providers/datarobot/test_datarobot_emulator_fidelity.py`` checks every answer against both.
+Compute bundles count whole CPUs: the seed's ``ResourceRequestBundleResponse`` types ``cpuCount``
+as an integer (the client's converter takes any number, so both read it).
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ PREDICTION_SERVERS: tuple[Doc, ...] = (
 )
 
 COMPUTE_BUNDLES: tuple[Doc, ...] = (
-    {"id": "cpu.nano", "name": "XXS", "description": "0.5 CPU, 256 MiB", "cpuCount": 0.5, "memoryBytes": 268435456,
+    {"id": "cpu.nano", "name": "XXS", "description": "1 CPU, 256 MiB", "cpuCount": 1, "memoryBytes": 268435456,
      "gpuCount": 0, "gpuMaker": None, "gpuMemoryBytes": 0, "hasGpu": False, "isDefault": False,
      "isDeleted": False, "useCases": ["customModel", "customJob"]},
     {"id": "cpu.small", "name": "S", "description": "1 CPU, 1 GiB", "cpuCount": 1, "memoryBytes": 1073741824,
