@@ -52,6 +52,7 @@ class DeploymentOps:
     abort_jobs: Callable[[str, str], None]
     max_deployments: int | None
     drop_settings: Callable[[str], None]
+    ensure_settings: Callable[[str], Doc]
     created_package: Callable[[str], Doc | None]
 
     # -- lookups ------------------------------------------------------------------------------
@@ -176,6 +177,7 @@ class DeploymentOps:
             doc["userProvidedId"] = want.userProvidedId
         self._s["deployments"][deployment_id] = doc
         self._s["history"][deployment_id] = []
+        self.ensure_settings(deployment_id)
         job = self.start_job(
             "create", f"Deploying model {model['id']} as {deployment_id}", deployment_id=deployment_id,
             on_success={"status": target}, on_failure={"status": "errored", "hasError": True},

@@ -3,9 +3,8 @@ defaults, challenger replay, accuracy metrics and retraining settings. A mixin o
 ``models.DataRobotWorld``.
 
 State: ``settings`` {deployment id: {settings, health, replay, accuracyMetrics, retraining}},
-made with the defaults of ``settings_payloads`` the first time a deployment's settings are read
-or written (so world files saved before settings existed still load), dropped with the
-deployment.
+made with the defaults of ``payloads.settings`` when the deployment is created (or, for a world
+file saved before settings existed, the first time they are used), dropped with the deployment.
 
 Rules (the TF provider's and the UI documentation's, see COVERAGE.md):
 - ``PATCH /settings/`` validates the whole body, then answers 202 + ``Location``; the change lands
@@ -48,6 +47,10 @@ class SettingsOps:
     _deployment: Callable[[str], Doc]
     start_job: Callable[..., str]
     running_jobs: Callable[[str], list]
+
+    def ensure_settings(self, deployment_id: str) -> Doc:
+        """The deployment's settings documents, made with the defaults if it has none yet."""
+        return self._settings(deployment_id)
 
     def _settings(self, deployment_id: str) -> Doc:
         doc = self._deployment(deployment_id)
