@@ -45,6 +45,7 @@ from reconciler.errors import ApiError, NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
 from reconciler.providers.datarobot.client import DataRobotClient, Doc
 from reconciler.providers.datarobot.resources import deployment_settings as ds
+from reconciler.providers.datarobot.resources import deployment_settings_wire as wire
 from reconciler.providers.datarobot.resources.deployment_settings import (
     AccuracyMetric,
     AssociationId,
@@ -183,7 +184,7 @@ class Deployment(ResourceType):
 
     def read_details(self, object_id: str, listed: Live, fields: frozenset[str]) -> Live | None:
         """The settings blocks ``fields`` names (one request per settings document)."""
-        blocks = ds.read_blocks(self.client, object_id, fields & ds.FIELDS)
+        blocks = wire.read_blocks(self.client, object_id, fields & ds.FIELDS)
         return None if blocks is None else {**listed, **blocks}
 
     def update_notes(self, live: Live, desired: Mapping[str, Any], changed: frozenset[str]) -> tuple[str, ...]:
@@ -291,7 +292,7 @@ class Deployment(ResourceType):
         what = f"changing the settings of deployment {label!r} ({deployment_id})"
         plain = {k: v for k, v in blocks.items() if k in ds.IN_SETTINGS and k != "predictions"}
         if plain:
-            self._patch_settings(deployment_id, ds.settings_body(plain), what)
+            self._patch_settings(deployment_id, wire.settings_body(plain), what)
         if "predictions" in blocks:
             want, was = blocks["predictions"], live.get("predictions") or {}
             bundle = want["resource_bundle_id"] != was.get("resource_bundle_id")
@@ -299,18 +300,18 @@ class Deployment(ResourceType):
                 self.notify(f"deactivating deployment {label!r} to change its resource bundle (DataRobot changes it "
                             "only on an inactive deployment)")
                 live = self._set_status(deployment_id, label, "inactive")
-            self._patch_settings(deployment_id, ds.settings_body({"predictions": want}), what)
+            self._patch_settings(deployment_id, wire.settings_body({"predictions": want}), what)
             if live.get("status") == "inactive" and status == "active":
                 live = self._set_status(deployment_id, label, "active")
         if "health" in blocks:
-            self.client.update_health_settings(deployment_id, ds.health_body(blocks["health"]))
+            self.client.update_health_settings(deployment_id, wire.health_body(blocks["health"]))
         if "challenger_replay" in blocks:
             self.client.update_challenger_replay_settings(deployment_id, blocks["challenger_replay"])
         if "accuracy_metrics" in blocks:
             self.client.update_accuracy_metrics(deployment_id, blocks["accuracy_metrics"])
         if "retraining" in blocks:
-            self.client.update_retraining_settings(deployment_id, ds.retraining_body(blocks["retraining"]))
-        written = ds.read_blocks(self.client, deployment_id, fields)  # as DataRobot holds them now
+            self.client.update_retraining_settings(deployment_id, wire.retraining_body(blocks["retraining"]))
+        written = wire.read_blocks(self.client, deployment_id, fields)  # as DataRobot holds them now
         if written is None:
             raise NotFoundError(f"deployment {deployment_id} vanished while its settings were changed")
         return {**live, **written}

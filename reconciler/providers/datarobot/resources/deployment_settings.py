@@ -20,7 +20,8 @@ default for the health thresholds (see docs/providers/datarobot.md).
 ``predictions`` (serverless compute: resource bundle, min and max computes) exists only for a
 deployment in a DataRobot Serverless environment, and DataRobot changes the resource bundle only
 while the deployment is inactive: the deployment type deactivates it around that change and
-the plan says so (``CHANGE_NOTES``).
+the plan says so (``CHANGE_NOTES``). The wire side (live views, request bodies, reads) is
+``deployment_settings_wire``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from reconciler.providers.datarobot.client import DataRobotClient, Doc
 from reconciler.providers.models import Model
 
 ACCURACY_METRICS = (
@@ -250,159 +250,3 @@ def exported(name: str, value: Any) -> bool:
         return canonical(name, value) != canonical(name, {})
     except ValidationError:  # a block with required fields has no defaults to be at
         return True
-
-
-# -- live views -----------------------------------------------------------------------------------
-def _enabled(doc: Any) -> dict[str, bool]:
-    return {"enabled": bool((doc or {}).get("enabled"))}
-
-
-def settings_view(doc: Doc) -> dict[str, Any]:
-    """The blocks of ``GET /deployments/{id}/settings/``."""
-    assoc = doc.get("associationId") or {}
-    warning = doc.get("predictionWarning") or {}
-    bounds = warning.get("customBoundaries")
-    intervals = doc.get("predictionIntervals") or {}
-    segments = doc.get("segmentAnalysis") or {}
-    fairness = doc.get("biasAndFairness")
-    compute = doc.get("predictionsSettings")
-    return {
-        "association_id": {"column_names": list(assoc.get("columnNames") or []),
-                           "required_in_prediction_requests": bool(assoc.get("requiredInPredictionRequests")),
-                           "auto_generate_id": bool(assoc.get("autoGenerateId"))},
-        "drift_tracking": {"target_drift": _enabled(doc.get("targetDrift"))["enabled"],
-                           "feature_drift": _enabled(doc.get("featureDrift"))["enabled"]},
-        "predictions_data_collection": _enabled(doc.get("predictionsDataCollection")),
-        "prediction_warning": {"enabled": bool(warning.get("enabled")),
-                               "custom_boundaries": None if not bounds else
-                               {"lower": bounds.get("lower"), "upper": bounds.get("upper")}},
-        "prediction_intervals": {"enabled": bool(intervals.get("enabled")),
-                                 "percentiles": list(intervals.get("percentiles") or [])},
-        "segment_analysis": {"enabled": bool(segments.get("enabled")),
-                             "attributes": list(segments.get("attributes") or [])},
-        "challenger_models": _enabled(doc.get("challengerModels")),
-        "bias_and_fairness": None if not fairness else {
-            "protected_features": list(fairness.get("protectedFeatures") or []),
-            "fairness_metrics_set": fairness.get("fairnessMetricsSet"),
-            "fairness_threshold": fairness.get("fairnessThreshold"),
-            "preferable_target_value": fairness.get("preferableTargetValue")},
-        "predictions": None if compute is None else {
-            "resource_bundle_id": compute.get("resourceBundleId"), "min_computes": compute.get("minComputes"),
-            "max_computes": compute.get("maxComputes")},
-    }
-
-
-_HEALTH_KEYS = {
-    "service": {"batch_count": "batchCount"},
-    "data_drift": {"time_interval": "timeInterval", "batch_count": "batchCount", "drift_threshold": "driftThreshold",
-                   "importance_threshold": "importanceThreshold",
-                   "low_importance_warning_count": "lowImportanceWarningCount",
-                   "low_importance_failing_count": "lowImportanceFailingCount",
-                   "high_importance_warning_count": "highImportanceWarningCount",
-                   "high_importance_failing_count": "highImportanceFailingCount",
-                   "excluded_features": "excludedFeatures", "starred_features": "starredFeatures"},
-    "accuracy": {"batch_count": "batchCount", "metric": "metric", "measurement": "measurement",
-                 "warning_threshold": "warningThreshold", "failing_threshold": "failingThreshold"},
-    "fairness": {"protected_class_warning_count": "protectedClassWarningCount",
-                 "protected_class_failing_count": "protectedClassFailingCount"},
-}
-_HEALTH_WIRE = {"service": "service", "data_drift": "dataDrift", "accuracy": "accuracy", "fairness": "fairness",
-                "custom_metrics": "customMetrics"}
-_CONDITION = {"metric_id": "metricId", "compare_operator": "compareOperator", "threshold": "threshold"}
-
-
-def health_view(doc: Doc) -> dict[str, Any]:
-    """``GET .../healthSettings/`` in spec vocabulary (the five managed sub-blocks)."""
-    out: dict[str, Any] = {}
-    for sub, keys in _HEALTH_KEYS.items():
-        wire = doc.get(_HEALTH_WIRE[sub]) or {}
-        out[sub] = {name: wire.get(key) for name, key in keys.items()}
-    metrics = doc.get("customMetrics") or {}
-    out["custom_metrics"] = {kind: [{name: c.get(key) for name, key in _CONDITION.items()}
-                                    for c in metrics.get(wire) or []]
-                             for kind, wire in (("warning_conditions", "warningConditions"),
-                                                ("failing_conditions", "failingConditions"))}
-    return out
-
-
-def retraining_view(doc: Doc) -> dict[str, Any]:
-    return {"retraining_user_id": (doc.get("retrainingUser") or {}).get("id"),
-            "dataset_id": (doc.get("dataset") or {}).get("id"),
-            "prediction_environment_id": (doc.get("predictionEnvironment") or {}).get("id")}
-
-
-def read_blocks(client: DataRobotClient, deployment_id: str, fields: frozenset[str]) -> dict[str, Any] | None:
-    """The blocks ``fields`` names, one request per settings document they live in; None when the
-    deployment is gone."""
-    out: dict[str, Any] = {}
-    reads = [
-        (IN_SETTINGS, client.get_deployment_settings, settings_view),
-        ({"health"}, client.get_health_settings, lambda doc: {"health": health_view(doc)}),
-        ({"challenger_replay"}, client.get_challenger_replay_settings,
-         lambda doc: {"challenger_replay": _enabled(doc)}),
-        ({"retraining"}, client.get_retraining_settings, lambda doc: {"retraining": retraining_view(doc)}),
-    ]
-    for names, get, view in reads:
-        wanted = fields & frozenset(names)
-        if not wanted:
-            continue
-        doc = get(deployment_id)
-        if doc is None:
-            return None
-        seen = view(doc)
-        out.update({k: seen[k] for k in wanted})
-    if "accuracy_metrics" in fields:
-        metrics = client.get_accuracy_metrics(deployment_id)
-        if metrics is None:
-            return None
-        out["accuracy_metrics"] = metrics
-    return out
-
-
-# -- request bodies -------------------------------------------------------------------------------
-def settings_body(blocks: Mapping[str, Any]) -> Doc:
-    """The ``PATCH .../settings/`` body for the settings-document blocks in ``blocks`` (canonical)."""
-    body: Doc = {}
-    for name, b in blocks.items():
-        if name == "association_id":
-            body["associationId"] = {"columnNames": b["column_names"],
-                                     "requiredInPredictionRequests": b["required_in_prediction_requests"],
-                                     "autoGenerateId": b["auto_generate_id"]}
-        elif name == "drift_tracking":
-            body["targetDrift"] = {"enabled": b["target_drift"]}
-            body["featureDrift"] = {"enabled": b["feature_drift"]}
-        elif name == "predictions_data_collection":
-            body["predictionsDataCollection"] = {"enabled": b["enabled"]}
-        elif name == "challenger_models":
-            body["challengerModels"] = {"enabled": b["enabled"]}
-        elif name == "prediction_warning":
-            bounds = b["custom_boundaries"]
-            body["predictionWarning"] = {"enabled": b["enabled"], "customBoundaries": None if bounds is None else
-                                         {"upper": bounds["upper"], "lower": bounds["lower"]}}
-        elif name == "prediction_intervals":
-            body["predictionIntervals"] = {"enabled": b["enabled"], "percentiles": b["percentiles"]}
-        elif name == "segment_analysis":
-            body["segmentAnalysis"] = {"enabled": b["enabled"], "attributes": b["attributes"]}
-        elif name == "bias_and_fairness":
-            body["biasAndFairness"] = {"protectedFeatures": b["protected_features"],
-                                       "fairnessMetricsSet": b["fairness_metrics_set"],
-                                       "fairnessThreshold": b["fairness_threshold"],
-                                       "preferableTargetValue": b["preferable_target_value"]}
-        elif name == "predictions":
-            body["predictionsSettings"] = {"resourceBundleId": b["resource_bundle_id"],
-                                           "minComputes": b["min_computes"], "maxComputes": b["max_computes"]}
-    return body
-
-
-def health_body(b: Mapping[str, Any]) -> Doc:
-    body: Doc = {_HEALTH_WIRE[sub]: {key: b[sub][name] for name, key in keys.items()}
-                 for sub, keys in _HEALTH_KEYS.items()}
-    body["customMetrics"] = {wire: [{key: c[name] for name, key in _CONDITION.items()} for c in b["custom_metrics"][kind]]
-                             for kind, wire in (("warning_conditions", "warningConditions"),
-                                                ("failing_conditions", "failingConditions"))}
-    return body
-
-
-def retraining_body(b: Mapping[str, Any]) -> Doc:
-    return {"retrainingUserId": b["retraining_user_id"], "datasetId": b["dataset_id"],
-            "predictionEnvironmentId": b["prediction_environment_id"]}
