@@ -24,7 +24,7 @@ EVERY_BLOCK = {
     "prediction_intervals": {"enabled": True, "percentiles": [80]},
     "segment_analysis": {"enabled": True, "attributes": ["region", "plan"]},
     "challenger_models": {"enabled": True},
-    "challenger_replay": {"enabled": True},
+    "challenger_replay": {"enabled": True, "schedule": {"minute": [0], "hour": [2, 14]}},
     "bias_and_fairness": {"protected_features": ["region"], "fairness_metrics_set": "equalParity",
                           "fairness_threshold": 0.8, "preferable_target_value": True},
     "health": {"service": {"batch_count": 10}, "data_drift": {"drift_threshold": 0.2, "time_interval": "P30D"},
@@ -125,3 +125,17 @@ def test_predictions_settings_on_a_deployment_that_is_not_serverless_fail_after_
     with pytest.raises(CreatedButFailed) as failed:
         rt.create({"label": "churn", "model_id": CHURN_XGB, "predictions": {}})
     assert "Serverless" in str(failed.value.cause)
+
+
+@pytest.mark.parametrize("schedule, message", [
+    pytest.param({"minute": [60], "hour": [1]}, "minute: 60 is out of range (0..59)", id="minute-range"),
+    pytest.param({"minute": [0], "hour": ["noon"]}, "hour: 'noon' is not allowed", id="word"),
+    pytest.param({"minute": [], "hour": [1]}, "at least 1 item", id="empty"),
+])
+def test_a_replay_schedule_out_of_range_is_refused(schedule, message):
+    from pydantic import ValidationError
+
+    from reconciler.providers.datarobot.resources.deployment import DeploymentSpec
+    with pytest.raises(ValidationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        DeploymentSpec.model_validate({"label": "x", "model_id": "m",
+                                       "challenger_replay": {"enabled": True, "schedule": schedule}})

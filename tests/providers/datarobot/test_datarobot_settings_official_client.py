@@ -93,6 +93,9 @@ def test_challenger_replay_accuracy_metrics_and_retraining(deployment):
     assert deployment.get_challenger_replay_settings() == {"enabled": False}
     deployment.update_challenger_replay_settings(True)
     assert deployment.get_challenger_replay_settings() == {"enabled": True}
+    schedule = {"minute": [0], "hour": [2], "day_of_month": ["*"], "month": ["*"], "day_of_week": [1, 3]}
+    deployment.update_challenger_replay_settings(True, schedule=schedule)
+    assert deployment.get_challenger_replay_settings() == {"enabled": True, "schedule": schedule}
 
     assert "LogLoss" in deployment.get_accuracy_metrics_settings()
     assert deployment.update_accuracy_metrics_settings(["AUC", "F1"]) == ["AUC", "F1"]

@@ -51,6 +51,7 @@ from reconciler.providers.datarobot.resources.deployment_settings import (
     AssociationId,
     BiasAndFairness,
     DriftTracking,
+    ChallengerReplay,
     Enabled,
     Health,
     PredictionIntervals,
@@ -100,7 +101,8 @@ class DeploymentSpec(Model):
     prediction_intervals: PredictionIntervals | None = Field(None, description="prediction intervals (time series)")
     segment_analysis: SegmentAnalysis | None = Field(None, description="segmented analysis and its attributes")
     challenger_models: Enabled | None = Field(None, description="challenger models")
-    challenger_replay: Enabled | None = Field(None, description="challenger replay of prediction data")
+    challenger_replay: ChallengerReplay | None = Field(None, description="challenger replay of prediction data, "
+                                                                         "and its schedule")
     bias_and_fairness: BiasAndFairness | None = Field(None, description="bias and fairness monitoring")
     health: Health | None = Field(None, description="health thresholds: service, data drift, accuracy, fairness, "
                                                     "custom metrics")
@@ -306,7 +308,7 @@ class Deployment(ResourceType):
         if "health" in blocks:
             self.client.update_health_settings(deployment_id, wire.health_body(blocks["health"]))
         if "challenger_replay" in blocks:
-            self.client.update_challenger_replay_settings(deployment_id, blocks["challenger_replay"])
+            self.client.update_challenger_replay_settings(deployment_id, wire.replay_body(blocks["challenger_replay"]))
         if "accuracy_metrics" in blocks:
             self.client.update_accuracy_metrics(deployment_id, blocks["accuracy_metrics"])
         if "retraining" in blocks:

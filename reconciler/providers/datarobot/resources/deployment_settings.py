@@ -109,6 +109,37 @@ class SegmentAnalysis(Block):
     attributes: list[str] = Field([], description="segment attributes to track (a set)")
 
 
+_RANGES = {"minute": (0, 59), "hour": (0, 23), "day_of_month": (1, 31), "month": (1, 12), "day_of_week": (0, 6)}
+
+
+class Schedule(Block):
+    """A recurring schedule, cron-like: each field a list of numbers (or ``"*"``: every one)."""
+
+    minute: list[int | str] = Field(min_length=1, description="minutes (0..59) or [\"*\"]")
+    hour: list[int | str] = Field(min_length=1, description="hours (0..23) or [\"*\"]")
+    day_of_month: list[int | str] = Field(["*"], min_length=1, description="days of the month (1..31) or [\"*\"]")
+    month: list[int | str] = Field(["*"], min_length=1, description="months (1..12) or [\"*\"]")
+    day_of_week: list[int | str] = Field(["*"], min_length=1, description="days of the week (0..6, Sunday 0) or "
+                                                                          "[\"*\"]")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> "Schedule":
+        for name, (low, high) in _RANGES.items():
+            for value in getattr(self, name):
+                if isinstance(value, str) and value != "*":
+                    raise ValueError(f"{name}: {value!r} is not allowed (numbers {low}..{high}, or \"*\")")
+                if isinstance(value, int) and not low <= value <= high:
+                    raise ValueError(f"{name}: {value} is out of range ({low}..{high})")
+        return self
+
+
+class ChallengerReplay(Block):
+    """Challenger replay: challengers re-score the champion's recent predictions on a schedule."""
+
+    enabled: bool = Field(False, description="turned on")
+    schedule: Schedule | None = Field(None, description="when the replay runs (null: DataRobot's default)")
+
+
 class BiasAndFairness(Block):
     """Bias and fairness monitoring: every field is required (DataRobot has no partial setting)."""
 
@@ -201,7 +232,7 @@ class Retraining(Block):
 BLOCKS: dict[str, type[BaseModel]] = {
     "association_id": AssociationId, "drift_tracking": DriftTracking, "predictions_data_collection": Enabled,
     "prediction_warning": PredictionWarning, "prediction_intervals": PredictionIntervals,
-    "segment_analysis": SegmentAnalysis, "challenger_models": Enabled, "challenger_replay": Enabled,
+    "segment_analysis": SegmentAnalysis, "challenger_models": Enabled, "challenger_replay": ChallengerReplay,
     "bias_and_fairness": BiasAndFairness, "health": Health, "retraining": Retraining, "predictions": Predictions,
 }
 LISTS = ("accuracy_metrics",)

@@ -87,6 +87,23 @@ def health_view(doc: Doc) -> dict[str, Any]:
     return out
 
 
+_SCHEDULE = {"minute": "minute", "hour": "hour", "day_of_month": "dayOfMonth", "month": "month",
+             "day_of_week": "dayOfWeek"}
+
+
+def replay_view(doc: Doc) -> dict[str, Any]:
+    """``GET .../challengerReplaySettings/``: ``enabled`` and the schedule (null when none)."""
+    schedule = doc.get("schedule")
+    return {"enabled": bool(doc.get("enabled")),
+            "schedule": None if not schedule else {k: list(schedule.get(w) or []) for k, w in _SCHEDULE.items()}}
+
+
+def replay_body(b: Mapping[str, Any]) -> Doc:
+    schedule = b.get("schedule")
+    return {"enabled": b["enabled"],
+            "schedule": None if schedule is None else {w: schedule[k] for k, w in _SCHEDULE.items()}}
+
+
 def retraining_view(doc: Doc) -> dict[str, Any]:
     return {"retraining_user_id": (doc.get("retrainingUser") or {}).get("id"),
             "dataset_id": (doc.get("dataset") or {}).get("id"),
@@ -101,7 +118,7 @@ def read_blocks(client: DataRobotClient, deployment_id: str, fields: frozenset[s
         (IN_SETTINGS, client.get_deployment_settings, settings_view),
         ({"health"}, client.get_health_settings, lambda doc: {"health": health_view(doc)}),
         ({"challenger_replay"}, client.get_challenger_replay_settings,
-         lambda doc: {"challenger_replay": _enabled(doc)}),
+         lambda doc: {"challenger_replay": replay_view(doc)}),
         ({"retraining"}, client.get_retraining_settings, lambda doc: {"retraining": retraining_view(doc)}),
     ]
     for names, get, view in reads:
