@@ -19,9 +19,16 @@ CHURN = "Churn scoring (prod)"
 HOUSE = "House price estimates (prod)"
 
 
+COMPUTE = "    predictions: {min_computes: 1, max_computes: 3}\n"
+
+
 @pytest.fixture
 def proj(make_project):
-    return make_project("datarobot")
+    """The example specs, the serverless deployment with its compute settings declared."""
+    project = make_project("datarobot")
+    path = project.specs / "datarobot" / "deployments.yaml"
+    path.write_text(path.read_text() + COMPUTE)  # house_prices is the last block
+    return project
 
 
 @pytest.fixture
