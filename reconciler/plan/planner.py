@@ -101,7 +101,7 @@ def make_plan(
                 if rs is not None and rs.deposed:
                     change = _with_deposed(change, rs)
                 changes.append(change)
-                unknowns.decided(change, obs)
+                unknowns.decided(change, obs, type_of(address).outputs_on_update)
     changes = _create_first_where_possible(changes)
     refused = [c for c in changes if c.action.destructive and c.prevent_destroy]
     if refused:
@@ -138,9 +138,17 @@ class _Unknowns:
         #: the desired values each decision was made with (resolved again where they hold unknowns
         #: refresh could not see)
         self.desired: dict[Address, dict[str, Any]] = {}
+        #: server-owned outputs a planned update gives new values (``ResourceType.outputs_on_update``)
+        self.refreshed: dict[Address, frozenset[str]] = {}
 
-    def decided(self, change: Change, obs: Observed | None) -> None:
+    def decided(self, change: Change, obs: Observed | None,
+                outputs_on_update: Mapping[str, frozenset[str]] | None = None) -> None:
         self.changes[change.address] = change
+        if change.action is Action.UPDATE and outputs_on_update and not change.blocked:
+            tops = {d.top for d in change.diff}
+            renewed = frozenset(out for out, fields in outputs_on_update.items() if fields & tops)
+            if renewed:
+                self.refreshed[change.address] = renewed
         if change.action in (Action.CREATE, Action.REPLACE) and not change.blocked:
             self.renewed[change.address] = change.action
         if obs is not None and obs.desired is not None:
@@ -151,7 +159,7 @@ class _Unknowns:
         desired = self.desired.get(target)
         if desired is not None and head in desired:
             return contains_unknown(desired[head])
-        return target in self.renewed
+        return target in self.renewed or head in self.refreshed.get(target, ())
 
     def cause(self, target: Address, head: str) -> str:
         action = self.renewed.get(target)
@@ -159,6 +167,8 @@ class _Unknowns:
             return f"`{target}` is replaced"
         if action is Action.CREATE:
             return f"`{target}` is created"
+        if head in self.refreshed.get(target, ()):
+            return f"`{target}` is updated and its `{head}` changes with it"
         return f"`{target}.{head}` is known only after apply"
 
     def resolve(self, spec: ResourceSpec, obs: Observed) -> tuple[Observed, Causes]:
@@ -180,7 +190,7 @@ class _Unknowns:
             if desired is not None and attr[0] in desired:
                 value = desired[attr[0]]
                 return Unknown(expr) if contains_unknown(value) else descend(value, target, attr)
-            if target in self.renewed:
+            if target in self.renewed or attr[0] in self.refreshed.get(target, ()):
                 return Unknown(expr)
             return lookup_attr(target, attr, self.observed, self.state)
 
@@ -353,7 +363,8 @@ def decide(
     if not diff:
         return Change(address, Action.NOOP, adopt + "matches the specs" if importing else "up to date",
                       blocked=blocked, **base)
-    return Change(address, Action.UPDATE, adopt + f"field(s) differ: {', '.join(changed)}", notes=waits,
+    notes = waits + rt.update_notes(live, full_desired, frozenset(changed))
+    return Change(address, Action.UPDATE, adopt + f"field(s) differ: {', '.join(changed)}", notes=notes,
                   blocked=blocked, **base)
 
 

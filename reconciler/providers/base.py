@@ -174,6 +174,11 @@ class ResourceType:
     #: these is reported with the reason instead, and the next plan shows it again.
     settles_later: ClassVar[Mapping[str, str]] = {}
 
+    #: server-owned outputs an update gives a new value, by the fields whose change does it (a
+    #: registered model's ``version_id`` when its source ``model_id`` changes): the plan shows what
+    #: references them as known only after apply, and apply resolves them once the update is done.
+    outputs_on_update: ClassVar[Mapping[str, frozenset[str]]] = {}
+
     def __init__(self, client: Any) -> None:
         self.client = client
 
@@ -253,6 +258,11 @@ class ResourceType:
         """Why the desired state cannot be reached yet for a reason outside the tool (a model
         pending review), or None. The plan shows it as blocked (not failed)."""
         return None
+
+    def update_notes(self, live: Live, desired: Mapping[str, Any], changed: frozenset[str]) -> tuple[str, ...]:
+        """What an update of these ``changed`` fields does beyond the change itself, shown in the
+        plan ("the deployment is deactivated around it"). Pure: no request."""
+        return ()
 
     def replace_rule(self, field: str, old: Any, new: Any) -> str | None:
         """Why changing top-level ``field`` from ``old`` (live, normalized) to ``new`` (desired,

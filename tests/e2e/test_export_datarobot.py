@@ -20,7 +20,7 @@ CHURN_XGB = "650000000000000000000101"
 HOUSE_XGB_PACKAGE = "650000000000000000000601"
 SERVER_US = "650000000000000000000a01"
 SERVER_KEYS = ("dr-key-us-0001", "dr-key-eu-0002")  # the prediction servers' datarobot-key (a secret)
-FILES = ("datarobot_deployment.yaml", "datarobot_prediction_environment.yaml")
+FILES = ("datarobot_deployment.yaml", "datarobot_prediction_environment.yaml", "datarobot_registered_model.yaml")
 
 EXPECTED = {
     "datarobot_deployment.yaml": {"resources": {
@@ -103,10 +103,14 @@ def test_export_writes_specs_with_references_and_the_first_plan_is_empty(proj, o
     assert proj.sandbox.write_count == writes  # export only reads the platform
 
     assert tuple(files) == FILES
-    assert {name: yaml.safe_load(text) for name, text in files.items()} == EXPECTED
+    loaded = {name: yaml.safe_load(text) for name, text in files.items()}
+    registered = loaded.pop(FILES[2])["resources"]  # the organization's registered models (seeded)
+    assert loaded == EXPECTED
+    assert len(registered) == 6 and {b["model_id"] for b in registered.values()} >= {CHURN_XGB}
+    assert all(set(b) == {"name", "model_id", "version_name"} for b in registered.values()), registered
     assert "description: |\n      Scores every active customer.\n      Runs nightly.\n" in files[FILES[0]]
     listed = proj.cli("state", "list").out.split()
-    assert listed == sorted(f"{a}" for doc in EXPECTED.values() for a in doc["resources"])
+    assert listed == sorted([f"{a}" for doc in EXPECTED.values() for a in doc["resources"]] + list(registered))
 
     plan = proj.cli("plan", "--detailed-exitcode")
     assert plan.code == 0, plan.text
@@ -180,8 +184,8 @@ def test_deployments_that_have_not_settled_are_left_out(proj, outcome):
 
     result = proj.cli("export", "--provider", "datarobot")
     assert result.code == 0, result.text
-    assert "Nothing to export" in result.out
-    assert proj.cli("state", "list").out == ""
+    assert "datarobot_deployment.yaml" not in result.out  # only the seeded registered models
+    assert not [a for a in proj.cli("state", "list").out.split() if a.startswith("datarobot_deployment.")]
 
 
 def test_a_scope_is_refused(proj, official):

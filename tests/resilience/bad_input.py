@@ -116,6 +116,11 @@ def spec_cases(huge_mb: int) -> list[Case]:
           case_id="unknown-field"),
         c(_resources("  semantic_model.x:\n    name: x\n    domain: urn:li:domain:sales\n    sql: SELECT 1\n"
                      "    deploy: {create_dashbord: true}\n"), "create_dashbord", case_id="unknown-nested-field"),
+        c(_resources("  datarobot_deployment.x:\n    label: x\n    model_id: m\n    drift_tracking: {target: true}\n"),
+          "target_drift", case_id="unknown-settings-block-key"),
+        c(_resources("  datarobot_deployment.x:\n    label: x\n    model_id: m\n"
+                     "    health: {data_drift: {drift_threshold: 1.5}}\n"), "less than or equal to 1",
+          case_id="settings-threshold-out-of-range"),
         c("resorces:\n  lightdash_group.x:\n    name: x\n", "resorces", case_id="unknown-top-level-key"),
         c(_resources("  lightdash_group.x:\n    name: x\n    lifecycle: {prevent_destroi: true}\n"), "prevent_destroi",
           case_id="unknown-lifecycle-key"),

@@ -152,6 +152,89 @@ class DataRobotClient:
         except NotFoundError:
             pass
 
+    # -- deployment settings ----------------------------------------------------------------
+    def get_deployment_settings(self, deployment_id: str) -> Doc | None:
+        return self._maybe(f"deployments/{_seg(deployment_id)}/settings/")
+
+    def update_deployment_settings(self, deployment_id: str, body: Doc) -> str | None:
+        """``PATCH .../settings/``: 202 + the status URL of the job applying it."""
+        result = self.http.request("PATCH", f"deployments/{_seg(deployment_id)}/settings/", json=body)
+        return result.headers.get("location")
+
+    def get_health_settings(self, deployment_id: str) -> Doc | None:
+        return self._maybe(f"deployments/{_seg(deployment_id)}/healthSettings/")
+
+    def update_health_settings(self, deployment_id: str, body: Doc) -> Doc:
+        return self._json("PATCH", f"deployments/{_seg(deployment_id)}/healthSettings/", json=body)
+
+    def get_challenger_replay_settings(self, deployment_id: str) -> Doc | None:
+        return self._maybe(f"deployments/{_seg(deployment_id)}/challengerReplaySettings/")
+
+    def update_challenger_replay_settings(self, deployment_id: str, body: Doc) -> Doc:
+        return self._json("PATCH", f"deployments/{_seg(deployment_id)}/challengerReplaySettings/", json=body)
+
+    def get_accuracy_metrics(self, deployment_id: str) -> list[str] | None:
+        doc = self._maybe(f"deployments/{_seg(deployment_id)}/accuracyMetrics/")
+        return None if doc is None else list(doc.get("data") or [])
+
+    def update_accuracy_metrics(self, deployment_id: str, metrics: list[str]) -> list[str]:
+        doc = self._json("PUT", f"deployments/{_seg(deployment_id)}/accuracyMetrics/", json={"data": metrics})
+        return list((doc or {}).get("data") or [])
+
+    def get_retraining_settings(self, deployment_id: str) -> Doc | None:
+        return self._maybe(f"deployments/{_seg(deployment_id)}/retrainingSettings/")
+
+    def update_retraining_settings(self, deployment_id: str, body: Doc) -> None:
+        self.http.request("PATCH", f"deployments/{_seg(deployment_id)}/retrainingSettings/", json=body)
+
+    # -- use cases --------------------------------------------------------------------------
+    def list_use_cases(self) -> list[Doc]:
+        return self.paginate("useCases/")
+
+    def get_use_case(self, use_case_id: str) -> Doc | None:
+        return self._maybe(f"useCases/{_seg(use_case_id)}/")
+
+    def create_use_case(self, body: Doc) -> Doc:
+        return self._json("POST", "useCases/", json=body)
+
+    def update_use_case(self, use_case_id: str, body: Doc) -> Doc:
+        return self._json("PATCH", f"useCases/{_seg(use_case_id)}/", json=body, idempotent=True)
+
+    def delete_use_case(self, use_case_id: str) -> None:
+        try:
+            self.http.request("DELETE", f"useCases/{_seg(use_case_id)}/")
+        except NotFoundError:
+            pass
+
+    # -- registered models and their versions (model packages) ------------------------------
+    def list_registered_models(self) -> list[Doc]:
+        return self.paginate("registeredModels/")
+
+    def get_registered_model(self, registered_id: str) -> Doc | None:
+        return self._maybe(f"registeredModels/{_seg(registered_id)}/")
+
+    def list_registered_model_versions(self, registered_id: str) -> list[Doc] | None:
+        """Every version, or None when the registered model does not exist."""
+        return or_none(lambda: self.paginate(f"registeredModels/{_seg(registered_id)}/versions/"))
+
+    def create_version_from_leaderboard(self, body: Doc) -> Doc:
+        """``POST /modelPackages/fromLeaderboard/``: a new registered model (``registeredModelName``)
+        or its next version (``registeredModelId``); answers the model package."""
+        return self._json("POST", "modelPackages/fromLeaderboard/", json=body)
+
+    def update_registered_model(self, registered_id: str, body: Doc) -> Doc:
+        return self._json("PATCH", f"registeredModels/{_seg(registered_id)}/", json=body, idempotent=True)
+
+    def update_registered_model_version(self, registered_id: str, version_id: str, body: Doc) -> Doc:
+        return self._json("PATCH", f"registeredModels/{_seg(registered_id)}/versions/{_seg(version_id)}/",
+                          json=body, idempotent=True)
+
+    def archive_registered_model(self, registered_id: str) -> None:
+        try:
+            self.http.request("DELETE", f"registeredModels/{_seg(registered_id)}/")
+        except NotFoundError:
+            pass
+
     # -- prediction environments ------------------------------------------------------------
     def list_environments(self) -> list[Doc]:
         return self.paginate("predictionEnvironments/")

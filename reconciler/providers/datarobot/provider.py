@@ -24,6 +24,8 @@ from reconciler.providers.datarobot.resources import (
     PpsImage,
     PredictionEnvironment,
     PredictionServer,
+    RegisteredModel,
+    UseCase,
 )
 from reconciler.providers.datarobot.waiting import Poller
 from reconciler.providers.http import scheme_auth
@@ -51,7 +53,8 @@ class DataRobotSettings(PlatformSettings):
 
 #: every resource type of the provider, by its type name
 RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
-    Deployment, PredictionEnvironment, PredictionServer, ComputeBundle, PpsImage, LearningModel, ModelPackage,
+    Deployment, PredictionEnvironment, RegisteredModel, UseCase, PredictionServer, ComputeBundle, PpsImage,
+    LearningModel, ModelPackage,
 )}
 
 

@@ -10,6 +10,8 @@ from reconciler.providers.datarobot.resources.data_sources import (
 )
 from reconciler.providers.datarobot.resources.deployment import Deployment
 from reconciler.providers.datarobot.resources.prediction_environment import PredictionEnvironment
+from reconciler.providers.datarobot.resources.registered_model import RegisteredModel
+from reconciler.providers.datarobot.resources.use_case import UseCase
 
 __all__ = [
     "ComputeBundle",
@@ -20,4 +22,6 @@ __all__ = [
     "PpsImage",
     "PredictionEnvironment",
     "PredictionServer",
+    "RegisteredModel",
+    "UseCase",
 ]

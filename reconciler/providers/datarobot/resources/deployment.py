@@ -31,6 +31,8 @@ once it has settled). Every live deployment names both its learning model and it
 a spec declares one: ``model_package_id`` when the deployment predicts in a prediction environment
 (or has no learning model), else ``model_id`` with its prediction server. Models, packages and
 servers are data sources, so their ids stay pasted; the prediction environment becomes a reference.
+Settings blocks are exported only where they differ from their defaults (``accuracy_metrics``,
+whose default depends on the model, never). Settings blocks: see ``deployment_settings``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,22 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from reconciler.errors import ApiError, NotFoundError, ProviderError
 from reconciler.providers.base import CreatedButFailed, Live, ResourceType, Spec
 from reconciler.providers.datarobot.client import DataRobotClient, Doc
+from reconciler.providers.datarobot.resources import deployment_settings as ds
+from reconciler.providers.datarobot.resources import deployment_settings_wire as wire
+from reconciler.providers.datarobot.resources.deployment_settings import (
+    AccuracyMetric,
+    AssociationId,
+    BiasAndFairness,
+    DriftTracking,
+    ChallengerReplay,
+    Enabled,
+    Health,
+    PredictionIntervals,
+    Predictions,
+    PredictionWarning,
+    Retraining,
+    SegmentAnalysis,
+)
 from reconciler.providers.common import text
 from reconciler.providers.models import Model
 
@@ -75,6 +93,25 @@ class DeploymentSpec(Model):
     replacement_reason: Reason = Field("OTHER", description="reason recorded in the model history on a model change")
     ignore_management_agent_on_destroy: bool = Field(
         False, description="on destroy, do not wait for the management agent (DELETE ?ignoreManagementAgent=true)")
+    # settings blocks: each managed only when declared; an empty block sets its defaults
+    association_id: AssociationId | None = Field(None, description="association id settings (accuracy tracking)")
+    drift_tracking: DriftTracking | None = Field(None, description="target and feature drift tracking")
+    predictions_data_collection: Enabled | None = Field(None, description="prediction rows data collection")
+    prediction_warning: PredictionWarning | None = Field(None, description="prediction warnings (regression)")
+    prediction_intervals: PredictionIntervals | None = Field(None, description="prediction intervals (time series)")
+    segment_analysis: SegmentAnalysis | None = Field(None, description="segmented analysis and its attributes")
+    challenger_models: Enabled | None = Field(None, description="challenger models")
+    challenger_replay: ChallengerReplay | None = Field(None, description="challenger replay of prediction data, "
+                                                                         "and its schedule")
+    bias_and_fairness: BiasAndFairness | None = Field(None, description="bias and fairness monitoring")
+    health: Health | None = Field(None, description="health thresholds: service, data drift, accuracy, fairness, "
+                                                    "custom metrics")
+    accuracy_metrics: list[AccuracyMetric] | None = Field(
+        None, min_length=1, description="accuracy metrics shown for the deployment (a set)")
+    retraining: Retraining | None = Field(None, description="retraining user, dataset and prediction environment")
+    predictions: Predictions | None = Field(
+        None, description="serverless compute (DataRobot Serverless environments): resource bundle, min and max "
+                          "computes; a bundle change deactivates the deployment around it")
 
     @model_validator(mode="after")
     def _consistent(self) -> "DeploymentSpec":
@@ -133,6 +170,9 @@ class Deployment(ResourceType):
         "async_timeout, 10 min by default); a model change is first checked by DataRobot's replacement "
         "validation and refused if it fails")
 
+    #: the settings blocks: each costs requests of its own, read only where declared
+    detail_fields: ClassVar[frozenset[str]] = ds.FIELDS
+
     client: DataRobotClient
 
     # -- reads ------------------------------------------------------------------------------
@@ -144,6 +184,19 @@ class Deployment(ResourceType):
         """Every deployment, whatever its status: the list endpoint pages whole documents."""
         return [(d["id"], live_view(d)) for d in self.client.list_deployments()]
 
+    def read_details(self, object_id: str, listed: Live, fields: frozenset[str]) -> Live | None:
+        """The settings blocks ``fields`` names (one request per settings document)."""
+        blocks = wire.read_blocks(self.client, object_id, fields & ds.FIELDS)
+        return None if blocks is None else {**listed, **blocks}
+
+    def update_notes(self, live: Live, desired: Mapping[str, Any], changed: frozenset[str]) -> tuple[str, ...]:
+        """A resource-bundle change deactivates the deployment around it: the plan says so."""
+        want, was = desired.get("predictions"), live.get("predictions")
+        if "predictions" in changed and isinstance(want, Mapping) and live.get("status") == "active":
+            if want.get("resource_bundle_id") != (was or {}).get("resource_bundle_id"):
+                return (ds.CHANGE_NOTES["predictions.resource_bundle_id"],)
+        return ()
+
     @staticmethod
     def export_view(live: Live) -> Live | None:
         """``live`` as a spec declares it, or None for a deployment a spec cannot declare (still
@@ -151,7 +204,7 @@ class Deployment(ResourceType):
         live view carries both): the package when the deployment predicts in a prediction environment."""
         if live.get("status") not in SETTLED:
             return None
-        out = dict(live)
+        out = {k: v for k, v in live.items() if k not in ds.FIELDS or ds.exported(k, v)}
         if out.get("prediction_environment_id") is not None or out.get("model_id") is None:
             out.pop("model_id", None)
         else:
@@ -184,6 +237,9 @@ class Deployment(ResourceType):
                                 lambda live: live["status"] == status)
             if live["status"] != want.status:
                 live = self._set_status(deployment_id, want.label, want.status)
+            declared = frozenset(f for f in ds.FIELDS if spec.get(f) is not None)
+            if declared:
+                live = self._apply_settings(deployment_id, want.label, spec, declared, live, want.status)
         except ProviderError as exc:
             raise CreatedButFailed(deployment_id, exc) from exc
         return deployment_id, live
@@ -201,9 +257,14 @@ class Deployment(ResourceType):
         if model:
             field, value = model[0]
             current = self._replace_model(object_id, label, current["status"], field, value, spec)
+        settings = frozenset(f for f in ds.FIELDS if f in changed and spec.get(f) is not None)
+        if settings:
+            current = self._apply_settings(object_id, label, spec, settings, {**live, **current},
+                                           spec.get("status") or current["status"])
         if "status" in spec and spec["status"] != current["status"]:
             current = self._set_status(object_id, label, spec["status"])
-        return current
+        unchanged = {k: v for k, v in live.items() if k in ds.FIELDS}  # blocks not written: as planned
+        return {**unchanged, **current}
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
         """Delete (irreversible), then wait until DataRobot no longer serves it (a delete may answer
@@ -218,9 +279,50 @@ class Deployment(ResourceType):
         out = {k: v for k, v in attrs.items() if k not in OPTIONS}  # options of ours: never compared
         if "description" in out:
             out["description"] = text(out["description"])
+        for name in ds.FIELDS & out.keys():
+            out[name] = ds.canonical(name, out[name])
         return out
 
     # -- steps ------------------------------------------------------------------------------
+    def _apply_settings(self, deployment_id: str, label: str, spec: Spec, fields: frozenset[str], live: Live,
+                        status: str) -> Live:
+        """Write the settings blocks ``fields`` names, as declared (every field of a block, its
+        defaults filled). A resource-bundle change is made on an inactive deployment: an active one
+        is deactivated first and activated again unless ``status`` says inactive. Returns the
+        deployment (its status as it ends) with the blocks read back."""
+        blocks = {f: ds.canonical(f, spec[f]) for f in fields}
+        what = f"changing the settings of deployment {label!r} ({deployment_id})"
+        plain = {k: v for k, v in blocks.items() if k in ds.IN_SETTINGS and k != "predictions"}
+        if plain:
+            self._patch_settings(deployment_id, wire.settings_body(plain), what)
+        if "predictions" in blocks:
+            want, was = blocks["predictions"], live.get("predictions") or {}
+            bundle = want["resource_bundle_id"] != was.get("resource_bundle_id")
+            if bundle and live.get("status") == "active":
+                self.notify(f"deactivating deployment {label!r} to change its resource bundle (DataRobot changes it "
+                            "only on an inactive deployment)")
+                live = self._set_status(deployment_id, label, "inactive")
+            self._patch_settings(deployment_id, wire.settings_body({"predictions": want}), what)
+            if live.get("status") == "inactive" and status == "active":
+                live = self._set_status(deployment_id, label, "active")
+        if "health" in blocks:
+            self.client.update_health_settings(deployment_id, wire.health_body(blocks["health"]))
+        if "challenger_replay" in blocks:
+            self.client.update_challenger_replay_settings(deployment_id, wire.replay_body(blocks["challenger_replay"]))
+        if "accuracy_metrics" in blocks:
+            self.client.update_accuracy_metrics(deployment_id, blocks["accuracy_metrics"])
+        if "retraining" in blocks:
+            self.client.update_retraining_settings(deployment_id, wire.retraining_body(blocks["retraining"]))
+        written = wire.read_blocks(self.client, deployment_id, fields)  # as DataRobot holds them now
+        if written is None:
+            raise NotFoundError(f"deployment {deployment_id} vanished while its settings were changed")
+        return {**live, **written}
+
+    def _patch_settings(self, deployment_id: str, body: Doc, what: str) -> None:
+        location = self.client.update_deployment_settings(deployment_id, body)
+        if location:
+            self.client.wait(location, what, self.notify)
+
     def _landed(self, deployment_id: str, location: str | None, what: str, reached: Callable[[Live], bool]) -> Live:
         """The deployment once the job behind a 202 has landed. It is read at once: when DataRobot
         has finished already (no transition under way, and ``reached`` holds), that read is the

@@ -196,6 +196,109 @@ def erase_deleted(world: DataRobotWorld, request: SandboxRequest, p: Params) -> 
     return _accepted(request, world.erase_deleted(_body(request)))
 
 
+# -- deployment settings ----------------------------------------------------------------------
+def get_settings(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_settings(p["deploymentId"]))
+
+
+def update_settings(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _accepted(request, world.update_settings(p["deploymentId"], _body(request)))
+
+
+def get_health_settings(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_health_settings(p["deploymentId"]))
+
+
+def get_default_health_settings(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.default_health_settings(p["deploymentId"]))
+
+
+def update_health_settings(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.update_health_settings(p["deploymentId"], _body(request)))
+
+
+def get_challenger_replay(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_challenger_replay(p["deploymentId"]))
+
+
+def update_challenger_replay(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.update_challenger_replay(p["deploymentId"], _body(request)))
+
+
+def get_accuracy_metrics(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok({"data": world.get_accuracy_metrics(p["deploymentId"])})
+
+
+def update_accuracy_metrics(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok({"data": world.update_accuracy_metrics(p["deploymentId"], _body(request))})
+
+
+def get_retraining(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_retraining(p["deploymentId"]))
+
+
+def update_retraining(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    world.update_retraining(p["deploymentId"], _body(request))
+    return _ok(world.get_retraining(p["deploymentId"]))
+
+
+# -- use cases and registered models ----------------------------------------------------------
+def list_use_cases(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(page(request, world.list_use_cases(request.arg("search")), default_limit=100))
+
+
+def create_use_case(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.create_use_case(_body(request)), 201)
+
+
+def get_use_case(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_use_case(p["useCaseId"]))
+
+
+def update_use_case(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.update_use_case(p["useCaseId"], _body(request)))
+
+
+def delete_use_case(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    world.delete_use_case(p["useCaseId"])
+    return SandboxResponse.empty(204)
+
+
+def list_registered_models(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(page(request, world.list_registered_models(request.arg("search")), default_limit=100))
+
+
+def get_registered_model(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_registered_model(p["registeredModelId"]))
+
+
+def update_registered_model(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.update_registered_model(p["registeredModelId"], _body(request)))
+
+
+def archive_registered_model(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    world.archive_registered_model(p["registeredModelId"])
+    return SandboxResponse.empty(204)
+
+
+def list_registered_versions(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    items = [world.counted(v) for v in world.list_versions(p["registeredModelId"])]
+    return _ok(page(request, items, default_limit=100))
+
+
+def get_registered_version(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.counted(world.get_version(p["registeredModelId"], p["versionId"])))
+
+
+def update_registered_version(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    doc = world.update_version(p["registeredModelId"], p["versionId"], _body(request))
+    return _ok(world.counted(doc))
+
+
+def create_from_leaderboard(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.counted(world.create_from_leaderboard(_body(request))), 201)
+
+
 # -- prediction environments ------------------------------------------------------------------
 def list_environments(world: DataRobotWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
     return _ok(page(request, world.list_environments(), default_limit=100))

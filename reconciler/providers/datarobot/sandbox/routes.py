@@ -14,6 +14,7 @@ PREFIXES = ("api/v2",)
 
 _D = "/deployments/{deploymentId}"
 _E = "/predictionEnvironments/{environmentId}"
+_R = "/registeredModels/{registeredModelId}"
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/version", h.get_version),
@@ -31,8 +32,34 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", _D + "/capabilities", h.get_capabilities),
     Route("GET", _D + "/features", h.list_features),
     Route("GET", _D + "/modelHistory", h.list_model_history),
+    # deployment settings
+    Route("GET", _D + "/settings", h.get_settings),
+    Route("PATCH", _D + "/settings", h.update_settings),
+    Route("GET", _D + "/healthSettings", h.get_health_settings),
+    Route("PATCH", _D + "/healthSettings", h.update_health_settings),
+    Route("GET", _D + "/healthSettings/defaults", h.get_default_health_settings),
+    Route("GET", _D + "/challengerReplaySettings", h.get_challenger_replay),
+    Route("PATCH", _D + "/challengerReplaySettings", h.update_challenger_replay),
+    Route("GET", _D + "/accuracyMetrics", h.get_accuracy_metrics),
+    Route("PUT", _D + "/accuracyMetrics", h.update_accuracy_metrics),
+    Route("GET", _D + "/retrainingSettings", h.get_retraining),
+    Route("PATCH", _D + "/retrainingSettings", h.update_retraining),
     Route("GET", "/deletedDeployments", h.list_deleted),
     Route("PATCH", "/deletedDeployments", h.erase_deleted),
+    # use cases, registered models and their versions
+    Route("GET", "/useCases", h.list_use_cases),
+    Route("POST", "/useCases", h.create_use_case),
+    Route("GET", "/useCases/{useCaseId}", h.get_use_case),
+    Route("PATCH", "/useCases/{useCaseId}", h.update_use_case),
+    Route("DELETE", "/useCases/{useCaseId}", h.delete_use_case),
+    Route("POST", "/modelPackages/fromLeaderboard", h.create_from_leaderboard),
+    Route("GET", "/registeredModels", h.list_registered_models),
+    Route("GET", _R, h.get_registered_model),
+    Route("PATCH", _R, h.update_registered_model),
+    Route("DELETE", _R, h.archive_registered_model),
+    Route("GET", _R + "/versions", h.list_registered_versions),
+    Route("GET", _R + "/versions/{versionId}", h.get_registered_version),
+    Route("PATCH", _R + "/versions/{versionId}", h.update_registered_version),
     # prediction environments
     Route("GET", "/predictionEnvironments", h.list_environments),
     Route("POST", "/predictionEnvironments", h.create_environment),

@@ -3,7 +3,10 @@
 Static catalog (identical after every ``reset``; ids are stable and documented in COVERAGE.md):
 projects with their learning models, one model package (registered model version) per model,
 prediction servers, compute bundles and the portable prediction server image metadata. Shapes
-follow the seed's response schemas and the official client's converters (``datarobot`` 3.20).
+follow the seed's response schemas and the official client's converters (``datarobot`` 3.20);
+``tests/providers/datarobot/test_datarobot_emulator_fidelity.py`` checks every answer against both.
+Compute bundles count whole CPUs: the seed's ``ResourceRequestBundleResponse`` types ``cpuCount``
+as an integer (the client's converter takes any number, so both read it).
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ PREDICTION_SERVERS: tuple[Doc, ...] = (
 )
 
 COMPUTE_BUNDLES: tuple[Doc, ...] = (
-    {"id": "cpu.nano", "name": "XXS", "description": "0.5 CPU, 256 MiB", "cpuCount": 0.5, "memoryBytes": 268435456,
+    {"id": "cpu.nano", "name": "XXS", "description": "1 CPU, 256 MiB", "cpuCount": 1, "memoryBytes": 268435456,
      "gpuCount": 0, "gpuMaker": None, "gpuMemoryBytes": 0, "hasGpu": False, "isDefault": False,
      "isDeleted": False, "useCases": ["customModel", "customJob"]},
     {"id": "cpu.small", "name": "S", "description": "1 CPU, 1 GiB", "cpuCount": 1, "memoryBytes": 1073741824,
@@ -63,6 +66,12 @@ COMPUTE_BUNDLES: tuple[Doc, ...] = (
     {"id": "cpu.legacy", "name": "Legacy", "description": "retired", "cpuCount": 1, "memoryBytes": 536870912,
      "gpuCount": 0, "gpuMaker": None, "gpuMemoryBytes": 0, "hasGpu": False, "isDefault": False,
      "isDeleted": True, "useCases": ["customModel"]},
+)
+
+#: AI Catalog datasets a retraining setting may name (``{id, name}``)
+DATASETS: tuple[Doc, ...] = (
+    {"id": "650000000000000000000d01", "name": "churn_training_2026q1.csv"},
+    {"id": "650000000000000000000d02", "name": "house_prices_2026q1.csv"},
 )
 
 PPS_IMAGE: Doc = {
@@ -114,13 +123,15 @@ def _model(model_id: str, project_id: str, model_type: str, number: int, family:
     }
 
 
-def _package(model: Doc, package_id: str, registered_id: str) -> Doc:
+def package_document(model: Doc, package_id: str, registered_id: str, version: int, name: str,
+                     created_at: str) -> Doc:
+    """A model package (registered model version) of the learning model ``model``."""
     project = _project(model["projectId"])
     return {
-        "id": package_id, "name": f"{model['modelType']} (v1)",
-        "registeredModelId": registered_id, "registeredModelVersion": 1,
+        "id": package_id, "name": name,
+        "registeredModelId": registered_id, "registeredModelVersion": version,
         "modelId": model["id"], "modelExecutionType": "dedicated", "isArchived": False, "isDeprecated": False,
-        "importMeta": {"creatorId": OWNER["id"], "dateCreated": SEEDED_AT, "containsFearPipeline": False},
+        "importMeta": {"creatorId": OWNER["id"], "dateCreated": created_at, "containsFearPipeline": False},
         "sourceMeta": {"projectId": project["id"], "projectName": project["projectName"]},
         "modelKind": {"isTimeSeries": False, "isMultiseries": False, "isUnsupervisedLearning": False},
         "target": {"name": project["target"], "type": project["targetType"],
@@ -130,9 +141,25 @@ def _package(model: Doc, package_id: str, registered_id: str) -> Doc:
     }
 
 
+def _package(model: Doc, package_id: str, registered_id: str) -> Doc:
+    return package_document(model, package_id, registered_id, 1, f"{model['modelType']} (v1)", SEEDED_AT)
+
+
+def _registered(package: Doc) -> Doc:
+    """The registered model a seeded package is version 1 of."""
+    user = {"id": OWNER["id"], "email": OWNER["email"], "username": OWNER["email"]}
+    return {"id": package["registeredModelId"], "name": package["modelDescription"]["modelName"] + " #"
+            + package["registeredModelId"][-3:], "description": "", "createdAt": SEEDED_AT,
+            "modifiedAt": SEEDED_AT, "modifiedBy": user, "createdBy": user, "lastVersionNum": 1,
+            "isArchived": False, "isGlobal": False,
+            "target": {"name": package["target"]["name"], "type": package["target"]["type"]}}
+
+
 MODELS: tuple[Doc, ...] = tuple(_model(m, project, kind, number, family)
                                 for m, _, _, project, kind, number, family in _MODELS)
 MODEL_PACKAGES: tuple[Doc, ...] = tuple(_package(model, row[1], row[2]) for model, row in zip(MODELS, _MODELS))
+#: one registered model per seeded package (``…09xx``), named after the model type and its id's tail
+REGISTERED_MODELS: tuple[Doc, ...] = tuple(_registered(p) for p in MODEL_PACKAGES)
 
 
 def project(project_id: str) -> Doc | None:

@@ -12,6 +12,9 @@ and lives in ``seed``):
     deleted       {id: {id, label, deletedAt}}       soft-deleted, until PermanentlyErase
     history       {deployment id: [model history entries]}
     environments  {id: prediction environment document}
+    settings      {deployment id: its settings documents}  (``models.settings``; not in
+                  ``state_keys``, so world files saved before settings existed still load)
+    use_cases, registered, packages   (``models.registry``; made on first use, likewise)
     jobs          {status id: job}                   async work behind a 202 + Location
     counter       ids come from sha1(f"{seed}:{counter}"): stable for a given seed
 
@@ -45,6 +48,8 @@ from reconciler.providers.datarobot.sandbox.errors import NotFound
 from reconciler.providers.datarobot.sandbox.models.catalog import CatalogOps
 from reconciler.providers.datarobot.sandbox.models.deployments import DeploymentOps
 from reconciler.providers.datarobot.sandbox.models.environments import EnvironmentOps
+from reconciler.providers.datarobot.sandbox.models.registry import RegistryOps
+from reconciler.providers.datarobot.sandbox.models.settings import SettingsOps
 from reconciler.sandbox.world import World
 
 Doc = dict[str, Any]
@@ -61,7 +66,7 @@ _DEFAULT_KNOBS: dict[str, Any] = {
 }
 
 
-class DataRobotWorld(DeploymentOps, EnvironmentOps, CatalogOps, World):
+class DataRobotWorld(DeploymentOps, SettingsOps, RegistryOps, EnvironmentOps, CatalogOps, World):
     """One DataRobot organization: seeded catalog, deployments, environments, jobs."""
 
     platform = "DataRobot"
@@ -84,7 +89,8 @@ class DataRobotWorld(DeploymentOps, EnvironmentOps, CatalogOps, World):
     # -- lifecycle ------------------------------------------------------------------------------
     def reset(self) -> None:
         """Back to the seeded world, knobs included."""
-        self._s = {"deployments": {}, "deleted": {}, "history": {}, "environments": {}, "jobs": {}, "counter": 0}
+        self._s = {"deployments": {}, "deleted": {}, "history": {}, "environments": {}, "jobs": {}, "counter": 0,
+                   "settings": {}}
         for name, value in _DEFAULT_KNOBS.items():
             setattr(self, name, value)
 
@@ -108,11 +114,12 @@ class DataRobotWorld(DeploymentOps, EnvironmentOps, CatalogOps, World):
     def start_job(self, kind: str, description: str, *, deployment_id: str | None = None,
                   on_success: Doc | None = None, on_failure: Doc | None = None,
                   history: Doc | None = None, erase: list[str] | None = None,
-                  result_path: str | None = None) -> str:
+                  result_path: str | None = None, settings: Doc | None = None) -> str:
         """Record a RUNNING job; returns its status id. ``on_success``/``on_failure`` are the
         deployment fields the job sets when it resolves; ``history`` a model-history entry to
         append on success; ``erase`` deleted deployments to drop; ``result_path`` what a
-        finished job redirects to (303), relative to the API root."""
+        finished job redirects to (303), relative to the API root; ``settings`` the deployment's
+        settings document as it is once the job succeeds."""
         jobs = self._s["jobs"]
         job_id = self._new_job_id()
         jobs[job_id] = {
@@ -120,6 +127,7 @@ class DataRobotWorld(DeploymentOps, EnvironmentOps, CatalogOps, World):
             "message": "", "created": self.now(), "deploymentId": deployment_id,
             "pollsLeft": max(0, int(self.job_running_polls)), "onSuccess": on_success or {},
             "onFailure": on_failure or {}, "history": history, "erase": erase or [], "resultPath": result_path,
+            "settings": settings,
         }
         while len(jobs) > _MAX_JOBS:
             jobs.pop(next(iter(jobs)))
@@ -162,6 +170,8 @@ class DataRobotWorld(DeploymentOps, EnvironmentOps, CatalogOps, World):
                 deployment.update(copy.deepcopy(job["onSuccess"]))
                 if job["history"] is not None:
                     self._append_history(deployment["id"], job["history"])
+                if job.get("settings") is not None:
+                    self._land_settings(deployment["id"], job["settings"])
             for erased in job["erase"]:
                 self._s["deleted"].pop(erased, None)
                 self._s["history"].pop(erased, None)

@@ -6,7 +6,7 @@ server (PPS) image metadata. A mixin of ``models.DataRobotWorld`` (one method pe
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Callable
 
 from reconciler.providers.datarobot.sandbox import seed
 from reconciler.providers.datarobot.sandbox.errors import Forbidden, NotFound
@@ -20,6 +20,8 @@ class CatalogOps:
     _s: dict[str, Any]
     bundles_enabled: bool
     pps_image_available: bool
+    all_packages: Callable[[], list[Doc]]
+    created_package: Callable[[str], Doc | None]
 
     def version(self) -> Doc:
         return dict(seed.API_VERSION)
@@ -50,7 +52,8 @@ class CatalogOps:
         return found
 
     # -- model packages (registered model versions) -----------------------------------------
-    def _with_count(self, package: Doc) -> Doc:
+    def counted(self, package: Doc) -> Doc:
+        """``package`` with its live ``activeDeploymentCount``."""
         package["activeDeploymentCount"] = sum(
             1 for d in self._s["deployments"].values()
             if d["modelPackage"]["id"] == package["id"] and d["status"] == "active")
@@ -58,14 +61,14 @@ class CatalogOps:
 
     def list_model_packages(self, model_id: str | None = None, name: str | None = None) -> list[Doc]:
         needle = (name or "").lower()
-        return [self._with_count(copy.deepcopy(p)) for p in seed.MODEL_PACKAGES
+        return [self.counted(p) for p in self.all_packages()
                 if (model_id is None or p["modelId"] == model_id) and needle in p["name"].lower()]
 
     def get_model_package(self, package_id: str) -> Doc:
-        found = seed.package(package_id)
+        found = seed.package(package_id) or self.created_package(package_id)
         if found is None:
             raise NotFound(f"Model package {package_id} not found")
-        return self._with_count(found)
+        return self.counted(found)
 
     # -- prediction infrastructure ----------------------------------------------------------
     def list_prediction_servers(self) -> list[Doc]:

@@ -51,6 +51,9 @@ class DeploymentOps:
     running_jobs: Callable[[str], list]
     abort_jobs: Callable[[str, str], None]
     max_deployments: int | None
+    drop_settings: Callable[[str], None]
+    ensure_settings: Callable[[str], Doc]
+    created_package: Callable[[str], Doc | None]
 
     # -- lookups ------------------------------------------------------------------------------
     def _deployment(self, deployment_id: str) -> Doc:
@@ -62,7 +65,7 @@ class DeploymentOps:
     def _resolve_model(self, model_id: str | None, package_id: str | None) -> tuple[Doc, Doc]:
         """(learning model, model package) for either id; 422 naming the field when unknown."""
         if package_id is not None:
-            package = seed.package(package_id)
+            package = seed.package(package_id) or self.created_package(package_id)
             if package is None:
                 raise Unprocessable(f"Model package {package_id} not found",
                                     {"modelPackageId": "model package not found"})
@@ -174,6 +177,7 @@ class DeploymentOps:
             doc["userProvidedId"] = want.userProvidedId
         self._s["deployments"][deployment_id] = doc
         self._s["history"][deployment_id] = []
+        self.ensure_settings(deployment_id)
         job = self.start_job(
             "create", f"Deploying model {model['id']} as {deployment_id}", deployment_id=deployment_id,
             on_success={"status": target}, on_failure={"status": "errored", "hasError": True},
@@ -277,6 +281,7 @@ class DeploymentOps:
         doc = self._deployment(deployment_id)
         self.abort_jobs(deployment_id, "The deployment was deleted")
         del self._s["deployments"][deployment_id]
+        self.drop_settings(deployment_id)
         self._s["deleted"][deployment_id] = {"id": deployment_id, "label": doc["label"], "deletedAt": self.now()}
 
     def list_deleted(self) -> list[Doc]:

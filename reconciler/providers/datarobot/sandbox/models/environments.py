@@ -2,7 +2,10 @@
 ``models.DataRobotWorld``.
 
 Not in the seed: shapes follow the official client's converter (``isDeleted`` is required there)
-and the TF provider (PATCH for name and description). When ``supportedModelFormats`` is omitted
+and the TF provider (PATCH for name, description, ``priority`` and ``maxConcurrentBatchPredictionsJob``;
+``managedBy`` at create, which also sets ``isManagedByManagementAgent``). That GET answers
+``priority`` and ``maxConcurrentBatchPredictionsJob`` is *inferred* (the TF provider sends them
+and never reads them back). When ``supportedModelFormats`` is omitted
 the platform's default applies, as the client documents: DataRobot platforms support DataRobot
 and custom models, every other platform external models too. Deleting an environment that live
 deployments still use answers 409.
@@ -44,18 +47,20 @@ class EnvironmentOps:
 
     def create_environment(self, body: Any) -> Doc:
         want = parse(PredictionEnvironmentCreate, body, "prediction environment")
+        managed_by = want.managedBy or ("managementAgent" if want.isManagedByManagementAgent else "selfManaged")
         env_id = self.new_id()
         doc: Doc = {
             "id": env_id, "name": want.name, "description": want.description or "", "platform": want.platform,
             "supportedModelFormats": list(want.supportedModelFormats or default_formats(want.platform)),
-            "isDeleted": False, "isManagedByManagementAgent": bool(want.isManagedByManagementAgent),
+            "isDeleted": False, "isManagedByManagementAgent": managed_by in ("managementAgent", "datarobot"),
+            "managedBy": managed_by,
             "permissions": ["CAN_VIEW", "CAN_EDIT", "CAN_DELETE", "CAN_SHARE"],
             "health": {"status": "unknown", "message": "No prediction data yet", "timestamp": self.now()},
             "importMeta": {"dateCreated": self.now(), "creatorId": seed.OWNER["id"],
                            "creatorUsername": seed.OWNER["email"]},
             "managementMeta": {"userId": seed.OWNER["id"], "username": seed.OWNER["email"]},
         }
-        for key in ("plugin", "datastoreId", "credentialId"):
+        for key in ("plugin", "datastoreId", "credentialId", "priority", "maxConcurrentBatchPredictionsJob"):
             if getattr(want, key) is not None:
                 doc[key] = getattr(want, key)
         self._s["environments"][env_id] = doc
@@ -69,6 +74,9 @@ class EnvironmentOps:
             env["name"] = fields["name"]
         if "description" in fields:
             env["description"] = fields["description"] or ""
+        for key in ("priority", "maxConcurrentBatchPredictionsJob"):
+            if fields.get(key) is not None:
+                env[key] = fields[key]
         return copy.deepcopy(env)
 
     def delete_environment(self, env_id: str) -> None:

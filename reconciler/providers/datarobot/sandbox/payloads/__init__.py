@@ -8,6 +8,8 @@ official client sends where the seed is silent (``fromModelPackage``, prediction
 model replacement). Unknown fields are refused. The client drops ``None`` values before sending,
 so a field the seed marks required-but-nullable (``description``) may be absent.
 ``parse(model, body, what)`` turns a failure into a 422 whose ``errors`` map names each field.
+Deployment settings bodies live in ``payloads.settings``, Use Case and Model Registry bodies in
+``payloads.registry``.
 """
 
 from __future__ import annotations
@@ -139,15 +141,28 @@ class PredictionEnvironmentCreate(_Payload):
     plugin: str | None = None
     supportedModelFormats: list[ModelFormat] | None = Field(None, min_length=1, max_length=4)
     isManagedByManagementAgent: bool | None = None
+    managedBy: Literal["selfManaged", "managementAgent", "datarobot"] | None = None
     datastoreId: str | None = None
     credentialId: str | None = None
+    priority: int | None = Field(None, ge=0, le=2)
+    maxConcurrentBatchPredictionsJob: int | None = Field(None, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _agent(self) -> "PredictionEnvironmentCreate":
+        if self.managedBy is not None and self.isManagedByManagementAgent is not None and \
+                self.isManagedByManagementAgent != (self.managedBy in ("managementAgent", "datarobot")):
+            raise ValueError("isManagedByManagementAgent contradicts managedBy")
+        return self
 
 
 class PredictionEnvironmentUpdate(_Payload):
-    """``PATCH /predictionEnvironments/{id}/`` (name and description; TF replaces on the rest)."""
+    """``PATCH /predictionEnvironments/{id}/`` (name, description and the batch-job limits; TF
+    replaces on the rest)."""
 
     name: str | None = Field(None, min_length=1, max_length=512)
     description: str | None = Field(None, max_length=10000)
+    priority: int | None = Field(None, ge=0, le=2)
+    maxConcurrentBatchPredictionsJob: int | None = Field(None, ge=1, le=100)
 
 
 # -- response documents: the parts a new deployment or environment starts with ----------------
