@@ -25,6 +25,7 @@ from reconciler.providers.dataiku.resources import (
     DeployerInfra,
     DeployerProject,
     Deployment,
+    Group,
     ManagedDataset,
     ManagedFolder,
     Meaning,
@@ -34,6 +35,7 @@ from reconciler.providers.dataiku.resources import (
     Recipe,
     RootFolder,
     Scenario,
+    User,
     WikiArticle,
 )
 from reconciler.providers.dataiku.resources.folder import every_folder
@@ -51,7 +53,7 @@ class DataikuSettings(PlatformSettings):
 #: every resource type of the provider, by its type name
 RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
     ProjectFolder, Project, Dataset, ManagedDataset, Recipe, ManagedFolder, Scenario, WikiArticle, Meaning,
-    Plugin, DeployerInfra, DeployerProject, Deployment, Connection, CodeEnv, RootFolder,
+    Plugin, DeployerInfra, DeployerProject, Deployment, Connection, CodeEnv, RootFolder, Group, User,
 )}
 
 #: the types a ``--scope project=KEY`` export covers: the project and what lives in it

@@ -1,10 +1,13 @@
 """The Dataiku resource types, one module per family."""
 
-from reconciler.providers.dataiku.resources.data_sources import CodeEnv, Connection, RootFolder
+from reconciler.providers.dataiku.resources.code_env import CodeEnv
+from reconciler.providers.dataiku.resources.connection import Connection
+from reconciler.providers.dataiku.resources.data_sources import RootFolder
 from reconciler.providers.dataiku.resources.dataset import Dataset
 from reconciler.providers.dataiku.resources.deployer import DeployerInfra, DeployerProject
 from reconciler.providers.dataiku.resources.deployment import Deployment
 from reconciler.providers.dataiku.resources.folder import ProjectFolder
+from reconciler.providers.dataiku.resources.group import Group
 from reconciler.providers.dataiku.resources.managed_dataset import ManagedDataset
 from reconciler.providers.dataiku.resources.managed_folder import ManagedFolder
 from reconciler.providers.dataiku.resources.meaning import Meaning
@@ -12,6 +15,7 @@ from reconciler.providers.dataiku.resources.plugin import Plugin
 from reconciler.providers.dataiku.resources.project import Project
 from reconciler.providers.dataiku.resources.recipe import Recipe
 from reconciler.providers.dataiku.resources.scenario import Scenario
+from reconciler.providers.dataiku.resources.user import User
 from reconciler.providers.dataiku.resources.wiki_article import WikiArticle
 
 __all__ = [
@@ -21,6 +25,7 @@ __all__ = [
     "DeployerInfra",
     "DeployerProject",
     "Deployment",
+    "Group",
     "ManagedDataset",
     "ManagedFolder",
     "Meaning",
@@ -30,5 +35,6 @@ __all__ = [
     "Recipe",
     "RootFolder",
     "Scenario",
+    "User",
     "WikiArticle",
 ]

@@ -8,6 +8,7 @@ every route (the router works on segments). Literal segments win over placeholde
 
 from __future__ import annotations
 
+from reconciler.providers.dataiku.sandbox.handlers import admin as adm
 from reconciler.providers.dataiku.sandbox.handlers import datasets as ds
 from reconciler.providers.dataiku.sandbox.handlers import deployer as dep
 from reconciler.providers.dataiku.sandbox.handlers import flow, wiki
@@ -25,15 +26,34 @@ _R = _P + "/recipes/{recipeName}"
 _M = _P + "/managedfolders/{folderId}"
 _S = _P + "/scenarios/{scenarioId}"
 _PD = "/project-deployer"
+_CE = "/admin/code-envs/{envLang}/{envName}"
 
 ROUTES: tuple[Route, ...] = (
     # instance
     Route("GET", "/auth/info", inst.get_auth_info),
     Route("GET", "/instance-info", inst.get_instance_info),
-    Route("GET", "/admin/connections", inst.list_connections),
-    Route("GET", "/admin/connections/{name}", inst.get_connection),
-    Route("GET", "/admin/code-envs", inst.list_code_envs),
-    Route("GET", "/admin/code-envs/{envLang}/{envName}", inst.get_code_env),
+    # instance administration
+    Route("GET", "/admin/users", adm.list_users),
+    Route("POST", "/admin/users", adm.create_user),
+    Route("GET", "/admin/users/{login}", adm.get_user),
+    Route("PUT", "/admin/users/{login}", adm.set_user),
+    Route("DELETE", "/admin/users/{login}", adm.delete_user),
+    Route("GET", "/admin/groups", adm.list_groups),
+    Route("POST", "/admin/groups", adm.create_group),
+    Route("GET", "/admin/groups/{name}", adm.get_group),
+    Route("PUT", "/admin/groups/{name}", adm.set_group),
+    Route("DELETE", "/admin/groups/{name}", adm.delete_group),
+    Route("GET", "/admin/connections", adm.list_connections),
+    Route("POST", "/admin/connections", adm.create_connection),
+    Route("GET", "/admin/connections/{name}", adm.get_connection),
+    Route("PUT", "/admin/connections/{name}", adm.set_connection),
+    Route("DELETE", "/admin/connections/{name}", adm.delete_connection),
+    Route("GET", "/admin/code-envs", adm.list_code_envs),
+    Route("GET", _CE, adm.get_code_env),
+    Route("POST", _CE, adm.create_code_env),
+    Route("PUT", _CE, adm.set_code_env),
+    Route("DELETE", _CE, adm.delete_code_env),
+    Route("POST", _CE + "/packages", adm.update_code_env_packages),
     # project folders
     Route("GET", "/project-folders", proj.get_root_folder),
     Route("GET", _F, proj.get_folder),

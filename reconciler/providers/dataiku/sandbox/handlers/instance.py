@@ -1,5 +1,5 @@
 """HTTP adapter for instance-level objects (see ``handlers`` for the conventions): the API key's
-identity, connections, code envs, meanings, plugins and futures.
+identity, meanings, plugins and futures.
 
 Meaning create answers 204 (the client reads it as text); meaning save ``{}`` (the client parses
 it although the seed says 204). Plugin installs, updates and deletes answer a future
@@ -15,29 +15,13 @@ from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 W, R, S = DataikuWorld, SandboxRequest, SandboxResponse
 
 
-# -- identity, connections, code envs ---------------------------------------------------------
+# -- identity ----------------------------------------------------------------------------------
 def get_auth_info(world: W, request: R, p: Params) -> S:
     return ok(world.auth_info(flag(request, "withSecrets")))
 
 
 def get_instance_info(world: W, request: R, p: Params) -> S:
     return ok(world.instance_info())
-
-
-def list_connections(world: W, request: R, p: Params) -> S:
-    return ok(world.list_connections())
-
-
-def get_connection(world: W, request: R, p: Params) -> S:
-    return ok(world.get_connection(p["name"]))
-
-
-def list_code_envs(world: W, request: R, p: Params) -> S:
-    return ok(world.list_code_envs())
-
-
-def get_code_env(world: W, request: R, p: Params) -> S:
-    return ok(world.get_code_env(p["envLang"], p["envName"]))
 
 
 # -- meanings ---------------------------------------------------------------------------------
