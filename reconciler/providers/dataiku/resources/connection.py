@@ -63,7 +63,7 @@ class ConnectionSpec(Model):
     description: str | None = Field(None, description="free text; left alone when omitted")
     params: dict[str, Any] | None = Field(None, description="type parameters in DSS keys, compared as a whole "
                                                            "(secrets go in secret_params); left alone when omitted")
-    secret_params: dict[str, SecretStr] | None = Field(
+    secret_params: dict[str, str] | None = Field(
         None, description="write-only params DSS keeps encrypted (password, secretKey...): sent, never read back")
     usable_by: Literal["ALL", "ALLOWED"] | None = Field(None, description="who may use it: ALL, or ALLOWED groups")
     allowed_groups: list[str] | None = Field(None, description="groups that may use it when usable_by is ALLOWED")

@@ -172,6 +172,11 @@ class Group(DataikuResource):
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
         or_none(lambda: self.client.delete_group(object_id))
 
+    def export_view(self, live: Live) -> Live | None:
+        """Permissions as the flags granted only (a flag left out is false)."""
+        granted = {f: True for f, on in (live.get("permissions") or {}).items() if on}
+        return {**live, "permissions": granted}
+
     def normalize_fields(self, out: dict[str, Any]) -> dict[str, Any]:
         if "description" in out:
             out["description"] = text(out["description"])

@@ -46,7 +46,7 @@ class UserSpec(Model):
                          description="user profile (license-dependent: DATA_SCIENTIST, DESIGNER, READER...)")
     enabled: bool = Field(True, description="whether the user may log in")
     source_type: SourceType = Field("LOCAL", description="where the account comes from; changing it makes a new user")
-    password: SecretStr | None = Field(None, description="write-only password of a LOCAL user (never read back)")
+    password: str | None = Field(None, description="write-only password of a LOCAL user (never read back)")
 
     @model_validator(mode="after")
     def _password_only_for_local(self) -> "UserSpec":
