@@ -63,7 +63,8 @@ IN_A_PROJECT = frozenset({Project.type_name}
 
 def export_scope(client: DataikuClient, scope: Mapping[str, str]) -> ExportScope:
     """``--scope project=<key>``: that project and what lives in it; no scope: every project and
-    the instance-level objects (project folders, meanings, plugins, the project deployer). An
+    the instance-level objects (project folders, meanings, plugins, the project deployer,
+    users, groups, connections, code envs). An
     unknown key or project is an error, never an empty export."""
     unknown = sorted(set(scope) - {"project"})
     if unknown:
