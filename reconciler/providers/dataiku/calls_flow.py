@@ -149,3 +149,45 @@ class FlowCalls:
 
     def delete_article(self, project_key: str, article_id: str) -> None:
         self._send("DELETE", path("projects", project_key, "wiki", article_id))
+
+    # -- flow zones ---------------------------------------------------------------------------------
+    def list_zones(self, project_key: str) -> list[Doc]:
+        """``[{id, name, color, items: [{objectType, objectId[, projectKey]}], shared}]``, ``default`` included."""
+        return self._json("GET", path("projects", project_key, "flow", "zones"))
+
+    def get_zone(self, project_key: str, zone_id: str) -> Doc:
+        return self._json("GET", path("projects", project_key, "flow", "zones", zone_id))
+
+    def create_zone(self, project_key: str, name: str, color: str) -> Doc:
+        """Returns the new zone (its server id is ``id``)."""
+        return self._json("POST", path("projects", project_key, "flow", "zones"), json={"name": name, "color": color})
+
+    def put_zone(self, project_key: str, zone_id: str, doc: Doc) -> None:
+        self._send("PUT", path("projects", project_key, "flow", "zones", zone_id), json=doc)
+
+    def add_zone_items(self, project_key: str, zone_id: str, refs: list[Doc]) -> Doc:
+        """Move ``refs`` (``{objectType, objectId}``) into the zone (``default``: out of every zone)."""
+        return self._json("POST", path("projects", project_key, "flow", "zones", zone_id, "add-items"), json=refs,
+                          idempotent=True)
+
+    def delete_zone(self, project_key: str, zone_id: str) -> None:
+        """Its items move to the default zone."""
+        self._send("DELETE", path("projects", project_key, "flow", "zones", zone_id))
+
+    # -- saved models -------------------------------------------------------------------------------
+    def list_saved_models(self, project_key: str) -> list[Doc]:
+        """``[{id, type, ...}]`` (seed L5642); the active version needs ``get_saved_model``."""
+        return self._json("GET", path("projects", project_key, "savedmodels") + "/")
+
+    def get_saved_model(self, project_key: str, model_id: str) -> Doc:
+        """``{id, activeVersion, taskType, ...}`` (seed L5673)."""
+        return self._json("GET", path("projects", project_key, "savedmodels", model_id))
+
+    def list_saved_model_versions(self, project_key: str, model_id: str) -> list[Doc]:
+        """``[{id, active, trainDate}]`` (seed L5710)."""
+        return self._json("GET", path("projects", project_key, "savedmodels", model_id, "versions"))
+
+    def set_active_version(self, project_key: str, model_id: str, version_id: str) -> None:
+        """``POST …/versions/{v}/actions/setActive`` (seed L5828)."""
+        self._send("POST", path("projects", project_key, "savedmodels", model_id, "versions", version_id, "actions",
+                                "setActive"), idempotent=True)

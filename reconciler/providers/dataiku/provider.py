@@ -25,6 +25,7 @@ from reconciler.providers.dataiku.resources import (
     DeployerInfra,
     DeployerProject,
     Deployment,
+    FlowZone,
     Group,
     ManagedDataset,
     ManagedFolder,
@@ -34,6 +35,7 @@ from reconciler.providers.dataiku.resources import (
     ProjectFolder,
     Recipe,
     RootFolder,
+    SavedModel,
     Scenario,
     User,
     WikiArticle,
@@ -54,6 +56,7 @@ class DataikuSettings(PlatformSettings):
 RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
     ProjectFolder, Project, Dataset, ManagedDataset, Recipe, ManagedFolder, Scenario, WikiArticle, Meaning,
     Plugin, DeployerInfra, DeployerProject, Deployment, Connection, CodeEnv, RootFolder, Group, User,
+    FlowZone, SavedModel,
 )}
 
 #: the types a ``--scope project=KEY`` export covers: the project and what lives in it

@@ -6,6 +6,7 @@ from reconciler.providers.dataiku.resources.data_sources import RootFolder
 from reconciler.providers.dataiku.resources.dataset import Dataset
 from reconciler.providers.dataiku.resources.deployer import DeployerInfra, DeployerProject
 from reconciler.providers.dataiku.resources.deployment import Deployment
+from reconciler.providers.dataiku.resources.flow_zone import FlowZone
 from reconciler.providers.dataiku.resources.folder import ProjectFolder
 from reconciler.providers.dataiku.resources.group import Group
 from reconciler.providers.dataiku.resources.managed_dataset import ManagedDataset
@@ -14,6 +15,7 @@ from reconciler.providers.dataiku.resources.meaning import Meaning
 from reconciler.providers.dataiku.resources.plugin import Plugin
 from reconciler.providers.dataiku.resources.project import Project
 from reconciler.providers.dataiku.resources.recipe import Recipe
+from reconciler.providers.dataiku.resources.saved_model import SavedModel
 from reconciler.providers.dataiku.resources.scenario import Scenario
 from reconciler.providers.dataiku.resources.user import User
 from reconciler.providers.dataiku.resources.wiki_article import WikiArticle
@@ -25,6 +27,7 @@ __all__ = [
     "DeployerInfra",
     "DeployerProject",
     "Deployment",
+    "FlowZone",
     "Group",
     "ManagedDataset",
     "ManagedFolder",
@@ -34,6 +37,7 @@ __all__ = [
     "ProjectFolder",
     "Recipe",
     "RootFolder",
+    "SavedModel",
     "Scenario",
     "User",
     "WikiArticle",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from reconciler.providers.dataiku.sandbox.handlers import admin as adm
 from reconciler.providers.dataiku.sandbox.handlers import datasets as ds
 from reconciler.providers.dataiku.sandbox.handlers import deployer as dep
-from reconciler.providers.dataiku.sandbox.handlers import flow, wiki
+from reconciler.providers.dataiku.sandbox.handlers import flow, wiki, zones
 from reconciler.providers.dataiku.sandbox.handlers import instance as inst
 from reconciler.providers.dataiku.sandbox.handlers import projects as proj
 from reconciler.providers.dataiku.sandbox.handlers import scenarios as sc
@@ -26,6 +26,8 @@ _R = _P + "/recipes/{recipeName}"
 _M = _P + "/managedfolders/{folderId}"
 _S = _P + "/scenarios/{scenarioId}"
 _PD = "/project-deployer"
+_Z = _P + "/flow/zones/{zoneId}"
+_SM = _P + "/savedmodels/{savedModelId}"
 _CE = "/admin/code-envs/{envLang}/{envName}"
 
 ROUTES: tuple[Route, ...] = (
@@ -124,6 +126,22 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", _S + "/get-run-for-trigger", sc.get_run_for_trigger),
     Route("GET", _S + "/{runId}", sc.get_scenario_run),
     Route("GET", _P + "/scenarios/trigger/{scenarioId}/{triggerId}", sc.get_trigger_fire),
+    # flow zones
+    Route("GET", _P + "/flow/zones", zones.list_zones),
+    Route("POST", _P + "/flow/zones", zones.create_zone),
+    Route("GET", _Z, zones.get_zone),
+    Route("PUT", _Z, zones.set_zone),
+    Route("DELETE", _Z, zones.delete_zone),
+    Route("POST", _Z + "/items", zones.add_zone_items),
+    Route("POST", _Z + "/add-items", zones.add_zone_items),
+    # saved models
+    Route("GET", _P + "/savedmodels", zones.list_saved_models),
+    Route("POST", _P + "/savedmodels", zones.create_saved_model),
+    Route("GET", _SM, zones.get_saved_model),
+    Route("DELETE", _SM, zones.delete_saved_model),
+    Route("GET", _SM + "/versions", zones.list_saved_model_versions),
+    Route("POST", _SM + "/versions/{versionId}", zones.import_saved_model_version),
+    Route("POST", _SM + "/versions/{versionId}/actions/setActive", zones.set_active_version),
     # wiki
     Route("GET", _P + "/wiki", wiki.get_wiki),
     Route("PUT", _P + "/wiki", wiki.set_wiki),

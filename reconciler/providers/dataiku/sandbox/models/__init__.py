@@ -5,6 +5,7 @@ One method per API operation, grouped by object family in mixins over ``core.Wor
     projects   project folders, projects (metadata, permissions, variables, settings, tags)
     datasets   datasets (external, managed), schema, metadata
     flow       recipes, managed folders, and the cascades from datasets / folders to recipes
+    zones      flow zones and saved models (their active version)
     scenarios  scenarios, their python payloads and runs
     wiki       wiki settings and articles
     instance   identity, meanings, plugins
@@ -37,6 +38,7 @@ from reconciler.providers.dataiku.sandbox.models.instance import InstanceModel
 from reconciler.providers.dataiku.sandbox.models.projects import ROOT, ProjectsModel
 from reconciler.providers.dataiku.sandbox.models.scenarios import ScenariosModel
 from reconciler.providers.dataiku.sandbox.models.wiki import WikiModel
+from reconciler.providers.dataiku.sandbox.models.zones import ZonesModel
 from reconciler.providers.dataiku.sandbox.payloads.projects import folder_settings
 from reconciler.providers.dataiku.sandbox.seed import seeded_code_envs, seeded_connections, seeded_groups, \
     seeded_users
@@ -44,8 +46,8 @@ from reconciler.sandbox.world import World
 
 __all__ = ["ROOT", "DataikuWorld"]
 
-class DataikuWorld(ProjectsModel, DatasetsModel, FlowModel, ScenariosModel, WikiModel, InstanceModel, AdminModel,
-                   DeployerModel, World):
+class DataikuWorld(ProjectsModel, DatasetsModel, FlowModel, ZonesModel, ScenariosModel, WikiModel, InstanceModel,
+                   AdminModel, DeployerModel, World):
     """An in-memory DSS node with one user (``admin``), seeded connections and code envs."""
 
     platform = "Dataiku"
