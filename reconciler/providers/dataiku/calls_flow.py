@@ -40,7 +40,8 @@ class FlowCalls:
     def create_recipe(self, project_key: str, prototype: Doc, creation_settings: Doc) -> str:
         """Returns the recipe's final name (DSS may change the one asked for)."""
         body = {"recipePrototype": {**prototype, "projectKey": project_key}, "creationSettings": creation_settings}
-        return self._json("POST", path("projects", project_key, "recipes") + "/", json=body)["name"]
+        answer = self._json("POST", path("projects", project_key, "recipes") + "/", json=body)
+        return str(answer["name"]) if isinstance(answer, dict) and answer.get("name") else str(prototype["name"])
 
     def get_recipe(self, project_key: str, name: str) -> Doc:
         """``{recipe: {...}, payload: "<code or JSON>"}``."""
@@ -57,8 +58,19 @@ class FlowCalls:
         return self._json("GET", path("projects", project_key, "managedfolders") + "/")
 
     def create_managed_folder(self, project_key: str, body: Doc) -> Doc:
-        """Returns the new folder (its server id is ``id``)."""
-        return self._json("POST", path("projects", project_key, "managedfolders") + "/", json=body)
+        """Returns the new folder (its server id is ``id``). When DSS answers as the seed documents
+        (204, no body), the folder is found in the project's list by its name; several folders of
+        that name are an error naming them (the new one cannot be told apart)."""
+        answer = self._json("POST", path("projects", project_key, "managedfolders") + "/", json=body)
+        if isinstance(answer, dict) and answer.get("id"):
+            return answer
+        named = [f for f in self.list_managed_folders(project_key) if f.get("name") == body.get("name")]
+        if len(named) != 1:
+            ids = ", ".join(sorted(str(f.get("id")) for f in named)) or "none"
+            raise ProviderError(f"managed folder {body.get('name')!r} was created in {project_key} but DSS did not "
+                                f"say its id, and {len(named)} folders have that name ({ids})",
+                                hint="rename the duplicates, then import the folder by its id")
+        return named[0]
 
     def get_managed_folder(self, project_key: str, folder_id: str) -> Doc:
         return self._json("GET", path("projects", project_key, "managedfolders", folder_id))
@@ -80,7 +92,8 @@ class FlowCalls:
 
     def create_scenario(self, project_key: str, body: Doc) -> str:
         """Returns the scenario id the server kept (``body['id']`` when given)."""
-        return self._json("POST", path("projects", project_key, "scenarios") + "/", json=body)["id"]
+        answer = self._json("POST", path("projects", project_key, "scenarios") + "/", json=body)
+        return str(answer["id"]) if isinstance(answer, dict) and answer.get("id") else str(body["id"])
 
     def get_scenario(self, project_key: str, scenario_id: str) -> Doc:
         return self._json("GET", path("projects", project_key, "scenarios", scenario_id))

@@ -8,7 +8,7 @@ it although the seed says 204). Plugin installs, updates and deletes answer a fu
 
 from __future__ import annotations
 
-from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, flag, no_content, ok
+from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, flag, no_content, ok, written
 from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
@@ -49,11 +49,11 @@ def list_plugins(world: W, request: R, p: Params) -> S:
 
 
 def install_from_store(world: W, request: R, p: Params) -> S:
-    return ok(world.install_plugin_from_store(body(request)))
+    return written(world, world.install_plugin_from_store(body(request)))
 
 
 def install_from_git(world: W, request: R, p: Params) -> S:
-    return ok(world.install_plugin_from_git(body(request)))
+    return written(world, world.install_plugin_from_git(body(request)))
 
 
 def update_from_store(world: W, request: R, p: Params) -> S:
