@@ -122,7 +122,8 @@ def test_meaning_lifecycle_ends_without_delete_because_dss_cannot_delete_meaning
 
 def test_every_registered_type_is_exercised():
     covered = {c.values[0] for c in CASES} | {"dataiku_deployer_deployment", "dataiku_meaning"}
-    covered |= {c.values[0] for c in ADMIN_CASES + ZONE_CASES}  # test_admin_resources.py, test_zones_and_saved_models.py
+    # the cases of test_admin_resources.py and test_zones_and_saved_models.py
+    covered |= {c.values[0] for c in ADMIN_CASES + ZONE_CASES}
     covered |= {"dataiku_saved_model"}  # not created by reconciler: test_zones_and_saved_models.py
     data_sources = {name for name, rt in RESOURCE_TYPES.items() if rt.data_source}
     assert set(RESOURCE_TYPES) == covered | data_sources

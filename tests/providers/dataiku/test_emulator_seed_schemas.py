@@ -69,7 +69,8 @@ def _build(dss) -> dict[str, str]:
     recipe.with_output("summary")
     recipe.with_script("import dataiku\nprint(1)\n")
     recipe.create()
-    build = {"type": "build_flowitem", "name": "build", "params": {"builds": [{"type": "DATASET", "itemId": "summary"}]}}
+    build = {"type": "build_flowitem", "name": "build",
+             "params": {"builds": [{"type": "DATASET", "itemId": "summary"}]}}
     scenario = sales.create_scenario("Nightly build", "step_based", definition={"params": {"steps": [build]}})
     fire = scenario.run()
     run = fire.wait_for_scenario_run()
@@ -96,7 +97,8 @@ def _build(dss) -> dict[str, str]:
 
 def _read_everything(dss, ids: dict[str, str]) -> None:
     """A GET of every served route with a response schema in the seed, with real ids."""
-    values = {"folderId": ids["folder"], "projectKey": "SALES", "datasetName": "orders", "recipeName": "compute_summary",
+    values = {"folderId": ids["folder"], "projectKey": "SALES", "datasetName": "orders",
+              "recipeName": "compute_summary",
               "scenarioId": ids["scenario"], "runId": ids["run"], "triggerId": "manual", "meaningId": "dept",
               "pluginId": "geocoder", "deploymentId": "sales-prod", "infraId": "prod", "articleId": ids["article"],
               "savedModelId": ids["model"], "zoneId": ids["zone"], "bundleId": "v1", "name": "analysts",

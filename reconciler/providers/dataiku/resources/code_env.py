@@ -136,7 +136,8 @@ class CodeEnv(DataikuResource):
     unique_key: ClassVar[str | None] = "a Dataiku code env name is unique per language"
     server_owned: ClassVar[frozenset[str]] = frozenset()
     create_only: ClassVar[frozenset[str]] = frozenset({"name", "language", "deployment_mode", "python_interpreter"})
-    delete_note: ClassVar[str | None] = "removes the environment; recipes, notebooks and webapps using it fail until repointed"
+    delete_note: ClassVar[str | None] = ("removes the environment; recipes, notebooks and webapps using it fail "
+                                         "until repointed")
     delete_opt_in: ClassVar[str | None] = "deleting a code environment breaks the recipes and notebooks using it"
     wait_note: ClassVar[str | None] = ("a package change installs the packages and waits for DSS to finish "
                                        "(up to 10 min)")

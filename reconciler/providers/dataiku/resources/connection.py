@@ -140,7 +140,8 @@ class Connection(DataikuResource):
     server_owned: ClassVar[frozenset[str]] = frozenset()
     create_only: ClassVar[frozenset[str]] = frozenset({"name", "type"})
     sensitive: ClassVar[frozenset[str]] = frozenset({"secret_params"})
-    delete_note: ClassVar[str | None] = "datasets and managed folders stored on it stop working (their data stays where it is)"
+    delete_note: ClassVar[str | None] = ("datasets and managed folders stored on it stop working (their data stays "
+                                         "where it is)")
     delete_opt_in: ClassVar[str | None] = "deleting a connection breaks every dataset and folder stored on it"
 
     def read(self, object_id: str) -> Live | None:

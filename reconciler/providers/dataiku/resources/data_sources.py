@@ -1,16 +1,17 @@
 """Read-only data sources: objects other resources refer to but reconciler never changes.
 
-``dataiku_root_folder`` (the root of the project folder tree). Connections and code envs are
-resource types (``connection``, ``code_env``), which an existing object is adopted into by name. The engine finds each during
-refresh with ``find(spec)``; they are never created, updated, deleted or stored in state. A data
-source that does not exist makes the plan fail, naming it, before anything is applied.
+``dataiku_root_folder`` (the root of the project folder tree); connections and code envs are
+resource types (``connection``, ``code_env``) that adopt an existing object by name. The engine
+finds each data source during refresh with ``find(spec)``; they are never created, updated,
+deleted or stored in state. A data source that does not exist makes the plan fail, naming it,
+before anything is applied.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from reconciler.providers.base import Live, Spec
 from reconciler.providers.common import or_none

@@ -4,9 +4,10 @@ State: ``projects[key]["zones"] {id: {id, name, color, items, shared}}`` and
 ``projects[key]["savedModels"] {id: {..., activeVersion, versions {id: {id, trainDate}}}}``.
 The ``default`` zone is not stored: it holds every object no other zone holds (what the client
 says of it). Items are ``{objectId, objectType}`` in that key order: the client finds an object's
-zone by comparing their JSON text with its own smart refs (``flow.py``). Adding an item to a zone moves it out of the one that held it. A zone's items that
-no longer exist (a deleted dataset) are dropped when it is read. Zone ids are 7 characters and
-saved model ids 8, from the seeded sequence. Saved model versions are made by importing an
+zone by comparing their JSON text with its own smart refs (``flow.py``). Adding an item to a zone
+moves it out of the one that held it. A zone's items that no longer exist (a deleted dataset)
+are dropped when it is read. Zone ids are 7 characters and saved model ids 8, from the seeded
+sequence. Saved model versions are made by importing an
 external (proxy) model version (``POST …/versions/{id}?setActive=``): training is not emulated.
 """
 
