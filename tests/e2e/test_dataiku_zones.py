@@ -1,4 +1,5 @@
-"""End to end through the CLI: a flow zone and a saved model's active version planned, applied,
+"""End to end through the CLI: a flow zone, an exposed dataset and a saved model's active version
+planned, applied,
 changed outside reconciler with the official client, reported by ``drift`` by field, and
 repaired."""
 
@@ -26,6 +27,11 @@ resources:
     name: Ingest
     color: "#123456"
     datasets: ["${dataiku_dataset.orders.name}", "${dataiku_dataset.customers.name}"]
+  dataiku_project.ops: {key: OPS, name: Operations}
+  dataiku_exposed_object.orders:
+    project: ${dataiku_project.sales.key}
+    name: ${dataiku_dataset.orders.name}
+    target_projects: ["${dataiku_project.ops.key}"]
 """
 
 MODEL = """\
@@ -78,6 +84,20 @@ def test_zone_plan_apply_drift_repair(zones):
     assert zones.cli("drift").code == 0
     zone = flow.get_zone(zone.id)
     assert zone.color == "#123456" and sorted(d.name for d in zone.items) == ["customers", "orders"]
+    shared = zones.dss().get_project("OPS").list_datasets(include_shared=True)
+    assert [(d["projectKey"], d["name"]) for d in shared] == [("SALES", "orders")]
+
+
+def test_an_exposure_added_in_dss_is_drift_and_apply_removes_it(zones):
+    _apply(zones)
+    settings = zones.dss().get_project("SALES").get_settings()
+    settings.add_exposed_object("DATASET", "orders", "HR")
+    settings.save()
+    drift = zones.cli("drift")
+    assert drift.code == 2 and "dataiku_exposed_object.orders" in drift.out and "target_projects" in drift.out
+    _apply(zones)
+    rules = zones.dss().get_project("SALES").get_settings().get_raw()["exposedObjects"]["objects"][0]["rules"]
+    assert rules == [{"targetProject": "OPS"}]
 
 
 def test_saved_model_active_version_is_adopted_switched_and_repaired(zones):

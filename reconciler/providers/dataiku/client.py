@@ -172,6 +172,13 @@ class DataikuClient(FlowCalls, InstanceCalls, AdminCalls, DeployerCalls):
     def put_project_variables(self, project_key: str, variables: Doc) -> None:
         self._send("PUT", _path("projects", project_key, "variables") + "/", json=variables)
 
+    def get_project_settings(self, project_key: str) -> Doc:
+        """``{settings: {...}, exposedObjects: {objects: [{type, localName, rules: [{targetProject}]}]}, ...}``."""
+        return self._json("GET", _path("projects", project_key, "settings"))
+
+    def put_project_settings(self, project_key: str, settings: Doc) -> None:
+        self._send("PUT", _path("projects", project_key, "settings"), json=settings)
+
     def delete_project(
         self,
         project_key: str,

@@ -25,6 +25,7 @@ from reconciler.providers.dataiku.resources import (
     DeployerInfra,
     DeployerProject,
     Deployment,
+    ExposedObject,
     FlowZone,
     Group,
     ManagedDataset,
@@ -56,7 +57,7 @@ class DataikuSettings(PlatformSettings):
 RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
     ProjectFolder, Project, Dataset, ManagedDataset, Recipe, ManagedFolder, Scenario, WikiArticle, Meaning,
     Plugin, DeployerInfra, DeployerProject, Deployment, Connection, CodeEnv, RootFolder, Group, User,
-    FlowZone, SavedModel,
+    FlowZone, SavedModel, ExposedObject,
 )}
 
 #: the types a ``--scope project=KEY`` export covers: the project and what lives in it

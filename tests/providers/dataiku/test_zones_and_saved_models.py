@@ -38,6 +38,8 @@ def world():
         session.resource("dataiku_dataset").create({"project": P, "name": name, "type": "PostgreSQL",
                                                     "params": {"connection": "dwh", "table": name}})
     session.resource("dataiku_recipe").create(PY)
+    session.resource("dataiku_project").create({"key": "OPS", "name": "Ops"})
+    session.resource("dataiku_project").create({"key": "HR", "name": "HR"})
     yield sandbox, session
     session.close()
 
@@ -47,6 +49,9 @@ CASES = [
                  {"project": P, "name": "Ingestion", "color": "#ff0000", "datasets": ["clean"],
                   "recipes": ["compute_clean"]},
                  {"name", "color", "datasets", "recipes"}, id="flow-zone"),
+    pytest.param("dataiku_exposed_object", {"project": P, "name": "orders", "target_projects": ["OPS"]},
+                 {"project": P, "name": "orders", "target_projects": ["OPS", "HR"]},
+                 {"target_projects"}, id="exposed-object"),
 ]
 
 
@@ -75,6 +80,24 @@ def test_moving_an_object_takes_it_out_of_its_zone_and_delete_returns_items_to_d
     assert [z["name"] for _, z in rt.list(P)] == ["B"]
     with pytest.raises(CreatedButFailed, match="DATASET nope does not exist"):  # the zone exists: kept in state
         rt.create({"project": P, "name": "C", "datasets": ["nope"]})
+
+
+def test_an_exposed_dataset_is_a_foreign_dataset_of_its_targets_and_other_exposures_stay(world):
+    _, session = world
+    settings = session.client.get_project_settings(P)
+    settings["exposedObjects"]["objects"].append({"type": "DATASET", "localName": "clean",
+                                                  "rules": [{"targetProject": "HR", "appearOnFlow": True}]})
+    session.client.put_project_settings(P, settings)
+    rt = session.resource("dataiku_exposed_object")
+    object_id, live = rt.create({"project": P, "name": "orders", "target_projects": ["OPS"]})
+    assert object_id == f"{P}.DATASET.orders" and live["target_projects"] == ["OPS"]
+    assert [d["name"] for d in session.client.list_datasets("OPS")] == []
+    foreign = session.client._json("GET", f"/dip/publicapi/projects/OPS/datasets/", params={"foreign": "true"})
+    assert [(d["projectKey"], d["name"]) for d in foreign] == [(P, "orders")]
+    assert sorted(i for i, _ in rt.list(P)) == [f"{P}.DATASET.clean", f"{P}.DATASET.orders"]
+    rt.delete(object_id)
+    assert [e["localName"] for e in session.client.get_project_settings(P)["exposedObjects"]["objects"]] == ["clean"]
+    assert rt.read(object_id) is None
 
 
 def test_saved_model_active_version_is_an_in_place_update(world):
@@ -144,3 +167,13 @@ def test_official_client_saved_models(project, served):
         model.set_active_version("v9")
     created = project.create_mlflow_pyfunc_model("scorer", "BINARY_CLASSIFICATION")
     assert created.list_versions() == []
+
+
+def test_official_client_exposed_objects(project):
+    other = project.client.create_project("OPS", "Ops", "admin")
+    settings = project.get_settings()
+    settings.add_exposed_object("DATASET", "orders", "OPS")
+    settings.save()
+    shared = other.list_datasets(include_shared=True)
+    assert [(d["projectKey"], d["name"]) for d in shared] == [(P, "orders")]
+    assert project.get_settings().get_raw()["exposedObjects"]["objects"][0]["rules"] == [{"targetProject": "OPS"}]

@@ -6,6 +6,7 @@ from reconciler.providers.dataiku.resources.data_sources import RootFolder
 from reconciler.providers.dataiku.resources.dataset import Dataset
 from reconciler.providers.dataiku.resources.deployer import DeployerInfra, DeployerProject
 from reconciler.providers.dataiku.resources.deployment import Deployment
+from reconciler.providers.dataiku.resources.exposed_object import ExposedObject
 from reconciler.providers.dataiku.resources.flow_zone import FlowZone
 from reconciler.providers.dataiku.resources.folder import ProjectFolder
 from reconciler.providers.dataiku.resources.group import Group
@@ -27,6 +28,7 @@ __all__ = [
     "DeployerInfra",
     "DeployerProject",
     "Deployment",
+    "ExposedObject",
     "FlowZone",
     "Group",
     "ManagedDataset",
