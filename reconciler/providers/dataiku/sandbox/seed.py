@@ -80,6 +80,20 @@ def seeded_code_envs() -> dict[str, Doc]:
     }
 
 
+#: a group's global permission flags (Dataiku's Ansible collection, ``dss_group``)
+GROUP_FLAGS = (
+    "admin", "mayCreateActiveWebContent", "mayCreateAuthenticatedConnections", "mayCreateClusters",
+    "mayCreateCodeEnvs", "mayCreateCodeStudioTemplates", "mayCreateDataCollections", "mayCreateProjects",
+    "mayCreateProjectsFromDataikuApps", "mayCreateProjectsFromMacros", "mayCreateProjectsFromTemplates",
+    "mayCreatePublishedAPIServices", "mayCreatePublishedProjects", "mayCreateWorkspaces", "mayDevelopPlugins",
+    "mayEditLibFolders", "mayManageClusters", "mayManageCodeEnvs", "mayManageCodeStudioTemplates",
+    "mayManageFeatureStore", "mayManageUDM", "mayPublishToDataCollections", "mayShareToWorkspaces",
+    "mayViewIndexedHiveConnections", "mayWriteInRootProjectFolder", "mayWriteSafeCode", "mayWriteUnsafeCode",
+)
+#: external group mappings, each one comma-separated string from DSS 12.6 on
+GROUP_MAPPINGS = ("ldapGroupNames", "ssoGroupNames", "azureADGroupNames", "customGroupNames")
+
+
 def seeded_users() -> dict[str, Doc]:
     """The API key's user, as ``GET /admin/users/{login}`` returns it."""
     return {ADMIN["login"]: {
@@ -91,8 +105,6 @@ def seeded_users() -> dict[str, Doc]:
 
 def seeded_groups() -> dict[str, Doc]:
     """``administrators`` (every permission) and ``readers`` (none), as ``GET /admin/groups/{name}``."""
-    from reconciler.providers.dataiku.sandbox.payloads.admin import GROUP_FLAGS, GROUP_MAPPINGS
-
     def group(name: str, description: str, granted: bool) -> Doc:
         return {"name": name, "description": description, "sourceType": "LOCAL",
                 **{flag: granted for flag in GROUP_FLAGS}, **{key: "" for key in GROUP_MAPPINGS},

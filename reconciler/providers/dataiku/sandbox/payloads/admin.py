@@ -15,24 +15,12 @@ from typing import Any, Literal
 from pydantic import Field
 
 from reconciler.providers.dataiku.sandbox.payloads.common import _Payload
+from reconciler.providers.dataiku.sandbox.seed import GROUP_FLAGS, GROUP_MAPPINGS
 
 Doc = dict[str, Any]
 
 SOURCE_TYPES = ("LOCAL", "LDAP", "SAAS", "AZURE_AD", "LOCAL_NO_AUTH", "CUSTOM")
 SourceType = Literal["LOCAL", "LDAP", "SAAS", "AZURE_AD", "LOCAL_NO_AUTH", "CUSTOM"]
-
-#: a group's global permission flags (Dataiku's Ansible collection, ``dss_group``)
-GROUP_FLAGS = (
-    "admin", "mayCreateActiveWebContent", "mayCreateAuthenticatedConnections", "mayCreateClusters",
-    "mayCreateCodeEnvs", "mayCreateCodeStudioTemplates", "mayCreateDataCollections", "mayCreateProjects",
-    "mayCreateProjectsFromDataikuApps", "mayCreateProjectsFromMacros", "mayCreateProjectsFromTemplates",
-    "mayCreatePublishedAPIServices", "mayCreatePublishedProjects", "mayCreateWorkspaces", "mayDevelopPlugins",
-    "mayEditLibFolders", "mayManageClusters", "mayManageCodeEnvs", "mayManageCodeStudioTemplates",
-    "mayManageFeatureStore", "mayManageUDM", "mayPublishToDataCollections", "mayShareToWorkspaces",
-    "mayViewIndexedHiveConnections", "mayWriteInRootProjectFolder", "mayWriteSafeCode", "mayWriteUnsafeCode",
-)
-#: external group mappings, each one comma-separated string from DSS 12.6 on
-GROUP_MAPPINGS = ("ldapGroupNames", "ssoGroupNames", "azureADGroupNames", "customGroupNames")
 
 #: the connection types this instance knows
 CONNECTION_TYPES = (
