@@ -227,3 +227,15 @@ def test_official_client_code_envs(client):
     env.delete()
     with pytest.raises(DataikuException, match="NotFoundException"):
         env.get_definition()
+
+
+def test_a_snapshot_written_before_users_and_groups_existed_is_restored_with_the_seeded_ones():
+    from reconciler.providers.dataiku.sandbox import DataikuEmulator
+
+    world = DataikuEmulator().world
+    old = {k: v for k, v in world.snapshot().items() if k not in ("users", "groups")}
+    world.restore(old)
+    assert sorted(world.list_groups()[i]["name"] for i in range(2)) == ["administrators", "readers"]
+    assert [u["login"] for u in world.list_users(False)] == ["admin"]
+    with pytest.raises(ValueError, match="missing"):
+        world.restore({k: v for k, v in old.items() if k != "projects"})

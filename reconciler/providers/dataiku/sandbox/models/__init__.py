@@ -73,5 +73,12 @@ class DataikuWorld(ProjectsModel, DatasetsModel, FlowModel, ZonesModel, Scenario
             "idCounter": 0,
         }
 
+    #: keys a snapshot written before they existed may lack: seeded when restored
+    _ADDED_LATER = {"users": seeded_users, "groups": seeded_groups}
+
     def missing(self, data: Mapping[str, Any]) -> list[str]:
-        return super().missing(data) or ([] if ROOT in data.get("folders", {}) else ["folders.ROOT"])
+        lacking = [k for k in super().missing(data) if k not in self._ADDED_LATER]
+        return lacking or ([] if ROOT in data.get("folders", {}) else ["folders.ROOT"])
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        super().restore({**{k: make() for k, make in self._ADDED_LATER.items() if k not in data}, **data})
