@@ -138,15 +138,17 @@ def test_removing_a_user_forgets_it_unless_destroy_was_allowed(admin):
     assert "ann" not in {u["login"] for u in admin.dss().list_users()}
 
 
-@pytest.mark.parametrize("block, message", [
-    pytest.param("  dataiku_group.g:\n    name: g\n    permissions: {mayFly: true}\n", "mayCreateProjects",
+@pytest.mark.parametrize("block, line, message", [
+    pytest.param("  dataiku_group.g:\n    name: g\n    permissions: {mayFly: true}\n", 4, "mayCreateProjects",
                  id="unknown-permission"),
-    pytest.param("  dataiku_connection.c:\n    name: c\n    type: Postgres\n", "PostgreSQL", id="unknown-type"),
+    pytest.param("  dataiku_connection.c:\n    name: c\n    type: Postgres\n", 4, "PostgreSQL", id="unknown-type"),
+    pytest.param("  dataiku_user.u:\n    login: u\n    source_type: LDAP\n    password: " + SECRET + "\n", 2,
+                 "only for LOCAL users", id="password-of-an-ldap-user"),
 ])
-def test_bad_input_names_the_file_line_and_what_is_allowed(make_project, block, message):
+def test_bad_input_names_the_file_line_and_what_is_allowed(make_project, block, line, message):
     proj = make_project()
     (proj.specs / "bad.yaml").write_text("resources:\n" + block)
     result = proj.cli("validate")
     assert result.code == 1
-    assert "bad.yaml:4" in result.text and message in result.text, result.text
-    assert "Traceback" not in result.text
+    assert f"bad.yaml:{line}" in result.text and message in result.text, result.text
+    assert "Traceback" not in result.text and SECRET not in result.text
