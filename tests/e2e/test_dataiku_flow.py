@@ -10,7 +10,7 @@ pytest.importorskip("dataikuapi")
 
 FLOW_TYPES = ("dataiku_managed_dataset", "dataiku_recipe", "dataiku_scenario", "dataiku_managed_folder",
               "dataiku_meaning", "dataiku_wiki_article", "dataiku_plugin", "dataiku_deployer_infra",
-              "dataiku_deployer_project", "dataiku_deployer_deployment")
+              "dataiku_deployer_project", "dataiku_deployer_deployment", "dataiku_group", "dataiku_connection", "dataiku_flow_zone")
 
 
 @pytest.fixture
@@ -26,7 +26,8 @@ def _applied(flow) -> None:
 def test_plan_apply_then_no_changes(flow):
     first = flow.cli("plan", "--detailed-exitcode")
     assert first.code == 2, first.text
-    assert "Plan: 19 to add, 0 to change, 0 to destroy." in first.out
+    # the existing connection and code env the flow uses are adopted by name
+    assert "Plan: 2 to import, 22 to add, 0 to change, 0 to destroy." in first.out
     for type_name in FLOW_TYPES:
         assert f'+ resource "{type_name}"' in first.out, type_name
     assert "import dataiku" in first.out  # the recipe's code, read from its file, is shown

@@ -15,7 +15,8 @@ EVERY_FILE = {
     "dataiku_dataset.yaml", "dataiku_deployer_deployment.yaml", "dataiku_deployer_infra.yaml",
     "dataiku_deployer_project.yaml", "dataiku_managed_folder.yaml", "dataiku_meaning.yaml", "dataiku_plugin.yaml",
     "dataiku_project.yaml", "dataiku_project_folder.yaml", "dataiku_recipe.yaml", "dataiku_scenario.yaml",
-    "dataiku_wiki_article.yaml",
+    "dataiku_wiki_article.yaml", "dataiku_user.yaml", "dataiku_group.yaml", "dataiku_connection.yaml",
+    "dataiku_code_env.yaml",
 }
 PROJECT_FILES = {"dataiku_dataset.yaml", "dataiku_managed_folder.yaml", "dataiku_project.yaml", "dataiku_recipe.yaml",
                  "dataiku_scenario.yaml", "dataiku_wiki_article.yaml"}
@@ -74,9 +75,16 @@ def test_export_writes_wired_specs_and_the_first_plan_is_empty(proj):
     _build(proj)
     result = proj.cli("export", "--provider", "dataiku")
     assert result.code == 0, result.text
-    assert "Adopted 16 object(s)" in result.out
+    # 16 of the build, and the instance's user, 2 groups, 4 connections and 3 code envs
+    assert "Adopted 26 object(s)" in result.out
     files = _exported(proj)
     assert set(files) == EVERY_FILE
+    groups = _blocks(files["dataiku_group.yaml"])
+    assert groups["dataiku_group.readers"] == {"name": "readers", "description": "Read-only users",
+                                               "permissions": {}}
+    connection = _blocks(files["dataiku_connection.yaml"])["dataiku_connection.dwh"]
+    assert connection["type"] == "PostgreSQL" and "secret_params" not in connection
+    assert "password" not in files["dataiku_user.yaml"]
     datasets = _blocks(files["dataiku_dataset.yaml"])
     assert datasets["dataiku_dataset.sales_orders"] == {
         "project": "${dataiku_project.sales.key}", "name": "orders", "type": "PostgreSQL",

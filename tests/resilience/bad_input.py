@@ -124,6 +124,10 @@ def spec_cases(huge_mb: int) -> list[Case]:
         c("resorces:\n  lightdash_group.x:\n    name: x\n", "resorces", case_id="unknown-top-level-key"),
         c(_resources("  lightdash_group.x:\n    name: x\n    lifecycle: {prevent_destroi: true}\n"), "prevent_destroi",
           case_id="unknown-lifecycle-key"),
+        c(_resources("  dataiku_group.x:\n    name: x\n    permissions: {mayFly: true}\n"), "mayCreateProjects",
+          case_id="unknown-group-permission"),
+        c(_resources("  dataiku_connection.x:\n    name: x\n    type: Postgres\n"), "PostgreSQL",
+          case_id="unknown-connection-type"),
         c("providers:\n  dataiku:\n    urll: http://127.0.0.1:1\n", "urll", case_id="unknown-provider-setting"),
         c("providers:\n  tableau:\n    url: http://127.0.0.1:1\n", "tableau", case_id="unknown-provider"),
         # -- unknown types -------------------------------------------------------------------------

@@ -18,6 +18,9 @@ The runs that produce them, besides those of the other scenarios when run togeth
 - an apply killed with SIGKILL mid-way and re-run (the journal);
 - an apply into a PostgreSQL state (its tables are dumped and scanned), when a server is there.
 
+The secret is held by Astro deployments (``secret_environment_variables``) and by a Dataiku
+connection (``secret_params``: its password).
+
     python -m tests.resilience.secret_leaks          # CI size (12 resources)
     python -m tests.resilience.secret_leaks --full   # 300 resources, after every other scenario
 """
@@ -117,7 +120,8 @@ class Outcome:
 
 def _secret_fields(state_doc: Mapping, holders: Sequence[str]) -> dict[str, object]:
     by_address = {r["address"]: r for r in state_doc["resources"]}
-    return {a: by_address[a]["attrs"].get("secret_environment_variables") for a in holders if a in by_address}
+    return {a: by_address[a]["attrs"].get("secret_environment_variables", by_address[a]["attrs"].get("secret_params"))
+            for a in holders if a in by_address}
 
 
 def _converge(world: World, outcome: Outcome, label: str) -> int:
@@ -133,7 +137,11 @@ def exercise(root: Path, n: int, *, postgres: str | None = None) -> Outcome:
     outcome = Outcome()
     with World(root / "secrets", faults=FAULTS, seed=5) as world:
         estate = world.write_estate(n)
-        holders = estate.secret_holders
+        # a Dataiku connection's password: write-only, answered by DSS in encrypted form
+        (world.specs / "dataiku" / "zz-secret-connection.yaml").write_text(
+            "resources:\n  dataiku_connection.rsl_warehouse:\n    name: rsl_warehouse\n    type: PostgreSQL\n"
+            "    params: {host: dwh, user: rsl}\n    secret_params: {password: \"${env:RSL_SECRET_VALUE}\"}\n")
+        holders = sorted([*estate.secret_holders, "dataiku_connection.rsl_warehouse"])
         applies = _converge(world, outcome, "apply under faults with echo")
         echoed = world.sb.fault_counts.get("echo", 0)
         world.sb.set_faults({})

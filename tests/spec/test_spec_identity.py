@@ -111,10 +111,8 @@ def test_one_unknown_container_referenced_twice_is_one_container(load):
 def test_data_sources_may_read_one_object_twice(load):
     files = {"s.yaml": """
         resources:
-          dataiku_connection.a:
-            name: dwh
-          dataiku_connection.b:
-            name: dwh
+          dataiku_root_folder.a: {}
+          dataiku_root_folder.b: {}
         """}
     assert len(load(files).resources) == 2
 

@@ -40,7 +40,8 @@ class FlowCalls:
     def create_recipe(self, project_key: str, prototype: Doc, creation_settings: Doc) -> str:
         """Returns the recipe's final name (DSS may change the one asked for)."""
         body = {"recipePrototype": {**prototype, "projectKey": project_key}, "creationSettings": creation_settings}
-        return self._json("POST", path("projects", project_key, "recipes") + "/", json=body)["name"]
+        answer = self._json("POST", path("projects", project_key, "recipes") + "/", json=body)
+        return str(answer["name"]) if isinstance(answer, dict) and answer.get("name") else str(prototype["name"])
 
     def get_recipe(self, project_key: str, name: str) -> Doc:
         """``{recipe: {...}, payload: "<code or JSON>"}``."""
@@ -57,8 +58,19 @@ class FlowCalls:
         return self._json("GET", path("projects", project_key, "managedfolders") + "/")
 
     def create_managed_folder(self, project_key: str, body: Doc) -> Doc:
-        """Returns the new folder (its server id is ``id``)."""
-        return self._json("POST", path("projects", project_key, "managedfolders") + "/", json=body)
+        """Returns the new folder (its server id is ``id``). When DSS answers as the seed documents
+        (204, no body), the folder is found in the project's list by its name; several folders of
+        that name are an error naming them (the new one cannot be told apart)."""
+        answer = self._json("POST", path("projects", project_key, "managedfolders") + "/", json=body)
+        if isinstance(answer, dict) and answer.get("id"):
+            return answer
+        named = [f for f in self.list_managed_folders(project_key) if f.get("name") == body.get("name")]
+        if len(named) != 1:
+            ids = ", ".join(sorted(str(f.get("id")) for f in named)) or "none"
+            raise ProviderError(f"managed folder {body.get('name')!r} was created in {project_key} but DSS did not "
+                                f"say its id, and {len(named)} folders have that name ({ids})",
+                                hint="rename the duplicates, then import the folder by its id")
+        return named[0]
 
     def get_managed_folder(self, project_key: str, folder_id: str) -> Doc:
         return self._json("GET", path("projects", project_key, "managedfolders", folder_id))
@@ -80,7 +92,8 @@ class FlowCalls:
 
     def create_scenario(self, project_key: str, body: Doc) -> str:
         """Returns the scenario id the server kept (``body['id']`` when given)."""
-        return self._json("POST", path("projects", project_key, "scenarios") + "/", json=body)["id"]
+        answer = self._json("POST", path("projects", project_key, "scenarios") + "/", json=body)
+        return str(answer["id"]) if isinstance(answer, dict) and answer.get("id") else str(body["id"])
 
     def get_scenario(self, project_key: str, scenario_id: str) -> Doc:
         return self._json("GET", path("projects", project_key, "scenarios", scenario_id))
@@ -149,3 +162,45 @@ class FlowCalls:
 
     def delete_article(self, project_key: str, article_id: str) -> None:
         self._send("DELETE", path("projects", project_key, "wiki", article_id))
+
+    # -- flow zones ---------------------------------------------------------------------------------
+    def list_zones(self, project_key: str) -> list[Doc]:
+        """``[{id, name, color, items: [{objectType, objectId[, projectKey]}], shared}]``, ``default`` included."""
+        return self._json("GET", path("projects", project_key, "flow", "zones"))
+
+    def get_zone(self, project_key: str, zone_id: str) -> Doc:
+        return self._json("GET", path("projects", project_key, "flow", "zones", zone_id))
+
+    def create_zone(self, project_key: str, name: str, color: str) -> Doc:
+        """Returns the new zone (its server id is ``id``)."""
+        return self._json("POST", path("projects", project_key, "flow", "zones"), json={"name": name, "color": color})
+
+    def put_zone(self, project_key: str, zone_id: str, doc: Doc) -> None:
+        self._send("PUT", path("projects", project_key, "flow", "zones", zone_id), json=doc)
+
+    def add_zone_items(self, project_key: str, zone_id: str, refs: list[Doc]) -> Doc:
+        """Move ``refs`` (``{objectType, objectId}``) into the zone (``default``: out of every zone)."""
+        return self._json("POST", path("projects", project_key, "flow", "zones", zone_id, "add-items"), json=refs,
+                          idempotent=True)
+
+    def delete_zone(self, project_key: str, zone_id: str) -> None:
+        """Its items move to the default zone."""
+        self._send("DELETE", path("projects", project_key, "flow", "zones", zone_id))
+
+    # -- saved models -------------------------------------------------------------------------------
+    def list_saved_models(self, project_key: str) -> list[Doc]:
+        """``[{id, type, ...}]`` (seed L5642); the active version needs ``get_saved_model``."""
+        return self._json("GET", path("projects", project_key, "savedmodels") + "/")
+
+    def get_saved_model(self, project_key: str, model_id: str) -> Doc:
+        """``{id, activeVersion, taskType, ...}`` (seed L5673)."""
+        return self._json("GET", path("projects", project_key, "savedmodels", model_id))
+
+    def list_saved_model_versions(self, project_key: str, model_id: str) -> list[Doc]:
+        """``[{id, active, trainDate}]`` (seed L5710)."""
+        return self._json("GET", path("projects", project_key, "savedmodels", model_id, "versions"))
+
+    def set_active_version(self, project_key: str, model_id: str, version_id: str) -> None:
+        """``POST …/versions/{v}/actions/setActive`` (seed L5828)."""
+        self._send("POST", path("projects", project_key, "savedmodels", model_id, "versions", version_id, "actions",
+                                "setActive"), idempotent=True)

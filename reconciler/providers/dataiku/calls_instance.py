@@ -1,4 +1,5 @@
-"""Typed calls of instance-level objects: connections, code envs, meanings, plugins.
+"""Typed calls of instance-level objects: meanings and plugins (users, groups, connections and
+code envs: ``calls_admin``).
 
 A mixin of ``client.DataikuClient``. Plugin installs, updates and deletes start futures: the
 ``*_plugin`` calls here return the future's state; callers wait with ``wait_future``.
@@ -16,17 +17,6 @@ Doc = dict[str, Any]
 class InstanceCalls:
     _json: Callable[..., Any]
     _send: Callable[..., None]
-
-    # -- connections and code envs ------------------------------------------------------------------
-    def get_connection(self, name: str) -> Doc:
-        return self._json("GET", path("admin", "connections", name))
-
-    def list_code_envs(self) -> list[Doc]:
-        """``[{envName, envLang, deploymentMode, owner, ...}]``."""
-        return self._json("GET", path("admin", "code-envs") + "/")
-
-    def get_code_env(self, lang: str, name: str) -> Doc:
-        return self._json("GET", path("admin", "code-envs", lang, name))
 
     # -- meanings -----------------------------------------------------------------------------------
     def create_meaning(self, body: Doc) -> None:

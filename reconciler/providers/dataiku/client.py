@@ -18,6 +18,7 @@ from typing import Any, Callable
 import httpx
 
 from reconciler.errors import ApiError, ProviderError
+from reconciler.providers.dataiku.calls_admin import AdminCalls
 from reconciler.providers.dataiku.calls_deployer import DeployerCalls
 from reconciler.providers.dataiku.calls_flow import FlowCalls
 from reconciler.providers.dataiku.calls_instance import InstanceCalls
@@ -62,7 +63,7 @@ def _error_doc(response: httpx.Response) -> Doc | None:
     return doc if isinstance(doc, dict) and "errorType" in doc else None
 
 
-class DataikuClient(FlowCalls, InstanceCalls, DeployerCalls):
+class DataikuClient(FlowCalls, InstanceCalls, AdminCalls, DeployerCalls):
     """One DSS instance. ``sleep``/``clock`` drive future and run polling (inject them in tests).
 
     The calls of the flow, the instance-level objects and the project deployer live in the
@@ -170,6 +171,13 @@ class DataikuClient(FlowCalls, InstanceCalls, DeployerCalls):
 
     def put_project_variables(self, project_key: str, variables: Doc) -> None:
         self._send("PUT", _path("projects", project_key, "variables") + "/", json=variables)
+
+    def get_project_settings(self, project_key: str) -> Doc:
+        """``{settings: {...}, exposedObjects: {objects: [{type, localName, rules: [{targetProject}]}]}, ...}``."""
+        return self._json("GET", _path("projects", project_key, "settings"))
+
+    def put_project_settings(self, project_key: str, settings: Doc) -> None:
+        self._send("PUT", _path("projects", project_key, "settings"), json=settings)
 
     def delete_project(
         self,

@@ -25,6 +25,9 @@ from reconciler.providers.dataiku.resources import (
     DeployerInfra,
     DeployerProject,
     Deployment,
+    ExposedObject,
+    FlowZone,
+    Group,
     ManagedDataset,
     ManagedFolder,
     Meaning,
@@ -33,7 +36,9 @@ from reconciler.providers.dataiku.resources import (
     ProjectFolder,
     Recipe,
     RootFolder,
+    SavedModel,
     Scenario,
+    User,
     WikiArticle,
 )
 from reconciler.providers.dataiku.resources.folder import every_folder
@@ -51,7 +56,8 @@ class DataikuSettings(PlatformSettings):
 #: every resource type of the provider, by its type name
 RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
     ProjectFolder, Project, Dataset, ManagedDataset, Recipe, ManagedFolder, Scenario, WikiArticle, Meaning,
-    Plugin, DeployerInfra, DeployerProject, Deployment, Connection, CodeEnv, RootFolder,
+    Plugin, DeployerInfra, DeployerProject, Deployment, Connection, CodeEnv, RootFolder, Group, User,
+    FlowZone, SavedModel, ExposedObject,
 )}
 
 #: the types a ``--scope project=KEY`` export covers: the project and what lives in it
@@ -61,7 +67,8 @@ IN_A_PROJECT = frozenset({Project.type_name}
 
 def export_scope(client: DataikuClient, scope: Mapping[str, str]) -> ExportScope:
     """``--scope project=<key>``: that project and what lives in it; no scope: every project and
-    the instance-level objects (project folders, meanings, plugins, the project deployer). An
+    the instance-level objects (project folders, meanings, plugins, the project deployer,
+    users, groups, connections, code envs). An
     unknown key or project is an error, never an empty export."""
     unknown = sorted(set(scope) - {"project"})
     if unknown:

@@ -6,6 +6,8 @@ import pytest
 
 from reconciler.providers.dataiku.provider import RESOURCE_TYPES
 from reconciler.testing import run_lifecycle, sandbox_session
+from tests.providers.dataiku.test_admin_resources import CASES as ADMIN_CASES
+from tests.providers.dataiku.test_zones_and_saved_models import CASES as ZONE_CASES
 
 P = "SALES"
 STEP = {"name": "build", "type": "build_flowitem", "params": {"builds": [{"type": "DATASET", "itemId": "orders"}]}}
@@ -120,6 +122,9 @@ def test_meaning_lifecycle_ends_without_delete_because_dss_cannot_delete_meaning
 
 def test_every_registered_type_is_exercised():
     covered = {c.values[0] for c in CASES} | {"dataiku_deployer_deployment", "dataiku_meaning"}
+    # the cases of test_admin_resources.py and test_zones_and_saved_models.py
+    covered |= {c.values[0] for c in ADMIN_CASES + ZONE_CASES}
+    covered |= {"dataiku_saved_model"}  # not created by reconciler: test_zones_and_saved_models.py
     data_sources = {name for name, rt in RESOURCE_TYPES.items() if rt.data_source}
     assert set(RESOURCE_TYPES) == covered | data_sources
-    assert data_sources == {"dataiku_connection", "dataiku_code_env", "dataiku_root_folder"}
+    assert data_sources == {"dataiku_root_folder"}

@@ -80,7 +80,8 @@ def test_registry():
         "dataiku_project_folder", "dataiku_project", "dataiku_dataset", "dataiku_managed_dataset", "dataiku_recipe",
         "dataiku_scenario", "dataiku_managed_folder", "dataiku_meaning", "dataiku_wiki_article", "dataiku_plugin",
         "dataiku_deployer_infra", "dataiku_deployer_project", "dataiku_deployer_deployment",
-        "dataiku_connection", "dataiku_code_env", "dataiku_root_folder"}
+        "dataiku_connection", "dataiku_code_env", "dataiku_root_folder", "dataiku_group", "dataiku_user",
+        "dataiku_flow_zone", "dataiku_saved_model", "dataiku_exposed_object"}
 
 
 @pytest.mark.parametrize("type_name", sorted(DATAIKU.resource_types))

@@ -42,13 +42,18 @@ def presented_key(request: SandboxRequest) -> str | None:
 
 class DataikuEmulator(RoutedEmulator):
     """Dataiku DSS public API: folders, projects, datasets, the flow, scenarios, wiki, instance
-    objects and the project deployer. ``pending_polls``: see ``models.core`` (futures and runs)."""
+    objects and the project deployer. ``pending_polls``: see ``models.core`` (futures and runs);
+    ``seed_answers``: the seed's bare 204 where the client expects JSON (``handlers.common.written``)."""
 
     name = "dataiku"
     domain_error = DSSError
 
-    def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time, pending_polls: int = 0) -> None:
+    def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time, pending_polls: int = 0,
+                 seed_answers: bool = False) -> None:
         self.world = DataikuWorld(seed=seed, clock=clock, pending_polls=pending_polls)
+        #: answer the writes the seed documents as 204 (no body) that way instead of with the JSON
+        #: the official client parses (``handlers.common.written``): a caller must cope with both
+        self.world.seed_answers = seed_answers
         self.router = Router(ROUTES, prefixes=PREFIXES)
 
     def authenticate(self, request: SandboxRequest, token: str) -> SandboxResponse | None:

@@ -8,9 +8,10 @@ every route (the router works on segments). Literal segments win over placeholde
 
 from __future__ import annotations
 
+from reconciler.providers.dataiku.sandbox.handlers import admin as adm
 from reconciler.providers.dataiku.sandbox.handlers import datasets as ds
 from reconciler.providers.dataiku.sandbox.handlers import deployer as dep
-from reconciler.providers.dataiku.sandbox.handlers import flow, wiki
+from reconciler.providers.dataiku.sandbox.handlers import flow, wiki, zones
 from reconciler.providers.dataiku.sandbox.handlers import instance as inst
 from reconciler.providers.dataiku.sandbox.handlers import projects as proj
 from reconciler.providers.dataiku.sandbox.handlers import scenarios as sc
@@ -25,15 +26,36 @@ _R = _P + "/recipes/{recipeName}"
 _M = _P + "/managedfolders/{folderId}"
 _S = _P + "/scenarios/{scenarioId}"
 _PD = "/project-deployer"
+_Z = _P + "/flow/zones/{zoneId}"
+_SM = _P + "/savedmodels/{savedModelId}"
+_CE = "/admin/code-envs/{envLang}/{envName}"
 
 ROUTES: tuple[Route, ...] = (
     # instance
     Route("GET", "/auth/info", inst.get_auth_info),
     Route("GET", "/instance-info", inst.get_instance_info),
-    Route("GET", "/admin/connections", inst.list_connections),
-    Route("GET", "/admin/connections/{name}", inst.get_connection),
-    Route("GET", "/admin/code-envs", inst.list_code_envs),
-    Route("GET", "/admin/code-envs/{envLang}/{envName}", inst.get_code_env),
+    # instance administration
+    Route("GET", "/admin/users", adm.list_users),
+    Route("POST", "/admin/users", adm.create_user),
+    Route("GET", "/admin/users/{login}", adm.get_user),
+    Route("PUT", "/admin/users/{login}", adm.set_user),
+    Route("DELETE", "/admin/users/{login}", adm.delete_user),
+    Route("GET", "/admin/groups", adm.list_groups),
+    Route("POST", "/admin/groups", adm.create_group),
+    Route("GET", "/admin/groups/{name}", adm.get_group),
+    Route("PUT", "/admin/groups/{name}", adm.set_group),
+    Route("DELETE", "/admin/groups/{name}", adm.delete_group),
+    Route("GET", "/admin/connections", adm.list_connections),
+    Route("POST", "/admin/connections", adm.create_connection),
+    Route("GET", "/admin/connections/{name}", adm.get_connection),
+    Route("PUT", "/admin/connections/{name}", adm.set_connection),
+    Route("DELETE", "/admin/connections/{name}", adm.delete_connection),
+    Route("GET", "/admin/code-envs", adm.list_code_envs),
+    Route("GET", _CE, adm.get_code_env),
+    Route("POST", _CE, adm.create_code_env),
+    Route("PUT", _CE, adm.set_code_env),
+    Route("DELETE", _CE, adm.delete_code_env),
+    Route("POST", _CE + "/packages", adm.update_code_env_packages),
     # project folders
     Route("GET", "/project-folders", proj.get_root_folder),
     Route("GET", _F, proj.get_folder),
@@ -104,6 +126,22 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", _S + "/get-run-for-trigger", sc.get_run_for_trigger),
     Route("GET", _S + "/{runId}", sc.get_scenario_run),
     Route("GET", _P + "/scenarios/trigger/{scenarioId}/{triggerId}", sc.get_trigger_fire),
+    # flow zones
+    Route("GET", _P + "/flow/zones", zones.list_zones),
+    Route("POST", _P + "/flow/zones", zones.create_zone),
+    Route("GET", _Z, zones.get_zone),
+    Route("PUT", _Z, zones.set_zone),
+    Route("DELETE", _Z, zones.delete_zone),
+    Route("POST", _Z + "/items", zones.add_zone_items),
+    Route("POST", _Z + "/add-items", zones.add_zone_items),
+    # saved models
+    Route("GET", _P + "/savedmodels", zones.list_saved_models),
+    Route("POST", _P + "/savedmodels", zones.create_saved_model),
+    Route("GET", _SM, zones.get_saved_model),
+    Route("DELETE", _SM, zones.delete_saved_model),
+    Route("GET", _SM + "/versions", zones.list_saved_model_versions),
+    Route("POST", _SM + "/versions/{versionId}", zones.import_saved_model_version),
+    Route("POST", _SM + "/versions/{versionId}/actions/setActive", zones.set_active_version),
     # wiki
     Route("GET", _P + "/wiki", wiki.get_wiki),
     Route("PUT", _P + "/wiki", wiki.set_wiki),

@@ -1,7 +1,7 @@
 """The seeded DSS instance: what a node already has before the reconciler runs, identical after
 every ``reset`` and listed in COVERAGE.md.
 
-The API key's user (``admin``) and its identity documents, the version headers, the connections,
+The API key's user (``admin``), its groups and identity documents, the version headers, the connections,
 the code envs, the plugin store's catalog and the project deployer's stages. Pure data and
 functions returning fresh dicts; no state.
 """
@@ -65,17 +65,53 @@ def seeded_code_envs() -> dict[str, Doc]:
     """``"<LANG>/<name>"`` -> definition, as ``GET /admin/code-envs/{lang}/{name}`` returns it."""
     def env(lang: str, name: str, interpreter: str | None, packages: str) -> Doc:
         desc: Doc = {"deploymentMode": "DESIGN_MANAGED", "owner": ADMIN["login"], "installCorePackages": True,
-                     "installJupyterSupport": True, "usableByAll": True, "permissions": []}
+                     "installJupyterSupport": True}
         if interpreter:
             desc["pythonInterpreter"] = interpreter
         return {"envName": name, "envLang": lang, "desc": desc, "specPackageList": packages,
-                "actualPackageList": packages, "specCondaEnvironment": "", "deploymentMode": "DESIGN_MANAGED"}
+                "actualPackageList": packages, "specCondaEnvironment": "", "deploymentMode": "DESIGN_MANAGED",
+                "usableByAll": True, "permissions": [], "allContainerConfs": False, "containerConfs": [],
+                "predefinedContainerHooks": []}
 
     return {
         "PYTHON/py311_ml": env("PYTHON", "py311_ml", "PYTHON311", "pandas==2.2.2\nscikit-learn==1.5.0\n"),
         "PYTHON/py39_legacy": env("PYTHON", "py39_legacy", "PYTHON39", "pandas==1.5.3\n"),
         "R/r_base": env("R", "r_base", None, "dplyr\n"),
     }
+
+
+#: a group's global permission flags (Dataiku's Ansible collection, ``dss_group``)
+GROUP_FLAGS = (
+    "admin", "mayCreateActiveWebContent", "mayCreateAuthenticatedConnections", "mayCreateClusters",
+    "mayCreateCodeEnvs", "mayCreateCodeStudioTemplates", "mayCreateDataCollections", "mayCreateProjects",
+    "mayCreateProjectsFromDataikuApps", "mayCreateProjectsFromMacros", "mayCreateProjectsFromTemplates",
+    "mayCreatePublishedAPIServices", "mayCreatePublishedProjects", "mayCreateWorkspaces", "mayDevelopPlugins",
+    "mayEditLibFolders", "mayManageClusters", "mayManageCodeEnvs", "mayManageCodeStudioTemplates",
+    "mayManageFeatureStore", "mayManageUDM", "mayPublishToDataCollections", "mayShareToWorkspaces",
+    "mayViewIndexedHiveConnections", "mayWriteInRootProjectFolder", "mayWriteSafeCode", "mayWriteUnsafeCode",
+)
+#: external group mappings, each one comma-separated string from DSS 12.6 on
+GROUP_MAPPINGS = ("ldapGroupNames", "ssoGroupNames", "azureADGroupNames", "customGroupNames")
+
+
+def seeded_users() -> dict[str, Doc]:
+    """The API key's user, as ``GET /admin/users/{login}`` returns it."""
+    return {ADMIN["login"]: {
+        "login": ADMIN["login"], "displayName": ADMIN["displayName"], "email": "admin@sandbox.internal",
+        "sourceType": "LOCAL", "groups": list(ADMIN_GROUPS), "userProfile": "DESIGNER", "enabled": True,
+        "creationDate": 0, "adminProperties": {}, "userProperties": {}, "secrets": [], "credentials": {},
+        "preferences": {}}}
+
+
+def seeded_groups() -> dict[str, Doc]:
+    """``administrators`` (every permission) and ``readers`` (none), as ``GET /admin/groups/{name}``."""
+    def group(name: str, description: str, granted: bool) -> Doc:
+        return {"name": name, "description": description, "sourceType": "LOCAL",
+                **{flag: granted for flag in GROUP_FLAGS}, **{key: "" for key in GROUP_MAPPINGS},
+                "canObtainAPITicketFromCookiesForGroupsRegex": ""}
+
+    return {"administrators": group("administrators", "DSS administrators", True),
+            "readers": group("readers", "Read-only users", False)}
 
 
 def auth_info(with_secrets: bool) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """What every Dataiku handler needs to read a request and shape a response.
 
 ``body`` parses the JSON body whatever the Content-Type (``dataikuapi`` sends none); ``flag``
-reads a ``True``/``false``/``1`` query boolean; ``number`` an integer query parameter. A
+reads a ``True``/``false``/``1`` query boolean; ``number`` an integer query parameter; ``written``
+shapes the answer of a write whose seed status (204) and client expectation (JSON) differ. A
 malformed value is a 400 ``DSSIllegalArgumentException``, raised before any side effect.
 """
 
@@ -46,3 +47,10 @@ def ok(data: Any) -> SandboxResponse:
 
 def no_content() -> SandboxResponse:
     return SandboxResponse.empty(204)
+
+
+def written(world: Any, data: Any) -> SandboxResponse:
+    """The answer of a write the seed documents as ``204`` with no body but the client parses
+    (reference/dataiku.md §A.7): ``data`` as JSON, or, on an emulator made with
+    ``seed_answers=True``, the seed's bare 204 (to test a caller against both)."""
+    return no_content() if getattr(world, "seed_answers", False) else ok(data)

@@ -8,6 +8,7 @@ from reconciler.providers.dataiku.sandbox.handlers.common import body as _body
 from reconciler.providers.dataiku.sandbox.handlers.common import flag as _flag
 from reconciler.providers.dataiku.sandbox.handlers.common import no_content as _no_content
 from reconciler.providers.dataiku.sandbox.handlers.common import ok as _ok
+from reconciler.providers.dataiku.sandbox.handlers.common import written
 from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
@@ -19,11 +20,11 @@ def list_datasets(world: DataikuWorld, request: SandboxRequest, p: Params) -> Sa
 
 def create_dataset(world: DataikuWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
     world.create_dataset(p["projectKey"], _body(request))
-    return _ok({})
+    return written(world, {})
 
 
 def create_managed_dataset(world: DataikuWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
-    return _ok(world.create_managed_dataset(p["projectKey"], _body(request)))
+    return written(world, world.create_managed_dataset(p["projectKey"], _body(request)))
 
 
 def get_dataset(world: DataikuWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
@@ -32,7 +33,7 @@ def get_dataset(world: DataikuWorld, request: SandboxRequest, p: Params) -> Sand
 
 def set_dataset(world: DataikuWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
     world.set_dataset(p["projectKey"], p["datasetName"], _body(request))
-    return _ok({})
+    return written(world, {})
 
 
 def delete_dataset(world: DataikuWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
@@ -51,7 +52,7 @@ def get_dataset_schema(world: DataikuWorld, request: SandboxRequest, p: Params) 
 
 def set_dataset_schema(world: DataikuWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
     world.set_dataset_schema(p["projectKey"], p["datasetName"], _body(request))
-    return _ok({})
+    return written(world, {})
 
 
 def get_dataset_metadata(world: DataikuWorld, request: SandboxRequest, p: Params) -> SandboxResponse:

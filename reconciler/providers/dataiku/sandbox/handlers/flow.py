@@ -7,7 +7,7 @@ recipe save ``{}``, recipe metadata save ``{}``, create managed folder (the fold
 
 from __future__ import annotations
 
-from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, flag, no_content, ok
+from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, flag, no_content, ok, written
 from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
@@ -29,7 +29,7 @@ def get_recipe(world: W, request: R, p: Params) -> S:
 
 def set_recipe(world: W, request: R, p: Params) -> S:
     world.set_recipe(p["projectKey"], p["recipeName"], body(request))
-    return ok({})
+    return written(world, {})
 
 
 def delete_recipe(world: W, request: R, p: Params) -> S:
@@ -57,7 +57,7 @@ def list_managed_folders(world: W, request: R, p: Params) -> S:
 
 
 def create_managed_folder(world: W, request: R, p: Params) -> S:
-    return ok(world.create_managed_folder(p["projectKey"], body(request)))
+    return written(world, world.create_managed_folder(p["projectKey"], body(request)))
 
 
 def get_managed_folder(world: W, request: R, p: Params) -> S:
@@ -70,7 +70,7 @@ def set_managed_folder(world: W, request: R, p: Params) -> S:
 
 def delete_managed_folder(world: W, request: R, p: Params) -> S:
     world.delete_managed_folder(p["projectKey"], p["folderId"], flag(request, "dropData"))
-    return ok({})
+    return written(world, {})
 
 
 def rename_managed_folder(world: W, request: R, p: Params) -> S:

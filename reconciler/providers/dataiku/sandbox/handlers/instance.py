@@ -1,5 +1,5 @@
 """HTTP adapter for instance-level objects (see ``handlers`` for the conventions): the API key's
-identity, connections, code envs, meanings, plugins and futures.
+identity, meanings, plugins and futures.
 
 Meaning create answers 204 (the client reads it as text); meaning save ``{}`` (the client parses
 it although the seed says 204). Plugin installs, updates and deletes answer a future
@@ -8,36 +8,20 @@ it although the seed says 204). Plugin installs, updates and deletes answer a fu
 
 from __future__ import annotations
 
-from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, flag, no_content, ok
+from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, flag, no_content, ok, written
 from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
 W, R, S = DataikuWorld, SandboxRequest, SandboxResponse
 
 
-# -- identity, connections, code envs ---------------------------------------------------------
+# -- identity ----------------------------------------------------------------------------------
 def get_auth_info(world: W, request: R, p: Params) -> S:
     return ok(world.auth_info(flag(request, "withSecrets")))
 
 
 def get_instance_info(world: W, request: R, p: Params) -> S:
     return ok(world.instance_info())
-
-
-def list_connections(world: W, request: R, p: Params) -> S:
-    return ok(world.list_connections())
-
-
-def get_connection(world: W, request: R, p: Params) -> S:
-    return ok(world.get_connection(p["name"]))
-
-
-def list_code_envs(world: W, request: R, p: Params) -> S:
-    return ok(world.list_code_envs())
-
-
-def get_code_env(world: W, request: R, p: Params) -> S:
-    return ok(world.get_code_env(p["envLang"], p["envName"]))
 
 
 # -- meanings ---------------------------------------------------------------------------------
@@ -65,11 +49,11 @@ def list_plugins(world: W, request: R, p: Params) -> S:
 
 
 def install_from_store(world: W, request: R, p: Params) -> S:
-    return ok(world.install_plugin_from_store(body(request)))
+    return written(world, world.install_plugin_from_store(body(request)))
 
 
 def install_from_git(world: W, request: R, p: Params) -> S:
-    return ok(world.install_plugin_from_git(body(request)))
+    return written(world, world.install_plugin_from_git(body(request)))
 
 
 def update_from_store(world: W, request: R, p: Params) -> S:

@@ -8,6 +8,7 @@ from reconciler.providers.dataiku.sandbox.handlers.common import body as _body
 from reconciler.providers.dataiku.sandbox.handlers.common import flag as _flag
 from reconciler.providers.dataiku.sandbox.handlers.common import no_content as _no_content
 from reconciler.providers.dataiku.sandbox.handlers.common import ok as _ok
+from reconciler.providers.dataiku.sandbox.handlers.common import written
 from reconciler.providers.dataiku.sandbox.models import ROOT, DataikuWorld
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
@@ -77,7 +78,7 @@ def delete_project(world: DataikuWorld, request: SandboxRequest, p: Params) -> S
     drop = _flag(request, "dropData") or _flag(request, "clearManagedDatasets")
     for name in ("clearOutputManagedFolders", "clearJobAndScenarioLogs", "clearManagedKnowledgeBanks", "wait"):
         _flag(request, name)
-    return _ok(world.delete_project(p["projectKey"], drop))
+    return written(world, world.delete_project(p["projectKey"], drop))
 
 
 def get_project_metadata(world: DataikuWorld, request: SandboxRequest, p: Params) -> SandboxResponse:

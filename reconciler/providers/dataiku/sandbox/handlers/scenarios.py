@@ -7,7 +7,7 @@ answers ``{}`` while no run exists for the fire (the client keeps polling, scena
 
 from __future__ import annotations
 
-from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, flag, number, ok
+from reconciler.providers.dataiku.sandbox.handlers.common import Params, body, flag, number, ok, written
 from reconciler.providers.dataiku.sandbox.models import DataikuWorld
 from reconciler.sandbox.wire import SandboxRequest, SandboxResponse
 
@@ -19,7 +19,7 @@ def list_scenarios(world: W, request: R, p: Params) -> S:
 
 
 def create_scenario(world: W, request: R, p: Params) -> S:
-    return ok(world.create_scenario(p["projectKey"], body(request)))
+    return written(world, world.create_scenario(p["projectKey"], body(request)))
 
 
 def get_scenario(world: W, request: R, p: Params) -> S:
@@ -28,7 +28,7 @@ def get_scenario(world: W, request: R, p: Params) -> S:
 
 def set_scenario(world: W, request: R, p: Params) -> S:
     world.set_scenario(p["projectKey"], p["scenarioId"], body(request))
-    return ok({})
+    return written(world, {})
 
 
 def delete_scenario(world: W, request: R, p: Params) -> S:
@@ -50,7 +50,7 @@ def get_scenario_payload(world: W, request: R, p: Params) -> S:
 
 def set_scenario_payload(world: W, request: R, p: Params) -> S:
     world.set_scenario_payload(p["projectKey"], p["scenarioId"], body(request))
-    return ok({})
+    return written(world, {})
 
 
 def run_scenario(world: W, request: R, p: Params) -> S:

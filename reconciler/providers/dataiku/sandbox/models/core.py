@@ -58,6 +58,8 @@ class WorldCore:
         self.pending_polls = pending_polls
         self._clock = clock
         self._s: dict[str, Any] = {}
+        #: answer seed-documented 204 writes with no body (``handlers.common.written``)
+        self.seed_answers = False
 
     # -- time and ids ---------------------------------------------------------------------------
     def _now_ms(self) -> int:

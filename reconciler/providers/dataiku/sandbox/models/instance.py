@@ -1,7 +1,7 @@
-"""Instance-level objects: the API key's identity, connections, code envs, meanings, plugins.
+"""Instance-level objects: the API key's identity, meanings, plugins (users, groups,
+connections and code envs: ``admin``).
 
-State: ``connections {name: connection}``, ``codeEnvs {"LANG/name": definition}`` (seeded,
-read-only here), ``meanings {id: doc}`` (no delete: DSS has no delete endpoint), ``plugins
+State: ``meanings {id: doc}`` (no delete: DSS has no delete endpoint), ``plugins
 {id: record}``. Plugin installs, updates and deletes are futures whose effect is applied when
 they start (after validation); a plugin whose components a project uses (a ``CustomCode_<id>``
 recipe) is deleted only with ``force``.
@@ -23,7 +23,6 @@ from reconciler.providers.dataiku.sandbox.payloads.instance import (
     PluginDelete,
     PluginSettings,
     StoreInstall,
-    code_env_list_item,
     install_result,
     plugin_list_item,
     plugin_record,
@@ -47,31 +46,12 @@ def plugin_version_from_checkout(checkout: str) -> str:
 class InstanceModel(WorldCore):
     """Identity, connections, code envs, meanings and plugins."""
 
-    # -- identity and connections ---------------------------------------------------------------
+    # -- identity -------------------------------------------------------------------------------
     def auth_info(self, with_secrets: bool) -> Doc:
         return seed.auth_info(with_secrets)
 
     def instance_info(self) -> Doc:
         return seed.instance_info()
-
-    def list_connections(self) -> dict[str, Doc]:
-        return _copy(self._s["connections"])
-
-    def get_connection(self, name: str) -> Doc:
-        connection = self._s["connections"].get(name)
-        if connection is None:
-            raise NotFound(f"Connection {name} does not exist")
-        return _copy(connection)
-
-    # -- code envs ------------------------------------------------------------------------------
-    def list_code_envs(self) -> list[Doc]:
-        return [code_env_list_item(d) for d in self._s["codeEnvs"].values()]
-
-    def get_code_env(self, lang: str, name: str) -> Doc:
-        definition = self._s["codeEnvs"].get(f"{lang.upper()}/{name}")
-        if definition is None:
-            raise NotFound(f"Code env {lang}/{name} does not exist")
-        return _copy(definition)
 
     # -- meanings -------------------------------------------------------------------------------
     @staticmethod

@@ -39,6 +39,8 @@ def project_collections() -> dict[str, Any]:
         "scenarios": {},
         "wiki": {"homeArticleId": None, "taxonomy": [], "articles": {}, "articleCounter": 0},
         "exportedBundles": {},
+        "zones": {},
+        "savedModels": {},
     }
 
 

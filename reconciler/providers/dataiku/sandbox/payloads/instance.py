@@ -1,4 +1,4 @@
-"""Instance-level objects: code envs (read-only), meanings and plugins: the request bodies and the
+"""Instance-level objects: meanings and plugins: the request bodies and the
 documents DSS answers with (code env list items, plugin records, install results).
 
 Same rules as every request model here: check only, extra fields allowed and kept by the world.
@@ -15,13 +15,6 @@ from reconciler.providers.dataiku.sandbox.payloads.common import _Payload, check
 Doc = dict[str, Any]
 MEANING_TYPES = ("DECLARATIVE", "VALUES_LIST", "VALUES_MAPPING", "PATTERN")
 NORMALIZATION_MODES = ("EXACT", "LOWERCASE", "NORMALIZED")
-
-
-# -- code envs --------------------------------------------------------------------------------
-def code_env_list_item(definition: Doc) -> Doc:
-    return {"envName": definition["envName"], "envLang": definition["envLang"],
-            "deploymentMode": definition["deploymentMode"], "owner": definition["desc"]["owner"],
-            "pythonInterpreter": definition["desc"].get("pythonInterpreter")}
 
 
 # -- meanings ---------------------------------------------------------------------------------
