@@ -28,6 +28,7 @@ from reconciler.providers.lightdash.resources import (
     OrganizationSettings,
     Project,
     ProjectAccess,
+    Scheduler,
     Space,
     User,
     UserAttribute,
@@ -51,7 +52,7 @@ class LightdashSettings(PlatformSettings):
 #: every resource type of the provider, by its type name
 RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
     Organization, Project, User, Group, OrganizationMember, OrganizationSettings, AllowedEmailDomains,
-    UserAttribute, ProjectAccess, Space, Chart, Dashboard,
+    UserAttribute, ProjectAccess, Space, Chart, Dashboard, Scheduler,
 )}
 
 

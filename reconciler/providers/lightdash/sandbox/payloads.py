@@ -153,6 +153,18 @@ class CreateUserAttribute(_Body):
     groups: list[AttributeGroupValue]
 
 
+class UpdateSchedulerSettings(_Body):
+    schedulerTimezone: str
+
+
+class UpdateMetadata(_Body):
+    upstreamProjectUuid: str | None = None
+
+
+class UpdateSchedulerEnabled(_Body):
+    enabled: bool
+
+
 # -- spaces ---------------------------------------------------------------------------------
 class SpaceShareRef(_Body):
     userUuid: str

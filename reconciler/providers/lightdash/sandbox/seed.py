@@ -100,5 +100,7 @@ def seeded_state() -> dict[str, Any]:
         "charts": {},
         "dashboards": {},
         "attributes": {},
+        "schedulers": {},
+        "validations": {},
         "counter": 0,
     }

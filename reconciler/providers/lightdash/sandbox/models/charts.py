@@ -138,12 +138,14 @@ class ChartModels(SpaceModels):
     def _delete_content_in(self, space_uuids: set[str]) -> None:
         for dash in [d for d in self._s["dashboards"].values() if d["spaceUuid"] in space_uuids]:
             del self._s["dashboards"][dash["uuid"]]
+            self._drop_schedulers_of(dashboard_uuid=dash["uuid"])
         doomed = [c["uuid"] for c in self._s["charts"].values() if c["spaceUuid"] in space_uuids]
         for uuid in doomed:
             self._drop_chart(uuid)
 
     def _drop_chart(self, chart_uuid: str) -> None:
         del self._s["charts"][chart_uuid]
+        self._drop_schedulers_of(chart_uuid=chart_uuid)
         for dash in self._s["dashboards"].values():  # tiles stay, pointing at nothing (inferred)
             for tile in dash["tiles"]:
                 if tile["properties"].get("savedChartUuid") == chart_uuid:

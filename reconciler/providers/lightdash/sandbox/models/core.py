@@ -13,6 +13,8 @@ State is one JSON-ready dict (``snapshot``/``restore`` are deep copies)::
     charts        {uuid: saved chart with its versions}
     dashboards    {uuid: dashboard with tiles, tabs, filters and dashboardVersionId}
     attributes    {uuid: user attribute}
+    schedulers    {schedulerUuid: scheduler with its targets (savedChartUuid or dashboardUuid)}
+    validations   {projectUuid: [validation errors of the project's last validation run]}
     counter       ids come from random.Random(f"{seed}:{counter}"): stable given the seed
 
 Every request acts as the seeded admin (the personal access token's user). Model methods
@@ -36,7 +38,7 @@ from reconciler.providers.lightdash.sandbox.errors import NotFoundError
 from reconciler.sandbox.world import World
 
 STATE_KEYS = ("org", "emailDomains", "users", "invites", "groups", "projects", "spaces", "charts",
-              "dashboards", "attributes", "counter")
+              "dashboards", "attributes", "schedulers", "validations", "counter")
 _SLUG_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 Doc = dict[str, Any]
@@ -127,6 +129,13 @@ class WorldBase(World):
         if space is None or space["projectUuid"] != project_uuid:
             raise NotFoundError(f"Space with uuid {space_uuid} does not exist")
         return space
+
+    def _drop_schedulers_of(self, *, chart_uuid: str | None = None, dashboard_uuid: str | None = None) -> None:
+        """The cascade of deleting a chart or a dashboard."""
+        for uuid in [u for u, s in self._s["schedulers"].items()
+                     if (chart_uuid and s["savedChartUuid"] == chart_uuid)
+                     or (dashboard_uuid and s["dashboardUuid"] == dashboard_uuid)]:
+            del self._s["schedulers"][uuid]
 
     def _updated_by(self) -> Doc:
         me = self.caller

@@ -218,6 +218,7 @@ class DashboardModels(ChartModels):
     def delete_dashboard(self, uuid_or_slug: str, project_uuid: str | None = None) -> None:
         dashboard = self._dashboard(uuid_or_slug, project_uuid)
         del self._s["dashboards"][dashboard["uuid"]]
+        self._drop_schedulers_of(dashboard_uuid=dashboard["uuid"])
         for chart in self._s["charts"].values():  # charts saved in it are kept (issue #11617)
             if chart["dashboardUuid"] == dashboard["uuid"]:
                 chart["dashboardUuid"] = None
