@@ -28,6 +28,7 @@ from reconciler.providers.lightdash.resources import (
     OrganizationSettings,
     Project,
     ProjectAccess,
+    ProjectSettings,
     Scheduler,
     Space,
     User,
@@ -53,6 +54,7 @@ class LightdashSettings(PlatformSettings):
 RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
     Organization, Project, User, Group, OrganizationMember, OrganizationSettings, AllowedEmailDomains,
     UserAttribute, ProjectAccess, Space, Chart, Dashboard, Scheduler,
+    ProjectSettings,
 )}
 
 
@@ -63,7 +65,7 @@ def auth_scheme(token: str) -> str:
 
 def export_scope(client: LightdashClient, scope: Mapping[str, str]) -> ExportScope:
     """``--scope project=<name or uuid>``: the projects whose spaces, grants, charts and dashboards
-    are listed (default: every project of the organization)."""
+    are listed, and whose settings are kept (default: every project of the organization)."""
     unknown = sorted(set(scope) - {"project"})
     if unknown:
         raise PlanError(f"lightdash export: unknown --scope key(s) {', '.join(unknown)}",
@@ -74,7 +76,9 @@ def export_scope(client: LightdashClient, scope: Mapping[str, str]) -> ExportSco
     if wanted is not None and not projects:
         raise ProviderError(f"no Lightdash project is named or has the uuid {wanted!r}",
                             hint="give --scope project=<name or uuid>")
-    return ExportScope(containers={"project": projects})
+    return ExportScope(containers={"project": projects},
+                       keep=lambda type_name, live: type_name != "lightdash_project_settings"
+                       or live.get("project") in projects)
 
 
 LIGHTDASH = ProviderSpec(
