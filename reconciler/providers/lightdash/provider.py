@@ -5,7 +5,8 @@ the sandbox's ``http://127.0.0.1:PORT/lightdash``), under which the client calls
 ``/api/v2``. A personal access token is sent as ``Authorization: ApiKey <token>``; a service
 account token (``ldsvc_...``) as ``Bearer``, as Lightdash's own SDK does. ``export`` takes
 ``--scope project=<name or uuid>`` (default: every project); the organization's own objects
-(members, groups, attributes, settings) are exported whatever the scope.
+(members, groups, attributes, settings) are exported whatever the scope. ``apply --validate``
+runs Lightdash's content validation on the projects the apply changed (``validation.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from reconciler.providers.lightdash.resources import (
     User,
     UserAttribute,
 )
+from reconciler.providers.lightdash.validation import check as validate_content
 from reconciler.providers.models import HttpUrl, PlatformSettings
 
 
@@ -93,4 +95,5 @@ LIGHTDASH = ProviderSpec(
     is_not_found=is_not_found,
     secret_settings=frozenset({"api_key"}),
     export_scope=export_scope,
+    post_apply_check=validate_content,
 )
