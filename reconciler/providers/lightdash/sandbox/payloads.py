@@ -227,8 +227,8 @@ class ChartAsCodeUpsert(_Body):
     version: float | int
     spaceSlug: str
     description: str | None = None
-    metricQuery: dict[str, Any]
-    chartConfig: dict[str, Any]
+    metricQuery: Any  # ``AnyType`` in the spec: tsoa lets any value through; the model checks it (400)
+    chartConfig: Any
     pivotConfig: dict[str, Any] | None = None
     dashboardSlug: str | None = None
     downloadedAt: str | None = None

@@ -235,6 +235,9 @@ class ChartModels(SpaceModels):
     def upsert_chart_as_code(self, project_uuid: str, slug: str, body: Any) -> Doc:
         data = p.parse(p.ChartAsCodeUpsert, body)
         self._project(project_uuid)
+        for name in ("metricQuery", "chartConfig"):  # AnyType to tsoa; the service needs objects (inferred)
+            if not isinstance(getattr(data, name), dict):
+                raise ParameterError(f"Chart as code {name} must be an object")
         existing = next((c for c in self._s["charts"].values()
                          if c["projectUuid"] == project_uuid and c["slug"] == slug), None)
         space, created_spaces = self.get_or_create_space(project_uuid, data.spaceSlug,

@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from reconciler.providers.lightdash.sandbox import seed
-from reconciler.providers.lightdash.sandbox.errors import NotFoundError
+from reconciler.providers.lightdash.sandbox.errors import NotFoundError, ParameterError
 from reconciler.sandbox.world import World
 
 STATE_KEYS = ("org", "emailDomains", "users", "invites", "groups", "projects", "spaces", "charts",
@@ -146,6 +146,8 @@ class WorldBase(World):
         """``{data, pagination?}``: ``pagination`` only when both ``page`` and ``pageSize`` are given."""
         if page is None or page_size is None:
             return {"data": rows}
+        if page < 1 or page_size < 1:
+            raise ParameterError("page and pageSize must be at least 1")
         start = (page - 1) * page_size
         total_pages = -(-len(rows) // page_size) if rows else 0
         return {"data": rows[start:start + page_size],
