@@ -174,6 +174,7 @@ class SpaceShareRef(_Body):
 class CreateSpace(_Body):
     name: str
     isPrivate: bool | None = None
+    inheritParentPermissions: bool | None = None
     access: list[SpaceShareRef] | None = None
     parentSpaceUuid: str | None = None
 
@@ -181,6 +182,7 @@ class CreateSpace(_Body):
 class UpdateSpace(_Body):
     name: str
     isPrivate: bool | None = None
+    inheritParentPermissions: bool | None = None
 
 
 class ContentItem(_Body):
