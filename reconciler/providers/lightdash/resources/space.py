@@ -238,6 +238,11 @@ class Space(ResourceType):
         users, groups = self._sync(object_id, space, spec, set(changed))
         return self._whole(self._live(project, space, self._path(project, space)), users, groups)
 
+    @staticmethod
+    def export_view(live: Live) -> Live:
+        """Privacy written once, in Lightdash's current vocabulary (``inherit_parent_permissions``)."""
+        return {k: v for k, v in live.items() if k != "private"}
+
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
         project, space_uuid = _split(object_id)
         or_none(lambda: self.client.delete_space(project, space_uuid))
