@@ -576,7 +576,8 @@ _CHANGING = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE)
 def _post_apply_checks(sessions: Sessions, registry: Mapping[str, ProviderSpec],
                        ledger: Iterable[LedgerEntry]) -> list[str]:
     """``apply --validate``: each provider's ``post_apply_check`` over the objects the apply
-    changed on it (providers the apply did not change are not checked); the problems found."""
+    changed on it (providers the apply did not change are not checked); the problems found (a
+    check that fails to run is one)."""
     applied: dict[str, list[tuple[str, str]]] = {}
     for entry in ledger:
         if entry.outcome == "applied" and entry.object_id is not None and entry.action in _CHANGING:
@@ -584,7 +585,11 @@ def _post_apply_checks(sessions: Sessions, registry: Mapping[str, ProviderSpec],
     problems: list[str] = []
     for name, objects in sorted(applied.items()):
         check = registry[name].post_apply_check if name in registry else None
-        if check is not None:
+        if check is None:
+            continue
+        try:
             problems.extend(f"{name}: {p}" for p in check(sessions.session(name).client, objects))
+        except ReconcilerError as exc:  # the apply is done and recorded: report, do not lose the outputs
+            problems.append(f"{name}: the validation could not run: {exc}")
     return problems
 

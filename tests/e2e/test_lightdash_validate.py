@@ -42,3 +42,23 @@ def test_no_validation_without_the_flag_or_without_changes(make_project):
     with ui(project) as http:
         assert http.get(f"/api/v1/projects/{P}/validate").json()["results"] == []
     assert project.sandbox.emulators["lightdash"].world._s["validations"] == {}
+
+
+def test_a_validation_that_cannot_run_fails_the_run_after_recording_the_apply(make_project, monkeypatch):
+    from reconciler.providers.lightdash.sandbox.errors import ForbiddenError
+
+    def refused(project_uuid, body):  # as for a token whose user may not validate the project
+        raise ForbiddenError("You don't have access to validate this project")
+
+    project = make_project("lightdash")
+    monkeypatch.setattr(project.sandbox.emulators["lightdash"].world, "validate_project", refused)
+    result = project.cli("apply", "--auto-approve", "--validate")
+    assert result.code == 1 and "the validation could not run" in result.text, result.text
+    assert "You don't have access to validate" in result.text
+    assert project.cli("plan", "--detailed-exitcode").code == 0, "the apply itself was recorded"
+
+
+def test_providers_without_a_check_are_unaffected(make_project):
+    project = make_project("astro")
+    result = project.cli("apply", "--auto-approve", "--validate")
+    assert result.code == 0, result.text
