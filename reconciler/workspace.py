@@ -291,11 +291,13 @@ class Workspace:
         confirm: Callable[[Plan], bool] | None = None,
         hooks: Hooks | None = None,
         force_replace: Iterable[Address] = (),
+        validate: bool = False,
     ) -> ApplyResult:
         """Plan (or take ``saved``), confirm, and execute under the state's write lock.
 
         A saved plan is refused (``StalePlanError``) if the state or a planned object changed
-        since it was made. Returns the result; raises ``ApplyError`` if any change failed.
+        since it was made. Returns the result; raises ``ApplyError`` if any change failed, or
+        (``validate``) if a provider's ``post_apply_check`` finds problems after a successful apply.
         """
         specs = None if saved is not None else (self.load() if mode != "destroy" else self._load_optional())
         store = self.store(specs)
@@ -327,6 +329,7 @@ class Workspace:
                 executor = Executor(plan, state, store, sessions.resource, parallelism=self.parallelism, hooks=hooks,
                                     secrets=secrets, hasher=self.hasher(state))
                 new_state, ledger = executor.run()
+                problems = _post_apply_checks(sessions, self.registry, ledger) if validate else []
             new_state = self._record_outputs(specs, mode, new_state, store)
         ledger = _unreadable_entries(unreadable, specs, state) + _moved_entries(plan, ledger)
         result = ApplyResult(plan, tuple(ledger), new_state)
@@ -334,6 +337,10 @@ class Workspace:
             failed = [e for e in ledger if e.outcome == FAILED]
             raise ApplyError(f"apply finished with {len(failed)} failure(s); the state records everything that "
                              f"was applied", ledger=result)
+        if problems:
+            raise ApplyError(f"the apply succeeded, but validation found {len(problems)} problem(s):\n  "
+                             + "\n  ".join(problems), ledger=result,
+                             hint="fix the broken content (or what it reads) and apply again")
         return result
 
     def _record_outputs(self, specs: SpecSet | None, mode: str, state: State, store: StateStore) -> State:
@@ -683,3 +690,28 @@ def _known(attrs: Mapping) -> dict:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+_CHANGING = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE)
+
+
+def _post_apply_checks(sessions: Sessions, registry: Mapping[str, ProviderSpec],
+                       ledger: Iterable[LedgerEntry]) -> list[str]:
+    """``apply --validate``: each provider's ``post_apply_check`` over the objects the apply
+    changed on it (providers the apply did not change are not checked); the problems found (a
+    check that fails to run is one)."""
+    applied: dict[str, list[tuple[str, str]]] = {}
+    for entry in ledger:
+        if entry.outcome == "applied" and entry.object_id is not None and entry.action in _CHANGING:
+            applied.setdefault(entry.address.provider, []).append((entry.address.type, entry.object_id))
+    problems: list[str] = []
+    for name, objects in sorted(applied.items()):
+        check = registry[name].post_apply_check if name in registry else None
+        if check is None:
+            continue
+        try:
+            problems.extend(f"{name}: {p}" for p in check(sessions.session(name).client, objects))
+        except ReconcilerError as exc:  # the apply is done and recorded: report, do not lose the outputs
+            problems.append(f"{name}: the validation could not run: {exc}")
+    return problems
+

@@ -169,8 +169,11 @@ def plan(ctx, out, fmt, detailed_exitcode, targets, refresh_only, destroy, allow
               help="Replace ADDR even if it is unchanged (repeatable).")
 @click.option("--parallelism", type=int, default=DEFAULT_PARALLELISM, show_default=True,
               help=PARALLELISM_HELP)
+@click.option("--validate", is_flag=True,
+              help="After the apply, run each changed provider's own validation (Lightdash: broken charts and "
+                   "dashboards); problems fail the run.")
 @click.pass_context
-def apply(ctx, planfile, auto_approve, targets, refresh_only, allow_cascade, replace, parallelism) -> int:
+def apply(ctx, planfile, auto_approve, targets, refresh_only, allow_cascade, replace, parallelism, validate) -> int:
     """Apply a fresh plan (after confirmation) or exactly a saved one."""
     ws = _ws(ctx, parallelism)
     saved = _load_plan(planfile) if planfile else None
@@ -181,7 +184,7 @@ def apply(ctx, planfile, auto_approve, targets, refresh_only, allow_cascade, rep
         raise click.UsageError("--replace cannot be combined with --refresh-only")
     mode = "refresh-only" if refresh_only else "normal"
     return _apply(ws, saved, mode=mode, targets=targets, allow_cascade=allow_cascade,
-                  auto_approve=auto_approve or saved is not None, force_replace=replace)
+                  auto_approve=auto_approve or saved is not None, force_replace=replace, validate=validate)
 
 
 @cli.command()
@@ -198,7 +201,7 @@ def destroy(ctx, auto_approve, targets, allow_cascade, parallelism) -> int:
 
 
 def _apply(ws: Workspace, saved: Plan | None, *, mode: str, targets, auto_approve: bool,
-           allow_cascade: bool = False, force_replace=()) -> int:
+           allow_cascade: bool = False, force_replace=(), validate: bool = False) -> int:
     color = use_color(sys.stdout)
 
     def confirm(p: Plan) -> bool:
@@ -218,7 +221,7 @@ def _apply(ws: Workspace, saved: Plan | None, *, mode: str, targets, auto_approv
     hooks = CliHooks(sys.stderr, color=use_color(sys.stderr))
     try:
         result = ws.apply(saved, mode=mode, targets=targets, allow_cascade=allow_cascade, confirm=confirm, hooks=hooks,
-                          force_replace=force_replace)
+                          force_replace=force_replace, validate=validate)
     except ReconcilerError as err:
         ledger = getattr(getattr(err, "ledger", None), "ledger", None)
         if ledger:

@@ -372,6 +372,11 @@ class ProviderSpec:
     #: settings fields that are secrets (never printed)
     secret_settings: frozenset[str] = frozenset()
     export_scope: Callable[[Any, Mapping[str, str]], ExportScope] = no_scope
+    #: optional post-apply check (``apply --validate``): ``(client, applied)`` where ``applied`` is
+    #: ``(type_name, object_id)`` of every object of the provider the apply created, updated or
+    #: deleted; returns the problems found (each naming the broken object), none when all is well.
+    #: Read-only apart from starting the platform's own validation; None: the provider has none.
+    post_apply_check: Callable[[Any, Sequence[tuple[str, str]]], list[str]] | None = None
 
     def env_vars(self, field_name: str) -> tuple[str, ...]:
         """The env vars the setting ``field_name`` falls back to, first one first."""

@@ -79,7 +79,7 @@ REVENUE_TILE = """      - type: saved_chart
 def test_plan_apply_then_no_changes(project):
     first = project.cli("plan", "--detailed-exitcode")
     assert first.code == 2, first.text
-    assert "Plan: 2 to import, 11 to add, 1 to change, 0 to destroy." in first.out
+    assert "Plan: 3 to import, 12 to add, 2 to change, 0 to destroy." in first.out
     assert "lightdash_organization_member.bob will be adopted" in first.out
     assert "(known after apply)" in first.out  # the reports space's parent path
 
@@ -370,7 +370,7 @@ def test_destroy_deletes_content_and_access_but_only_forgets_members_and_setting
     applied(project)
     result = project.cli("destroy", "--auto-approve")
     assert result.code == 0, result.text
-    assert "10 destroyed, 3 forgotten" in result.out
+    assert "11 destroyed, 4 forgotten" in result.out
     with ui(project) as http:
         assert http.get("/api/v1/org/groups").json()["results"]["data"] == []
         assert [s["name"] for s in http.get(f"/api/v1/projects/{P}/spaces").json()["results"]] == ["Shared"]

@@ -109,6 +109,11 @@ def spec_cases(huge_mb: int) -> list[Case]:
           case_id="wrong-type-boolean"),
         c(_resources("  astro_deployment.x:\n    workspace: w\n    name: x\n    executor: TURBO\n"), "executor",
           case_id="invalid-enum-value"),
+        c(_resources("  lightdash_scheduler.x:\n    project: p\n    chart: c\n    name: n\n    cron: '0 25 * * *'\n"
+                     "    format: csv\n"), "hour '25' is outside 0-23", case_id="scheduler-invalid-cron"),
+        c(_resources("  lightdash_scheduler.x:\n    project: p\n    chart: c\n    name: n\n    cron: '0 9 * * *'\n"
+                     "    format: csv\n    targets: [{type: teams, webhook: w}]\n"), "'email', 'slack'",
+          case_id="scheduler-unknown-target-type"),
         c(_resources("  dataiku_project.x: 5\n"), "dataiku_project.x", case_id="resource-not-a-mapping"),
         c("variables: [a, b]\n", "variables", case_id="variables-not-a-mapping"),
         # -- unknown fields ------------------------------------------------------------------------

@@ -369,6 +369,57 @@ class LightdashClient:
     def delete_dashboard(self, dashboard_uuid: str) -> None:
         self._write("DELETE", f"{V1}/dashboards/{_q(dashboard_uuid)}")
 
+    # -- scheduled deliveries ---------------------------------------------------------------------
+    def saved_chart(self, uuid_or_slug: str, project_uuid: str | None = None) -> Doc:
+        """``GET /saved/{uuidOrSlug}?projectUuid=`` (express): the chart with its uuid and slug."""
+        params = {"projectUuid": project_uuid} if project_uuid else None
+        return self._get(f"{V1}/saved/{_q(uuid_or_slug)}", params=params)
+
+    def dashboards(self, project_uuid: str) -> list[Doc]:
+        """Dashboard summaries of a project (``uuid``, ``name``, ``spaceUuid``; no slug before ~0.1788)."""
+        return self._get(f"{V1}/projects/{_q(project_uuid)}/dashboards") or []
+
+    def schedulers_of(self, kind: str, uuid: str) -> list[Doc]:
+        """The schedulers of a chart (``kind="saved"``) or a dashboard (``"dashboards"``) (express)."""
+        return self._get(f"{V1}/{kind}/{_q(uuid)}/schedulers") or []
+
+    def create_scheduler(self, kind: str, uuid: str, body: Doc) -> Doc:
+        """``POST /saved/{chartUuid}/schedulers`` or ``/dashboards/{dashboardUuid}/schedulers``."""
+        return self._write("POST", f"{V1}/{kind}/{_q(uuid)}/schedulers", json=body)
+
+    def scheduler(self, scheduler_uuid: str) -> Doc:
+        return self._get(f"{V1}/schedulers/{_q(scheduler_uuid)}")
+
+    def update_scheduler(self, scheduler_uuid: str, body: Doc) -> Doc:
+        """``PATCH /schedulers/{uuid}``; ``targets`` is the whole new list (kept ones carry their uuid)."""
+        return self._write("PATCH", f"{V1}/schedulers/{_q(scheduler_uuid)}", json=body)
+
+    def set_scheduler_enabled(self, scheduler_uuid: str, enabled: bool) -> Doc:
+        return self._write("PATCH", f"{V1}/schedulers/{_q(scheduler_uuid)}/enabled", json={"enabled": enabled},
+                           idempotent=True)
+
+    def delete_scheduler(self, scheduler_uuid: str) -> None:
+        self._write("DELETE", f"{V1}/schedulers/{_q(scheduler_uuid)}")
+
+    def job_status(self, job_id: str) -> Doc:
+        return self._get(f"{V1}/schedulers/job/{_q(job_id)}/status")
+
+    # -- project settings and validation ---------------------------------------------------------
+    def update_scheduler_settings(self, project_uuid: str, timezone: str) -> None:
+        self._write("PATCH", f"{V1}/projects/{_q(project_uuid)}/schedulerSettings",
+                    json={"schedulerTimezone": timezone}, idempotent=True)
+
+    def update_project_metadata(self, project_uuid: str, upstream_project_uuid: str | None) -> None:
+        self._write("PATCH", f"{V1}/projects/{_q(project_uuid)}/metadata",
+                    json={"upstreamProjectUuid": upstream_project_uuid}, idempotent=True, forgets=("projects",))
+
+    def validate_project(self, project_uuid: str) -> str:
+        """Start a validation job of the project's content; its job id."""
+        return self._write("POST", f"{V1}/projects/{_q(project_uuid)}/validate", json={})["jobId"]
+
+    def validation_results(self, project_uuid: str, job_id: str) -> list[Doc]:
+        return self._get(f"{V1}/projects/{_q(project_uuid)}/validate", params={"jobId": job_id}) or []
+
     # -- v2 content -------------------------------------------------------------------------------
     def content(self, project_uuid: str, types: list[str], space_uuids: list[str] | None = None) -> list[Doc]:
         """Charts/dashboards of a project (in the given spaces) (``GET /api/v2/content``), all pages."""

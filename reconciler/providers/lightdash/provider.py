@@ -5,7 +5,8 @@ the sandbox's ``http://127.0.0.1:PORT/lightdash``), under which the client calls
 ``/api/v2``. A personal access token is sent as ``Authorization: ApiKey <token>``; a service
 account token (``ldsvc_...``) as ``Bearer``, as Lightdash's own SDK does. ``export`` takes
 ``--scope project=<name or uuid>`` (default: every project); the organization's own objects
-(members, groups, attributes, settings) are exported whatever the scope.
+(members, groups, attributes, settings) are exported whatever the scope. ``apply --validate``
+runs Lightdash's content validation on the projects the apply changed (``validation.py``).
 """
 
 from __future__ import annotations
@@ -28,10 +29,13 @@ from reconciler.providers.lightdash.resources import (
     OrganizationSettings,
     Project,
     ProjectAccess,
+    ProjectSettings,
+    Scheduler,
     Space,
     User,
     UserAttribute,
 )
+from reconciler.providers.lightdash.validation import check as validate_content
 from reconciler.providers.models import HttpUrl, PlatformSettings
 
 
@@ -51,7 +55,8 @@ class LightdashSettings(PlatformSettings):
 #: every resource type of the provider, by its type name
 RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
     Organization, Project, User, Group, OrganizationMember, OrganizationSettings, AllowedEmailDomains,
-    UserAttribute, ProjectAccess, Space, Chart, Dashboard,
+    UserAttribute, ProjectAccess, Space, Chart, Dashboard, Scheduler,
+    ProjectSettings,
 )}
 
 
@@ -62,7 +67,7 @@ def auth_scheme(token: str) -> str:
 
 def export_scope(client: LightdashClient, scope: Mapping[str, str]) -> ExportScope:
     """``--scope project=<name or uuid>``: the projects whose spaces, grants, charts and dashboards
-    are listed (default: every project of the organization)."""
+    are listed, and whose settings are kept (default: every project of the organization)."""
     unknown = sorted(set(scope) - {"project"})
     if unknown:
         raise PlanError(f"lightdash export: unknown --scope key(s) {', '.join(unknown)}",
@@ -73,7 +78,9 @@ def export_scope(client: LightdashClient, scope: Mapping[str, str]) -> ExportSco
     if wanted is not None and not projects:
         raise ProviderError(f"no Lightdash project is named or has the uuid {wanted!r}",
                             hint="give --scope project=<name or uuid>")
-    return ExportScope(containers={"project": projects})
+    return ExportScope(containers={"project": projects},
+                       keep=lambda type_name, live: type_name != "lightdash_project_settings"
+                       or live.get("project") in projects)
 
 
 LIGHTDASH = ProviderSpec(
@@ -88,4 +95,5 @@ LIGHTDASH = ProviderSpec(
     is_not_found=is_not_found,
     secret_settings=frozenset({"api_key"}),
     export_scope=export_scope,
+    post_apply_check=validate_content,
 )

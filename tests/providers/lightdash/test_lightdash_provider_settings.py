@@ -42,8 +42,8 @@ def test_the_sandbox_mounts_the_emulator_and_points_the_provider_at_it():
     types = set(LIGHTDASH.resource_types)
     assert {"lightdash_group", "lightdash_project_access", "lightdash_space", "lightdash_organization_member",
             "lightdash_organization_settings", "lightdash_allowed_email_domains", "lightdash_user_attribute",
-            "lightdash_chart", "lightdash_dashboard", "lightdash_organization", "lightdash_project",
-            "lightdash_user"} == types
+            "lightdash_chart", "lightdash_dashboard", "lightdash_scheduler", "lightdash_project_settings", "lightdash_organization",
+            "lightdash_project", "lightdash_user"} == types
     assert {t for t, rt in LIGHTDASH.resource_types.items() if rt.data_source} == {
         "lightdash_organization", "lightdash_project", "lightdash_user"}
     assert LIGHTDASH.resource_types["lightdash_organization_member"].delete_opt_in == \

@@ -7,6 +7,8 @@ from reconciler.providers.lightdash.resources.group import Group
 from reconciler.providers.lightdash.resources.member import OrganizationMember
 from reconciler.providers.lightdash.resources.organization import AllowedEmailDomains, OrganizationSettings
 from reconciler.providers.lightdash.resources.project_access import ProjectAccess
+from reconciler.providers.lightdash.resources.project_settings import ProjectSettings
+from reconciler.providers.lightdash.resources.scheduler import Scheduler
 from reconciler.providers.lightdash.resources.space import Space
 from reconciler.providers.lightdash.resources.user_attribute import UserAttribute
 
@@ -20,6 +22,8 @@ __all__ = [
     "OrganizationSettings",
     "Project",
     "ProjectAccess",
+    "ProjectSettings",
+    "Scheduler",
     "Space",
     "User",
     "UserAttribute",

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.errors import ApiError, ProviderError
 from reconciler.providers.base import Collateral, CreatedButFailed, Live, ResourceType, Spec
@@ -53,6 +53,13 @@ from reconciler.providers.models import Model
 class SpaceSpec(Model):
     """A space in a project."""
 
+    @model_validator(mode="after")
+    def _one_privacy(self) -> "SpaceSpec":
+        if self.private is not None and self.inherit_parent_permissions is not None \
+                and self.private == self.inherit_parent_permissions:
+            raise ValueError("private is the opposite of inherit_parent_permissions: give one of them")
+        return self
+
     model_config = ConfigDict(extra="forbid")
 
     project: str = Field(min_length=1, description="project uuid, e.g. ${lightdash_project.<name>.uuid}")
@@ -60,11 +67,38 @@ class SpaceSpec(Model):
     parent: str | None = Field("", pattern=r"^$|" + PATH_PATTERN,
                                description="path of the parent space (finance/q-reports); top level when empty or "
                                            "left out")
-    private: bool = Field(True, description="only people with access see it (false: everyone in the project)")
+    private: bool | None = Field(
+        None, description="Restricted Access: only people invited (and admins) open it; the opposite of "
+                          "inherit_parent_permissions. Left out: true, unless inherit_parent_permissions is given")
+    inherit_parent_permissions: bool | None = Field(
+        None, description="Inherited Access (Lightdash's inheritParentPermissions): who may open the parent space "
+                          "(a top-level space: everyone in the project) may open it, with the same role. Left out: "
+                          "the opposite of private")
     users: list[SpaceUserGrant] | None = Field(
         None, description="direct user shares [{email, role}]; authoritative when given")
     groups: list[SpaceGroupGrant] | None = Field(
         None, description="group shares [{group, role}]; authoritative when given")
+
+
+def privacy(inherit: Any, private: Any, *, default_private: bool = False) -> dict[str, Any]:
+    """``private`` and ``inherit_parent_permissions``, one the opposite of the other: from
+    ``inheritParentPermissions`` where the server (or the spec) has it, else from the older
+    ``isPrivate`` (servers before it read ``inherit`` as ``not isPrivate``), else the default.
+    Values that are not booleans (known after apply) pass through."""
+    if isinstance(inherit, bool):
+        return {"private": not inherit, "inherit_parent_permissions": inherit}
+    if isinstance(private, bool):
+        return {"private": private, "inherit_parent_permissions": not private}
+    if inherit is None and private is None:
+        return {"private": default_private, "inherit_parent_permissions": not default_private}
+    return {"private": private, "inherit_parent_permissions": inherit}
+
+
+def _privacy_body(spec: Spec) -> dict[str, Any]:
+    """Both keys: ``inheritParentPermissions`` for current servers, ``isPrivate`` for older ones
+    (which ignore the key they do not know)."""
+    both = privacy(spec.get("inherit_parent_permissions"), spec.get("private"), default_private=True)
+    return {"isPrivate": both["private"], "inheritParentPermissions": both["inherit_parent_permissions"]}
 
 
 def space_paths(spaces: list[dict[str, Any]]) -> dict[str, str]:
@@ -157,7 +191,7 @@ class Space(ResourceType):
         """The fields a ``SpaceSummary`` and a ``Space`` both hold."""
         return {"id": f"{project}/{space['uuid']}", "uuid": space["uuid"], "project": project, "name": space["name"],
                 "parent": parent_path(path), "path": path, "slug": space.get("slug"),
-                "private": bool(space.get("isPrivate"))}
+                **privacy(space.get("inheritParentPermissions"), space.get("isPrivate"))}
 
     def _path(self, project: str, space: Mapping[str, Any]) -> str:
         """The space's path, from its ``path`` or (an older server) the parent chain in the list."""
@@ -176,7 +210,7 @@ class Space(ResourceType):
     # -- writing ----------------------------------------------------------------------------------
     def create(self, spec: Spec) -> tuple[str, Live]:
         want = SpaceSpec.model_validate(spec)
-        body: dict[str, Any] = {"name": want.name, "isPrivate": want.private}
+        body: dict[str, Any] = {"name": want.name, **_privacy_body(spec)}
         if want.parent:
             body["parentSpaceUuid"] = self._space_at(want.project, want.parent)
         if want.users:
@@ -195,13 +229,19 @@ class Space(ResourceType):
         if "parent" in changed:  # first, so that the answers below carry the new path
             target = self._space_at(project, spec["parent"]) if spec.get("parent") else None
             self.client.move_space(project, space_uuid, target)
-        if changed & {"name", "private"}:
-            body = {"name": spec["name"], **({"isPrivate": spec["private"]} if "private" in spec else {})}
+        if changed & {"name", "private", "inherit_parent_permissions"}:
+            declared = "private" in spec or "inherit_parent_permissions" in spec
+            body = {"name": spec["name"], **(_privacy_body(spec) if declared else {})}
             space = self.client.update_space(project, space_uuid, body)
         else:
             space = self.client.space(project, space_uuid)
         users, groups = self._sync(object_id, space, spec, set(changed))
         return self._whole(self._live(project, space, self._path(project, space)), users, groups)
+
+    @staticmethod
+    def export_view(live: Live) -> Live:
+        """Privacy written once, in Lightdash's current vocabulary (``inherit_parent_permissions``)."""
+        return {k: v for k, v in live.items() if k != "private"}
 
     def delete(self, object_id: str, *, attrs: Mapping[str, Any] | None = None) -> None:
         project, space_uuid = _split(object_id)
@@ -247,6 +287,9 @@ class Space(ResourceType):
             out["groups"] = normalize_grants(out["groups"], "group")
         if "parent" in out and out["parent"] == "":
             out["parent"] = None
+        if "private" in out or "inherit_parent_permissions" in out:  # each as the other implies; none added
+            both = privacy(out.get("inherit_parent_permissions"), out.get("private"), default_private=True)
+            out.update({k: both[k] for k in ("private", "inherit_parent_permissions") if k in out})
         return out
 
     # -- helpers ----------------------------------------------------------------------------------

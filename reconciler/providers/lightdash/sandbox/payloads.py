@@ -153,6 +153,18 @@ class CreateUserAttribute(_Body):
     groups: list[AttributeGroupValue]
 
 
+class UpdateSchedulerSettings(_Body):
+    schedulerTimezone: str
+
+
+class UpdateMetadata(_Body):
+    upstreamProjectUuid: str | None = None
+
+
+class UpdateSchedulerEnabled(_Body):
+    enabled: bool
+
+
 # -- spaces ---------------------------------------------------------------------------------
 class SpaceShareRef(_Body):
     userUuid: str
@@ -162,6 +174,7 @@ class SpaceShareRef(_Body):
 class CreateSpace(_Body):
     name: str
     isPrivate: bool | None = None
+    inheritParentPermissions: bool | None = None
     access: list[SpaceShareRef] | None = None
     parentSpaceUuid: str | None = None
 
@@ -169,6 +182,7 @@ class CreateSpace(_Body):
 class UpdateSpace(_Body):
     name: str
     isPrivate: bool | None = None
+    inheritParentPermissions: bool | None = None
 
 
 class ContentItem(_Body):
@@ -215,8 +229,8 @@ class ChartAsCodeUpsert(_Body):
     version: float | int
     spaceSlug: str
     description: str | None = None
-    metricQuery: dict[str, Any]
-    chartConfig: dict[str, Any]
+    metricQuery: Any  # ``AnyType`` in the spec: tsoa lets any value through; the model checks it (400)
+    chartConfig: Any
     pivotConfig: dict[str, Any] | None = None
     dashboardSlug: str | None = None
     downloadedAt: str | None = None

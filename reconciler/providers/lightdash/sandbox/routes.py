@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from reconciler.providers.lightdash.sandbox.handlers import content as c
 from reconciler.providers.lightdash.sandbox.handlers import org as o
+from reconciler.providers.lightdash.sandbox.handlers import schedulers as sc
 from reconciler.sandbox.routing import Route
 
 V1 = "/api/v1"
@@ -92,6 +93,21 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", _P + "/charts/{slug}/code", c.upsert_chart_as_code),
     Route("GET", _P + "/dashboards/code", c.dashboards_as_code),
     Route("POST", _P + "/dashboards/{slug}/code", c.upsert_dashboard_as_code),
+    # scheduled deliveries
+    Route("GET", V1 + "/saved/{chartUuid}/schedulers", sc.list_chart_schedulers),
+    Route("POST", V1 + "/saved/{chartUuid}/schedulers", sc.create_chart_scheduler),
+    Route("GET", V1 + "/dashboards/{dashboardUuid}/schedulers", sc.list_dashboard_schedulers),
+    Route("POST", V1 + "/dashboards/{dashboardUuid}/schedulers", sc.create_dashboard_scheduler),
+    Route("GET", V1 + "/schedulers/{schedulerUuid}", sc.get_scheduler),
+    Route("PATCH", V1 + "/schedulers/{schedulerUuid}", sc.update_scheduler),
+    Route("DELETE", V1 + "/schedulers/{schedulerUuid}", sc.delete_scheduler),
+    Route("PATCH", V1 + "/schedulers/{schedulerUuid}/enabled", sc.set_scheduler_enabled),
+    Route("GET", V1 + "/schedulers/job/{jobId}/status", sc.job_status),
+    # project settings and validation
+    Route("PATCH", _P + "/schedulerSettings", sc.update_scheduler_settings),
+    Route("PATCH", _P + "/metadata", sc.update_project_metadata),
+    Route("POST", _P + "/validate", sc.validate_project),
+    Route("GET", _P + "/validate", sc.validation_results),
     # v2
     Route("GET", "/api/v2/content", c.list_content),
     Route("POST", "/api/v2/content/{projectUuid}/move", c.move_content),

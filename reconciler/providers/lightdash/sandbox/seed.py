@@ -93,12 +93,15 @@ def seeded_state() -> dict[str, Any]:
         "spaces": {
             SHARED_SPACE_UUID: {
                 "uuid": SHARED_SPACE_UUID, "projectUuid": PROJECT_UUID, "name": "Shared", "slug": "shared",
-                "path": "shared", "parentSpaceUuid": None, "isPrivate": False, "pinnedListUuid": None,
+                "path": "shared", "parentSpaceUuid": None, "isPrivate": False, "inheritParentPermissions": True,
+                "pinnedListUuid": None,
                 "pinnedListOrder": None, "access": {}, "groupAccess": {}, "createdAt": SEEDED_AT,
             },
         },
         "charts": {},
         "dashboards": {},
         "attributes": {},
+        "schedulers": {},
+        "validations": {},
         "counter": 0,
     }

@@ -138,12 +138,14 @@ class ChartModels(SpaceModels):
     def _delete_content_in(self, space_uuids: set[str]) -> None:
         for dash in [d for d in self._s["dashboards"].values() if d["spaceUuid"] in space_uuids]:
             del self._s["dashboards"][dash["uuid"]]
+            self._drop_schedulers_of(dashboard_uuid=dash["uuid"])
         doomed = [c["uuid"] for c in self._s["charts"].values() if c["spaceUuid"] in space_uuids]
         for uuid in doomed:
             self._drop_chart(uuid)
 
     def _drop_chart(self, chart_uuid: str) -> None:
         del self._s["charts"][chart_uuid]
+        self._drop_schedulers_of(chart_uuid=chart_uuid)
         for dash in self._s["dashboards"].values():  # tiles stay, pointing at nothing (inferred)
             for tile in dash["tiles"]:
                 if tile["properties"].get("savedChartUuid") == chart_uuid:
@@ -233,6 +235,9 @@ class ChartModels(SpaceModels):
     def upsert_chart_as_code(self, project_uuid: str, slug: str, body: Any) -> Doc:
         data = p.parse(p.ChartAsCodeUpsert, body)
         self._project(project_uuid)
+        for name in ("metricQuery", "chartConfig"):  # AnyType to tsoa; the service needs objects (inferred)
+            if not isinstance(getattr(data, name), dict):
+                raise ParameterError(f"Chart as code {name} must be an object")
         existing = next((c for c in self._s["charts"].values()
                          if c["projectUuid"] == project_uuid and c["slug"] == slug), None)
         space, created_spaces = self.get_or_create_space(project_uuid, data.spaceSlug,

@@ -13,6 +13,8 @@ State is one JSON-ready dict (``snapshot``/``restore`` are deep copies)::
     charts        {uuid: saved chart with its versions}
     dashboards    {uuid: dashboard with tiles, tabs, filters and dashboardVersionId}
     attributes    {uuid: user attribute}
+    schedulers    {schedulerUuid: scheduler with its targets (savedChartUuid or dashboardUuid)}
+    validations   {projectUuid: [validation errors of the project's last validation run]}
     counter       ids come from random.Random(f"{seed}:{counter}"): stable given the seed
 
 Every request acts as the seeded admin (the personal access token's user). Model methods
@@ -32,11 +34,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from reconciler.providers.lightdash.sandbox import seed
-from reconciler.providers.lightdash.sandbox.errors import NotFoundError
+from reconciler.providers.lightdash.sandbox.errors import NotFoundError, ParameterError
 from reconciler.sandbox.world import World
 
 STATE_KEYS = ("org", "emailDomains", "users", "invites", "groups", "projects", "spaces", "charts",
-              "dashboards", "attributes", "counter")
+              "dashboards", "attributes", "schedulers", "validations", "counter")
 _SLUG_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 Doc = dict[str, Any]
@@ -128,6 +130,13 @@ class WorldBase(World):
             raise NotFoundError(f"Space with uuid {space_uuid} does not exist")
         return space
 
+    def _drop_schedulers_of(self, *, chart_uuid: str | None = None, dashboard_uuid: str | None = None) -> None:
+        """The cascade of deleting a chart or a dashboard."""
+        for uuid in [u for u, s in self._s["schedulers"].items()
+                     if (chart_uuid and s["savedChartUuid"] == chart_uuid)
+                     or (dashboard_uuid and s["dashboardUuid"] == dashboard_uuid)]:
+            del self._s["schedulers"][uuid]
+
     def _updated_by(self) -> Doc:
         me = self.caller
         return {"userUuid": me["userUuid"], "firstName": me["firstName"], "lastName": me["lastName"]}
@@ -137,6 +146,8 @@ class WorldBase(World):
         """``{data, pagination?}``: ``pagination`` only when both ``page`` and ``pageSize`` are given."""
         if page is None or page_size is None:
             return {"data": rows}
+        if page < 1 or page_size < 1:
+            raise ParameterError("page and pageSize must be at least 1")
         start = (page - 1) * page_size
         total_pages = -(-len(rows) // page_size) if rows else 0
         return {"data": rows[start:start + page_size],

@@ -39,8 +39,9 @@ class DashboardModels(ChartModels):
         if tile["type"] == "saved_chart":
             chart = self._s["charts"].get(tile["properties"].get("savedChartUuid") or "")
             out["properties"].update(belongsToDashboard=False, chartName=chart["name"] if chart else None,
-                                     chartSlug=chart["slug"] if chart else None,
                                      lastVersionChartKind=chart_kind(chart["chartConfig"]) if chart else None)
+            if chart:  # a tile whose chart was deleted has no slug (``chartSlug`` is never null)
+                out["properties"]["chartSlug"] = chart["slug"]
         return out
 
     def _dashboard_doc(self, dashboard: Doc) -> Doc:
@@ -74,7 +75,9 @@ class DashboardModels(ChartModels):
             if tile["type"] == "saved_chart":
                 chart = self._s["charts"].get(tile["properties"].get("savedChartUuid") or "")
                 props = {k: tile["properties"][k] for k in ("title", "hideTitle") if k in tile["properties"]}
-                props.update(chartSlug=chart["slug"] if chart else None, chartName=chart["name"] if chart else None)
+                props["chartName"] = chart["name"] if chart else None
+                if chart:  # a tile whose chart was deleted has no slug to write
+                    props["chartSlug"] = chart["slug"]
                 if tile["uuid"] in slugs:
                     out["tileSlug"] = slugs[tile["uuid"]]
                 out["properties"] = props
@@ -218,6 +221,7 @@ class DashboardModels(ChartModels):
     def delete_dashboard(self, uuid_or_slug: str, project_uuid: str | None = None) -> None:
         dashboard = self._dashboard(uuid_or_slug, project_uuid)
         del self._s["dashboards"][dashboard["uuid"]]
+        self._drop_schedulers_of(dashboard_uuid=dashboard["uuid"])
         for chart in self._s["charts"].values():  # charts saved in it are kept (issue #11617)
             if chart["dashboardUuid"] == dashboard["uuid"]:
                 chart["dashboardUuid"] = None
@@ -254,4 +258,5 @@ class DashboardModels(ChartModels):
             action = "update"
         return {"charts": [], "spaces": [{"action": "create", "data": self._space_summary(s)} for s in created_spaces],
                 "dashboards": [{"action": action, "data": {**self._dashboard_doc(dashboard),
-                                                            "spaceSlug": data.spaceSlug}}]}
+                                                            "spaceSlug": data.spaceSlug,
+                                                            "spacePath": data.spaceSlug}}]}

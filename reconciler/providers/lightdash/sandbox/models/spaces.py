@@ -41,6 +41,7 @@ class SpaceModels(WorldBase):
         dashboards = [d for d in self._s["dashboards"].values() if d["spaceUuid"] == space["uuid"]]
         return {"organizationUuid": self._s["org"]["organizationUuid"], "projectUuid": space["projectUuid"],
                 "uuid": space["uuid"], "name": space["name"], "isPrivate": space["isPrivate"],
+                "inheritParentPermissions": space["inheritParentPermissions"],
                 "pinnedListUuid": space["pinnedListUuid"], "pinnedListOrder": space["pinnedListOrder"],
                 "slug": space["slug"], "parentSpaceUuid": space["parentSpaceUuid"], "path": space["path"],
                 "chartCount": len(charts), "dashboardCount": len(dashboards),
@@ -130,15 +131,34 @@ class SpaceModels(WorldBase):
         taken = {s["slug"] for s in self._s["spaces"].values() if s["projectUuid"] == project_uuid}
         return f"{slug}-{self.random_suffix(10)}" if slug in taken else slug
 
-    def _insert_space(self, project_uuid: str, name: str, slug: str, parent: Doc | None, private: bool) -> Doc:
+    def _insert_space(self, project_uuid: str, name: str, slug: str, parent: Doc | None, inherit: bool) -> Doc:
         label = slug.replace("-", "_")
         space = {"uuid": self.new_uuid(), "projectUuid": project_uuid, "name": name, "slug": slug,
                  "path": f"{parent['path']}.{label}" if parent else label,
-                 "parentSpaceUuid": parent["uuid"] if parent else None, "isPrivate": private,
-                 "pinnedListUuid": None, "pinnedListOrder": None, "access": {}, "groupAccess": {},
-                 "createdAt": self.now()}
+                 "parentSpaceUuid": parent["uuid"] if parent else None, "inheritParentPermissions": inherit,
+                 "isPrivate": True, "pinnedListUuid": None, "pinnedListOrder": None, "access": {},
+                 "groupAccess": {}, "createdAt": self.now()}
         self._s["spaces"][space["uuid"]] = space
+        self._settle_privacy(project_uuid)
         return space
+
+    def _settle_privacy(self, project_uuid: str) -> None:
+        """Every space's ``isPrivate`` from the ``inheritParentPermissions`` chain: a space that does
+        not inherit is restricted; one that does has its parent's privacy (the project's: public, at
+        the top level)."""
+        spaces = [s for s in self._s["spaces"].values() if s["projectUuid"] == project_uuid]
+        for space in sorted(spaces, key=lambda s: s["path"].count(".")):
+            parent = self._s["spaces"].get(space["parentSpaceUuid"] or "")
+            inherit = space.setdefault("inheritParentPermissions", not space["isPrivate"])
+            space["isPrivate"] = (not inherit) or bool(parent and parent["isPrivate"])
+
+    @staticmethod
+    def _inherits(inherit: bool | None, private: bool | None, default: bool) -> bool:
+        """``inheritParentPermissions`` from a body: given, else the opposite of the older
+        ``isPrivate``, else ``default``."""
+        if inherit is not None:
+            return inherit
+        return (not private) if private is not None else default
 
     def create_space(self, project_uuid: str, body: Any) -> Doc:
         data = p.parse(p.CreateSpace, body)
@@ -148,13 +168,13 @@ class SpaceModels(WorldBase):
         parent = self._space(project_uuid, data.parentSpaceUuid) if data.parentSpaceUuid else None
         for share in data.access or []:
             self._user(share.userUuid)
-        private = data.isPrivate if data.isPrivate is not None else (parent["isPrivate"] if parent else True)
+        inherit = self._inherits(data.inheritParentPermissions, data.isPrivate, default=parent is not None)
         space = self._insert_space(project_uuid, data.name, self._unique_space_slug(project_uuid, data.name),
-                                   parent, private)
+                                   parent, inherit)
         for share in data.access or []:
             space["access"][share.userUuid] = share.role
         me = self.caller["userUuid"]
-        if private and me not in space["access"]:
+        if not inherit and me not in space["access"]:
             space["access"][me] = "admin"
         return self._space_doc(space)
 
@@ -164,8 +184,10 @@ class SpaceModels(WorldBase):
         if not data.name.strip():
             raise ParameterError("Space name cannot be empty")
         space["name"] = data.name
-        if data.isPrivate is not None:
-            space["isPrivate"] = data.isPrivate
+        if data.inheritParentPermissions is not None or data.isPrivate is not None:
+            space["inheritParentPermissions"] = self._inherits(data.inheritParentPermissions, data.isPrivate,
+                                                               default=space["inheritParentPermissions"])
+            self._settle_privacy(project_uuid)
         return self._space_doc(space)
 
     def delete_space(self, project_uuid: str, space_uuid: str) -> None:
@@ -207,6 +229,7 @@ class SpaceModels(WorldBase):
         for moved in [space] + self._descendants(space):
             moved["path"] = new + moved["path"][len(old):]
         space["parentSpaceUuid"] = target["uuid"] if target else None
+        self._settle_privacy(space["projectUuid"])
 
     def share_space_with_user(self, project_uuid: str, space_uuid: str, body: Any) -> None:
         data = p.parse(p.AddSpaceUserAccess, body)
@@ -253,7 +276,8 @@ class SpaceModels(WorldBase):
         private = ancestor["isPrivate"] if ancestor else not public_create
         created, parent = [], ancestor
         for label in labels[depth:]:
-            space = self._insert_space(project_uuid, friendly_name(label), label.replace("_", "-"), parent, private)
+            space = self._insert_space(project_uuid, friendly_name(label), label.replace("_", "-"), parent,
+                                       inherit=parent is not None or public_create)
             if private and parent is not None:
                 space["access"] = dict(parent["access"])
                 space["groupAccess"] = dict(parent["groupAccess"])
