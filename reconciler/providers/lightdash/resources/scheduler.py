@@ -32,7 +32,7 @@ from reconciler.providers.base import Live, ResourceType, Spec
 from reconciler.providers.common import fan_out, join_id, or_none, split_id
 from reconciler.providers.lightdash.client import LightdashClient
 from reconciler.providers.lightdash.cron import ALLOWED, cron_error, timezone_error
-from reconciler.providers.lightdash.resources._common import EMAIL_PATTERN, SLUG_PATTERN
+from reconciler.providers.lightdash.resources._common import EMAIL_PATTERN
 from reconciler.providers.models import Model
 
 Format = Literal["csv", "xlsx", "image", "gsheets"]
