@@ -47,7 +47,8 @@ def test_quick_run_measures_every_scenario_and_baseline(quick_run):
     assert set(ALL_PROVIDERS) <= set(used) | set(doc["providers"]["skipped"])
     assert [s["name"] for s in doc["scenarios"]] == [
         "startup", "apply", "plan", "plan-secondary", *(f"apply {p}" for p in used),
-        "rate-limited apply", "rate-limited plan", "plan-cpu (setup)", "plan-cpu"]
+        "rate-limited apply", "rate-limited plan", "plan-cpu (setup)", "plan-cpu",
+        "plan-cpu written out (setup)", "plan-cpu written out", "plan-cpu for_each (setup)", "plan-cpu for_each"]
     assert [(b["name"], b["latency_ms"]) for b in doc["baselines"]] == [
         ("parallel-10", 2.0), ("sequential", 1.0), ("parallel-10", 1.0)]
     by_name = {s["name"]: s for s in doc["scenarios"]}
@@ -57,7 +58,7 @@ def test_quick_run_measures_every_scenario_and_baseline(quick_run):
         assert s["wall_s"] > 0 and s["cpu_s"] > 0 and s["peak_rss_mb"] > 10
     for name in ("apply", "plan", "plan-secondary", "plan-cpu (setup)", "plan-cpu"):
         assert set(by_name[name]["requests_by_provider"]) == set(used), name
-    repeated = {"startup", "apply", "plan", "plan-secondary", "plan-cpu"}
+    repeated = {"startup", "apply", "plan", "plan-secondary", "plan-cpu", "plan-cpu written out", "plan-cpu for_each"}
     for s in doc["scenarios"]:  # the median of the quick run's 3 runs (each apply from empty)
         walls = sorted(r["wall_s"] for r in s["runs"])
         if s["name"] in repeated:
