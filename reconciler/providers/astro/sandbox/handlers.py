@@ -111,6 +111,15 @@ def delete_deployment(world: AstroWorld, request: SandboxRequest, p: Params) -> 
     return SandboxResponse.empty(204)
 
 
+def override_hibernation(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.override_hibernation(p["org"], p["deploymentId"], _body(request)))
+
+
+def delete_hibernation_override(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    world.delete_hibernation_override(p["org"], p["deploymentId"])
+    return SandboxResponse.empty(204)
+
+
 # -- deploys ------------------------------------------------------------------------------------
 def list_deploys(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
     offset, limit = _paging(request)

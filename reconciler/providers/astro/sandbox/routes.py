@@ -34,6 +34,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", _D, h.get_deployment),
     Route("POST", _D, h.update_deployment),
     Route("DELETE", _D, h.delete_deployment),
+    Route("POST", _D + "/hibernation-override", h.override_hibernation),
+    Route("DELETE", _D + "/hibernation-override", h.delete_hibernation_override),
     # deploys
     Route("GET", _D + "/deploys", h.list_deploys),
     Route("POST", _D + "/deploys", h.create_deploy),
