@@ -165,6 +165,29 @@ class AstroClient:
     def delete_deployment(self, deployment_id: str) -> None:
         self.http.request("DELETE", self._path("deployments", deployment_id))
 
+    def override_hibernation(self, deployment_id: str, body: Doc) -> Doc:
+        return self._json("POST", self._path("deployments", deployment_id, "hibernation-override"), json=body)
+
+    # -- environment objects ---------------------------------------------------------------
+    def list_environment_objects(self, *, workspace_id: str | None = None,
+                                 deployment_id: str | None = None) -> list[Doc]:
+        """The objects of one Workspace or one Deployment (its own, not those linked to it)."""
+        params = {"workspaceId": workspace_id} if workspace_id else {"deploymentId": deployment_id}
+        return list(self._list(self._path("environment-objects"), "environmentObjects", params))
+
+    def get_environment_object(self, object_id: str) -> Doc:
+        return self._json("GET", self._path("environment-objects", object_id))
+
+    def create_environment_object(self, body: Doc) -> Doc:
+        """Answers only ``{id}`` (``CreateEnvironmentObject``)."""
+        return self._json("POST", self._path("environment-objects"), json=body)
+
+    def update_environment_object(self, object_id: str, body: Doc) -> Doc:
+        return self._json("POST", self._path("environment-objects", object_id), json=body, idempotent=True)
+
+    def delete_environment_object(self, object_id: str) -> None:
+        self.http.request("DELETE", self._path("environment-objects", object_id))
+
     # -- deploys ---------------------------------------------------------------------------
     def list_deploys(self, deployment_id: str) -> list[Doc]:
         return list(self._list(self._path("deployments", deployment_id, "deploys"), "deploys"))

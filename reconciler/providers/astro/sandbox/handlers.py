@@ -120,6 +120,39 @@ def delete_hibernation_override(world: AstroWorld, request: SandboxRequest, p: P
     return SandboxResponse.empty(204)
 
 
+# -- environment objects --------------------------------------------------------------------------
+def list_environment_objects(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    offset, limit = _paging(request)
+    return _ok(world.list_environment_objects(
+        p["org"], workspace_id=request.arg("workspaceId"), deployment_id=request.arg("deploymentId"),
+        object_types=request.args("objectType", comma_separated=True), object_key=request.arg("objectKey"),
+        resolve_linked=request.arg("resolveLinked") == "true", sorts=request.args("sorts", comma_separated=True),
+        offset=offset, limit=limit))
+
+
+def create_environment_object(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.create_environment_object(p["org"], _body(request)))
+
+
+def get_environment_object(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_environment_object(p["org"], p["objectId"]))
+
+
+def update_environment_object(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.update_environment_object(p["org"], p["objectId"], _body(request)))
+
+
+def delete_environment_object(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    world.delete_environment_object(p["org"], p["objectId"])
+    return SandboxResponse.empty(204)
+
+
+def exclude_environment_link(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    """200 without a body (the API documents no response schema for it)."""
+    world.exclude_environment_link(p["org"], p["objectId"], _body(request))
+    return SandboxResponse.empty(200)
+
+
 # -- deploys ------------------------------------------------------------------------------------
 def list_deploys(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
     offset, limit = _paging(request)

@@ -215,3 +215,97 @@ def default_queue_body(hybrid: bool) -> dict[str, Any]:
     where = {"nodePoolId": DEFAULT_NODE_POOL} if hybrid else {"astroMachine": "A5"}
     return {"name": "default", "isDefault": True, **where, "minWorkerCount": 0, "maxWorkerCount": 10,
             "workerConcurrency": 5}
+
+
+# -- environment objects ------------------------------------------------------------------------
+ObjectType = Literal["AIRFLOW_VARIABLE", "CONNECTION", "METRICS_EXPORT"]
+ExporterType = Literal["PROMETHEUS"]
+ExportAuth = Literal["AUTH_TOKEN", "BASIC"]
+
+
+class ConnectionBody(_Payload):
+    """``CreateEnvironmentObjectConnectionRequest`` (also the update's: ``type`` required)."""
+
+    type: str = Field(min_length=1)
+    authTypeId: str | None = None
+    host: str | None = None
+    login: str | None = None
+    password: str | None = None
+    port: int | None = None
+    schema_: str | None = Field(None, alias="schema")
+    extra: dict[str, Any] | None = None
+
+
+class ConnectionOverrides(_Payload):
+    type: str | None = None
+    host: str | None = None
+    login: str | None = None
+    password: str | None = None
+    port: int | None = None
+    schema_: str | None = Field(None, alias="schema")
+    extra: dict[str, Any] | None = None
+
+
+class VariableBody(_Payload):
+    isSecret: bool | None = None
+    value: str | None = None
+
+
+class VariableOverrides(_Payload):
+    value: str | None = None
+
+
+class MetricsExportBody(_Payload):
+    endpoint: str | None = None
+    exporterType: ExporterType | None = None
+    authType: ExportAuth | None = None
+    basicToken: str | None = None
+    username: str | None = None
+    password: str | None = None
+    headers: dict[str, str] | None = None
+    labels: dict[str, str] | None = None
+
+
+class Overrides(_Payload):
+    """``CreateEnvironmentObjectOverridesRequest``: what one linked Deployment sees differently."""
+
+    airflowVariable: VariableOverrides | None = None
+    connection: ConnectionOverrides | None = None
+    metricsExport: MetricsExportBody | None = None
+
+
+class LinkBody(_Payload):
+    scope: Literal["DEPLOYMENT"]
+    scopeEntityId: str = Field(min_length=1)
+    overrides: Overrides | None = None
+
+
+class ExcludeLinkBody(_Payload):
+    scope: Literal["DEPLOYMENT"]
+    scopeEntityId: str = Field(min_length=1)
+
+
+class CreateEnvironmentObject(_Payload):
+    """``CreateEnvironmentObjectRequest``."""
+
+    objectKey: str = Field(min_length=1)
+    objectType: ObjectType
+    scope: Literal["WORKSPACE", "DEPLOYMENT"]
+    scopeEntityId: str = Field(min_length=1)
+    autoLinkDeployments: bool | None = None
+    links: list[LinkBody] | None = None
+    excludeLinks: list[ExcludeLinkBody] | None = None
+    connection: ConnectionBody | None = None
+    airflowVariable: VariableBody | None = None
+    metricsExport: MetricsExportBody | None = None
+
+
+class UpdateEnvironmentObject(_Payload):
+    """``UpdateEnvironmentObjectRequest``: each key given replaces that part."""
+
+    autoLinkDeployments: bool | None = None
+    links: list[LinkBody] | None = None
+    excludeLinks: list[ExcludeLinkBody] | None = None
+    connection: ConnectionBody | None = None
+    airflowVariable: VariableOverrides | None = None
+    metricsExport: MetricsExportBody | None = None

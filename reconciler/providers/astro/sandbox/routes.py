@@ -17,6 +17,7 @@ _O = "/organizations/{org}"
 _W = _O + "/workspaces/{workspaceId}"
 _D = _O + "/deployments/{deploymentId}"
 _V = _D + "/deploys/{deployId}"
+_E = _O + "/environment-objects"
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/organizations", h.list_organizations),
@@ -36,6 +37,13 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", _D, h.delete_deployment),
     Route("POST", _D + "/hibernation-override", h.override_hibernation),
     Route("DELETE", _D + "/hibernation-override", h.delete_hibernation_override),
+    # environment objects
+    Route("GET", _E, h.list_environment_objects),
+    Route("POST", _E, h.create_environment_object),
+    Route("GET", _E + "/{objectId}", h.get_environment_object),
+    Route("POST", _E + "/{objectId}", h.update_environment_object),
+    Route("DELETE", _E + "/{objectId}", h.delete_environment_object),
+    Route("POST", _E + "/{objectId}/exclude-linking", h.exclude_environment_link),
     # deploys
     Route("GET", _D + "/deploys", h.list_deploys),
     Route("POST", _D + "/deploys", h.create_deploy),

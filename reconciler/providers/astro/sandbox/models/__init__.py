@@ -8,10 +8,12 @@ HTTP here.
 State is one JSON-ready dict (``snapshot``/``restore`` are deep copies):
 
     counters     per id kind: w(orkspace) d(eployment) v (deploy) q(ueue) b(lob) r(equest)
+                 e (environment object)
     workspaces   {id: Workspace}
     deployments  {id: Deployment + "_secrets": {key: value}}   (keys starting with _ never leave)
     deploys      {id: Deploy + "_sig", "_pollsLeft", "_finalized"}
     blobs        {version id: {deploy, kind, sha256, size, members}}
+    environment  {id: EnvironmentObject, secrets included (masked in every answer)}
     knobs        deploy_outcome DEPLOYED|FAILED, deploy_polls (GETs a finalized deploy stays
                  INITIALIZED; -1 = until settle_deploys()), report_bundle_type (answer BUNDLE
                  deploys with type "BUNDLE", which astro-platform-api 1.1.1 cannot parse)
@@ -28,6 +30,7 @@ from typing import Any
 from reconciler.providers.astro.sandbox.errors import BadRequest, NotFound
 from reconciler.providers.astro.sandbox.models.deployments import DeploymentsMixin
 from reconciler.providers.astro.sandbox.models.deploys import DeploysMixin
+from reconciler.providers.astro.sandbox.models.environment import EnvironmentMixin
 from reconciler.providers.astro.sandbox.payloads import CreateWorkspace, UpdateWorkspace, parse, workspace_document
 from reconciler.providers.astro.sandbox.seed import (
     DEFAULT_WORKSPACE,
@@ -50,11 +53,11 @@ def public(doc: Mapping[str, Any]) -> Doc:
     return {k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")}
 
 
-class AstroWorld(DeploymentsMixin, DeploysMixin, World):
+class AstroWorld(DeploymentsMixin, DeploysMixin, EnvironmentMixin, World):
     """An in-memory Astro organization (``seed.ORG_ID``) with its seeded objects."""
 
     platform = "Astro"
-    state_keys = ("counters", "workspaces", "deployments", "deploys", "blobs", "knobs")
+    state_keys = ("counters", "workspaces", "deployments", "deploys", "blobs", "environment", "knobs")
 
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.seed = seed
@@ -75,6 +78,7 @@ class AstroWorld(DeploymentsMixin, DeploysMixin, World):
             "deployments": {},
             "deploys": {},
             "blobs": {},
+            "environment": {},
             "knobs": dict(DEFAULT_KNOBS),
         }
         self._seed_legacy_deployment()
@@ -172,3 +176,5 @@ class AstroWorld(DeploymentsMixin, DeploysMixin, World):
         if holding:
             raise BadRequest(f"Workspace {workspace_id} still has Deployments ({', '.join(holding)}); delete them first")
         del self._s["workspaces"][workspace_id]
+        for object_id in [k for k, v in self._s["environment"].items() if v["scopeEntityId"] == workspace_id]:
+            del self._s["environment"][object_id]
