@@ -5,7 +5,9 @@ and every request body the provider sends validated the same way against the req
 The world is realistic: the provider builds it (a CELERY deployment with queues and a secret, an
 ASTRO one with Remote Execution and its own workload identity, a development one hibernating on
 schedules with an override, a KUBERNETES one, a DEDICATED one, a HYBRID one on node pools), plus
-a finished deploy and a rollback, as a user's organization holds them.
+a finished deploy and a rollback, and environment objects of each type (a Workspace connection
+linked with overrides, a secret variable of a Deployment, an auto-linked metrics export with an
+exclusion), as a user's organization holds them.
 """
 
 from __future__ import annotations
@@ -59,12 +61,37 @@ UPDATES: dict[str, dict[str, Any]] = {
     "hybrid": {"scheduler_au": 12, "worker_queues": [
         {"name": "default", "is_default": True, "node_pool_id": "cln0000000000000000000002"}]},
 }
+OBJECTS: dict[str, dict[str, Any]] = {
+    "warehouse": {"object_type": "CONNECTION", "scope_entity_id": WS, "password": "pw",
+                  "connection": {"type": "postgres", "host": "db", "schema": "public", "port": 5432,
+                                 "extra": {"sslmode": "require"}},
+                  "links": [{"deployment": "@celery", "overrides": {"connection": {"host": "replica"}}}]},
+    "API_KEY": {"object_type": "AIRFLOW_VARIABLE", "scope": "DEPLOYMENT", "scope_entity_id": "@celery",
+                "is_secret": True, "secret_value": "s3cret"},
+    "prom": {"object_type": "METRICS_EXPORT", "scope_entity_id": WS, "auto_link_deployments": True,
+             "exclude_links": ["@k8s"], "basic_token": "tok",
+             "metrics_export": {"endpoint": "https://prom.example.com/api/v1/write", "auth_type": "AUTH_TOKEN",
+                                "labels": {"team": "data"}}},
+}
 REQUESTS = {("STANDARD", "POST /deployments"): M.CreateStandardDeploymentRequest,
             ("DEDICATED", "POST /deployments"): M.CreateDedicatedDeploymentRequest,
             ("HYBRID", "POST /deployments"): M.CreateHybridDeploymentRequest,
             ("STANDARD", "POST /deployments/{id}"): M.UpdateStandardDeploymentRequest,
             ("DEDICATED", "POST /deployments/{id}"): M.UpdateDedicatedDeploymentRequest,
-            ("HYBRID", "POST /deployments/{id}"): M.UpdateHybridDeploymentRequest}
+            ("HYBRID", "POST /deployments/{id}"): M.UpdateHybridDeploymentRequest,
+            ("", "POST /environment-objects"): M.CreateEnvironmentObjectRequest,
+            ("", "POST /environment-objects/{id}"): M.UpdateEnvironmentObjectRequest}
+
+
+def _resolve(value: Any, ids: dict[str, str]) -> Any:
+    """``"@name"`` -> the id of deployment ``name``."""
+    if isinstance(value, str) and value.startswith("@"):
+        return ids[value[1:]]
+    if isinstance(value, dict):
+        return {k: _resolve(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, ids) for v in value]
+    return value
 
 
 def _spec(name: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -92,6 +119,11 @@ def built():
         ids[name], _ = rt.create(_spec(name, fields))
     for name, fields in UPDATES.items():
         rt.update(ids[name], {}, _spec(name, {**DEPLOYMENTS[name], **fields}), frozenset(fields))
+    objects = session.resource("astro_environment_object")
+    for key, fields in OBJECTS.items():
+        spec = _resolve({"object_key": key, **fields}, ids)
+        ids[key], live = objects.create(spec)
+        objects.update(ids[key], live, spec, frozenset())
     emulator.handle = handle
     session.close()
     return sandbox, ids, sent
@@ -119,7 +151,9 @@ def test_every_request_body_the_provider_sent_is_what_the_request_schema_allows(
     checked = 0
     for _, path, body in sent:
         parts = path.split("/")
-        if parts[-1] == "deployments":
+        if "environment-objects" in parts:
+            key = ("", "POST /environment-objects" + ("" if parts[-1] == "environment-objects" else "/{id}"))
+        elif parts[-1] == "deployments":
             key = (body["type"], "POST /deployments")
         elif parts[-2] == "deployments":
             key = (kinds[parts[-1]], "POST /deployments/{id}")
@@ -128,7 +162,7 @@ def test_every_request_body_the_provider_sent_is_what_the_request_schema_allows(
         problems = validate(REQUESTS[key], body)
         assert not problems, f"{key}: " + "\n".join(problems)
         checked += 1
-    assert checked == 2 * len(DEPLOYMENTS)
+    assert checked == 2 * len(DEPLOYMENTS) + 2 * len(OBJECTS)
 
 
 # route handler name -> how to exercise it and the model its answer follows (None: 204, no body)
@@ -169,6 +203,17 @@ CASES: dict[str, tuple[type | None, Probe]] = {
         f"{API}/deployments/{i['dev']}/hibernation-override",
         json={"isHibernating": False, "overrideUntil": "2099-06-01T00:00:00Z"})),
     "delete_hibernation_override": (None, lambda h, i: h.delete(f"{API}/deployments/{i['dev']}/hibernation-override")),
+    "list_environment_objects": (M.EnvironmentObjectsPaginated, lambda h, i: h.get(
+        f"{API}/environment-objects", params={"deploymentId": i["celery"], "resolveLinked": "true"})),
+    "create_environment_object": (M.CreateEnvironmentObject, lambda h, i: h.post(f"{API}/environment-objects", json={
+        "objectKey": "STAGE", "objectType": "AIRFLOW_VARIABLE", "scope": "WORKSPACE", "scopeEntityId": WS,
+        "airflowVariable": {"value": "prod"}})),
+    "get_environment_object": (M.EnvironmentObject, lambda h, i: h.get(f"{API}/environment-objects/{i['warehouse']}")),
+    "update_environment_object": (M.EnvironmentObject, lambda h, i: h.post(
+        f"{API}/environment-objects/{i['prom']}", json={"excludeLinks": []})),
+    "delete_environment_object": (None, lambda h, i: h.delete(f"{API}/environment-objects/{i['API_KEY']}")),
+    "exclude_environment_link": ("empty", lambda h, i: h.post(f"{API}/environment-objects/{i['prom']}/exclude-linking",
+                                                              json={"scope": "DEPLOYMENT", "scopeEntityId": i["dev"]})),
     "list_deploys": (M.DeploysPaginated, lambda h, i: h.get(f"{API}/deployments/{seed.LEGACY_DEPLOYMENT}/deploys")),
     "create_deploy": (M.Deploy, lambda h, i: h.post(f"{API}/deployments/{i['celery']}/deploys",
                                                      json={"type": "IMAGE_AND_DAG", "description": "x"})),
@@ -197,6 +242,8 @@ def test_answer_conforms_strictly(built, http, name):
     response = probe(http, built[1])
     if model is None:
         assert response.status_code == 204, response.text
+    elif model == "empty":  # a 200 the API documents without a body
+        assert response.status_code == 200 and not response.content, response.text
     else:
         _ok(model, response)
 
@@ -221,3 +268,15 @@ def test_the_official_client_parses_every_deployment(built, http):
     for doc in http.get(f"{API}/deployments").json()["deployments"]:
         parsed = M.Deployment.from_dict(doc)
         assert parsed.id == doc["id"] and not parsed.additional_properties
+
+
+@pytest.mark.parametrize("params", [
+    pytest.param({"workspaceId": WS}, id="workspace"),
+    pytest.param({"deploymentId": "@celery"}, id="deployment"),
+    pytest.param({"deploymentId": "@dev", "resolveLinked": "true"}, id="deployment-resolved"),
+])
+def test_every_environment_object_conforms_and_hides_its_secrets(built, http, params):
+    page = _ok(M.EnvironmentObjectsPaginated, http.get(f"{API}/environment-objects", params=_resolve(params, built[1])))
+    assert page["environmentObjects"]
+    text = json.dumps(page)
+    assert "s3cret" not in text and '"pw"' not in text and '"tok"' not in text
