@@ -91,7 +91,7 @@ def test_toggling_is_secret_replaces():
 
 @pytest.mark.parametrize("spec, message", [
     pytest.param(conn(connection=None), "needs connection", id="connection-missing"),
-    pytest.param(conn(value="x"), "value do not apply to a CONNECTION", id="value-on-connection"),
+    pytest.param(conn(value="x"), "value do not apply to an environment object of type CONNECTION", id="value-on-connection"),
     pytest.param({"object_key": "K", "object_type": "AIRFLOW_VARIABLE", "scope_entity_id": WS, "is_secret": True,
                   "value": "x"}, "takes secret_value", id="secret-with-plain-value"),
     pytest.param({"object_key": "K", "object_type": "AIRFLOW_VARIABLE", "scope_entity_id": WS, "secret_value": "x"},

@@ -139,7 +139,7 @@ class EnvironmentObjectSpec(Model):
         typed = {"connection", "value", "is_secret", "secret_value", "metrics_export", "password", "basic_token"}
         wrong = sorted(f for f in typed - allowed if f in self.model_fields_set and getattr(self, f) not in (None, False))
         if wrong:
-            raise ValueError(f"{', '.join(wrong)} do not apply to a {t} environment object; it takes "
+            raise ValueError(f"{', '.join(wrong)} do not apply to an environment object of type {t}; it takes "
                              f"{', '.join(sorted(allowed))}")
         if t == "CONNECTION" and self.connection is None:
             raise ValueError("a CONNECTION environment object needs connection (at least its type)")
