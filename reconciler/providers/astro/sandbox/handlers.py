@@ -153,6 +153,59 @@ def exclude_environment_link(world: AstroWorld, request: SandboxRequest, p: Para
     return SandboxResponse.empty(200)
 
 
+# -- notification channels and alerts ------------------------------------------------------------
+def _filters(request: SandboxRequest, ids: str, types: str) -> dict[str, Any]:
+    offset, limit = _paging(request)
+    return {"ids": request.args(ids, comma_separated=True),
+            "deployment_ids": request.args("deploymentIds", comma_separated=True),
+            "workspace_ids": request.args("workspaceIds", comma_separated=True),
+            "types": request.args(types, comma_separated=True), "entity_type": request.arg("entityType"),
+            "offset": offset, "limit": limit}
+
+
+def list_notification_channels(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.list_notification_channels(p["org"], **_filters(request, "notificationChannelIds",
+                                                                      "channelTypes")))
+
+
+def create_notification_channel(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.create_notification_channel(p["org"], _body(request)))
+
+
+def get_notification_channel(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_notification_channel(p["org"], p["channelId"]))
+
+
+def update_notification_channel(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.update_notification_channel(p["org"], p["channelId"], _body(request)))
+
+
+def delete_notification_channel(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    world.delete_notification_channel(p["org"], p["channelId"])
+    return SandboxResponse.empty(204)
+
+
+def list_alerts(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.list_alerts(p["org"], **_filters(request, "alertIds", "alertTypes")))
+
+
+def create_alert(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.create_alert(p["org"], _body(request)))
+
+
+def get_alert(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_alert(p["org"], p["alertId"]))
+
+
+def update_alert(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.update_alert(p["org"], p["alertId"], _body(request)))
+
+
+def delete_alert(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    world.delete_alert(p["org"], p["alertId"])
+    return SandboxResponse.empty(204)
+
+
 # -- deploys ------------------------------------------------------------------------------------
 def list_deploys(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
     offset, limit = _paging(request)

@@ -309,3 +309,60 @@ class UpdateEnvironmentObject(_Payload):
     connection: ConnectionBody | None = None
     airflowVariable: VariableOverrides | None = None
     metricsExport: MetricsExportBody | None = None
+
+
+# -- notification channels and alerts --------------------------------------------------------------
+ChannelType = Literal["EMAIL", "SLACK", "PAGERDUTY", "OPSGENIE", "DAG_TRIGGER"]
+AlertType = Literal["DAG_FAILURE", "DAG_SUCCESS", "DAG_DURATION", "DAG_TIMELINESS", "TASK_FAILURE", "TASK_DURATION"]
+Severity = Literal["INFO", "WARNING", "CRITICAL"]
+
+
+class CreateNotificationChannel(_Payload):
+    """``Create{Email,Slack,PagerDuty,Opsgenie,DagTrigger}NotificationChannelRequest``."""
+
+    name: str = Field(min_length=1)
+    type: ChannelType
+    entityType: Literal["DEPLOYMENT", "WORKSPACE", "ORGANIZATION"]
+    entityId: str = Field(min_length=1)
+    isShared: bool | None = None
+    definition: dict[str, Any]
+
+
+class UpdateNotificationChannel(_Payload):
+    """``Update{...}NotificationChannelRequest``: every key optional; the type cannot change."""
+
+    name: str | None = Field(None, min_length=1)
+    type: ChannelType | None = None
+    isShared: bool | None = None
+    definition: dict[str, Any] | None = None
+
+
+class PatternMatchBody(_Payload):
+    entityType: Literal["DAG_ID", "TASK_ID"]
+    operatorType: Literal["IS", "IS_NOT", "INCLUDES", "EXCLUDES"]
+    values: list[str] = Field(min_length=1)
+
+
+class AlertRulesBody(_Payload):
+    patternMatches: list[PatternMatchBody] | None = None
+    properties: dict[str, Any] | None = None
+
+
+class CreateAlert(_Payload):
+    """``Create{DagFailure,DagSuccess,DagDuration,DagTimeliness,TaskFailure,TaskDuration}AlertRequest``."""
+
+    name: str = Field(min_length=1)
+    type: AlertType
+    severity: Severity
+    entityType: Literal["DEPLOYMENT"]
+    entityId: str = Field(min_length=1)
+    notificationChannelIds: list[str]
+    rules: AlertRulesBody
+
+
+class UpdateAlert(_Payload):
+    name: str | None = Field(None, min_length=1)
+    type: AlertType | None = None
+    severity: Severity | None = None
+    notificationChannelIds: list[str] | None = None
+    rules: AlertRulesBody | None = None

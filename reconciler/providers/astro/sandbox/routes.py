@@ -18,6 +18,8 @@ _W = _O + "/workspaces/{workspaceId}"
 _D = _O + "/deployments/{deploymentId}"
 _V = _D + "/deploys/{deployId}"
 _E = _O + "/environment-objects"
+_N = _O + "/notification-channels"
+_A = _O + "/alerts"
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/organizations", h.list_organizations),
@@ -44,6 +46,17 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", _E + "/{objectId}", h.update_environment_object),
     Route("DELETE", _E + "/{objectId}", h.delete_environment_object),
     Route("POST", _E + "/{objectId}/exclude-linking", h.exclude_environment_link),
+    # notification channels and alerts
+    Route("GET", _N, h.list_notification_channels),
+    Route("POST", _N, h.create_notification_channel),
+    Route("GET", _N + "/{channelId}", h.get_notification_channel),
+    Route("POST", _N + "/{channelId}", h.update_notification_channel),
+    Route("DELETE", _N + "/{channelId}", h.delete_notification_channel),
+    Route("GET", _A, h.list_alerts),
+    Route("POST", _A, h.create_alert),
+    Route("GET", _A + "/{alertId}", h.get_alert),
+    Route("POST", _A + "/{alertId}", h.update_alert),
+    Route("DELETE", _A + "/{alertId}", h.delete_alert),
     # deploys
     Route("GET", _D + "/deploys", h.list_deploys),
     Route("POST", _D + "/deploys", h.create_deploy),

@@ -8,12 +8,14 @@ HTTP here.
 State is one JSON-ready dict (``snapshot``/``restore`` are deep copies):
 
     counters     per id kind: w(orkspace) d(eployment) v (deploy) q(ueue) b(lob) r(equest)
-                 e (environment object)
+                 e (environment object) n (notification channel) a (alert)
     workspaces   {id: Workspace}
     deployments  {id: Deployment + "_secrets": {key: value}}   (keys starting with _ never leave)
     deploys      {id: Deploy + "_sig", "_pollsLeft", "_finalized"}
     blobs        {version id: {deploy, kind, sha256, size, members}}
     environment  {id: EnvironmentObject, secrets included (masked in every answer)}
+    channels     {id: NotificationChannel}
+    alerts       {id: Alert with "notificationChannelIds" (answers embed the channels)}
     knobs        deploy_outcome DEPLOYED|FAILED, deploy_polls (GETs a finalized deploy stays
                  INITIALIZED; -1 = until settle_deploys()), report_bundle_type (answer BUNDLE
                  deploys with type "BUNDLE", which astro-platform-api 1.1.1 cannot parse)
@@ -28,6 +30,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from reconciler.providers.astro.sandbox.errors import BadRequest, NotFound
+from reconciler.providers.astro.sandbox.models.alerting import AlertingMixin
 from reconciler.providers.astro.sandbox.models.deployments import DeploymentsMixin
 from reconciler.providers.astro.sandbox.models.deploys import DeploysMixin
 from reconciler.providers.astro.sandbox.models.environment import EnvironmentMixin
@@ -53,11 +56,12 @@ def public(doc: Mapping[str, Any]) -> Doc:
     return {k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")}
 
 
-class AstroWorld(DeploymentsMixin, DeploysMixin, EnvironmentMixin, World):
+class AstroWorld(DeploymentsMixin, DeploysMixin, EnvironmentMixin, AlertingMixin, World):
     """An in-memory Astro organization (``seed.ORG_ID``) with its seeded objects."""
 
     platform = "Astro"
-    state_keys = ("counters", "workspaces", "deployments", "deploys", "blobs", "environment", "knobs")
+    state_keys = ("counters", "workspaces", "deployments", "deploys", "blobs", "environment", "channels", "alerts",
+                  "knobs")
 
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.seed = seed
@@ -79,6 +83,8 @@ class AstroWorld(DeploymentsMixin, DeploysMixin, EnvironmentMixin, World):
             "deploys": {},
             "blobs": {},
             "environment": {},
+            "channels": {},
+            "alerts": {},
             "knobs": dict(DEFAULT_KNOBS),
         }
         self._seed_legacy_deployment()
