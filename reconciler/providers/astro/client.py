@@ -188,6 +188,37 @@ class AstroClient:
     def delete_environment_object(self, object_id: str) -> None:
         self.http.request("DELETE", self._path("environment-objects", object_id))
 
+    # -- notification channels and alerts ------------------------------------------------------
+    def list_notification_channels(self) -> list[Doc]:
+        return list(self._list(self._path("notification-channels"), "notificationChannels"))
+
+    def get_notification_channel(self, channel_id: str) -> Doc:
+        return self._json("GET", self._path("notification-channels", channel_id))
+
+    def create_notification_channel(self, body: Doc) -> Doc:
+        return self._json("POST", self._path("notification-channels"), json=body)
+
+    def update_notification_channel(self, channel_id: str, body: Doc) -> Doc:
+        return self._json("POST", self._path("notification-channels", channel_id), json=body, idempotent=True)
+
+    def delete_notification_channel(self, channel_id: str) -> None:
+        self.http.request("DELETE", self._path("notification-channels", channel_id))
+
+    def list_alerts(self) -> list[Doc]:
+        return list(self._list(self._path("alerts"), "alerts"))
+
+    def get_alert(self, alert_id: str) -> Doc:
+        return self._json("GET", self._path("alerts", alert_id))
+
+    def create_alert(self, body: Doc) -> Doc:
+        return self._json("POST", self._path("alerts"), json=body)
+
+    def update_alert(self, alert_id: str, body: Doc) -> Doc:
+        return self._json("POST", self._path("alerts", alert_id), json=body, idempotent=True)
+
+    def delete_alert(self, alert_id: str) -> None:
+        self.http.request("DELETE", self._path("alerts", alert_id))
+
     # -- deploys ---------------------------------------------------------------------------
     def list_deploys(self, deployment_id: str) -> list[Doc]:
         return list(self._list(self._path("deployments", deployment_id, "deploys"), "deploys"))

@@ -14,7 +14,14 @@ from pydantic import Field, SecretStr, field_validator
 from reconciler.errors import PlanError
 from reconciler.providers.astro.client import AstroClient, error_message, is_not_found
 from reconciler.providers.astro.images import DockerPusher
-from reconciler.providers.astro.resources import Deploy, Deployment, EnvironmentObject, Workspace
+from reconciler.providers.astro.resources import (
+    Alert,
+    Deploy,
+    Deployment,
+    EnvironmentObject,
+    NotificationChannel,
+    Workspace,
+)
 from reconciler.providers.base import ExportScope, Live, ProviderSpec, ResourceType
 from reconciler.providers.http import HttpClient, scheme_auth
 from reconciler.providers.models import HttpUrl, PlatformSettings
@@ -43,7 +50,7 @@ class AstroSettings(PlatformSettings):
 
 #: every resource type of the provider, by its type name
 RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
-    Workspace, Deployment, Deploy, EnvironmentObject,
+    Workspace, Deployment, Deploy, EnvironmentObject, NotificationChannel, Alert,
 )}
 
 
@@ -81,6 +88,10 @@ def export_scope(client: AstroClient, scope: Mapping[str, str]) -> ExportScope:
     deployments = [d["id"] for d in client.list_deployments(workspace_ids=sorted(workspaces))]
 
     def keep(type_name: str, live: Live) -> bool:
+        if type_name == "astro_alert":
+            return live.get("deployment") in set(deployments)
+        if type_name == "astro_notification_channel":
+            return live.get("entity_id") in workspaces | set(deployments)
         owner = {"astro_workspace": "id", "astro_deployment": "workspace"}.get(type_name)
         return owner is None or live.get(owner) in workspaces  # (deploys, objects: their containers are in scope)
 

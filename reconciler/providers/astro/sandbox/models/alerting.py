@@ -47,8 +47,17 @@ DAYS = {"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUN
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
 def _dump(model: Any) -> Doc:
-    return {k: v for k, v in model.model_dump().items() if v is not None}
+    """A parsed request without ``None`` at any depth (optional keys left out)."""
+    return _clean(model.model_dump())
 
 
 class AlertingMixin:
@@ -205,7 +214,7 @@ class AlertingMixin:
         doc = {"id": alert_id, "name": req["name"], "type": req["type"], "severity": req["severity"],
                "entityType": "DEPLOYMENT", "entityId": req["entityId"], **entity, "organizationId": ORG_ID,
                "rules": {"properties": {"deploymentId": req["entityId"], **req["rules"].get("properties", {})},
-                         "patternMatches": req["rules"]["patternMatches"]},
+                         "patternMatches": req["rules"].get("patternMatches", [])},
                "notificationChannelIds": list(dict.fromkeys(req["notificationChannelIds"])),
                "createdAt": now, "updatedAt": now, "createdBy": dict(SUBJECT), "updatedBy": dict(SUBJECT)}
         self._s["alerts"][alert_id] = doc
