@@ -6,6 +6,11 @@ walker reads the same attrs models and checks more: every required key present, 
 does not declare (except on the free-form maps, which are models without fields), and each value
 of the declared type (``datetime`` fields: RFC 3339 strings; enums: one of their values; no
 ``null`` unless the type allows ``None``). JSON keys come from each model's ``to_dict`` source.
+
+One correction: an enum whose single value holds spaces (``PatternMatchEntityType`` is
+``"DAG_ID TASK_ID"``, ``PatternMatchOperatorType`` ``"IS IS_NOT INCLUDES EXCLUDES"``) is read as
+the space-separated list it stands for: the generator joined the published enum into one value,
+which the client then cannot parse (see the emulator's ``models/alerting.py``).
 """
 
 from __future__ import annotations
@@ -72,6 +77,8 @@ def _check(tp: Any, value: Any, path: str) -> list[str]:
         return [e for k, v in value.items() for e in _check(typing.get_args(tp)[1], v, f"{path}.{k}")]
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         allowed = [m.value for m in tp]
+        if len(allowed) == 1 and " " in allowed[0]:
+            allowed = allowed[0].split()
         return [] if value in allowed else [f"{path}: {value!r} is not one of {allowed}"]
     if tp is datetime.datetime:
         if not isinstance(value, str):

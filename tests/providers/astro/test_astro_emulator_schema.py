@@ -73,6 +73,30 @@ OBJECTS: dict[str, dict[str, Any]] = {
              "metrics_export": {"endpoint": "https://prom.example.com/api/v1/write", "auth_type": "AUTH_TOKEN",
                                 "labels": {"team": "data"}}},
 }
+CHANNELS: dict[str, dict[str, Any]] = {
+    "email": {"type": "EMAIL", "entity_id": "@celery", "recipients": ["oncall@example.com"]},
+    "slack": {"type": "SLACK", "entity_type": "WORKSPACE", "entity_id": WS, "is_shared": True,
+              "webhook_url": "https://hooks.slack.com/services/T0/B0/x"},
+    "pagerduty": {"type": "PAGERDUTY", "entity_type": "ORGANIZATION", "entity_id": seed.ORG_ID,
+                  "integration_key": "pd-key"},
+    "opsgenie": {"type": "OPSGENIE", "entity_id": "@celery", "api_key": "og-key"},
+    "trigger": {"type": "DAG_TRIGGER", "entity_id": "@celery", "dag_id": "on_failure", "deployment_id": "@dev",
+                "deployment_api_token": "dep-token"},
+}
+ALERTS: dict[str, dict[str, Any]] = {
+    "failure": {"type": "DAG_FAILURE", "severity": "CRITICAL", "notification_channel_ids": ["@email", "@slack"],
+                "pattern_matches": [{"entity_type": "DAG_ID", "operator_type": "IS", "values": ["nightly_elt"]}]},
+    "late": {"type": "DAG_TIMELINESS", "notification_channel_ids": ["@pagerduty"], "dag_deadline": "07:00",
+             "days_of_week": ["MONDAY", "FRIDAY"], "look_back_period_seconds": 86400,
+             "pattern_matches": [{"entity_type": "DAG_ID", "operator_type": "INCLUDES", "values": ["elt"]}]},
+    "slow_task": {"type": "TASK_DURATION", "task_duration_seconds": 600, "notification_channel_ids": ["@trigger"],
+                  "pattern_matches": [{"entity_type": "TASK_ID", "operator_type": "IS_NOT", "values": ["wait"]}]},
+    "bare": {"type": "DAG_SUCCESS", "notification_channel_ids": ["@opsgenie"]},
+}
+_CHANNEL_CLASS = {"EMAIL": "Email", "SLACK": "Slack", "PAGERDUTY": "PagerDuty", "OPSGENIE": "Opsgenie",
+                  "DAG_TRIGGER": "DagTrigger"}
+_ALERT_CLASS = {"DAG_FAILURE": "DagFailure", "DAG_SUCCESS": "DagSuccess", "DAG_DURATION": "DagDuration",
+                "DAG_TIMELINESS": "DagTimeliness", "TASK_FAILURE": "TaskFailure", "TASK_DURATION": "TaskDuration"}
 REQUESTS = {("STANDARD", "POST /deployments"): M.CreateStandardDeploymentRequest,
             ("DEDICATED", "POST /deployments"): M.CreateDedicatedDeploymentRequest,
             ("HYBRID", "POST /deployments"): M.CreateHybridDeploymentRequest,
@@ -119,6 +143,16 @@ def built():
         ids[name], _ = rt.create(_spec(name, fields))
     for name, fields in UPDATES.items():
         rt.update(ids[name], {}, _spec(name, {**DEPLOYMENTS[name], **fields}), frozenset(fields))
+    channels = session.resource("astro_notification_channel")
+    for name, fields in CHANNELS.items():
+        spec = _resolve({"name": name, **fields}, ids)
+        ids[name], live = channels.create(spec)
+        channels.update(ids[name], live, spec, frozenset())
+    alerts = session.resource("astro_alert")
+    for name, fields in ALERTS.items():
+        spec = _resolve({"name": name, "deployment": "@celery", **fields}, ids)
+        ids[name], live = alerts.create(spec)
+        alerts.update(ids[name], live, spec, frozenset())
     objects = session.resource("astro_environment_object")
     for key, fields in OBJECTS.items():
         spec = _resolve({"object_key": key, **fields}, ids)
@@ -151,6 +185,22 @@ def test_every_request_body_the_provider_sent_is_what_the_request_schema_allows(
     checked = 0
     for _, path, body in sent:
         parts = path.split("/")
+        if parts[-1] in ("notification-channels", "alerts"):
+            kind = "NotificationChannel" if parts[-1] == "notification-channels" else "Alert"
+            names = _CHANNEL_CLASS if kind == "NotificationChannel" else _ALERT_CLASS
+            model = getattr(M, f"Create{names[body['type']]}{kind}Request")
+            problems = validate(model, body)
+            assert not problems, f"{model.__name__}: " + "\n".join(problems)
+            checked += 1
+            continue
+        if parts[-2] in ("notification-channels", "alerts"):
+            kind = "NotificationChannel" if parts[-2] == "notification-channels" else "Alert"
+            names = _CHANNEL_CLASS if kind == "NotificationChannel" else _ALERT_CLASS
+            model = getattr(M, f"Update{names[body['type']]}{kind}Request")
+            problems = validate(model, body)
+            assert not problems, f"{model.__name__}: " + "\n".join(problems)
+            checked += 1
+            continue
         if "environment-objects" in parts:
             key = ("", "POST /environment-objects" + ("" if parts[-1] == "environment-objects" else "/{id}"))
         elif parts[-1] == "deployments":
@@ -162,7 +212,7 @@ def test_every_request_body_the_provider_sent_is_what_the_request_schema_allows(
         problems = validate(REQUESTS[key], body)
         assert not problems, f"{key}: " + "\n".join(problems)
         checked += 1
-    assert checked == 2 * len(DEPLOYMENTS) + 2 * len(OBJECTS)
+    assert checked == 2 * (len(DEPLOYMENTS) + len(OBJECTS) + len(CHANNELS) + len(ALERTS))
 
 
 # route handler name -> how to exercise it and the model its answer follows (None: 204, no body)
@@ -214,6 +264,25 @@ CASES: dict[str, tuple[type | None, Probe]] = {
     "delete_environment_object": (None, lambda h, i: h.delete(f"{API}/environment-objects/{i['API_KEY']}")),
     "exclude_environment_link": ("empty", lambda h, i: h.post(f"{API}/environment-objects/{i['prom']}/exclude-linking",
                                                               json={"scope": "DEPLOYMENT", "scopeEntityId": i["dev"]})),
+    "list_notification_channels": (M.NotificationChannelsPaginated, lambda h, i: h.get(f"{API}/notification-channels")),
+    "create_notification_channel": (M.NotificationChannel, lambda h, i: h.post(f"{API}/notification-channels", json={
+        "name": "raw", "type": "EMAIL", "entityType": "WORKSPACE", "entityId": WS,
+        "definition": {"recipients": ["x@example.com"]}})),
+    "get_notification_channel": (M.NotificationChannel, lambda h, i: h.get(
+        f"{API}/notification-channels/{i['trigger']}")),
+    "update_notification_channel": (M.NotificationChannel, lambda h, i: h.post(
+        f"{API}/notification-channels/{i['slack']}", json={"name": "renamed", "isShared": False})),
+    "delete_notification_channel": (None, lambda h, i: h.delete(f"{API}/notification-channels/{i['email']}")),
+    "list_alerts": (M.AlertsPaginated, lambda h, i: h.get(f"{API}/alerts", params={"deploymentIds": i["celery"]})),
+    "create_alert": (M.Alert, lambda h, i: h.post(f"{API}/alerts", json={
+        "name": "raw", "type": "DAG_DURATION", "severity": "WARNING", "entityType": "DEPLOYMENT", "entityId": i["dev"],
+        "notificationChannelIds": [i["slack"]], "rules": {"patternMatches": [
+            {"entityType": "DAG_ID", "operatorType": "EXCLUDES", "values": ["tmp"]}],
+            "properties": {"deploymentId": i["dev"], "dagDurationSeconds": 60}}})),
+    "get_alert": (M.Alert, lambda h, i: h.get(f"{API}/alerts/{i['late']}")),
+    "update_alert": (M.Alert, lambda h, i: h.post(f"{API}/alerts/{i['slow_task']}", json={
+        "severity": "CRITICAL", "rules": {"properties": {"taskDurationSeconds": 1200}}})),
+    "delete_alert": (None, lambda h, i: h.delete(f"{API}/alerts/{i['bare']}")),
     "list_deploys": (M.DeploysPaginated, lambda h, i: h.get(f"{API}/deployments/{seed.LEGACY_DEPLOYMENT}/deploys")),
     "create_deploy": (M.Deploy, lambda h, i: h.post(f"{API}/deployments/{i['celery']}/deploys",
                                                      json={"type": "IMAGE_AND_DAG", "description": "x"})),
