@@ -20,6 +20,7 @@ from reconciler.providers.astro.resources import (
     Deployment,
     EnvironmentObject,
     NotificationChannel,
+    Team,
     Workspace,
 )
 from reconciler.providers.base import ExportScope, Live, ProviderSpec, ResourceType
@@ -50,7 +51,7 @@ class AstroSettings(PlatformSettings):
 
 #: every resource type of the provider, by its type name
 RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
-    Workspace, Deployment, Deploy, EnvironmentObject, NotificationChannel, Alert,
+    Workspace, Deployment, Deploy, EnvironmentObject, NotificationChannel, Alert, Team,
 )}
 
 
@@ -88,6 +89,8 @@ def export_scope(client: AstroClient, scope: Mapping[str, str]) -> ExportScope:
     deployments = [d["id"] for d in client.list_deployments(workspace_ids=sorted(workspaces))]
 
     def keep(type_name: str, live: Live) -> bool:
+        if type_name == "astro_team":
+            return any(r.get("workspace") in workspaces for r in live.get("workspace_roles") or [])
         if type_name == "astro_alert":
             return live.get("deployment") in set(deployments)
         if type_name == "astro_notification_channel":

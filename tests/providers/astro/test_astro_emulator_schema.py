@@ -298,11 +298,15 @@ CASES: dict[str, tuple[type | None, Probe]] = {
 }
 #: served but not part of the API (the pre-signed upload stand-in answers like Azure Blob Storage)
 NOT_API = {"put_blob"}
+#: the IAM API: astro-platform-api has no models for it; test_astro_team_resource.py checks its
+#: answers against terraform-provider-astro's IAM client shapes
+IAM = {"list_teams", "create_team", "get_team", "update_team", "delete_team", "update_team_roles",
+       "list_team_members", "add_team_members", "remove_team_member"}
 
 
 def test_every_route_is_probed():
     served = {route.handler.__name__ for route in ROUTES}
-    assert served - set(CASES) == set(), "add a probe for each new route"
+    assert served - set(CASES) - NOT_API - IAM == set(), "add a probe for each new route"
 
 
 @pytest.mark.parametrize("name", list(CASES))

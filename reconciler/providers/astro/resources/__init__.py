@@ -5,6 +5,7 @@ from reconciler.providers.astro.resources.deploy import Deploy
 from reconciler.providers.astro.resources.deployment import Deployment
 from reconciler.providers.astro.resources.environment_object import EnvironmentObject
 from reconciler.providers.astro.resources.notification_channel import NotificationChannel
+from reconciler.providers.astro.resources.team import Team
 from reconciler.providers.astro.resources.workspace import Workspace
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "Deployment",
     "EnvironmentObject",
     "NotificationChannel",
+    "Team",
     "Workspace",
 ]

@@ -206,6 +206,48 @@ def delete_alert(world: AstroWorld, request: SandboxRequest, p: Params) -> Sandb
     return SandboxResponse.empty(204)
 
 
+# -- teams (IAM) ----------------------------------------------------------------------------------
+def list_teams(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    offset, limit = _paging(request)
+    return _ok(world.list_teams(p["org"], request.args("names"), offset, limit))
+
+
+def create_team(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.create_team(p["org"], _body(request)))
+
+
+def get_team(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.get_team(p["org"], p["teamId"]))
+
+
+def update_team(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.update_team(p["org"], p["teamId"], _body(request)))
+
+
+def delete_team(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    world.delete_team(p["org"], p["teamId"])
+    return SandboxResponse.empty(204)
+
+
+def update_team_roles(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    return _ok(world.update_team_roles(p["org"], p["teamId"], _body(request)))
+
+
+def list_team_members(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    offset, limit = _paging(request)
+    return _ok(world.list_team_members(p["org"], p["teamId"], offset, limit))
+
+
+def add_team_members(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    world.add_team_members(p["org"], p["teamId"], _body(request))
+    return SandboxResponse.empty(204)
+
+
+def remove_team_member(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
+    world.remove_team_member(p["org"], p["teamId"], p["memberId"])
+    return SandboxResponse.empty(204)
+
+
 # -- deploys ------------------------------------------------------------------------------------
 def list_deploys(world: AstroWorld, request: SandboxRequest, p: Params) -> SandboxResponse:
     offset, limit = _paging(request)

@@ -366,3 +366,45 @@ class UpdateAlert(_Payload):
     severity: Severity | None = None
     notificationChannelIds: list[str] | None = None
     rules: AlertRulesBody | None = None
+
+
+# -- IAM: teams -------------------------------------------------------------------------------------
+OrganizationRole = Literal["ORGANIZATION_OWNER", "ORGANIZATION_BILLING_ADMIN", "ORGANIZATION_MEMBER",
+                           "ORGANIZATION_OBSERVE_ADMIN", "ORGANIZATION_OBSERVE_MEMBER"]
+
+
+class CreateTeam(_Payload):
+    """``CreateTeamRequest`` (IAM API)."""
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    memberIds: list[str] | None = None
+    organizationRole: OrganizationRole | None = None
+
+
+class UpdateTeam(_Payload):
+    name: str = Field(min_length=1)
+    description: str | None = None
+
+
+class WorkspaceRoleBody(_Payload):
+    workspaceId: str = Field(min_length=1)
+    role: Literal["WORKSPACE_OWNER", "WORKSPACE_OPERATOR", "WORKSPACE_AUTHOR", "WORKSPACE_MEMBER",
+                  "WORKSPACE_ACCESSOR"]
+
+
+class DeploymentRoleBody(_Payload):
+    deploymentId: str = Field(min_length=1)
+    role: Literal["DEPLOYMENT_ADMIN"]
+
+
+class UpdateTeamRoles(_Payload):
+    """``UpdateTeamRolesRequest``: the Team's roles, whole (DAG roles are not emulated)."""
+
+    organizationRole: OrganizationRole
+    workspaceRoles: list[WorkspaceRoleBody] | None = None
+    deploymentRoles: list[DeploymentRoleBody] | None = None
+
+
+class AddTeamMembers(_Payload):
+    memberIds: list[str] = Field(min_length=1)

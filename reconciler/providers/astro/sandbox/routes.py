@@ -2,7 +2,8 @@
 
 API patterns are relative to the API prefix; both ``/platform/v1beta1`` (what
 ``astro-platform-api`` and the docs use) and ``/v1`` (the GA surface terraform-provider-astro uses
-for environment objects) are served. ``BLOB_ROUTES`` is the pre-signed upload stand-in, outside
+for environment objects) are served, and ``/iam/v1beta1`` (the IAM API: teams). One router serves
+every route under every prefix (a simplification: Astro serves teams only under IAM). ``BLOB_ROUTES`` is the pre-signed upload stand-in, outside
 the API prefixes and outside bearer auth (its ``sig`` query parameter is the credential).
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from reconciler.providers.astro.sandbox import handlers as h
 from reconciler.sandbox.routing import Route
 
-PREFIXES = ("platform/v1beta1", "v1")
+PREFIXES = ("platform/v1beta1", "v1", "iam/v1beta1")
 
 _O = "/organizations/{org}"
 _W = _O + "/workspaces/{workspaceId}"
@@ -20,6 +21,7 @@ _V = _D + "/deploys/{deployId}"
 _E = _O + "/environment-objects"
 _N = _O + "/notification-channels"
 _A = _O + "/alerts"
+_T = _O + "/teams/{teamId}"
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/organizations", h.list_organizations),
@@ -57,6 +59,16 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", _A + "/{alertId}", h.get_alert),
     Route("POST", _A + "/{alertId}", h.update_alert),
     Route("DELETE", _A + "/{alertId}", h.delete_alert),
+    # teams (the IAM API, served under /iam/v1beta1)
+    Route("GET", _O + "/teams", h.list_teams),
+    Route("POST", _O + "/teams", h.create_team),
+    Route("GET", _T, h.get_team),
+    Route("POST", _T, h.update_team),
+    Route("DELETE", _T, h.delete_team),
+    Route("POST", _T + "/roles", h.update_team_roles),
+    Route("GET", _T + "/members", h.list_team_members),
+    Route("POST", _T + "/members", h.add_team_members),
+    Route("DELETE", _T + "/members/{memberId}", h.remove_team_member),
     # deploys
     Route("GET", _D + "/deploys", h.list_deploys),
     Route("POST", _D + "/deploys", h.create_deploy),

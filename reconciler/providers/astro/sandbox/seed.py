@@ -13,6 +13,8 @@ Stable ids (cuid-shaped, 25 characters) so tests and docs can name them:
     cluster       clc0000000000000000000002  "hybrid-aws": HYBRID, AWS us-east-1, node pools
                                              cln0000000000000000000001 (default, m5.xlarge) and
                                              cln0000000000000000000002 (m5.4xlarge)
+    users         clu0000000000000000000001 ada@example.com, ...2 grace@example.com,
+                  ...3 linus@example.com (Organization members, for Teams)
     shared        clcs...                    one shared cluster per (cloud, region) of STANDARD
                                              Deployments (``shared_cluster``)
 """
@@ -49,6 +51,10 @@ DEFAULT_NODE_POOL = "cln0000000000000000000001"
 #: hosted worker machine -> the node pool Astro runs it on (hosted queues report one too)
 HOSTED_NODE_POOL = "clnh000000000000000000001"
 EXTERNAL_IPS = ["203.0.113.10", "203.0.113.11"]
+#: user id -> (username, full name)
+USERS = {"clu0000000000000000000001": ("ada@example.com", "Ada Lovelace"),
+         "clu0000000000000000000002": ("grace@example.com", "Grace Hopper"),
+         "clu0000000000000000000003": ("linus@example.com", "Linus Torvalds")}
 
 
 def shared_cluster(cloud: str, region: str) -> str:

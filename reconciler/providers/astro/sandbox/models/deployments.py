@@ -274,6 +274,7 @@ class DeploymentsMixin:
             del self._s["blobs"][version]
         self.forget_deployment_objects(deployment_id)  # type: ignore[attr-defined]
         self.forget_deployment_alerting(deployment_id)  # type: ignore[attr-defined]
+        self.forget_team_roles(deployment_id)  # type: ignore[attr-defined]
 
     def set_runtime(self, deployment_id: str, version: str) -> None:
         """Test helper: what an image deploy built on another Runtime does to the deployment."""
