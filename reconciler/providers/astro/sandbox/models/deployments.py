@@ -224,8 +224,10 @@ class DeploymentsMixin:
         self._set_scheduler(doc, req)
         if doc["type"] != "HYBRID":
             doc["scalingSpec"] = kinds.scaling_document(req.get("scalingSpec"), doc.get("scalingSpec"), now)
+            api_url = (doc.get("remoteExecution") or {}).get("remoteApiUrl") or \
+                f"https://{deployment_id}.astro.local/remote/api/v1"
             doc["remoteExecution"] = kinds.remote_document(req.get("remoteExecution"), doc.get("remoteExecution"),
-                                                           doc["remoteExecution"]["remoteApiUrl"])
+                                                           api_url)
             doc["scalingStatus"] = kinds.scaling_status(doc, now)
         doc["workspaceName"] = self._s["workspaces"][req["workspaceId"]]["name"]
         doc["_prev_secrets"] = dict(doc["_secrets"])
