@@ -60,7 +60,7 @@ def deploy_count(proj) -> int:
 def test_plan_apply_then_no_changes_and_one_deploy(astro):
     first = astro.cli("plan", "--detailed-exitcode")
     assert first.code == 2, first.text
-    assert "Plan: 3 to add, 0 to change, 0 to destroy." in first.out
+    assert "Plan: 5 to add, 0 to change, 0 to destroy." in first.out
     assert "uploads the bundle and waits" in first.out
     applied = astro.cli("apply", "--auto-approve")
     assert applied.code == 0, applied.text

@@ -114,6 +114,12 @@ def spec_cases(huge_mb: int) -> list[Case]:
         c(_resources("  lightdash_scheduler.x:\n    project: p\n    chart: c\n    name: n\n    cron: '0 9 * * *'\n"
                      "    format: csv\n    targets: [{type: teams, webhook: w}]\n"), "'email', 'slack'",
           case_id="scheduler-unknown-target-type"),
+        c(_resources("  astro_deployment.x:\n    workspace: w\n    name: x\n    cloud_provider: AWS\n"
+                     "    region: us-east-1\n    is_development_mode: true\n    scaling_spec:\n      hibernation_spec:\n"
+                     "        schedules:\n          - {hibernate_at_cron: '0 19 * * MONDAY', wake_at_cron: '0 7 * * *'}\n"),
+          "5-part cron", case_id="invalid-hibernation-cron"),
+        c(_resources("  astro_notification_channel.x:\n    name: x\n    type: TEAMS\n    entity_id: d\n"), "DAG_TRIGGER",
+          case_id="unknown-notification-channel-type"),
         c(_resources("  dataiku_project.x: 5\n"), "dataiku_project.x", case_id="resource-not-a-mapping"),
         c("variables: [a, b]\n", "variables", case_id="variables-not-a-mapping"),
         # -- unknown fields ------------------------------------------------------------------------

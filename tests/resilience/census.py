@@ -135,10 +135,10 @@ def _lightdash(api: _Api) -> Iterable[Live]:
                 yield Live("lightdash_chart", (p, c["slug"]), f"{p}/{c['uuid']}")
 
 
-def _paged_astro(api: _Api, path: str, key: str) -> Iterable[dict]:
+def _paged_astro(api: _Api, path: str, key: str, **params: Any) -> Iterable[dict]:
     offset = 0
     while True:
-        page = api.get(path, offset=offset, limit=1000)
+        page = api.get(path, **params, offset=offset, limit=1000)
         yield from page[key]
         offset += len(page[key])
         if not page[key] or offset >= page["totalCount"]:
@@ -153,6 +153,9 @@ def _astro(api: _Api, org: str) -> Iterable[Live]:
     for d in _paged_astro(api, f"{base}/deployments", "deployments"):
         if d["name"].startswith("bench-deployment"):
             yield Live("astro_deployment", (d["workspaceId"], d["name"]), d["id"])
+            # the estate's environment objects belong to a deployment (estate.py)
+            for e in _paged_astro(api, f"{base}/environment-objects", "environmentObjects", deploymentId=d["id"]):
+                yield Live("astro_environment_object", (d["id"], e["objectType"], e["objectKey"]), e["id"])
 
 
 def _semantic(api: _Api) -> Iterable[Live]:

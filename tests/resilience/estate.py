@@ -4,7 +4,9 @@ Reuses the benchmark's per-provider generators (``benchmarks/estate/``, read-onl
 projects and datasets on Dataiku; prediction environments and deployments on DataRobot; groups,
 spaces and charts on Lightdash; workspaces and deployments on Astro; semantic models taken
 through review. Every fifth Astro deployment also carries a write-only secret env var
-(``${env:RSL_SECRET_VALUE}``), so the secrets scan has a sensitive value to look for.
+(``${env:RSL_SECRET_VALUE}``), and the first of them an Airflow connection (an
+``astro_environment_object`` of that deployment) whose write-only ``password`` is the same value,
+so the secrets scan has sensitive values to look for.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from benchmarks.estate import ProviderEstate, build, select, write_specs
 from benchmarks.estate.registry import GENERATORS
 
 SECRET_ENV = "WAREHOUSE_PASSWORD"
+#: the sensitive fields the estate (and the scan's Dataiku connection) fill with ``${env:RSL_SECRET_VALUE}``
+SECRET_FIELDS = ("secret_environment_variables", "password", "secret_params")
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,24 @@ class Estate:
 
     @property
     def secret_holders(self) -> list[str]:
-        return sorted(a for a, attrs in self.resources.items() if "secret_environment_variables" in attrs)
+        return sorted(a for a, attrs in self.resources.items() if set(SECRET_FIELDS) & set(attrs))
 
 
 def _with_secrets(estate: ProviderEstate) -> ProviderEstate:
     if estate.provider != "astro":
         return estate
+    connection = None
     for i, (address, attrs) in enumerate(sorted(estate.resources.items())):
         if address.startswith("astro_deployment.") and i % 5 == 0:
             attrs["secret_environment_variables"] = {SECRET_ENV: "${env:RSL_SECRET_VALUE}"}
+            if connection is None:
+                connection = address
+    if connection is not None:
+        name = connection.split(".", 1)[1]
+        estate.resources[f"astro_environment_object.{name}_warehouse"] = {
+            "object_key": "warehouse", "object_type": "CONNECTION", "scope": "DEPLOYMENT",
+            "scope_entity_id": f"${{{connection}.id}}", "connection": {"type": "postgres", "host": "db"},
+            "password": "${env:RSL_SECRET_VALUE}"}
     return estate
 
 

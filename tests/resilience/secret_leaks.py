@@ -37,6 +37,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 from reconciler.secrets import PREFIX as HASH_PREFIX
+from tests.resilience.estate import SECRET_FIELDS
 from tests.resilience.figures import command_line, main_for, options, report
 from tests.resilience.world import ROOTS, SECRETS, World
 
@@ -120,7 +121,7 @@ class Outcome:
 
 def _secret_fields(state_doc: Mapping, holders: Sequence[str]) -> dict[str, object]:
     by_address = {r["address"]: r for r in state_doc["resources"]}
-    return {a: by_address[a]["attrs"].get("secret_environment_variables", by_address[a]["attrs"].get("secret_params"))
+    return {a: next((by_address[a]["attrs"][f] for f in SECRET_FIELDS if f in by_address[a]["attrs"]), None)
             for a in holders if a in by_address}
 
 

@@ -1,7 +1,8 @@
 """Typed calls to the Astro platform API, one method per endpoint the resource types use.
 
 Owns the wire details of ``astro-platform-api`` 1.1.1: every path under
-``/platform/v1beta1/organizations/{organizationId}`` (or ``/v1``), ``Authorization: Bearer``,
+``/platform/v1beta1/organizations/{organizationId}`` (or ``/v1``), and of the IAM API under
+``/iam/v1beta1/organizations/{organizationId}`` (teams; as terraform-provider-astro's IAM client), ``Authorization: Bearer``,
 create *and update* as ``POST``, the error body ``{message, requestId, statusCode}``, offset/limit
 pagination with ``totalCount`` and a collection key per list (``workspaces``, ``deployments``,
 ``deploys``), the DAG/bundle upload to the ``*UploadUrl`` a deploy hands out (``PUT`` with
@@ -30,6 +31,7 @@ Doc = dict[str, Any]
 #: items per list page: terraform-provider-astro asks for 1000 (``ListDeploymentsParams{Limit: 1000}``)
 PAGE_SIZE = 1000
 DEPLOY_DONE = frozenset({"DEPLOYED", "FAILED"})
+IAM_PREFIX = "/iam/v1beta1"
 
 
 def error_message(response: httpx.Response) -> str:
@@ -91,9 +93,13 @@ class AstroClient:
     def stats(self) -> dict[str, int]:
         return self.http.stats
 
-    def _path(self, *segments: str) -> str:
-        base = f"{self.prefix}/organizations/{_seg(self.organization_id)}"
+    def _path(self, *segments: str, prefix: str | None = None) -> str:
+        base = f"{prefix or self.prefix}/organizations/{_seg(self.organization_id)}"
         return base + "".join("/" + _seg(s) for s in segments)
+
+    def _iam(self, *segments: str) -> str:
+        """A path of the IAM API (``/iam/v1beta1``: teams, users, roles)."""
+        return self._path(*segments, prefix=IAM_PREFIX)
 
     def _json(self, method: str, path: str, **kw: Any) -> Any:
         return self.http.json(method, path, **kw)
@@ -164,6 +170,89 @@ class AstroClient:
 
     def delete_deployment(self, deployment_id: str) -> None:
         self.http.request("DELETE", self._path("deployments", deployment_id))
+
+    def override_hibernation(self, deployment_id: str, body: Doc) -> Doc:
+        return self._json("POST", self._path("deployments", deployment_id, "hibernation-override"), json=body)
+
+    # -- environment objects ---------------------------------------------------------------
+    def list_environment_objects(self, *, workspace_id: str | None = None,
+                                 deployment_id: str | None = None) -> list[Doc]:
+        """The objects of one Workspace or one Deployment (its own, not those linked to it)."""
+        params = {"workspaceId": workspace_id} if workspace_id else {"deploymentId": deployment_id}
+        return list(self._list(self._path("environment-objects"), "environmentObjects", params))
+
+    def get_environment_object(self, object_id: str) -> Doc:
+        return self._json("GET", self._path("environment-objects", object_id))
+
+    def create_environment_object(self, body: Doc) -> Doc:
+        """Answers only ``{id}`` (``CreateEnvironmentObject``)."""
+        return self._json("POST", self._path("environment-objects"), json=body)
+
+    def update_environment_object(self, object_id: str, body: Doc) -> Doc:
+        return self._json("POST", self._path("environment-objects", object_id), json=body, idempotent=True)
+
+    def delete_environment_object(self, object_id: str) -> None:
+        self.http.request("DELETE", self._path("environment-objects", object_id))
+
+    # -- notification channels and alerts ------------------------------------------------------
+    def list_notification_channels(self) -> list[Doc]:
+        return list(self._list(self._path("notification-channels"), "notificationChannels"))
+
+    def get_notification_channel(self, channel_id: str) -> Doc:
+        return self._json("GET", self._path("notification-channels", channel_id))
+
+    def create_notification_channel(self, body: Doc) -> Doc:
+        return self._json("POST", self._path("notification-channels"), json=body)
+
+    def update_notification_channel(self, channel_id: str, body: Doc) -> Doc:
+        return self._json("POST", self._path("notification-channels", channel_id), json=body, idempotent=True)
+
+    def delete_notification_channel(self, channel_id: str) -> None:
+        self.http.request("DELETE", self._path("notification-channels", channel_id))
+
+    def list_alerts(self) -> list[Doc]:
+        return list(self._list(self._path("alerts"), "alerts"))
+
+    def get_alert(self, alert_id: str) -> Doc:
+        return self._json("GET", self._path("alerts", alert_id))
+
+    def create_alert(self, body: Doc) -> Doc:
+        return self._json("POST", self._path("alerts"), json=body)
+
+    def update_alert(self, alert_id: str, body: Doc) -> Doc:
+        return self._json("POST", self._path("alerts", alert_id), json=body, idempotent=True)
+
+    def delete_alert(self, alert_id: str) -> None:
+        self.http.request("DELETE", self._path("alerts", alert_id))
+
+    # -- teams (IAM API) -----------------------------------------------------------------------
+    def list_teams(self) -> list[Doc]:
+        return list(self._list(self._iam("teams"), "teams"))
+
+    def get_team(self, team_id: str) -> Doc:
+        return self._json("GET", self._iam("teams", team_id))
+
+    def create_team(self, body: Doc) -> Doc:
+        return self._json("POST", self._iam("teams"), json=body)
+
+    def update_team(self, team_id: str, body: Doc) -> Doc:
+        return self._json("POST", self._iam("teams", team_id), json=body, idempotent=True)
+
+    def update_team_roles(self, team_id: str, body: Doc) -> Doc:
+        """``POST …/teams/{id}/roles``: the Team's roles, whole; answers ``SubjectRoles``."""
+        return self._json("POST", self._iam("teams", team_id, "roles"), json=body, idempotent=True)
+
+    def delete_team(self, team_id: str) -> None:
+        self.http.request("DELETE", self._iam("teams", team_id))
+
+    def list_team_members(self, team_id: str) -> list[Doc]:
+        return list(self._list(self._iam("teams", team_id, "members"), "teamMembers"))
+
+    def add_team_members(self, team_id: str, member_ids: list[str]) -> None:
+        self.http.request("POST", self._iam("teams", team_id, "members"), json={"memberIds": member_ids})
+
+    def remove_team_member(self, team_id: str, member_id: str) -> None:
+        self.http.request("DELETE", self._iam("teams", team_id, "members", member_id))
 
     # -- deploys ---------------------------------------------------------------------------
     def list_deploys(self, deployment_id: str) -> list[Doc]:

@@ -14,7 +14,15 @@ from pydantic import Field, SecretStr, field_validator
 from reconciler.errors import PlanError
 from reconciler.providers.astro.client import AstroClient, error_message, is_not_found
 from reconciler.providers.astro.images import DockerPusher
-from reconciler.providers.astro.resources import Deploy, Deployment, Workspace
+from reconciler.providers.astro.resources import (
+    Alert,
+    Deploy,
+    Deployment,
+    EnvironmentObject,
+    NotificationChannel,
+    Team,
+    Workspace,
+)
 from reconciler.providers.base import ExportScope, Live, ProviderSpec, ResourceType
 from reconciler.providers.http import HttpClient, scheme_auth
 from reconciler.providers.models import HttpUrl, PlatformSettings
@@ -43,7 +51,7 @@ class AstroSettings(PlatformSettings):
 
 #: every resource type of the provider, by its type name
 RESOURCE_TYPES: dict[str, type[ResourceType]] = {cls.type_name: cls for cls in (
-    Workspace, Deployment, Deploy,
+    Workspace, Deployment, Deploy, EnvironmentObject, NotificationChannel, Alert, Team,
 )}
 
 
@@ -62,15 +70,18 @@ def client(http: HttpClient, settings: AstroSettings) -> AstroClient:
 
 def export_scope(client: AstroClient, scope: Mapping[str, str]) -> ExportScope:
     """``--scope workspace=<name or id>``: the Workspaces of that name (or that id), their
-    Deployments and the deploys of those; no scope: the whole organization. Deploys are listed
-    per Deployment, so the Deployments in scope are listed here (one call)."""
+    Deployments, the deploys of those and the environment objects of both; no scope: the whole
+    organization. Deploys are listed per Deployment and environment objects per Workspace and per
+    Deployment, so the Workspaces and Deployments in scope are listed here."""
     unknown = sorted(set(scope) - {"workspace"})
     if unknown:
         raise PlanError(f"astro export: unknown --scope key(s) {', '.join(unknown)}",
                         hint="the only scope is workspace=<name or id>")
     wanted = scope.get("workspace")
     if wanted is None:
-        return ExportScope({"deployment": [d["id"] for d in client.list_deployments()]})
+        deployments = [d["id"] for d in client.list_deployments()]
+        return ExportScope({"deployment": deployments,
+                            "scope_entity_id": [w["id"] for w in client.list_workspaces()] + deployments})
     workspaces = {w["id"] for w in client.list_workspaces() if wanted in (w.get("id"), w.get("name"))}
     if not workspaces:
         raise PlanError(f"no Astro Workspace is named or has the id {wanted!r}",
@@ -78,10 +89,16 @@ def export_scope(client: AstroClient, scope: Mapping[str, str]) -> ExportScope:
     deployments = [d["id"] for d in client.list_deployments(workspace_ids=sorted(workspaces))]
 
     def keep(type_name: str, live: Live) -> bool:
+        if type_name == "astro_team":
+            return any(r.get("workspace") in workspaces for r in live.get("workspace_roles") or [])
+        if type_name == "astro_alert":
+            return live.get("deployment") in set(deployments)
+        if type_name == "astro_notification_channel":
+            return live.get("entity_id") in workspaces | set(deployments)
         owner = {"astro_workspace": "id", "astro_deployment": "workspace"}.get(type_name)
-        return owner is None or live.get(owner) in workspaces  # (deploys: their containers are in scope)
+        return owner is None or live.get(owner) in workspaces  # (deploys, objects: their containers are in scope)
 
-    return ExportScope({"deployment": deployments}, keep)
+    return ExportScope({"deployment": deployments, "scope_entity_id": sorted(workspaces) + deployments}, keep)
 
 
 ASTRO = ProviderSpec(

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from reconciler.providers.astro.resources import deployment_wire as wire
 from reconciler.providers.astro.resources.deployment import Deployment, DeploymentSpec
+from reconciler.providers.astro.sandbox import seed
 from reconciler.reads import find_one
 from reconciler.testing import run_lifecycle
 from tests.providers.astro.conftest import ORG, deployment_spec, make_deployment
@@ -143,7 +144,7 @@ def test_update_body_is_full_and_keeps_unmanaged_settings():
                "environmentVariables": []}
     body = wire.update_body(current, {"scheduler_size": "LARGE"})
     assert body["schedulerSize"] == "LARGE" and body["executor"] == "CELERY" and body["contactEmails"] == ["a@x"]
-    assert body["scalingSpec"] == {"hibernationSpec": {}} and body["workerQueues"][0]["id"] == "q1"
+    assert body["scalingSpec"] == {"hibernationSpec": {"schedules": []}} and body["workerQueues"][0]["id"] == "q1"
     assert not {"astroRuntimeVersion", "region", "cloudProvider", "clusterId"} & set(body)
 
 
@@ -177,10 +178,11 @@ def test_update_body_follows_the_executor(current, spec, queues, remote):
     pytest.param({"contact_emails": None}, {"contact_emails": []}, id="null-emails"),
     pytest.param({"worker_queues": [{"name": "z", "astro_machine": "A10"}, {"name": "default", "is_default": True}]},
                  {"worker_queues": [
-                     {"name": "default", "is_default": True, "astro_machine": "A5", "min_worker_count": 0,
-                      "max_worker_count": 10, "worker_concurrency": 5},
-                     {"name": "z", "is_default": False, "astro_machine": "A10", "min_worker_count": 0,
-                      "max_worker_count": 10, "worker_concurrency": 5}]}, id="queues-by-name-defaults-filled"),
+                     {"name": "default", "is_default": True, "astro_machine": "A5", "node_pool_id": None,
+                      "min_worker_count": 0, "max_worker_count": 10, "worker_concurrency": 5},
+                     {"name": "z", "is_default": False, "astro_machine": "A10", "node_pool_id": None,
+                      "min_worker_count": 0, "max_worker_count": 10, "worker_concurrency": 5}]},
+                 id="queues-by-name-defaults-filled"),
     pytest.param({"status": "HEALTHY", "web_server_url": "x", "airflow_version": "2", "name": "n"}, {"name": "n"},
                  id="volatile-outputs-dropped"),
     pytest.param({"description": None}, {"description": ""}, id="null-description"),
@@ -199,7 +201,32 @@ def test_normalize(attrs, expected):
                  id="duplicate-queue"),
     pytest.param({"worker_queues": [{"name": "default", "is_default": True}, {"name": "x"}, {"name": "x"}]},
                  "'x' is declared more than once", id="duplicate-named"),
-    pytest.param({"type": "HYBRID"}, "STANDARD", id="hybrid-unsupported"),
+    pytest.param({"type": "HYBRID"}, "apply only to hosted", id="hybrid-refuses-cloud-and-region"),
+    pytest.param({"type": "HYBRID", "cloud_provider": None, "region": None, "executor": "CELERY"}, "needs cluster_id",
+                 id="hybrid-without-cluster"),
+    pytest.param({"type": "HYBRID", "cloud_provider": None, "region": None, "cluster_id": "c", "executor": "CELERY",
+                  "scheduler_size": "LARGE"}, "scheduler_size apply only to hosted", id="hybrid-refuses-size"),
+    pytest.param({"type": "HYBRID", "cloud_provider": None, "region": None, "cluster_id": "c"},
+                 "CELERY or KUBERNETES", id="hybrid-astro-executor"),
+    pytest.param({"type": "HYBRID", "cloud_provider": None, "region": None, "cluster_id": "c", "executor": "CELERY",
+                  "worker_queues": [{"name": "default", "is_default": True}]}, "need node_pool_id",
+                 id="hybrid-queue-without-pool"),
+    pytest.param({"scheduler_au": 10}, "scheduler_au apply only to HYBRID", id="standard-refuses-scheduler-au"),
+    pytest.param({"executor": "CELERY", "worker_queues": [{"name": "default", "is_default": True, "node_pool_id": "p"}]},
+                 r"worker_queues\[default\].node_pool_id apply only to HYBRID", id="standard-refuses-node-pool"),
+    pytest.param({"scaling_spec": {"hibernation_spec": {"schedules": [
+        {"hibernate_at_cron": "0 19 * * *", "wake_at_cron": "0 7 * * *"}]}}}, "only for development",
+        id="hibernation-needs-development-mode"),
+    pytest.param({"is_development_mode": True, "scaling_spec": {"hibernation_spec": {"schedules": [
+        {"hibernate_at_cron": "0 25 * * *", "wake_at_cron": "0 7 * * *"}]}}}, "hour field '25'",
+        id="hibernation-bad-cron"),
+    pytest.param({"is_development_mode": True, "scaling_spec": {"hibernation_spec": {
+        "override": {"is_hibernating": True, "override_until": "tomorrow"}}}}, "not an RFC 3339 time",
+        id="override-bad-time"),
+    pytest.param({"executor": "CELERY", "remote_execution": {"enabled": True}}, "needs the ASTRO executor",
+                 id="remote-execution-needs-astro"),
+    pytest.param({"remote_execution": {"enabled": True}, "worker_queues": [{"name": "default", "is_default": True}]},
+                 "remote_execution enabled", id="remote-execution-without-queues"),
     pytest.param({"executor": "KUBERNETES", "worker_queues": [{"name": "default", "is_default": True}]},
                  "do not apply to the KUBERNETES executor", id="kubernetes-with-queues"),
     pytest.param({"executor": "CELERY", "worker_queues": []}, "needs exactly one default", id="celery-no-queues"),
@@ -232,3 +259,56 @@ def test_lifecycle_with_secret_environment_variables(astro):
                              worker_queues=[{"name": "default", "is_default": True}])
     report = run_lifecycle(astro.session, "astro_deployment", create, update)
     assert "s3cret" not in repr(report.created) + repr(report.updated)  # write-only: never read back
+
+
+NIGHTS = {"hibernate_at_cron": "0 19 * * MON-FRI", "wake_at_cron": "0 7 * * MON-FRI"}
+
+
+def test_lifecycle_with_hibernation_schedules_and_override(astro):
+    create = deployment_spec(is_development_mode=True, scaling_spec={"hibernation_spec": {"schedules": [NIGHTS]}})
+    update = deployment_spec(is_development_mode=True, scaling_spec={"hibernation_spec": {
+        "schedules": [{**NIGHTS, "is_enabled": False, "description": "paused"}],
+        "override": {"is_hibernating": True, "override_until": "2099-01-01T10:00:00+02:00"}}})
+    report = run_lifecycle(astro.session, "astro_deployment", create, update)
+    assert report.changed == {"scaling_spec"}
+    override = report.updated["scaling_spec"]["hibernation_spec"]["override"]
+    assert override == {"is_hibernating": True, "override_until": "2099-01-01T08:00:00Z"}
+
+
+def test_lifecycle_with_remote_execution_and_workload_identity(astro):
+    create = deployment_spec(remote_execution={"enabled": True, "allowed_ip_address_ranges": ["10.0.0.0/16"]},
+                             worker_queues=[])
+    update = deployment_spec(remote_execution={"enabled": True, "allowed_ip_address_ranges": ["10.1.0.0/16"],
+                                               "task_log_bucket": "s3://logs"}, worker_queues=[],
+                             desired_workload_identity="arn:aws:iam::123456789012:role/etl")
+    report = run_lifecycle(astro.session, "astro_deployment", create, update)
+    assert report.changed == {"remote_execution", "desired_workload_identity"}
+    assert report.updated["workload_identity"] == "arn:aws:iam::123456789012:role/etl"
+    assert report.updated["remote_api_url"].startswith("https://")
+
+
+def test_lifecycle_of_a_hybrid_deployment(astro):
+    base = {"type": "HYBRID", "cloud_provider": None, "region": None, "cluster_id": seed.HYBRID_CLUSTER,
+            "executor": "CELERY"}
+    create = {k: v for k, v in deployment_spec(**base).items() if v is not None}
+    create["worker_queues"] = [{"name": "default", "is_default": True, "node_pool_id": seed.DEFAULT_NODE_POOL}]
+    update = {**create, "scheduler_au": 10, "scheduler_replicas": 2, "task_pod_node_pool_id": "cln0000000000000000000002",
+              "worker_queues": [{"name": "default", "is_default": True, "node_pool_id": "cln0000000000000000000002"}]}
+    report = run_lifecycle(astro.session, "astro_deployment", create, update)
+    assert report.changed == {"scheduler_au", "scheduler_replicas", "task_pod_node_pool_id", "worker_queues"}
+    assert report.updated["cluster_name"] == "hybrid-aws"
+
+
+def test_hosted_update_keeps_hibernation_and_remote_execution_in_the_request_shape():
+    current = {**_CELERY, "executor": "ASTRO", "workerQueues": [],
+               "remoteExecution": {"enabled": True, "allowedIpAddressRanges": ["1.2.3.0/24"], "remoteApiUrl": "https://r"},
+               "scalingSpec": {"hibernationSpec": {"schedules": [{"hibernateAtCron": "0 1 * * *", "wakeAtCron": "0 2 * * *",
+                                                                  "isEnabled": True}],
+                                                   "override": {"isActive": True, "isHibernating": False,
+                                                                "overrideUntil": "2099-01-01T00:00:00Z"}}},
+               "workloadIdentity": "arn:aws:iam::000000000000:role/default"}
+    body = wire.update_body(current, {"description": "x"})
+    assert body["remoteExecution"] == {"enabled": True, "allowedIpAddressRanges": ["1.2.3.0/24"]}
+    assert body["scalingSpec"]["hibernationSpec"]["override"] == {"isHibernating": False,
+                                                                  "overrideUntil": "2099-01-01T00:00:00Z"}
+    assert "workloadIdentity" not in body  # Astro's default identity is not a request

@@ -300,3 +300,70 @@ def test_env_points_the_provider_at_the_sandbox(sb):
     env = sb.env("http://127.0.0.1:9")
     assert env["ASTRO_API_URL"] == "http://127.0.0.1:9/astro" and env["ASTRO_ORGANIZATION_ID"] == ORG
     assert env["ASTRO_API_TOKEN"] == TOKEN
+
+
+# -- environment objects and hibernation (the rules beyond the request models) --------------------
+def env_body(**overrides) -> dict:
+    body = {"objectKey": "warehouse", "objectType": "CONNECTION", "scope": "WORKSPACE",
+            "scopeEntityId": "clw0000000000000000000001", "connection": {"type": "postgres", "host": "db"}}
+    body.update(overrides)
+    return body
+
+
+@pytest.mark.parametrize("overrides, status, message", [
+    pytest.param({"connection": None, "airflowVariable": {"value": "x"}}, 400, "needs connection",
+                 id="body-of-another-type"),
+    pytest.param({"objectKey": "bad key"}, 400, "Invalid objectKey", id="bad-key"),
+    pytest.param({"scope": "DEPLOYMENT", "scopeEntityId": LEGACY,
+                  "links": [{"scope": "DEPLOYMENT", "scopeEntityId": LEGACY}]}, 400, "only to WORKSPACE",
+                 id="links-on-a-deployment-object"),
+    pytest.param({"excludeLinks": [{"scope": "DEPLOYMENT", "scopeEntityId": LEGACY}]}, 400,
+                 "only with autoLinkDeployments", id="exclusion-without-auto-link"),
+    pytest.param({"scopeEntityId": "clw0000000000000000000002",
+                  "links": [{"scope": "DEPLOYMENT", "scopeEntityId": LEGACY}]}, 400, "is not a Deployment of Workspace",
+                 id="link-outside-the-workspace"),
+    pytest.param({"scopeEntityId": "nope"}, 404, "Workspace nope not found", id="unknown-workspace"),
+    pytest.param({"objectType": "METRICS_EXPORT", "connection": None,
+                  "metricsExport": {"endpoint": "https://x", "exporterType": "PROMETHEUS", "authType": "BASIC"}},
+                 400, "needs username and password", id="basic-export-without-credentials"),
+])
+def test_environment_object_rules(sb, http, overrides, status, message):
+    before = world(sb).snapshot()
+    body = {k: v for k, v in env_body(**overrides).items() if v is not None}
+    assert_error(http.post(f"{API}/environment-objects", json=body), status, message)
+    assert world(sb).snapshot() == before
+
+
+def test_environment_objects_list_needs_one_scope_and_deleting_a_deployment_takes_its_objects(sb, http):
+    assert_error(http.get(f"{API}/environment-objects"), 400, "exactly one of workspaceId and deploymentId")
+    own = http.post(f"{API}/environment-objects", json=env_body(scope="DEPLOYMENT", scopeEntityId=LEGACY)).json()
+    shared = http.post(f"{API}/environment-objects", json=env_body(
+        links=[{"scope": "DEPLOYMENT", "scopeEntityId": LEGACY}])).json()
+    assert http.post(f"{API}/environment-objects", json=env_body()).status_code == 409
+    assert http.delete(f"{API}/deployments/{LEGACY}").status_code == 204
+    assert http.get(f"{API}/environment-objects/{own['id']}").status_code == 404
+    assert http.get(f"{API}/environment-objects/{shared['id']}").json()["links"] == []
+
+
+def test_hibernation_needs_a_development_deployment_and_five_part_crons(http):
+    body = deployment_body(scalingSpec={"hibernationSpec": {"schedules": [
+        {"hibernateAtCron": "0 19 * * *", "wakeAtCron": "0 7 * * *", "isEnabled": True}]}})
+    assert_error(http.post(f"{API}/deployments", json=body), 400, "only for development Deployments")
+    body["isDevelopmentMode"] = True
+    body["scalingSpec"]["hibernationSpec"]["schedules"][0]["wakeAtCron"] = "7am"
+    assert_error(http.post(f"{API}/deployments", json=body), 400, "5-part cron")
+    assert_error(http.post(f"{API}/deployments/{LEGACY}/hibernation-override", json={"isHibernating": True}), 400,
+                 "only for development Deployments")
+
+
+@pytest.mark.parametrize("overrides, message", [
+    pytest.param({"type": "HYBRID", "clusterId": "clc0000000000000000000002", "cloudProvider": None, "region": None},
+                 "do not apply to HYBRID", id="hybrid-with-hosted-keys"),
+    pytest.param({"type": "HYBRID", "clusterId": "clc0000000000000000000001", "cloudProvider": None, "region": None},
+                 "cannot host a HYBRID", id="hybrid-on-a-dedicated-cluster"),
+    pytest.param({"scheduler": {"au": 5, "replicas": 1}}, "apply only to HYBRID", id="standard-with-scheduler"),
+    pytest.param({"remoteExecution": {"enabled": True}}, "requires the ASTRO executor", id="remote-on-celery"),
+])
+def test_deployment_kind_rules(http, overrides, message):
+    body = {k: v for k, v in deployment_body(**overrides).items() if v is not None}
+    assert_error(http.post(f"{API}/deployments", json=body), 400, message)

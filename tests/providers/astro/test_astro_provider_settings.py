@@ -39,6 +39,7 @@ def test_connect_builds_a_client_for_the_organization():
     try:
         assert session.client.organization_id == "clo1" and session.client.deploy_timeout == 60
         assert "tok-secret-1" not in repr(session.client.http) and "tok-secret-1" not in repr(session.client.image_pusher)
-        assert set(session.types) == {"astro_workspace", "astro_deployment", "astro_deploy"}
+        assert set(session.types) == {"astro_workspace", "astro_deployment", "astro_deploy", "astro_environment_object",
+                                      "astro_notification_channel", "astro_alert", "astro_team"}
     finally:
         session.close()

@@ -8,7 +8,8 @@ back unparsed. The blob stand-in (``dagsUploadUrl``) answers like Azure Blob Sto
     ├── BadRequest     400  invalid body, refused transition, non-empty workspace
     ├── Unauthorized   401
     ├── Forbidden      403
-    └── NotFound       404  unknown organization / workspace / deployment / deploy
+    ├── NotFound       404  unknown organization / workspace / deployment / deploy / object
+    └── Conflict       409  an environment object key taken in its scope
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class Forbidden(AstroError):
 
 class NotFound(AstroError):
     status = 404
+
+
+class Conflict(AstroError):
+    status = 409
 
 
 class BlobError(Exception):

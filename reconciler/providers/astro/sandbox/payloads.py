@@ -14,7 +14,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler.providers.astro.sandbox.errors import BadRequest
-from reconciler.providers.astro.sandbox.seed import ORG_ID, SUBJECT, WORKER_MACHINES
+from reconciler.providers.astro.sandbox.seed import DEFAULT_NODE_POOL, HOSTED_NODE_POOL, NODE_POOLS, ORG_ID, SUBJECT, WORKER_MACHINES
 from reconciler.providers.models import Model
 
 M = TypeVar("M", bound=BaseModel)
@@ -60,13 +60,67 @@ class EnvVar(_Payload):
 
 
 class WorkerQueue(_Payload):
+    """``WorkerQueueRequest`` (hosted: ``astroMachine``) or ``HybridWorkerQueueRequest`` (``nodePoolId``);
+    which one a Deployment's type needs is checked by the world."""
+
     name: str = Field(min_length=1, max_length=63)
     isDefault: bool
-    astroMachine: Machine
+    astroMachine: Machine | None = None
+    nodePoolId: str | None = None
     minWorkerCount: int = Field(ge=0)
     maxWorkerCount: int = Field(ge=1)
     workerConcurrency: int = Field(ge=1)
     id: str | None = None
+
+
+class HibernationSchedule(_Payload):
+    """``DeploymentHibernationSchedule``: 5-part crons."""
+
+    hibernateAtCron: str = Field(min_length=1)
+    wakeAtCron: str = Field(min_length=1)
+    isEnabled: bool
+    description: str | None = None
+
+
+class HibernationOverrideRequest(_Payload):
+    """``DeploymentHibernationOverrideRequest`` (inside ``scalingSpec``)."""
+
+    isHibernating: bool | None = None
+    overrideUntil: str | None = None
+
+
+class HibernationSpecRequest(_Payload):
+    override: HibernationOverrideRequest | None = None
+    schedules: list[HibernationSchedule] | None = None
+
+
+class ScalingSpecRequest(_Payload):
+    """``DeploymentScalingSpecRequest``."""
+
+    hibernationSpec: HibernationSpecRequest | None = None
+
+
+class RemoteExecutionRequest(_Payload):
+    """``DeploymentRemoteExecutionRequest`` (``remoteApiUrl`` is the server's: not part of it)."""
+
+    enabled: bool
+    allowedIpAddressRanges: list[str] | None = None
+    taskLogBucket: str | None = None
+    taskLogUrlPattern: str | None = None
+
+
+class SchedulerSpec(_Payload):
+    """``DeploymentInstanceSpecRequest`` (HYBRID): AU 5..24, replicas 1..4."""
+
+    au: int = Field(ge=5, le=24)
+    replicas: int = Field(ge=1, le=4)
+
+
+class HibernationOverrideBody(_Payload):
+    """``OverrideDeploymentHibernationBody`` of ``POST …/hibernation-override``."""
+
+    isHibernating: bool
+    overrideUntil: str | None = None
 
 
 class _DeploymentCommon(_Payload):
@@ -74,10 +128,10 @@ class _DeploymentCommon(_Payload):
     description: str | None = None
     workspaceId: str = Field(min_length=1)
     executor: Executor
-    schedulerSize: SchedulerSize
+    schedulerSize: SchedulerSize | None = None
     isCicdEnforced: bool
     isDagDeployEnabled: bool
-    isHighAvailability: bool
+    isHighAvailability: bool | None = None
     isDevelopmentMode: bool | None = None
     contactEmails: list[str] | None = None
     defaultTaskPodCpu: str | None = None
@@ -85,13 +139,17 @@ class _DeploymentCommon(_Payload):
     resourceQuotaCpu: str | None = None
     resourceQuotaMemory: str | None = None
     workerQueues: list[WorkerQueue] | None = None
-    scalingSpec: dict[str, Any] | None = None
-    remoteExecution: dict[str, Any] | None = None
+    scalingSpec: ScalingSpecRequest | None = None
+    remoteExecution: RemoteExecutionRequest | None = None
     workloadIdentity: str | None = None
+    scheduler: SchedulerSpec | None = None
+    taskPodNodePoolId: str | None = None
 
 
 class CreateDeployment(_DeploymentCommon):
-    """``CreateStandardDeploymentRequest`` / ``CreateDedicatedDeploymentRequest``."""
+    """``Create{Standard,Dedicated,Hybrid}DeploymentRequest``: which keys each type requires
+    (``schedulerSize`` and ``isHighAvailability`` for hosted ones, ``scheduler`` for HYBRID) is
+    checked by the world."""
 
     type: Literal["STANDARD", "DEDICATED", "HYBRID"]
     astroRuntimeVersion: str = Field(pattern=r"^\d+\.\d+\.\d+")
@@ -102,7 +160,7 @@ class CreateDeployment(_DeploymentCommon):
 
 
 class UpdateDeployment(_DeploymentCommon):
-    """``UpdateStandardDeploymentRequest`` / ``UpdateDedicatedDeploymentRequest`` (full body)."""
+    """``Update{Standard,Dedicated,Hybrid}DeploymentRequest`` (full body)."""
 
     type: Literal["STANDARD", "DEDICATED", "HYBRID"]
     environmentVariables: list[EnvVar]
@@ -138,13 +196,215 @@ def workspace_document(workspace_id: str, name: str, description: str, cicd: boo
 
 
 def queue_document(body: dict[str, Any], queue_id: str) -> dict[str, Any]:
+    """A ``WorkerQueue``: hosted queues name their machine and the node pool Astro runs it on;
+    HYBRID queues name the node pool the request chose (and no machine)."""
+    common = {"id": queue_id, "name": body["name"], "isDefault": body["isDefault"],
+              "minWorkerCount": body["minWorkerCount"], "maxWorkerCount": body["maxWorkerCount"],
+              "workerConcurrency": body["workerConcurrency"]}
+    if body.get("nodePoolId"):
+        instance = NODE_POOLS[body["nodePoolId"]][1]
+        return {**common, "nodePoolId": body["nodePoolId"], "podCpu": "4" if "4x" in instance else "1",
+                "podMemory": "16Gi" if "4x" in instance else "4Gi"}
     cpu, memory, _ = WORKER_MACHINES[body["astroMachine"]]
-    return {"id": queue_id, "name": body["name"], "isDefault": body["isDefault"],
-            "astroMachine": body["astroMachine"], "minWorkerCount": body["minWorkerCount"],
-            "maxWorkerCount": body["maxWorkerCount"], "workerConcurrency": body["workerConcurrency"],
+    return {**common, "astroMachine": body["astroMachine"], "nodePoolId": HOSTED_NODE_POOL,
             "podCpu": cpu, "podMemory": memory}
 
 
-def default_queue_body() -> dict[str, Any]:
-    return {"name": "default", "isDefault": True, "astroMachine": "A5", "minWorkerCount": 0,
-            "maxWorkerCount": 10, "workerConcurrency": 5}
+def default_queue_body(hybrid: bool) -> dict[str, Any]:
+    """The queue Astro makes when a request leaves ``workerQueues`` out."""
+    where = {"nodePoolId": DEFAULT_NODE_POOL} if hybrid else {"astroMachine": "A5"}
+    return {"name": "default", "isDefault": True, **where, "minWorkerCount": 0, "maxWorkerCount": 10,
+            "workerConcurrency": 5}
+
+
+# -- environment objects ------------------------------------------------------------------------
+ObjectType = Literal["AIRFLOW_VARIABLE", "CONNECTION", "METRICS_EXPORT"]
+ExporterType = Literal["PROMETHEUS"]
+ExportAuth = Literal["AUTH_TOKEN", "BASIC"]
+
+
+class ConnectionBody(_Payload):
+    """``CreateEnvironmentObjectConnectionRequest`` (also the update's: ``type`` required)."""
+
+    type: str = Field(min_length=1)
+    authTypeId: str | None = None
+    host: str | None = None
+    login: str | None = None
+    password: str | None = None
+    port: int | None = None
+    schema_: str | None = Field(None, alias="schema")
+    extra: dict[str, Any] | None = None
+
+
+class ConnectionOverrides(_Payload):
+    type: str | None = None
+    host: str | None = None
+    login: str | None = None
+    password: str | None = None
+    port: int | None = None
+    schema_: str | None = Field(None, alias="schema")
+    extra: dict[str, Any] | None = None
+
+
+class VariableBody(_Payload):
+    isSecret: bool | None = None
+    value: str | None = None
+
+
+class VariableOverrides(_Payload):
+    value: str | None = None
+
+
+class MetricsExportBody(_Payload):
+    endpoint: str | None = None
+    exporterType: ExporterType | None = None
+    authType: ExportAuth | None = None
+    basicToken: str | None = None
+    username: str | None = None
+    password: str | None = None
+    headers: dict[str, str] | None = None
+    labels: dict[str, str] | None = None
+
+
+class Overrides(_Payload):
+    """``CreateEnvironmentObjectOverridesRequest``: what one linked Deployment sees differently."""
+
+    airflowVariable: VariableOverrides | None = None
+    connection: ConnectionOverrides | None = None
+    metricsExport: MetricsExportBody | None = None
+
+
+class LinkBody(_Payload):
+    scope: Literal["DEPLOYMENT"]
+    scopeEntityId: str = Field(min_length=1)
+    overrides: Overrides | None = None
+
+
+class ExcludeLinkBody(_Payload):
+    scope: Literal["DEPLOYMENT"]
+    scopeEntityId: str = Field(min_length=1)
+
+
+class CreateEnvironmentObject(_Payload):
+    """``CreateEnvironmentObjectRequest``."""
+
+    objectKey: str = Field(min_length=1)
+    objectType: ObjectType
+    scope: Literal["WORKSPACE", "DEPLOYMENT"]
+    scopeEntityId: str = Field(min_length=1)
+    autoLinkDeployments: bool | None = None
+    links: list[LinkBody] | None = None
+    excludeLinks: list[ExcludeLinkBody] | None = None
+    connection: ConnectionBody | None = None
+    airflowVariable: VariableBody | None = None
+    metricsExport: MetricsExportBody | None = None
+
+
+class UpdateEnvironmentObject(_Payload):
+    """``UpdateEnvironmentObjectRequest``: each key given replaces that part."""
+
+    autoLinkDeployments: bool | None = None
+    links: list[LinkBody] | None = None
+    excludeLinks: list[ExcludeLinkBody] | None = None
+    connection: ConnectionBody | None = None
+    airflowVariable: VariableOverrides | None = None
+    metricsExport: MetricsExportBody | None = None
+
+
+# -- notification channels and alerts --------------------------------------------------------------
+ChannelType = Literal["EMAIL", "SLACK", "PAGERDUTY", "OPSGENIE", "DAG_TRIGGER"]
+AlertType = Literal["DAG_FAILURE", "DAG_SUCCESS", "DAG_DURATION", "DAG_TIMELINESS", "TASK_FAILURE", "TASK_DURATION"]
+Severity = Literal["INFO", "WARNING", "CRITICAL"]
+
+
+class CreateNotificationChannel(_Payload):
+    """``Create{Email,Slack,PagerDuty,Opsgenie,DagTrigger}NotificationChannelRequest``."""
+
+    name: str = Field(min_length=1)
+    type: ChannelType
+    entityType: Literal["DEPLOYMENT", "WORKSPACE", "ORGANIZATION"]
+    entityId: str = Field(min_length=1)
+    isShared: bool | None = None
+    definition: dict[str, Any]
+
+
+class UpdateNotificationChannel(_Payload):
+    """``Update{...}NotificationChannelRequest``: every key optional; the type cannot change."""
+
+    name: str | None = Field(None, min_length=1)
+    type: ChannelType | None = None
+    isShared: bool | None = None
+    definition: dict[str, Any] | None = None
+
+
+class PatternMatchBody(_Payload):
+    entityType: Literal["DAG_ID", "TASK_ID"]
+    operatorType: Literal["IS", "IS_NOT", "INCLUDES", "EXCLUDES"]
+    values: list[str] = Field(min_length=1)
+
+
+class AlertRulesBody(_Payload):
+    patternMatches: list[PatternMatchBody] | None = None
+    properties: dict[str, Any] | None = None
+
+
+class CreateAlert(_Payload):
+    """``Create{DagFailure,DagSuccess,DagDuration,DagTimeliness,TaskFailure,TaskDuration}AlertRequest``."""
+
+    name: str = Field(min_length=1)
+    type: AlertType
+    severity: Severity
+    entityType: Literal["DEPLOYMENT"]
+    entityId: str = Field(min_length=1)
+    notificationChannelIds: list[str]
+    rules: AlertRulesBody
+
+
+class UpdateAlert(_Payload):
+    name: str | None = Field(None, min_length=1)
+    type: AlertType | None = None
+    severity: Severity | None = None
+    notificationChannelIds: list[str] | None = None
+    rules: AlertRulesBody | None = None
+
+
+# -- IAM: teams -------------------------------------------------------------------------------------
+OrganizationRole = Literal["ORGANIZATION_OWNER", "ORGANIZATION_BILLING_ADMIN", "ORGANIZATION_MEMBER",
+                           "ORGANIZATION_OBSERVE_ADMIN", "ORGANIZATION_OBSERVE_MEMBER"]
+
+
+class CreateTeam(_Payload):
+    """``CreateTeamRequest`` (IAM API)."""
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    memberIds: list[str] | None = None
+    organizationRole: OrganizationRole | None = None
+
+
+class UpdateTeam(_Payload):
+    name: str = Field(min_length=1)
+    description: str | None = None
+
+
+class WorkspaceRoleBody(_Payload):
+    workspaceId: str = Field(min_length=1)
+    role: Literal["WORKSPACE_OWNER", "WORKSPACE_OPERATOR", "WORKSPACE_AUTHOR", "WORKSPACE_MEMBER",
+                  "WORKSPACE_ACCESSOR"]
+
+
+class DeploymentRoleBody(_Payload):
+    deploymentId: str = Field(min_length=1)
+    role: Literal["DEPLOYMENT_ADMIN"]
+
+
+class UpdateTeamRoles(_Payload):
+    """``UpdateTeamRolesRequest``: the Team's roles, whole (DAG roles are not emulated)."""
+
+    organizationRole: OrganizationRole
+    workspaceRoles: list[WorkspaceRoleBody] | None = None
+    deploymentRoles: list[DeploymentRoleBody] | None = None
+
+
+class AddTeamMembers(_Payload):
+    memberIds: list[str] = Field(min_length=1)

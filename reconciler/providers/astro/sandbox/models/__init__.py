@@ -8,10 +8,15 @@ HTTP here.
 State is one JSON-ready dict (``snapshot``/``restore`` are deep copies):
 
     counters     per id kind: w(orkspace) d(eployment) v (deploy) q(ueue) b(lob) r(equest)
+                 e (environment object) n (notification channel) a (alert) t (team)
     workspaces   {id: Workspace}
     deployments  {id: Deployment + "_secrets": {key: value}}   (keys starting with _ never leave)
     deploys      {id: Deploy + "_sig", "_pollsLeft", "_finalized"}
     blobs        {version id: {deploy, kind, sha256, size, members}}
+    environment  {id: EnvironmentObject, secrets included (masked in every answer)}
+    channels     {id: NotificationChannel}
+    alerts       {id: Alert with "notificationChannelIds" (answers embed the channels)}
+    teams        {id: Team + "_members": {user id: added at}}
     knobs        deploy_outcome DEPLOYED|FAILED, deploy_polls (GETs a finalized deploy stays
                  INITIALIZED; -1 = until settle_deploys()), report_bundle_type (answer BUNDLE
                  deploys with type "BUNDLE", which astro-platform-api 1.1.1 cannot parse)
@@ -26,8 +31,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from reconciler.providers.astro.sandbox.errors import BadRequest, NotFound
+from reconciler.providers.astro.sandbox.models.alerting import AlertingMixin
 from reconciler.providers.astro.sandbox.models.deployments import DeploymentsMixin
 from reconciler.providers.astro.sandbox.models.deploys import DeploysMixin
+from reconciler.providers.astro.sandbox.models.environment import EnvironmentMixin
+from reconciler.providers.astro.sandbox.models.teams import TeamsMixin
 from reconciler.providers.astro.sandbox.payloads import CreateWorkspace, UpdateWorkspace, parse, workspace_document
 from reconciler.providers.astro.sandbox.seed import (
     DEFAULT_WORKSPACE,
@@ -50,11 +58,12 @@ def public(doc: Mapping[str, Any]) -> Doc:
     return {k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_")}
 
 
-class AstroWorld(DeploymentsMixin, DeploysMixin, World):
+class AstroWorld(DeploymentsMixin, DeploysMixin, EnvironmentMixin, AlertingMixin, TeamsMixin, World):
     """An in-memory Astro organization (``seed.ORG_ID``) with its seeded objects."""
 
     platform = "Astro"
-    state_keys = ("counters", "workspaces", "deployments", "deploys", "blobs", "knobs")
+    state_keys = ("counters", "workspaces", "deployments", "deploys", "blobs", "environment", "channels", "alerts",
+                  "teams", "knobs")
 
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time) -> None:
         self.seed = seed
@@ -75,6 +84,10 @@ class AstroWorld(DeploymentsMixin, DeploysMixin, World):
             "deployments": {},
             "deploys": {},
             "blobs": {},
+            "environment": {},
+            "channels": {},
+            "alerts": {},
+            "teams": {},
             "knobs": dict(DEFAULT_KNOBS),
         }
         self._seed_legacy_deployment()
@@ -172,3 +185,6 @@ class AstroWorld(DeploymentsMixin, DeploysMixin, World):
         if holding:
             raise BadRequest(f"Workspace {workspace_id} still has Deployments ({', '.join(holding)}); delete them first")
         del self._s["workspaces"][workspace_id]
+        for object_id in [k for k, v in self._s["environment"].items() if v["scopeEntityId"] == workspace_id]:
+            del self._s["environment"][object_id]
+        self.forget_team_roles(workspace_id)

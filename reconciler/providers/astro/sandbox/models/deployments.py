@@ -1,9 +1,11 @@
 """Deployments of the Astro world (a mixin of ``models.AstroWorld``).
 
 Rules beyond the request models, each checked before anything changes:
-- ``type`` HYBRID is not emulated; STANDARD needs ``cloudProvider`` + ``region`` or a known
-  ``clusterId``; DEDICATED needs a known ``clusterId``; ``astroRuntimeVersion`` must be a release
-  of ``deployment-options``.
+- STANDARD needs ``cloudProvider`` + ``region`` or a known ``clusterId`` (a shared cluster, or the
+  dedicated one); DEDICATED and HYBRID need a known ``clusterId`` of their kind;
+  ``astroRuntimeVersion`` must be a release of ``deployment-options``. What each type takes and
+  refuses (hosted sizes vs HYBRID scheduler and node pools, hibernation, Remote Execution) is
+  ``models.deployment_kinds``.
 - Worker queues apply to CELERY, and to ASTRO unless Remote Execution is enabled; those need
   unique queue names and exactly one default queue, named ``default`` (one is created when
   ``workerQueues`` is omitted, on create and on an update from an executor without queues).
@@ -15,6 +17,12 @@ Rules beyond the request models, each checked before anything changes:
   ``region`` / ``clusterId`` are not part of it (ignored), ``isDevelopmentMode`` cannot go
   false -> true, a secret env var sent without ``value`` keeps its stored value (inferred from the
   CLI docs), a new one without value is refused.
+- Omitted optional keys keep their value: ``scalingSpec``, ``remoteExecution``,
+  ``workloadIdentity`` (inferred; the provider sends them back converted to the request shape).
+- Every hosted Deployment carries what Astro returns for one (``workloadIdentity``, a default one
+  per cloud; ``scalingSpec``; ``remoteExecution`` with its ``remoteApiUrl``; ``externalIPs``;
+  ``oidcIssuerUrl``; ``statusReason``; ``clusterId``, a shared one for STANDARD; node pool ids on
+  the task pods and queues); development ones also ``scalingStatus``.
 - Secret values are kept in ``_secrets`` and never returned; the status is ``CREATING`` in the
   create response and ``HEALTHY`` from the first read on.
 """
@@ -24,16 +32,21 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.providers.astro.sandbox.errors import BadRequest, NotFound
+from reconciler.providers.astro.sandbox.models import deployment_kinds as kinds
 from reconciler.providers.astro.sandbox.payloads import (
     CreateDeployment,
+    HibernationOverrideBody,
     UpdateDeployment,
     default_queue_body,
     parse,
     queue_document,
 )
 from reconciler.providers.astro.sandbox.seed import (
-    CLUSTERS,
+    CLUSTER_INFO,
+    DEFAULT_NODE_POOL,
     DEFAULT_WORKSPACE,
+    EXTERNAL_IPS,
+    HOSTED_NODE_POOL,
     IMAGE_HOST,
     LEGACY_DEPLOY,
     LEGACY_DEPLOYMENT,
@@ -43,6 +56,8 @@ from reconciler.providers.astro.sandbox.seed import (
     SEED_TIME,
     SUBJECT,
     airflow_version,
+    default_workload_identity,
+    shared_cluster,
 )
 
 Doc = dict[str, Any]
@@ -71,7 +86,7 @@ class DeploymentsMixin:
 
     def _seen(self, doc: Doc) -> Doc:
         if doc["status"] == "CREATING":
-            doc["status"] = "HEALTHY"
+            doc["status"], doc["statusReason"] = "HEALTHY", "Successfully Deployed"
         return deployment_view(doc)
 
     def list_deployments(self, org: str, *, ids: list[str], names: list[str], workspace_ids: list[str],
@@ -97,12 +112,6 @@ class DeploymentsMixin:
                 raise BadRequest(f"A Deployment named {name!r} already exists in Workspace {workspace_id}")
 
     @staticmethod
-    def _check_executor(req: Doc) -> None:
-        remote = req.get("remoteExecution") or {}
-        if remote.get("enabled") and req["executor"] != "ASTRO":
-            raise BadRequest(f"Remote Execution requires the ASTRO executor, not {req['executor']}")
-
-    @staticmethod
     def _check_queues(req: Doc, known_ids: set[str]) -> list[Doc]:
         executor, queues = req["executor"], req.get("workerQueues")
         if executor == "KUBERNETES":
@@ -114,7 +123,7 @@ class DeploymentsMixin:
                 raise BadRequest("workerQueues do not apply to an ASTRO Deployment with Remote Execution enabled")
             return []
         if queues is None:
-            return [default_queue_body()]
+            return [default_queue_body(req["type"] == "HYBRID")]
         seen: set[str] = set()
         for q in queues:
             if q["name"] in seen:
@@ -162,20 +171,18 @@ class DeploymentsMixin:
     def create_deployment(self, org: str, body: Any) -> Doc:
         self.check_org(org)  # type: ignore[attr-defined]
         req = parse(CreateDeployment, body, "deployment").model_dump()
-        if req["type"] == "HYBRID":
-            raise BadRequest("HYBRID deployments are not available in this organization")
         if req["astroRuntimeVersion"] not in dict(RUNTIME_RELEASES):
             raise BadRequest(f"Invalid astroRuntimeVersion {req['astroRuntimeVersion']}: see deployment-options")
         cloud, region = req.get("cloudProvider"), req.get("region")
         if req.get("clusterId"):
-            if req["clusterId"] not in CLUSTERS:
-                raise BadRequest(f"Cluster {req['clusterId']} not found")
-            cloud, region = CLUSTERS[req["clusterId"]]
-        elif req["type"] == "DEDICATED" or not (cloud and region):
-            raise BadRequest("cloudProvider and region (or clusterId) are required" if req["type"] == "STANDARD"
-                             else "clusterId is required for DEDICATED deployments")
+            cloud, region = kinds.check_cluster(req) if req["clusterId"] in CLUSTER_INFO else \
+                self._shared_cluster(req["clusterId"])
+        elif req["type"] != "STANDARD":
+            raise BadRequest(f"clusterId is required for {req['type']} Deployments")
+        elif not (cloud and region):
+            raise BadRequest("cloudProvider and region (or clusterId) are required")
+        kinds.check_kind(req, req["type"], development=bool(req.get("isDevelopmentMode")))
         self._check_name(req["workspaceId"], req["name"])
-        self._check_executor(req)
         queues = self._check_queues(req, set())
         env = self._check_env(req.get("environmentVariables") or [], {})
         deployment_id = self.new_id("d")  # type: ignore[attr-defined]
@@ -186,6 +193,13 @@ class DeploymentsMixin:
         self._s["deployments"][deployment_id] = doc
         return deployment_view(doc)
 
+    def _shared_cluster(self, cluster_id: str) -> tuple[str, str]:
+        """(cloud, region) of a shared cluster a STANDARD create names by id."""
+        for d in self._s["deployments"].values():
+            if d["type"] == "STANDARD" and d.get("clusterId") == cluster_id:
+                return d["cloudProvider"], d["region"]
+        raise BadRequest(f"Cluster {cluster_id} not found")
+
     def update_deployment(self, org: str, deployment_id: str, body: Any) -> Doc:
         doc = self._deployment(org, deployment_id)
         req = parse(UpdateDeployment, body, "deployment update").model_dump()
@@ -193,27 +207,65 @@ class DeploymentsMixin:
             raise BadRequest(f"type cannot change ({doc['type']} -> {req['type']})")
         if req.get("isDevelopmentMode") and not doc["isDevelopmentMode"]:
             raise BadRequest("isDevelopmentMode cannot be set to true for an existing non-development Deployment")
+        development = doc["isDevelopmentMode"] if req.get("isDevelopmentMode") is None else req["isDevelopmentMode"]
+        kinds.check_kind(req, doc["type"], development=development)
         self._check_name(req["workspaceId"], req["name"], exclude=deployment_id)
-        self._check_executor(req)
         queues = self._check_queues(req, {q["id"] for q in doc["workerQueues"]})
         env = self._check_env(req["environmentVariables"], doc["_secrets"])
         now = self.now()  # type: ignore[attr-defined]
-        for key in ("name", "workspaceId", "executor", "schedulerSize", "isCicdEnforced", "isDagDeployEnabled",
-                    "isHighAvailability", "scalingSpec", "remoteExecution", "workloadIdentity"):
+        for key in ("name", "workspaceId", "executor", "isCicdEnforced", "isDagDeployEnabled"):
             doc[key] = req.get(key)
         doc["description"] = req.get("description") or ""
         for key in ("isDevelopmentMode", "defaultTaskPodCpu", "defaultTaskPodMemory", "resourceQuotaCpu",
-                    "resourceQuotaMemory", "contactEmails"):
+                    "resourceQuotaMemory", "contactEmails", "workloadIdentity", "taskPodNodePoolId",
+                    "schedulerSize", "isHighAvailability"):
             if req.get(key) is not None:
                 doc[key] = req[key]
-        doc["schedulerCpu"], doc["schedulerMemory"] = SCHEDULERS[req["schedulerSize"]]
-        doc["schedulerReplicas"] = 2 if req["isHighAvailability"] else 1
+        self._set_scheduler(doc, req)
+        if doc["type"] != "HYBRID":
+            doc["scalingSpec"] = kinds.scaling_document(req.get("scalingSpec"), doc.get("scalingSpec"), now)
+            api_url = (doc.get("remoteExecution") or {}).get("remoteApiUrl") or \
+                f"https://{deployment_id}.astro.local/remote/api/v1"
+            doc["remoteExecution"] = kinds.remote_document(req.get("remoteExecution"), doc.get("remoteExecution"),
+                                                           api_url)
+            doc["scalingStatus"] = kinds.scaling_status(doc, now)
         doc["workspaceName"] = self._s["workspaces"][req["workspaceId"]]["name"]
         doc["_prev_secrets"] = dict(doc["_secrets"])
         self._apply_env(doc, env, now)
         self._apply_queues(doc, queues)
         doc["updatedAt"], doc["updatedBy"] = now, dict(SUBJECT)
         return deployment_view(doc)
+
+    @staticmethod
+    def _set_scheduler(doc: Doc, req: Doc) -> None:
+        if doc["type"] == "HYBRID":
+            doc["schedulerAu"], doc["schedulerReplicas"] = req["scheduler"]["au"], req["scheduler"]["replicas"]
+            doc["schedulerCpu"], doc["schedulerMemory"] = f"{req['scheduler']['au'] / 10:g}", \
+                f"{req['scheduler']['au'] * 0.375:g}Gi"
+        else:
+            doc["schedulerCpu"], doc["schedulerMemory"] = SCHEDULERS[doc["schedulerSize"]]
+            doc["schedulerReplicas"] = 2 if doc["isHighAvailability"] else 1
+
+    def override_hibernation(self, org: str, deployment_id: str, body: Any) -> Doc:
+        """``POST …/hibernation-override``: a development Deployment hibernates (or wakes) now,
+        until ``overrideUntil`` (or until the override is deleted)."""
+        doc = self._deployment(org, deployment_id)
+        req = parse(HibernationOverrideBody, body, "hibernation override").model_dump()
+        if doc["type"] == "HYBRID" or not doc["isDevelopmentMode"]:
+            raise BadRequest("Hibernation overrides are available only for development Deployments")
+        now = self.now()  # type: ignore[attr-defined]
+        override = kinds.override_document(req, now)
+        doc["scalingSpec"].setdefault("hibernationSpec", {})["override"] = override
+        doc["scalingStatus"] = kinds.scaling_status(doc, now)
+        doc["updatedAt"], doc["updatedBy"] = now, dict(SUBJECT)
+        return dict(override or {})
+
+    def delete_hibernation_override(self, org: str, deployment_id: str) -> None:
+        doc = self._deployment(org, deployment_id)
+        if doc["type"] == "HYBRID" or not doc["isDevelopmentMode"]:
+            raise BadRequest("Hibernation overrides are available only for development Deployments")
+        doc["scalingSpec"].get("hibernationSpec", {}).pop("override", None)
+        doc["scalingStatus"] = kinds.scaling_status(doc, self.now())  # type: ignore[attr-defined]
 
     def delete_deployment(self, org: str, deployment_id: str) -> None:
         self._deployment(org, deployment_id)
@@ -222,6 +274,9 @@ class DeploymentsMixin:
             del self._s["deploys"][deploy_id]
         for version in [k for k, v in self._s["blobs"].items() if v["deployment"] == deployment_id]:
             del self._s["blobs"][version]
+        self.forget_deployment_objects(deployment_id)  # type: ignore[attr-defined]
+        self.forget_deployment_alerting(deployment_id)  # type: ignore[attr-defined]
+        self.forget_team_roles(deployment_id)  # type: ignore[attr-defined]
 
     def set_runtime(self, deployment_id: str, version: str) -> None:
         """Test helper: what an image deploy built on another Runtime does to the deployment."""
@@ -232,27 +287,30 @@ class DeploymentsMixin:
     def _new_doc(self, deployment_id: str, req: Doc, cloud: str, region: str, now: str) -> Doc:
         namespace = f"sandbox-{deployment_id[-6:]}"
         host = f"{deployment_id}.astro.local"
-        cpu, memory = SCHEDULERS[req["schedulerSize"]]
-        return {
+        hybrid = req["type"] == "HYBRID"
+        cluster = req.get("clusterId") or shared_cluster(cloud, region)
+        doc = {
             "id": deployment_id, "organizationId": ORG_ID, "name": req["name"],
             "description": req.get("description") or "", "workspaceId": req["workspaceId"],
             "workspaceName": self._s["workspaces"][req["workspaceId"]]["name"],
-            "type": req["type"], "status": "CREATING", "statusReason": None,
+            "type": req["type"], "status": "CREATING", "statusReason": "Deployment is being created",
             "astroRuntimeVersion": req["astroRuntimeVersion"], "runtimeVersion": req["astroRuntimeVersion"],
             "airflowVersion": airflow_version(req["astroRuntimeVersion"]),
-            "executor": req["executor"], "schedulerSize": req["schedulerSize"],
-            "schedulerCpu": cpu, "schedulerMemory": memory, "schedulerReplicas": 2 if req["isHighAvailability"] else 1,
+            "executor": req["executor"], "schedulerSize": None if hybrid else req["schedulerSize"],
             "webServerCpu": "0.5", "webServerMemory": "1Gi", "webServerReplicas": 1,
-            "cloudProvider": cloud, "region": region, "clusterId": req.get("clusterId"),
+            "cloudProvider": cloud, "region": region, "clusterId": cluster,
+            "clusterName": CLUSTER_INFO[cluster][2] if cluster in CLUSTER_INFO else None,
             "isCicdEnforced": req["isCicdEnforced"], "isDagDeployEnabled": req["isDagDeployEnabled"],
-            "isHighAvailability": req["isHighAvailability"], "isDevelopmentMode": bool(req.get("isDevelopmentMode")),
+            "isHighAvailability": None if hybrid else req["isHighAvailability"],
+            "isDevelopmentMode": None if hybrid else bool(req.get("isDevelopmentMode")),
             "contactEmails": req.get("contactEmails") or [],
-            "defaultTaskPodCpu": req.get("defaultTaskPodCpu") or "0.25",
-            "defaultTaskPodMemory": req.get("defaultTaskPodMemory") or "0.5Gi",
-            "resourceQuotaCpu": req.get("resourceQuotaCpu") or "10",
-            "resourceQuotaMemory": req.get("resourceQuotaMemory") or "20Gi",
-            "scalingSpec": req.get("scalingSpec"), "remoteExecution": req.get("remoteExecution"),
-            "workloadIdentity": req.get("workloadIdentity"),
+            "defaultTaskPodCpu": None if hybrid else req.get("defaultTaskPodCpu") or "0.25",
+            "defaultTaskPodMemory": None if hybrid else req.get("defaultTaskPodMemory") or "0.5Gi",
+            "resourceQuotaCpu": None if hybrid else req.get("resourceQuotaCpu") or "10",
+            "resourceQuotaMemory": None if hybrid else req.get("resourceQuotaMemory") or "20Gi",
+            "taskPodNodePoolId": req.get("taskPodNodePoolId") or (DEFAULT_NODE_POOL if hybrid else HOSTED_NODE_POOL),
+            "workloadIdentity": req.get("workloadIdentity") or default_workload_identity(cloud, namespace),
+            "externalIPs": list(EXTERNAL_IPS), "oidcIssuerUrl": f"https://oidc.astro.local/{cluster}",
             "namespace": namespace, "imageRepository": f"{IMAGE_HOST}/{ORG_ID}/{deployment_id}",
             "imageTag": "", "imageVersion": "", "dagTarballVersion": "", "desiredDagTarballVersion": "",
             "apiUrl": f"https://{host}/api/v1", "uiUrl": f"https://{host}", "webServerUrl": f"{host}",
@@ -260,6 +318,13 @@ class DeploymentsMixin:
             "createdAt": now, "updatedAt": now, "createdBy": dict(SUBJECT), "updatedBy": dict(SUBJECT),
             "environmentVariables": [], "workerQueues": [], "_secrets": {},
         }
+        self._set_scheduler(doc, req)
+        if not hybrid:
+            doc["scalingSpec"] = kinds.scaling_document(req.get("scalingSpec"), None, now)
+            doc["remoteExecution"] = kinds.remote_document(req.get("remoteExecution"), None,
+                                                           f"https://{host}/remote/api/v1")
+            doc["scalingStatus"] = kinds.scaling_status(doc, now)
+        return doc
 
     def _seed_legacy_deployment(self) -> None:
         req = {"type": "STANDARD", "name": "legacy-etl", "description": "made by hand in the UI",
@@ -267,11 +332,11 @@ class DeploymentsMixin:
                "schedulerSize": "SMALL", "isCicdEnforced": False, "isDagDeployEnabled": True,
                "isHighAvailability": False}
         doc = self._new_doc(LEGACY_DEPLOYMENT, req, "AWS", "us-east-1", SEED_TIME)
-        doc.update({"status": "HEALTHY", "imageTag": "deploy-2026-01-05T10-00", "dagTarballVersion": "seed-v1",
+        doc.update({"status": "HEALTHY", "statusReason": "Successfully Deployed", "imageTag": "deploy-2026-01-05T10-00", "dagTarballVersion": "seed-v1",
                     "desiredDagTarballVersion": "seed-v1", "_prev_secrets": {}})
         self._apply_env(doc, [{"key": "ENV", "value": "dev", "isSecret": False},
                               {"key": "TOKEN", "value": "seed-secret", "isSecret": True}], SEED_TIME)
-        doc["workerQueues"] = [queue_document(default_queue_body(), "clq0000000000000000000001")]
+        doc["workerQueues"] = [queue_document(default_queue_body(False), "clq0000000000000000000001")]
         self._s["deployments"][LEGACY_DEPLOYMENT] = doc
         self._s["deploys"][LEGACY_DEPLOY] = {
             "id": LEGACY_DEPLOY, "deploymentId": LEGACY_DEPLOYMENT, "type": "DAG_ONLY", "status": "DEPLOYED",
