@@ -3,7 +3,8 @@
 Starts ``reconciler sandbox`` in its own process on a free local port, then runs the CLI exactly
 as a user would: validate, plan, apply, plan again (no changes), an out-of-band edit made through
 the platform's API (as a colleague clicking in the UI would), ``drift`` reporting it, and a final
-apply putting it back. State lives in ``.demo/``, so the repository's ``state/`` is untouched.
+apply putting it back; then the repository's stacks (``stacks.yaml``) are listed and one is
+validated. State lives in ``.demo/``, so the repository's ``state/`` is untouched.
 """
 
 from __future__ import annotations
@@ -101,6 +102,10 @@ def main() -> int:
         _run(env, "apply", "--auto-approve")
         _run(env, "drift")
         _run(env, "state", "list")
+        _banner("the repository's stacks (stacks.yaml): one plan and state per environment")
+        stack_env = {k: v for k, v in env.items() if k not in ("RECONCILER_SPECS", "RECONCILER_STATE")}
+        _run(stack_env, "stacks", "list")
+        _run(stack_env, "--stack", "staging", "validate")
         print("\nDemo complete: planned, applied, detected drift and repaired it. State: .demo/state.json")
         return 0
     finally:
