@@ -131,13 +131,12 @@ def lookup_key(rt: ResourceType, spec: Spec) -> tuple[str, Any] | None:
 
 def match(rt: ResourceType, spec: Spec, listing: Listing) -> Found | None:
     """The object of ``listing`` whose natural key is ``spec``'s; ``ProviderError`` if several are."""
-    want = rt.normalize({k: spec.get(k) for k in rt.natural_key})
-    found = [(object_id, live) for object_id, live in listing.objects.items()
-             if rt.normalize({k: live.get(k) for k in rt.natural_key}) == want]
+    found = _matching(rt, spec, listing)
     if len(found) > 1:
         ids = ", ".join(sorted(object_id for object_id, _ in found))
         raise ProviderError(
-            f"{len(found)} {rt.type_name} objects have the key {rt.identity_of(spec) or want}: {ids}",
+            f"{len(found)} {rt.type_name} objects have the key "
+            f"{rt.identity_of(spec) or rt.normalize({k: spec.get(k) for k in rt.natural_key})}: {ids}",
             hint="adopt the one you mean with `reconciler import ADDRESS ID`, or remove the others")
     return found[0] if found else None
 
@@ -202,8 +201,13 @@ def find_all(rt: ResourceType, spec: Spec) -> list[Found]:
     if kind == "id":
         live = read_object(rt, value, list(spec))
         return [(value, live)] if live is not None else []
+    return _matching(rt, spec, list_container(rt, value))
+
+
+def _matching(rt: ResourceType, spec: Spec, listing: Listing) -> list[Found]:
+    """The objects of ``listing`` whose natural key is ``spec``'s."""
     want = rt.normalize({k: spec.get(k) for k in rt.natural_key})
-    return [(object_id, live) for object_id, live in list_container(rt, value).objects.items()
+    return [(object_id, live) for object_id, live in listing.objects.items()
             if rt.normalize({k: live.get(k) for k in rt.natural_key}) == want]
 
 

@@ -27,7 +27,7 @@ import difflib
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,12 +92,8 @@ class Scope:
     module_output: Callable[[str, str], Any] | None = None
 
     def but(self, **changes: Any) -> "Scope":
-        """A copy with ``changes`` (as ``dataclasses.replace``, without its per-call cost: one
-        scope per resource instance)."""
-        new = object.__new__(Scope)
-        new.__dict__.update(self.__dict__)
-        new.__dict__.update(changes)
-        return new
+        """A copy with ``changes``."""
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)

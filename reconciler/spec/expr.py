@@ -17,8 +17,8 @@ reference is the user's description):
 As in HCL, a name may hold ``-`` (``var.warehouse-name``): write a minus between spaces.
 
 The parser is lark's LALR(1) parser (a well-kept, dependency-free parsing library) built once
-per process from the grammar below, when the first expression is parsed; each distinct text is
-parsed once (``lru_cache``).
+per process from the grammar below, when the first expression is parsed (the templates that hold
+expressions are parsed once each: ``interpolate.parse``).
 """
 
 from __future__ import annotations
@@ -279,7 +279,6 @@ _TERMINALS = {"RPAR": "')'", "LPAR": "'('", "RSQB": "']'", "LSQB": "'['", "RBRAC
               "TRUE": "true", "FALSE": "false", "NULL": "null", "$END": "the end"}
 
 
-@functools.lru_cache(maxsize=65536)
 def parse_expression(text: str) -> Node:
     """The tree of ``text`` (what is between ``${`` and ``}``). Raises ``ExprError`` saying
     where in the text the syntax breaks and what could come there."""

@@ -27,7 +27,8 @@ from typing import Any, Callable, Iterator, Mapping
 from reconciler.addresses import ADDRESS_RE, Address
 from reconciler.errors import Location, ReferenceError_
 from reconciler.spec.evaluate import Evaluator, Passed, Ref, Residual, Scope, references_in
-from reconciler.spec.expr import Call, ExprError, ListExpr, Lit, MapExpr, Name, Node, parse_expression, render
+from reconciler.spec.expr import (Call, ExprError, GetAttr, ListExpr, Lit, MapExpr, Name, Node, parse_expression,
+                                  render)
 from reconciler.values import Unknown, contains_unknown
 
 Lookup = Callable[[Address, tuple[str, ...]], Any]
@@ -179,9 +180,19 @@ def _template_node(value: Any) -> Node:
         return ListExpr(tuple(_template_node(v) for v in value))
     if not isinstance(value, str) or "${" not in value:
         return Lit(value)
-    nodes = [Lit(p) if isinstance(p, str) else (p.node if p.node is not None else parse_expression(p.text[2:-1]))
+    nodes = [Lit(p) if isinstance(p, str) else (p.node if p.node is not None else _as_expr(p).node)
              for p in parse(value, strict=False)]
     return nodes[0] if len(nodes) == 1 else Call("join", (Lit(""), ListExpr(tuple(nodes))))
+
+
+def _as_expr(token: Token) -> Token:
+    """A plain reference token (``${type.name.attr}``) as an expression token, its tree built from
+    what the token already holds (the evaluator then applies a module path, or for_each rules)."""
+    assert token.address is not None
+    node: Node = GetAttr(Name(token.address.type), token.address.name)
+    for part in token.attr:
+        node = GetAttr(node, part)
+    return Token("expr", token.text, node=node)
 
 
 def escape(text: str) -> str:
@@ -294,12 +305,11 @@ def _sub(value: Any, path: AttrPath, ctx: _Ctx) -> Any:
         return value
     instances = ctx.scope.instances
     if ctx.scope.module:  # inside a module, references name the module instance's resources: evaluated
-        parts = [Token("expr", p.text, node=parse_expression(p.text[2:-1])) if isinstance(p, Token) and p.kind == "ref"
-                 else p for p in parts]
+        parts = [_as_expr(p) if isinstance(p, Token) and p.kind == "ref" else p for p in parts]
     elif instances is not None and any(isinstance(p, Token) and p.kind == "ref" and instances(p.address) is not None
                                        for p in parts):  # all the instances of a for_each block: an expression
-        parts = [Token("expr", p.text, node=parse_expression(p.text[2:-1]))
-                 if isinstance(p, Token) and p.kind == "ref" and instances(p.address) is not None else p for p in parts]
+        parts = [_as_expr(p) if isinstance(p, Token) and p.kind == "ref" and instances(p.address) is not None else p
+                 for p in parts]
     tokens = [p for p in parts if isinstance(p, Token)]
     refs = [t for t in tokens if t.kind == "ref"]
     if refs and ctx.refs_allowed is not None:

@@ -670,13 +670,7 @@ class _Merge:
         """``[(key, each.value)]`` of module block ``name`` (``[("", None)]`` without for_each)."""
         if "for_each" not in raw.value:
             return [("", None)]
-        block = Address("module_block", name)  # (only a label for expand's bookkeeping)
-        if not self.expand(block, raw):
-            return None
-        instances = self.for_each.pop(block)
-        self._instance_keys.pop(block, None)
-        self._instance_sets.pop(block, None)
-        return instances
+        return self.for_each_instances(module_step(name), raw)
 
     def instantiate(self, name: str, raw: _Raw, source: FsPath, key: str, each: Any) -> "_Merge | None":
         """One instance of module block ``name``: its inputs evaluated here, its files loaded."""
@@ -937,23 +931,34 @@ class _Merge:
         """Reads the block's ``for_each`` (if any) into ``self.for_each``; False after an error."""
         if not isinstance(raw.value, dict) or "for_each" not in raw.value:
             return True
+        instances = self.for_each_instances(address, raw)
+        if instances is None:
+            return False
+        self.for_each[address] = instances
+        self._instance_keys[address] = [k for k, _ in instances]
+        self._instance_sets[address] = frozenset(self._instance_keys[address])
+        return True
+
+    def for_each_instances(self, address: Any, raw: _Raw) -> list[tuple[str, Any]] | None:
+        """``[(key, each.value)]`` of the ``for_each`` of block ``raw`` (a resource's or a module's,
+        ``address`` naming it in messages); None after an error."""
         at = raw.doc.location_of(raw.path + ("for_each",))
         allowed = "a map (its keys name the instances) or a list of distinct strings"
         sub = substitute(raw.value["for_each"], variables=self._values, env=self.env,
                          env_variables=self._env_variables, scope=self.scope())
         if sub.errors:
             self.report(sub, _Raw(raw.value, raw.doc, raw.path + ("for_each",)), address)
-            return False
+            return None
         if sub.references:
             _, token = sub.references[0]
             self.fail(SpecValidationError, f"for_each uses '{token.text}', known only at plan or apply: the instances' "
                       "keys would be unknown until apply; for_each must be known when the specs load", at, address,
                       hint="build for_each from variables, locals and literals; reference resources inside the block")
-            return False
+            return None
         if sub.sensitive or sub.from_env:
             self.fail(SpecValidationError, "for_each uses a sensitive or environment value: instance keys are shown "
                       "in every plan and stored in state", at, address, hint="build for_each from non-secret values")
-            return False
+            return None
         value = sub.value
         if isinstance(value, dict):
             instances = [(str(k), v) for k, v in value.items()]
@@ -963,26 +968,23 @@ class _Merge:
                 if not isinstance(item, str):
                     self.fail(SpecValidationError, f"for_each: item {i + 1} is {value_kind(item)}; for_each takes "
                               f"{allowed}", raw.doc.location_of(raw.path + ("for_each", i)), address)
-                    return False
+                    return None
                 if item in first:
                     self.fail(SpecValidationError, f"for_each: {item!r} is listed twice (items {first[item] + 1} and "
                               f"{i + 1}); for_each takes {allowed}", raw.doc.location_of(raw.path + ("for_each", i)),
                               address, hint="each instance needs its own key: remove the duplicate")
-                    return False
+                    return None
                 first[item] = i
                 instances.append((item, item))
         else:
             self.fail(SpecValidationError, f"for_each is {value_kind(value)}; for_each takes {allowed}", at, address,
                       hint="e.g. for_each: [sales, marketing] or for_each: ${var.teams}")
-            return False
+            return None
         for key, _ in instances:
             if not key:
                 self.fail(SpecValidationError, "for_each: an instance key is empty; keys name the instances", at, address)
-                return False
-        self.for_each[address] = instances
-        self._instance_keys[address] = [k for k, _ in instances]
-        self._instance_sets[address] = frozenset(self._instance_keys[address])
-        return True
+                return None
+        return instances
 
     def inside(self, address: Address) -> Address:
         """``address`` as written in this module instance's files, made whole."""

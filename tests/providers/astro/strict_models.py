@@ -19,7 +19,6 @@ import datetime
 import enum
 import inspect
 import re
-import sys
 import types
 import typing
 from functools import cache
@@ -44,8 +43,7 @@ def _keys(cls: type) -> dict[str, str]:
 
 @cache
 def _hints(cls: type) -> dict[str, Any]:
-    module = sys.modules[cls.__module__]
-    return typing.get_type_hints(cls, {**vars(M), **vars(module)})
+    return typing.get_type_hints(cls, localns=vars(M))  # (globals: the class's own module)
 
 
 def validate(model: type, doc: Any, path: str = "$") -> list[str]:
